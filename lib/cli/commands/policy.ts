@@ -1,0 +1,49 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { formatIssue } from "../../errors";
+import { addEnvironmentStacks, newApp, validateDir } from "../../pipeline";
+import { evaluatePolicy, evaluateSynthesized, mergeReports } from "../../policy/engine";
+import { toJson, toSarif, toText } from "../../policy/report";
+import { CliIO, EXIT, UsageError } from "../io";
+import { VERSION } from "../version";
+
+export const POLICY_HELP = `Usage: envkit policy --config DIR [--env NAME] [--format text|json|sarif]
+
+Runs every guardrail over the resolved configuration and over freshly synthesized Terraform JSON
+(in a temporary folder; nothing in your output folder changes). Severity follows each
+environment's policy.enforcement: mandatory findings are errors, advisory ones warnings.
+Suppressions in use are listed in every format.
+
+  --format text   readable table (default)
+  --format json   { "findings": [ { rule, severity, env, path, message, fix } ], "suppressed": [...] }
+  --format sarif  SARIF 2.1.0 for code-scanning upload
+
+Exit codes: 0 no mandatory finding, 1 a mandatory finding or invalid config, 2 usage.`;
+
+export function policyCommand(opts: { config: string; env?: string; format?: string }, io: CliIO): number {
+  const format = opts.format ?? "text";
+  if (!["text", "json", "sarif"].includes(format)) throw new UsageError(`--format must be text, json or sarif (got "${format}")`);
+  const project = validateDir(opts.config, opts.env);
+  const errors = project.issues.filter((i) => i.severity !== "warning");
+  if (errors.length > 0) {
+    for (const i of errors) io.err(formatIssue(i));
+    return EXIT.invalid;
+  }
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-policy-"));
+  try {
+    const app = newApp(tmp);
+    addEnvironmentStacks(app, project.environments);
+    app.synth();
+    const report = mergeReports(
+      evaluatePolicy(project.environments, { configDir: opts.config, crossEnvironment: opts.env === undefined }),
+      evaluateSynthesized(project.environments, tmp, { displayDir: "<synthesized>" }),
+    );
+    const extra = report.issues.filter((i) => !i.message.startsWith("["));
+    for (const i of extra) io.err(formatIssue(i));
+    io.out(format === "json" ? toJson(report) : format === "sarif" ? toSarif(report, VERSION) : toText(report));
+    return report.findings.some((f) => f.severity === "error") || extra.some((i) => i.severity !== "warning") ? EXIT.invalid : EXIT.ok;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}

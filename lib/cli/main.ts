@@ -1,0 +1,94 @@
+import { parseArgs } from "node:util";
+import { EnvkitError, formatIssue } from "../errors";
+import { EXPLAIN_HELP, explainCommand } from "./commands/explain";
+import { POLICY_HELP, policyCommand } from "./commands/policy";
+import { SYNTH_HELP, synthCommand } from "./commands/synth";
+import { VALIDATE_HELP, validateCommand } from "./commands/validate";
+import { DIFF_HELP, diffCommand } from "./commands/diff";
+import { COMPARE_HELP, compareCommand } from "./commands/compare";
+import { GRAPH_HELP, graphCommand } from "./commands/graph";
+import { CliIO, EXIT, UsageError } from "./io";
+import { VERSION } from "./version";
+
+export const MAIN_HELP = `envkit ${VERSION}: describe a containerised application once, run it in every environment.
+
+Usage: envkit <verb> [options]     (envkit <verb> --help for details)
+
+Verbs:
+  validate  check the configuration (schema, layering, targets, guardrails)
+  synth     write one Terraform stack per environment (atomically)
+  explain   show an effective value and the file:line or default that set it
+  policy    run the guardrails; text, JSON or SARIF
+  diff      per-environment change summary between two synthesized outputs or git refs
+  compare   what differs between two environments' effective configuration
+  graph     services and allowed connections (mermaid or dot)
+
+Exit codes: 0 success, 1 invalid input / failed check, 2 usage error, 3 internal error.`;
+
+interface Verb {
+  readonly help: string;
+  readonly options: Record<string, { type: "string" | "boolean"; multiple?: boolean }>;
+  readonly positionals: number;
+  run(values: Record<string, string | boolean | undefined>, positionals: string[], io: CliIO): number;
+}
+
+const S = { type: "string" as const };
+const need = (v: Record<string, unknown>, name: string): string => {
+  if (typeof v[name] !== "string" || v[name] === "") throw new UsageError(`missing --${name}`);
+  return v[name] as string;
+};
+
+const VERBS: Record<string, Verb> = {
+  validate: { help: VALIDATE_HELP, options: { config: S, env: S }, positionals: 0, run: (v, _p, io) => validateCommand({ config: need(v, "config"), env: v.env as string | undefined }, io) },
+  synth: { help: SYNTH_HELP, options: { config: S, out: S }, positionals: 0, run: (v, _p, io) => synthCommand({ config: need(v, "config"), out: need(v, "out") }, io) },
+  explain: { help: EXPLAIN_HELP, options: { config: S, env: S }, positionals: 1, run: (v, p, io) => explainCommand({ config: need(v, "config"), env: need(v, "env"), path: p[0] }, io) },
+  policy: { help: POLICY_HELP, options: { config: S, env: S, format: S }, positionals: 0, run: (v, _p, io) => policyCommand({ config: need(v, "config"), env: v.env as string | undefined, format: v.format as string | undefined }, io) },
+  diff: {
+    help: DIFF_HELP,
+    options: { base: S, head: S, plan: S, format: S, "max-chars": S, config: S, env: S },
+    positionals: 0,
+    run: (v, _p, io) => diffCommand({ base: v.base as string | undefined, head: v.head as string | undefined, plan: v.plan as string | undefined, format: v.format as string | undefined, maxChars: v["max-chars"] as string | undefined, config: v.config as string | undefined, env: v.env as string | undefined }, io),
+  },
+  compare: { help: COMPARE_HELP, options: { config: S, format: S }, positionals: 2, run: (v, p, io) => compareCommand({ config: need(v, "config"), a: p[0], b: p[1], format: v.format as string | undefined }, io) },
+  graph: { help: GRAPH_HELP, options: { config: S, env: S, format: S }, positionals: 0, run: (v, _p, io) => graphCommand({ config: need(v, "config"), env: need(v, "env"), format: v.format as string | undefined }, io) },
+};
+
+/** Runs the CLI in-process and returns the exit code (tests call this directly). */
+export function runCli(argv: readonly string[], io: CliIO): number {
+  const [verbName, ...rest] = argv;
+  if (!verbName || verbName === "--help" || verbName === "-h" || verbName === "help") {
+    io.out(MAIN_HELP);
+    return verbName ? EXIT.ok : EXIT.usage;
+  }
+  if (verbName === "--version") {
+    io.out(VERSION);
+    return EXIT.ok;
+  }
+  const verb = VERBS[verbName];
+  if (!verb) {
+    io.err(`envkit: unknown verb "${verbName}"; verbs: ${Object.keys(VERBS).join(", ")} (envkit --help)`);
+    return EXIT.usage;
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: [...rest], options: { ...verb.options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    if (values.help) {
+      io.out(verb.help);
+      return EXIT.ok;
+    }
+    if (positionals.length > verb.positionals && !(verb.positionals === 1 && positionals.length === 1)) {
+      throw new UsageError(`unexpected argument(s): ${positionals.slice(verb.positionals).join(" ")}`);
+    }
+    return verb.run(values as Record<string, string | boolean | undefined>, positionals, io);
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      io.err(`envkit ${verbName}: ${(e as Error).message}\n\n${verb.help}`);
+      return EXIT.usage;
+    }
+    if (e instanceof EnvkitError) {
+      for (const i of e.issues) io.err(formatIssue(i));
+      return EXIT.invalid;
+    }
+    io.err(`envkit ${verbName}: internal error: ${(e as Error).stack ?? String(e)}`);
+    return EXIT.internal;
+  }
+}

@@ -1,0 +1,147 @@
+import { parseCpu } from "../model/quantity";
+import { isNamedList, isPlainObject } from "./merge";
+import { pathKey } from "./yaml-source";
+
+/** Context a default may read: the environment's name and the effective document so far. */
+export interface DefaultContext {
+  readonly envName: string;
+  readonly doc: Record<string, unknown>;
+  /** The object that will hold the value (e.g. the service's `resources`). */
+  readonly parent: Record<string, unknown>;
+  /** The names bound by the `*` segments of the path, in order (e.g. the service name). */
+  readonly bound: readonly string[];
+}
+
+/** One documented default. `*` matches every key of a map or every item of a named list. */
+export interface DefaultRule {
+  readonly path: string;
+  readonly value: unknown | ((ctx: DefaultContext) => unknown);
+  readonly doc: string;
+  /** Only apply when the parent object already exists (e.g. health timings need a health check). */
+  readonly onlyIfParentExists?: boolean;
+  /** Only for environments whose target is one of these. */
+  readonly targets?: readonly string[];
+}
+
+/** Where defaults are defined, as shown by `envkit explain`. */
+export const DEFAULTS_SOURCE = "lib/config/defaults.ts";
+
+const BY_NAME_ENFORCEMENT: Record<string, string> = { dev: "advisory", test: "advisory" };
+/**
+ * Default ranges per well-known environment name. Deliberately *outside* Docker's default address
+ * pools (172.17.0.0/16–172.31.0.0/16, 192.168.0.0/16): the seeds' 172.20.0.0/16 and 172.21.0.0/16
+ * sit inside them, where a network Docker creates on its own can already hold the range.
+ */
+const BY_NAME_SUBNET: Record<string, string> = { dev: "10.200.0.0/16", test: "10.201.0.0/16", staging: "10.202.0.0/16", prod: "10.203.0.0/16" };
+
+/** Every default envkit applies, in application order. The README's config reference lists them. */
+export const DEFAULTS: readonly DefaultRule[] = [
+  // Service shape
+  { path: "services.*.kind", value: "stateless", doc: "services are stateless unless they keep data" },
+  { path: "services.*.public", value: false, doc: "services are internal unless exposed on purpose" },
+  { path: "services.*.ports", value: [], doc: "no ports" },
+  { path: "services.*.ports.*.protocol", value: "tcp", doc: "TCP" },
+  { path: "services.*.env", value: {}, doc: "no environment variables" },
+  { path: "services.*.secrets", value: [], doc: "no secrets" },
+  { path: "services.*.connections", value: [], doc: "no outgoing connections: undeclared traffic is blocked" },
+  { path: "services.*.volumes", value: [], doc: "no volumes" },
+  { path: "services.*.volumes.*.size", value: "1Gi", doc: "1 GiB per volume" },
+  { path: "services.*.replicas", value: 1, doc: "one replica" },
+  { path: "services.*.writablePaths", value: ["/tmp"], doc: "only /tmp is writable on the read-only root filesystem" },
+  // Resources
+  { path: "services.*.resources.cpu", value: "100m", doc: "CPU request 100m" },
+  { path: "services.*.resources.memory", value: "128Mi", doc: "memory request 128Mi" },
+  {
+    path: "services.*.resources.cpuLimit",
+    value: (c: DefaultContext) => {
+      const r = parseCpu(c.parent.cpu as string);
+      return r.ok ? `${r.value * 2}m` : c.parent.cpu;
+    },
+    doc: "twice the CPU request",
+  },
+  { path: "services.*.resources.memoryLimit", value: (c: DefaultContext) => c.parent.memory, doc: "equal to the memory request (no overcommit)" },
+  // Health timings (only when a health check is declared)
+  { path: "services.*.health.interval", value: "10s", doc: "check every 10s", onlyIfParentExists: true },
+  { path: "services.*.health.timeout", value: "5s", doc: "5s per check", onlyIfParentExists: true },
+  { path: "services.*.health.retries", value: 3, doc: "3 failures mark it unhealthy", onlyIfParentExists: true },
+  { path: "services.*.health.startPeriod", value: "30s", doc: "30s to start before failures count", onlyIfParentExists: true },
+  // Hardening (Pod Security "restricted", CIS Docker Benchmark §5)
+  { path: "services.*.security.runAsNonRoot", value: true, doc: "PSS restricted; CIS 4.1" },
+  { path: "services.*.security.user", value: "10001:10001", doc: "an unprivileged numeric uid:gid" },
+  { path: "services.*.security.readOnlyRootFilesystem", value: true, doc: "CIS 5.12; writablePaths get tmpfs/emptyDir" },
+  { path: "services.*.security.dropCapabilities", value: ["ALL"], doc: "PSS restricted; CIS 5.3" },
+  { path: "services.*.security.addCapabilities", value: [], doc: "no capabilities added back" },
+  { path: "services.*.security.noNewPrivileges", value: true, doc: "PSS restricted; CIS 5.25" },
+  { path: "services.*.security.privileged", value: false, doc: "CIS 5.4" },
+  { path: "services.*.security.seccompProfile", value: "RuntimeDefault", doc: "PSS restricted; CIS 5.21" },
+  { path: "services.*.security.automountServiceAccountToken", value: false, doc: "no API token unless asked" },
+  // Docker runtime
+  { path: "services.*.restart.policy", value: "on-failure", doc: "restart on failure (CIS 5.14)", targets: ["docker", "swarm"] },
+  { path: "services.*.restart.maxRetries", value: 5, doc: "at most 5 restarts (CIS 5.14)", targets: ["docker", "swarm"] },
+  { path: "services.*.logging.maxSize", value: "10m", doc: "json-file logs rotate at 10 MB", targets: ["docker", "swarm"] },
+  { path: "services.*.logging.maxFile", value: 3, doc: "3 rotated log files kept", targets: ["docker", "swarm"] },
+  { path: "services.*.autoscaling.cpuUtilization", value: 70, doc: "HPA target 70% CPU", onlyIfParentExists: true },
+  // Environment
+  { path: "policy.enforcement", value: (c: DefaultContext) => BY_NAME_ENFORCEMENT[c.envName] ?? "mandatory", doc: "advisory for dev and test, mandatory for every other environment" },
+  { path: "policy.suppressions", value: [], doc: "no suppressions" },
+  { path: "network.subnet", value: (c: DefaultContext) => BY_NAME_SUBNET[c.envName], doc: "dev 10.200.0.0/16, test 10.201.0.0/16, staging 10.202.0.0/16, prod 10.203.0.0/16; other names must set it", targets: ["docker", "swarm"] },
+  { path: "backend", value: (c: DefaultContext) => ({ type: "local", path: `../../../terraform.${c.envName}.tfstate` }), doc: "local state next to the output folder (relative, so output is machine-independent)" },
+  { path: "rollout.maxSurge", value: "25%", doc: "25% extra pods during a rolling update" },
+  { path: "rollout.maxUnavailable", value: 0, doc: "no capacity lost during a rolling update" },
+  { path: "rollout.timeout", value: "10m", doc: "apply waits 10 minutes for a rollout" },
+  { path: "volumes.preventDestroy", value: false, doc: "volumes can be destroyed (set true for data you keep)" },
+  { path: "docker.host", value: "unix:///var/run/docker.sock", doc: "the local Docker engine", targets: ["docker", "swarm"] },
+  { path: "docker.publishAddress", value: "127.0.0.1", doc: "published ports listen on loopback only", targets: ["docker", "swarm"] },
+  { path: "kubernetes.ingressNamespace", value: "ingress-nginx", doc: "namespace of the ingress controller", targets: ["kubernetes"] },
+  { path: "kubernetes.ingressClassName", value: "nginx", doc: "ingress class", targets: ["kubernetes"] },
+  { path: "limitRange.cpu", value: "100m", doc: "LimitRange default CPU request", targets: ["kubernetes"] },
+  { path: "limitRange.memory", value: "128Mi", doc: "LimitRange default memory request", targets: ["kubernetes"] },
+  { path: "limitRange.cpuLimit", value: "500m", doc: "LimitRange default CPU limit", targets: ["kubernetes"] },
+  { path: "limitRange.memoryLimit", value: "256Mi", doc: "LimitRange default memory limit", targets: ["kubernetes"] },
+  { path: "secretRevisions", value: {}, doc: "every secret at revision 1" },
+];
+
+/**
+ * Fills in every default that the document does not set, and returns which paths were defaulted
+ * by which rule. The document is modified in place (callers pass a fresh merge result).
+ */
+export function applyDefaults(doc: Record<string, unknown>, envName: string, target: string): Map<string, DefaultRule> {
+  const applied = new Map<string, DefaultRule>();
+  for (const rule of DEFAULTS) {
+    if (rule.targets && !rule.targets.includes(target)) continue;
+    const segs = rule.path.split(".");
+    const visit = (obj: Record<string, unknown>, i: number, at: (string | number)[], bound: string[]): void => {
+      const seg = segs[i];
+      const last = i === segs.length - 1;
+      if (seg === "*") {
+        for (const [k, child] of entries(obj)) if (isPlainObject(child)) visit(child, i + 1, [...at, k], [...bound, k]);
+        return;
+      }
+      if (last) {
+        if (obj[seg] === undefined) {
+          const value = typeof rule.value === "function" ? (rule.value as (c: DefaultContext) => unknown)({ envName, doc, parent: obj, bound }) : structuredClone(rule.value);
+          if (value === undefined) return;
+          obj[seg] = value;
+          applied.set(pathKey([...at, seg]), rule);
+        }
+        return;
+      }
+      let next = obj[seg];
+      if (next === undefined) {
+        if (rule.onlyIfParentExists && i === segs.length - 2) return;
+        next = segs[i + 1] === "*" ? undefined : {};
+        if (next === undefined) return;
+        obj[seg] = next;
+      }
+      if (isPlainObject(next) || isNamedList(next)) visit(next as Record<string, unknown>, i + 1, [...at, seg], bound);
+    };
+    visit(doc, 0, [], []);
+  }
+  return applied;
+}
+
+/** Key/value pairs of a map, or name/item pairs of a named list. */
+function entries(obj: unknown): [string, unknown][] {
+  if (Array.isArray(obj)) return obj.map((item, i) => [String(isPlainObject(item) && typeof item.name === "string" ? item.name : i), item]);
+  return isPlainObject(obj) ? Object.entries(obj) : [];
+}

@@ -1,0 +1,397 @@
+import { ConfigIssue } from "../errors";
+import { Cidr, DOCKER_DEFAULT_POOLS, contains, overlaps, parseCidr } from "../model/cidr";
+import { parseDuration } from "../model/duration";
+import {
+  ConnectionModel,
+  EnvironmentModel,
+  HealthModel,
+  PortModel,
+  ResourcesModel,
+  ServiceModel,
+  SurgeValue,
+  TargetName,
+} from "../model/environment";
+import { checkImmutable, parseRelease } from "../model/image-ref";
+import { MAX_LABEL, checkDnsLabel } from "../model/names";
+import { parseCpu, parseMemory } from "../model/quantity";
+import { DEFAULTS_SOURCE, DefaultRule, applyDefaults } from "./defaults";
+import { layer } from "./merge";
+import { AppSchema, EnvironmentSchema } from "./schema";
+import { didYouMean } from "./suggest";
+import { SourceDocument, lineAt, pathKey } from "./yaml-source";
+import { fromZod, locateIn } from "./zod-issues";
+
+/** The raw inputs of an application: app.yaml and one document per environment. */
+export interface ConfigSource {
+  readonly app: SourceDocument;
+  /** Environment name → its document, in a stable (sorted) order. */
+  readonly environments: ReadonlyMap<string, SourceDocument>;
+}
+
+/** Where an effective value came from. */
+export type ValueOrigin =
+  | { readonly kind: "file"; readonly file: string; readonly line?: number }
+  | { readonly kind: "default"; readonly where: string; readonly rule: string; readonly doc: string };
+
+/** Answers "where did this effective value come from?" for one environment. */
+export class Provenance {
+  constructor(
+    private readonly app: SourceDocument,
+    private readonly env: SourceDocument,
+    private readonly defaulted: ReadonlyMap<string, DefaultRule>,
+  ) {}
+
+  /** Origin of the value at `segments` (named-list items addressed by name). */
+  origin(segments: readonly (string | number)[]): ValueOrigin | undefined {
+    const key = pathKey(segments);
+    for (let n = segments.length; n > 0; n--) {
+      const k = pathKey(segments.slice(0, n));
+      const rule = this.defaulted.get(k);
+      if (rule) return { kind: "default", where: DEFAULTS_SOURCE, rule: rule.path, doc: rule.doc };
+      const envLine = this.env.lines.get(k);
+      if (envLine) return { kind: "file", file: this.env.file, line: envLine };
+      const appLine = this.app.lines.get(k);
+      if (appLine) return { kind: "file", file: this.app.file, line: appLine };
+    }
+    return key === "" ? undefined : undefined;
+  }
+
+  /** `file:line` for messages about the value at `segments`. */
+  locate(segments: readonly (string | number)[]): { file?: string; line?: number } {
+    const o = this.origin(segments);
+    if (o?.kind === "file") return { file: o.file, line: o.line };
+    return { file: this.env.file, line: lineAt(this.env, segments) };
+  }
+}
+
+/** One environment, resolved: the model plus the provenance of every value. */
+export interface ResolvedEnvironment {
+  readonly model: EnvironmentModel;
+  readonly provenance: Provenance;
+  readonly source: SourceDocument;
+}
+
+/** Outcome of resolving: what resolved, and every issue (errors and warnings). */
+export interface ResolveResult {
+  readonly environments: readonly ResolvedEnvironment[];
+  readonly issues: readonly ConfigIssue[];
+}
+
+const SECRET_KEY = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?|ACCESS_?KEY)/i;
+const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i;
+
+/** Resolves every environment (or only `only`), then runs the checks that span environments. */
+export function resolveAll(source: ConfigSource, only?: string): ResolveResult {
+  const issues: ConfigIssue[] = [];
+  const appResult = AppSchema.safeParse(source.app.data);
+  if (!appResult.success) issues.push(...fromZod(appResult.error, AppSchema, source.app.data, locateIn(source.app)));
+  if (only !== undefined && !source.environments.has(only)) {
+    issues.push({ file: source.app.file, path: "", message: `no environment "${only}"${didYouMean(only, source.environments.keys())}; found: ${[...source.environments.keys()].join(", ") || "none"}` });
+    return { environments: [], issues };
+  }
+  const environments: ResolvedEnvironment[] = [];
+  for (const [name, doc] of source.environments) {
+    if (only !== undefined && name !== only) continue;
+    const r = resolveOne(source.app, doc, name, appResult.success);
+    issues.push(...r.issues);
+    if (r.env) environments.push(r.env);
+  }
+  if (only === undefined) issues.push(...crossEnvironmentChecks(environments));
+  return { environments, issues };
+}
+
+function resolveOne(app: SourceDocument, envDoc: SourceDocument, name: string, appValid: boolean): { env?: ResolvedEnvironment; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const nameProblem = checkDnsLabel(name, 30);
+  if (nameProblem) issues.push({ file: envDoc.file, path: "", message: `environment name (from the file name): ${nameProblem}` });
+  const envResult = EnvironmentSchema.safeParse(envDoc.data);
+  if (!envResult.success) issues.push(...fromZod(envResult.error, EnvironmentSchema, envDoc.data, locateIn(envDoc)));
+  if (!appValid || !envResult.success || nameProblem) return { issues };
+
+  const appData = app.data as Record<string, unknown>;
+  const envData = envDoc.data as Record<string, unknown>;
+  const appServices = Object.keys(appData.services as object);
+  for (const svc of Object.keys((envData.services as object) ?? {})) {
+    if (!appServices.includes(svc)) {
+      issues.push({ file: envDoc.file, line: lineAt(envDoc, ["services", svc]), path: `services.${svc}`, message: `overrides service "${svc}", which app.yaml does not define${didYouMean(svc, appServices)}` });
+    }
+  }
+  const effective = layer(appData, envData) as Record<string, unknown>;
+  const defaulted = applyDefaults(effective, name, envResult.data.target);
+  const prov = new Provenance(app, envDoc, defaulted);
+  const model = buildModel(effective, name, prov, issues);
+  if (issues.some((i) => i.severity !== "warning") || !model) return { issues };
+  return { env: { model, provenance: prov, source: envDoc }, issues };
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the effective document was validated by zod above */
+function buildModel(doc: Record<string, any>, envName: string, prov: Provenance, issues: ConfigIssue[]): EnvironmentModel | undefined {
+  const err = (segs: (string | number)[], message: string): void => {
+    issues.push({ ...prov.locate(segs), path: pathKey(segs), message });
+  };
+  const warn = (segs: (string | number)[], message: string): void => {
+    issues.push({ ...prov.locate(segs), path: pathKey(segs), message, severity: "warning" });
+  };
+  const cpu = (segs: (string | number)[], v: unknown): number => {
+    const r = parseCpu(v as string);
+    if (!r.ok) err(segs, r.error);
+    return r.ok ? r.value : 0;
+  };
+  const mem = (segs: (string | number)[], v: unknown): number => {
+    const r = parseMemory(v as string);
+    if (!r.ok) err(segs, r.error);
+    return r.ok ? r.value : 0;
+  };
+  const secs = (segs: (string | number)[], v: string): number => {
+    const r = parseDuration(v);
+    if (!r.ok) err(segs, r.error);
+    return r.ok ? r.value : 0;
+  };
+  const app: string = doc.name;
+  const target: TargetName = doc.target;
+  const serviceNames = Object.keys(doc.services);
+  const release: Record<string, string> = doc.release ?? {};
+  for (const svc of Object.keys(release)) {
+    if (!serviceNames.includes(svc)) err(["release", svc], `pins a release for "${svc}", which app.yaml does not define${didYouMean(svc, serviceNames)}`);
+  }
+  const revisions: Record<string, number> = doc.secretRevisions;
+
+  const services: (ServiceModel & { connections: ConnectionModel[] })[] = [];
+  const connections: ConnectionModel[] = [];
+  for (const name of serviceNames) {
+    const s = doc.services[name];
+    const at = (...rest: (string | number)[]): (string | number)[] => ["services", name, ...rest];
+    const nameProblem = checkDnsLabel(name);
+    if (nameProblem) err(at(), `service name ${nameProblem}`);
+    // Every derived name must fit a DNS-1123 label: <app>-<env>-<service>-<longest suffix>.
+    const longestSuffix = Math.max("config-0123456789".length, ...s.volumes.map((v: any) => v.name.length), ...s.secrets.map((x: string) => x.length));
+    const derived = `${app}-${envName}-${name}-${"x".repeat(longestSuffix)}`;
+    if (derived.length > MAX_LABEL) {
+      err(at(), `derived resource names such as "${derived}" would be ${derived.length} characters (limit ${MAX_LABEL}); shorten the application, environment, service, volume or secret name by ${derived.length - MAX_LABEL}`);
+    }
+
+    // Release: immutable image per environment.
+    let image = { repository: s.image } as ServiceModel["image"];
+    const rel = release[name];
+    if (rel === undefined) {
+      err(["release", name], `no release for service "${name}"; pin an immutable image, e.g. release: { ${name}: "1.4.2@sha256:…" }`);
+    } else {
+      const r = parseRelease(s.image, rel);
+      if (!r.ok) err(["release", name], r.error);
+      else {
+        const mutable = checkImmutable(r.value);
+        if (mutable) err(["release", name], `[ENVK-IMG-001] release "${rel}" of "${name}" is mutable: ${mutable}`);
+        image = r.value;
+      }
+    }
+
+    // Ports.
+    const ports: PortModel[] = s.ports.map((p: any) => ({ name: p.name, port: p.port, protocol: p.protocol, hostPort: p.hostPort ?? p.port }));
+    const portNames = ports.map((p) => p.name);
+    const dup = portNames.find((p, i) => portNames.indexOf(p) !== i);
+    if (dup) err(at("ports", dup), `port name "${dup}" is used twice`);
+
+    // Environment variables: never a secret value.
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(s.env as Record<string, unknown>)) {
+      const value = String(v);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) err(at("env", k), `"${k}" is not a valid environment variable name (letters, digits, _; not starting with a digit)`);
+      if (SECRET_KEY.test(k) && !k.endsWith("_FILE") && value !== "") {
+        err(at("env", k), `[ENVK-SEC-001] "${k}" looks like a secret, and secret values are never accepted in config; declare it by name under services.${name}.secrets (e.g. secrets: [${k.toLowerCase()}]) and supply TF_VAR_${k.toLowerCase()} at apply time`);
+      } else if (URL_WITH_PASSWORD.test(value)) {
+        err(at("env", k), `[ENVK-SEC-001] the value of "${k}" embeds a password in a URL; move the credential to a declared secret and build the URL in the application`);
+      }
+      env[k] = value;
+    }
+    const secretNames: string[] = s.secrets;
+    for (const sec of secretNames) {
+      if (env[sec.toUpperCase()] !== undefined) err(at("env", sec.toUpperCase()), `"${sec.toUpperCase()}" clashes with secret "${sec}"; the secret is delivered as ${sec.toUpperCase()}_FILE`);
+    }
+
+    // Health.
+    let health: HealthModel | undefined;
+    if (s.health) {
+      const h = s.health;
+      let http: HealthModel["http"];
+      if (h.http) {
+        const p = ports.find((x) => x.name === h.http.port);
+        if (!p) err(at("health", "http", "port"), `port "${h.http.port}" is not a port of "${name}"${didYouMean(h.http.port, portNames)}; declared ports: ${portNames.join(", ") || "none"}`);
+        http = { path: h.http.path, port: p?.port ?? 0 };
+      } else if (!h.command) {
+        err(at("health"), `a health check needs "http: { path, port }" or "command: [...]"`);
+      }
+      health = {
+        http,
+        command: h.command,
+        intervalSeconds: secs(at("health", "interval"), h.interval),
+        timeoutSeconds: secs(at("health", "timeout"), h.timeout),
+        retries: h.retries,
+        startPeriodSeconds: secs(at("health", "startPeriod"), h.startPeriod),
+      };
+    }
+
+    // Resources.
+    const r = s.resources;
+    const resources: ResourcesModel = {
+      cpuMillis: cpu(at("resources", "cpu"), r.cpu),
+      memoryBytes: mem(at("resources", "memory"), r.memory),
+      cpuLimitMillis: cpu(at("resources", "cpuLimit"), r.cpuLimit),
+      memoryLimitBytes: mem(at("resources", "memoryLimit"), r.memoryLimit),
+    };
+    if (resources.cpuLimitMillis < resources.cpuMillis) err(at("resources", "cpuLimit"), `${r.cpuLimit} is below the CPU request ${r.cpu}; raise cpuLimit or lower cpu`);
+    if (resources.memoryLimitBytes < resources.memoryBytes) err(at("resources", "memoryLimit"), `${r.memoryLimit} is below the memory request ${r.memory}; raise memoryLimit or lower memory`);
+
+    // Volumes.
+    if (s.volumes.length > 0 && s.kind !== "stateful") err(at("volumes"), `"${name}" has volumes but kind is "${s.kind}"; set kind: stateful (volumes hold data that outlives containers)`);
+    if (s.kind === "stateful" && s.volumes.length === 0) warn(at("kind"), `"${name}" is stateful but declares no volume; its data is lost when the container is replaced`);
+    const volumes = s.volumes.map((v: any) => ({ name: v.name, path: v.path, sizeBytes: mem(at("volumes", v.name, "size"), v.size), storageClass: v.storageClass }));
+
+    // Security.
+    const [uid, gid] = String(s.security.user).split(":").map(Number);
+    if (s.security.runAsNonRoot && uid === 0) err(at("security", "user"), `user "${s.security.user}" is root while runAsNonRoot is true; use a non-zero uid such as "10001:10001" (or set runAsNonRoot: false on purpose)`);
+
+    // Autoscaling.
+    let autoscaling: ServiceModel["autoscaling"];
+    if (s.autoscaling) {
+      if (s.autoscaling.minReplicas > s.autoscaling.maxReplicas) err(at("autoscaling", "minReplicas"), `minReplicas ${s.autoscaling.minReplicas} is above maxReplicas ${s.autoscaling.maxReplicas}`);
+      autoscaling = { ...s.autoscaling };
+    }
+
+    services.push({
+      name,
+      kind: s.kind,
+      public: s.public,
+      image,
+      version: rel ?? "",
+      ports,
+      command: s.command,
+      args: s.args,
+      env,
+      secrets: secretNames.map((n) => ({ name: n, revision: revisions[n] ?? 1 })),
+      health,
+      connections: [],
+      volumes,
+      resources,
+      replicas: s.replicas,
+      writablePaths: s.writablePaths,
+      security: {
+        runAsNonRoot: s.security.runAsNonRoot,
+        uid,
+        gid: gid ?? uid,
+        readOnlyRootFilesystem: s.security.readOnlyRootFilesystem,
+        dropCapabilities: s.security.dropCapabilities,
+        addCapabilities: s.security.addCapabilities,
+        noNewPrivileges: s.security.noNewPrivileges,
+        privileged: s.security.privileged,
+        seccompProfile: s.security.seccompProfile,
+        automountServiceAccountToken: s.security.automountServiceAccountToken,
+      },
+      restart: s.restart ?? { policy: "no", maxRetries: 0 },
+      logging: s.logging ?? { maxSize: "10m", maxFile: 3 },
+      autoscaling,
+    });
+  }
+
+  // Connections: the target must exist and expose the named port.
+  for (const svc of services) {
+    const own = doc.services[svc.name].connections as { to: string; port: string }[];
+    const list: ConnectionModel[] = [];
+    own.forEach((c, i) => {
+      const at: (string | number)[] = ["services", svc.name, "connections", i];
+      const target = services.find((x) => x.name === c.to);
+      if (!target) return err([...at, "to"], `connects to "${c.to}", which is not a service${didYouMean(c.to, serviceNames)}; services: ${serviceNames.join(", ")}`);
+      if (target.name === svc.name) return err([...at, "to"], `a service cannot declare a connection to itself`);
+      const port = target.ports.find((p) => p.name === c.port);
+      if (!port) return err([...at, "port"], `"${c.to}" has no port named "${c.port}"${didYouMean(c.port, target.ports.map((p) => p.name))}; its ports: ${target.ports.map((p) => p.name).join(", ") || "none"}`);
+      list.push({ from: svc.name, to: target.name, portName: port.name, port: port.port, protocol: port.protocol });
+    });
+    svc.connections = list;
+    connections.push(...list);
+  }
+
+  for (const sec of Object.keys(revisions)) {
+    if (!services.some((s) => s.secrets.some((x) => x.name === sec))) err(["secretRevisions", sec], `"${sec}" is not a secret of any service; declared secrets: ${[...new Set(services.flatMap((s) => s.secrets.map((x) => x.name)))].join(", ") || "none"}`);
+  }
+
+  // Environment-wide settings.
+  let subnet: Cidr | undefined;
+  if (target !== "kubernetes") {
+    if (!doc.network?.subnet) err(["network", "subnet"], `environment "${envName}" runs on ${target} and needs network.subnet (no default for this name), e.g. "10.210.0.0/16"`);
+    else {
+      const c = parseCidr(doc.network.subnet);
+      if (c.ok) {
+        subnet = c.value;
+        if (c.value.prefix > 28) err(["network", "subnet"], `"${c.value.text}" is too small; envkit splits it into a front and a back network, so use /28 or larger (e.g. /24)`);
+        const pool = DOCKER_DEFAULT_POOLS.map((p) => parseCidr(p)).find((p) => p.ok && overlaps(p.value, c.value));
+        if (pool && pool.ok) warn(["network", "subnet"], `"${c.value.text}" overlaps Docker's default address pool ${pool.value.text}, where networks Docker creates on its own are placed; prefer a range such as 10.200.0.0/16`);
+      }
+    }
+  }
+  if (target === "kubernetes" && !doc.domain && services.some((s) => s.public)) {
+    err(["domain"], `public services (${services.filter((s) => s.public).map((s) => s.name).join(", ")}) need a domain for their ingress; set domain: e.g. "${envName}.${app}.example.com"`);
+  }
+  const q = doc.quota;
+  const quota = q
+    ? {
+        cpuMillis: q.cpu !== undefined ? cpu(["quota", "cpu"], q.cpu) : undefined,
+        memoryBytes: q.memory !== undefined ? mem(["quota", "memory"], q.memory) : undefined,
+        cpuLimitMillis: q.cpuLimit !== undefined ? cpu(["quota", "cpuLimit"], q.cpuLimit) : undefined,
+        memoryLimitBytes: q.memoryLimit !== undefined ? mem(["quota", "memoryLimit"], q.memoryLimit) : undefined,
+        pods: q.pods,
+        persistentVolumeClaims: q.persistentVolumeClaims,
+        storageBytes: q.storage !== undefined ? mem(["quota", "storage"], q.storage) : undefined,
+      }
+    : undefined;
+  const lr = doc.limitRange ?? { cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" };
+  const limitRange: ResourcesModel = {
+    cpuMillis: cpu(["limitRange", "cpu"], lr.cpu),
+    memoryBytes: mem(["limitRange", "memory"], lr.memory),
+    cpuLimitMillis: cpu(["limitRange", "cpuLimit"], lr.cpuLimit),
+    memoryLimitBytes: mem(["limitRange", "memoryLimit"], lr.memoryLimit),
+  };
+
+  if (issues.some((i) => i.severity !== "warning")) return undefined;
+  return {
+    app,
+    name: envName,
+    target,
+    services,
+    subnet,
+    quota,
+    limitRange,
+    domain: doc.domain,
+    tlsSecretName: doc.tls?.secretName,
+    backend: doc.backend,
+    enforcement: doc.policy.enforcement,
+    suppressions: doc.policy.suppressions,
+    rollout: { maxSurge: doc.rollout.maxSurge as SurgeValue, maxUnavailable: doc.rollout.maxUnavailable as SurgeValue, timeoutSeconds: secs(["rollout", "timeout"], doc.rollout.timeout) },
+    preventDestroyVolumes: doc.volumes.preventDestroy,
+    docker: { host: doc.docker?.host ?? "unix:///var/run/docker.sock", certPath: doc.docker?.certPath, publishAddress: doc.docker?.publishAddress ?? "127.0.0.1", secretsHostDir: doc.docker?.secretsHostDir },
+    kubernetes: { configPath: doc.kubernetes?.configPath, context: doc.kubernetes?.context, ingressNamespace: doc.kubernetes?.ingressNamespace ?? "ingress-nginx", ingressClassName: doc.kubernetes?.ingressClassName ?? "nginx" },
+    promotedFrom: doc.promotion?.from,
+    connections,
+    effective: doc,
+  };
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** Checks across environments: Docker subnets of two environments must not overlap. */
+function crossEnvironmentChecks(envs: readonly ResolvedEnvironment[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const withSubnet = envs.filter((e) => e.model.subnet);
+  for (let i = 0; i < withSubnet.length; i++) {
+    for (let j = i + 1; j < withSubnet.length; j++) {
+      const a = withSubnet[i].model;
+      const b = withSubnet[j].model;
+      if (overlaps(a.subnet!, b.subnet!)) {
+        const which = contains(a.subnet!, b.subnet!) || contains(b.subnet!, a.subnet!) ? "contains" : "overlaps";
+        issues.push({
+          ...withSubnet[j].provenance.locate(["network", "subnet"]),
+          path: "network.subnet",
+          message: `[ENVK-NET-002] "${b.subnet!.text}" of environment "${b.name}" ${which === "contains" ? "overlaps (contains or is contained by)" : "overlaps"} "${a.subnet!.text}" of environment "${a.name}"; give every environment its own range (e.g. 10.200.0.0/16, 10.201.0.0/16)`,
+        });
+      }
+    }
+  }
+  return issues;
+}

@@ -1,0 +1,58 @@
+/** Where a problem was found: a config file (with line) or a construct path. */
+export interface IssueLocation {
+  /** File path as given by the user (relative when they gave it relative). */
+  readonly file?: string;
+  /** 1-based line in `file`. */
+  readonly line?: number;
+  /** Dotted path of the offending field, e.g. `services.api.resources.memory`. */
+  readonly path: string;
+}
+
+/** One problem with the user's input. Rendered as `file:line: path: message`. */
+export interface ConfigIssue extends IssueLocation {
+  readonly message: string;
+  /** `error` stops validate/synth; `warning` is printed and the run continues. */
+  readonly severity?: "error" | "warning";
+}
+
+/** Formats one issue as the single line the CLI prints. */
+export function formatIssue(issue: ConfigIssue): string {
+  const where = issue.file ? `${issue.file}${issue.line ? `:${issue.line}` : ""}: ` : "";
+  const prefix = issue.severity === "warning" ? "warning: " : "";
+  return `${where}${prefix}${issue.path ? `${issue.path}: ` : ""}${issue.message}`;
+}
+
+/**
+ * The single error type of envkit. It carries every problem found (never just the first), each
+ * naming the file or construct path, the field, the bad value and the fix.
+ */
+export class EnvkitError extends Error {
+  public readonly issues: readonly ConfigIssue[];
+  constructor(issues: readonly ConfigIssue[] | string) {
+    const list: ConfigIssue[] = typeof issues === "string" ? [{ path: "", message: issues }] : [...issues];
+    super(list.map(formatIssue).join("\n"));
+    this.name = "EnvkitError";
+    this.issues = list;
+  }
+}
+
+/** Collects issues so that all problems are reported at once. */
+export class IssueCollector {
+  private readonly list: ConfigIssue[] = [];
+  add(issue: ConfigIssue): void {
+    this.list.push(issue);
+  }
+  get issues(): readonly ConfigIssue[] {
+    return this.list;
+  }
+  get errors(): readonly ConfigIssue[] {
+    return this.list.filter((i) => i.severity !== "warning");
+  }
+  get warnings(): readonly ConfigIssue[] {
+    return this.list.filter((i) => i.severity === "warning");
+  }
+  /** Throws an {@link EnvkitError} holding every error collected so far, if any. */
+  throwIfErrors(): void {
+    if (this.errors.length > 0) throw new EnvkitError(this.errors);
+  }
+}

@@ -1,0 +1,158 @@
+import { BackendConfig } from "../config/schema";
+import { Cidr } from "./cidr";
+import { ImageRef } from "./image-ref";
+
+/*
+ * The target-neutral model: everything resolved (defaults applied, quantities parsed, images
+ * pinned). It knows nothing about Docker or Kubernetes; each target adapter reads it and never
+ * asks which environment it is lowering.
+ */
+
+/** Where the environment runs. */
+export type TargetName = "docker" | "kubernetes" | "swarm";
+
+/** A port a service listens on. */
+export interface PortModel {
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: "tcp" | "udp";
+  /** Host port for publishing (Docker, public services). */
+  readonly hostPort: number;
+}
+
+/** Health check, timings in seconds. */
+export interface HealthModel {
+  readonly http?: { readonly path: string; readonly port: number };
+  readonly command?: readonly string[];
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly retries: number;
+  readonly startPeriodSeconds: number;
+}
+
+/** A declared connection from one service to another's port. */
+export interface ConnectionModel {
+  readonly from: string;
+  readonly to: string;
+  readonly portName: string;
+  readonly port: number;
+  readonly protocol: "tcp" | "udp";
+}
+
+/** A persistent volume. */
+export interface VolumeModel {
+  readonly name: string;
+  readonly path: string;
+  readonly sizeBytes: number;
+  readonly storageClass?: string;
+}
+
+/** A secret, by name only. Its value is supplied at apply time as `TF_VAR_<name>`. */
+export interface SecretRef {
+  readonly name: string;
+  /** Rotation counter (Kubernetes write-only secrets re-send the value when it changes). */
+  readonly revision: number;
+}
+
+/** Requests and limits, canonical units. */
+export interface ResourcesModel {
+  readonly cpuMillis: number;
+  readonly memoryBytes: number;
+  readonly cpuLimitMillis: number;
+  readonly memoryLimitBytes: number;
+}
+
+/** Container hardening, resolved. */
+export interface SecurityModel {
+  readonly runAsNonRoot: boolean;
+  readonly uid: number;
+  readonly gid: number;
+  readonly readOnlyRootFilesystem: boolean;
+  readonly dropCapabilities: readonly string[];
+  readonly addCapabilities: readonly string[];
+  readonly noNewPrivileges: boolean;
+  readonly privileged: boolean;
+  readonly seccompProfile: string;
+  readonly automountServiceAccountToken: boolean;
+}
+
+/** One service in one environment. */
+export interface ServiceModel {
+  readonly name: string;
+  readonly kind: "stateless" | "stateful";
+  readonly public: boolean;
+  readonly image: ImageRef;
+  /** The release string as written (tag and/or digest), used as the `version` label. */
+  readonly version: string;
+  readonly ports: readonly PortModel[];
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly secrets: readonly SecretRef[];
+  readonly health?: HealthModel;
+  /** Outgoing connections of this service. */
+  readonly connections: readonly ConnectionModel[];
+  readonly volumes: readonly VolumeModel[];
+  readonly resources: ResourcesModel;
+  readonly replicas: number;
+  readonly writablePaths: readonly string[];
+  readonly security: SecurityModel;
+  readonly restart: { readonly policy: string; readonly maxRetries: number };
+  readonly logging: { readonly maxSize: string; readonly maxFile: number };
+  readonly autoscaling?: { readonly minReplicas: number; readonly maxReplicas: number; readonly cpuUtilization: number };
+}
+
+/** Namespace quota, canonical units. */
+export interface QuotaModel {
+  readonly cpuMillis?: number;
+  readonly memoryBytes?: number;
+  readonly cpuLimitMillis?: number;
+  readonly memoryLimitBytes?: number;
+  readonly pods?: number;
+  readonly persistentVolumeClaims?: number;
+  readonly storageBytes?: number;
+}
+
+/** A rolling-update bound: a count or a percentage of replicas. */
+export type SurgeValue = number | `${number}%`;
+
+/** A suppression of a guardrail finding. */
+export interface SuppressionModel {
+  readonly rule: string;
+  readonly scope?: string;
+  readonly reason: string;
+  readonly expires?: string;
+}
+
+/** One environment of one application, fully resolved. */
+export interface EnvironmentModel {
+  readonly app: string;
+  readonly name: string;
+  readonly target: TargetName;
+  readonly services: readonly ServiceModel[];
+  readonly subnet?: Cidr;
+  readonly quota?: QuotaModel;
+  readonly limitRange: ResourcesModel;
+  readonly domain?: string;
+  readonly tlsSecretName?: string;
+  readonly backend: BackendConfig;
+  readonly enforcement: "advisory" | "mandatory";
+  readonly suppressions: readonly SuppressionModel[];
+  readonly rollout: { readonly maxSurge: SurgeValue; readonly maxUnavailable: SurgeValue; readonly timeoutSeconds: number };
+  readonly preventDestroyVolumes: boolean;
+  readonly docker: { readonly host: string; readonly certPath?: string; readonly publishAddress: string; readonly secretsHostDir?: string };
+  readonly kubernetes: { readonly configPath?: string; readonly context?: string; readonly ingressNamespace: string; readonly ingressClassName: string };
+  /** The environment this one is promoted from (releases must have run there first). */
+  readonly promotedFrom?: string;
+  /** Every connection of every service. */
+  readonly connections: readonly ConnectionModel[];
+  /** The effective configuration document (defaults applied), for explain/compare. */
+  readonly effective: Readonly<Record<string, unknown>>;
+}
+
+/** Secrets of the environment, deduplicated across services, sorted by name. */
+export function environmentSecrets(env: EnvironmentModel): SecretRef[] {
+  const m = new Map<string, SecretRef>();
+  for (const s of env.services) for (const sec of s.secrets) m.set(sec.name, sec);
+  return [...m.values()].sort((a, b) => a.name.localeCompare(b.name));
+}

@@ -1,0 +1,105 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Construct } from "constructs";
+import { ConfigIssue } from "./errors";
+import { loadConfigDir } from "./config/load";
+import { ResolvedEnvironment, ResolveResult, resolveAll, ConfigSource } from "./config/resolve";
+import { App } from "./facade/cdktf";
+import { adapterFor, supportedTargets } from "./targets/registry";
+import { EnvironmentStack } from "../stacks/environment-stack";
+import { pathKey } from "./config/yaml-source";
+import { MODEL_FILE } from "./review/sources";
+
+/** Everything known about an application folder after validation. */
+export interface ValidatedProject {
+  readonly environments: readonly ResolvedEnvironment[];
+  /** Errors and warnings, config and target checks alike, each located in a file. */
+  readonly issues: readonly ConfigIssue[];
+}
+
+/** Runs the target checks of each resolved environment and locates their issues in the files. */
+export function withTargetChecks(result: ResolveResult): ValidatedProject {
+  const issues = [...result.issues];
+  for (const env of result.environments) {
+    const adapter = adapterFor(env.model.target);
+    if (!adapter) {
+      issues.push({ ...env.provenance.locate(["target"]), path: "target", message: `target "${env.model.target}" is not implemented in this version; use one of ${supportedTargets().map((t) => `"${t}"`).join(", ")}` });
+      continue;
+    }
+    for (const t of adapter.validate(env.model)) {
+      issues.push({ ...env.provenance.locate(t.path), path: pathKey(t.path), message: t.message, severity: t.severity });
+    }
+  }
+  const failed = new Set(issues.filter((i) => i.severity !== "warning").map((i) => i.file));
+  return { environments: result.environments.filter((e) => !failed.has(e.source.file)), issues };
+}
+
+/** Validates an application folder: config, layering, semantics and target checks. */
+export function validateDir(dir: string, only?: string): ValidatedProject {
+  return withTargetChecks(loadConfigDir(dir, only));
+}
+
+/** Validates an in-memory source (objects from TypeScript, or parsed files). */
+export function validateSource(source: ConfigSource, only?: string): ValidatedProject {
+  return withTargetChecks(resolveAll(source, only));
+}
+
+/** Adds one {@link EnvironmentStack} per environment to `scope`. */
+export function addEnvironmentStacks(scope: Construct, environments: readonly ResolvedEnvironment[]): EnvironmentStack[] {
+  return environments.map((e) => new EnvironmentStack(scope, e.model.name, { environment: e.model }));
+}
+
+/** A cdktf App configured for reproducible output (no stack traces in metadata). */
+export function newApp(outdir?: string): App {
+  return new App({ outdir, stackTraces: false, skipValidation: false });
+}
+
+/** Writes `stacks/<env>/envkit-model.json`: the service graph that review tools render. */
+export function writeModelSidecars(outDir: string, environments: readonly ResolvedEnvironment[]): void {
+  for (const { model: m } of environments) {
+    const sidecar = {
+      app: m.app,
+      env: m.name,
+      target: m.target,
+      services: m.services.map((s) => ({ name: s.name, public: s.public, kind: s.kind, ports: s.ports.map((p) => p.port) })),
+      connections: m.connections.map((c) => ({ from: c.from, to: c.to, port: c.port, protocol: c.protocol })),
+    };
+    fs.writeFileSync(path.join(outDir, "stacks", m.name, MODEL_FILE), `${JSON.stringify(sidecar, null, 2)}\n`);
+  }
+}
+
+/**
+ * Synthesizes every environment into `outDir` (cdktf.out layout: `stacks/<env>/cdk.tf.json`).
+ * Writes into a temporary sibling folder and swaps it in only on success: a failed synth leaves
+ * the previous output byte-for-byte untouched.
+ */
+export function synthesizeTo(environments: readonly ResolvedEnvironment[], outDir: string, check?: (tmpDir: string) => readonly ConfigIssue[]): { issues: readonly ConfigIssue[]; stacks: string[] } {
+  const parent = path.dirname(path.resolve(outDir));
+  fs.mkdirSync(parent, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(parent, `.envkit-tmp-${path.basename(outDir)}-`));
+  try {
+    const app = newApp(tmp);
+    addEnvironmentStacks(app, environments);
+    app.synth();
+    writeModelSidecars(tmp, environments);
+    const issues = check ? check(tmp) : [];
+    if (issues.some((i) => i.severity !== "warning")) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      return { issues, stacks: [] };
+    }
+    const old = `${tmp}-previous`;
+    const hadOld = fs.existsSync(outDir);
+    if (hadOld) fs.renameSync(outDir, old);
+    try {
+      fs.renameSync(tmp, outDir);
+    } catch (e) {
+      if (hadOld) fs.renameSync(old, outDir);
+      throw e;
+    }
+    if (hadOld) fs.rmSync(old, { recursive: true, force: true });
+    return { issues, stacks: environments.map((e) => e.model.name) };
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}

@@ -1,0 +1,57 @@
+import { EnvironmentModel } from "../model/environment";
+import { StackView, WorkloadView } from "../targets/inspect";
+
+/** Where a finding points: a config path (model pass) or a synthesized resource (JSON pass). */
+export interface RawFinding {
+  /** Config path (`services.api.replicas`) or resource (`docker_container.<id>`). */
+  readonly path: string;
+  /** The service it concerns, for suppressions scoped to a service. */
+  readonly service?: string;
+  readonly message: string;
+  /** `path` names a resource of the synthesized stack rather than a config path. */
+  readonly inStack?: boolean;
+}
+
+/** What a rule is evaluated over. */
+export type RuleInput =
+  | { readonly pass: "model"; readonly env: EnvironmentModel }
+  | { readonly pass: "json"; readonly env: EnvironmentModel; readonly stack: StackView }
+  | { readonly pass: "project"; readonly env: EnvironmentModel; readonly all: readonly EnvironmentModel[]; readonly history: ReleaseHistory };
+
+/** Releases an environment ran in the past (from version control), keyed by environment and service. */
+export interface ReleaseHistory {
+  /** Every release value the environment's file held, now or in an earlier commit. */
+  releasesOf(env: string, service: string): ReadonlySet<string>;
+  /** Whether history could be read (false outside a git checkout or in a shallow clone). */
+  readonly available: boolean;
+}
+
+/** A guardrail: data (id, title, rationale, fix, references) plus a check. */
+export interface Rule {
+  /** Stable id, e.g. `ENVK-K8S-003`. */
+  readonly id: string;
+  readonly title: string;
+  readonly rationale: string;
+  readonly fix: string;
+  readonly references: readonly string[];
+  /** Which pass evaluates it. */
+  readonly pass: "model" | "json" | "project";
+  /** Evaluate only where enforcement is mandatory (production-like environments). @default false */
+  readonly productionOnly?: boolean;
+  /** Findings of this rule can never be suppressed. @default false */
+  readonly unsuppressible?: boolean;
+  /** Also enforced as a configuration error in every environment (the rule documents it). */
+  readonly alsoConfigError?: boolean;
+  check(input: RuleInput): RawFinding[];
+}
+
+/** Helper for JSON rules over each workload. */
+export function eachWorkload(input: RuleInput, test: (w: WorkloadView) => string | undefined): RawFinding[] {
+  if (input.pass !== "json") return [];
+  const out: RawFinding[] = [];
+  for (const w of input.stack.workloads) {
+    const message = test(w);
+    if (message) out.push({ path: w.resource, service: w.service, message, inStack: true });
+  }
+  return out;
+}

@@ -1,0 +1,306 @@
+import { checkImmutable, parseImageRef } from "../model/image-ref";
+import { overlaps } from "../model/cidr";
+import { quotaFitProblems } from "../targets/kubernetes/quota-fit";
+import { RawFinding, Rule, RuleInput, eachWorkload } from "./rule";
+
+const PSS = "Kubernetes Pod Security Standards, restricted profile";
+const CIS = "CIS Docker Benchmark v1.6, section 5";
+const KUBE_SCORE = "kube-score / Polaris checks";
+
+const model = (input: RuleInput) => (input.pass === "model" ? input.env : undefined);
+
+/**
+ * Every guardrail envkit ships. The rule catalogue (docs/rules.md) is generated from this list.
+ * Ids are a public contract: suppressions refer to them.
+ */
+export const RULES: readonly Rule[] = [
+  {
+    id: "ENVK-IMG-001",
+    title: "Image reference is mutable",
+    rationale: "A tag such as `latest` (or no tag) can point at different images over time, so what was tested is not what runs and a rollback may not restore anything. The seeds push `:latest` and `dev-latest` tags.",
+    fix: "Pin a version tag and, in production-like environments, a `@sha256:` digest in the environment's `release` map.",
+    references: ["Seeds S2 L12-20 (immutable tags)", KUBE_SCORE],
+    pass: "json",
+    unsuppressible: false,
+    alsoConfigError: true,
+    check: (input) =>
+      eachWorkload(input, (w) => {
+        if (!w.image || w.image.startsWith("${")) return undefined;
+        const ref = parseImageRef(w.image);
+        if (!ref.ok) return `image "${w.image}" is not a valid reference`;
+        const problem = checkImmutable(ref.value);
+        return problem ? `image "${w.image}": ${problem}` : undefined;
+      }),
+  },
+  {
+    id: "ENVK-IMG-002",
+    title: "Release has no digest in a production-like environment",
+    rationale: "A version tag can be re-pushed; only a digest names exactly the bytes that passed staging.",
+    fix: 'Add the digest to the release: `api: "2.4.1@sha256:…"` (envkit promotes digests, never rebuilt images).',
+    references: ["Seeds S3 L5 (deploy the same tested image)", "SLSA provenance guidance"],
+    pass: "model",
+    productionOnly: true,
+    check: (input) => (model(input)?.services ?? []).filter((s) => !s.image.digest).map((s) => ({ path: `release.${s.name}`, service: s.name, message: `release "${s.version}" of "${s.name}" has no digest` })),
+  },
+  {
+    id: "ENVK-SEC-001",
+    title: "Secret value in configuration or synthesized output",
+    rationale: "Anything in config, code or cdk.tf.json ends up in git, CI logs and review comments. The seeds put `dev123`, `admin123` and production passwords in files and shell history.",
+    fix: "Declare the secret by name under `services.<name>.secrets` and supply `TF_VAR_<name>` at apply time.",
+    references: ["Seeds digest §4.2-4.3", "CIS Docker Benchmark 5.x (secrets)", "OWASP Secrets Management Cheat Sheet"],
+    pass: "json",
+    unsuppressible: true,
+    alsoConfigError: true,
+    check: (input) => {
+      if (input.pass !== "json") return [];
+      const leaks: RawFinding[] = input.stack.secretLeaks.map((l) => ({ path: l.resource, message: l.message, inStack: true }));
+      return leaks;
+    },
+  },
+  {
+    id: "ENVK-RES-001",
+    title: "Container without resource limits",
+    rationale: "Without CPU and memory limits one container can starve every other on the node or host.",
+    fix: "Set `resources.cpuLimit` and `resources.memoryLimit` (envkit sets them by default; an override removed them).",
+    references: [CIS + " (5.10, 5.11)", PSS, KUBE_SCORE],
+    pass: "json",
+    check: (input) => eachWorkload(input, (w) => (w.hasLimits ? undefined : "has no CPU and memory limits")),
+  },
+  {
+    id: "ENVK-RES-002",
+    title: "Container without resource requests",
+    rationale: "Without requests the scheduler cannot place pods sensibly and quotas cannot be checked.",
+    fix: "Set `resources.cpu` and `resources.memory`.",
+    references: [KUBE_SCORE],
+    pass: "json",
+    check: (input) => eachWorkload(input, (w) => (w.hasRequests ? undefined : "has no CPU and memory requests")),
+  },
+  {
+    id: "ENVK-HLT-001",
+    title: "Container without health check or probes",
+    rationale: "Without a health check a hung process keeps receiving traffic and rollouts cannot tell a bad release from a good one.",
+    fix: "Declare `health: { http: { path, port } }` or `health: { command: [...] }` for the service.",
+    references: [CIS + " (5.26)", KUBE_SCORE, "Seeds S4 L149-154, L851-866"],
+    pass: "json",
+    check: (input) => eachWorkload(input, (w) => (w.hasHealthCheck ? undefined : "has no health check (Docker) or no readiness and liveness probes (Kubernetes)")),
+  },
+  {
+    id: "ENVK-HLT-002",
+    title: "Public service without health check",
+    rationale: "A public endpoint without a health check sends users to containers that are not ready.",
+    fix: "Declare `health` for every public service.",
+    references: [KUBE_SCORE],
+    pass: "model",
+    check: (input) => (model(input)?.services ?? []).filter((s) => s.public && !s.health).map((s) => ({ path: `services.${s.name}.health`, service: s.name, message: `public service "${s.name}" has no health check` })),
+  },
+  {
+    id: "ENVK-SEC-002",
+    title: "Container may run as root",
+    rationale: "A process running as root inside a container is one kernel bug away from root on the host.",
+    fix: 'Keep `security.runAsNonRoot: true` and a non-zero numeric `security.user` (e.g. "10001:10001").',
+    references: [PSS, CIS + " (4.1)"],
+    pass: "json",
+    check: (input) => eachWorkload(input, (w) => (w.runAsNonRoot ? undefined : `may run as root (user ${w.user ? `"${w.user}"` : "not set"})`)),
+  },
+  {
+    id: "ENVK-SEC-003",
+    title: "Privilege escalation allowed",
+    rationale: "setuid binaries can regain privileges that were dropped.",
+    fix: "Keep `security.noNewPrivileges: true`.",
+    references: [PSS, CIS + " (5.25)"],
+    pass: "json",
+    check: (input) => eachWorkload(input, (w) => (w.allowPrivilegeEscalation ? "allows privilege escalation (no-new-privileges / allowPrivilegeEscalation: false missing)" : undefined)),
+  },
+  {
+    id: "ENVK-SEC-004",
+    title: "Privileged container",
+    rationale: "A privileged container has every capability and every device of the host.",
+    fix: "Remove `security.privileged: true`; add the one capability needed instead.",
+    references: [PSS, CIS + " (5.4)"],
+    pass: "json",
+    check: (input) => eachWorkload(input, (w) => (w.privileged ? "runs privileged" : undefined)),
+  },
+  {
+    id: "ENVK-SEC-005",
+    title: "Capabilities not dropped",
+    rationale: "Default capabilities (NET_RAW, CHOWN, SETUID…) are rarely needed and widen every exploit.",
+    fix: 'Keep `security.dropCapabilities: ["ALL"]` and add back only what is needed via `addCapabilities`.',
+    references: [PSS, CIS + " (5.3)"],
+    pass: "json",
+    check: (input) => eachWorkload(input, (w) => (w.dropsAllCapabilities ? undefined : "does not drop ALL capabilities")),
+  },
+  {
+    id: "ENVK-SEC-006",
+    title: "Writable root filesystem",
+    rationale: "A writable root lets an attacker persist tools and modify binaries.",
+    fix: "Keep `security.readOnlyRootFilesystem: true`; list the paths the image writes to in `writablePaths`.",
+    references: [CIS + " (5.12)", KUBE_SCORE],
+    pass: "json",
+    check: (input) => eachWorkload(input, (w) => (w.readOnlyRootFilesystem ? undefined : "has a writable root filesystem")),
+  },
+  {
+    id: "ENVK-SEC-007",
+    title: "No seccomp profile",
+    rationale: "Without seccomp every system call is reachable from the container.",
+    fix: 'Keep `security.seccompProfile: "RuntimeDefault"` (or a Localhost profile).',
+    references: [PSS, CIS + " (5.21)"],
+    pass: "json",
+    check: (input) => eachWorkload(input, (w) => (w.seccompConfined ? undefined : "runs without a seccomp profile")),
+  },
+  {
+    id: "ENVK-SEC-008",
+    title: "Host network, PID or IPC namespace",
+    rationale: "Sharing host namespaces removes the isolation containers exist for.",
+    fix: "Remove host namespace sharing from the override.",
+    references: [PSS + " (baseline)", CIS + " (5.9, 5.15, 5.16)"],
+    pass: "json",
+    check: (input) => eachWorkload(input, (w) => (w.hostNamespaces.length ? `shares the host's ${w.hostNamespaces.join(", ")} namespace(s)` : undefined)),
+  },
+  {
+    id: "ENVK-SEC-009",
+    title: "hostPath or Docker socket mount",
+    rationale: "A host path mount, above all /var/run/docker.sock, hands the container control of the host.",
+    fix: "Use a volume; secrets from a host folder are the one documented exception (suppress with a reason).",
+    references: [PSS + " (baseline)", CIS + " (5.5, 5.31)"],
+    pass: "json",
+    check: (input) =>
+      eachWorkload(input, (w) => {
+        const sock = w.hostMounts.find((m) => m.endsWith("docker.sock"));
+        if (sock) return `mounts the Docker socket ${sock}`;
+        return w.hostMounts.length ? `mounts host paths ${w.hostMounts.join(", ")}` : undefined;
+      }),
+  },
+  {
+    id: "ENVK-NET-001",
+    title: "Port published on all interfaces",
+    rationale: "A port bound to 0.0.0.0 is reachable from every network the host is on; the seeds publish database ports this way.",
+    fix: 'Bind published ports to one address (`docker.publishAddress: "127.0.0.1"` or the host\'s front address), or suppress with a reason for an edge service.',
+    references: [CIS + " (5.13)", "Seeds S0 L272-288"],
+    pass: "json",
+    check: (input) => eachWorkload(input, (w) => {
+      const open = w.publishedPorts.filter((p) => p.startsWith("0.0.0.0:"));
+      return open.length ? `publishes ${open.join(", ")} on all interfaces` : undefined;
+    }),
+  },
+  {
+    id: "ENVK-NET-002",
+    title: "Overlapping subnets between environments",
+    rationale: "Two environments on one address range can route into each other and collide on one host.",
+    fix: "Give every environment its own `network.subnet` (e.g. 10.200.0.0/16, 10.201.0.0/16).",
+    references: ["Seeds digest §4.7"],
+    pass: "project",
+    alsoConfigError: true,
+    check: (input) => {
+      if (input.pass !== "project" || !input.env.subnet) return [];
+      return input.all
+        .filter((o) => o.name !== input.env.name && o.subnet && overlaps(o.subnet, input.env.subnet!))
+        .map((o) => ({ path: "network.subnet", message: `${input.env.subnet!.text} overlaps ${o.subnet!.text} of environment "${o.name}"` }));
+    },
+  },
+  {
+    id: "ENVK-K8S-001",
+    title: "Namespace without resource quota",
+    rationale: "Without a quota one environment can consume a shared cluster.",
+    fix: "Set `quota` in the environment file.",
+    references: ["Kubernetes ResourceQuota", "Seeds S0 L201-207"],
+    pass: "json",
+    check: (input) => (input.pass === "json" && input.stack.namespace && !input.stack.namespace.quota ? [{ path: "quota", message: "the namespace has no ResourceQuota" }] : []),
+  },
+  {
+    id: "ENVK-K8S-002",
+    title: "Namespace without limit range",
+    rationale: "A LimitRange gives containers created outside envkit sane defaults.",
+    fix: "Keep `limitRange` (envkit adds one by default; an override removed it).",
+    references: ["Kubernetes LimitRange"],
+    pass: "json",
+    check: (input) => (input.pass === "json" && input.stack.namespace && !input.stack.namespace.limitRange ? [{ path: "limitRange", message: "the namespace has no LimitRange" }] : []),
+  },
+  {
+    id: "ENVK-K8S-003",
+    title: "Namespace without default-deny network policy",
+    rationale: "Without a default deny, every pod can reach every other pod and the internet; declared connections mean nothing.",
+    fix: "Keep the default-deny NetworkPolicy envkit emits; allow traffic through `connections`.",
+    references: ["Kubernetes NetworkPolicy", "Seeds S1 L1122 (network policies)", KUBE_SCORE],
+    pass: "json",
+    check: (input) => (input.pass === "json" && input.stack.namespace && !input.stack.namespace.defaultDeny ? [{ path: "networkPolicies", message: "no NetworkPolicy denies all ingress and egress by default" }] : []),
+  },
+  {
+    id: "ENVK-K8S-004",
+    title: "Quota does not fit the workloads",
+    rationale: "If requests × (replicas + surge) exceed the quota, a rollout or a scale-up stalls halfway.",
+    fix: "Raise the quota or lower replicas/resources; the message shows the arithmetic per service.",
+    references: ["Kubernetes ResourceQuota"],
+    pass: "model",
+    check: (input) => {
+      const env = model(input);
+      if (!env || env.target !== "kubernetes") return [];
+      return quotaFitProblems(env).map((p) => ({ path: p.path.join("."), message: p.message }));
+    },
+  },
+  {
+    id: "ENVK-AVL-001",
+    title: "Production-like stateless service with fewer than 2 replicas",
+    rationale: "One replica means every node drain, eviction or crash is an outage.",
+    fix: "Set `replicas: 2` (or more) for the service in this environment.",
+    references: ["Seeds S3 L9 (several replicas across nodes)", KUBE_SCORE],
+    pass: "model",
+    productionOnly: true,
+    check: (input) =>
+      (model(input)?.services ?? [])
+        .filter((s) => s.kind === "stateless" && (s.autoscaling?.minReplicas ?? s.replicas) < 2)
+        .map((s) => ({ path: `services.${s.name}.replicas`, service: s.name, message: `stateless service "${s.name}" runs ${s.replicas} replica(s)` })),
+  },
+  {
+    id: "ENVK-AVL-002",
+    title: "Replicated workload without PodDisruptionBudget",
+    rationale: "Without a PDB a node drain may evict every replica at once.",
+    fix: "Keep the PDB envkit emits for workloads with more than one replica.",
+    references: [KUBE_SCORE],
+    pass: "json",
+    check: (input) => eachWorkload(input, (w) => (w.hasDisruptionBudget === false && w.replicas > 1 ? `has ${w.replicas} replicas and no PodDisruptionBudget` : undefined)),
+  },
+  {
+    id: "ENVK-STA-001",
+    title: "Local state backend in a production-like environment",
+    rationale: "Local state is lost with the machine, cannot be locked between operators, and (on Docker) holds uploaded secret values unencrypted.",
+    fix: "Configure an encrypted remote `backend` (s3, gcs, azurerm, pg or remote).",
+    references: ["Terraform backends documentation"],
+    pass: "model",
+    productionOnly: true,
+    check: (input) => {
+      const env = model(input);
+      return env && env.backend.type === "local" ? [{ path: "backend", message: "state is kept in a local file" }] : [];
+    },
+  },
+  {
+    id: "ENVK-REL-001",
+    title: "Release that never ran in the environment it is promoted from",
+    rationale: "Promotion means running exactly what passed the previous stage; skipping it ships untested images.",
+    fix: "Deploy the release to the `promotion.from` environment first, or correct the pin.",
+    references: ["Seeds S2 L4-20, L158-185 (promotion pipeline)"],
+    pass: "project",
+    check: (input) => {
+      if (input.pass !== "project" || !input.env.promotedFrom) return [];
+      const from = input.all.find((e) => e.name === input.env.promotedFrom);
+      if (!from) return [{ path: "promotion.from", message: `environment "${input.env.promotedFrom}" does not exist` }];
+      const out: RawFinding[] = [];
+      for (const s of input.env.services) {
+        const now = from.services.find((x) => x.name === s.name)?.version;
+        const ran = input.history.releasesOf(from.name, s.name);
+        if (s.version !== now && !ran.has(s.version)) {
+          out.push({
+            path: `release.${s.name}`,
+            service: s.name,
+            message: `"${s.name}" release "${s.version}" never ran in "${from.name}" (it runs "${now}"${input.history.available ? "" : "; history unavailable: not a git checkout or a shallow clone"})`,
+          });
+        }
+      }
+      return out;
+    },
+  },
+];
+
+/** Finds a rule by id. */
+export function ruleById(id: string): Rule | undefined {
+  return RULES.find((r) => r.id === id);
+}

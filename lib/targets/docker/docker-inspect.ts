@@ -1,0 +1,43 @@
+import { LABEL } from "../shared/labels";
+import { StackJson, StackView, WorkloadView, resources } from "../inspect";
+
+type Json = Record<string, unknown>;
+
+/** Builds the guardrail view of a synthesized Docker stack from its `docker_container`s. */
+export function inspectDockerStack(json: StackJson): StackView {
+  const workloads: WorkloadView[] = resources(json, "docker_container").map(([type, id, c]) => {
+    const labels = ((c.labels as Json[] | undefined) ?? []).reduce<Record<string, string>>((a, l) => ({ ...a, [String(l.label)]: String(l.value) }), {});
+    const opts = (c.security_opts as string[] | undefined) ?? [];
+    const caps = (c.capabilities as Json | undefined) ?? {};
+    const mounts = (c.mounts as Json[] | undefined) ?? [];
+    const volumes = (c.volumes as Json[] | undefined) ?? [];
+    const user = c.user as string | undefined;
+    return {
+      resource: `${type}.${id}`,
+      service: labels[LABEL.name],
+      image: c.image as string | undefined,
+      replicas: 1,
+      runAsNonRoot: user !== undefined && !/^(0|root)(:|$)/.test(user),
+      user,
+      privileged: c.privileged === true,
+      allowPrivilegeEscalation: !opts.some((o) => /^no-new-privileges(:true)?$/.test(o)),
+      dropsAllCapabilities: ((caps.drop as string[] | undefined) ?? []).map((s) => s.toUpperCase()).includes("ALL"),
+      readOnlyRootFilesystem: c.read_only === true,
+      seccompConfined: !opts.some((o) => o === "seccomp=unconfined" || o === "seccomp:unconfined"),
+      hasHealthCheck: c.healthcheck !== undefined,
+      hasLimits: c.memory !== undefined && (c.cpus !== undefined || c.cpu_quota !== undefined || c.cpu_shares !== undefined),
+      hasRequests: c.memory !== undefined,
+      hostNamespaces: [
+        ...(c.network_mode === "host" ? ["network"] : []),
+        ...(c.pid_mode === "host" ? ["pid"] : []),
+        ...(c.ipc_mode === "host" ? ["ipc"] : []),
+      ],
+      hostMounts: [
+        ...mounts.filter((m) => m.type === "bind").map((m) => String(m.source)),
+        ...volumes.filter((v) => v.host_path !== undefined).map((v) => String(v.host_path)),
+      ],
+      publishedPorts: ((c.ports as Json[] | undefined) ?? []).map((p) => `${p.ip ?? "0.0.0.0"}:${p.external ?? p.internal}`),
+    };
+  });
+  return { workloads, secretLeaks: [] };
+}

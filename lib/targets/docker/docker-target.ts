@@ -1,0 +1,40 @@
+import { Construct } from "constructs";
+import { EnvironmentModel } from "../../model/environment";
+import { TargetAdapter, TargetIssue } from "../target";
+import { inspectDockerStack } from "./docker-inspect";
+import { DockerEnvironment } from "./docker-environment";
+import { planNetworks } from "./network-plan";
+
+/** Lowers `target: docker` environments to kreuzwerker/docker resources on one host. */
+export const dockerTarget: TargetAdapter = {
+  name: "docker",
+  validate(env: EnvironmentModel): TargetIssue[] {
+    const issues: TargetIssue[] = [];
+    const at = (path: string, message: string): void => {
+      issues.push({ path: path.split("."), message });
+    };
+    const plan = planNetworks(env);
+    if (plan.error) at("network.subnet", plan.error);
+    const hostPorts = new Map<string, string>();
+    for (const svc of env.services) {
+      if (svc.public && svc.replicas > 1 && svc.ports.length > 0) {
+        at(`services.${svc.name}.replicas`, `public service "${svc.name}" has ${svc.replicas} replicas on one Docker host, but each published host port can be bound once; use replicas: 1 on Docker (or a Swarm/Kubernetes target)`);
+      }
+      if (svc.kind === "stateful" && svc.replicas > 1) {
+        at(`services.${svc.name}.replicas`, `stateful service "${svc.name}" has ${svc.replicas} replicas, which would share one Docker volume; use replicas: 1`);
+      }
+      if (!svc.public) continue;
+      for (const p of svc.ports) {
+        const key = `${p.hostPort}/${p.protocol}`;
+        const other = hostPorts.get(key);
+        if (other) at(`services.${svc.name}.ports.${p.name}.hostPort`, `host port ${key} is already published by "${other}"; set a different hostPort`);
+        hostPorts.set(key, svc.name);
+      }
+    }
+    return issues;
+  },
+  inspect: inspectDockerStack,
+  lower(scope: Construct, env: EnvironmentModel): void {
+    new DockerEnvironment(scope, "docker", { environment: env });
+  },
+};

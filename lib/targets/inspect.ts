@@ -1,0 +1,89 @@
+/**
+ * A target-neutral view of a synthesized stack (its cdk.tf.json), so guardrails judge what will
+ * really be applied — escape hatches and overrides included — without knowing resource types.
+ * Each target adapter builds this view for the resource types it emits.
+ */
+
+/** One running unit (a Docker container, or a Kubernetes pod template's container). */
+export interface WorkloadView {
+  /** `type.logicalId` in the stack, e.g. `docker_container.docker_api_container-1_1A2B3C4D`. */
+  readonly resource: string;
+  /** The envkit service it belongs to (from its labels), when known. */
+  readonly service?: string;
+  readonly image?: string;
+  readonly replicas: number;
+  /** Undefined means "not set" (the runtime's default applies). */
+  readonly runAsNonRoot?: boolean;
+  readonly user?: string;
+  readonly privileged: boolean;
+  readonly allowPrivilegeEscalation: boolean;
+  readonly dropsAllCapabilities: boolean;
+  readonly readOnlyRootFilesystem: boolean;
+  readonly seccompConfined: boolean;
+  readonly hasHealthCheck: boolean;
+  readonly hasLimits: boolean;
+  readonly hasRequests: boolean;
+  /** `network`, `pid`, `ipc` shared with the host. */
+  readonly hostNamespaces: readonly string[];
+  /** Host paths mounted into the container (hostPath volumes, bind mounts). */
+  readonly hostMounts: readonly string[];
+  /** Published host ports as `address:port`. */
+  readonly publishedPorts: readonly string[];
+  /** Whether a PodDisruptionBudget selects it (Kubernetes; undefined elsewhere). */
+  readonly hasDisruptionBudget?: boolean;
+}
+
+/** Namespace-level controls (Kubernetes only). */
+export interface NamespaceControls {
+  readonly quota: boolean;
+  readonly limitRange: boolean;
+  readonly defaultDeny: boolean;
+}
+
+/** What guardrails need from one synthesized stack. */
+export interface StackView {
+  readonly workloads: readonly WorkloadView[];
+  readonly namespace?: NamespaceControls;
+  /** Resources that would store secret material in Terraform state, with why. */
+  readonly secretLeaks: readonly { readonly resource: string; readonly message: string }[];
+}
+
+/** The synthesized JSON of a stack, loosely typed. */
+export type StackJson = { resource?: Record<string, Record<string, Record<string, unknown>>> } & Record<string, unknown>;
+
+/** Every `[type, logicalId, body]` of the stack's resources, in stable order. */
+export function resources(json: StackJson, type?: string): [string, string, Record<string, unknown>][] {
+  const out: [string, string, Record<string, unknown>][] = [];
+  for (const t of Object.keys(json.resource ?? {}).sort()) {
+    if (type && t !== type) continue;
+    const byId = json.resource![t];
+    for (const id of Object.keys(byId).sort()) out.push([t, id, byId[id]]);
+  }
+  return out;
+}
+
+const SECRET_ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*?(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)[A-Za-z0-9_]*)=(.+)$/i;
+/** Keys that name or point at a secret rather than hold one (`secret_name`, `DB_PASSWORD_FILE`). */
+const REFERENCE_KEY = /(_?name|_?ref|_?id|_?revision|_?file|_?path|description)$/i;
+const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i;
+
+/**
+ * Finds literal secret material anywhere in a stack: `KEY=value` assignments with a secret-like
+ * key (unless the value is a file path or a Terraform reference) and URLs with a password.
+ */
+export function findSecretLiterals(json: unknown, at = ""): { path: string; message: string }[] {
+  const out: { path: string; message: string }[] = [];
+  const visit = (v: unknown, p: string, key?: string): void => {
+    if (typeof v === "string") {
+      const m = SECRET_ASSIGNMENT.exec(v);
+      const isRef = (s: string): boolean => s.startsWith("${") || s.startsWith("/");
+      if (m && !m[1].toUpperCase().endsWith("_FILE") && !isRef(m[3])) out.push({ path: p, message: `assigns a literal value to secret-like variable "${m[1]}"` });
+      else if (key && /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY)/i.test(key) && !REFERENCE_KEY.test(key) && !isRef(v)) {
+        out.push({ path: p, message: `sets secret-like key "${key}" to a literal value` });
+      } else if (URL_WITH_PASSWORD.test(v)) out.push({ path: p, message: "contains a URL with an embedded password" });
+    } else if (Array.isArray(v)) v.forEach((x, i) => visit(x, `${p}[${i}]`));
+    else if (v && typeof v === "object") for (const k of Object.keys(v)) if (k !== "//") visit((v as Record<string, unknown>)[k], p ? `${p}.${k}` : k, k);
+  };
+  visit(json, at);
+  return out;
+}

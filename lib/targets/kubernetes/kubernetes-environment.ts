@@ -1,0 +1,130 @@
+import { LimitRangeV1 } from "@cdktf/provider-kubernetes/lib/limit-range-v1";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
+import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
+import { Construct } from "constructs";
+import { TerraformStack } from "../../facade/cdktf";
+import { EnvironmentModel, environmentSecrets } from "../../model/environment";
+import { scopedName, secretResourceName } from "../../model/names";
+import { cpuToKubernetes, memoryToKubernetes } from "../../model/quantity";
+import { environmentLabels } from "../shared/labels";
+import { declareSecretVariables } from "../shared/secret-variables";
+import { KubernetesService } from "./kubernetes-service";
+
+/** Props of {@link KubernetesEnvironment}. */
+export interface KubernetesEnvironmentProps {
+  readonly environment: EnvironmentModel;
+}
+
+/** Pod Security Admission level applied to the namespace (enforce, audit and warn). */
+export const POD_SECURITY_LEVEL = "restricted";
+
+/** Terraform version that write-only attributes and ephemeral variables need. */
+export const REQUIRED_TERRAFORM = ">= 1.11.0";
+
+/**
+ * A whole environment as one restricted namespace: provider, namespace (PSA restricted), quota,
+ * limit range, default-deny + DNS network policies, write-only secrets and one
+ * {@link KubernetesService} per service. Every resource is a public field (escape hatches).
+ */
+export class KubernetesEnvironment extends Construct {
+  public readonly provider: KubernetesProvider;
+  public readonly namespace: NamespaceV1;
+  public readonly quota?: ResourceQuotaV1;
+  public readonly limitRange: LimitRangeV1;
+  public readonly defaultDeny: NetworkPolicyV1;
+  public readonly allowDns: NetworkPolicyV1;
+  /** Secret name → `kubernetes_secret_v1` fed through `data_wo`. */
+  public readonly secrets = new Map<string, SecretV1>();
+  public readonly services = new Map<string, KubernetesService>();
+
+  constructor(scope: Construct, id: string, props: KubernetesEnvironmentProps) {
+    super(scope, id);
+    const env = props.environment;
+    // Credentials come from the kubeconfig at apply time (KUBE_CONFIG_PATH when configPath is unset).
+    this.provider = new KubernetesProvider(this, "provider", { configPath: env.kubernetes.configPath, configContext: env.kubernetes.context });
+    TerraformStack.of(this).addOverride("terraform.required_version", REQUIRED_TERRAFORM);
+
+    const labels = environmentLabels(env);
+    this.namespace = new NamespaceV1(this, "namespace", {
+      metadata: {
+        name: scopedName(env.app, env.name),
+        labels: {
+          ...labels,
+          "pod-security.kubernetes.io/enforce": POD_SECURITY_LEVEL,
+          "pod-security.kubernetes.io/enforce-version": "latest",
+          "pod-security.kubernetes.io/audit": POD_SECURITY_LEVEL,
+          "pod-security.kubernetes.io/warn": POD_SECURITY_LEVEL,
+        },
+      },
+      lifecycle: env.preventDestroyVolumes ? { preventDestroy: true } : undefined,
+    });
+    const ns = this.namespace.metadata.name;
+    const meta = (name: string): { name: string; namespace: string; labels: Record<string, string> } => ({ name, namespace: ns, labels });
+
+    const q = env.quota;
+    if (q) {
+      const hard: Record<string, string> = {};
+      if (q.cpuMillis !== undefined) hard["requests.cpu"] = cpuToKubernetes(q.cpuMillis);
+      if (q.memoryBytes !== undefined) hard["requests.memory"] = memoryToKubernetes(q.memoryBytes);
+      if (q.cpuLimitMillis !== undefined) hard["limits.cpu"] = cpuToKubernetes(q.cpuLimitMillis);
+      if (q.memoryLimitBytes !== undefined) hard["limits.memory"] = memoryToKubernetes(q.memoryLimitBytes);
+      if (q.pods !== undefined) hard.pods = String(q.pods);
+      if (q.persistentVolumeClaims !== undefined) hard.persistentvolumeclaims = String(q.persistentVolumeClaims);
+      if (q.storageBytes !== undefined) hard["requests.storage"] = memoryToKubernetes(q.storageBytes);
+      this.quota = new ResourceQuotaV1(this, "quota", { metadata: meta("quota"), spec: { hard } });
+    }
+    const lr = env.limitRange;
+    this.limitRange = new LimitRangeV1(this, "limit-range", {
+      metadata: meta("defaults"),
+      spec: {
+        limit: [
+          {
+            type: "Container",
+            defaultRequest: { cpu: cpuToKubernetes(lr.cpuMillis), memory: memoryToKubernetes(lr.memoryBytes) },
+            default: { cpu: cpuToKubernetes(lr.cpuLimitMillis), memory: memoryToKubernetes(lr.memoryLimitBytes) },
+          },
+        ],
+      },
+    });
+
+    this.defaultDeny = new NetworkPolicyV1(this, "default-deny", { metadata: meta("default-deny"), spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } });
+    this.allowDns = new NetworkPolicyV1(this, "allow-dns", {
+      metadata: meta("allow-dns"),
+      spec: {
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [
+          {
+            to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+            ports: [
+              { port: "53", protocol: "UDP" },
+              { port: "53", protocol: "TCP" },
+            ],
+          },
+        ],
+      },
+    });
+
+    // Write-only secrets: the value comes from an ephemeral variable and never reaches plan or state.
+    const variables = declareSecretVariables(this, env, { ephemeral: true });
+    for (const s of environmentSecrets(env)) {
+      this.secrets.set(
+        s.name,
+        new SecretV1(this, `secret-${s.name}`, {
+          metadata: meta(secretResourceName(s.name)),
+          type: "Opaque",
+          dataWo: { value: variables.get(s.name)!.stringValue },
+          dataWoRevision: s.revision,
+        }),
+      );
+    }
+
+    for (const svc of env.services) {
+      const dependsOn = svc.secrets.map((s) => this.secrets.get(s.name)!);
+      this.services.set(svc.name, new KubernetesService(this, svc.name, { environment: env, service: svc, namespace: ns, dependsOn }));
+    }
+  }
+}

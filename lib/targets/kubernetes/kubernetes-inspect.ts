@@ -1,0 +1,62 @@
+import { LABEL } from "../shared/labels";
+import { StackJson, StackView, WorkloadView, resources } from "../inspect";
+
+type Json = Record<string, unknown>;
+const first = (v: unknown): Json => ((Array.isArray(v) ? v[0] : v) as Json | undefined) ?? {};
+
+/** Builds the guardrail view of a synthesized Kubernetes stack. */
+export function inspectKubernetesStack(json: StackJson): StackView {
+  const pdbSelectors = resources(json, "kubernetes_pod_disruption_budget_v1").map(([, , r]) => JSON.stringify(first(first(r.spec).selector).match_labels ?? {}));
+  const workloads: WorkloadView[] = [];
+  for (const [type, id, r] of [...resources(json, "kubernetes_deployment_v1"), ...resources(json, "kubernetes_stateful_set_v1")]) {
+    const spec = first(r.spec);
+    const tpl = first(spec.template);
+    const podSpec = first(tpl.spec);
+    const podSec = first(podSpec.security_context);
+    const labels = (first(tpl.metadata).labels as Record<string, string> | undefined) ?? {};
+    const replicas = Number(spec.replicas ?? 1);
+    const selector = JSON.stringify(first(spec.selector).match_labels ?? {});
+    const hostMounts = ((podSpec.volume as Json[] | undefined) ?? []).filter((v) => v.host_path !== undefined).map((v) => String(first(v.host_path).path));
+    for (const c of (podSpec.container as Json[] | undefined) ?? []) {
+      const sec = first(c.security_context);
+      const res = first(c.resources);
+      const limits = (res.limits as Json | undefined) ?? {};
+      const requests = (res.requests as Json | undefined) ?? {};
+      const seccomp = first(sec.seccomp_profile).type ?? first(podSec.seccomp_profile).type;
+      workloads.push({
+        resource: `${type}.${id}`,
+        service: labels[LABEL.name],
+        image: c.image as string | undefined,
+        replicas,
+        runAsNonRoot: (sec.run_as_non_root ?? podSec.run_as_non_root) === true,
+        user: String(sec.run_as_user ?? podSec.run_as_user ?? ""),
+        privileged: sec.privileged === true,
+        allowPrivilegeEscalation: sec.allow_privilege_escalation !== false,
+        dropsAllCapabilities: (((first(sec.capabilities).drop as string[] | undefined) ?? []).map((s) => s.toUpperCase())).includes("ALL"),
+        readOnlyRootFilesystem: sec.read_only_root_filesystem === true,
+        seccompConfined: seccomp === "RuntimeDefault" || seccomp === "Localhost",
+        hasHealthCheck: c.readiness_probe !== undefined && c.liveness_probe !== undefined,
+        hasLimits: limits.cpu !== undefined && limits.memory !== undefined,
+        hasRequests: requests.cpu !== undefined && requests.memory !== undefined,
+        hostNamespaces: [...(podSpec.host_network === true ? ["network"] : []), ...(podSpec.host_pid === true ? ["pid"] : []), ...(podSpec.host_ipc === true ? ["ipc"] : [])],
+        hostMounts,
+        publishedPorts: ((c.port as Json[] | undefined) ?? []).filter((p) => p.host_port !== undefined).map((p) => `0.0.0.0:${p.host_port}`),
+        hasDisruptionBudget: pdbSelectors.includes(selector),
+      });
+    }
+  }
+  const policies = resources(json, "kubernetes_network_policy_v1").map(([, , r]) => first(r.spec));
+  const defaultDeny = policies.some((p) => {
+    const sel = first(p.pod_selector);
+    const types = (p.policy_types as string[] | undefined) ?? [];
+    return Object.keys(sel).length === 0 && types.includes("Ingress") && types.includes("Egress") && !p.ingress && !p.egress;
+  });
+  const secretLeaks = resources(json, "kubernetes_secret_v1")
+    .filter(([, , r]) => r.data !== undefined || r.binary_data !== undefined)
+    .map(([type, id]) => ({ resource: `${type}.${id}`, message: "stores secret values through `data`, which Terraform keeps in plan and state; use data_wo with an ephemeral variable" }));
+  return {
+    workloads,
+    namespace: { quota: resources(json, "kubernetes_resource_quota_v1").length > 0, limitRange: resources(json, "kubernetes_limit_range_v1").length > 0, defaultDeny },
+    secretLeaks,
+  };
+}

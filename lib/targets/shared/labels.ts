@@ -1,0 +1,32 @@
+import { EnvironmentModel, ServiceModel } from "../../model/environment";
+
+/** Label keys, shared by every target so selectors and reports agree. */
+export const LABEL = {
+  name: "app.kubernetes.io/name",
+  instance: "app.kubernetes.io/instance",
+  partOf: "app.kubernetes.io/part-of",
+  version: "app.kubernetes.io/version",
+  managedBy: "app.kubernetes.io/managed-by",
+  environment: "envkit.dev/environment",
+} as const;
+
+/** Labels of everything that belongs to the environment. */
+export function environmentLabels(env: EnvironmentModel): Record<string, string> {
+  return { [LABEL.partOf]: env.app, [LABEL.environment]: env.name, [LABEL.managedBy]: "envkit" };
+}
+
+/** The stable subset that selects a service's pods/containers (never includes the version). */
+export function selectorLabels(env: EnvironmentModel, svc: ServiceModel): Record<string, string> {
+  return { [LABEL.name]: svc.name, [LABEL.instance]: `${env.app}-${env.name}` };
+}
+
+/** Every label of a service's workload: environment + selector + version (a label-safe form). */
+export function serviceLabels(env: EnvironmentModel, svc: ServiceModel): Record<string, string> {
+  return { ...environmentLabels(env), ...selectorLabels(env, svc), [LABEL.version]: labelSafeVersion(svc) };
+}
+
+/** Label values are at most 63 characters of [A-Za-z0-9_.-]: the tag, or the digest prefix. */
+export function labelSafeVersion(svc: ServiceModel): string {
+  const v = svc.image.tag ?? svc.image.digest?.replace("sha256:", "sha256-").slice(0, 19) ?? "unknown";
+  return v.slice(0, 63);
+}
