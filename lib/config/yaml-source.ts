@@ -51,7 +51,7 @@ export function namedPath(data: unknown, path: readonly PropertyKey[]): (string 
 /** Parses YAML text; on syntax errors returns issues (all of them) with line numbers. */
 export function parseYaml(file: string, text: string): { doc?: SourceDocument; issues: ConfigIssue[] } {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true });
   const issues: ConfigIssue[] = document.errors.map((e) => ({
     file,
     line: e.linePos?.[0]?.line,

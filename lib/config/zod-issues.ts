@@ -78,12 +78,16 @@ export function fromZod(
     }
     const value = valueAt(data, issue.path);
     let message = issue.message;
-    if (issue.code === "invalid_type") {
+    if (issue.code === "invalid_type" && issue.expected === "never") {
+      message = `is not accepted here: ${issue.message}`;
+    } else if (issue.code === "invalid_type") {
       message = value === undefined ? `is required (expected ${issue.expected})` : `expected ${issue.expected}, got ${show(value)}`;
     } else if (issue.code === "invalid_value") {
       message = `${show(value)} is not allowed; use one of ${issue.values.map((v) => show(v)).join(", ")}`;
-    } else if (issue.code === "invalid_union" && value !== undefined && typeof value === "object" && value && "type" in value) {
-      message = `unknown type ${show((value as { type: unknown }).type)}; use one of "local", "s3", "gcs", "azurerm", "pg", "remote"`;
+    } else if (issue.code === "invalid_union" && /Expected /.test(issue.message)) {
+      // Discriminated unions (e.g. backend.type) list the allowed values in their message.
+      const allowed = (issue.message.split("Expected ")[1] ?? "").split("|").map((s) => `"${s.trim().replace(/^'|'$/g, "")}"`);
+      message = `unknown type ${show(value)}; use one of ${allowed.join(", ")}`;
     } else if (issue.code !== "custom" && value !== undefined) {
       message = `${message} (got ${show(value)})`;
     }

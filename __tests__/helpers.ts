@@ -1,0 +1,117 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { AppConfig, EnvironmentConfig } from "../lib/config/schema";
+import { ResolvedEnvironment } from "../lib/config/resolve";
+import { sourceFromObjects } from "../lib/config/load";
+import { EnvironmentModel } from "../lib/model/environment";
+import { validateDir, validateSource, newApp, addEnvironmentStacks } from "../lib/pipeline";
+import { runCli } from "../lib/cli/main";
+import { formatIssue } from "../lib/errors";
+
+export const REFERENCE_APP = path.join(__dirname, "..", "examples", "reference-app");
+
+/** The reference application, resolved (throws on any error so tests fail loudly). */
+export function referenceEnvironments(): readonly ResolvedEnvironment[] {
+  const p = validateDir(REFERENCE_APP);
+  const errors = p.issues.filter((i) => i.severity !== "warning");
+  if (errors.length) throw new Error(errors.map(formatIssue).join("\n"));
+  return p.environments;
+}
+
+export function referenceEnv(name: string): ResolvedEnvironment {
+  const e = referenceEnvironments().find((x) => x.model.name === name);
+  if (!e) throw new Error(`no reference environment ${name}`);
+  return e;
+}
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Synthesizes resolved environments in memory; returns env name → parsed cdk.tf.json. */
+export function synthJson(envs: readonly ResolvedEnvironment[]): Map<string, Json> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-test-"));
+  try {
+    const app = newApp(dir);
+    addEnvironmentStacks(app, envs);
+    app.synth();
+    return new Map(envs.map((e) => [e.model.name, JSON.parse(fs.readFileSync(path.join(dir, "stacks", e.model.name, "cdk.tf.json"), "utf8")) as Json]));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** All resources of one type in a stack, as an array of bodies. */
+export function resourcesOf(json: Json, type: string): Json[] {
+  return Object.values((json.resource?.[type] ?? {}) as Record<string, Json>);
+}
+
+/** A minimal valid application, for focused tests. */
+export function miniApp(overrides: Partial<AppConfig> = {}): AppConfig {
+  return {
+    name: "demo",
+    services: {
+      web: { image: "ghcr.io/acme/web", public: true, ports: [{ name: "http", port: 8080 }], health: { http: { path: "/healthz", port: "http" } }, connections: [{ to: "api", port: "http" }] },
+      api: { image: "ghcr.io/acme/api", ports: [{ name: "http", port: 3000 }], health: { http: { path: "/health", port: "http" } }, secrets: ["api_token"], connections: [{ to: "db", port: "pg" }] },
+      db: { image: "docker.io/library/postgres", kind: "stateful", ports: [{ name: "pg", port: 5432 }], health: { command: ["pg_isready"] }, volumes: [{ name: "data", path: "/var/lib/postgresql/data" }], security: { user: "70:70" } },
+    },
+    ...overrides,
+  };
+}
+
+const RELEASES = { web: "1.0.0", api: "1.0.0", db: "16.4" };
+const DIGEST = `sha256:${"a".repeat(64)}`;
+
+export function dockerEnv(over: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
+  return { target: "docker", release: RELEASES, network: { subnet: "10.210.0.0/16" }, policy: { enforcement: "advisory" }, ...over };
+}
+
+export function k8sEnv(over: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
+  return {
+    target: "kubernetes",
+    release: { web: `1.0.0@${DIGEST}`, api: `1.0.0@${DIGEST}`, db: `16.4@${DIGEST}` },
+    domain: "demo.example.com",
+    backend: { type: "s3", bucket: "state", key: "demo.tfstate", region: "eu-west-1" },
+    services: { web: { replicas: 2 }, api: { replicas: 2 } },
+    ...over,
+  };
+}
+
+/** Resolves TypeScript objects; returns environments and all issues (no throw). */
+export function resolve(app: AppConfig, envs: Record<string, EnvironmentConfig>, only?: string) {
+  return validateSource(sourceFromObjects(app, envs), only);
+}
+
+/** Resolves and returns one environment, failing the test with every issue if it does not resolve. */
+export function resolveOne(app: AppConfig, name: string, env: EnvironmentConfig): ResolvedEnvironment {
+  const r = resolve(app, { [name]: env });
+  const errors = r.issues.filter((i) => i.severity !== "warning");
+  if (errors.length || !r.environments[0]) throw new Error(errors.map(formatIssue).join("\n") || "not resolved");
+  return r.environments[0];
+}
+
+export function model(app: AppConfig, name: string, env: EnvironmentConfig): EnvironmentModel {
+  return resolveOne(app, name, env).model;
+}
+
+/** Runs the CLI in-process, capturing output. */
+export function cli(...argv: string[]): { code: number; out: string; err: string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+/** A writable copy of the reference app in a temp folder (for broken-copy tests). */
+export function copyReferenceApp(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-app-"));
+  fs.cpSync(REFERENCE_APP, dir, { recursive: true });
+  return dir;
+}
+
+/** Edits a file of a copied app by text replacement, failing when the text is absent. */
+export function edit(file: string, from: string | RegExp, to: string): void {
+  const text = fs.readFileSync(file, "utf8");
+  const next = text.replace(from, to);
+  if (next === text) throw new Error(`edit of ${file} changed nothing (pattern ${String(from)})`);
+  fs.writeFileSync(file, next);
+}
