@@ -81,10 +81,13 @@ export function resolve(app: AppConfig, envs: Record<string, EnvironmentConfig>,
   return validateSource(sourceFromObjects(app, envs), only);
 }
 
-/** Resolves and returns one environment, failing the test with every issue if it does not resolve. */
+/**
+ * Resolves and returns one environment, failing the test with every configuration or target error.
+ * Guardrail findings are not errors here: target tests lower environments that guardrails judge.
+ */
 export function resolveOne(app: AppConfig, name: string, env: EnvironmentConfig): ResolvedEnvironment {
   const r = resolve(app, { [name]: env });
-  const errors = r.issues.filter((i) => i.severity !== "warning");
+  const errors = r.issues.filter((i) => i.severity !== "warning" && !r.policy.issues.includes(i));
   if (errors.length || !r.environments[0]) throw new Error(errors.map(formatIssue).join("\n") || "not resolved");
   return r.environments[0];
 }

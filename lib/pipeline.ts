@@ -9,16 +9,30 @@ import { adapterFor, supportedTargets } from "./targets/registry";
 import { EnvironmentStack } from "../stacks/environment-stack";
 import { pathKey } from "./config/yaml-source";
 import { MODEL_FILE } from "./review/sources";
+import { PolicyReport, evaluatePolicy } from "./policy/engine";
 
 /** Everything known about an application folder after validation. */
 export interface ValidatedProject {
   readonly environments: readonly ResolvedEnvironment[];
-  /** Errors and warnings, config and target checks alike, each located in a file. */
+  /** Errors and warnings — config, target checks and guardrails alike — each located in a file. */
   readonly issues: readonly ConfigIssue[];
+  /** Guardrail findings of the model and project passes (the JSON pass runs after synth). */
+  readonly policy: PolicyReport;
 }
 
-/** Runs the target checks of each resolved environment and locates their issues in the files. */
-export function withTargetChecks(result: ResolveResult): ValidatedProject {
+/** Options of validation. */
+export interface ValidateOptions {
+  /** Only this environment (cross-environment checks are skipped). */
+  readonly only?: string;
+  /** The application folder, for release history from git. */
+  readonly configDir?: string;
+}
+
+/**
+ * Runs the target checks of each resolved environment, then the guardrails over the model, and
+ * locates every issue in the files.
+ */
+export function withTargetChecks(result: ResolveResult, opts: ValidateOptions = {}): ValidatedProject {
   const issues = [...result.issues];
   for (const env of result.environments) {
     const adapter = adapterFor(env.model.target);
@@ -30,18 +44,20 @@ export function withTargetChecks(result: ResolveResult): ValidatedProject {
       issues.push({ ...env.provenance.locate(t.path), path: pathKey(t.path), message: t.message, severity: t.severity });
     }
   }
-  const failed = new Set(issues.filter((i) => i.severity !== "warning").map((i) => i.file));
-  return { environments: result.environments.filter((e) => !failed.has(e.source.file)), issues };
+  const targetFailed = new Set(issues.filter((i) => i.severity !== "warning").map((i) => i.file));
+  const environments = result.environments.filter((e) => !targetFailed.has(e.source.file));
+  const policy = evaluatePolicy(environments, { configDir: opts.configDir, crossEnvironment: opts.only === undefined });
+  return { environments, issues: [...issues, ...policy.issues], policy };
 }
 
-/** Validates an application folder: config, layering, semantics and target checks. */
+/** Validates an application folder: config, layering, semantics, target checks and guardrails. */
 export function validateDir(dir: string, only?: string): ValidatedProject {
-  return withTargetChecks(loadConfigDir(dir, only));
+  return withTargetChecks(loadConfigDir(dir, only), { only, configDir: dir });
 }
 
 /** Validates an in-memory source (objects from TypeScript, or parsed files). */
 export function validateSource(source: ConfigSource, only?: string): ValidatedProject {
-  return withTargetChecks(resolveAll(source, only));
+  return withTargetChecks(resolveAll(source, only), { only });
 }
 
 /** Adds one {@link EnvironmentStack} per environment to `scope`. */

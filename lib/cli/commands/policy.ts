@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { formatIssue } from "../../errors";
 import { addEnvironmentStacks, newApp, validateDir } from "../../pipeline";
-import { evaluatePolicy, evaluateSynthesized, mergeReports } from "../../policy/engine";
+import { evaluateSynthesized, mergeReports } from "../../policy/engine";
 import { toJson, toSarif, toText } from "../../policy/report";
 import { CliIO, EXIT, UsageError } from "../io";
 import { VERSION } from "../version";
@@ -25,7 +25,8 @@ export function policyCommand(opts: { config: string; env?: string; format?: str
   const format = opts.format ?? "text";
   if (!["text", "json", "sarif"].includes(format)) throw new UsageError(`--format must be text, json or sarif (got "${format}")`);
   const project = validateDir(opts.config, opts.env);
-  const errors = project.issues.filter((i) => i.severity !== "warning");
+  // Configuration errors stop here; guardrail findings are what this command reports.
+  const errors = project.issues.filter((i) => i.severity !== "warning" && !project.policy.issues.includes(i));
   if (errors.length > 0) {
     for (const i of errors) io.err(formatIssue(i));
     return EXIT.invalid;
@@ -36,7 +37,7 @@ export function policyCommand(opts: { config: string; env?: string; format?: str
     addEnvironmentStacks(app, project.environments);
     app.synth();
     const report = mergeReports(
-      evaluatePolicy(project.environments, { configDir: opts.config, crossEnvironment: opts.env === undefined }),
+      project.policy,
       evaluateSynthesized(project.environments, tmp, { displayDir: "<synthesized>" }),
     );
     const extra = report.issues.filter((i) => !i.message.startsWith("["));

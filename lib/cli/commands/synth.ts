@@ -1,6 +1,6 @@
 import { formatIssue } from "../../errors";
 import { synthesizeTo, validateDir } from "../../pipeline";
-import { evaluatePolicy, evaluateSynthesized } from "../../policy/engine";
+import { evaluateSynthesized } from "../../policy/engine";
 import { CliIO, EXIT } from "../io";
 
 export const SYNTH_HELP = `Usage: envkit synth --config DIR --out DIR
@@ -15,8 +15,7 @@ Exit codes: 0 written, 1 invalid input or a mandatory finding (nothing written),
 
 export function synthCommand(opts: { config: string; out: string }, io: CliIO): number {
   const project = validateDir(opts.config);
-  const policy = evaluatePolicy(project.environments, { configDir: opts.config, crossEnvironment: true });
-  const issues = [...project.issues, ...policy.issues];
+  const issues = project.issues;
   for (const i of issues) io.err(formatIssue(i));
   if (issues.some((i) => i.severity !== "warning")) {
     io.err(`synth failed; ${opts.out} was not changed`);

@@ -1,6 +1,5 @@
 import { formatIssue } from "../../errors";
 import { validateDir } from "../../pipeline";
-import { evaluatePolicy } from "../../policy/engine";
 import { CliIO, EXIT } from "../io";
 
 export const VALIDATE_HELP = `Usage: envkit validate --config DIR [--env NAME]
@@ -17,8 +16,7 @@ Exit codes: 0 valid (warnings may be printed), 1 invalid or a mandatory guardrai
 
 export function validateCommand(opts: { config: string; env?: string }, io: CliIO): number {
   const project = validateDir(opts.config, opts.env);
-  const policy = evaluatePolicy(project.environments, { configDir: opts.config, crossEnvironment: opts.env === undefined });
-  const issues = [...project.issues, ...policy.issues];
+  const issues = project.issues;
   for (const i of issues) io.err(formatIssue(i));
   const errors = issues.filter((i) => i.severity !== "warning").length;
   if (errors > 0) {

@@ -3,13 +3,13 @@ import { EnvironmentModel } from "../../model/environment";
 import { TargetAdapter, TargetIssue } from "../target";
 import { inspectKubernetesStack } from "./kubernetes-inspect";
 import { KubernetesEnvironment } from "./kubernetes-environment";
-import { quotaFitProblems } from "./quota-fit";
 
 /** Lowers `target: kubernetes` environments to hashicorp/kubernetes `*_v1`/`*_v2` resources. */
 export const kubernetesTarget: TargetAdapter = {
   name: "kubernetes",
   validate(env: EnvironmentModel): TargetIssue[] {
-    const issues: TargetIssue[] = quotaFitProblems(env).map((p) => ({ path: p.path, message: p.message }));
+    // The quota fit check is guardrail ENVK-K8S-004 (severity per environment), not repeated here.
+    const issues: TargetIssue[] = [];
     for (const svc of env.services) {
       if (svc.public && svc.ports.length === 0) issues.push({ path: ["services", svc.name, "public"], message: `public service "${svc.name}" has no port for its ingress; declare a port or set public: false` });
     }
