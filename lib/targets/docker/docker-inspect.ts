@@ -5,6 +5,8 @@ type Json = Record<string, unknown>;
 
 /** Builds the guardrail view of a synthesized Docker stack from its `docker_container`s. */
 export function inspectDockerStack(json: StackJson): StackView {
+  // Containers reference their image resource; report the image it pulls.
+  const images = new Map(resources(json, "docker_image").map(([, id, r]) => [`\${docker_image.${id}.image_id}`, String(r.name)]));
   const workloads: WorkloadView[] = resources(json, "docker_container").map(([type, id, c]) => {
     const labels = ((c.labels as Json[] | undefined) ?? []).reduce<Record<string, string>>((a, l) => ({ ...a, [String(l.label)]: String(l.value) }), {});
     const opts = (c.security_opts as string[] | undefined) ?? [];
@@ -15,7 +17,7 @@ export function inspectDockerStack(json: StackJson): StackView {
     return {
       resource: `${type}.${id}`,
       service: labels[LABEL.name],
-      image: c.image as string | undefined,
+      image: images.get(String(c.image)) ?? (c.image as string | undefined),
       replicas: 1,
       runAsNonRoot: user !== undefined && !/^(0|root)(:|$)/.test(user),
       user,
