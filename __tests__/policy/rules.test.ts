@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import Ajv from "ajv-draft-04";
 import { EnvironmentConfig } from "../../lib/config/schema";
@@ -153,7 +154,7 @@ describe("enforcement and suppressions", () => {
   const privileged = { api: { security: { privileged: true } } };
 
   function synthFindings(envs: ResolvedEnvironment[], today = "2026-11-22") {
-    const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "envkit-pol-"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-pol-"));
     try {
       const app = newApp(dir);
       addEnvironmentStacks(app, envs);
@@ -235,7 +236,7 @@ describe("policy reports and the reference app", () => {
 
   it("emits SARIF 2.1.0 that validates against the official schema", () => {
     const dev = resolveOne(miniApp(), "dev", dockerEnv({ services: { api: { security: { privileged: true } } }, policy: { suppressions: [{ rule: "ENVK-SEC-006", reason: "checked by hand for this test" }] } }));
-    const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "envkit-sarif-"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-sarif-"));
     const app = newApp(dir);
     addEnvironmentStacks(app, [dev]);
     app.synth();
