@@ -69,7 +69,7 @@ export function toMarkdown(report: DiffReport, maxChars = GITHUB_COMMENT_LIMIT):
   const loss = dataLossLines(report);
   if (loss.length) head.push("> [!CAUTION]", "> **Data loss.** These changes destroy or replace resources that hold data:", ...loss.map((l) => `> ${l}`), "");
   if (unchanged.length) head.push(`Unchanged: ${unchanged.map((e) => e.env).join(", ")}.`, "");
-  let body = head.join("\n");
+  let body = `${head.join("\n")}\n`;
   const omitted: string[] = [];
   const compacted: string[] = [];
   const marker = (): string =>

@@ -33,8 +33,14 @@ function git(cwd: string, args: string[]): string {
  * returns the output folder. The worktree borrows this checkout's node_modules.
  */
 export function synthesizeRef(ref: string, configDir: string, log: (s: string) => void): { dir: string; cleanup: () => void } {
-  const top = git(process.cwd(), ["rev-parse", "--show-toplevel"]).trim();
-  const sha = git(top, ["rev-parse", "--verify", `${ref}^{commit}`]).trim();
+  let top: string;
+  let sha: string;
+  try {
+    top = git(process.cwd(), ["rev-parse", "--show-toplevel"]).trim();
+    sha = git(top, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).trim();
+  } catch {
+    throw new EnvkitError([{ path: "", message: `could not synthesize git ref "${ref}": it is neither a folder nor a commit of the git repository in ${process.cwd()}` }]);
+  }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-ref-"));
   const tree = path.join(work, "tree");
   const out = path.join(work, "out");

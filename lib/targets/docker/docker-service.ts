@@ -8,7 +8,7 @@ import { formatImageRef } from "../../model/image-ref";
 import { scopedName } from "../../model/names";
 import { cpuToDocker, memoryToDockerMb } from "../../model/quantity";
 import { formatDuration } from "../../model/duration";
-import { serviceLabels } from "../shared/labels";
+import { componentLabels, serviceLabels } from "../shared/labels";
 import { serviceEnvironment } from "../shared/service-env";
 
 /** A network a service's containers join, with the DNS aliases they answer to there. */
@@ -46,8 +46,10 @@ export class DockerService extends Construct {
   constructor(scope: Construct, id: string, props: DockerServiceProps) {
     super(scope, id);
     const { environment: env, service: svc } = props;
-    const labels = serviceLabels(env, svc);
-    const labelList = Object.keys(labels).sort().map((label) => ({ label, value: labels[label] }));
+    const toList = (l: Record<string, string>) => Object.keys(l).sort().map((label) => ({ label, value: l[label] }));
+    // Volumes carry no version label: a release bump must never replace a volume.
+    const labelList = toList(componentLabels(env, svc));
+    const containerLabels = toList(serviceLabels(env, svc));
 
     // Pulled from a registry, never built in the deploy path; kept locally so a rollback works offline.
     this.image = new Image(this, "image", { name: formatImageRef(svc.image), keepLocally: true });
@@ -130,7 +132,7 @@ export class DockerService extends Construct {
           maxRetryCount: svc.restart.policy === "on-failure" ? svc.restart.maxRetries : undefined,
           logDriver: "json-file",
           logOpts: { "max-size": svc.logging.maxSize, "max-file": String(svc.logging.maxFile) },
-          labels: [...labelList, { label: "envkit.dev/replica", value: String(i) }],
+          labels: [...containerLabels, { label: "envkit.dev/replica", value: String(i) }],
           networksAdvanced: props.networks.map((n) => ({ name: n.name, aliases: n.aliases.length ? [...n.aliases] : undefined })),
           ports,
           mounts: mounts.length ? mounts : undefined,

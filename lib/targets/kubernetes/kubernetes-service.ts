@@ -13,7 +13,7 @@ import type { ITerraformDependable } from "../../facade/cdktf";
 import { formatDuration } from "../../model/duration";
 import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { memoryToKubernetes } from "../../model/quantity";
-import { selectorLabels, serviceLabels } from "../shared/labels";
+import { componentLabels, selectorLabels, serviceLabels } from "../shared/labels";
 import { serviceEnvironment } from "../shared/service-env";
 import { SECRETS_DIR, podTemplate } from "./pod-template";
 
@@ -53,9 +53,9 @@ export class KubernetesService extends Construct {
   constructor(scope: Construct, id: string, props: KubernetesServiceProps) {
     super(scope, id);
     const { environment: env, service: svc, namespace } = props;
-    const labels = serviceLabels(env, svc);
+    const labels = componentLabels(env, svc);
     const selector = selectorLabels(env, svc);
-    const meta = (name: string): { name: string; namespace: string; labels: Record<string, string> } => ({ name, namespace, labels });
+    const meta = (name: string, withLabels = labels): { name: string; namespace: string; labels: Record<string, string> } => ({ name, namespace, labels: withLabels });
 
     this.serviceAccount = new ServiceAccountV1(this, "service-account", { metadata: meta(svc.name), automountServiceAccountToken: svc.security.automountServiceAccountToken });
 
@@ -77,7 +77,7 @@ export class KubernetesService extends Construct {
         spec: { clusterIp: "None", selector, port: svc.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol.toUpperCase() })), publishNotReadyAddresses: true },
       });
       this.workload = new StatefulSetV1(this, "workload", {
-        metadata: meta(svc.name),
+        metadata: meta(svc.name, serviceLabels(env, svc)),
         spec: {
           replicas,
           serviceName: headless.metadata.name,
@@ -99,7 +99,7 @@ export class KubernetesService extends Construct {
       });
     } else {
       this.workload = new DeploymentV1(this, "workload", {
-        metadata: meta(svc.name),
+        metadata: meta(svc.name, serviceLabels(env, svc)),
         spec: {
           replicas,
           selector: { matchLabels: selector },

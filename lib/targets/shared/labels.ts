@@ -20,9 +20,14 @@ export function selectorLabels(env: EnvironmentModel, svc: ServiceModel): Record
   return { [LABEL.name]: svc.name, [LABEL.instance]: `${env.app}-${env.name}` };
 }
 
-/** Every label of a service's workload: environment + selector + version (a label-safe form). */
+/** Labels of a service's supporting resources (no version, so a release bump changes only the workload). */
+export function componentLabels(env: EnvironmentModel, svc: ServiceModel): Record<string, string> {
+  return { ...environmentLabels(env), ...selectorLabels(env, svc) };
+}
+
+/** Labels of a service's workload and pods: component labels + version (a label-safe form). */
 export function serviceLabels(env: EnvironmentModel, svc: ServiceModel): Record<string, string> {
-  return { ...environmentLabels(env), ...selectorLabels(env, svc), [LABEL.version]: labelSafeVersion(svc) };
+  return { ...componentLabels(env, svc), [LABEL.version]: labelSafeVersion(svc) };
 }
 
 /** Label values are at most 63 characters of [A-Za-z0-9_.-]: the tag, or the digest prefix. */
