@@ -20,6 +20,11 @@ export interface ValidatedProject {
   readonly policy: PolicyReport;
 }
 
+/** Errors that stop informational commands: configuration and target errors, not guardrail findings. */
+export function configErrors(project: ValidatedProject): ConfigIssue[] {
+  return project.issues.filter((i) => i.severity !== "warning" && !project.policy.issues.includes(i));
+}
+
 /** Options of validation. */
 export interface ValidateOptions {
   /** Only this environment (cross-environment checks are skipped). */

@@ -1,5 +1,5 @@
 import { formatIssue } from "../../errors";
-import { validateDir } from "../../pipeline";
+import { configErrors, validateDir } from "../../pipeline";
 import { gitReleaseHistory } from "../../policy/history";
 import { compareEnvironments, comparisonMarkdown } from "../../review/compare";
 import { CliIO, EXIT, UsageError } from "../io";
@@ -17,7 +17,7 @@ export function compareCommand(opts: { config: string; a?: string; b?: string; f
   const format = opts.format ?? "markdown";
   if (format !== "markdown" && format !== "json") throw new UsageError(`--format must be markdown or json (got "${format}")`);
   const project = validateDir(opts.config);
-  const errors = project.issues.filter((i) => i.severity !== "warning");
+  const errors = configErrors(project);
   const find = (n: string) => project.environments.find((e) => e.model.name === n);
   for (const n of [opts.a, opts.b]) if (!find(n) && errors.length === 0) errors.push({ file: opts.config, path: "", message: `no environment "${n}"; found: ${project.environments.map((e) => e.model.name).join(", ")}` });
   if (errors.length > 0) {

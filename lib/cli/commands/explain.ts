@@ -2,7 +2,7 @@ import { isPlainObject } from "../../config/merge";
 import { didYouMean } from "../../config/suggest";
 import { formatIssue } from "../../errors";
 import { itemKey } from "../../config/yaml-source";
-import { validateDir } from "../../pipeline";
+import { configErrors, validateDir } from "../../pipeline";
 import { ValueOrigin } from "../../config/resolve";
 import { CliIO, EXIT, UsageError } from "../io";
 
@@ -26,7 +26,7 @@ function describe(o: ValueOrigin | undefined): string {
 export function explainCommand(opts: { config: string; env?: string; path?: string }, io: CliIO): number {
   if (!opts.env) throw new UsageError("explain needs --env NAME");
   const project = validateDir(opts.config, opts.env);
-  const errors = project.issues.filter((i) => i.severity !== "warning");
+  const errors = configErrors(project);
   if (errors.length > 0 || project.environments.length === 0) {
     for (const i of errors) io.err(formatIssue(i));
     return EXIT.invalid;

@@ -1,5 +1,5 @@
 import { formatIssue } from "../../errors";
-import { validateDir } from "../../pipeline";
+import { configErrors, validateDir } from "../../pipeline";
 import { toDot, toMermaid } from "../../review/graph";
 import { CliIO, EXIT, UsageError } from "../io";
 
@@ -14,7 +14,7 @@ export function graphCommand(opts: { config: string; env: string; format?: strin
   const format = opts.format ?? "mermaid";
   if (format !== "mermaid" && format !== "dot") throw new UsageError(`--format must be mermaid or dot (got "${format}")`);
   const project = validateDir(opts.config, opts.env);
-  const errors = project.issues.filter((i) => i.severity !== "warning");
+  const errors = configErrors(project);
   if (errors.length > 0 || !project.environments[0]) {
     for (const i of errors) io.err(formatIssue(i));
     return EXIT.invalid;

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { formatIssue } from "../../errors";
-import { addEnvironmentStacks, newApp, validateDir } from "../../pipeline";
+import { addEnvironmentStacks, configErrors, newApp, validateDir } from "../../pipeline";
 import { evaluateSynthesized, mergeReports } from "../../policy/engine";
 import { toJson, toSarif, toText } from "../../policy/report";
 import { CliIO, EXIT, UsageError } from "../io";
@@ -26,7 +26,7 @@ export function policyCommand(opts: { config: string; env?: string; format?: str
   if (!["text", "json", "sarif"].includes(format)) throw new UsageError(`--format must be text, json or sarif (got "${format}")`);
   const project = validateDir(opts.config, opts.env);
   // Configuration errors stop here; guardrail findings are what this command reports.
-  const errors = project.issues.filter((i) => i.severity !== "warning" && !project.policy.issues.includes(i));
+  const errors = configErrors(project);
   if (errors.length > 0) {
     for (const i of errors) io.err(formatIssue(i));
     return EXIT.invalid;

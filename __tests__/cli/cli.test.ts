@@ -1,0 +1,192 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { REFERENCE_APP, cli, copyReferenceApp, edit } from "../helpers";
+
+const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), p));
+
+/** Every file under a folder with its bytes, for byte-for-byte comparisons. */
+function snapshotDir(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.set(path.relative(dir, p), fs.readFileSync(p).toString("base64"));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe("envkit synth", () => {
+  it("writes one stack per environment in the cdktf.out layout", () => {
+    const out = path.join(tmp("envkit-synth-"), "cdktf.out");
+    const r = cli("synth", "--config", REFERENCE_APP, "--out", out);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^synthesized 4 stack\(s\) to .*cdktf\.out\/stacks: dev, prod, staging, test \(\d+ ms\)$/);
+    for (const env of ["dev", "test", "staging", "prod"]) {
+      expect(fs.existsSync(path.join(out, "stacks", env, "cdk.tf.json"))).toBe(true);
+      expect(fs.existsSync(path.join(out, "stacks", env, "envkit-model.json"))).toBe(true);
+    }
+    expect(JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")).stacks.prod.synthesizedStackPath).toBe("stacks/prod/cdk.tf.json");
+  });
+
+  it("is deterministic: synthesizing twice gives byte-identical output", () => {
+    const a = path.join(tmp("envkit-det-"), "out");
+    const b = path.join(tmp("envkit-det-"), "somewhere", "else", "out");
+    expect(cli("synth", "--config", REFERENCE_APP, "--out", a).code).toBe(0);
+    expect(cli("synth", "--config", REFERENCE_APP, "--out", b).code).toBe(0);
+    expect(snapshotDir(b)).toEqual(snapshotDir(a));
+  });
+
+  it("writes no absolute path, home folder or timestamp into the output", () => {
+    const out = path.join(tmp("envkit-abs-"), "out");
+    cli("synth", "--config", REFERENCE_APP, "--out", out);
+    for (const [file, b64] of snapshotDir(out)) {
+      const text = Buffer.from(b64, "base64").toString("utf8");
+      const where = { outDir: text.includes(path.dirname(out)), cwd: text.includes(process.cwd()), home: text.includes(os.homedir()), repo: text.includes(path.resolve(REFERENCE_APP)) };
+      expect({ file, ...where }).toEqual({ file, outDir: false, cwd: false, home: false, repo: false });
+      expect(text).not.toMatch(/20\d\d-\d\d-\d\dT\d\d:\d\d/);
+    }
+    const dev = JSON.parse(fs.readFileSync(path.join(out, "stacks", "dev", "cdk.tf.json"), "utf8"));
+    expect(dev.terraform.backend.local.path).toBe("../../../terraform.dev.tfstate");
+  });
+
+  it("leaves the previous output byte-for-byte untouched when a synth fails", () => {
+    const out = path.join(tmp("envkit-atomic-"), "out");
+    expect(cli("synth", "--config", REFERENCE_APP, "--out", out).code).toBe(0);
+    const before = snapshotDir(out);
+    const broken = copyReferenceApp();
+    edit(path.join(broken, "app.yaml"), "name: shop", "name: Shop!");
+    const r = cli("synth", "--config", broken, "--out", out);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`synth failed; ${out} was not changed`);
+    expect(snapshotDir(out)).toEqual(before);
+    expect(fs.readdirSync(path.dirname(out))).toEqual(["out"]); // no temporary folder left behind
+  });
+
+  it("fails on a mandatory finding in the synthesized JSON without touching the output", () => {
+    const out = path.join(tmp("envkit-atomic2-"), "out");
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, "keep.txt"), "previous");
+    // A mandatory environment whose configuration passes every model rule; the privileged
+    // override is only visible in the synthesized JSON.
+    const app = copyReferenceApp();
+    for (const env of ["test", "staging", "prod"]) fs.rmSync(path.join(app, "environments", `${env}.yaml`));
+    const digest = `@sha256:${"e".repeat(64)}`;
+    fs.writeFileSync(
+      path.join(app, "environments", "dev.yaml"),
+      [
+        "target: docker",
+        "release: { web: \"1\", api: \"1\", worker: \"1\", db: \"1\", cache: \"1\" }".replace(/"1"/g, `"1${digest}"`),
+        "network: { subnet: 10.200.0.0/16 }",
+        "backend: { type: s3, bucket: b, key: k, region: r }",
+        "policy:",
+        "  enforcement: mandatory",
+        "  suppressions:",
+        "    - { rule: ENVK-AVL-001, reason: a single Docker host runs one replica per service }",
+        "services:",
+        "  api:",
+        "    security: { privileged: true }",
+      ].join("\n"),
+    );
+    const r = cli("synth", "--config", app, "--out", out);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/\[ENVK-SEC-004\] runs privileged/);
+    expect(fs.readdirSync(out)).toEqual(["keep.txt"]);
+  });
+});
+
+describe("envkit explain", () => {
+  it("prints the effective value and the file:line that set it", () => {
+    const r = cli("explain", "--config", REFERENCE_APP, "--env", "prod", "services.api.replicas");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^services\.api\.replicas = 3 {4}# .*examples\/reference-app\/environments\/prod\.yaml:\d+$/);
+  });
+
+  it("falls back to app.yaml for values the environment does not override", () => {
+    expect(cli("explain", "--config", REFERENCE_APP, "--env", "dev", "services.db.security.user").out).toMatch(/= "70:70" {4}# .*reference-app\/app\.yaml:\d+$/);
+  });
+
+  it("names defaults and where they are defined", () => {
+    const r = cli("explain", "--config", REFERENCE_APP, "--env", "dev", "services.api.security.readOnlyRootFilesystem");
+    expect(r.out).toBe("services.api.security.readOnlyRootFilesystem = true    # default (lib/config/defaults.ts: services.*.security.readOnlyRootFilesystem — CIS 5.12; writablePaths get tmpfs/emptyDir)");
+  });
+
+  it("explains derived defaults and named list items", () => {
+    expect(cli("explain", "--config", REFERENCE_APP, "--env", "staging", "services.db.volumes.data.size").out).toMatch(/= "20Gi" {4}# .*staging\.yaml:\d+$/);
+    expect(cli("explain", "--config", REFERENCE_APP, "--env", "dev", "services.api.resources.cpuLimit").out).toContain('= "500m"    # default (lib/config/defaults.ts: services.*.resources.cpuLimit — twice the CPU request)');
+  });
+
+  it("lists every leaf of an object", () => {
+    const lines = cli("explain", "--config", REFERENCE_APP, "--env", "dev", "services.web.security").out.split("\n");
+    expect(lines).toHaveLength(9);
+  });
+
+  it("suggests the closest path for a typo", () => {
+    const r = cli("explain", "--config", REFERENCE_APP, "--env", "prod", "services.api.replcas");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('services.api.replcas: no such setting in environment "prod" (did you mean "replicas"?)');
+  });
+});
+
+describe("envkit compare and graph", () => {
+  it("compare staging prod lists their differences and what is identical", () => {
+    const r = cli("compare", "--config", REFERENCE_APP, "staging", "prod");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\| services\.api\.replicas \| `2` \| `3` \|/);
+    expect(r.out).toMatch(/\| quota\.cpu \| `"6"` \| `"16"` \|/);
+    expect(r.out).toMatch(/\| release\.api \| `"2\.5\.0@sha256:[a-f0-9]+"` \| `"2\.4\.1@sha256:[a-f0-9]+"` \|/);
+    expect(r.out).toContain("Identical connection graphs.");
+    expect(r.out).toMatch(/### \d+ identical setting\(s\)/);
+    // prod's 2.4.1 ran in staging before (git history), so nothing is flagged.
+    expect(r.out).not.toContain("never ran");
+  });
+
+  it("compare flags a release the predecessor never ran", () => {
+    const r = cli("compare", "--config", copyReferenceApp(), "staging", "prod", "--format", "json");
+    const c = JSON.parse(r.out);
+    expect(c.unpromoted.map((u: { service: string }) => u.service)).toEqual(["api", "worker"]);
+  });
+
+  it("graph renders the reference app as mermaid and dot", () => {
+    const m = cli("graph", "--config", REFERENCE_APP, "--env", "prod");
+    expect(m.out.split("\n")).toEqual(expect.arrayContaining(["flowchart LR", "  internet -->|8080| web", "  web -->|3000/tcp| api", "  api -->|5432/tcp| db", "  worker -->|6379/tcp| cache"]));
+    const d = cli("graph", "--config", REFERENCE_APP, "--env", "prod", "--format", "dot");
+    expect(d.out).toMatch(/^digraph "shop-prod" \{/);
+    expect(d.out).toContain('"api" -> "db" [label="5432/tcp"];');
+  });
+});
+
+describe("CLI usage and exit codes", () => {
+  it("prints help for every verb with exit 0", () => {
+    for (const verb of ["validate", "synth", "explain", "policy", "diff", "compare", "graph"]) {
+      const r = cli(verb, "--help");
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(new RegExp(`^Usage: envkit ${verb}`));
+      expect(r.out).toContain("Exit codes:");
+    }
+  });
+
+  it("exits 2 on usage errors, naming the problem", () => {
+    expect(cli().code).toBe(2);
+    expect(cli("synthesize").err).toContain('unknown verb "synthesize"');
+    const r = cli("synth", "--config", REFERENCE_APP);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("missing --out");
+    expect(cli("validate", "--confg", "x").code).toBe(2);
+    expect(cli("policy", "--config", REFERENCE_APP, "--format", "xml").err).toContain('--format must be text, json or sarif (got "xml")');
+  });
+
+  it("runs as the compiled binary", () => {
+    const bin = path.join(__dirname, "..", "..", "dist", "lib", "cli", "bin.js");
+    if (!fs.existsSync(bin)) {
+      // The binary is built by `npm run build` (the test script runs it first).
+      throw new Error(`${bin} is missing: run "npm run build" before the tests`);
+    }
+    const out = execFileSync(process.execPath, [bin, "validate", "--config", REFERENCE_APP], { encoding: "utf8" });
+    expect(out).toMatch(/^valid: dev \(docker\)/);
+  });
+});
