@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { BackendConfig } from "../lib/config/schema";
-import { AzurermBackend, GcsBackend, LocalBackend, PgBackend, RemoteBackend, S3Backend, TerraformStack } from "../lib/facade/cdktf";
+import { AzurermBackend, GcsBackend, IndependentStack, LocalBackend, PgBackend, RemoteBackend, S3Backend, TerraformStack } from "../lib/facade/cdktf";
 import { EnvironmentModel } from "../lib/model/environment";
 import { adapterFor } from "../lib/targets/registry";
 import { EnvkitError } from "../lib/errors";
@@ -14,9 +14,10 @@ export interface EnvironmentStackProps {
 /**
  * One Terraform stack per environment, named after it, with its own state backend; the
  * environment's target adapter adds every resource. Stacks never reference each other, so
- * `cdktf diff <env>` and `cdktf deploy <env>` work on one environment alone.
+ * `cdktf diff <env>` and `cdktf deploy <env>` work on one environment alone — and synthesis can
+ * skip cdktf's cross-stack machinery (see lib/facade/independent-stack.ts).
  */
-export class EnvironmentStack extends TerraformStack {
+export class EnvironmentStack extends IndependentStack {
   public readonly environment: EnvironmentModel;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {

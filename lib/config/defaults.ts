@@ -34,6 +34,11 @@ const BY_NAME_ENFORCEMENT: Record<string, string> = { dev: "advisory", test: "ad
  */
 const BY_NAME_SUBNET: Record<string, string> = { dev: "10.200.0.0/16", test: "10.201.0.0/16", staging: "10.202.0.0/16", prod: "10.203.0.0/16" };
 
+/** Local state lives next to the output folder: `<out>/stacks/<env>/../../../terraform.<env>.tfstate`. */
+function localStatePath(env: string): string {
+  return `../../../terraform.${env}.tfstate`;
+}
+
 /** Every default envkit applies, in application order. The README's config reference lists them. */
 export const DEFAULTS: readonly DefaultRule[] = [
   // Service shape
@@ -85,7 +90,8 @@ export const DEFAULTS: readonly DefaultRule[] = [
   { path: "policy.enforcement", value: (c: DefaultContext) => BY_NAME_ENFORCEMENT[c.envName] ?? "mandatory", doc: "advisory for dev and test, mandatory for every other environment" },
   { path: "policy.suppressions", value: [], doc: "no suppressions" },
   { path: "network.subnet", value: (c: DefaultContext) => BY_NAME_SUBNET[c.envName], doc: "dev 10.200.0.0/16, test 10.201.0.0/16, staging 10.202.0.0/16, prod 10.203.0.0/16; other names must set it", targets: ["docker", "swarm"] },
-  { path: "backend", value: (c: DefaultContext) => ({ type: "local", path: `../../../terraform.${c.envName}.tfstate` }), doc: "local state next to the output folder (relative, so output is machine-independent)" },
+  { path: "backend", value: (c: DefaultContext) => ({ type: "local", path: localStatePath(c.envName) }), doc: "local state next to the output folder (relative, so output is machine-independent)" },
+  { path: "backend.path", value: (c: DefaultContext) => (c.parent.type === "local" ? localStatePath(c.envName) : undefined), doc: "local state path relative to the stack folder, so output is machine-independent" },
   { path: "rollout.maxSurge", value: "25%", doc: "25% extra pods during a rolling update" },
   { path: "rollout.maxUnavailable", value: 0, doc: "no capacity lost during a rolling update" },
   { path: "rollout.timeout", value: "10m", doc: "apply waits 10 minutes for a rollout" },

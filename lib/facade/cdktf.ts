@@ -14,10 +14,7 @@ export {
   AzurermBackend,
   PgBackend,
   RemoteBackend,
-  Fn,
-  Token,
   Testing,
-  Aspects,
-  Annotations,
 } from "cdktf";
+export { IndependentStack, configureTokenStackTraces } from "./independent-stack";
 export type { IAspect, AppConfig as CdktfAppConfig, TerraformResource, ITerraformDependable } from "cdktf";
