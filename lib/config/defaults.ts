@@ -39,7 +39,12 @@ function localStatePath(env: string): string {
   return `../../../terraform.${env}.tfstate`;
 }
 
-/** Every default envkit applies, in application order. The README's config reference lists them. */
+/**
+ * Every default envkit applies, in application order. The README's config reference lists them.
+ * Target-specific settings (restart, logging, docker.*, kubernetes.*, limitRange) are defaulted in
+ * every environment, so the model never carries a second copy of a default; only the subnet,
+ * which has no meaning on Kubernetes, is limited to the targets that use it.
+ */
 export const DEFAULTS: readonly DefaultRule[] = [
   // Service shape
   { path: "services.*.kind", value: "stateless", doc: "services are stateless unless they keep data" },
@@ -81,10 +86,10 @@ export const DEFAULTS: readonly DefaultRule[] = [
   { path: "services.*.security.seccompProfile", value: "RuntimeDefault", doc: "PSS restricted; CIS 5.21" },
   { path: "services.*.security.automountServiceAccountToken", value: false, doc: "no API token unless asked" },
   // Docker runtime
-  { path: "services.*.restart.policy", value: "on-failure", doc: "restart on failure (CIS 5.14)", targets: ["docker", "swarm"] },
-  { path: "services.*.restart.maxRetries", value: 5, doc: "at most 5 restarts (CIS 5.14)", targets: ["docker", "swarm"] },
-  { path: "services.*.logging.maxSize", value: "10m", doc: "json-file logs rotate at 10 MB", targets: ["docker", "swarm"] },
-  { path: "services.*.logging.maxFile", value: 3, doc: "3 rotated log files kept", targets: ["docker", "swarm"] },
+  { path: "services.*.restart.policy", value: "on-failure", doc: "restart on failure (CIS 5.14)" },
+  { path: "services.*.restart.maxRetries", value: 5, doc: "at most 5 restarts (CIS 5.14)" },
+  { path: "services.*.logging.maxSize", value: "10m", doc: "json-file logs rotate at 10 MB" },
+  { path: "services.*.logging.maxFile", value: 3, doc: "3 rotated log files kept" },
   { path: "services.*.autoscaling.cpuUtilization", value: 70, doc: "HPA target 70% CPU", onlyIfParentExists: true },
   // Environment
   { path: "policy.enforcement", value: (c: DefaultContext) => BY_NAME_ENFORCEMENT[c.envName] ?? "mandatory", doc: "advisory for dev and test, mandatory for every other environment" },
@@ -96,14 +101,14 @@ export const DEFAULTS: readonly DefaultRule[] = [
   { path: "rollout.maxUnavailable", value: 0, doc: "no capacity lost during a rolling update" },
   { path: "rollout.timeout", value: "10m", doc: "apply waits 10 minutes for a rollout" },
   { path: "volumes.preventDestroy", value: false, doc: "volumes can be destroyed (set true for data you keep)" },
-  { path: "docker.host", value: "unix:///var/run/docker.sock", doc: "the local Docker engine", targets: ["docker", "swarm"] },
-  { path: "docker.publishAddress", value: "127.0.0.1", doc: "published ports listen on loopback only", targets: ["docker", "swarm"] },
-  { path: "kubernetes.ingressNamespace", value: "ingress-nginx", doc: "namespace of the ingress controller", targets: ["kubernetes"] },
-  { path: "kubernetes.ingressClassName", value: "nginx", doc: "ingress class", targets: ["kubernetes"] },
-  { path: "limitRange.cpu", value: "100m", doc: "LimitRange default CPU request", targets: ["kubernetes"] },
-  { path: "limitRange.memory", value: "128Mi", doc: "LimitRange default memory request", targets: ["kubernetes"] },
-  { path: "limitRange.cpuLimit", value: "500m", doc: "LimitRange default CPU limit", targets: ["kubernetes"] },
-  { path: "limitRange.memoryLimit", value: "256Mi", doc: "LimitRange default memory limit", targets: ["kubernetes"] },
+  { path: "docker.host", value: "unix:///var/run/docker.sock", doc: "the local Docker engine" },
+  { path: "docker.publishAddress", value: "127.0.0.1", doc: "published ports listen on loopback only" },
+  { path: "kubernetes.ingressNamespace", value: "ingress-nginx", doc: "namespace of the ingress controller" },
+  { path: "kubernetes.ingressClassName", value: "nginx", doc: "ingress class" },
+  { path: "limitRange.cpu", value: "100m", doc: "LimitRange default CPU request" },
+  { path: "limitRange.memory", value: "128Mi", doc: "LimitRange default memory request" },
+  { path: "limitRange.cpuLimit", value: "500m", doc: "LimitRange default CPU limit" },
+  { path: "limitRange.memoryLimit", value: "256Mi", doc: "LimitRange default memory limit" },
   { path: "secretRevisions", value: {}, doc: "every secret at revision 1" },
 ];
 

@@ -43,7 +43,6 @@ export class Provenance {
 
   /** Origin of the value at `segments` (named-list items addressed by name). */
   origin(segments: readonly (string | number)[]): ValueOrigin | undefined {
-    const key = pathKey(segments);
     for (let n = segments.length; n > 0; n--) {
       const k = pathKey(segments.slice(0, n));
       const rule = this.defaulted.get(k);
@@ -53,7 +52,7 @@ export class Provenance {
       const appLine = this.app.lines.get(k);
       if (appLine) return { kind: "file", file: this.app.file, line: appLine };
     }
-    return key === "" ? undefined : undefined;
+    return undefined;
   }
 
   /** `file:line` for messages about the value at `segments`. */
@@ -286,8 +285,8 @@ function buildModel(doc: Record<string, any>, envName: string, prov: Provenance,
         seccompProfile: s.security.seccompProfile,
         automountServiceAccountToken: s.security.automountServiceAccountToken,
       },
-      restart: s.restart ?? { policy: "no", maxRetries: 0 },
-      logging: s.logging ?? { maxSize: "10m", maxFile: 3 },
+      restart: s.restart,
+      logging: s.logging,
       autoscaling,
     });
   }
@@ -342,7 +341,7 @@ function buildModel(doc: Record<string, any>, envName: string, prov: Provenance,
         storageBytes: q.storage !== undefined ? mem(["quota", "storage"], q.storage) : undefined,
       }
     : undefined;
-  const lr = doc.limitRange ?? { cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" };
+  const lr = doc.limitRange;
   const limitRange: ResourcesModel = {
     cpuMillis: cpu(["limitRange", "cpu"], lr.cpu),
     memoryBytes: mem(["limitRange", "memory"], lr.memory),
@@ -366,8 +365,8 @@ function buildModel(doc: Record<string, any>, envName: string, prov: Provenance,
     suppressions: doc.policy.suppressions,
     rollout: { maxSurge: doc.rollout.maxSurge as SurgeValue, maxUnavailable: doc.rollout.maxUnavailable as SurgeValue, timeoutSeconds: secs(["rollout", "timeout"], doc.rollout.timeout) },
     preventDestroyVolumes: doc.volumes.preventDestroy,
-    docker: { host: doc.docker?.host ?? "unix:///var/run/docker.sock", certPath: doc.docker?.certPath, publishAddress: doc.docker?.publishAddress ?? "127.0.0.1", secretsHostDir: doc.docker?.secretsHostDir },
-    kubernetes: { configPath: doc.kubernetes?.configPath, context: doc.kubernetes?.context, ingressNamespace: doc.kubernetes?.ingressNamespace ?? "ingress-nginx", ingressClassName: doc.kubernetes?.ingressClassName ?? "nginx" },
+    docker: { ...doc.docker },
+    kubernetes: { ...doc.kubernetes },
     promotedFrom: doc.promotion?.from,
     connections,
     effective: doc,
