@@ -3,7 +3,7 @@ import { BackendConfig } from "../../lib/config/schema";
 import { EnvironmentModel } from "../../lib/model/environment";
 import { adapterFor } from "../../lib/targets/registry";
 import { configureBackend } from "../../stacks/environment-stack";
-import { referenceEnvironments } from "../helpers";
+import { dockerEnv, k8sEnv, miniApp, referenceEnvironments, resolveOne } from "../helpers";
 
 /** Synthesizes one environment on a given stack class and returns the stack's JSON text. */
 function synthWith(Base: typeof TerraformStack, env: EnvironmentModel, extra?: (s: TerraformStack) => void): string {
@@ -31,6 +31,13 @@ describe("IndependentStack (the fast synthesis path)", () => {
     ["remote", { type: "remote", organization: "o", workspace: "w" }],
   ])("matches stock cdktf with the %s backend (stack overrides that delete keys)", (_n, backend) => {
     const env = { ...referenceEnvironments().find((e) => e.model.name === "staging")!.model, backend };
+    expect(JSON.parse(synthWith(IndependentStack, env))).toEqual(JSON.parse(synthWith(TerraformStack, env)));
+  });
+
+  it.each<[string, EnvironmentModel]>([
+    ["docker with replicas, host-file secrets and a TLS host", resolveOne(miniApp(), "dev", dockerEnv({ services: { api: { replicas: 3 } }, docker: { secretsHostDir: "/etc/s", host: "tcp://h:2376", certPath: "/c" }, volumes: { preventDestroy: true } })).model],
+    ["kubernetes with autoscaling, TLS, quota and rotation", resolveOne(miniApp(), "staging", k8sEnv({ services: { web: { replicas: 2 }, api: { autoscaling: { minReplicas: 2, maxReplicas: 5 } } }, tls: { secretName: "t" }, quota: { cpu: "8", pods: 40 }, secretRevisions: { api_token: 3 } })).model],
+  ])("matches stock cdktf for %s", (_n, env) => {
     expect(JSON.parse(synthWith(IndependentStack, env))).toEqual(JSON.parse(synthWith(TerraformStack, env)));
   });
 
