@@ -215,6 +215,21 @@ describe("Docker target: defaults and their overrides", () => {
     expect(names).toEqual([`docker.io/library/postgres@${digest}`, `ghcr.io/acme/api:1.0.0@${digest}`, "ghcr.io/acme/web:1.0.0"].sort());
   });
 
+  it("maps command to the entrypoint and args to the command, and caps on-failure restarts as configured", () => {
+    const json = synthOne(miniApp(), dockerEnv({ services: { api: { command: ["node"], args: ["dist/server.js", "--port", "3000"], restart: { maxRetries: 2 } } } }));
+    const api = container(json, "demo-dev-api-1");
+    expect(api.entrypoint).toEqual(["node"]);
+    expect(api.command).toEqual(["dist/server.js", "--port", "3000"]);
+    expect(api.restart).toBe("on-failure");
+    expect(api.max_retry_count).toBe(2);
+    expect(container(json, "demo-dev-web-1").entrypoint).toBeUndefined();
+  });
+
+  it("passes configured env vars, APP_ENV and <NAME>_FILE for secrets, sorted, with config winning", () => {
+    const json = synthOne(miniApp(), dockerEnv({ services: { api: { env: { LOG_LEVEL: "debug", APP_ENV: "development" } } } }));
+    expect(container(json, "demo-dev-api-1").env).toEqual(["API_TOKEN_FILE=/run/secrets/api_token", "APP_ENV=development", "LOG_LEVEL=debug"]);
+  });
+
   it("exposes the provider resources as escape hatches", () => {
     const stack = new TerraformStack(Testing.app(), "s");
     const de = new DockerEnvironment(stack, "docker", { environment: resolveOne(miniApp(), "dev", dockerEnv()).model });

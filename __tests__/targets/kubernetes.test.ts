@@ -203,6 +203,21 @@ describe("Kubernetes target: defaults and their overrides", () => {
     expect(resourcesOf(synthOne(), "kubernetes_namespace_v1")[0].lifecycle).toBeUndefined();
   });
 
+  it("maps command and args to the container's command and args", () => {
+    const json = synthOne(miniApp(), k8sEnv({ services: { web: { replicas: 2 }, api: { replicas: 2, command: ["node"], args: ["dist/server.js"] } } }));
+    const c = containerOf(byName(json, "kubernetes_deployment_v1", "api"));
+    expect([c.command, c.args]).toEqual([["node"], ["dist/server.js"]]);
+    expect(containerOf(byName(json, "kubernetes_deployment_v1", "web")).command).toBeUndefined();
+  });
+
+  it("labels workloads with the version and supporting resources without it", () => {
+    const json = synthOne();
+    expect(byName(json, "kubernetes_deployment_v1", "api").metadata.labels["app.kubernetes.io/version"]).toBe("1.0.0");
+    expect(byName(json, "kubernetes_deployment_v1", "api").spec.template.metadata.labels["app.kubernetes.io/version"]).toBe("1.0.0");
+    expect(byName(json, "kubernetes_service_v1", "api").metadata.labels["app.kubernetes.io/version"]).toBeUndefined();
+    expect(byName(json, "kubernetes_deployment_v1", "api").spec.selector.match_labels).toEqual({ "app.kubernetes.io/name": "api", "app.kubernetes.io/instance": "demo-staging" });
+  });
+
   it("exposes every resource as an escape hatch", () => {
     const stack = new TerraformStack(Testing.app(), "s");
     const ke = new KubernetesEnvironment(stack, "k", { environment: resolveOne(miniApp(), "staging", k8sEnv()).model });
