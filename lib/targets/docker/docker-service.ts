@@ -118,6 +118,8 @@ export class DockerService extends Construct {
           env: envList,
           user: `${sec.uid}:${sec.gid}`,
           readOnly: sec.readOnlyRootFilesystem,
+          // Docker copies the image's directory (owner, mode, files) onto the tmpfs; a path the
+          // image lacks is mounted 1777. Checked on a real engine (integration/docker-engine).
           tmpfs: sec.readOnlyRootFilesystem ? Object.fromEntries(svc.writablePaths.map((p) => [p, "rw,noexec,nosuid,size=64m"])) : undefined,
           capabilities: { drop: [...sec.dropCapabilities], add: sec.addCapabilities.length ? [...sec.addCapabilities] : undefined },
           securityOpts,

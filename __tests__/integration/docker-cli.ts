@@ -1,0 +1,105 @@
+import { execFileSync } from "node:child_process";
+
+/*
+ * Applies a synthesized Docker stack with the docker CLI, for tests only. The Terraform Docker
+ * provider cannot be downloaded on envkit's build machines, so this harness stands in for it:
+ * it maps each docker_network / docker_volume / docker_container attribute envkit emits to the
+ * equivalent `docker` flag. It proves the runtime settings work on a real engine; it does not
+ * prove what the provider would do with them.
+ */
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export function docker(args: string[], opts: { allowFail?: boolean } = {}): { code: number; out: string } {
+  try {
+    return { code: 0, out: execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 }).trim() };
+  } catch (e) {
+    if (!opts.allowFail) throw new Error(`docker ${args.join(" ")} failed: ${(e as { stderr?: Buffer }).stderr?.toString() ?? e}`);
+    return { code: (e as { status?: number }).status ?? 1, out: `${(e as { stdout?: string }).stdout ?? ""}${(e as { stderr?: Buffer }).stderr?.toString() ?? ""}` };
+  }
+}
+
+/** Whether a Docker engine answers here. */
+export function engineAvailable(): boolean {
+  return docker(["info", "--format", "{{.ServerVersion}}"], { allowFail: true }).code === 0;
+}
+
+const ref = (s: string): { type: string; id: string; attr: string } | undefined => {
+  const m = /^\$\{([a-z_]+)\.([^.]+)\.([a-z_]+)\}$/.exec(s);
+  return m ? { type: m[1], id: m[2], attr: m[3] } : undefined;
+};
+
+/** Creates networks and volumes, then creates and starts every container. Returns what to remove. */
+export function applyStack(json: Json): { containers: string[]; networks: string[]; volumes: string[] } {
+  const res = json.resource as Record<string, Record<string, Json>>;
+  const nameOf = (s: string): string => {
+    const r = ref(s);
+    if (!r) return s;
+    const body = res[r.type][r.id];
+    return r.attr === "image_id" ? body.name : body[r.attr];
+  };
+  const created = { containers: [] as string[], networks: [] as string[], volumes: [] as string[] };
+  for (const n of Object.values(res.docker_network ?? {})) {
+    docker(["network", "create", "--driver", n.driver, ...(n.internal ? ["--internal"] : []), "--subnet", n.ipam_config[0].subnet, ...n.labels.flatMap((l: Json) => ["--label", `${l.label}=${l.value}`]), n.name]);
+    created.networks.push(n.name);
+  }
+  for (const v of Object.values(res.docker_volume ?? {})) {
+    docker(["volume", "create", ...v.labels.flatMap((l: Json) => ["--label", `${l.label}=${l.value}`]), v.name]);
+    created.volumes.push(v.name);
+  }
+  for (const c of Object.values(res.docker_container ?? {})) {
+    const nets = (c.networks_advanced as Json[]).map((n) => ({ name: nameOf(n.name), aliases: (n.aliases as string[] | undefined) ?? [] }));
+    const h = c.healthcheck as Json | undefined;
+    const args = [
+      "create",
+      "--name", c.name,
+      "--user", c.user,
+      ...(c.read_only ? ["--read-only"] : []),
+      ...Object.entries((c.tmpfs as Record<string, string>) ?? {}).flatMap(([p, o]) => ["--tmpfs", `${p}:${o}`]),
+      ...((c.capabilities?.drop as string[]) ?? []).flatMap((cap) => ["--cap-drop", cap]),
+      ...((c.capabilities?.add as string[]) ?? []).flatMap((cap) => ["--cap-add", cap]),
+      ...((c.security_opts as string[]) ?? []).flatMap((o) => ["--security-opt", o]),
+      ...(c.privileged ? ["--privileged"] : []),
+      "--memory", `${c.memory}m`,
+      "--memory-swap", `${c.memory_swap}m`,
+      "--cpus", c.cpus,
+      "--restart", c.max_retry_count !== undefined ? `${c.restart}:${c.max_retry_count}` : c.restart,
+      "--log-driver", c.log_driver,
+      ...Object.entries(c.log_opts as Record<string, string>).flatMap(([k, v]) => ["--log-opt", `${k}=${v}`]),
+      ...(c.labels as Json[]).flatMap((l) => ["--label", `${l.label}=${l.value}`]),
+      ...((c.env as string[]) ?? []).flatMap((e) => ["--env", e]),
+      ...(h ? ["--health-cmd", h.test[0] === "CMD-SHELL" ? h.test[1] : JSON.stringify(h.test.slice(1)), "--health-interval", h.interval, "--health-timeout", h.timeout, "--health-retries", String(h.retries), "--health-start-period", h.start_period] : []),
+      ...((c.ports as Json[]) ?? []).flatMap((p) => ["--publish", `${p.ip}:${p.external}:${p.internal}/${p.protocol}`]),
+      ...((c.mounts as Json[]) ?? []).flatMap((m) => ["--mount", `type=${m.type},source=${nameOf(m.source)},target=${m.target}${m.read_only ? ",readonly" : ""}`]),
+      "--network", nets[0].name,
+      ...nets[0].aliases.flatMap((a) => ["--network-alias", a]),
+      ...(c.entrypoint ? ["--entrypoint", c.entrypoint[0]] : []),
+      nameOf(c.image),
+      ...(c.entrypoint ? c.entrypoint.slice(1) : []),
+      ...((c.command as string[]) ?? []),
+    ];
+    docker(args);
+    created.containers.push(c.name);
+    for (const n of nets.slice(1)) docker(["network", "connect", ...n.aliases.flatMap((a) => ["--alias", a]), n.name, c.name]);
+  }
+  for (const name of created.containers) docker(["start", name]);
+  return created;
+}
+
+/** Removes what applyStack created (ignores what is already gone). */
+export function destroy(created: { containers: string[]; networks: string[]; volumes: string[] }): void {
+  for (const c of created.containers) docker(["rm", "-f", c], { allowFail: true });
+  for (const n of created.networks) docker(["network", "rm", n], { allowFail: true });
+  for (const v of created.volumes) docker(["volume", "rm", "-f", v], { allowFail: true });
+}
+
+/** Waits until a container's health check reports healthy (or fails after `seconds`). */
+export function waitHealthy(name: string, seconds: number): string {
+  let status = "";
+  for (let i = 0; i < seconds * 2; i++) {
+    status = docker(["inspect", "--format", "{{.State.Health.Status}}", name]).out;
+    if (status === "healthy") return status;
+    execFileSync("sleep", ["0.5"]);
+  }
+  return status;
+}
