@@ -90,6 +90,26 @@ export function writeModelSidecars(outDir: string, environments: readonly Resolv
 }
 
 /**
+ * Why `outDir` must not be replaced, or undefined when it may: it must be new, empty, or a
+ * previous synthesized output (it has `manifest.json` and `stacks/`), and must not contain the
+ * application folder or the working directory — the swap replaces the whole folder.
+ */
+export function unsafeOutDir(outDir: string, configDir: string): string | undefined {
+  const out = path.resolve(outDir);
+  const inside = (child: string): boolean => {
+    const rel = path.relative(out, path.resolve(child));
+    return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+  };
+  if (inside(configDir)) return `it contains the application folder ${configDir}; choose a separate output folder such as cdktf.out`;
+  if (inside(process.cwd())) return "it contains the current folder; choose a separate output folder such as cdktf.out";
+  if (!fs.existsSync(out)) return undefined;
+  if (!fs.statSync(out).isDirectory()) return "it is a file; choose a folder";
+  const entries = fs.readdirSync(out);
+  if (entries.length === 0 || (entries.includes("manifest.json") && entries.includes("stacks"))) return undefined;
+  return "it is not empty and is not a synthesized output (no manifest.json and stacks/); envkit replaces the whole folder, so choose a new or empty one";
+}
+
+/**
  * Synthesizes every environment into `outDir` (cdktf.out layout: `stacks/<env>/cdk.tf.json`).
  * Writes into a temporary sibling folder and swaps it in only on success: a failed synth leaves
  * the previous output byte-for-byte untouched.

@@ -69,8 +69,8 @@ describe("envkit synth", () => {
 
   it("fails on a mandatory finding in the synthesized JSON without touching the output", () => {
     const out = path.join(tmp("envkit-atomic2-"), "out");
-    fs.mkdirSync(out);
-    fs.writeFileSync(path.join(out, "keep.txt"), "previous");
+    fs.mkdirSync(path.join(out, "stacks"), { recursive: true });
+    fs.writeFileSync(path.join(out, "manifest.json"), "previous");
     // A mandatory environment whose configuration passes every model rule; the privileged
     // override is only visible in the synthesized JSON.
     const app = copyReferenceApp();
@@ -95,7 +95,21 @@ describe("envkit synth", () => {
     const r = cli("synth", "--config", app, "--out", out);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/\[ENVK-SEC-004\] runs privileged/);
-    expect(fs.readdirSync(out)).toEqual(["keep.txt"]);
+    expect(fs.readdirSync(out).sort()).toEqual(["manifest.json", "stacks"]);
+    expect(fs.readFileSync(path.join(out, "manifest.json"), "utf8")).toBe("previous");
+  });
+
+  it.each<[string, (dir: string) => string, RegExp]>([
+    ["a folder that is not a previous output", (d) => (fs.writeFileSync(path.join(d, "notes.txt"), "mine"), d), /is not empty and is not a synthesized output/],
+    ["a folder that contains the application", () => path.dirname(REFERENCE_APP), /it contains the application folder/],
+    ["the current folder", () => ".", /it contains the application folder|it contains the current folder/],
+  ])("refuses to replace %s, and changes nothing", (_n, pick, message) => {
+    const dir = pick(tmp("envkit-unsafe-"));
+    const before = fs.readdirSync(dir).sort();
+    const r = cli("synth", "--config", REFERENCE_APP, "--out", dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(message);
+    expect(fs.readdirSync(dir).sort()).toEqual(before);
   });
 });
 

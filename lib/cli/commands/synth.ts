@@ -1,5 +1,5 @@
 import { formatIssue } from "../../errors";
-import { synthesizeTo, validateDir } from "../../pipeline";
+import { synthesizeTo, unsafeOutDir, validateDir } from "../../pipeline";
 import { evaluateSynthesized } from "../../policy/engine";
 import { CliIO, EXIT } from "../io";
 
@@ -8,12 +8,19 @@ export const SYNTH_HELP = `Usage: envkit synth --config DIR --out DIR
 Validates the application folder, then writes one Terraform stack per environment to
 OUT/stacks/<env>/cdk.tf.json (the cdktf.out layout, usable by "cdktf diff/deploy" and terraform).
 Output is written to a temporary folder and swapped in only when everything succeeded: a failed
-synth leaves the previous output byte-for-byte untouched. Guardrails run over the configuration
+synth leaves the previous output byte-for-byte untouched. Because the whole folder is replaced,
+OUT must be new, empty or a previous output, and must not contain the application or the current
+folder. Guardrails run over the configuration
 and over the synthesized JSON; a mandatory finding fails the synth.
 
 Exit codes: 0 written, 1 invalid input or a mandatory finding (nothing written), 2 usage.`;
 
 export function synthCommand(opts: { config: string; out: string }, io: CliIO): number {
+  const unsafe = unsafeOutDir(opts.out, opts.config);
+  if (unsafe) {
+    io.err(`${opts.out}: refusing to write the output here: ${unsafe}`);
+    return EXIT.invalid;
+  }
   const project = validateDir(opts.config);
   const issues = project.issues;
   for (const i of issues) io.err(formatIssue(i));
