@@ -218,6 +218,19 @@ describe("Kubernetes target: defaults and their overrides", () => {
     expect(byName(json, "kubernetes_deployment_v1", "api").spec.selector.match_labels).toEqual({ "app.kubernetes.io/name": "api", "app.kubernetes.io/instance": "demo-staging" });
   });
 
+  it("sets the Pod Security level from the environment, restricted by default", () => {
+    const labels = (env: EnvironmentConfig) => resourcesOf(synthOne(miniApp(), env), "kubernetes_namespace_v1")[0].metadata.labels;
+    expect(labels(k8sEnv())["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    const baseline = labels(k8sEnv({ kubernetes: { podSecurity: "baseline" } }));
+    expect([baseline["pod-security.kubernetes.io/enforce"], baseline["pod-security.kubernetes.io/audit"], baseline["pod-security.kubernetes.io/warn"]]).toEqual(["baseline", "baseline", "baseline"]);
+  });
+
+  it("can switch network policies off (guardrail ENVK-K8S-003 then reports it)", () => {
+    const json = synthOne(miniApp(), k8sEnv({ kubernetes: { networkPolicies: false } }));
+    expect(resourcesOf(json, "kubernetes_network_policy_v1")).toEqual([]);
+    expect(resourcesOf(synthOne(), "kubernetes_network_policy_v1").length).toBeGreaterThan(2);
+  });
+
   it("exposes every resource as an escape hatch", () => {
     const stack = new TerraformStack(Testing.app(), "s");
     const ke = new KubernetesEnvironment(stack, "k", { environment: resolveOne(miniApp(), "staging", k8sEnv()).model });

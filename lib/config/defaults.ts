@@ -105,6 +105,8 @@ export const DEFAULTS: readonly DefaultRule[] = [
   { path: "docker.publishAddress", value: "127.0.0.1", doc: "published ports listen on loopback only" },
   { path: "kubernetes.ingressNamespace", value: "ingress-nginx", doc: "namespace of the ingress controller" },
   { path: "kubernetes.ingressClassName", value: "nginx", doc: "ingress class" },
+  { path: "kubernetes.podSecurity", value: "restricted", doc: "Pod Security Admission enforce/audit/warn level" },
+  { path: "kubernetes.networkPolicies", value: true, doc: "default-deny plus one allow per declared connection" },
   { path: "limitRange.cpu", value: "100m", doc: "LimitRange default CPU request" },
   { path: "limitRange.memory", value: "128Mi", doc: "LimitRange default memory request" },
   { path: "limitRange.cpuLimit", value: "500m", doc: "LimitRange default CPU limit" },

@@ -291,6 +291,10 @@ export const EnvironmentSchema = z.strictObject({
       ingressNamespace: Name.optional(),
       /** @default "nginx" */
       ingressClassName: z.string().optional(),
+      /** Pod Security Admission level of the namespace (enforce, audit, warn). @default "restricted" */
+      podSecurity: z.enum(["restricted", "baseline", "privileged"]).optional(),
+      /** Default-deny plus per-connection NetworkPolicies. @default true */
+      networkPolicies: z.boolean().optional(),
     })
     .optional(),
   /** Promotion order: this environment may only run releases that `from` runs or ran before. */

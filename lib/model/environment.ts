@@ -141,7 +141,14 @@ export interface EnvironmentModel {
   readonly rollout: { readonly maxSurge: SurgeValue; readonly maxUnavailable: SurgeValue; readonly timeoutSeconds: number };
   readonly preventDestroyVolumes: boolean;
   readonly docker: { readonly host: string; readonly certPath?: string; readonly publishAddress: string; readonly secretsHostDir?: string };
-  readonly kubernetes: { readonly configPath?: string; readonly context?: string; readonly ingressNamespace: string; readonly ingressClassName: string };
+  readonly kubernetes: {
+    readonly configPath?: string;
+    readonly context?: string;
+    readonly ingressNamespace: string;
+    readonly ingressClassName: string;
+    readonly podSecurity: "restricted" | "baseline" | "privileged";
+    readonly networkPolicies: boolean;
+  };
   /** The environment this one is promoted from (releases must have run there first). */
   readonly promotedFrom?: string;
   /** Every connection of every service. */

@@ -18,9 +18,6 @@ export interface KubernetesEnvironmentProps {
   readonly environment: EnvironmentModel;
 }
 
-/** Pod Security Admission level applied to the namespace (enforce, audit and warn). */
-export const POD_SECURITY_LEVEL = "restricted";
-
 /** Terraform version that write-only attributes and ephemeral variables need. */
 export const REQUIRED_TERRAFORM = ">= 1.11.0";
 
@@ -34,8 +31,9 @@ export class KubernetesEnvironment extends Construct {
   public readonly namespace: NamespaceV1;
   public readonly quota?: ResourceQuotaV1;
   public readonly limitRange: LimitRangeV1;
-  public readonly defaultDeny: NetworkPolicyV1;
-  public readonly allowDns: NetworkPolicyV1;
+  /** Absent when `kubernetes.networkPolicies: false`. */
+  public readonly defaultDeny?: NetworkPolicyV1;
+  public readonly allowDns?: NetworkPolicyV1;
   /** Secret name → `kubernetes_secret_v1` fed through `data_wo`. */
   public readonly secrets = new Map<string, SecretV1>();
   public readonly services = new Map<string, KubernetesService>();
@@ -53,10 +51,10 @@ export class KubernetesEnvironment extends Construct {
         name: scopedName(env.app, env.name),
         labels: {
           ...labels,
-          "pod-security.kubernetes.io/enforce": POD_SECURITY_LEVEL,
+          "pod-security.kubernetes.io/enforce": env.kubernetes.podSecurity,
           "pod-security.kubernetes.io/enforce-version": "latest",
-          "pod-security.kubernetes.io/audit": POD_SECURITY_LEVEL,
-          "pod-security.kubernetes.io/warn": POD_SECURITY_LEVEL,
+          "pod-security.kubernetes.io/audit": env.kubernetes.podSecurity,
+          "pod-security.kubernetes.io/warn": env.kubernetes.podSecurity,
         },
       },
       lifecycle: env.preventDestroyVolumes ? { preventDestroy: true } : undefined,
@@ -90,23 +88,26 @@ export class KubernetesEnvironment extends Construct {
       },
     });
 
-    this.defaultDeny = new NetworkPolicyV1(this, "default-deny", { metadata: meta("default-deny"), spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } });
-    this.allowDns = new NetworkPolicyV1(this, "allow-dns", {
-      metadata: meta("allow-dns"),
-      spec: {
-        podSelector: {},
-        policyTypes: ["Egress"],
-        egress: [
-          {
-            to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-            ports: [
-              { port: "53", protocol: "UDP" },
-              { port: "53", protocol: "TCP" },
-            ],
-          },
-        ],
-      },
-    });
+    // Default deny of ingress and egress, with DNS egress to the cluster DNS allowed.
+    if (env.kubernetes.networkPolicies) {
+      this.defaultDeny = new NetworkPolicyV1(this, "default-deny", { metadata: meta("default-deny"), spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } });
+      this.allowDns = new NetworkPolicyV1(this, "allow-dns", {
+        metadata: meta("allow-dns"),
+        spec: {
+          podSelector: {},
+          policyTypes: ["Egress"],
+          egress: [
+            {
+              to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+              ports: [
+                { port: "53", protocol: "UDP" },
+                { port: "53", protocol: "TCP" },
+              ],
+            },
+          ],
+        },
+      });
+    }
 
     // Write-only secrets: the value comes from an ephemeral variable and never reaches plan or state.
     const variables = declareSecretVariables(this, env, { ephemeral: true });

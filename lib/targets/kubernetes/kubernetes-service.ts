@@ -162,10 +162,10 @@ export class KubernetesService extends Construct {
         ports: svc.ports.map((p) => ({ port: String(p.port), protocol: p.protocol.toUpperCase() })),
       });
     }
-    if (from.length > 0) {
+    if (from.length > 0 && env.kubernetes.networkPolicies) {
       this.networkPolicies.push(new NetworkPolicyV1(this, "allow-ingress", { metadata: meta(`${svc.name}-allow-ingress`), spec: { podSelector: { matchLabels: selector }, policyTypes: ["Ingress"], ingress: from } }));
     }
-    if (svc.connections.length > 0) {
+    if (svc.connections.length > 0 && env.kubernetes.networkPolicies) {
       const to = svc.connections.map((c) => ({
         to: [{ podSelector: { matchLabels: selectorLabels(env, env.services.find((s) => s.name === c.to)!) } }],
         ports: [{ port: String(c.port), protocol: c.protocol.toUpperCase() }],
