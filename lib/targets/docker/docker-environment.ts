@@ -4,7 +4,7 @@ import { Construct } from "constructs";
 import { EnvironmentModel } from "../../model/environment";
 import { environmentLabels } from "../shared/labels";
 import { declareSecretVariables } from "../shared/secret-variables";
-import { DockerService } from "./docker-service";
+import { DockerService, DockerServiceNetwork } from "./docker-service";
 import { planNetworks } from "./network-plan";
 
 /** Props of {@link DockerEnvironment}. */
@@ -49,10 +49,13 @@ export class DockerEnvironment extends Construct {
     }
 
     const secretVariables = declareSecretVariables(this, env, { ephemeral: false });
+    // Networks per service, built once (a filter per service would be quadratic in services).
+    const joined = new Map<string, DockerServiceNetwork[]>(env.services.map((svc) => [svc.name, []]));
+    for (const n of plan.networks) {
+      for (const [member, aliases] of n.members) joined.get(member)!.push({ name: this.networks.get(n.purpose)!.name, aliases });
+    }
     for (const svc of env.services) {
-      const networks = plan.networks
-        .filter((n) => n.members.has(svc.name))
-        .map((n) => ({ name: this.networks.get(n.purpose)!.name, aliases: n.members.get(svc.name)! }));
+      const networks = joined.get(svc.name)!;
       this.services.set(svc.name, new DockerService(this, svc.name, { environment: env, service: svc, networks, secretVariables }));
     }
   }
