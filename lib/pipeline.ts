@@ -39,18 +39,18 @@ export interface ValidateOptions {
  */
 export function withTargetChecks(result: ResolveResult, opts: ValidateOptions = {}): ValidatedProject {
   const issues = [...result.issues];
+  const environments: ResolvedEnvironment[] = [];
   for (const env of result.environments) {
     const adapter = adapterFor(env.model.target);
     if (!adapter) {
       issues.push({ ...env.provenance.locate(["target"]), path: "target", message: `target "${env.model.target}" is not implemented in this version; use one of ${supportedTargets().map((t) => `"${t}"`).join(", ")}` });
       continue;
     }
-    for (const t of adapter.validate(env.model)) {
-      issues.push({ ...env.provenance.locate(t.path), path: pathKey(t.path), message: t.message, severity: t.severity });
-    }
+    const found = adapter.validate(env.model);
+    for (const t of found) issues.push({ ...env.provenance.locate(t.path), path: pathKey(t.path), message: t.message, severity: t.severity });
+    // Only environments their target accepts go on to guardrails and lowering.
+    if (!found.some((t) => t.severity !== "warning")) environments.push(env);
   }
-  const targetFailed = new Set(issues.filter((i) => i.severity !== "warning").map((i) => i.file));
-  const environments = result.environments.filter((e) => !targetFailed.has(e.source.file));
   const policy = evaluatePolicy(environments, { configDir: opts.configDir, crossEnvironment: opts.only === undefined });
   return { environments, issues: [...issues, ...policy.issues], policy };
 }
