@@ -138,7 +138,7 @@ describe("validation rules (objects from TypeScript)", () => {
     ["derived name too long", { ...miniApp(), name: "a-really-long-application-name-for-testing" }, { "staging-europe-west": dockerEnv() }, /derived resource names such as ".*" would be \d+ characters \(limit 63\)/],
     ["bad service name", { ...miniApp(), services: { ...miniApp().services, Bad_Name: { image: "acme/x" } } }, { dev: dockerEnv({ release: { web: "1", api: "1", db: "1", Bad_Name: "1" } }) }, /service name "Bad_Name" is not a DNS-1123 label/],
     ["CIDR with host bits", miniApp(), { dev: dockerEnv({ network: { subnet: "10.210.0.1/16" } }) }, /network\.subnet: "10\.210\.0\.1\/16" has host bits set; the network address of that range is "10\.210\.0\.0\/16"/],
-    ["subnet too small", miniApp(), { dev: dockerEnv({ network: { subnet: "10.210.0.0/29" } }) }, /is too small; envkit splits it/],
+    ["subnet too small", miniApp(), { dev: dockerEnv({ network: { subnet: "10.210.0.0/29" } }) }, /is too small; envkit carves one subnet per network/],
     ["docker environment without subnet and no default", miniApp(), { qa: dockerEnv({ network: {} }) }, /environment "qa" runs on docker and needs network\.subnet/],
     ["public Kubernetes service without domain", miniApp(), { staging: k8sEnv({ domain: undefined }) }, /domain: public services \(web\) need a domain for their ingress/],
     ["unknown backend type", miniApp(), { dev: dockerEnv({ backend: { type: "consul" } as never }) }, /backend\.type: unknown type "consul"; use one of "local", "s3"/],

@@ -320,7 +320,7 @@ function buildModel(doc: Record<string, any>, envName: string, prov: Provenance,
       const c = parseCidr(doc.network.subnet);
       if (c.ok) {
         subnet = c.value;
-        if (c.value.prefix > 28) err(["network", "subnet"], `"${c.value.text}" is too small; envkit splits it into a front and a back network, so use /28 or larger (e.g. /24)`);
+        if (c.value.prefix > 28) err(["network", "subnet"], `"${c.value.text}" is too small; envkit carves one subnet per network (front, one per connection) from it, so use /28 or larger (e.g. a /16)`);
         const pool = DOCKER_DEFAULT_POOLS.map((p) => parseCidr(p)).find((p) => p.ok && overlaps(p.value, c.value));
         if (pool && pool.ok) warn(["network", "subnet"], `"${c.value.text}" overlaps Docker's default address pool ${pool.value.text}, where networks Docker creates on its own are placed; prefer a range such as 10.200.0.0/16`);
       }

@@ -36,17 +36,6 @@ export function contains(outer: Cidr, inner: Cidr): boolean {
   return outer.first <= inner.first && inner.last <= outer.last;
 }
 
-/** Splits a range into its two halves (used for the front and back networks of an environment). */
-export function halves(c: Cidr): [Cidr, Cidr] {
-  if (c.prefix >= 30) throw new Error(`${c.text} is too small to split`);
-  const p = c.prefix + 1;
-  const mid = c.first + 2 ** (32 - p);
-  return [
-    { text: `${formatIp(c.first)}/${p}`, first: c.first, last: mid - 1, prefix: p },
-    { text: `${formatIp(mid)}/${p}`, first: mid, last: c.last, prefix: p },
-  ];
-}
-
 /**
  * Docker's default address pools (dockerd's built-in `default-address-pools`): bridge networks
  * created without a subnet are carved from these, so a fixed range inside them can collide with
