@@ -75,6 +75,14 @@ export function newApp(outdir?: string): App {
   return new App({ outdir, stackTraces: false, skipValidation: false });
 }
 
+/** Synthesizes every environment into a fresh folder `dir` (stacks and their model sidecars). */
+export function synthesizeInto(dir: string, environments: readonly ResolvedEnvironment[]): void {
+  const app = newApp(dir);
+  addEnvironmentStacks(app, environments);
+  app.synth();
+  writeModelSidecars(dir, environments);
+}
+
 /** Writes `stacks/<env>/envkit-model.json`: the service graph that review tools render. */
 export function writeModelSidecars(outDir: string, environments: readonly ResolvedEnvironment[]): void {
   for (const { model: m } of environments) {
@@ -119,10 +127,7 @@ export function synthesizeTo(environments: readonly ResolvedEnvironment[], outDi
   fs.mkdirSync(parent, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(parent, `.envkit-tmp-${path.basename(outDir)}-`));
   try {
-    const app = newApp(tmp);
-    addEnvironmentStacks(app, environments);
-    app.synth();
-    writeModelSidecars(tmp, environments);
+    synthesizeInto(tmp, environments);
     const issues = check ? check(tmp) : [];
     if (issues.some((i) => i.severity !== "warning")) {
       fs.rmSync(tmp, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { formatIssue } from "../../errors";
-import { addEnvironmentStacks, configErrors, newApp, validateDir } from "../../pipeline";
+import { configErrors, synthesizeInto, validateDir } from "../../pipeline";
 import { evaluateSynthesized, mergeReports } from "../../policy/engine";
 import { toJson, toSarif, toText } from "../../policy/report";
 import { CliIO, EXIT, UsageError } from "../io";
@@ -33,9 +33,7 @@ export function policyCommand(opts: { config: string; env?: string; format?: str
   }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-policy-"));
   try {
-    const app = newApp(tmp);
-    addEnvironmentStacks(app, project.environments);
-    app.synth();
+    synthesizeInto(tmp, project.environments);
     const report = mergeReports(
       project.policy,
       evaluateSynthesized(project.environments, tmp, { displayDir: "<synthesized>" }),
