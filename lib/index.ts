@@ -26,7 +26,7 @@ export type { ImageRef } from "./model/image-ref";
 export { parseCidr } from "./model/cidr";
 
 // Pipeline and stacks.
-export { validateDir, validateSource, addEnvironmentStacks, newApp, synthesizeTo, writeModelSidecars, configErrors } from "./pipeline";
+export { validateDir, validateSource, addEnvironmentStacks, newApp, synthesizeTo, synthesizeInto, writeModelSidecars, configErrors, unsafeOutDir } from "./pipeline";
 export type { ValidatedProject } from "./pipeline";
 export { EnvironmentStack } from "../stacks/environment-stack";
 export type { EnvironmentStackProps } from "../stacks/environment-stack";
