@@ -1,0 +1,46 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { copyReferenceApp, edit } from "../helpers";
+
+/* main.ts is the cdktf app behind `npx cdktf synth/diff/deploy` (cdktf.json runs dist/main.js). */
+const MAIN = path.join(__dirname, "..", "..", "dist", "main.js");
+
+function runMain(env: Record<string, string>): { code: number; out: string; err: string } {
+  try {
+    const out = execFileSync(process.execPath, [MAIN], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+    return { code: 0, out, err: "" };
+  } catch (e) {
+    const x = e as { status: number; stdout: string; stderr: string };
+    return { code: x.status, out: x.stdout, err: x.stderr };
+  }
+}
+
+describe("main.ts (the cdktf app)", () => {
+  it("synthesizes one stack per environment of the reference app into CDKTF_OUTDIR", () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envkit-main-")), "cdktf.out");
+    const r = runMain({ CDKTF_OUTDIR: out });
+    expect(r.code).toBe(0);
+    expect(fs.readdirSync(path.join(out, "stacks")).sort()).toEqual(["dev", "prod", "staging", "test"]);
+    expect(fs.existsSync(path.join(out, "stacks", "prod", "envkit-model.json"))).toBe(true);
+  });
+
+  it("synthesizes the application in ENVKIT_CONFIG (the minimal example)", () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envkit-main-")), "cdktf.out");
+    const r = runMain({ CDKTF_OUTDIR: out, ENVKIT_CONFIG: path.join(__dirname, "..", "..", "examples", "minimal") });
+    expect(r.code).toBe(0);
+    const json = JSON.parse(fs.readFileSync(path.join(out, "stacks", "dev", "cdk.tf.json"), "utf8"));
+    expect(Object.values(json.resource.docker_container as Record<string, { name: string }>).map((c) => c.name)).toEqual(["hello-dev-web-1"]);
+  });
+
+  it("exits 1 with every error when the configuration is invalid, writing nothing", () => {
+    const app = copyReferenceApp();
+    edit(path.join(app, "app.yaml"), "name: shop", "name: Shop");
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envkit-main-")), "cdktf.out");
+    const r = runMain({ CDKTF_OUTDIR: out, ENVKIT_CONFIG: app });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/app\.yaml:\d+: name: "Shop" is not a DNS-1123 label/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
