@@ -4,9 +4,11 @@ import { Construct } from "constructs";
 import { ConfigIssue } from "./errors";
 import { loadConfigDir } from "./config/load";
 import { ResolvedEnvironment, ResolveResult, resolveAll, ConfigSource } from "./config/resolve";
-import { App } from "./facade/cdktf";
+import type { App } from "./facade/cdktf";
+import type * as Facade from "./facade/cdktf";
+import type * as Stacks from "../stacks/environment-stack";
 import { adapterFor, supportedTargets } from "./targets/registry";
-import { EnvironmentStack } from "../stacks/environment-stack";
+import type { EnvironmentStack } from "../stacks/environment-stack";
 import { pathKey } from "./config/yaml-source";
 import { MODEL_FILE } from "./review/sources";
 import { PolicyReport, evaluatePolicy } from "./policy/engine";
@@ -67,11 +69,16 @@ export function validateSource(source: ConfigSource, only?: string): ValidatedPr
 
 /** Adds one {@link EnvironmentStack} per environment to `scope`. */
 export function addEnvironmentStacks(scope: Construct, environments: readonly ResolvedEnvironment[]): EnvironmentStack[] {
+  // cdktf and the provider classes load on first synthesis only, so validation stays fast.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { EnvironmentStack } = require("../stacks/environment-stack") as typeof Stacks;
   return environments.map((e) => new EnvironmentStack(scope, e.model.name, { environment: e.model }));
 }
 
 /** A cdktf App configured for reproducible output (no stack traces in metadata). */
 export function newApp(outdir?: string): App {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { App } = require("./facade/cdktf") as typeof Facade;
   return new App({ outdir, stackTraces: false, skipValidation: false });
 }
 

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { EnvironmentModel } from "../../model/environment";
 import { TargetAdapter, TargetIssue } from "../target";
 import { inspectDockerStack } from "./docker-inspect";
-import { DockerEnvironment } from "./docker-environment";
+import type * as Lowering from "./docker-environment";
 import { planNetworks } from "./network-plan";
 
 /** Lowers `target: docker` environments to kreuzwerker/docker resources on one host. */
@@ -35,6 +35,9 @@ export const dockerTarget: TargetAdapter = {
   },
   inspect: inspectDockerStack,
   lower(scope: Construct, env: EnvironmentModel): void {
+    // Loaded on first use: validate, policy and review never pay for the provider classes.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { DockerEnvironment } = require("./docker-environment") as typeof Lowering;
     new DockerEnvironment(scope, "docker", { environment: env });
   },
 };

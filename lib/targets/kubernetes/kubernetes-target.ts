@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { EnvironmentModel } from "../../model/environment";
 import { TargetAdapter, TargetIssue } from "../target";
 import { inspectKubernetesStack } from "./kubernetes-inspect";
-import { KubernetesEnvironment } from "./kubernetes-environment";
+import type * as Lowering from "./kubernetes-environment";
 
 /** Lowers `target: kubernetes` environments to hashicorp/kubernetes `*_v1`/`*_v2` resources. */
 export const kubernetesTarget: TargetAdapter = {
@@ -17,6 +17,9 @@ export const kubernetesTarget: TargetAdapter = {
   },
   inspect: inspectKubernetesStack,
   lower(scope: Construct, env: EnvironmentModel): void {
+    // Loaded on first use: validate, policy and review never pay for the provider classes.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { KubernetesEnvironment } = require("./kubernetes-environment") as typeof Lowering;
     new KubernetesEnvironment(scope, "kubernetes", { environment: env });
   },
 };
