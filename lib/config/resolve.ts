@@ -16,7 +16,24 @@ import { MAX_LABEL, checkDnsLabel } from "../model/names";
 import { parseCpu, parseMemory } from "../model/quantity";
 import { DEFAULTS_SOURCE, DefaultRule, applyDefaults } from "./defaults";
 import { layer } from "./merge";
-import { AppSchema, EnvironmentSchema } from "./schema";
+import type { z } from "zod";
+import {
+  AppConfig,
+  AppSchema,
+  AutoscalingSchema,
+  BackendConfig,
+  EnvironmentConfig,
+  EnvironmentSchema,
+  HealthSchema,
+  LoggingSchema,
+  PortSchema,
+  ResourcesSchema,
+  RestartSchema,
+  SecuritySchema,
+  ServiceConfig,
+  SuppressionSchema,
+  VolumeSchema,
+} from "./schema";
 import { didYouMean } from "./suggest";
 import { SourceDocument, lineAt, pathKey } from "./yaml-source";
 import { fromZod, locateIn } from "./zod-issues";
@@ -123,8 +140,39 @@ function resolveOne(app: SourceDocument, envDoc: SourceDocument, name: string, a
   return { env: { model, provenance: prov, source: envDoc }, issues };
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- the effective document was validated by zod above */
-function buildModel(doc: Record<string, any>, envName: string, prov: Provenance, issues: ConfigIssue[]): EnvironmentModel | undefined {
+/** `T` with the keys `K` filled in (by defaults.ts). */
+type Defaulted<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
+
+/** A service after layering and defaults (see defaults.ts for what fills each field). */
+type EffectiveService = Omit<ServiceConfig, "ports" | "volumes" | "health" | "resources" | "security" | "restart" | "logging" | "autoscaling"> &
+  Defaulted<Pick<ServiceConfig, "kind" | "public" | "env" | "secrets" | "connections" | "replicas" | "writablePaths">, "kind" | "public" | "env" | "secrets" | "connections" | "replicas" | "writablePaths"> & {
+    ports: Defaulted<z.infer<typeof PortSchema>, "protocol">[];
+    volumes: Defaulted<z.infer<typeof VolumeSchema>, "size">[];
+    health?: Defaulted<z.infer<typeof HealthSchema>, "interval" | "timeout" | "retries" | "startPeriod">;
+    resources: Required<z.infer<typeof ResourcesSchema>>;
+    security: Required<z.infer<typeof SecuritySchema>>;
+    restart: Required<z.infer<typeof RestartSchema>>;
+    logging: Required<z.infer<typeof LoggingSchema>>;
+    autoscaling?: Defaulted<z.infer<typeof AutoscalingSchema>, "cpuUtilization">;
+  };
+
+/** The whole environment after layering and defaults: what `envkit explain` shows. */
+type EffectiveConfig = Omit<AppConfig, "services"> &
+  Omit<EnvironmentConfig, "services" | "policy" | "rollout" | "volumes" | "docker" | "kubernetes" | "limitRange" | "backend" | "secretRevisions"> & {
+    services: Record<string, EffectiveService>;
+    policy: { enforcement: "advisory" | "mandatory"; suppressions: z.infer<typeof SuppressionSchema>[] };
+    rollout: Required<NonNullable<EnvironmentConfig["rollout"]>>;
+    volumes: Required<NonNullable<EnvironmentConfig["volumes"]>>;
+    docker: Defaulted<NonNullable<EnvironmentConfig["docker"]>, "host" | "publishAddress">;
+    kubernetes: Defaulted<NonNullable<EnvironmentConfig["kubernetes"]>, "ingressNamespace" | "ingressClassName" | "podSecurity" | "networkPolicies">;
+    limitRange: Required<z.infer<typeof ResourcesSchema>>;
+    backend: BackendConfig;
+    secretRevisions: Record<string, number>;
+  };
+
+function buildModel(effective: Record<string, unknown>, envName: string, prov: Provenance, issues: ConfigIssue[]): EnvironmentModel | undefined {
+  // Validated by the schemas per file and completed by applyDefaults: this is its shape now.
+  const doc = effective as unknown as EffectiveConfig;
   const err = (segs: (string | number)[], message: string): void => {
     issues.push({ ...prov.locate(segs), path: pathKey(segs), message });
   };
@@ -163,7 +211,7 @@ function buildModel(doc: Record<string, any>, envName: string, prov: Provenance,
     const nameProblem = checkDnsLabel(name);
     if (nameProblem) err(at(), `service name ${nameProblem}`);
     // Every derived name must fit a DNS-1123 label: <app>-<env>-<service>-<longest suffix>.
-    const longestSuffix = Math.max("config-0123456789".length, ...s.volumes.map((v: any) => v.name.length), ...s.secrets.map((x: string) => x.length));
+    const longestSuffix = Math.max("config-0123456789".length, ...s.volumes.map((v) => v.name.length), ...s.secrets.map((x) => x.length));
     const derived = `${app}-${envName}-${name}-${"x".repeat(longestSuffix)}`;
     if (derived.length > MAX_LABEL) {
       err(at(), `derived resource names such as "${derived}" would be ${derived.length} characters (limit ${MAX_LABEL}); shorten the application, environment, service, volume or secret name by ${derived.length - MAX_LABEL}`);
@@ -185,7 +233,7 @@ function buildModel(doc: Record<string, any>, envName: string, prov: Provenance,
     }
 
     // Ports.
-    const ports: PortModel[] = s.ports.map((p: any) => ({ name: p.name, port: p.port, protocol: p.protocol, hostPort: p.hostPort ?? p.port }));
+    const ports: PortModel[] = s.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol, hostPort: p.hostPort ?? p.port }));
     const portNames = ports.map((p) => p.name);
     const dup = portNames.find((p, i) => portNames.indexOf(p) !== i);
     if (dup) err(at("ports", dup), `port name "${dup}" is used twice`);
@@ -212,10 +260,11 @@ function buildModel(doc: Record<string, any>, envName: string, prov: Provenance,
     if (s.health) {
       const h = s.health;
       let http: HealthModel["http"];
-      if (h.http) {
-        const p = ports.find((x) => x.name === h.http.port);
-        if (!p) err(at("health", "http", "port"), `port "${h.http.port}" is not a port of "${name}"${didYouMean(h.http.port, portNames)}; declared ports: ${portNames.join(", ") || "none"}`);
-        http = { path: h.http.path, port: p?.port ?? 0 };
+      const check = h.http;
+      if (check) {
+        const p = ports.find((x) => x.name === check.port);
+        if (!p) err(at("health", "http", "port"), `port "${check.port}" is not a port of "${name}"${didYouMean(check.port, portNames)}; declared ports: ${portNames.join(", ") || "none"}`);
+        http = { path: check.path, port: p?.port ?? 0 };
       } else if (!h.command) {
         err(at("health"), `a health check needs "http: { path, port }" or "command: [...]"`);
       }
@@ -243,7 +292,7 @@ function buildModel(doc: Record<string, any>, envName: string, prov: Provenance,
     // Volumes.
     if (s.volumes.length > 0 && s.kind !== "stateful") err(at("volumes"), `"${name}" has volumes but kind is "${s.kind}"; set kind: stateful (volumes hold data that outlives containers)`);
     if (s.kind === "stateful" && s.volumes.length === 0) warn(at("kind"), `"${name}" is stateful but declares no volume; its data is lost when the container is replaced`);
-    const volumes = s.volumes.map((v: any) => ({ name: v.name, path: v.path, sizeBytes: mem(at("volumes", v.name, "size"), v.size), storageClass: v.storageClass }));
+    const volumes = s.volumes.map((v) => ({ name: v.name, path: v.path, sizeBytes: mem(at("volumes", v.name, "size"), v.size), storageClass: v.storageClass }));
 
     // Security.
     const [uid, gid] = String(s.security.user).split(":").map(Number);
@@ -372,7 +421,6 @@ function buildModel(doc: Record<string, any>, envName: string, prov: Provenance,
     effective: doc,
   };
 }
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** Checks across environments: Docker subnets of two environments must not overlap. */
 function crossEnvironmentChecks(envs: readonly ResolvedEnvironment[]): ConfigIssue[] {

@@ -191,7 +191,8 @@ export const ServiceOverlaySchema = ServiceSchema.partial().extend({
   health: HealthSchema.optional(),
 });
 
-const Suppression = z.strictObject({
+/** A reasoned suppression of one guardrail rule. */
+export const SuppressionSchema = z.strictObject({
   /** Rule id, e.g. `ENVK-K8S-003`. */
   rule: z.string().regex(/^ENVK-[A-Z0-9]+-\d{3}$/, { message: 'must be a rule id like "ENVK-K8S-003"' }),
   /** Service name or resource path the suppression applies to. @default the whole environment */
@@ -253,7 +254,7 @@ export const EnvironmentSchema = z.strictObject({
     .strictObject({
       /** `advisory` warns; `mandatory` fails validate/synth. */
       enforcement: z.enum(["advisory", "mandatory"]).optional(),
-      suppressions: z.array(Suppression).optional(),
+      suppressions: z.array(SuppressionSchema).optional(),
     })
     .optional(),
   rollout: z
