@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+/*
+ * Side-by-side benchmark against cdk8s + cdk8s-plus, on the workload of the design guide:
+ * N hardened Kubernetes services (Deployment, Service, ServiceAccount, NetworkPolicy, PDB each),
+ * per environment a namespace, quota, limit range and default-deny policy, 2 environments.
+ *
+ * cdk8s is not a dependency of envkit: this script installs cdk8s and cdk8s-plus into a temporary
+ * folder from the npm registry (or uses --cdk8s-dir DIR). Both sides are timed as whole processes
+ * (median of --runs), with peak memory, and against their own floor: a Node process that only
+ * parses, serializes and writes the same output. envkit does more work per run (validation,
+ * guardrails over config and JSON, atomic write) and emits more resources per service (ConfigMap,
+ * two connection policies, DNS policy); object counts are printed so the comparison stays honest.
+ * The floor is printed for envkit only: cdk8s writes YAML, and a text copy of it is no fair floor.
+ * Figures are printed, never asserted. Run after `npm run build`:
+ *   node bench/compare-cdk8s.js [--sizes 5,100,1000] [--runs 3]
+ */
+const { execFileSync } = require("node:child_process");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+
+const args = process.argv.slice(2);
+const opt = (name, def) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : def);
+const sizes = opt("sizes", "5,100,1000").split(",").map(Number);
+const runs = Number(opt("runs", "3"));
+const ROOT = path.join(__dirname, "..");
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-vs-cdk8s-"));
+
+let cdk8sDir = opt("cdk8s-dir");
+if (!cdk8sDir) {
+  cdk8sDir = path.join(work, "cdk8s");
+  fs.mkdirSync(cdk8sDir);
+  fs.writeFileSync(path.join(cdk8sDir, "package.json"), '{"name":"bench","private":true}');
+  process.stderr.write("installing cdk8s and cdk8s-plus-31 from the npm registry…\n");
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--silent", "cdk8s@2.70.106", "cdk8s-plus-31@2.6.43", "constructs@10.8.1"], { cwd: cdk8sDir, stdio: "ignore" });
+}
+
+function envkitApp(n) {
+  const dir = path.join(work, `envkit-${n}`);
+  fs.mkdirSync(path.join(dir, "environments"), { recursive: true });
+  const lines = ["name: gen", "services:"];
+  const release = [];
+  for (let i = 0; i < n; i++) {
+    lines.push(
+      `  s${i}:`,
+      `    image: ghcr.io/acme/s${i}`,
+      "    ports: [{ name: http, port: 8080 }]",
+      "    health: { http: { path: /health, port: http } }",
+      ...(i + 1 < n ? [`    connections: [{ to: s${i + 1}, port: http }]`] : []),
+      "    resources: { cpu: 100m, memory: 128Mi }",
+      "    replicas: 2",
+    );
+    release.push(`  s${i}: "1.0.${i}@sha256:${String(i).padStart(64, "0")}"`);
+  }
+  fs.writeFileSync(path.join(dir, "app.yaml"), `${lines.join("\n")}\n`);
+  for (const env of ["staging", "prod"]) {
+    fs.writeFileSync(
+      path.join(dir, "environments", `${env}.yaml`),
+      `target: kubernetes\nbackend: { type: s3, bucket: b, key: ${env}, region: eu-west-1 }\nquota: { cpu: "${n}", memory: ${n}Gi, pods: ${n * 4} }\nrelease:\n${release.join("\n")}\n`,
+    );
+  }
+  return dir;
+}
+
+const ENVKIT = `
+const { runCli } = require(${JSON.stringify(path.join(ROOT, "dist", "lib", "cli", "main.js"))});
+const code = runCli(["synth", "--config", process.argv[1], "--out", process.argv[2]], { out: () => {}, err: (t) => process.stderr.write(t + "\\n") });
+if (code !== 0) process.exit(code);
+console.log(JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+`;
+
+// The same workload with cdk8s-plus: its Deployment defaults plus the hardening envkit applies.
+const CDK8S = `
+const { App, Chart, ApiObject, Size } = require("cdk8s");
+const kplus = require("cdk8s-plus-31");
+const n = Number(process.argv[1]);
+const app = new App({ outdir: process.argv[2] });
+for (const env of ["staging", "prod"]) {
+  const chart = new Chart(app, env, { namespace: "gen-" + env });
+  new kplus.Namespace(chart, "ns", { metadata: { name: "gen-" + env, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
+  new ApiObject(chart, "quota", { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "quota" }, spec: { hard: { "requests.cpu": String(n), "requests.memory": n + "Gi", pods: String(n * 4) } } });
+  new ApiObject(chart, "limits", { apiVersion: "v1", kind: "LimitRange", metadata: { name: "defaults" }, spec: { limits: [{ type: "Container", default: { cpu: "500m", memory: "256Mi" }, defaultRequest: { cpu: "100m", memory: "128Mi" } }] } });
+  new kplus.NetworkPolicy(chart, "default-deny", { selector: kplus.Pods.all(chart, "all-pods"), ingress: { default: kplus.NetworkPolicyTrafficDefault.DENY }, egress: { default: kplus.NetworkPolicyTrafficDefault.DENY } });
+  const deployments = [];
+  for (let i = 0; i < n; i++) {
+    const sa = new kplus.ServiceAccount(chart, "sa" + i, { automountToken: false });
+    const d = new kplus.Deployment(chart, "s" + i, {
+      replicas: 2,
+      serviceAccount: sa,
+      automountServiceAccountToken: false,
+      securityContext: { ensureNonRoot: true, user: 10001, group: 10001 },
+      containers: [{
+        image: "ghcr.io/acme/s" + i + ":1.0." + i,
+        portNumber: 8080,
+        resources: { cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(200) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(128) } },
+        securityContext: { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, user: 10001, group: 10001 },
+        readiness: kplus.Probe.fromHttpGet("/health", { port: 8080 }),
+        liveness: kplus.Probe.fromHttpGet("/health", { port: 8080 }),
+        startup: kplus.Probe.fromHttpGet("/health", { port: 8080 }),
+      }],
+    });
+    d.exposeViaService({ ports: [{ port: 8080 }] });
+    new ApiObject(chart, "pdb" + i, { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "s" + i }, spec: { maxUnavailable: 1, selector: { matchLabels: d.matchLabels } } });
+    deployments.push(d);
+  }
+  for (let i = 0; i + 1 < n; i++) deployments[i].connections.allowTo(deployments[i + 1], { ports: [kplus.NetworkPolicyPort.tcp(8080)] });
+}
+app.synth();
+console.log(JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+`;
+
+const FLOOR = `
+const fs = require("node:fs"); const path = require("node:path");
+const [src, dst] = process.argv.slice(1);
+const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+fs.mkdirSync(dst, { recursive: true });
+let i = 0;
+for (const f of walk(src).filter((f) => f.endsWith(".json"))) fs.writeFileSync(path.join(dst, (i++) + ".json"), JSON.stringify(JSON.parse(fs.readFileSync(f, "utf8")), null, 2));
+`;
+
+function timed(script, argv, cwd) {
+  const t0 = process.hrtime.bigint();
+  const out = execFileSync(process.execPath, ["-e", script, ...argv], { cwd, encoding: "utf8", maxBuffer: 1 << 26, env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { ms, rss: JSON.parse(out.trim().split("\n").pop()).maxRssMb };
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+function countEnvkit(out) {
+  let n = 0;
+  for (const env of fs.readdirSync(path.join(out, "stacks"))) for (const byId of Object.values(JSON.parse(fs.readFileSync(path.join(out, "stacks", env, "cdk.tf.json"), "utf8")).resource)) n += Object.keys(byId).length;
+  return n;
+}
+function countCdk8s(out) {
+  return fs.readdirSync(out).filter((f) => f.endsWith(".yaml")).reduce((a, f) => a + fs.readFileSync(path.join(out, f), "utf8").split(/^kind: /m).length - 1, 0);
+}
+function floorMs(out) {
+  return median([0, 1, 2].map(() => Number((() => { const t0 = process.hrtime.bigint(); execFileSync(process.execPath, ["-e", FLOOR, out, `${out}-floor`]); return process.hrtime.bigint() - t0; })()) / 1e6));
+}
+
+console.log(`envkit vs cdk8s-plus-31 — node ${process.version}, ${os.cpus().length} CPUs, median of ${runs} run(s), 2 Kubernetes environments\n`);
+const rows = [["services", "tool", "objects", "wall ms", "peak MB", "floor ms", "wall/floor"]];
+for (const n of sizes) {
+  const app = envkitApp(n);
+  for (const [tool, run, count] of [
+    ["envkit", (out) => timed(ENVKIT, [app, out]), countEnvkit],
+    ["cdk8s-plus", (out) => timed(CDK8S, [String(n), out], cdk8sDir), countCdk8s],
+  ]) {
+    const ms = [], rss = [];
+    let objects = 0, floor = 0;
+    for (let r = 0; r < runs; r++) {
+      const out = path.join(work, `${tool}-${n}-${r}`);
+      const res = run(out);
+      ms.push(res.ms);
+      rss.push(res.rss);
+      if (r === 0) {
+        objects = count(out);
+        if (tool === "envkit") floor = floorMs(out);
+      }
+      fs.rmSync(out, { recursive: true, force: true });
+      fs.rmSync(`${out}-floor`, { recursive: true, force: true });
+    }
+    rows.push([String(n), tool, String(objects), median(ms).toFixed(0), median(rss).toFixed(0), tool === "envkit" ? floor.toFixed(0) : "—", tool === "envkit" ? `${(median(ms) / floor).toFixed(1)}×` : "—"]);
+    process.stderr.write(`done: ${tool} ${n}\n`);
+  }
+}
+const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+for (const r of rows) console.log(r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
+fs.rmSync(work, { recursive: true, force: true });
