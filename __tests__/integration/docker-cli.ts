@@ -1,4 +1,7 @@
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 /*
  * Applies a synthesized Docker stack with the docker CLI, for tests only. The Terraform Docker
@@ -29,8 +32,12 @@ const ref = (s: string): { type: string; id: string; attr: string } | undefined 
   return m ? { type: m[1], id: m[2], attr: m[3] } : undefined;
 };
 
-/** Creates networks and volumes, then creates and starts every container. Returns what to remove. */
-export function applyStack(json: Json): { containers: string[]; networks: string[]; volumes: string[] } {
+/**
+ * Creates networks and volumes, then creates every container, copies its `upload`s into it (as the
+ * provider does, before start; `${var.x}` contents come from `vars`, like TF_VAR_x), and starts it.
+ * Returns what to remove.
+ */
+export function applyStack(json: Json, vars: Record<string, string> = {}): { containers: string[]; networks: string[]; volumes: string[] } {
   const res = json.resource as Record<string, Record<string, Json>>;
   const nameOf = (s: string): string => {
     const r = ref(s);
@@ -80,6 +87,17 @@ export function applyStack(json: Json): { containers: string[]; networks: string
     ];
     docker(args);
     created.containers.push(c.name);
+    for (const u of (c.upload as Json[] | undefined) ?? []) {
+      const v = /^\$\{var\.([a-z0-9_]+)\}$/.exec(u.content);
+      const content = v ? vars[v[1]] : u.content;
+      if (content === undefined) throw new Error(`no value for ${u.content} (pass it in vars, as TF_VAR_ would)`);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-upload-"));
+      const file = path.join(dir, path.basename(u.file));
+      fs.writeFileSync(file, content, { mode: parseInt(u.permissions ?? "0644", 8) });
+      fs.chmodSync(file, parseInt(u.permissions ?? "0644", 8));
+      docker(["cp", file, `${c.name}:${u.file}`]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
     for (const n of nets.slice(1)) docker(["network", "connect", ...n.aliases.flatMap((a) => ["--alias", a]), n.name, c.name]);
   }
   for (const name of created.containers) docker(["start", name]);

@@ -114,6 +114,23 @@ function hostGet(port: number, p: string): Promise<string> {
     expect(exec("e2e-dev-db-1", "touch /data/x && echo written").out).toBe("written");
   });
 
+  it("delivers an uploaded secret (the default, no host folder) readable by the non-root app", () => {
+    const env = resolveOne(
+      { name: "e2eu", services: { app: { image: IMAGE, ports: [{ name: "http", port: 8080 }], command: serve, health, secrets: ["api_token"] } } },
+      "dev",
+      dockerEnv({ release: { app: TAG }, network: { subnet: "10.251.0.0/16" } }),
+    );
+    destroy({ containers: ["e2eu-dev-app-1"], networks: ["e2eu-dev-app-isolated"], volumes: ["e2eu-dev-app-secrets"] });
+    const made = applyStack(synthJson([env]).get("dev")!, { api_token: "uploaded-token" });
+    try {
+      expect(waitHealthy("e2eu-dev-app-1", 30)).toBe("healthy");
+      expect(exec("e2eu-dev-app-1", "id -u; cat $API_TOKEN_FILE").out).toBe("10001\nuploaded-token");
+      expect(exec("e2eu-dev-app-1", "echo x > $API_TOKEN_FILE").code).not.toBe(0); // read-only to the app
+    } finally {
+      destroy(made);
+    }
+  });
+
   it("applies memory, CPU, restart and log rotation limits", () => {
     const hc = JSON.parse(docker(["inspect", "--format", "{{json .HostConfig}}", "e2e-dev-api-1"]).out);
     expect(hc.Memory).toBe(128 * 1024 * 1024);

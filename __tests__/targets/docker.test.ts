@@ -73,7 +73,7 @@ describe("Docker target: the reference app's dev and test stacks", () => {
     const api = container(json, "shop-dev-api-1");
     expect(api.env).toContain("DB_PASSWORD_FILE=/run/secrets/db_password");
     expect(api.upload).toEqual(
-      expect.arrayContaining([{ file: "/run/secrets/db_password", content: "${var.db_password}", permissions: "0400" }]),
+      expect.arrayContaining([{ file: "/run/secrets/db_password", content: "${var.db_password}", permissions: "0444" }]),
     );
   });
 });

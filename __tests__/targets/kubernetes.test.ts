@@ -114,7 +114,8 @@ describe("Kubernetes target: defaults and their overrides", () => {
   it("mounts secrets read-only as files under /run/secrets via a projected volume", () => {
     const api = byName(synthOne(), "kubernetes_deployment_v1", "api");
     const vol = podSpec(api).volume.find((v: Json) => v.name === "secrets");
-    expect(vol.projected[0]).toEqual({ default_mode: "0400", sources: [{ secret: [{ name: "api-token", items: [{ key: "value", path: "api_token" }] }] }] });
+    expect(podSpec(api).security_context.fs_group).toBe("10001");
+    expect(vol.projected[0]).toEqual({ default_mode: "0440", sources: [{ secret: [{ name: "api-token", items: [{ key: "value", path: "api_token" }] }] }] });
     expect(containerOf(api).volume_mount).toContainEqual({ name: "secrets", mount_path: "/run/secrets", read_only: true });
   });
 

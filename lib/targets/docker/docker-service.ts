@@ -74,12 +74,14 @@ export class DockerService extends Construct {
         }
       } else {
         // A small volume holds the uploaded files: the root filesystem is read-only, and Docker
-        // copies into a read-only container only onto a volume.
+        // copies into a read-only container only onto a volume. Uploaded files are owned by root,
+        // so 0444 is what lets the non-root app read them (0400 does not: checked on a real
+        // engine); the volume belongs to this service's containers alone.
         const sv = new Volume(this, "secrets-volume", { name: scopedName(env.app, env.name, svc.name, "secrets"), labels: labelList });
         this.volumes.push(sv);
         mounts.push({ type: "volume", source: sv.name, target: SECRETS_DIR });
         for (const s of svc.secrets) {
-          uploads.push({ file: `${SECRETS_DIR}/${s.name}`, content: props.secretVariables.get(s.name)!.stringValue, permissions: "0400" });
+          uploads.push({ file: `${SECRETS_DIR}/${s.name}`, content: props.secretVariables.get(s.name)!.stringValue, permissions: "0444" });
         }
       }
     }

@@ -50,9 +50,11 @@ export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { co
   if (svc.secrets.length > 0) {
     volumes.push({
       name: "secrets",
+      // Secret files are owned by root and the pod's fsGroup: 0440 lets the non-root app (whose
+      // group is the fsGroup) read them; 0400 would leave them readable by root only.
       projected: [
         {
-          defaultMode: "0400",
+          defaultMode: "0440",
           sources: svc.secrets.map((s) => ({ secret: [{ name: secretResourceName(s.name), items: [{ key: "value", path: s.name }] }] })),
         },
       ],
@@ -73,7 +75,7 @@ export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { co
         runAsNonRoot: sec.runAsNonRoot,
         runAsUser: String(sec.uid),
         runAsGroup: String(sec.gid),
-        fsGroup: svc.volumes.length ? String(sec.gid) : undefined,
+        fsGroup: svc.volumes.length || svc.secrets.length ? String(sec.gid) : undefined,
         seccompProfile: seccomp,
       },
       topologySpreadConstraint: spread
