@@ -4,7 +4,7 @@
  * stack per environment file, so every cdktf command addresses exactly one environment.
  */
 import * as path from "node:path";
-import { formatIssue } from "./lib/errors";
+import { formatIssue, sortIssues } from "./lib/errors";
 import { addEnvironmentStacks, newApp, validateDir, writeModelSidecars } from "./lib/pipeline";
 
 const configDir = process.env.ENVKIT_CONFIG ?? path.join(__dirname, "..", "examples", "reference-app");
@@ -12,7 +12,7 @@ const project = validateDir(path.relative(process.cwd(), configDir) || ".");
 for (const w of project.issues.filter((i) => i.severity === "warning")) console.error(formatIssue(w));
 const errors = project.issues.filter((i) => i.severity !== "warning");
 if (errors.length > 0) {
-  console.error(errors.map(formatIssue).join("\n"));
+  console.error(sortIssues(errors).map(formatIssue).join("\n"));
   process.exit(1);
 }
 const app = newApp();

@@ -22,6 +22,14 @@ export function formatIssue(issue: ConfigIssue): string {
   return `${where}${prefix}${issue.path ? `${issue.path}: ` : ""}${issue.message}`;
 }
 
+/** Issues in reading order: by file, then line (issues without a file or line keep their place last). */
+export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  return issues
+    .map((issue, index) => ({ issue, index }))
+    .sort((a, b) => (a.issue.file ?? "\uffff").localeCompare(b.issue.file ?? "\uffff") || (a.issue.line ?? Infinity) - (b.issue.line ?? Infinity) || a.index - b.index)
+    .map((x) => x.issue);
+}
+
 /**
  * The single error type of envkit. It carries every problem found (never just the first), each
  * naming the file or construct path, the field, the bad value and the fix.
@@ -29,7 +37,7 @@ export function formatIssue(issue: ConfigIssue): string {
 export class EnvkitError extends Error {
   public readonly issues: readonly ConfigIssue[];
   constructor(issues: readonly ConfigIssue[] | string) {
-    const list: ConfigIssue[] = typeof issues === "string" ? [{ path: "", message: issues }] : [...issues];
+    const list: ConfigIssue[] = typeof issues === "string" ? [{ path: "", message: issues }] : sortIssues(issues);
     super(list.map(formatIssue).join("\n"));
     this.name = "EnvkitError";
     this.issues = list;

@@ -1,4 +1,4 @@
-import { formatIssue } from "../../errors";
+import { formatIssue, sortIssues } from "../../errors";
 import { configErrors, validateDir } from "../../pipeline";
 import { gitReleaseHistory } from "../../policy/history";
 import { compareEnvironments, comparisonMarkdown } from "../../review/compare";
@@ -21,7 +21,7 @@ export function compareCommand(opts: { config: string; a?: string; b?: string; f
   const find = (n: string) => project.environments.find((e) => e.model.name === n);
   for (const n of [opts.a, opts.b]) if (!find(n) && errors.length === 0) errors.push({ file: opts.config, path: "", message: `no environment "${n}"; found: ${project.environments.map((e) => e.model.name).join(", ")}` });
   if (errors.length > 0) {
-    for (const i of errors) io.err(formatIssue(i));
+    for (const i of sortIssues(errors)) io.err(formatIssue(i));
     return EXIT.invalid;
   }
   const c = compareEnvironments(find(opts.a)!, find(opts.b)!, gitReleaseHistory(opts.config));

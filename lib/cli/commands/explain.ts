@@ -1,6 +1,6 @@
 import { isPlainObject } from "../../config/merge";
 import { didYouMean } from "../../config/suggest";
-import { formatIssue } from "../../errors";
+import { formatIssue, sortIssues } from "../../errors";
 import { itemKey } from "../../config/yaml-source";
 import { configErrors, validateDir } from "../../pipeline";
 import { ValueOrigin } from "../../config/resolve";
@@ -28,7 +28,7 @@ export function explainCommand(opts: { config: string; env?: string; path?: stri
   const project = validateDir(opts.config, opts.env);
   const errors = configErrors(project);
   if (errors.length > 0 || project.environments.length === 0) {
-    for (const i of errors) io.err(formatIssue(i));
+    for (const i of sortIssues(errors)) io.err(formatIssue(i));
     return EXIT.invalid;
   }
   const env = project.environments[0];

@@ -1,4 +1,4 @@
-import { formatIssue } from "../../errors";
+import { formatIssue, sortIssues } from "../../errors";
 import { configErrors, validateDir } from "../../pipeline";
 import { toDot, toMermaid } from "../../review/graph";
 import { CliIO, EXIT, UsageError } from "../io";
@@ -16,7 +16,7 @@ export function graphCommand(opts: { config: string; env: string; format?: strin
   const project = validateDir(opts.config, opts.env);
   const errors = configErrors(project);
   if (errors.length > 0 || !project.environments[0]) {
-    for (const i of errors) io.err(formatIssue(i));
+    for (const i of sortIssues(errors)) io.err(formatIssue(i));
     return EXIT.invalid;
   }
   const env = project.environments[0].model;

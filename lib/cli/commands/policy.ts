@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { formatIssue } from "../../errors";
+import { formatIssue, sortIssues } from "../../errors";
 import { configErrors, synthesizeInto, validateDir } from "../../pipeline";
 import { evaluateSynthesized, mergeReports } from "../../policy/engine";
 import { toJson, toSarif, toText } from "../../policy/report";
@@ -28,7 +28,7 @@ export function policyCommand(opts: { config: string; env?: string; format?: str
   // Configuration errors stop here; guardrail findings are what this command reports.
   const errors = configErrors(project);
   if (errors.length > 0) {
-    for (const i of errors) io.err(formatIssue(i));
+    for (const i of sortIssues(errors)) io.err(formatIssue(i));
     return EXIT.invalid;
   }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-policy-"));

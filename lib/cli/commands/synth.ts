@@ -1,4 +1,4 @@
-import { formatIssue } from "../../errors";
+import { formatIssue, sortIssues } from "../../errors";
 import { synthesizeTo, unsafeOutDir, validateDir } from "../../pipeline";
 import { evaluateSynthesized } from "../../policy/engine";
 import { CliIO, EXIT } from "../io";
@@ -23,7 +23,7 @@ export function synthCommand(opts: { config: string; out: string }, io: CliIO): 
   }
   const project = validateDir(opts.config);
   const issues = project.issues;
-  for (const i of issues) io.err(formatIssue(i));
+  for (const i of sortIssues(issues)) io.err(formatIssue(i));
   if (issues.some((i) => i.severity !== "warning")) {
     io.err(`synth failed; ${opts.out} was not changed`);
     return EXIT.invalid;

@@ -1,4 +1,4 @@
-import { formatIssue } from "../../errors";
+import { formatIssue, sortIssues } from "../../errors";
 import { validateDir } from "../../pipeline";
 import { CliIO, EXIT } from "../io";
 
@@ -17,7 +17,7 @@ Exit codes: 0 valid (warnings may be printed), 1 invalid or a mandatory guardrai
 export function validateCommand(opts: { config: string; env?: string }, io: CliIO): number {
   const project = validateDir(opts.config, opts.env);
   const issues = project.issues;
-  for (const i of issues) io.err(formatIssue(i));
+  for (const i of sortIssues(issues)) io.err(formatIssue(i));
   const errors = issues.filter((i) => i.severity !== "warning").length;
   if (errors > 0) {
     io.err(`${errors} error(s), ${issues.length - errors} warning(s)`);
