@@ -5,9 +5,10 @@
  */
 import * as path from "node:path";
 import { formatIssue, sortIssues } from "./lib/errors";
-import { addEnvironmentStacks, newApp, validateDir, writeModelSidecars } from "./lib/pipeline";
+import { addEnvironmentStacks, newApp, preloadSynthesis, validateDir, writeModelSidecars } from "./lib/pipeline";
 
 const configDir = process.env.ENVKIT_CONFIG ?? path.join(__dirname, "..", "examples", "reference-app");
+preloadSynthesis();
 const project = validateDir(path.relative(process.cwd(), configDir) || ".");
 for (const w of project.issues.filter((i) => i.severity === "warning")) console.error(formatIssue(w));
 const errors = project.issues.filter((i) => i.severity !== "warning");

@@ -23,7 +23,7 @@ const args = process.argv.slice(2);
 const opt = (name, def) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : def);
 const sizes = opt("sizes", "5,100,1000").split(",").map(Number);
 const runs = Number(opt("runs", "3"));
-const ROOT = path.join(__dirname, "..");
+const { writeGeneratedApp, ENVKIT_SYNTH, JSON_FLOOR, timedNode, median, countTerraformResources, printTable } = require("./common");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-vs-cdk8s-"));
 
 let cdk8sDir = opt("cdk8s-dir");
@@ -35,39 +35,7 @@ if (!cdk8sDir) {
   execFileSync("npm", ["install", "--no-audit", "--no-fund", "--silent", "cdk8s@2.70.106", "cdk8s-plus-31@2.6.43", "constructs@10.8.1"], { cwd: cdk8sDir, stdio: "ignore" });
 }
 
-function envkitApp(n) {
-  const dir = path.join(work, `envkit-${n}`);
-  fs.mkdirSync(path.join(dir, "environments"), { recursive: true });
-  const lines = ["name: gen", "services:"];
-  const release = [];
-  for (let i = 0; i < n; i++) {
-    lines.push(
-      `  s${i}:`,
-      `    image: ghcr.io/acme/s${i}`,
-      "    ports: [{ name: http, port: 8080 }]",
-      "    health: { http: { path: /health, port: http } }",
-      ...(i + 1 < n ? [`    connections: [{ to: s${i + 1}, port: http }]`] : []),
-      "    resources: { cpu: 100m, memory: 128Mi }",
-      "    replicas: 2",
-    );
-    release.push(`  s${i}: "1.0.${i}@sha256:${String(i).padStart(64, "0")}"`);
-  }
-  fs.writeFileSync(path.join(dir, "app.yaml"), `${lines.join("\n")}\n`);
-  for (const env of ["staging", "prod"]) {
-    fs.writeFileSync(
-      path.join(dir, "environments", `${env}.yaml`),
-      `target: kubernetes\nbackend: { type: s3, bucket: b, key: ${env}, region: eu-west-1 }\nquota: { cpu: "${n}", memory: ${n}Gi, pods: ${n * 4} }\nrelease:\n${release.join("\n")}\n`,
-    );
-  }
-  return dir;
-}
-
-const ENVKIT = `
-const { runCli } = require(${JSON.stringify(path.join(ROOT, "dist", "lib", "cli", "main.js"))});
-const code = runCli(["synth", "--config", process.argv[1], "--out", process.argv[2]], { out: () => {}, err: (t) => process.stderr.write(t + "\\n") });
-if (code !== 0) process.exit(code);
-console.log(JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024 }));
-`;
+const envkitApp = (n) => writeGeneratedApp(path.join(work, `envkit-${n}`), n, { replicas: 2, environments: { staging: { target: "kubernetes" }, prod: { target: "kubernetes" } } });
 
 // The same workload with cdk8s-plus: its Deployment defaults plus the hardening envkit applies.
 const CDK8S = `
@@ -109,49 +77,26 @@ app.synth();
 console.log(JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024 }));
 `;
 
-const FLOOR = `
-const fs = require("node:fs"); const path = require("node:path");
-const [src, dst] = process.argv.slice(1);
-const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
-fs.mkdirSync(dst, { recursive: true });
-let i = 0;
-for (const f of walk(src).filter((f) => f.endsWith(".json"))) fs.writeFileSync(path.join(dst, (i++) + ".json"), JSON.stringify(JSON.parse(fs.readFileSync(f, "utf8")), null, 2));
-`;
-
-function timed(script, argv, cwd) {
-  const t0 = process.hrtime.bigint();
-  const out = execFileSync(process.execPath, ["-e", script, ...argv], { cwd, encoding: "utf8", maxBuffer: 1 << 26, env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  return { ms, rss: JSON.parse(out.trim().split("\n").pop()).maxRssMb };
-}
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-function countEnvkit(out) {
-  let n = 0;
-  for (const env of fs.readdirSync(path.join(out, "stacks"))) for (const byId of Object.values(JSON.parse(fs.readFileSync(path.join(out, "stacks", env, "cdk.tf.json"), "utf8")).resource)) n += Object.keys(byId).length;
-  return n;
-}
 function countCdk8s(out) {
   return fs.readdirSync(out).filter((f) => f.endsWith(".yaml")).reduce((a, f) => a + fs.readFileSync(path.join(out, f), "utf8").split(/^kind: /m).length - 1, 0);
 }
-function floorMs(out) {
-  return median([0, 1, 2].map(() => Number((() => { const t0 = process.hrtime.bigint(); execFileSync(process.execPath, ["-e", FLOOR, out, `${out}-floor`]); return process.hrtime.bigint() - t0; })()) / 1e6));
-}
+const floorMs = (out) => median([0, 1, 2].map(() => timedNode(JSON_FLOOR, [out, `${out}-floor`]).wall));
 
 console.log(`envkit vs cdk8s-plus-31 — node ${process.version}, ${os.cpus().length} CPUs, median of ${runs} run(s), 2 Kubernetes environments\n`);
 const rows = [["services", "tool", "objects", "wall ms", "peak MB", "floor ms", "wall/floor"]];
 for (const n of sizes) {
   const app = envkitApp(n);
   for (const [tool, run, count] of [
-    ["envkit", (out) => timed(ENVKIT, [app, out]), countEnvkit],
-    ["cdk8s-plus", (out) => timed(CDK8S, [String(n), out], cdk8sDir), countCdk8s],
+    ["envkit", (out) => timedNode(ENVKIT_SYNTH, [app, out]), countTerraformResources],
+    ["cdk8s-plus", (out) => timedNode(CDK8S, [String(n), out], cdk8sDir), countCdk8s],
   ]) {
     const ms = [], rss = [];
     let objects = 0, floor = 0;
     for (let r = 0; r < runs; r++) {
       const out = path.join(work, `${tool}-${n}-${r}`);
       const res = run(out);
-      ms.push(res.ms);
-      rss.push(res.rss);
+      ms.push(res.wall);
+      rss.push(res.inner.maxRssMb);
       if (r === 0) {
         objects = count(out);
         if (tool === "envkit") floor = floorMs(out);
@@ -163,6 +108,5 @@ for (const n of sizes) {
     process.stderr.write(`done: ${tool} ${n}\n`);
   }
 }
-const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-for (const r of rows) console.log(r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
+printTable(rows, 2);
 fs.rmSync(work, { recursive: true, force: true });

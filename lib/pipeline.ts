@@ -67,6 +67,18 @@ export function validateSource(source: ConfigSource, only?: string): ValidatedPr
   return withTargetChecks(resolveAll(source, only), { only });
 }
 
+/**
+ * Loads cdktf, the stacks and every target's lowering code now. Commands that synthesize call it
+ * first: loading these modules after a large configuration was parsed measured ~15% slower
+ * synthesis at 1,000 services (more garbage collection), while commands that only validate never
+ * need them.
+ */
+export function preloadSynthesis(): void {
+  for (const target of supportedTargets()) adapterFor(target)!.preload?.();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require("../stacks/environment-stack");
+}
+
 /** Adds one {@link EnvironmentStack} per environment to `scope`. */
 export function addEnvironmentStacks(scope: Construct, environments: readonly ResolvedEnvironment[]): EnvironmentStack[] {
   // cdktf and the provider classes load on first synthesis only, so validation stays fast.

@@ -17,6 +17,8 @@ export interface TargetAdapter {
   readonly name: TargetName;
   /** Target-specific checks of a resolved environment (e.g. quota fit, port clashes). */
   validate(env: EnvironmentModel): TargetIssue[];
+  /** Loads the lowering code (provider classes) ahead of time; {@link lower} loads it on demand otherwise. */
+  preload?(): void;
   /** Adds the provider and every resource of the environment under `scope`. */
   lower(scope: Construct, env: EnvironmentModel): void;
   /** The guardrail view of a stack this adapter synthesized. */

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { formatIssue, sortIssues } from "../../errors";
-import { configErrors, synthesizeInto, validateDir } from "../../pipeline";
+import { configErrors, preloadSynthesis, synthesizeInto, validateDir } from "../../pipeline";
 import { evaluateSynthesized, mergeReports } from "../../policy/engine";
 import { toJson, toSarif, toText } from "../../policy/report";
 import { CliIO, EXIT, UsageError } from "../io";
@@ -24,6 +24,7 @@ Exit codes: 0 no mandatory finding, 1 a mandatory finding or invalid config, 2 u
 export function policyCommand(opts: { config: string; env?: string; format?: string }, io: CliIO): number {
   const format = opts.format ?? "text";
   if (!["text", "json", "sarif"].includes(format)) throw new UsageError(`--format must be text, json or sarif (got "${format}")`);
+  preloadSynthesis();
   const project = validateDir(opts.config, opts.env);
   // Configuration errors stop here; guardrail findings are what this command reports.
   const errors = configErrors(project);

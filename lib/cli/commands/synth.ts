@@ -1,5 +1,5 @@
 import { formatIssue, sortIssues } from "../../errors";
-import { synthesizeTo, unsafeOutDir, validateDir } from "../../pipeline";
+import { preloadSynthesis, synthesizeTo, unsafeOutDir, validateDir } from "../../pipeline";
 import { evaluateSynthesized } from "../../policy/engine";
 import { CliIO, EXIT } from "../io";
 
@@ -21,6 +21,7 @@ export function synthCommand(opts: { config: string; out: string }, io: CliIO): 
     io.err(`${opts.out}: refusing to write the output here: ${unsafe}`);
     return EXIT.invalid;
   }
+  preloadSynthesis();
   const project = validateDir(opts.config);
   const issues = project.issues;
   for (const i of sortIssues(issues)) io.err(formatIssue(i));

@@ -34,6 +34,10 @@ export const dockerTarget: TargetAdapter = {
     return issues;
   },
   inspect: inspectDockerStack,
+  preload(): void {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require("./docker-environment");
+  },
   lower(scope: Construct, env: EnvironmentModel): void {
     // Loaded on first use: validate, policy and review never pay for the provider classes.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -16,6 +16,10 @@ export const kubernetesTarget: TargetAdapter = {
     return issues;
   },
   inspect: inspectKubernetesStack,
+  preload(): void {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require("./kubernetes-environment");
+  },
   lower(scope: Construct, env: EnvironmentModel): void {
     // Loaded on first use: validate, policy and review never pay for the provider classes.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
