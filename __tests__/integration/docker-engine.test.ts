@@ -13,8 +13,18 @@ import { applyStack, destroy, docker, engineAvailable, waitHealthy } from "./doc
  * offline (Debian: docker.io, busybox-static). Skipped, loudly, when either is missing.
  */
 const BUSYBOX = "/bin/busybox";
+/** Whether the engine can create the kind of network envkit emits (some sandboxes forbid bridges). */
+function canCreateNetworks(): boolean {
+  const name = `envkit-probe-${process.pid}`;
+  const ok = docker(["network", "create", "--internal", "--subnet", "10.252.0.0/24", name], { allowFail: true }).code === 0;
+  docker(["network", "rm", name], { allowFail: true });
+  return ok;
+}
+
+const engine = engineAvailable();
 const reasons = [
-  ...(engineAvailable() ? [] : ["no Docker engine answers (install docker.io and start dockerd)"]),
+  ...(engine ? [] : ["no Docker engine answers (install docker.io and start dockerd)"]),
+  ...(engine && !canCreateNetworks() ? ["the engine cannot create bridge networks here"] : []),
   ...(fs.existsSync(BUSYBOX) && execFileSync("file", [BUSYBOX], { encoding: "utf8" }).includes("statically linked") ? [] : [`no static ${BUSYBOX} (install busybox-static)`]),
 ];
 const enabled = reasons.length === 0;
