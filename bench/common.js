@@ -88,10 +88,16 @@ function countTerraformResources(out) {
   return n;
 }
 
+/** Reads `--name value` from the command line, or `def`. */
+function option(name, def) {
+  const args = process.argv.slice(2);
+  return args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : def;
+}
+
 /** Prints rows of strings as an aligned table; the first `left` columns are left-aligned. */
 function printTable(rows, left = 1) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const r of rows) console.log(r.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
 }
 
-module.exports = { ROOT, writeGeneratedApp, ENVKIT_SYNTH, JSON_FLOOR, timedNode, median, countTerraformResources, printTable };
+module.exports = { ROOT, option, writeGeneratedApp, ENVKIT_SYNTH, JSON_FLOOR, timedNode, median, countTerraformResources, printTable };

@@ -18,12 +18,10 @@ const { execFileSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
+const { option: opt, writeGeneratedApp, ENVKIT_SYNTH, JSON_FLOOR, timedNode, median, countTerraformResources, printTable } = require("./common");
 
-const args = process.argv.slice(2);
-const opt = (name, def) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : def);
 const sizes = opt("sizes", "5,100,1000").split(",").map(Number);
 const runs = Number(opt("runs", "3"));
-const { writeGeneratedApp, ENVKIT_SYNTH, JSON_FLOOR, timedNode, median, countTerraformResources, printTable } = require("./common");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-vs-cdk8s-"));
 
 let cdk8sDir = opt("cdk8s-dir");

@@ -15,10 +15,8 @@
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
-const { ROOT, writeGeneratedApp, ENVKIT_SYNTH, JSON_FLOOR, timedNode, median, countTerraformResources, printTable } = require("./common");
+const { ROOT, option: opt, writeGeneratedApp, ENVKIT_SYNTH, JSON_FLOOR, timedNode, median, countTerraformResources, printTable } = require("./common");
 
-const args = process.argv.slice(2);
-const opt = (name, def) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : def);
 const sizes = opt("sizes", "10,100,1000").split(",").map(Number);
 const runs = Number(opt("runs", "3"));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-bench-"));

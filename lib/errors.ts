@@ -43,24 +43,3 @@ export class EnvkitError extends Error {
     this.issues = list;
   }
 }
-
-/** Collects issues so that all problems are reported at once. */
-export class IssueCollector {
-  private readonly list: ConfigIssue[] = [];
-  add(issue: ConfigIssue): void {
-    this.list.push(issue);
-  }
-  get issues(): readonly ConfigIssue[] {
-    return this.list;
-  }
-  get errors(): readonly ConfigIssue[] {
-    return this.list.filter((i) => i.severity !== "warning");
-  }
-  get warnings(): readonly ConfigIssue[] {
-    return this.list.filter((i) => i.severity === "warning");
-  }
-  /** Throws an {@link EnvkitError} holding every error collected so far, if any. */
-  throwIfErrors(): void {
-    if (this.errors.length > 0) throw new EnvkitError(this.errors);
-  }
-}
