@@ -1,6 +1,7 @@
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Construct } from "constructs";
+import { inertModel } from "../shared/terraform-literal";
 import { EnvironmentModel } from "../../model/environment";
 import { environmentLabels } from "../shared/labels";
 import { declareSecretVariables } from "../shared/secret-variables";
@@ -25,7 +26,9 @@ export class DockerEnvironment extends Construct {
 
   constructor(scope: Construct, id: string, props: DockerEnvironmentProps) {
     super(scope, id);
-    const env = props.environment;
+    // Constructs used directly (not through the registry) get the same escaping; a model that is
+    // already inert is returned as is.
+    const env = inertModel(props.environment);
     const tcp = env.docker.host.startsWith("tcp://");
     // Certificates are read by the provider at apply time from certPath (or DOCKER_CERT_PATH):
     // only a path, never key material, is written to the JSON.

@@ -5,6 +5,7 @@ import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { Construct } from "constructs";
+import { inertModel } from "../shared/terraform-literal";
 import { TerraformStack } from "../../facade/cdktf";
 import { EnvironmentModel, environmentSecrets } from "../../model/environment";
 import { scopedName, secretResourceName } from "../../model/names";
@@ -40,7 +41,9 @@ export class KubernetesEnvironment extends Construct {
 
   constructor(scope: Construct, id: string, props: KubernetesEnvironmentProps) {
     super(scope, id);
-    const env = props.environment;
+    // Constructs used directly (not through the registry) get the same escaping; a model that is
+    // already inert is returned as is.
+    const env = inertModel(props.environment);
     // Credentials come from the kubeconfig at apply time (KUBE_CONFIG_PATH when configPath is unset).
     this.provider = new KubernetesProvider(this, "provider", { configPath: env.kubernetes.configPath, configContext: env.kubernetes.context });
     TerraformStack.of(this).addOverride("terraform.required_version", REQUIRED_TERRAFORM);
