@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { applyDefaults } from "../../lib/config/defaults";
 import { layer } from "../../lib/config/merge";
 
 // Arbitrary config-like documents: maps, named lists, plain lists and scalars.
@@ -82,5 +83,42 @@ describe("layering (environment over application)", () => {
         expect(b).toEqual(cb);
       }),
     );
+  });
+});
+
+describe("layering and defaults with keys that Object.prototype also has", () => {
+  /** `{ [key]: value }` as an own property even for `__proto__` (as JSON.parse and YAML produce it). */
+  const own = (key: string, value: unknown): Record<string, unknown> => JSON.parse(`{${JSON.stringify(key)}: ${JSON.stringify(value)}}`) as Record<string, unknown>;
+
+  it("an overlay key __proto__ absent from the base is added as an own key, not as the prototype", () => {
+    const out = layer({ a: 1 }, own("__proto__", { x: 1 })) as Record<string, unknown>;
+    expect(Object.keys(out)).toEqual(["a", "__proto__"]);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+  });
+
+  it("a base key __proto__ survives layering as a key and merges with the overlay's", () => {
+    const out = layer(own("__proto__", { a: 1, b: 2 }), own("__proto__", { b: 3 })) as Record<string, unknown>;
+    expect(Object.keys(out)).toEqual(["__proto__"]);
+    expect(Object.getOwnPropertyDescriptor(out, "__proto__")!.value).toEqual({ a: 1, b: 3 });
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+  });
+
+  it("a __proto__ key in a nested map stays a key and pollutes nothing", () => {
+    const out = layer({ services: {} }, { services: own("__proto__", { polluted: true }) }) as { services: Record<string, unknown> };
+    expect(Object.keys(out.services)).toEqual(["__proto__"]);
+    expect((out.services as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
+  it("an environment named constructor gets the mandatory default and no subnet (not Object's members)", () => {
+    const doc: Record<string, unknown> = { services: {} };
+    applyDefaults(doc, "constructor", "docker");
+    expect((doc.policy as { enforcement: unknown }).enforcement).toBe("mandatory");
+    expect((doc.network as { subnet?: unknown }).subnet).toBeUndefined();
+  });
+
+  it.each(["toString", "hasOwnProperty", "valueOf", "__proto__"])("an environment named %p gets the mandatory default", (name) => {
+    const doc: Record<string, unknown> = { services: {} };
+    applyDefaults(doc, name, "docker");
+    expect((doc.policy as { enforcement: unknown }).enforcement).toBe("mandatory");
   });
 });

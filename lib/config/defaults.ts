@@ -1,5 +1,6 @@
+import { CONTAINER_CPU } from "../model/limits";
 import { parseCpu } from "../model/quantity";
-import { isNamedList, isPlainObject } from "./merge";
+import { isNamedList, isPlainObject, setOwn } from "./merge";
 import { pathKey } from "./yaml-source";
 
 /** Context a default may read: the environment's name and the effective document so far. */
@@ -26,13 +27,22 @@ export interface DefaultRule {
 /** Where defaults are defined, as shown by `envkit explain`. */
 export const DEFAULTS_SOURCE = "lib/config/defaults.ts";
 
-const BY_NAME_ENFORCEMENT: Record<string, string> = { dev: "advisory", test: "advisory" };
+// Maps, not object literals: an environment named "constructor" must not read Object's.
+const BY_NAME_ENFORCEMENT: ReadonlyMap<string, string> = new Map([
+  ["dev", "advisory"],
+  ["test", "advisory"],
+]);
 /**
  * Default ranges per well-known environment name. Deliberately *outside* Docker's default address
  * pools (172.17.0.0/16–172.31.0.0/16, 192.168.0.0/16): the seeds' 172.20.0.0/16 and 172.21.0.0/16
  * sit inside them, where a network Docker creates on its own can already hold the range.
  */
-const BY_NAME_SUBNET: Record<string, string> = { dev: "10.200.0.0/16", test: "10.201.0.0/16", staging: "10.202.0.0/16", prod: "10.203.0.0/16" };
+const BY_NAME_SUBNET: ReadonlyMap<string, string> = new Map([
+  ["dev", "10.200.0.0/16"],
+  ["test", "10.201.0.0/16"],
+  ["staging", "10.202.0.0/16"],
+  ["prod", "10.203.0.0/16"],
+]);
 
 /** Local state lives next to the output folder: `<out>/stacks/<env>/../../../terraform.<env>.tfstate`. */
 function localStatePath(env: string): string {
@@ -65,7 +75,9 @@ export const DEFAULTS: readonly DefaultRule[] = [
     path: "services.*.resources.cpuLimit",
     value: (c: DefaultContext) => {
       const r = parseCpu(c.parent.cpu as string);
-      return r.ok ? `${r.value * 2}m` : c.parent.cpu;
+      // Capped at the per-container maximum (1024 cores), so a request above 512 cores still
+      // gets a limit that validates.
+      return r.ok ? `${Math.max(r.value, Math.min(r.value * 2, CONTAINER_CPU.max))}m` : c.parent.cpu;
     },
     doc: "twice the CPU request",
   },
@@ -92,9 +104,9 @@ export const DEFAULTS: readonly DefaultRule[] = [
   { path: "services.*.logging.maxFile", value: 3, doc: "3 rotated log files kept" },
   { path: "services.*.autoscaling.cpuUtilization", value: 70, doc: "HPA target 70% CPU", onlyIfParentExists: true },
   // Environment
-  { path: "policy.enforcement", value: (c: DefaultContext) => BY_NAME_ENFORCEMENT[c.envName] ?? "mandatory", doc: "advisory for dev and test, mandatory for every other environment" },
+  { path: "policy.enforcement", value: (c: DefaultContext) => BY_NAME_ENFORCEMENT.get(c.envName) ?? "mandatory", doc: "advisory for dev and test, mandatory for every other environment" },
   { path: "policy.suppressions", value: [], doc: "no suppressions" },
-  { path: "network.subnet", value: (c: DefaultContext) => BY_NAME_SUBNET[c.envName], doc: "dev 10.200.0.0/16, test 10.201.0.0/16, staging 10.202.0.0/16, prod 10.203.0.0/16; other names must set it", targets: ["docker", "swarm"] },
+  { path: "network.subnet", value: (c: DefaultContext) => BY_NAME_SUBNET.get(c.envName), doc: "dev 10.200.0.0/16, test 10.201.0.0/16, staging 10.202.0.0/16, prod 10.203.0.0/16; other names must set it", targets: ["docker", "swarm"] },
   { path: "backend", value: (c: DefaultContext) => ({ type: "local", path: localStatePath(c.envName) }), doc: "local state next to the output folder (relative, so output is machine-independent)" },
   { path: "backend.path", value: (c: DefaultContext) => (c.parent.type === "local" ? localStatePath(c.envName) : undefined), doc: "local state path relative to the stack folder, so output is machine-independent" },
   { path: "rollout.maxSurge", value: "25%", doc: "25% extra pods during a rolling update" },
@@ -131,20 +143,20 @@ export function applyDefaults(doc: Record<string, unknown>, envName: string, tar
         return;
       }
       if (last) {
-        if (obj[seg] === undefined) {
+        if (!Object.hasOwn(obj, seg) || obj[seg] === undefined) {
           const value = typeof rule.value === "function" ? (rule.value as (c: DefaultContext) => unknown)({ envName, doc, parent: obj, bound }) : structuredClone(rule.value);
           if (value === undefined) return;
-          obj[seg] = value;
+          setOwn(obj, seg, value);
           applied.set(pathKey([...at, seg]), rule);
         }
         return;
       }
-      let next = obj[seg];
+      let next = Object.hasOwn(obj, seg) ? obj[seg] : undefined;
       if (next === undefined) {
         if (rule.onlyIfParentExists && i === segs.length - 2) return;
         next = segs[i + 1] === "*" ? undefined : {};
         if (next === undefined) return;
-        obj[seg] = next;
+        setOwn(obj, seg, next);
       }
       if (isPlainObject(next) || isNamedList(next)) visit(next as Record<string, unknown>, i + 1, [...at, seg], bound);
     };

@@ -5,14 +5,15 @@
  *   overlay item with a known name merges into it, new names are appended;
  * - scalars and plain lists (command, args, connections, secrets…) are replaced by the overlay;
  * - `undefined` in the overlay leaves the base value.
- * Inputs are never mutated.
+ * Inputs are never mutated. Only own keys count, so a key such as `constructor` or `toString`
+ * is an ordinary key here (never Object.prototype's), and `__proto__` stays a plain key.
  */
 export function layer(base: unknown, overlay: unknown): unknown {
   if (overlay === undefined) return clone(base);
   if (isPlainObject(base) && isPlainObject(overlay)) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(base)) out[k] = clone(base[k]);
-    for (const k of Object.keys(overlay)) out[k] = k in base ? layer(base[k], overlay[k]) : clone(overlay[k]);
+    for (const k of Object.keys(base)) setOwn(out, k, clone(base[k]));
+    for (const k of Object.keys(overlay)) setOwn(out, k, Object.hasOwn(base, k) ? layer(base[k], overlay[k]) : clone(overlay[k]));
     return out;
   }
   if (isNamedList(base) && isNamedList(overlay)) {
@@ -29,6 +30,15 @@ export function layer(base: unknown, overlay: unknown): unknown {
   return clone(overlay);
 }
 
+/**
+ * `obj[key] = value` as an own property: plain assignment of `__proto__` would replace the
+ * object's prototype instead of adding a key.
+ */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -42,7 +52,7 @@ function clone<T>(v: T): T {
   if (Array.isArray(v)) return v.map(clone) as unknown as T;
   if (isPlainObject(v)) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) out[k] = clone(v[k]);
+    for (const k of Object.keys(v)) setOwn(out, k, clone(v[k]));
     return out as T;
   }
   return v;

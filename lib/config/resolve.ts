@@ -12,7 +12,8 @@ import {
   TargetName,
 } from "../model/environment";
 import { checkImmutable, parseRelease } from "../model/image-ref";
-import { MAX_LABEL, checkDnsLabel } from "../model/names";
+import { CONTAINER_CPU, CONTAINER_MEMORY, QUOTA_CPU, QUOTA_MEMORY, QuantityBound, VOLUME_SIZE } from "../model/limits";
+import { MAX_LABEL, SECRETS_MOUNT, checkConstructId, checkDnsLabel, isReservedVolumeName, isWithinPath, secretFileEnv } from "../model/names";
 import { parseCpu, parseMemory } from "../model/quantity";
 import { DEFAULTS_SOURCE, DefaultRule, applyDefaults } from "./defaults";
 import { layer } from "./merge";
@@ -35,7 +36,7 @@ import {
   VolumeSchema,
 } from "./schema";
 import { didYouMean } from "./suggest";
-import { SourceDocument, lineAt, pathKey } from "./yaml-source";
+import { SourceDocument, itemKey, lineAt, pathKey } from "./yaml-source";
 import { fromZod, locateIn } from "./zod-issues";
 
 /** The raw inputs of an application: app.yaml and one document per environment. */
@@ -76,8 +77,30 @@ export class Provenance {
   locate(segments: readonly (string | number)[]): { file?: string; line?: number } {
     const o = this.origin(segments);
     if (o?.kind === "file") return { file: o.file, line: o.line };
+    if (o === undefined) {
+      // Objects from TypeScript have no lines: name the document that holds the value.
+      for (let n = segments.length; n > 0; n--) {
+        const prefix = segments.slice(0, n);
+        if (holds(this.env.data, prefix)) break;
+        if (holds(this.app.data, prefix)) return { file: this.app.file, line: lineAt(this.app, segments) };
+      }
+    }
     return { file: this.env.file, line: lineAt(this.env, segments) };
   }
+}
+
+/** Whether `data` has a value at `segments` (own keys only; named-list items by name). */
+function holds(data: unknown, segments: readonly (string | number)[]): boolean {
+  let cur: unknown = data;
+  for (const seg of segments) {
+    if (Array.isArray(cur)) {
+      cur = cur.find((item, i) => itemKey(item, i) === seg);
+    } else if (typeof cur === "object" && cur !== null && Object.hasOwn(cur, seg)) {
+      cur = (cur as Record<string, unknown>)[seg];
+    } else return false;
+    if (cur === undefined) return false;
+  }
+  return true;
 }
 
 /** One environment, resolved: the model plus the provenance of every value. */
@@ -101,34 +124,97 @@ export function resolveAll(source: ConfigSource, only?: string): ResolveResult {
   const issues: ConfigIssue[] = [];
   const appResult = AppSchema.safeParse(source.app.data);
   if (!appResult.success) issues.push(...fromZod(appResult.error, AppSchema, source.app.data, locateIn(source.app)));
+  const appReserved = reservedKeyIssues(source.app);
+  issues.push(...appReserved);
   if (only !== undefined && !source.environments.has(only)) {
     issues.push({ file: source.app.file, path: "", message: `no environment "${only}"${didYouMean(only, source.environments.keys())}; found: ${[...source.environments.keys()].join(", ") || "none"}` });
     return { environments: [], issues };
   }
   const environments: ResolvedEnvironment[] = [];
+  const perEnvironment: EnvironmentIssues[] = [];
   for (const [name, doc] of source.environments) {
     if (only !== undefined && name !== only) continue;
-    const r = resolveOne(source.app, doc, name, appResult.success);
-    issues.push(...r.issues);
+    const r = resolveOne(source.app, doc, name, appResult.success && appReserved.length === 0);
+    perEnvironment.push({ env: name, file: doc.file, checked: r.checked, issues: r.issues });
     if (r.env) environments.push(r.env);
   }
+  issues.push(...mergeEnvironmentIssues(perEnvironment));
   if (only === undefined) issues.push(...crossEnvironmentChecks(environments));
   return { environments, issues };
 }
 
-function resolveOne(app: SourceDocument, envDoc: SourceDocument, name: string, appValid: boolean): { env?: ResolvedEnvironment; issues: ConfigIssue[] } {
+/** The issues one environment produced, for {@link mergeEnvironmentIssues}. */
+export interface EnvironmentIssues {
+  /** The environment's name. */
+  readonly env: string;
+  /** The environment's own file: issues located there need no environment name. */
+  readonly file: string;
+  /** Whether the checks that can report against shared files (app.yaml) ran for it. */
+  readonly checked: boolean;
+  readonly issues: readonly ConfigIssue[];
+}
+
+/**
+ * Reports each problem once at its cause. Checks run per environment, so a problem in app.yaml
+ * comes back once from every environment: identical issues (file, line, path, severity, message)
+ * are merged. A problem located outside an environment's own file that not every checked
+ * environment reports (it comes from that environment's overlay, defaults or target) names the
+ * environments it concerns: `in environment "staging": …`.
+ */
+export function mergeEnvironmentIssues(perEnvironment: readonly EnvironmentIssues[]): ConfigIssue[] {
+  const checked = perEnvironment.filter((e) => e.checked).length;
+  const groups = new Map<string, { issue: ConfigIssue; envs: string[]; shared: boolean }>();
+  for (const e of perEnvironment) {
+    for (const issue of e.issues) {
+      const key = JSON.stringify([issue.file ?? "", issue.line ?? 0, issue.path, issue.severity ?? "error", issue.message]);
+      const g = groups.get(key);
+      if (!g) groups.set(key, { issue, envs: [e.env], shared: issue.file !== e.file });
+      else if (!g.envs.includes(e.env)) g.envs.push(e.env);
+    }
+  }
+  return [...groups.values()].map(({ issue, envs, shared }) => {
+    if (!shared || envs.length >= checked) return issue;
+    const which = envs.length === 1 ? `environment "${envs[0]}"` : `environments ${envs.map((n) => `"${n}"`).join(", ")}`;
+    return { ...issue, message: `in ${which}: ${issue.message}` };
+  });
+}
+
+/**
+ * `__proto__` keys: zod's records skip them unvalidated and plain-object assignment turns them
+ * into prototypes, so they are refused wherever they appear (objects from TypeScript included).
+ */
+function reservedKeyIssues(doc: SourceDocument): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const nameProblem = checkDnsLabel(name, 30);
+  const seen = new Set<object>();
+  const walk = (v: unknown, at: (string | number)[]): void => {
+    if (typeof v !== "object" || v === null || seen.has(v)) return;
+    seen.add(v);
+    if (Array.isArray(v)) return v.forEach((item, i) => walk(item, [...at, itemKey(item, i)]));
+    for (const k of Object.keys(v)) {
+      if (k === "__proto__") {
+        issues.push({ file: doc.file, line: lineAt(doc, [...at, k]), path: pathKey([...at, k]), message: `the key "__proto__" is not accepted (JavaScript reserves it, so it cannot be validated); rename it` });
+      } else walk((v as Record<string, unknown>)[k], [...at, k]);
+    }
+  };
+  walk(doc.data, []);
+  return issues;
+}
+
+function resolveOne(app: SourceDocument, envDoc: SourceDocument, name: string, appValid: boolean): { env?: ResolvedEnvironment; issues: ConfigIssue[]; checked: boolean } {
+  const issues: ConfigIssue[] = [];
+  const nameProblem = checkDnsLabel(name, 30) ?? checkConstructId(name, "an environment");
   if (nameProblem) issues.push({ file: envDoc.file, path: "", message: `environment name (from the file name): ${nameProblem}` });
   const envResult = EnvironmentSchema.safeParse(envDoc.data);
   if (!envResult.success) issues.push(...fromZod(envResult.error, EnvironmentSchema, envDoc.data, locateIn(envDoc)));
-  if (!appValid || !envResult.success || nameProblem) return { issues };
+  const envReserved = reservedKeyIssues(envDoc);
+  issues.push(...envReserved);
+  if (!appValid || !envResult.success || nameProblem || envReserved.length > 0) return { issues, checked: false };
 
   const appData = app.data as Record<string, unknown>;
   const envData = envDoc.data as Record<string, unknown>;
   const appServices = Object.keys(appData.services as object);
   for (const svc of Object.keys((envData.services as object) ?? {})) {
-    if (!appServices.includes(svc)) {
+    if (!Object.hasOwn(appData.services as object, svc)) {
       issues.push({ file: envDoc.file, line: lineAt(envDoc, ["services", svc]), path: `services.${svc}`, message: `overrides service "${svc}", which app.yaml does not define${didYouMean(svc, appServices)}` });
     }
   }
@@ -136,8 +222,8 @@ function resolveOne(app: SourceDocument, envDoc: SourceDocument, name: string, a
   const defaulted = applyDefaults(effective, name, envResult.data.target);
   const prov = new Provenance(app, envDoc, defaulted);
   const model = buildModel(effective, name, prov, issues);
-  if (issues.some((i) => i.severity !== "warning") || !model) return { issues };
-  return { env: { model, provenance: prov, source: envDoc }, issues };
+  if (issues.some((i) => i.severity !== "warning") || !model) return { issues, checked: true };
+  return { env: { model, provenance: prov, source: envDoc }, issues, checked: true };
 }
 
 /** `T` with the keys `K` filled in (by defaults.ts). */
@@ -179,13 +265,13 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
   const warn = (segs: (string | number)[], message: string): void => {
     issues.push({ ...prov.locate(segs), path: pathKey(segs), message, severity: "warning" });
   };
-  const cpu = (segs: (string | number)[], v: unknown): number => {
-    const r = parseCpu(v as string);
+  const cpu = (segs: (string | number)[], v: unknown, bound: QuantityBound = CONTAINER_CPU): number => {
+    const r = parseCpu(v as string, bound);
     if (!r.ok) err(segs, r.error);
     return r.ok ? r.value : 0;
   };
-  const mem = (segs: (string | number)[], v: unknown): number => {
-    const r = parseMemory(v as string);
+  const mem = (segs: (string | number)[], v: unknown, bound: QuantityBound = CONTAINER_MEMORY): number => {
+    const r = parseMemory(v as string, bound);
     if (!r.ok) err(segs, r.error);
     return r.ok ? r.value : 0;
   };
@@ -197,11 +283,12 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
   const app: string = doc.name;
   const target: TargetName = doc.target;
   const serviceNames = Object.keys(doc.services);
-  const release: Record<string, string> = doc.release ?? {};
-  for (const svc of Object.keys(release)) {
-    if (!serviceNames.includes(svc)) err(["release", svc], `pins a release for "${svc}", which app.yaml does not define${didYouMean(svc, serviceNames)}`);
+  // Maps from own keys only: a service or secret named "constructor" must not find Object's.
+  const release = new Map<string, string>(Object.entries(doc.release ?? {}));
+  for (const svc of release.keys()) {
+    if (!Object.hasOwn(doc.services, svc)) err(["release", svc], `pins a release for "${svc}", which app.yaml does not define${didYouMean(svc, serviceNames)}`);
   }
-  const revisions: Record<string, number> = doc.secretRevisions;
+  const revisions = new Map<string, number>(Object.entries(doc.secretRevisions));
 
   const services: (ServiceModel & { connections: ConnectionModel[] })[] = [];
   const connections: ConnectionModel[] = [];
@@ -210,6 +297,10 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     const at = (...rest: (string | number)[]): (string | number)[] => ["services", name, ...rest];
     const nameProblem = checkDnsLabel(name);
     if (nameProblem) err(at(), `service name ${nameProblem}`);
+    else {
+      const idProblem = checkConstructId(name, "a service");
+      if (idProblem) err(at(), idProblem);
+    }
     // Every derived name must fit a DNS-1123 label: <app>-<env>-<service>-<longest suffix>.
     const longestSuffix = Math.max("config-0123456789".length, ...s.volumes.map((v) => v.name.length), ...s.secrets.map((x) => x.length));
     const derived = `${app}-${envName}-${name}-${"x".repeat(longestSuffix)}`;
@@ -219,7 +310,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
 
     // Release: immutable image per environment.
     let image = { repository: s.image } as ServiceModel["image"];
-    const rel = release[name];
+    const rel = release.get(name);
     if (rel === undefined) {
       err(["release", name], `no release for service "${name}"; pin an immutable image, e.g. release: { ${name}: "1.4.2@sha256:…" }`);
     } else {
@@ -237,9 +328,24 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     const portNames = ports.map((p) => p.name);
     const dup = portNames.find((p, i) => portNames.indexOf(p) !== i);
     if (dup) err(at("ports", dup), `port name "${dup}" is used twice`);
+    // Per file, names are unique (schema); a number can still repeat after layering.
+    const byNumber = new Map<string, string>();
+    for (const p of ports) {
+      const key = `${p.port}/${p.protocol}`;
+      const first = byNumber.get(key);
+      if (first !== undefined) err(at("ports", p.name, "port"), `port ${key} of "${p.name}" is also declared as "${first}"; a container lists each port once per protocol, so remove one or change its number`);
+      else byNumber.set(key, p.name);
+    }
 
-    // Environment variables: never a secret value.
-    const env: Record<string, string> = {};
+    // Environment variables: never a secret value, never one envkit sets itself.
+    const secretNames: string[] = s.secrets;
+    const generated = new Map<string, string>([["APP_ENV", "envkit sets it to the environment's name"]]);
+    for (const sec of secretNames) generated.set(secretFileEnv(sec), `envkit sets it to the file of secret "${sec}" (${SECRETS_MOUNT}/${sec})`);
+    secretNames.forEach((sec, i) => {
+      const idProblem = checkConstructId(sec, "a secret");
+      if (idProblem) err(at("secrets", i), idProblem);
+    });
+    const envEntries: [string, string][] = [];
     for (const [k, v] of Object.entries(s.env as Record<string, unknown>)) {
       const value = String(v);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) err(at("env", k), `"${k}" is not a valid environment variable name (letters, digits, _; not starting with a digit)`);
@@ -248,11 +354,14 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       } else if (URL_WITH_PASSWORD.test(value)) {
         err(at("env", k), `[ENVK-SEC-001] the value of "${k}" embeds a password in a URL; move the credential to a declared secret and build the URL in the application`);
       }
-      env[k] = value;
+      const reserved = generated.get(k);
+      if (reserved !== undefined) err(at("env", k), `"${k}" is reserved: ${reserved}, and a value here would hide it; remove it from env (read ${k} in the application instead)`);
+      envEntries.push([k, value]);
     }
-    const secretNames: string[] = s.secrets;
+    // fromEntries defines own properties, so no key can reach the prototype.
+    const env: Record<string, string> = Object.fromEntries(envEntries);
     for (const sec of secretNames) {
-      if (env[sec.toUpperCase()] !== undefined) err(at("env", sec.toUpperCase()), `"${sec.toUpperCase()}" clashes with secret "${sec}"; the secret is delivered as ${sec.toUpperCase()}_FILE`);
+      if (Object.hasOwn(env, sec.toUpperCase())) err(at("env", sec.toUpperCase()), `"${sec.toUpperCase()}" clashes with secret "${sec}"; the secret is delivered as ${sec.toUpperCase()}_FILE`);
     }
 
     // Health.
@@ -292,7 +401,26 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     // Volumes.
     if (s.volumes.length > 0 && s.kind !== "stateful") err(at("volumes"), `"${name}" has volumes but kind is "${s.kind}"; set kind: stateful (volumes hold data that outlives containers)`);
     if (s.kind === "stateful" && s.volumes.length === 0) warn(at("kind"), `"${name}" is stateful but declares no volume; its data is lost when the container is replaced`);
-    const volumes = s.volumes.map((v) => ({ name: v.name, path: v.path, sizeBytes: mem(at("volumes", v.name, "size"), v.size), storageClass: v.storageClass }));
+    const volumes = s.volumes.map((v) => ({ name: v.name, path: v.path, sizeBytes: mem(at("volumes", v.name, "size"), v.size, VOLUME_SIZE), storageClass: v.storageClass }));
+    const byPath = new Map<string, string>();
+    for (const v of volumes) {
+      if (isReservedVolumeName(v.name)) err(at("volumes", v.name), `volume name "${v.name}" is reserved for envkit's own mounts ("secrets", "writable-<n>"); rename the volume`);
+      const first = byPath.get(v.path);
+      if (first !== undefined) err(at("volumes", v.name, "path"), `path "${v.path}" is also the path of volume "${first}"; each volume needs its own folder`);
+      else byPath.set(v.path, v.name);
+      if (isWithinPath(v.path, SECRETS_MOUNT)) err(at("volumes", v.name, "path"), `path "${v.path}" is inside ${SECRETS_MOUNT}, where envkit mounts the service's secrets; choose another folder`);
+    }
+    // Writable paths get their own tmpfs/emptyDir mount: one on a volume or the secrets folder
+    // makes the container fail at create ("duplicate mount point").
+    const defaultedPaths = prov.origin(at("writablePaths"))?.kind === "default";
+    s.writablePaths.forEach((w, i) => {
+      if (isWithinPath(w, SECRETS_MOUNT)) return err(at("writablePaths", i), `"${w}" is inside ${SECRETS_MOUNT}, where envkit mounts the service's secrets; remove it from writablePaths`);
+      const v = volumes.find((x) => isWithinPath(w, x.path));
+      if (!v) return;
+      // A defaulted list has no line of its own: report at the volume the user did write.
+      if (defaultedPaths) err(at("volumes", v.name, "path"), `volume "${v.name}" at "${v.path}" covers the default writable path "${w}", which gets its own tmpfs/emptyDir; set writablePaths to the folders the image writes to outside the volume (e.g. writablePaths: [])`);
+      else err(at("writablePaths", i), `"${w}" is inside volume "${v.name}" (${v.path}), which is writable already; remove it from writablePaths`);
+    });
 
     // Security.
     const [uid, gid] = String(s.security.user).split(":").map(Number);
@@ -315,7 +443,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       command: s.command,
       args: s.args,
       env,
-      secrets: secretNames.map((n) => ({ name: n, revision: revisions[n] ?? 1 })),
+      secrets: secretNames.map((n) => ({ name: n, revision: revisions.get(n) ?? 1 })),
       health,
       connections: [],
       volumes,
@@ -357,7 +485,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     connections.push(...list);
   }
 
-  for (const sec of Object.keys(revisions)) {
+  for (const sec of revisions.keys()) {
     if (!services.some((s) => s.secrets.some((x) => x.name === sec))) err(["secretRevisions", sec], `"${sec}" is not a secret of any service; declared secrets: ${[...new Set(services.flatMap((s) => s.secrets.map((x) => x.name)))].join(", ") || "none"}`);
   }
 
@@ -381,13 +509,13 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
   const q = doc.quota;
   const quota = q
     ? {
-        cpuMillis: q.cpu !== undefined ? cpu(["quota", "cpu"], q.cpu) : undefined,
-        memoryBytes: q.memory !== undefined ? mem(["quota", "memory"], q.memory) : undefined,
-        cpuLimitMillis: q.cpuLimit !== undefined ? cpu(["quota", "cpuLimit"], q.cpuLimit) : undefined,
-        memoryLimitBytes: q.memoryLimit !== undefined ? mem(["quota", "memoryLimit"], q.memoryLimit) : undefined,
+        cpuMillis: q.cpu !== undefined ? cpu(["quota", "cpu"], q.cpu, QUOTA_CPU) : undefined,
+        memoryBytes: q.memory !== undefined ? mem(["quota", "memory"], q.memory, QUOTA_MEMORY) : undefined,
+        cpuLimitMillis: q.cpuLimit !== undefined ? cpu(["quota", "cpuLimit"], q.cpuLimit, QUOTA_CPU) : undefined,
+        memoryLimitBytes: q.memoryLimit !== undefined ? mem(["quota", "memoryLimit"], q.memoryLimit, QUOTA_MEMORY) : undefined,
         pods: q.pods,
         persistentVolumeClaims: q.persistentVolumeClaims,
-        storageBytes: q.storage !== undefined ? mem(["quota", "storage"], q.storage) : undefined,
+        storageBytes: q.storage !== undefined ? mem(["quota", "storage"], q.storage, QUOTA_MEMORY) : undefined,
       }
     : undefined;
   const lr = doc.limitRange;

@@ -1,9 +1,14 @@
 import { z } from "zod";
-import { parseCidr } from "../model/cidr";
+import { CAPABILITY_NAMES, SECCOMP_FORMS } from "../model/capabilities";
+import { parseCidr, parseIpAddress } from "../model/cidr";
 import { parseDuration } from "../model/duration";
+import { parseRepository } from "../model/image-ref";
+import { CONTAINER_CPU, CONTAINER_MEMORY, MAX_QUOTA_COUNT, MAX_REPLICAS, QUOTA_CPU, QUOTA_MEMORY, QuantityBound, VOLUME_SIZE } from "../model/limits";
 import { parseCpu, parseMemory } from "../model/quantity";
-import { DNS1123_LABEL, SECRET_NAME, checkDnsLabel } from "../model/names";
+import { DNS1123_LABEL, SECRET_NAME, checkContainerPath, checkDnsLabel, checkPortName } from "../model/names";
 import { Parsed } from "../model/result";
+import { redactUrlPassword, urlPassword } from "../model/url";
+import { didYouMean } from "./suggest";
 
 /*
  * The zod schemas are the contract of the config files *and* the library's public input types:
@@ -19,10 +24,15 @@ function parsedString(parse: (s: string) => Parsed<unknown>) {
   });
 }
 
-/** CPU quantity: `500m`, `0.5`, `2`. */
-export const CpuQuantity = parsedString(parseCpu);
-/** Memory quantity: `512Mi`, `2Gi`, `512M`. */
-export const MemoryQuantity = parsedString(parseMemory);
+const cpuWithin = (bound: QuantityBound) => parsedString((s) => parseCpu(s, bound));
+const memoryWithin = (bound: QuantityBound) => parsedString((s) => parseMemory(s, bound));
+/** CPU quantity of a container: `500m`, `0.5`, `2`; at most 1024 cores. */
+export const CpuQuantity = cpuWithin(CONTAINER_CPU);
+/** Memory quantity of a container: `512Mi`, `2Gi`, `512M`; at most 1Pi. */
+export const MemoryQuantity = memoryWithin(CONTAINER_MEMORY);
+const VolumeSize = memoryWithin(VOLUME_SIZE);
+const QuotaCpu = cpuWithin(QUOTA_CPU);
+const QuotaMemory = memoryWithin(QUOTA_MEMORY);
 /** Duration: `30s`, `5m`. */
 export const Duration = z.string().check((ctx) => {
   const r = parseDuration(ctx.value);
@@ -39,13 +49,101 @@ const Name = z.string().check((ctx) => {
 const SecretName = z.string().regex(SECRET_NAME, {
   message: "secret names are lowercase letters, digits and _ starting with a letter (e.g. db_password); they become Terraform variables",
 });
-const PortNumber = z.number().int().min(1).max(65535);
+const PORT_RANGE = { message: "ports are 1-65535" };
+const PortNumber = z.number().int().min(1, PORT_RANGE).max(65535, PORT_RANGE);
+const PortName = z.string().check((ctx) => {
+  const m = checkPortName(ctx.value);
+  if (m) ctx.issues.push({ code: "custom", message: m, input: ctx.value });
+});
 const Percentage = z.union([z.number().int().min(0), z.string().regex(/^\d{1,3}%$/, { message: 'write a count (1) or a percentage ("25%")' })]);
-const AbsolutePath = z.string().regex(/^\//, { message: "must be an absolute path inside the container, e.g. /tmp" });
+/** A normalised absolute path inside the container, other than "/" (a mount there hides the image). */
+const ContainerPath = z.string().check((ctx) => {
+  const m = ctx.value === "/" ? `"/" cannot be mounted over (it would hide the whole image); name the folder the image writes to, e.g. "/tmp"` : checkContainerPath(ctx.value);
+  if (m) ctx.issues.push({ code: "custom", message: m, input: ctx.value });
+});
+const REPLICA_RANGE = { message: `at most ${MAX_REPLICAS} replicas per service; more is a typo, not a workload` };
+const Replicas = z.number().int().max(MAX_REPLICAS, REPLICA_RANGE);
+
+/** A list without repeated values (a repeat is always a typo, and some APIs reject it). */
+function uniqueList<T extends z.ZodType<string>>(item: T, what: string) {
+  return z.array(item).check((ctx) => {
+    const seen = new Set<string>();
+    ctx.value.forEach((v, i) => {
+      if (seen.has(v)) ctx.issues.push({ code: "custom", message: `${what} "${v}" is listed twice; remove the repeat`, input: v, path: [i] });
+      seen.add(v);
+    });
+  });
+}
+
+/**
+ * A list of named items (ports, volumes) without two items of one name: layering addresses items
+ * by name, so a second `- name: data` in the same file would silently replace or shadow the first.
+ */
+function namedList<T extends z.ZodType<{ name: string }>>(item: T, what: string) {
+  return z.array(item).check((ctx) => {
+    const seen = new Set<string>();
+    ctx.value.forEach((v, i) => {
+      const name = typeof v === "object" && v !== null ? (v as { name?: unknown }).name : undefined;
+      if (typeof name !== "string") return;
+      if (seen.has(name)) ctx.issues.push({ code: "custom", message: `${what} "${name}" is declared twice in this list; merge the two items or rename one`, input: name, path: [i] });
+      seen.add(name);
+    });
+  });
+}
+
+/** A Linux capability name without the `CAP_` prefix, or `ALL`. */
+const Capability = z.string().check((ctx) => {
+  const v = ctx.value;
+  if (CAPABILITY_NAMES.has(v)) return;
+  const bare = v.replace(/^cap_/i, "");
+  if (bare !== v && CAPABILITY_NAMES.has(bare.toUpperCase())) {
+    ctx.issues.push({ code: "custom", message: `write "${bare.toUpperCase()}" without the CAP_ prefix (Kubernetes rejects the prefix; Docker accepts both)`, input: v });
+    return;
+  }
+  ctx.issues.push({ code: "custom", message: `"${v}" is not a Linux capability${didYouMean(bare, CAPABILITY_NAMES)}; write capability names in capitals without CAP_, e.g. "NET_BIND_SERVICE", or "ALL"`, input: v });
+});
+
+/** `RuntimeDefault`, `Unconfined` or `Localhost/<relative path>` (what both targets can express). */
+const SeccompProfile = z.string().check((ctx) => {
+  const v = ctx.value;
+  if (v === "RuntimeDefault" || v === "Unconfined") return;
+  const local = /^localhost\/(.*)$/i.exec(v);
+  if (local) {
+    const profile = local[1];
+    const segments = profile.split("/");
+    if (!profile || profile.startsWith("/") || segments.some((s) => s === "" || s === "." || s === "..")) {
+      ctx.issues.push({ code: "custom", message: `"${v}": a Localhost profile is a relative path below the node's seccomp folder, without "..", "." or empty segments, e.g. "Localhost/profiles/app.json"`, input: v });
+    } else if (!v.startsWith("Localhost/")) {
+      ctx.issues.push({ code: "custom", message: `"${v}" is not a seccomp profile (did you mean "Localhost/${profile}"?); use ${SECCOMP_FORMS.map((f) => `"${f}"`).join(", ")}`, input: v });
+    }
+    return;
+  }
+  ctx.issues.push({ code: "custom", message: `"${v}" is not a seccomp profile${didYouMean(v, SECCOMP_FORMS.slice(0, 2))}; use ${SECCOMP_FORMS.map((f) => `"${f}"`).join(", ")}`, input: v });
+});
+
+/** The Docker engine address; credentials in it would be written into the synthesized JSON. */
+const DockerHost = z
+  .string()
+  .regex(/^(unix|tcp|ssh):\/\//, { message: "must start with unix://, tcp:// or ssh://" })
+  .check((ctx) => {
+    if (urlPassword(ctx.value) === undefined) return;
+    ctx.issues.push({
+      code: "custom",
+      // Never the password itself: only the redacted address.
+      message: `"${redactUrlPassword(ctx.value)}" embeds a password, which would be written into the synthesized JSON and the state; remove it from the address (ssh://user@host with an SSH key or agent, or tcp:// with TLS certificates in certPath)`,
+      input: redactUrlPassword(ctx.value),
+    });
+  });
+
+const ImageRepository = z.string().check((ctx) => {
+  const r = parseRepository(ctx.value);
+  if (!r.ok) ctx.issues.push({ code: "custom", message: r.error, input: ctx.value });
+});
 
 /** One port a service listens on. Named so connections and overlays can refer to it. */
 export const PortSchema = z.strictObject({
-  name: Name,
+  /** An IANA service name: at most 15 lowercase letters, digits and "-", with a letter. */
+  name: PortName,
   port: PortNumber,
   /** @default "tcp" */
   protocol: z.enum(["tcp", "udp"]).optional(),
@@ -53,10 +151,19 @@ export const PortSchema = z.strictObject({
   hostPort: PortNumber.optional(),
 });
 
+/**
+ * An HTTP health-check path: URL path and query characters only. On Docker the check runs as a
+ * shell command inside the container, so shell metacharacters (`;`, `|`, `&`, `$`, quotes,
+ * backquotes, spaces) are refused rather than quoted.
+ */
+const HttpPath = z.string().regex(/^\/[A-Za-z0-9._~%/:@+,=?-]*$/, {
+  message: 'must start with "/" and use only URL path characters (letters, digits, . _ ~ % / : @ + , = ? -), e.g. "/healthz"',
+});
+
 /** How to tell that a service is healthy: an HTTP GET or a command run inside the container. */
 export const HealthSchema = z
   .strictObject({
-    http: z.strictObject({ path: z.string().regex(/^\//, { message: 'must start with "/", e.g. "/healthz"' }), port: Name }).optional(),
+    http: z.strictObject({ path: HttpPath, port: Name }).optional(),
     command: z.array(z.string()).min(1).optional(),
     /** @default "10s" */
     interval: Duration.optional(),
@@ -79,9 +186,9 @@ export const ConnectionSchema = z.strictObject({ to: Name, port: Name });
 /** A persistent volume of a stateful service. */
 export const VolumeSchema = z.strictObject({
   name: Name,
-  path: AbsolutePath,
+  path: ContainerPath,
   /** @default "1Gi" */
-  size: MemoryQuantity.optional(),
+  size: VolumeSize.optional(),
   /** Kubernetes storage class. @default the cluster's default class */
   storageClass: z.string().optional(),
 });
@@ -106,16 +213,16 @@ export const SecuritySchema = z.strictObject({
   user: z.string().regex(/^\d+(:\d+)?$/, { message: 'must be numeric "uid" or "uid:gid", e.g. "10001:10001"' }).optional(),
   /** @default true */
   readOnlyRootFilesystem: z.boolean().optional(),
-  /** @default ["ALL"] */
-  dropCapabilities: z.array(z.string()).optional(),
-  /** @default [] */
-  addCapabilities: z.array(z.string()).optional(),
+  /** Linux capability names without `CAP_`, or `ALL`. @default ["ALL"] */
+  dropCapabilities: uniqueList(Capability, "capability").optional(),
+  /** Linux capability names without `CAP_`, or `ALL`. @default [] */
+  addCapabilities: uniqueList(Capability, "capability").optional(),
   /** @default true */
   noNewPrivileges: z.boolean().optional(),
   /** @default false */
   privileged: z.boolean().optional(),
   /** `RuntimeDefault`, `Unconfined` or `Localhost/<profile>`. @default "RuntimeDefault" */
-  seccompProfile: z.string().optional(),
+  seccompProfile: SeccompProfile.optional(),
   /** Kubernetes: mount the service-account token. @default false */
   automountServiceAccountToken: z.boolean().optional(),
 });
@@ -138,8 +245,8 @@ export const LoggingSchema = z.strictObject({
 
 /** Horizontal autoscaling (Kubernetes HPA autoscaling/v2). */
 export const AutoscalingSchema = z.strictObject({
-  minReplicas: z.number().int().min(1),
-  maxReplicas: z.number().int().min(1),
+  minReplicas: Replicas.min(1),
+  maxReplicas: Replicas.min(1),
   /** @default 70 */
   cpuUtilization: z.number().int().min(1).max(100).optional(),
 });
@@ -149,29 +256,29 @@ const envValue = z.union([z.string(), z.number(), z.boolean()]);
 /** One service of the application, as written in app.yaml. */
 export const ServiceSchema = z.strictObject({
   /** Image repository without tag, e.g. `ghcr.io/acme/api`; the release pins it per environment. */
-  image: z.string(),
+  image: ImageRepository,
   /** @default "stateless" */
   kind: z.enum(["stateless", "stateful"]).optional(),
   /** Reachable from outside the environment (published port / ingress). @default false */
   public: z.boolean().optional(),
   /** @default [] */
-  ports: z.array(PortSchema).optional(),
+  ports: namedList(PortSchema, "port").optional(),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   /** Non-secret environment variables. @default {} */
   env: z.record(z.string(), envValue).optional(),
   /** Names of secrets this service needs; values are supplied at apply time. @default [] */
-  secrets: z.array(SecretName).optional(),
+  secrets: uniqueList(SecretName, "secret").optional(),
   health: HealthSchema.optional(),
   /** @default [] */
   connections: z.array(ConnectionSchema).optional(),
   /** @default [] */
-  volumes: z.array(VolumeSchema).optional(),
+  volumes: namedList(VolumeSchema, "volume").optional(),
   resources: ResourcesSchema.optional(),
   /** @default 1 */
-  replicas: z.number().int().min(0).optional(),
+  replicas: Replicas.min(0).optional(),
   /** Paths the image writes to; mounted as tmpfs/emptyDir on a read-only root. @default ["/tmp"] */
-  writablePaths: z.array(AbsolutePath).optional(),
+  writablePaths: uniqueList(ContainerPath, "writable path").optional(),
   security: SecuritySchema.optional(),
   restart: RestartSchema.optional(),
   logging: LoggingSchema.optional(),
@@ -186,8 +293,8 @@ export const AppSchema = z.strictObject({
 
 /** Per-environment overrides of a service: any service field, all optional. */
 export const ServiceOverlaySchema = ServiceSchema.partial().extend({
-  ports: z.array(PortSchema.partial().required({ name: true })).optional(),
-  volumes: z.array(VolumeSchema.partial().required({ name: true })).optional(),
+  ports: namedList(PortSchema.partial().required({ name: true }), "port").optional(),
+  volumes: namedList(VolumeSchema.partial().required({ name: true }), "volume").optional(),
   health: HealthSchema.optional(),
 });
 
@@ -203,16 +310,24 @@ export const SuppressionSchema = z.strictObject({
   expires: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date "YYYY-MM-DD"' }).optional(),
 });
 
+/**
+ * A backend setting. Terraform reads backend blocks verbatim (no templates; checked with terraform
+ * 1.11), so escaping would change the value: template openers are refused instead, as is cdktf's
+ * token marker (cdktf would resolve it as a reference).
+ */
+const BackendString = z.string().refine((v) => !/[$%]\{|TfToken\[/.test(v), {
+  message: 'backend settings are used verbatim by Terraform; remove "${", "%{" and "TfToken[" from the value',
+});
 const NoCredential = { message: "credentials are never accepted in config; supply them through the backend's environment variables" };
-const S3Backend = z.strictObject({ type: z.literal("s3"), bucket: z.string(), key: z.string(), region: z.string(), encrypt: z.boolean().optional(), dynamodbTable: z.string().optional(), useLockfile: z.boolean().optional(), accessKey: z.never(NoCredential).optional(), secretKey: z.never(NoCredential).optional() });
-const GcsBackend = z.strictObject({ type: z.literal("gcs"), bucket: z.string(), prefix: z.string().optional(), credentials: z.never(NoCredential).optional() });
-const AzurermBackend = z.strictObject({ type: z.literal("azurerm"), resourceGroupName: z.string(), storageAccountName: z.string(), containerName: z.string(), key: z.string(), accessKey: z.never(NoCredential).optional() });
-const PgBackend = z.strictObject({ type: z.literal("pg"), schemaName: z.string().optional(), connStr: z.never({ message: "a connection string holds a password; set PG_CONN_STR in the environment instead" }).optional() });
-const RemoteBackend = z.strictObject({ type: z.literal("remote"), organization: z.string(), workspace: z.string(), hostname: z.string().optional(), token: z.never(NoCredential).optional() });
+const S3Backend = z.strictObject({ type: z.literal("s3"), bucket: BackendString, key: BackendString, region: BackendString, encrypt: z.boolean().optional(), dynamodbTable: BackendString.optional(), useLockfile: z.boolean().optional(), accessKey: z.never(NoCredential).optional(), secretKey: z.never(NoCredential).optional() });
+const GcsBackend = z.strictObject({ type: z.literal("gcs"), bucket: BackendString, prefix: BackendString.optional(), credentials: z.never(NoCredential).optional() });
+const AzurermBackend = z.strictObject({ type: z.literal("azurerm"), resourceGroupName: BackendString, storageAccountName: BackendString, containerName: BackendString, key: BackendString, accessKey: z.never(NoCredential).optional() });
+const PgBackend = z.strictObject({ type: z.literal("pg"), schemaName: BackendString.optional(), connStr: z.never({ message: "a connection string holds a password; set PG_CONN_STR in the environment instead" }).optional() });
+const RemoteBackend = z.strictObject({ type: z.literal("remote"), organization: BackendString, workspace: BackendString, hostname: BackendString.optional(), token: z.never(NoCredential).optional() });
 const LocalBackend = z.strictObject({
   type: z.literal("local"),
   /** Relative to the stack's folder (`<out>/stacks/<env>`). @default "../../../terraform.<env>.tfstate" */
-  path: z.string().optional(),
+  path: BackendString.optional(),
 });
 
 /** Where an environment keeps its Terraform state. */
@@ -234,13 +349,13 @@ export const EnvironmentSchema = z.strictObject({
     .optional(),
   quota: z
     .strictObject({
-      cpu: CpuQuantity.optional(),
-      memory: MemoryQuantity.optional(),
-      cpuLimit: CpuQuantity.optional(),
-      memoryLimit: MemoryQuantity.optional(),
-      pods: z.number().int().min(1).optional(),
-      persistentVolumeClaims: z.number().int().min(0).optional(),
-      storage: MemoryQuantity.optional(),
+      cpu: QuotaCpu.optional(),
+      memory: QuotaMemory.optional(),
+      cpuLimit: QuotaCpu.optional(),
+      memoryLimit: QuotaMemory.optional(),
+      pods: z.number().int().min(1).max(MAX_QUOTA_COUNT).optional(),
+      persistentVolumeClaims: z.number().int().min(0).max(MAX_QUOTA_COUNT).optional(),
+      storage: QuotaMemory.optional(),
     })
     .optional(),
   /** Container defaults for the namespace's LimitRange. */
@@ -271,11 +386,17 @@ export const EnvironmentSchema = z.strictObject({
   docker: z
     .strictObject({
       /** @default "unix:///var/run/docker.sock" */
-      host: z.string().regex(/^(unix|tcp|ssh):\/\//, { message: 'must start with unix://, tcp:// or ssh://' }).optional(),
+      host: DockerHost.optional(),
       /** Folder with ca.pem, cert.pem, key.pem, read at apply time (tcp:// hosts). @default DOCKER_CERT_PATH */
       certPath: z.string().optional(),
       /** Address published ports bind to. @default "127.0.0.1" */
-      publishAddress: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, { message: 'must be an IPv4 address such as "127.0.0.1"' }).optional(),
+      publishAddress: z
+        .string()
+        .check((ctx) => {
+          const r = parseIpAddress(ctx.value);
+          if (!r.ok) ctx.issues.push({ code: "custom", message: r.error, input: ctx.value });
+        })
+        .optional(),
       /**
        * Host folder holding one file per secret, bind-mounted read-only; the value then never
        * enters Terraform state. @default unset: values come from TF_VAR_<name> and are uploaded

@@ -1,3 +1,4 @@
+import { isIPv6 } from "node:net";
 import { Parsed, fail, ok } from "./result";
 
 /** An IPv4 range as integers, inclusive. */
@@ -42,3 +43,20 @@ export function contains(outer: Cidr, inner: Cidr): boolean {
  * a network Docker created on its own.
  */
 export const DOCKER_DEFAULT_POOLS: readonly string[] = ["172.17.0.0/16", "172.18.0.0/15", "172.20.0.0/14", "172.24.0.0/14", "172.28.0.0/14", "192.168.0.0/16"];
+
+/**
+ * Checks a single IP address the way Docker reads one (Go's net.ParseIP): IPv4 dotted quad with
+ * octets 0-255 and no leading zeros, or an IPv6 address without a zone. Returns the address.
+ */
+export function parseIpAddress(input: string): Parsed<string> {
+  const text = input.trim();
+  if (/^\d+(\.\d+){3}$/.test(text)) {
+    const octets = text.split(".");
+    if (octets.some((o) => Number(o) > 255 || (o.length > 1 && o.startsWith("0")))) {
+      return fail(`"${input}" is not an IPv4 address; each of the four numbers is 0-255 without leading zeros, e.g. "127.0.0.1"`);
+    }
+    return ok(text);
+  }
+  if (text.includes(":") && !text.includes("%") && isIPv6(text)) return ok(text);
+  return fail(`"${input}" is not an IP address; write an IPv4 address such as "127.0.0.1" (or an IPv6 address such as "::1")`);
+}

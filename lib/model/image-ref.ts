@@ -83,3 +83,22 @@ export function parseRelease(repository: string, release: string): Parsed<ImageR
   const joined = text.startsWith("@") ? `${repository}${text}` : `${repository}:${text}`;
   return parseImageRef(joined);
 }
+
+/**
+ * Checks the `image` of a service: a repository (with optional registry) and nothing else; the
+ * tag or digest belongs to each environment's `release`. Returns the repository as written.
+ */
+export function parseRepository(input: string): Parsed<string> {
+  const r = parseImageRef(input);
+  if (!r.ok) {
+    const lower = input.trim().toLowerCase();
+    if (lower !== input.trim() && parseImageRef(lower).ok) return fail(`"${input}" is not a valid image repository: repositories are lowercase; write "${lower}"`);
+    return r;
+  }
+  if (r.value.tag !== undefined || r.value.digest !== undefined) {
+    const repo = formatImageRef({ registry: r.value.registry, repository: r.value.repository });
+    const pin = `${r.value.tag ?? ""}${r.value.digest ? `@${r.value.digest}` : ""}`;
+    return fail(`"${input}" includes a tag or digest; image is the repository only ("${repo}"), and each environment pins it in release (e.g. release: { <service>: "${pin}" })`);
+  }
+  return ok(input.trim());
+}

@@ -97,7 +97,7 @@ export class DockerService extends Construct {
     const health = svc.health;
     const healthcheck: ContainerConfig["healthcheck"] = health
       ? {
-          test: health.command ? ["CMD", ...health.command] : ["CMD-SHELL", `wget -q -O /dev/null http://127.0.0.1:${health.http!.port}${health.http!.path} || exit 1`],
+          test: health.command ? ["CMD", ...health.command] : ["CMD-SHELL", `wget -q -O /dev/null 'http://127.0.0.1:${health.http!.port}${health.http!.path}' || exit 1`],
           interval: formatDuration(health.intervalSeconds),
           timeout: formatDuration(health.timeoutSeconds),
           retries: health.retries,

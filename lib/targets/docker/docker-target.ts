@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { EnvironmentModel } from "../../model/environment";
+import { MAX_DOCKER_REPLICAS } from "../../model/limits";
 import { TargetAdapter, TargetIssue } from "../target";
 import { inspectDockerStack } from "./docker-inspect";
 import type * as Lowering from "./docker-environment";
@@ -17,6 +18,10 @@ export const dockerTarget: TargetAdapter = {
     if (plan.error) at("network.subnet", plan.error);
     const hostPorts = new Map<string, string>();
     for (const svc of env.services) {
+      // Each replica is a container on the one host: hundreds would exhaust it (and the JSON).
+      if (svc.replicas > MAX_DOCKER_REPLICAS) {
+        at(`services.${svc.name}.replicas`, `${svc.replicas} replicas of "${svc.name}" on Docker would be ${svc.replicas} containers on one host; use at most ${MAX_DOCKER_REPLICAS} on Docker (or a Kubernetes target)`);
+      }
       if (svc.public && svc.replicas > 1 && svc.ports.length > 0) {
         at(`services.${svc.name}.replicas`, `public service "${svc.name}" has ${svc.replicas} replicas on one Docker host, but each published host port can be bound once; use replicas: 1 on Docker (or a Swarm/Kubernetes target)`);
       }

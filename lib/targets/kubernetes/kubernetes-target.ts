@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { EnvironmentModel } from "../../model/environment";
+import { MAX_LABEL, checkDns1035Label } from "../../model/names";
 import { TargetAdapter, TargetIssue } from "../target";
 import { inspectKubernetesStack } from "./kubernetes-inspect";
 import type * as Lowering from "./kubernetes-environment";
@@ -10,8 +11,29 @@ export const kubernetesTarget: TargetAdapter = {
   validate(env: EnvironmentModel): TargetIssue[] {
     // The quota fit check is guardrail ENVK-K8S-004 (severity per environment), not repeated here.
     const issues: TargetIssue[] = [];
+    // Service objects in the namespace: <svc> and, for stateful services, <svc>-headless.
+    const serviceObjects = new Map<string, string>();
     for (const svc of env.services) {
       if (svc.public && svc.ports.length === 0) issues.push({ path: ["services", svc.name, "public"], message: `public service "${svc.name}" has no port for its ingress; declare a port or set public: false` });
+      // The API rejects a Service whose name does not start with a letter.
+      const dns1035 = checkDns1035Label(svc.name);
+      if (dns1035) issues.push({ path: ["services", svc.name], message: `service name ${dns1035}` });
+      // Names derived in the namespace must be labels of at most 63 characters. The ConfigMap's
+      // 18-character suffix is the longest, so it also covers the StatefulSet limit (52: its pods'
+      // "controller-revision-hash" label is "<name>-<10-character hash>").
+      const derived = [`${svc.name}-config-0123456789`, `${svc.name}-allow-ingress`, `${svc.name}-allow-egress`, ...(svc.kind === "stateful" ? [`${svc.name}-headless`] : [])];
+      const longest = derived.reduce((a, b) => (b.length > a.length ? b : a));
+      if (longest.length > MAX_LABEL) {
+        issues.push({ path: ["services", svc.name], message: `the Kubernetes name "${longest}" derived from service "${svc.name}" would be ${longest.length} characters (limit ${MAX_LABEL}); shorten the service name by ${longest.length - MAX_LABEL}` });
+      }
+      const objects: [string, string][] = [];
+      if (svc.ports.length > 0) objects.push([svc.name, "Service"]);
+      if (svc.kind === "stateful") objects.push([`${svc.name}-headless`, "headless Service"]);
+      for (const [name, kind] of objects) {
+        const other = serviceObjects.get(name);
+        if (other !== undefined) issues.push({ path: ["services", svc.name], message: `the ${kind} "${name}" of "${svc.name}" has the same name as ${other}; rename one of the services` });
+        else serviceObjects.set(name, `the ${kind} of "${svc.name}"`);
+      }
     }
     return issues;
   },

@@ -1,0 +1,26 @@
+/**
+ * The password part of a URL's userinfo (`scheme://user:password@host`), or undefined when the
+ * URL carries none. The authority ends at the first "/" after the scheme; its userinfo ends at
+ * the last "@" (an unencoded "@" in a password must not hide it).
+ */
+export function urlPassword(url: string): string | undefined {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url.trim());
+  if (!m) return undefined;
+  const at = m[1].lastIndexOf("@");
+  if (at < 0) return undefined;
+  const userinfo = m[1].slice(0, at);
+  const colon = userinfo.indexOf(":");
+  return colon < 0 ? undefined : userinfo.slice(colon + 1);
+}
+
+/** The URL with the password of its userinfo replaced by `***`, safe to print. */
+export function redactUrlPassword(url: string): string {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is.exec(url.trim());
+  if (!m) return url;
+  const at = m[2].lastIndexOf("@");
+  if (at < 0) return url;
+  const userinfo = m[2].slice(0, at);
+  const colon = userinfo.indexOf(":");
+  if (colon < 0) return url;
+  return `${m[1]}${userinfo.slice(0, colon)}:***${m[2].slice(at)}${m[3]}`;
+}
