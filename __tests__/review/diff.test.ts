@@ -1,8 +1,6 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadConfigDir } from "../../lib/config/load";
-import { synthesizeTo } from "../../lib/pipeline";
 import { GITHUB_COMMENT_LIMIT, toMarkdown } from "../../lib/review/markdown";
 import { planToReport } from "../../lib/review/plan";
 import { forcesReplacement, isSensitivePath } from "../../lib/review/replacement";
@@ -27,10 +25,9 @@ describe("envkit diff on the reference app: bump a staging release and delete te
   const headApp = copyReferenceApp();
   edit(path.join(headApp, "environments", "staging.yaml"), /web: "1\.27\.2-alpine@sha256:[a-f0-9]+"/, `web: "1.27.3-alpine@sha256:${"d".repeat(64)}"`);
   fs.rmSync(path.join(headApp, "environments", "test.yaml"));
-  // The copy is outside git, so promotion history is unknown there: a synth would fail closed on
-  // ENVK-REL-001. Synthesize head from the in-memory model instead of through the CLI guard.
-  const head = path.join(tmp("envkit-diff-"), "out");
-  synthesizeTo(loadConfigDir(headApp).environments, head);
+  // The copy is outside git; its release record (releases.yaml) still proves prod's releases ran
+  // in staging, so the CLI's synth passes there too.
+  const head = synthDir(headApp);
 
   const md = cli("diff", "--base", base, "--head", head);
   const json = cli("diff", "--base", base, "--head", head, "--format", "json");

@@ -1,3 +1,4 @@
+import { ConfigIssue } from "../errors";
 import { EnvironmentModel } from "../model/environment";
 import { StackView, WorkloadView } from "../targets/inspect";
 
@@ -18,12 +19,23 @@ export type RuleInput =
   | { readonly pass: "json"; readonly env: EnvironmentModel; readonly stack: StackView }
   | { readonly pass: "project"; readonly env: EnvironmentModel; readonly all: readonly EnvironmentModel[]; readonly history: ReleaseHistory };
 
-/** Releases an environment ran in the past (from version control), keyed by environment and service. */
+/**
+ * Releases environments ran in the past, keyed by environment and service: from the release record
+ * that `envkit releases record` maintains and from the git history of the environment files.
+ */
 export interface ReleaseHistory {
-  /** Every release value the environment's file held, now or in an earlier commit. */
+  /** Every release the environment ran: recorded, or held by its file in an earlier commit. */
   releasesOf(env: string, service: string): ReadonlySet<string>;
-  /** Whether history could be read (false outside a git checkout or in a shallow clone). */
+  /** Whether a complete source could be read: a valid release record, or the full git history. */
   readonly available: boolean;
+  /** The sources that were read, for findings (`app/releases.yaml`, `git history`). */
+  readonly searched?: readonly string[];
+  /** The sources that could not be read, each with why (`git history (a shallow clone)`). */
+  readonly unavailable?: readonly string[];
+  /** How to record that `env` ran a release of `service`, for findings. */
+  recordHint?(env: string, service: string): string;
+  /** Problems with the release record itself (`file:line: path: message`). */
+  readonly issues?: readonly ConfigIssue[];
 }
 
 /** A guardrail: data (id, title, rationale, fix, references) plus a check. */

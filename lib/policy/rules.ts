@@ -276,7 +276,7 @@ export const RULES: readonly Rule[] = [
     id: "ENVK-REL-001",
     title: "Release that never ran in the environment it is promoted from",
     rationale: "Promotion means running exactly what passed the previous stage; skipping it ships untested images.",
-    fix: "Deploy the release to the `promotion.from` environment first, or correct the pin.",
+    fix: "Deploy the release to the `promotion.from` environment first and record it there (`envkit releases record` after the deploy), or correct the pin.",
     references: ["Seeds S2 L4-20, L158-185 (promotion pipeline)"],
     pass: "project",
     check: (input) => {
@@ -288,10 +288,15 @@ export const RULES: readonly Rule[] = [
         const now = from.services.find((x) => x.name === s.name)?.version;
         const ran = input.history.releasesOf(from.name, s.name);
         if (s.version !== now && !ran.has(s.version)) {
+          const h = input.history;
+          const searched = h.searched?.length ? `; searched: ${h.searched.join(", ")}` : "";
+          // Say exactly which source was missing and how to record the release, so the fix is clear.
+          const gaps = h.unavailable?.length ? `; unavailable: ${h.unavailable.join(", ")}` : h.available ? "" : "; history unavailable";
+          const hint = gaps && h.recordHint ? `; ${h.recordHint(from.name, s.name)}` : "";
           out.push({
             path: `release.${s.name}`,
             service: s.name,
-            message: `"${s.name}" release "${s.version}" never ran in "${from.name}" (it runs "${now}"${input.history.available ? "" : "; history unavailable: not a git checkout or a shallow clone"})`,
+            message: `"${s.name}" release "${s.version}" never ran in "${from.name}"${gaps ? " as far as envkit can tell" : ""} (it runs "${now}"${searched}${gaps})${hint}`,
           });
         }
       }

@@ -1,21 +1,111 @@
+import { isDeepStrictEqual } from "node:util";
 import { EnvkitError } from "../errors";
 import { DiffReport, ResourceChange, attributeChanges } from "./stack-diff";
-import { holdsData, isSensitivePath } from "./replacement";
+import { holdsData } from "./replacement";
 
 type Json = Record<string, unknown>;
 
-/** Marks every path the plan says is sensitive (`before_sensitive`/`after_sensitive` trees). */
-function sensitivePaths(tree: unknown, prefix = ""): string[] {
-  if (tree === true) return [prefix];
-  if (Array.isArray(tree)) return tree.flatMap((t, i) => sensitivePaths(t, prefix ? `${prefix}.${i}` : String(i)));
-  if (tree && typeof tree === "object") return Object.entries(tree).flatMap(([k, v]) => sensitivePaths(v, prefix ? `${prefix}.${k}` : k));
-  return [];
+/** What a value Terraform marks sensitive becomes in the report. */
+export const SENSITIVE = "(sensitive)";
+/** A sensitive value that differs between before and after: masked too, but the change still shows. */
+export const SENSITIVE_CHANGED = "(sensitive, changed)";
+
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The sensitivity of child `key` (own keys only: `constructor` is a fine attribute name). */
+function child(tree: unknown, key: string | number): unknown {
+  if (Array.isArray(tree)) return typeof key === "number" ? tree[key] : undefined;
+  return isObject(tree) && Object.hasOwn(tree, key) ? tree[key] : undefined;
+}
+
+/** Whether a `before_sensitive`/`after_sensitive` tree marks anything. */
+function marksAny(tree: unknown): boolean {
+  if (tree === true) return true;
+  if (Array.isArray(tree)) return tree.some(marksAny);
+  return isObject(tree) && Object.values(tree).some(marksAny);
+}
+
+/** Whether the tree can be followed into the value (same container kind), or marks nothing. */
+function fits(value: unknown, tree: unknown): boolean {
+  return !marksAny(tree) || (Array.isArray(value) && Array.isArray(tree)) || (isObject(value) && isObject(tree));
+}
+
+/**
+ * One side alone: replaces every value the tree marks `true` (scalars, lists, whole objects) with
+ * {@link SENSITIVE}. Where the tree's shape does not fit the value, the whole value is masked.
+ */
+export function maskValue(value: unknown, tree: unknown): unknown {
+  if (value === undefined) return undefined;
+  if (tree === true) return SENSITIVE;
+  if (!marksAny(tree)) return value;
+  if (Array.isArray(value) && Array.isArray(tree)) return value.map((v, i) => maskValue(v, tree[i]));
+  if (isObject(value) && isObject(tree)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskValue(v, child(tree, k))]));
+  return SENSITIVE;
+}
+
+/**
+ * Masks before and after together, following `before_sensitive` and `after_sensitive`, so that no
+ * path of the diff can carry a sensitive value, whatever the flattening does with lists (a plain
+ * list is one leaf; a list of objects is addressed by name). A value marked on either side is
+ * masked on both, and one that changed becomes {@link SENSITIVE_CHANGED} after, so the diff still
+ * reports that it changed.
+ */
+export function maskChange(before: unknown, after: unknown, beforeTree: unknown, afterTree: unknown): [unknown, unknown] {
+  if (beforeTree === true || afterTree === true) {
+    const changed = before !== undefined && !isDeepStrictEqual(before, after);
+    return [before === undefined ? undefined : SENSITIVE, after === undefined ? undefined : changed ? SENSITIVE_CHANGED : SENSITIVE];
+  }
+  if (!marksAny(beforeTree) && !marksAny(afterTree)) return [before, after];
+  if (fits(before, beforeTree) && fits(after, afterTree)) {
+    if (Array.isArray(before) && Array.isArray(after)) {
+      const b: unknown[] = [];
+      const a: unknown[] = [];
+      for (let i = 0; i < Math.max(before.length, after.length); i++) {
+        const [x, y] = maskChange(before[i], after[i], child(beforeTree, i), child(afterTree, i));
+        if (i < before.length) b.push(x);
+        if (i < after.length) a.push(y);
+      }
+      return [b, a];
+    }
+    if (isObject(before) && isObject(after)) {
+      const b: Json = {};
+      const a: Json = {};
+      for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
+        const [x, y] = maskChange(Object.hasOwn(before, k) ? before[k] : undefined, Object.hasOwn(after, k) ? after[k] : undefined, child(beforeTree, k), child(afterTree, k));
+        if (Object.hasOwn(before, k)) Object.defineProperty(b, k, { value: x, enumerable: true, writable: true, configurable: true });
+        if (Object.hasOwn(after, k)) Object.defineProperty(a, k, { value: y, enumerable: true, writable: true, configurable: true });
+      }
+      return [b, a];
+    }
+  }
+  // Different shapes (a create, a delete, a list that became null): each side alone, except that
+  // a side whose tree marks nothing is masked whole when the other side marks something here.
+  const b = maskValue(before, marksAny(afterTree) && !marksAny(beforeTree) ? true : beforeTree);
+  const a = maskValue(after, marksAny(beforeTree) && !marksAny(afterTree) ? true : afterTree);
+  return [b, a !== undefined && isDeepStrictEqual(a, b) && !isDeepStrictEqual(before, after) ? SENSITIVE_CHANGED : a];
+}
+
+/**
+ * A resource marked sensitive as a whole (`true`, or a tree of the wrong shape that marks
+ * something) becomes "every attribute sensitive", so the report still lists which attributes
+ * changed (their names come from the provider schema, not from the data).
+ */
+function perAttribute(tree: unknown, value: unknown, change: Json): unknown {
+  if (tree !== true && (!marksAny(tree) || isObject(tree) || !isObject(value))) return tree;
+  const keys = [change.before, change.after].flatMap((v) => (isObject(v) ? Object.keys(v) : []));
+  return Object.fromEntries(keys.map((k) => [k, true]));
+}
+
+/** The flattened JSON of a bare marker, shown unquoted as synthesized diffs show masked values. */
+function unquote(v: string | undefined): string | undefined {
+  return v === JSON.stringify(SENSITIVE) || v === JSON.stringify(SENSITIVE_CHANGED) ? (JSON.parse(v) as string) : v;
 }
 
 /**
  * Renders the JSON of `terraform show -json plan.out` (format 1.x) into the same report as a
  * synthesized diff: Terraform's own actions decide create/update/replace/delete, and values it
- * marks sensitive are masked along with envkit's own sensitive paths.
+ * marks sensitive (`before_sensitive`/`after_sensitive`, down to list elements and nested blocks)
+ * are masked in the values before diffing, along with envkit's own sensitive paths.
  */
 export function planToReport(plan: unknown, env: string, file = "plan.json"): DiffReport {
   const p = plan as Json;
@@ -29,14 +119,19 @@ export function planToReport(plan: unknown, env: string, file = "plan.json"): Di
     if (actions.length === 0 || actions.every((a) => a === "no-op" || a === "read")) continue;
     const type = String(rc.type);
     const action = actions.includes("delete") && actions.includes("create") ? "replace" : actions.includes("delete") ? "delete" : actions.includes("create") ? "create" : "update";
-    const masked = new Set([...sensitivePaths(change.before_sensitive), ...sensitivePaths(change.after_sensitive)]);
+    // Mask the values themselves before diffing: then no attribute path, however flattened, and
+    // no readable name can carry what Terraform marks sensitive.
+    const [before, after] = maskChange(change.before ?? undefined, change.after ?? undefined, perAttribute(change.before_sensitive, change.before, change), perAttribute(change.after_sensitive, change.after, change));
     const replacePaths = new Set(((change.replace_paths as unknown[][] | undefined) ?? []).map((rp) => rp.filter((s) => typeof s === "string").join(".")));
-    const attributes = attributeChanges(type, (change.before as Json | null) ?? undefined, (change.after as Json | null) ?? undefined).map((a) => {
-      const hidden = [...masked].some((m) => a.path === m || a.path.startsWith(`${m}.`)) || isSensitivePath(a.path);
-      return { ...a, before: hidden && a.before !== undefined ? "(sensitive)" : a.before, after: hidden && a.after !== undefined ? "(sensitive)" : a.after, forcesReplacement: action === "replace" && [...replacePaths].some((r) => a.path.startsWith(r)) };
-    });
-    const name = ((change.after ?? change.before) as Json | null)?.name;
-    changes.push({ address: String(rc.address), type, name: typeof name === "string" ? name : undefined, action, attributes: action === "delete" ? [] : attributes, dataLoss: (action === "delete" || action === "replace") && holdsData(type) });
+    const attributes = attributeChanges(type, isObject(before) ? before : undefined, isObject(after) ? after : undefined).map((a) => ({
+      ...a,
+      before: unquote(a.before),
+      after: unquote(a.after),
+      forcesReplacement: action === "replace" && [...replacePaths].some((r) => a.path.startsWith(r)),
+    }));
+    const name = ((isObject(after) ? after : undefined) ?? (isObject(before) ? before : undefined))?.name;
+    const readable = typeof name === "string" && name !== SENSITIVE && name !== SENSITIVE_CHANGED ? name : undefined;
+    changes.push({ address: String(rc.address), type, name: readable, action, attributes: action === "delete" ? [] : attributes, dataLoss: (action === "delete" || action === "replace") && holdsData(type) });
   }
   return { environments: [{ env, status: changes.length ? "changed" : "unchanged", changes, connectionsChanged: false }] };
 }

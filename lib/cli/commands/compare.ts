@@ -1,6 +1,6 @@
 import { formatIssue, sortIssues } from "../../errors";
 import { configErrors, validateDir } from "../../pipeline";
-import { gitReleaseHistory } from "../../policy/history";
+import { releaseHistory } from "../../policy/history";
 import { compareEnvironments, comparisonMarkdown } from "../../review/compare";
 import { CliIO, EXIT, UsageError } from "../io";
 
@@ -8,7 +8,8 @@ export const COMPARE_HELP = `Usage: envkit compare --config DIR ENV_A ENV_B [--f
 
 Lists what differs between two environments' effective configuration (replicas, resources,
 releases, quotas, network edges, policy enforcement and suppressions) and what is identical, and
-flags releases ENV_B runs that ENV_A (its predecessor) never ran, using git history when available.
+flags releases ENV_B runs that ENV_A (its predecessor) never ran: not ENV_A's pin now, not in the
+release record (DIR/releases.yaml, see envkit releases) and not in git history when available.
 
 Exit codes: 0 printed, 1 invalid config, 2 usage.`;
 
@@ -24,7 +25,13 @@ export function compareCommand(opts: { config: string; a?: string; b?: string; f
     for (const i of sortIssues(errors)) io.err(formatIssue(i));
     return EXIT.invalid;
   }
-  const c = compareEnvironments(find(opts.a)!, find(opts.b)!, gitReleaseHistory(opts.config));
+  const history = releaseHistory(opts.config);
+  if (history.issues?.length) {
+    // An invalid record is not trusted; say why instead of flagging releases that may have run.
+    for (const i of sortIssues(history.issues)) io.err(formatIssue(i));
+    return EXIT.invalid;
+  }
+  const c = compareEnvironments(find(opts.a)!, find(opts.b)!, history);
   io.out(format === "json" ? JSON.stringify(c, null, 2) : comparisonMarkdown(c));
   return EXIT.ok;
 }
