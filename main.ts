@@ -1,22 +1,60 @@
 /*
  * The cdktf app of this repository: `npx cdktf synth | diff <env> | deploy <env>`.
  * It synthesizes the application folder named by ENVKIT_CONFIG (default: the reference app), one
- * stack per environment file, so every cdktf command addresses exactly one environment.
+ * stack per environment file, so every cdktf command addresses exactly one environment. It runs
+ * the same checks as `envkit validate` — every guardrail included — before anything is written.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
-import { formatIssue, sortIssues } from "./lib/errors";
-import { addEnvironmentStacks, newApp, preloadSynthesis, validateDir, writeModelSidecars } from "./lib/pipeline";
+import { ConfigIssue, formatIssue, sortIssues } from "./lib/errors";
+import { checkStacks, hasErrors, memoryScope, newApp, preloadSynthesis, stateInsideOutput, validateDir, writeModelSidecars } from "./lib/pipeline";
 
-const configDir = process.env.ENVKIT_CONFIG ?? path.join(__dirname, "..", "examples", "reference-app");
-preloadSynthesis();
-const project = validateDir(path.relative(process.cwd(), configDir) || ".");
-for (const w of project.issues.filter((i) => i.severity === "warning")) console.error(formatIssue(w));
-const errors = project.issues.filter((i) => i.severity !== "warning");
-if (errors.length > 0) {
-  console.error(sortIssues(errors).map(formatIssue).join("\n"));
-  process.exit(1);
+/** Options of {@link main}; the defaults are what `cdktf synth` provides. */
+export interface MainOptions {
+  /** @default ENVKIT_CONFIG, else the reference app */
+  readonly configDir?: string;
+  /** @default CDKTF_OUTDIR (set by the cdktf CLI), else "cdktf.out" */
+  readonly outdir?: string;
+  /** Where issues are printed. @default stderr */
+  readonly err?: (line: string) => void;
 }
-const app = newApp();
-addEnvironmentStacks(app, project.environments);
-app.synth();
-writeModelSidecars(app.outdir, project.environments);
+
+/**
+ * Validates the application, judges every stack and synthesizes them; returns the exit code. On
+ * any error (a mandatory guardrail finding included) it returns 1 having written nothing.
+ */
+export function main(opts: MainOptions = {}): number {
+  const configDir = opts.configDir ?? process.env.ENVKIT_CONFIG ?? path.join(__dirname, "..", "examples", "reference-app");
+  const outdir = opts.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
+  const err = opts.err ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const print = (issues: readonly ConfigIssue[]): void => sortIssues(issues).forEach((i) => err(formatIssue(i)));
+  preloadSynthesis();
+  const project = validateDir(path.relative(process.cwd(), configDir) || ".");
+  const state = project.environments.map((e) => stateInsideOutput(e, outdir)).filter((i): i is ConfigIssue => i !== undefined);
+  if (hasErrors(project) || state.length > 0) {
+    // Judge the stacks in memory too, so every problem is reported at once.
+    print([...checkStacks(project, memoryScope(), { displayDir: outdir }).issues, ...state]);
+    return 1;
+  }
+  // A cdktf App creates its output folders when constructed; remove them again on failure.
+  const created = [outdir, path.join(outdir, "stacks")].filter((d) => !fs.existsSync(d));
+  const app = newApp(outdir);
+  const checked = checkStacks(project, app);
+  print(checked.issues);
+  if (hasErrors(checked)) {
+    // rmdir removes empty folders only: nothing anyone wrote can go with them.
+    for (const dir of created.reverse()) {
+      try {
+        fs.rmdirSync(dir);
+      } catch {
+        // not empty, or already gone
+      }
+    }
+    return 1;
+  }
+  app.synth();
+  writeModelSidecars(app.outdir, project.environments);
+  return 0;
+}
+
+if (require.main === module) process.exitCode = main();

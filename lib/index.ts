@@ -26,8 +26,24 @@ export type { ImageRef } from "./model/image-ref";
 export { parseCidr } from "./model/cidr";
 
 // Pipeline and stacks.
-export { validateDir, validateSource, addEnvironmentStacks, newApp, synthesizeTo, synthesizeInto, writeModelSidecars, configErrors, unsafeOutDir } from "./pipeline";
-export type { ValidatedProject } from "./pipeline";
+export {
+  validateDir,
+  validateSource,
+  checkDir,
+  checkStacks,
+  memoryScope,
+  addEnvironmentStacks,
+  newApp,
+  synthesizeProject,
+  synthesizeTo,
+  synthesizeInto,
+  writeModelSidecars,
+  configErrors,
+  unsafeOutDir,
+  removeStaleTemporaries,
+  PRESERVED_STACK_FILES,
+} from "./pipeline";
+export type { ValidatedProject, CheckedProject, SynthesisResult, AddStacksOptions, NewAppOptions } from "./pipeline";
 export { EnvironmentStack } from "../stacks/environment-stack";
 export type { EnvironmentStackProps } from "../stacks/environment-stack";
 
@@ -46,8 +62,10 @@ export type { KubernetesServiceProps } from "./targets/kubernetes/kubernetes-ser
 // Guardrails.
 export { RULES, ruleById } from "./policy/rules";
 export type { Rule } from "./policy/rule";
-export { evaluatePolicy, evaluateSynthesized, mergeReports } from "./policy/engine";
-export type { Finding, PolicyReport } from "./policy/engine";
+export { evaluatePolicy, evaluateEnvironment, evaluateProject, evaluateSynthesized, mergeReports } from "./policy/engine";
+export type { Finding, PolicyReport, GuardedEnvironment } from "./policy/engine";
+export { releaseHistory } from "./policy/history";
+export { terraformLiteral, inertModel } from "./targets/shared/terraform-literal";
 export { toText as policyText, toJson as policyJson, toSarif as policySarif, ruleCatalogue } from "./policy/report";
 
 // Review tools.

@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Construct } from "constructs";
-import { ConfigIssue } from "./errors";
+import { ConfigIssue, EnvkitError } from "./errors";
 import { loadConfigDir } from "./config/load";
-import { ResolvedEnvironment, ResolveResult, resolveAll, ConfigSource } from "./config/resolve";
+import { ConfigSource, EnvironmentIssues, ResolvedEnvironment, ResolveResult, mergeEnvironmentIssues, resolveAll } from "./config/resolve";
 import type { App } from "./facade/cdktf";
 import type * as Facade from "./facade/cdktf";
 import type * as Stacks from "../stacks/environment-stack";
@@ -11,20 +11,27 @@ import { adapterFor, supportedTargets } from "./targets/registry";
 import type { EnvironmentStack } from "../stacks/environment-stack";
 import { pathKey } from "./config/yaml-source";
 import { MODEL_FILE } from "./review/sources";
-import { PolicyReport, evaluatePolicy } from "./policy/engine";
+import { PolicyReport, evaluateEnvironment, evaluateProject, mergeReports } from "./policy/engine";
 
 /** Everything known about an application folder after validation. */
 export interface ValidatedProject {
   readonly environments: readonly ResolvedEnvironment[];
   /** Errors and warnings — config, target checks and guardrails alike — each located in a file. */
   readonly issues: readonly ConfigIssue[];
-  /** Guardrail findings of the model and project passes (the JSON pass runs after synth). */
+  /**
+   * Guardrail findings: the model and project passes after validation; every pass, the JSON pass
+   * over each stack included, once the stacks were built ({@link checkStacks}).
+   */
   readonly policy: PolicyReport;
+  /** The issues that are not guardrail findings: configuration and target checks. */
+  readonly configIssues: readonly ConfigIssue[];
+  /** The project pass alone (rules across environments), which stack checks do not repeat. */
+  readonly projectPolicy: PolicyReport;
 }
 
 /** Errors that stop informational commands: configuration and target errors, not guardrail findings. */
 export function configErrors(project: ValidatedProject): ConfigIssue[] {
-  return project.issues.filter((i) => i.severity !== "warning" && !project.policy.issues.includes(i));
+  return project.configIssues.filter((i) => i.severity !== "warning");
 }
 
 /** Options of validation. */
@@ -36,12 +43,61 @@ export interface ValidateOptions {
 }
 
 /**
+ * Where a local backend's state lands when it is inside the output folder whatever that folder
+ * is: the path is relative to `<out>/stacks/<env>/`, so it must climb out of `stacks/<env>/` and
+ * out of `<out>` itself — three leading `..` after normalisation. (With exactly three, the next
+ * segment could still name the output folder; {@link stateInsideOutput} checks that at synth time.)
+ */
+function stateAlwaysInsideOutput(p: string): boolean {
+  if (path.isAbsolute(p)) return false;
+  const parts = path.posix.normalize(p.replace(/\\/g, "/")).split("/");
+  let up = 0;
+  while (parts[up] === "..") up++;
+  return up < 3;
+}
+
+/** The issue for local state inside the output folder, which `envkit synth` replaces whole. */
+function stateIssue(env: ResolvedEnvironment, value: string, where: string): ConfigIssue {
+  const at = ["backend", "path"];
+  return {
+    ...env.provenance.locate(at),
+    path: pathKey(at),
+    message:
+      `${JSON.stringify(value)} puts the Terraform state inside the output folder (${where}); the next envkit synth replaces the output folder, deleting the state. ` +
+      `Use a path that leaves it, such as "../../../terraform.${env.model.name}.tfstate" (the default: next to the output folder), or a remote backend`,
+  };
+}
+
+/** Validate-time part of the rule: relative local state paths that land inside any output folder. */
+function stateIssues(env: ResolvedEnvironment): ConfigIssue[] {
+  const b = env.model.backend;
+  if (b.type !== "local" || b.path === undefined || !stateAlwaysInsideOutput(b.path)) return [];
+  return [stateIssue(env, b.path, `the path is relative to <out>/stacks/${env.model.name}/`)];
+}
+
+/** Synth-time part: the state path resolved against the real output folder. */
+export function stateInsideOutput(env: ResolvedEnvironment, outDir: string): ConfigIssue | undefined {
+  const b = env.model.backend;
+  if (b.type !== "local" || b.path === undefined) return undefined;
+  const out = path.resolve(outDir);
+  const state = path.resolve(out, "stacks", env.model.name, b.path);
+  return isInside(out, state) ? stateIssue(env, b.path, `it resolves to ${path.join(outDir, path.relative(out, state))}`) : undefined;
+}
+
+function isInside(dir: string, p: string): boolean {
+  const rel = path.relative(path.resolve(dir), path.resolve(p));
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+/**
  * Runs the target checks of each resolved environment, then the guardrails over the model, and
  * locates every issue in the files.
  */
 export function withTargetChecks(result: ResolveResult, opts: ValidateOptions = {}): ValidatedProject {
   const issues = [...result.issues];
   const environments: ResolvedEnvironment[] = [];
+  // A target check that fires on an app.yaml value fires once per environment: report it once.
+  const perEnvironment: EnvironmentIssues[] = [];
   for (const env of result.environments) {
     const adapter = adapterFor(env.model.target);
     if (!adapter) {
@@ -49,15 +105,21 @@ export function withTargetChecks(result: ResolveResult, opts: ValidateOptions = 
       continue;
     }
     const found = adapter.validate(env.model);
-    for (const t of found) issues.push({ ...env.provenance.locate(t.path), path: pathKey(t.path), message: t.message, severity: t.severity });
+    const located = found.map((t) => ({ ...env.provenance.locate(t.path), path: pathKey(t.path), message: t.message, severity: t.severity }));
+    perEnvironment.push({ env: env.model.name, file: env.source.file, checked: true, issues: [...located, ...stateIssues(env)] });
     // Only environments their target accepts go on to guardrails and lowering.
     if (!found.some((t) => t.severity !== "warning")) environments.push(env);
   }
-  const policy = evaluatePolicy(environments, { configDir: opts.configDir, crossEnvironment: opts.only === undefined });
-  return { environments, issues: [...issues, ...policy.issues], policy };
+  issues.push(...mergeEnvironmentIssues(perEnvironment));
+  const projectPolicy = evaluateProject(environments, { configDir: opts.configDir, crossEnvironment: opts.only === undefined });
+  const policy = mergeReports(...environments.map((e) => evaluateEnvironment(e)), projectPolicy);
+  return { environments, issues: [...issues, ...policy.issues], policy, configIssues: issues, projectPolicy };
 }
 
-/** Validates an application folder: config, layering, semantics, target checks and guardrails. */
+/**
+ * Validates an application folder: config, layering, semantics, target checks and the guardrails
+ * over the configuration. {@link checkDir} adds the JSON pass over the stacks, as synthesis does.
+ */
 export function validateDir(dir: string, only?: string): ValidatedProject {
   return withTargetChecks(loadConfigDir(dir, only), { only, configDir: dir });
 }
@@ -67,11 +129,71 @@ export function validateSource(source: ConfigSource, only?: string): ValidatedPr
   return withTargetChecks(resolveAll(source, only), { only });
 }
 
+/** A validated project whose stacks were built and judged by every guardrail. */
+export interface CheckedProject extends ValidatedProject {
+  /** One stack per environment of `environments`, in that order. */
+  readonly stacks: readonly EnvironmentStack[];
+}
+
+/** Options of {@link checkStacks}. */
+export interface CheckOptions {
+  /** Output folder that findings in a synthesized stack name. @default the App's outdir, or "<synthesized>" */
+  readonly displayDir?: string;
+}
+
+/**
+ * A construct root for stacks that are judged but never written: an App creates its output
+ * folder as soon as it is constructed, this does not.
+ */
+export function memoryScope(): Construct {
+  return new Construct(undefined as unknown as Construct, "");
+}
+
+/**
+ * Builds one stack per environment under `scope` and runs each stack's guardrails (model and
+ * JSON passes over its own Terraform document) — the evaluation `app.synth()` runs as a construct
+ * validation, done once here: when `scope` is an App, its `synth()` reuses the verdict and the
+ * document instead of resolving the stacks again. The result lists every issue once:
+ * configuration, target checks, the project pass and each environment's passes.
+ */
+export function checkStacks(project: ValidatedProject, scope: Construct, opts: CheckOptions = {}): CheckedProject {
+  const stacks: EnvironmentStack[] = [];
+  const refused: ConfigIssue[] = [];
+  for (const env of project.environments) {
+    try {
+      // The pipeline prints warnings itself, in reading order with everything else.
+      stacks.push(...addEnvironmentStacks(scope, [env], { displayDir: opts.displayDir, onWarning: () => undefined }));
+    } catch (e) {
+      // Lowering refuses what validation cannot see (e.g. a backend value); locate it like any issue.
+      if (!(e instanceof EnvkitError)) throw e;
+      refused.push(...e.issues.map((i) => (i.file ? i : { ...env.provenance.locate(i.path.split(".")), ...i })));
+    }
+  }
+  const policy = mergeReports(...stacks.map((s) => s.checkForSynthesis()), project.projectPolicy);
+  const configIssues = [...project.configIssues, ...refused];
+  return { ...project, environments: stacks.map((s) => project.environments.find((e) => e.model.name === s.environment.name)!), stacks, policy, configIssues, issues: [...configIssues, ...policy.issues] };
+}
+
+/**
+ * Validates a folder exactly as synthesis judges it — configuration, target checks, every
+ * guardrail including the JSON pass over each stack — building the stacks in memory: nothing is
+ * written.
+ */
+export function checkDir(dir: string, only?: string): CheckedProject {
+  preloadSynthesis();
+  return checkStacks(validateDir(dir, only), memoryScope());
+}
+
+/** Whether a project has an error (a mandatory finding included). */
+export function hasErrors(project: { readonly issues: readonly ConfigIssue[] }): boolean {
+  return project.issues.some((i) => i.severity !== "warning");
+}
+
 /**
  * Loads cdktf, the stacks and every target's lowering code now. Commands that synthesize call it
  * first: loading these modules after a large configuration was parsed measured ~15% slower
- * synthesis at 1,000 services (more garbage collection), while commands that only validate never
- * need them.
+ * synthesis at 1,000 services (more garbage collection). Informational commands (explain, compare,
+ * graph) never need them; validate does, since it judges the stacks it builds in memory.
  */
 export function preloadSynthesis(): void {
   for (const target of supportedTargets()) adapterFor(target)!.preload?.();
@@ -79,22 +201,47 @@ export function preloadSynthesis(): void {
   require("../stacks/environment-stack");
 }
 
-/** Adds one {@link EnvironmentStack} per environment to `scope`. */
-export function addEnvironmentStacks(scope: Construct, environments: readonly ResolvedEnvironment[]): EnvironmentStack[] {
-  // cdktf and the provider classes load on first synthesis only, so validation stays fast.
+/** Options of {@link addEnvironmentStacks}. */
+export interface AddStacksOptions {
+  /** Output folder that findings in a synthesized stack name. @default the App's outdir */
+  readonly displayDir?: string;
+  /** Receives each advisory guardrail finding once. @default printed to stderr */
+  readonly onWarning?: (line: string) => void;
+}
+
+/**
+ * Adds one {@link EnvironmentStack} per environment to `scope`. Each stack judges itself when
+ * synthesized: a mandatory guardrail finding fails `app.synth()`.
+ */
+export function addEnvironmentStacks(scope: Construct, environments: readonly ResolvedEnvironment[], opts: AddStacksOptions = {}): EnvironmentStack[] {
+  // cdktf and the provider classes load only when stacks are built, not for explain/compare/graph.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { EnvironmentStack } = require("../stacks/environment-stack") as typeof Stacks;
-  return environments.map((e) => new EnvironmentStack(scope, e.model.name, { environment: e.model }));
+  return environments.map((e) => new EnvironmentStack(scope, e.model.name, { environment: e.model, provenance: e.provenance, displayDir: opts.displayDir, onWarning: opts.onWarning }));
+}
+
+/** Options of {@link newApp}. */
+export interface NewAppOptions {
+  /**
+   * Skip every construct validation, the guardrails of each EnvironmentStack included (cdktf's
+   * own switch). Only for tests of lowering, which synthesize environments guardrails refuse.
+   * @default false
+   */
+  readonly skipValidation?: boolean;
 }
 
 /** A cdktf App configured for reproducible output (no stack traces in metadata). */
-export function newApp(outdir?: string): App {
+export function newApp(outdir?: string, opts: NewAppOptions = {}): App {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { App } = require("./facade/cdktf") as typeof Facade;
-  return new App({ outdir, stackTraces: false, skipValidation: false });
+  return new App({ outdir, stackTraces: false, skipValidation: opts.skipValidation ?? false });
 }
 
-/** Synthesizes every environment into a fresh folder `dir` (stacks and their model sidecars). */
+/**
+ * Synthesizes every environment into a fresh folder `dir` (stacks and their model sidecars). The
+ * stacks judge themselves: a mandatory guardrail finding throws from `app.synth()`, and stacks
+ * cdktf synthesized before the failing one stay in `dir`. {@link synthesizeProject} judges first.
+ */
 export function synthesizeInto(dir: string, environments: readonly ResolvedEnvironment[]): void {
   const app = newApp(dir);
   addEnvironmentStacks(app, environments);
@@ -136,35 +283,211 @@ export function unsafeOutDir(outDir: string, configDir: string): string | undefi
   return "it is not empty and is not a synthesized output (no manifest.json and stacks/); envkit replaces the whole folder, so choose a new or empty one";
 }
 
-/**
- * Synthesizes every environment into `outDir` (cdktf.out layout: `stacks/<env>/cdk.tf.json`).
- * Writes into a temporary sibling folder and swaps it in only on success: a failed synth leaves
- * the previous output byte-for-byte untouched.
- */
-export function synthesizeTo(environments: readonly ResolvedEnvironment[], outDir: string, check?: (tmpDir: string) => readonly ConfigIssue[]): { issues: readonly ConfigIssue[]; stacks: string[] } {
-  const parent = path.dirname(path.resolve(outDir));
-  fs.mkdirSync(parent, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(parent, `.envkit-tmp-${path.basename(outDir)}-`));
+/** What Terraform and the cdktf CLI keep in a stack's folder that a synth must not discard. */
+export const PRESERVED_STACK_FILES = [".terraform", ".terraform.lock.hcl"] as const;
+
+const TMP_PREFIX = ".envkit-tmp-";
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function alive(pid: number): boolean {
   try {
-    synthesizeInto(tmp, environments);
-    const issues = check ? check(tmp) : [];
-    if (issues.some((i) => i.severity !== "warning")) {
-      fs.rmSync(tmp, { recursive: true, force: true });
-      return { issues, stacks: [] };
-    }
-    const old = `${tmp}-previous`;
-    const hadOld = fs.existsSync(outDir);
-    if (hadOld) fs.renameSync(outDir, old);
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+/**
+ * Removes what killed synths left next to `outDir`: temporary folders
+ * (`.envkit-tmp-<base>-<pid>-XXXXXX`) and previous outputs set aside during a swap (`…-previous`)
+ * whose process is gone. A folder of a live process — a concurrent synth — is left alone. A
+ * previous output is put back when the synth died before the new output took its place.
+ */
+export function removeStaleTemporaries(outDir: string): string[] {
+  const parent = path.dirname(path.resolve(outDir));
+  const pattern = new RegExp(`^${escapeRegExp(TMP_PREFIX + path.basename(outDir))}-(\\d+)-[A-Za-z0-9]{6}(-previous)?$`);
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  // Set-aside outputs first: one may have to become the output again.
+  for (const name of names.sort((a, b) => Number(b.endsWith("-previous")) - Number(a.endsWith("-previous")))) {
+    const m = pattern.exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    const p = path.join(parent, name);
+    if (m[2] && !fs.existsSync(outDir)) fs.renameSync(p, outDir);
+    else fs.rmSync(p, { recursive: true, force: true });
+    removed.push(p);
+  }
+  return removed;
+}
+
+/** Terraform state files in a previous output, which a synth would delete with the folder. */
+function stateFilesIn(outDir: string): string[] {
+  const found: string[] = [];
+  const look = (dir: string): void => {
+    let entries: fs.Dirent[];
     try {
-      fs.renameSync(tmp, outDir);
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) if (e.isFile() && /\.tfstate(\.backup)?$/.test(e.name)) found.push(path.join(dir, e.name));
+  };
+  look(outDir);
+  let stacks: string[] = [];
+  try {
+    stacks = fs.readdirSync(path.join(outDir, "stacks"));
+  } catch {
+    // no previous output
+  }
+  for (const env of stacks.sort()) look(path.join(outDir, "stacks", env));
+  return found;
+}
+
+/** An output-folder failure as an issue: which path, what failed, the fix. */
+function writeIssue(e: unknown, outDir: string, doing: string): ConfigIssue {
+  const err = e as NodeJS.ErrnoException;
+  if (!err || typeof err.code !== "string") throw e;
+  const where = err.path ?? outDir;
+  const fix =
+    err.code === "EACCES" || err.code === "EPERM" || err.code === "EROFS"
+      ? `make ${path.dirname(path.resolve(outDir))} writable, or choose another --out`
+      : err.code === "ENOSPC" || err.code === "EDQUOT"
+        ? "free disk space, or choose another --out"
+        : err.code === "ENOTDIR" || err.code === "EEXIST"
+          ? `a file is in the way of a folder on ${path.dirname(path.resolve(outDir))}; remove it, or choose another --out`
+          : "check the folder, or choose another --out";
+  return { file: where, path: "--out", message: `cannot write the output (${doing}): ${err.code}${err.syscall ? ` in ${err.syscall}` : ""}; ${fix}` };
+}
+
+/** The result of {@link synthesizeProject}. */
+export interface SynthesisResult {
+  /** Every issue, each once (the project's, the output folder's, every guardrail's). */
+  readonly issues: readonly ConfigIssue[];
+  /** Stacks written; empty when nothing was (the previous output is then untouched). */
+  readonly stacks: readonly string[];
+  /** The guardrail report of every pass. */
+  readonly policy: PolicyReport;
+}
+
+/**
+ * Synthesizes a validated project into `outDir` (cdktf.out layout: `stacks/<env>/cdk.tf.json`).
+ * Judges the stacks first — the same checks as {@link checkDir}; any error and nothing is written.
+ * Otherwise writes into a temporary sibling folder, carries `.terraform/` and
+ * `.terraform.lock.hcl` of each stack over from the previous output (so `terraform init` need not
+ * run again) and swaps the folder in: a failed synth leaves the previous output byte-for-byte
+ * untouched. Folders that killed synths left behind are removed first.
+ */
+export function synthesizeProject(project: ValidatedProject, outDir: string): SynthesisResult {
+  const failed = (issue: ConfigIssue): SynthesisResult => ({ issues: [...project.issues, issue], stacks: [], policy: project.policy });
+  try {
+    removeStaleTemporaries(outDir);
+  } catch (e) {
+    return failed(writeIssue(e, outDir, "removing the temporary folder of a killed synth"));
+  }
+  const early = [...project.environments.map((e) => stateInsideOutput(e, outDir)).filter((i): i is ConfigIssue => i !== undefined)];
+  for (const f of stateFilesIn(outDir)) {
+    early.push({ file: f, path: "", message: `a Terraform state file is inside the output folder, which envkit synth replaces whole; move it out of ${outDir} (next to it, for example), point backend.path at the new place, and synth again` });
+  }
+  if (hasErrors(project) || early.length > 0) {
+    // Report everything a successful synth would have judged, without writing anything.
+    const checked = checkStacks(project, memoryScope(), { displayDir: outDir });
+    return { issues: [...checked.issues, ...early], stacks: [], policy: checked.policy };
+  }
+  const parent = path.dirname(path.resolve(outDir));
+  let tmp: string;
+  try {
+    fs.mkdirSync(parent, { recursive: true });
+    tmp = fs.mkdtempSync(path.join(parent, `${TMP_PREFIX}${path.basename(outDir)}-${process.pid}-`));
+  } catch (e) {
+    return failed(writeIssue(e, outDir, "creating a temporary folder next to it"));
+  }
+  try {
+    const app = newApp(tmp);
+    const checked = checkStacks(project, app, { displayDir: outDir });
+    if (hasErrors(checked)) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      return { issues: checked.issues, stacks: [], policy: checked.policy };
+    }
+    try {
+      app.synth();
+      writeModelSidecars(tmp, project.environments);
     } catch (e) {
-      if (hadOld) fs.renameSync(old, outDir);
+      fs.rmSync(tmp, { recursive: true, force: true });
+      if ((e as NodeJS.ErrnoException).code) return failed(writeIssue(e, outDir, "writing the stacks"));
       throw e;
     }
-    if (hadOld) fs.rmSync(old, { recursive: true, force: true });
-    return { issues, stacks: environments.map((e) => e.model.name) };
+    const swapped = swapIn(tmp, outDir, project.environments.map((e) => e.model.name));
+    if (swapped) return failed(swapped);
+    return { issues: checked.issues, stacks: project.environments.map((e) => e.model.name), policy: checked.policy };
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * Replaces `outDir` with `tmp`, moving the preserved Terraform files of each stack across first.
+ * Every step is a rename within one folder; on failure each is undone and the issue returned.
+ */
+function swapIn(tmp: string, outDir: string, envs: readonly string[]): ConfigIssue | undefined {
+  const moved: [string, string][] = [];
+  const old = `${tmp}-previous`;
+  let hadOld = false;
+  try {
+    hadOld = fs.existsSync(outDir);
+    if (hadOld) {
+      for (const env of envs) {
+        for (const name of PRESERVED_STACK_FILES) {
+          const from = path.join(outDir, "stacks", env, name);
+          const to = path.join(tmp, "stacks", env, name);
+          // lstat: a symlink (even a dangling one) is moved as the link it is.
+          if (!fs.lstatSync(from, { throwIfNoEntry: false })) continue;
+          fs.renameSync(from, to);
+          moved.push([from, to]);
+        }
+      }
+      fs.renameSync(outDir, old);
+    }
+    try {
+      fs.renameSync(tmp, outDir);
+    } catch (e) {
+      if (hadOld) {
+        try {
+          fs.renameSync(old, outDir);
+        } catch {
+          // Left where it is, and said so; the next synth puts it back (its pid is then dead).
+          for (const [from, to] of moved.reverse()) fs.renameSync(to, path.join(old, path.relative(outDir, from)));
+          fs.rmSync(tmp, { recursive: true, force: true });
+          const issue = writeIssue(e, outDir, "replacing the previous output");
+          return { ...issue, message: `${issue.message}. The previous output could not be put back either: it is in ${old}; rename it to ${outDir}` };
+        }
+      }
+      throw e;
+    }
+  } catch (e) {
+    for (const [from, to] of moved.reverse()) fs.renameSync(to, from);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    return writeIssue(e, outDir, "replacing the previous output");
+  }
+  if (hadOld) fs.rmSync(old, { recursive: true, force: true });
+  return undefined;
+}
+
+/**
+ * Synthesizes resolved environments into `outDir` with every guardrail; see
+ * {@link synthesizeProject}, which also reports configuration and project issues.
+ */
+export function synthesizeTo(environments: readonly ResolvedEnvironment[], outDir: string): SynthesisResult {
+  const none: PolicyReport = { findings: [], suppressed: [], issues: [] };
+  return synthesizeProject({ environments, issues: [], policy: none, configIssues: [], projectPolicy: none }, outDir);
 }

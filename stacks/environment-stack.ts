@@ -3,12 +3,23 @@ import { BackendConfig } from "../lib/config/schema";
 import { AzurermBackend, GcsBackend, IndependentStack, LocalBackend, PgBackend, RemoteBackend, S3Backend, TerraformStack } from "../lib/facade/cdktf";
 import { EnvironmentModel } from "../lib/model/environment";
 import { adapterFor } from "../lib/targets/registry";
-import { EnvkitError } from "../lib/errors";
+import { ConfigIssue, EnvkitError, formatIssue } from "../lib/errors";
+import { Provenance } from "../lib/config/resolve";
+import { PolicyReport, evaluateEnvironment, stackFile } from "../lib/policy/engine";
 
 /** Props of {@link EnvironmentStack}. */
 export interface EnvironmentStackProps {
   /** The resolved environment (from `loadConfigDir`/`resolveObjects`). */
   readonly environment: EnvironmentModel;
+  /**
+   * Where each value came from (the `provenance` of the same `ResolvedEnvironment`), so guardrail
+   * findings name `file:line`. @default findings name the config path only
+   */
+  readonly provenance?: Provenance;
+  /** Output folder that findings located in the synthesized stack name. @default the App's outdir */
+  readonly displayDir?: string;
+  /** Receives each advisory guardrail finding, once, as one formatted line. @default printed to stderr */
+  readonly onWarning?: (line: string) => void;
 }
 
 /**
@@ -19,21 +30,116 @@ export interface EnvironmentStackProps {
  */
 export class EnvironmentStack extends IndependentStack {
   public readonly environment: EnvironmentModel;
+  private readonly props: EnvironmentStackProps;
+  /** A verdict and document computed ahead of synthesis; the next `toTerraform()` consumes them. */
+  private kept?: { readonly report?: PolicyReport; readonly document: Record<string, unknown> };
+  private warned = false;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
     this.environment = props.environment;
+    this.props = props;
     configureBackend(this, props.environment.backend);
     const adapter = adapterFor(props.environment.target);
     if (!adapter) {
       throw new EnvkitError([{ path: "target", message: `environment "${props.environment.name}": target "${props.environment.target}" is not implemented in this version of envkit; use "docker" or "kubernetes"` }]);
     }
     adapter.lower(this, props.environment);
+    // Guardrails are part of synthesis: `app.synth()` runs this after aspects and before the stack
+    // is written, so a mandatory finding fails every path that synthesizes (cdktf synth/deploy, a
+    // consumer's app, envkit synth). `skipValidation: true` on the App skips it, as every validation.
+    this.node.addValidation({ validate: () => this.validateGuardrails() });
+  }
+
+  /**
+   * This environment's guardrails — the model pass and the JSON pass over this stack's own
+   * Terraform document (the object cdktf writes as cdk.tf.json) — evaluated now. Cross-environment
+   * rules (subnet overlap, promotion order) need every environment and run in `envkit validate`.
+   */
+  public guardrails(): PolicyReport {
+    return this.evaluate(super.toTerraform());
+  }
+
+  /**
+   * {@link guardrails}, keeping the verdict and the document for the next `app.synth()`, which then
+   * neither evaluates nor resolves this stack again (resolving is most of synthesis time). Only
+   * for a finished stack: a change made afterwards would be neither judged nor written.
+   */
+  public checkForSynthesis(): PolicyReport {
+    const document = super.toTerraform();
+    const report = this.evaluate(document);
+    this.kept = { report, document };
+    return report;
+  }
+
+  /** The stack's Terraform document; the one computed for the guardrails when synthesis just judged it. */
+  public toTerraform(): Record<string, unknown> {
+    const kept = this.kept;
+    this.kept = undefined;
+    return kept ? kept.document : super.toTerraform();
+  }
+
+  private evaluate(document: Record<string, unknown>): PolicyReport {
+    const root = this.node.root as unknown as { outdir?: unknown };
+    const outDir = this.props.displayDir ?? (typeof root.outdir === "string" ? root.outdir : "<synthesized>");
+    return evaluateEnvironment({ model: this.environment, provenance: this.props.provenance }, { stack: document, stackFile: stackFile(outDir, this.node.id) });
+  }
+
+  /**
+   * The construct validation. Fails with every mandatory finding once; prints advisory ones once.
+   * When this stack fails, the stacks cdktf has not synthesized yet are judged too (as they are
+   * now, before their aspects run), so one failed synth reports every environment.
+   */
+  private validateGuardrails(): string[] {
+    let report = this.kept?.report;
+    if (!report) {
+      const document = super.toTerraform();
+      report = this.evaluate(document);
+      // The synthesizer resolves this stack right after its validations: hand it this document
+      // (unless it writes HCL, which does not call toTerraform).
+      if (!(this.synthesizer as unknown as { hclOutput?: boolean }).hclOutput) this.kept = { document };
+    }
+    const errors = this.verdict(report);
+    if (errors.length === 0) return [];
+    const stacks = this.node.root.node.findAll().filter((c): c is EnvironmentStack => c instanceof EnvironmentStack);
+    for (const later of stacks.slice(stacks.indexOf(this) + 1)) errors.push(...later.verdict(later.kept?.report ?? later.guardrails()));
+    return errors;
+  }
+
+  /** Prints the advisory findings (once per stack) and returns the mandatory ones as lines. */
+  private verdict(report: PolicyReport): string[] {
+    const warnings = report.issues.filter((i) => i.severity === "warning");
+    if (!this.warned && warnings.length > 0) {
+      this.warned = true;
+      const print = this.props.onWarning ?? ((line: string) => process.stderr.write(`${line}\n`));
+      for (const w of warnings) print(formatIssue(this.named(w)));
+    }
+    return report.issues.filter((i) => i.severity !== "warning").map((i) => formatIssue(this.named(i)));
+  }
+
+  /** An issue without a file names the environment, so a line reported from another stack is clear. */
+  private named(issue: ConfigIssue): ConfigIssue {
+    return issue.file ? issue : { ...issue, file: `<environment ${this.environment.name}>` };
   }
 }
 
 /** Applies the environment's backend; local state uses a relative path so output is portable. */
 export function configureBackend(stack: TerraformStack, b: BackendConfig): void {
+  // Backend settings are not escaped like other user strings: Terraform reads them verbatim, never
+  // as templates (checked with terraform 1.11: local path "st-$${x}-${path.cwd}" names exactly that
+  // file), so an escape would change the value. But OpenTofu >= 1.8 evaluates variables and locals
+  // in backend blocks (its "early evaluation"; not checked here), and cdktf resolves its tokens
+  // there. No bucket, key, path or workspace needs a template opener or a token marker, so they
+  // are rejected.
+  const unsafe = Object.entries(b).filter((e): e is [string, string] => typeof e[1] === "string" && /[$%]\{|TfToken\[/.test(e[1]));
+  if (unsafe.length > 0) {
+    throw new EnvkitError(
+      unsafe.map(([key, value]) => ({
+        path: `backend.${key}`,
+        message: `environment "${stack.node.id}": ${JSON.stringify(value)} contains "\${", "%{" or "TfToken[", which some tools evaluate in backend settings and no backend setting needs; remove it`,
+      })),
+    );
+  }
   switch (b.type) {
     case "local":
       new LocalBackend(stack, { path: b.path! });

@@ -99,6 +99,26 @@ describe("envkit synth", () => {
     expect(fs.readFileSync(path.join(out, "manifest.json"), "utf8")).toBe("previous");
   });
 
+  it("says in its help what survives a synth and where state may live", () => {
+    const help = cli("synth", "--help").out;
+    expect(help).toContain("OUT/stacks/<env>/.terraform/ (providers, modules, backend settings) and .terraform.lock.hcl are\nmoved into the new output");
+    expect(help).toContain("Saved plan files are not kept");
+    expect(help).toContain("a state path inside OUT, or a state file found\nin the previous output, is refused");
+  });
+
+  it("validate refuses the privileged override that synth refuses, naming the synthesized resource", () => {
+    const app = copyReferenceApp();
+    edit(path.join(app, "environments", "prod.yaml"), "  worker:\n    replicas: 2\n", "  worker:\n    replicas: 2\n    security: { privileged: true }\n");
+    const v = cli("validate", "--config", app, "--env", "prod");
+    expect(v.code).toBe(1);
+    expect(v.err).toMatch(/^<synthesized>\/stacks\/prod\/cdk\.tf\.json: kubernetes_deployment_v1\.\S+: \[ENVK-SEC-004\] runs privileged/m);
+    const out = path.join(tmp("envkit-same-"), "out");
+    const s = cli("synth", "--config", app, "--out", out);
+    expect(s.code).toBe(1);
+    expect(s.err).toContain(`${out}/stacks/prod/cdk.tf.json: kubernetes_deployment_v1.`);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it.each<[string, (dir: string) => string, RegExp]>([
     ["a folder that is not a previous output", (d) => (fs.writeFileSync(path.join(d, "notes.txt"), "mine"), d), /is not empty and is not a synthesized output/],
     ["a folder that contains the application", () => path.dirname(REFERENCE_APP), /it contains the application folder/],
@@ -159,8 +179,10 @@ describe("envkit compare and graph", () => {
     expect(r.out).not.toContain("never ran");
   });
 
-  it("compare flags a release the predecessor never ran", () => {
-    const r = cli("compare", "--config", copyReferenceApp(), "staging", "prod", "--format", "json");
+  it("compare flags a release the predecessor never ran (no release record, no git history)", () => {
+    const dir = copyReferenceApp();
+    fs.rmSync(path.join(dir, "releases.yaml"));
+    const r = cli("compare", "--config", dir, "staging", "prod", "--format", "json");
     const c = JSON.parse(r.out);
     expect(c.unpromoted.map((u: { service: string }) => u.service)).toEqual(["api", "worker"]);
   });

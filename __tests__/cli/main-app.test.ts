@@ -34,6 +34,24 @@ describe("main.ts (the cdktf app)", () => {
     expect(Object.values(json.resource.docker_container as Record<string, { name: string }>).map((c) => c.name)).toEqual(["hello-dev-web-1"]);
   });
 
+  it("exits 1 on a mandatory finding only the synthesized JSON shows, before anything is written", () => {
+    const app = copyReferenceApp();
+    edit(path.join(app, "environments", "prod.yaml"), "  worker:\n    replicas: 2\n", "  worker:\n    replicas: 2\n    security: { privileged: true }\n");
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envkit-main-")), "cdktf.out");
+    const r = runMain({ CDKTF_OUTDIR: out, ENVKIT_CONFIG: app });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/stacks\/prod\/cdk\.tf\.json: kubernetes_deployment_v1\.\S+: \[ENVK-SEC-004\] runs privileged/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it("leaves Terraform's working files in an existing output alone (cdktf overwrites stack files in place)", () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envkit-main-")), "cdktf.out");
+    fs.mkdirSync(path.join(out, "stacks", "prod", ".terraform"), { recursive: true });
+    fs.writeFileSync(path.join(out, "stacks", "prod", ".terraform", "marker"), "providers");
+    expect(runMain({ CDKTF_OUTDIR: out }).code).toBe(0);
+    expect(fs.readFileSync(path.join(out, "stacks", "prod", ".terraform", "marker"), "utf8")).toBe("providers");
+  });
+
   it("exits 1 with every error when the configuration is invalid, writing nothing", () => {
     const app = copyReferenceApp();
     edit(path.join(app, "app.yaml"), "name: shop", "name: Shop");

@@ -1,14 +1,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ResolvedEnvironment } from "../config/resolve";
+import { Provenance, ResolvedEnvironment } from "../config/resolve";
 import { didYouMean } from "../config/suggest";
 import { ConfigIssue } from "../errors";
-import { SuppressionModel } from "../model/environment";
+import { EnvironmentModel, SuppressionModel } from "../model/environment";
 import { StackJson, StackView, findSecretLiterals } from "../targets/inspect";
 import { adapterFor } from "../targets/registry";
-import { gitReleaseHistory } from "./history";
+import { releaseHistory } from "./history";
 import { RULES, ruleById } from "./rules";
-import { RawFinding, ReleaseHistory, Rule, RuleInput } from "./rule";
+import { RawFinding, ReleaseHistory, Rule } from "./rule";
 
 /** One guardrail finding, located and graded for its environment. */
 export interface Finding {
@@ -58,8 +58,23 @@ function today(opts: PolicyOptions): string {
   return opts.today ?? process.env.ENVKIT_TODAY ?? new Date().toISOString().slice(0, 10);
 }
 
+/**
+ * What the per-environment passes need: the model, and where its values came from (for
+ * `file:line`; without it — a stack built from a bare model — findings name the config path only).
+ */
+export interface GuardedEnvironment {
+  readonly model: EnvironmentModel;
+  readonly provenance?: Provenance;
+}
+
+type Located = { file?: string; line?: number };
+
+function locator(env: GuardedEnvironment): (segments: readonly (string | number)[]) => Located {
+  return (segments) => (env.provenance ? env.provenance.locate(segments) : {});
+}
+
 /** Turns raw findings of one rule into graded findings, applying the environment's suppressions. */
-function grade(env: ResolvedEnvironment, rule: Rule, raw: readonly RawFinding[], date: string, locate: (f: RawFinding) => { file?: string; line?: number }, report: { findings: Finding[]; suppressed: SuppressedFinding[] }): void {
+function grade(env: GuardedEnvironment, rule: Rule, raw: readonly RawFinding[], date: string, locate: (f: RawFinding) => Located, report: { findings: Finding[]; suppressed: SuppressedFinding[] }): void {
   const m = env.model;
   for (const f of raw) {
     const finding: Finding = {
@@ -85,13 +100,14 @@ function grade(env: ResolvedEnvironment, rule: Rule, raw: readonly RawFinding[],
 }
 
 /** Problems with the suppressions themselves: unknown rule ids, unsuppressible rules. */
-function suppressionIssues(env: ResolvedEnvironment): ConfigIssue[] {
+function suppressionIssues(env: GuardedEnvironment): ConfigIssue[] {
   const out: ConfigIssue[] = [];
+  const locate = locator(env);
   env.model.suppressions.forEach((s: SuppressionModel, i: number) => {
     const at = ["policy", "suppressions", i, "rule"];
     const rule = ruleById(s.rule);
-    if (!rule) out.push({ ...env.provenance.locate(at), path: at.join("."), message: `unknown rule "${s.rule}"${didYouMean(s.rule, RULES.map((r) => r.id))}; see docs/rules.md` });
-    else if (rule.unsuppressible) out.push({ ...env.provenance.locate(at), path: at.join("."), message: `rule ${s.rule} (${rule.title}) cannot be suppressed; remove the secret value instead` });
+    if (!rule) out.push({ ...locate(at), path: at.join("."), message: `unknown rule "${s.rule}"${didYouMean(s.rule, RULES.map((r) => r.id))}; see docs/rules.md` });
+    else if (rule.unsuppressible) out.push({ ...locate(at), path: at.join("."), message: `rule ${s.rule} (${rule.title}) cannot be suppressed; remove the secret value instead` });
   });
   return out;
 }
@@ -100,61 +116,95 @@ function toIssues(report: { findings: readonly Finding[] }): ConfigIssue[] {
   return report.findings.map((f) => ({ file: f.file, line: f.line, path: f.path, severity: f.severity, message: `[${f.rule}] ${f.message}; fix: ${f.fix}` }));
 }
 
-function applies(rule: Rule, env: ResolvedEnvironment): boolean {
+function applies(rule: Rule, env: GuardedEnvironment): boolean {
   return !rule.productionOnly || env.model.enforcement === "mandatory";
 }
 
-/** The model and project passes: rules over the resolved configuration of every environment. */
-export function evaluatePolicy(envs: readonly ResolvedEnvironment[], opts: PolicyOptions = {}): PolicyReport {
-  const date = today(opts);
-  const report = { findings: [] as Finding[], suppressed: [] as SuppressedFinding[] };
-  const extra: ConfigIssue[] = [];
-  const history = opts.history ?? (opts.crossEnvironment === false ? undefined : gitReleaseHistory(opts.configDir));
-  for (const env of envs) {
-    extra.push(...suppressionIssues(env));
-    const locate = (f: RawFinding): { file?: string; line?: number } => env.provenance.locate(f.path.split("."));
-    for (const rule of RULES) {
-      if (!applies(rule, env)) continue;
-      let input: RuleInput | undefined;
-      if (rule.pass === "model") input = { pass: "model", env: env.model };
-      else if (rule.pass === "project" && opts.crossEnvironment !== false && history) input = { pass: "project", env: env.model, all: envs.map((e) => e.model), history };
-      if (input) grade(env, rule, rule.check(input), date, locate, report);
-    }
-  }
-  return { ...report, issues: [...extra, ...toIssues(report)] };
-}
-
-/** Reads `<outDir>/stacks/<env>/cdk.tf.json`. */
-export function readStack(outDir: string, env: string): StackJson {
-  return JSON.parse(fs.readFileSync(path.join(outDir, "stacks", env, "cdk.tf.json"), "utf8")) as StackJson;
-}
-
 /** The guardrail view of a stack: the target's own view plus literal secrets found anywhere. */
-export function viewOf(env: ResolvedEnvironment, json: StackJson): StackView {
+export function viewOf(env: GuardedEnvironment, json: StackJson): StackView {
   const view = adapterFor(env.model.target)!.inspect(json);
   const literals = findSecretLiterals(json).map((l) => ({ resource: l.path, message: l.message }));
   return { ...view, secretLeaks: [...view.secretLeaks, ...literals] };
 }
 
-/**
- * The JSON pass: rules over the synthesized stacks in `outDir`, so overrides and escape hatches
- * are judged by what Terraform will really apply.
- */
-export function evaluateSynthesized(envs: readonly ResolvedEnvironment[], outDir: string, opts: PolicyOptions = {}): PolicyReport {
-  const date = today(opts);
-  const report = { findings: [] as Finding[], suppressed: [] as SuppressedFinding[] };
-  for (const env of envs) {
-    const file = path.join(opts.displayDir ?? outDir, "stacks", env.model.name, "cdk.tf.json");
-    const stack = viewOf(env, readStack(outDir, env.model.name));
-    for (const rule of RULES) {
-      if (rule.pass !== "json" || !applies(rule, env)) continue;
-      grade(env, rule, rule.check({ pass: "json", env: env.model, stack }), date, (f) => (f.inStack ? { file } : env.provenance.locate(f.path.split("."))), report);
-    }
-  }
-  return { ...report, issues: toIssues(report) };
+/** Where `<out>/stacks/<env>/cdk.tf.json` is, for findings located in a synthesized stack. */
+export function stackFile(outDir: string, env: string): string {
+  return path.join(outDir, "stacks", env, "cdk.tf.json");
 }
 
-/** Merges the reports of the two passes. */
-export function mergeReports(a: PolicyReport, b: PolicyReport): PolicyReport {
-  return { findings: [...a.findings, ...b.findings], suppressed: [...a.suppressed, ...b.suppressed], issues: [...a.issues, ...b.issues] };
+/** Options of the per-environment passes. */
+export interface EnvironmentPolicyOptions extends Pick<PolicyOptions, "today"> {
+  /**
+   * The environment's Terraform document: the object cdktf writes as `cdk.tf.json` (from
+   * `stack.toTerraform()`) or the parsed file. Without it only the model pass runs.
+   */
+  readonly stack?: StackJson;
+  /** File named by findings located in the stack. @default "<synthesized>/stacks/<env>/cdk.tf.json" */
+  readonly stackFile?: string;
+  /** Run the model pass (and check the suppressions). @default true */
+  readonly model?: boolean;
+}
+
+/**
+ * The guardrails of one environment: the model pass over its resolved configuration and, given
+ * its Terraform document, the JSON pass, so overrides and escape hatches are judged by what
+ * Terraform will really apply. This is the one implementation behind `EnvironmentStack`'s
+ * synthesis-time validation, `envkit validate | synth | policy` and main.ts.
+ */
+export function evaluateEnvironment(env: GuardedEnvironment, opts: EnvironmentPolicyOptions = {}): PolicyReport {
+  const date = today(opts);
+  const report = { findings: [] as Finding[], suppressed: [] as SuppressedFinding[] };
+  const withModel = opts.model !== false;
+  const extra = withModel ? suppressionIssues(env) : [];
+  const locate = locator(env);
+  const view = opts.stack ? viewOf(env, opts.stack) : undefined;
+  const file = opts.stackFile ?? stackFile("<synthesized>", env.model.name);
+  for (const rule of RULES) {
+    if (!applies(rule, env)) continue;
+    if (rule.pass === "model" && withModel) grade(env, rule, rule.check({ pass: "model", env: env.model }), date, (f) => locate(f.path.split(".")), report);
+    else if (rule.pass === "json" && view) grade(env, rule, rule.check({ pass: "json", env: env.model, stack: view }), date, (f) => (f.inStack ? { file } : locate(f.path.split("."))), report);
+  }
+  return { ...report, issues: [...extra, ...toIssues(report)] };
+}
+
+/** The project pass: rules that span environments (subnet overlaps, promotion order). */
+export function evaluateProject(envs: readonly ResolvedEnvironment[], opts: PolicyOptions = {}): PolicyReport {
+  const report = { findings: [] as Finding[], suppressed: [] as SuppressedFinding[] };
+  if (opts.crossEnvironment === false) return { ...report, issues: [] };
+  const date = today(opts);
+  const history = opts.history ?? releaseHistory(opts.configDir);
+  for (const env of envs) {
+    const locate = locator(env);
+    for (const rule of RULES) {
+      if (rule.pass !== "project" || !applies(rule, env)) continue;
+      grade(env, rule, rule.check({ pass: "project", env: env.model, all: envs.map((e) => e.model), history }), date, (f) => locate(f.path.split(".")), report);
+    }
+  }
+  // An invalid release record is an error of its own (file:line), not only a reason inside findings.
+  return { ...report, issues: [...(history.issues ?? []), ...toIssues(report)] };
+}
+
+/** The model and project passes: rules over the resolved configuration of every environment. */
+export function evaluatePolicy(envs: readonly ResolvedEnvironment[], opts: PolicyOptions = {}): PolicyReport {
+  return mergeReports(...envs.map((e) => evaluateEnvironment(e, { today: opts.today })), evaluateProject(envs, opts));
+}
+
+/** Reads `<outDir>/stacks/<env>/cdk.tf.json`. */
+export function readStack(outDir: string, env: string): StackJson {
+  return JSON.parse(fs.readFileSync(stackFile(outDir, env), "utf8")) as StackJson;
+}
+
+/**
+ * The JSON pass over stacks already written to `outDir` (for output synthesized elsewhere, e.g.
+ * by `cdktf synth`): reads each `cdk.tf.json` and runs {@link evaluateEnvironment} on it.
+ */
+export function evaluateSynthesized(envs: readonly ResolvedEnvironment[], outDir: string, opts: PolicyOptions = {}): PolicyReport {
+  return mergeReports(
+    ...envs.map((env) => evaluateEnvironment(env, { today: opts.today, model: false, stack: readStack(outDir, env.model.name), stackFile: stackFile(opts.displayDir ?? outDir, env.model.name) })),
+  );
+}
+
+/** Merges the reports of several passes. */
+export function mergeReports(...reports: readonly PolicyReport[]): PolicyReport {
+  return { findings: reports.flatMap((r) => r.findings), suppressed: reports.flatMap((r) => r.suppressed), issues: reports.flatMap((r) => r.issues) };
 }

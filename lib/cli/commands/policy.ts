@@ -1,17 +1,13 @@
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { formatIssue, sortIssues } from "../../errors";
-import { configErrors, preloadSynthesis, synthesizeInto, validateDir } from "../../pipeline";
-import { evaluateSynthesized, mergeReports } from "../../policy/engine";
+import { checkStacks, configErrors, memoryScope, preloadSynthesis, validateDir } from "../../pipeline";
 import { toJson, toSarif, toText } from "../../policy/report";
 import { CliIO, EXIT, UsageError } from "../io";
 import { VERSION } from "../version";
 
 export const POLICY_HELP = `Usage: envkit policy --config DIR [--env NAME] [--format text|json|sarif]
 
-Runs every guardrail over the resolved configuration and over freshly synthesized Terraform JSON
-(in a temporary folder; nothing in your output folder changes). Severity follows each
+Runs every guardrail over the resolved configuration and over each stack's Terraform JSON, built
+in memory (nothing is written) — the same checks "envkit validate" and "envkit synth" run. Severity follows each
 environment's policy.enforcement: mandatory findings are errors, advisory ones warnings.
 Suppressions in use are listed in every format.
 
@@ -32,18 +28,9 @@ export function policyCommand(opts: { config: string; env?: string; format?: str
     for (const i of sortIssues(errors)) io.err(formatIssue(i));
     return EXIT.invalid;
   }
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-policy-"));
-  try {
-    synthesizeInto(tmp, project.environments);
-    const report = mergeReports(
-      project.policy,
-      evaluateSynthesized(project.environments, tmp, { displayDir: "<synthesized>" }),
-    );
-    const extra = report.issues.filter((i) => !i.message.startsWith("["));
-    for (const i of extra) io.err(formatIssue(i));
-    io.out(format === "json" ? toJson(report) : format === "sarif" ? toSarif(report, VERSION) : toText(report));
-    return report.findings.some((f) => f.severity === "error") || extra.some((i) => i.severity !== "warning") ? EXIT.invalid : EXIT.ok;
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  const report = checkStacks(project, memoryScope()).policy;
+  const extra = report.issues.filter((i) => !i.message.startsWith("["));
+  for (const i of extra) io.err(formatIssue(i));
+  io.out(format === "json" ? toJson(report) : format === "sarif" ? toSarif(report, VERSION) : toText(report));
+  return report.findings.some((f) => f.severity === "error") || extra.some((i) => i.severity !== "warning") ? EXIT.invalid : EXIT.ok;
 }

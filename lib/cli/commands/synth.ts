@@ -1,19 +1,29 @@
 import { formatIssue, sortIssues } from "../../errors";
-import { preloadSynthesis, synthesizeTo, unsafeOutDir, validateDir } from "../../pipeline";
-import { evaluateSynthesized } from "../../policy/engine";
+import { preloadSynthesis, synthesizeProject, unsafeOutDir, validateDir } from "../../pipeline";
 import { CliIO, EXIT } from "../io";
 
 export const SYNTH_HELP = `Usage: envkit synth --config DIR --out DIR
 
 Validates the application folder, then writes one Terraform stack per environment to
 OUT/stacks/<env>/cdk.tf.json (the cdktf.out layout, usable by "cdktf diff/deploy" and terraform).
-Output is written to a temporary folder and swapped in only when everything succeeded: a failed
-synth leaves the previous output byte-for-byte untouched. Because the whole folder is replaced,
-OUT must be new, empty or a previous output, and must not contain the application or the current
-folder. Guardrails run over the configuration
-and over the synthesized JSON; a mandatory finding fails the synth.
+Guardrails are part of synthesis: they run over the configuration and over each stack's Terraform
+JSON before anything is written, exactly as "envkit validate" runs them; a mandatory finding fails
+the synth.
 
-Exit codes: 0 written, 1 invalid input or a mandatory finding (nothing written), 2 usage.`;
+Output is written to a temporary folder next to OUT and swapped in only when everything
+succeeded: a failed synth leaves the previous output byte-for-byte untouched. Because the whole
+folder is replaced, OUT must be new, empty or a previous output, and must not contain the
+application or the current folder. What Terraform keeps in a stack's folder survives: each
+OUT/stacks/<env>/.terraform/ (providers, modules, backend settings) and .terraform.lock.hcl are
+moved into the new output, so "terraform init" need not run again. Saved plan files are not kept
+(a plan made for the previous output must not be applied to the new one). Local state must live
+outside OUT (backend.path is relative to OUT/stacks/<env>/; the default
+../../../terraform.<env>.tfstate is next to OUT): a state path inside OUT, or a state file found
+in the previous output, is refused. Temporary folders that a killed synth left next to OUT are
+removed (never those of a synth still running).
+
+Exit codes: 0 written, 1 invalid input, a mandatory finding or an unwritable OUT (nothing
+written), 2 usage.`;
 
 export function synthCommand(opts: { config: string; out: string }, io: CliIO): number {
   const unsafe = unsafeOutDir(opts.out, opts.config);
@@ -23,15 +33,9 @@ export function synthCommand(opts: { config: string; out: string }, io: CliIO): 
   }
   preloadSynthesis();
   const project = validateDir(opts.config);
-  const issues = project.issues;
-  for (const i of sortIssues(issues)) io.err(formatIssue(i));
-  if (issues.some((i) => i.severity !== "warning")) {
-    io.err(`synth failed; ${opts.out} was not changed`);
-    return EXIT.invalid;
-  }
   const started = process.hrtime.bigint();
-  const result = synthesizeTo(project.environments, opts.out, (tmp) => evaluateSynthesized(project.environments, tmp, { displayDir: opts.out }).issues);
-  for (const i of result.issues) io.err(formatIssue(i));
+  const result = synthesizeProject(project, opts.out);
+  for (const i of sortIssues(result.issues)) io.err(formatIssue(i));
   if (result.stacks.length === 0) {
     io.err(`synth failed; ${opts.out} was not changed`);
     return EXIT.invalid;

@@ -1,11 +1,13 @@
 import { formatIssue, sortIssues } from "../../errors";
-import { validateDir } from "../../pipeline";
+import { checkDir } from "../../pipeline";
 import { CliIO, EXIT } from "../io";
 
 export const VALIDATE_HELP = `Usage: envkit validate --config DIR [--env NAME]
 
 Checks app.yaml and environments/*.yaml: schema (unknown keys, types), layering, quantities,
-image releases, connections, secrets, names, target checks (subnets, quota fit) and guardrails.
+image releases, connections, secrets, names, target checks (subnets, quota fit) and every
+guardrail — over the configuration and over each stack's Terraform JSON, built in memory — so it
+reports exactly what "envkit synth" and "cdktf synth" would refuse. Nothing is written.
 Prints every problem at once, one per line as "file:line: path: message".
 
 Options:
@@ -15,7 +17,7 @@ Options:
 Exit codes: 0 valid (warnings may be printed), 1 invalid or a mandatory guardrail finding, 2 usage.`;
 
 export function validateCommand(opts: { config: string; env?: string }, io: CliIO): number {
-  const project = validateDir(opts.config, opts.env);
+  const project = checkDir(opts.config, opts.env);
   const issues = project.issues;
   for (const i of sortIssues(issues)) io.err(formatIssue(i));
   const errors = issues.filter((i) => i.severity !== "warning").length;

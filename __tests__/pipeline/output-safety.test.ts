@@ -1,0 +1,228 @@
+/*
+ * Nothing is lost: `envkit synth` replaces its output folder whole, so nothing Terraform or a
+ * person keeps must live there unguarded — state is refused, `.terraform/` and the lock file are
+ * carried over, what killed synths leave behind is cleaned up (never a running synth's), and an
+ * unwritable folder is a located error with the previous output intact.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { formatIssue } from "../../lib/errors";
+import { removeStaleTemporaries } from "../../lib/pipeline";
+import { cli, dockerEnv, miniApp, resolve } from "../helpers";
+
+const MINIMAL = path.join(__dirname, "..", "..", "examples", "minimal");
+// The module object itself (a namespace import is read-only): spies on it reach the pipeline too.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const realFs = require("node:fs") as typeof fs;
+const tmp = (prefix: string): string => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+
+/** A copy of the minimal example whose dev environment has `extra` appended. */
+function minimalWith(extra = ""): string {
+  const dir = tmp("envkit-safe-app-");
+  fs.cpSync(MINIMAL, dir, { recursive: true });
+  if (extra) fs.appendFileSync(path.join(dir, "environments", "dev.yaml"), `${extra}\n`);
+  return dir;
+}
+
+/** Every file under a folder with its bytes. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = fs.readFileSync(p).toString("base64");
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** A previous output of the minimal app in `<parent>/out`, with Terraform's working files added. */
+function previousOutput(): { out: string; parent: string } {
+  const parent = tmp("envkit-safe-out-");
+  const out = path.join(parent, "out");
+  expect(cli("synth", "--config", MINIMAL, "--out", out).code).toBe(0);
+  const stack = path.join(out, "stacks", "dev");
+  fs.mkdirSync(path.join(stack, ".terraform", "providers"), { recursive: true });
+  fs.writeFileSync(path.join(stack, ".terraform", "providers", "marker"), "provider binary");
+  fs.writeFileSync(path.join(stack, ".terraform", "terraform.tfstate"), '{"backend":{}}'); // backend settings, not state
+  fs.writeFileSync(path.join(stack, ".terraform.lock.hcl"), "# lock");
+  fs.writeFileSync(path.join(stack, "plan"), "saved plan");
+  return { out, parent };
+}
+
+/** The pid of a process that has exited. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ["-e", ""]);
+  return r.pid!;
+}
+
+describe("local state inside the output folder is refused", () => {
+  it.each([
+    ["a bare file name (lands in <out>/stacks/dev/)", "state.tfstate"],
+    ["a ./ path", "./state.tfstate"],
+    ["one level up (<out>/stacks/)", "../state.tfstate"],
+    ["two levels up (<out>/)", "../../state.tfstate"],
+    ["a path that climbs back in", "a/../../../state.tfstate"],
+    ["a stacks/ detour", "stacks/../../../x.tfstate"],
+    ["an empty path (Terraform's default terraform.tfstate in the stack folder)", ""],
+  ])("at validate time: %s", (_name, value) => {
+    const r = resolve(miniApp(), { dev: dockerEnv({ backend: { type: "local", path: value } }) });
+    const issue = r.issues.find((i) => i.path === "backend.path");
+    expect(issue && formatIssue(issue)).toBe(
+      `<environment dev>: backend.path: ${JSON.stringify(value)} puts the Terraform state inside the output folder (the path is relative to <out>/stacks/dev/); the next envkit synth replaces the output folder, deleting the state. Use a path that leaves it, such as "../../../terraform.dev.tfstate" (the default: next to the output folder), or a remote backend`,
+    );
+    expect(issue!.severity).not.toBe("warning");
+  });
+
+  it.each(["../../../terraform.dev.tfstate", "../../../state/dev.tfstate", "../../../x/../../state.tfstate", "/var/lib/envkit/dev.tfstate"])("accepts %s at validate time", (value) => {
+    const r = resolve(miniApp(), { dev: dockerEnv({ backend: { type: "local", path: value } }) });
+    expect(r.issues.filter((i) => i.path === "backend.path")).toEqual([]);
+  });
+
+  it("names the file and line of backend.path in a YAML application", () => {
+    const r = cli("validate", "--config", minimalWith('backend: { type: local, path: "state.tfstate" }'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/environments\/dev\.yaml:\d+: backend\.path: "state\.tfstate" puts the Terraform state inside the output folder/);
+  });
+
+  it.each<[string, (out: string) => string, (out: string) => string]>([
+    ["an absolute path inside --out", (out) => path.join(out, "state", "dev.tfstate"), (out) => path.join(out, "state", "dev.tfstate")],
+    ["a relative path that climbs out and back into --out by name", () => "../../../out/dev.tfstate", (out) => path.join(out, "dev.tfstate")],
+  ])("at synth time: %s, writing nothing", (_name, pick, resolved) => {
+    const { out } = previousOutput();
+    const before = snapshot(out);
+    const value = pick(out);
+    const r = cli("synth", "--config", minimalWith(`backend: { type: local, path: ${JSON.stringify(value)} }`), "--out", out);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/environments\/dev\.yaml:\d+: backend\.path: /);
+    expect(r.err).toContain(`backend.path: ${JSON.stringify(value)} puts the Terraform state inside the output folder (it resolves to ${resolved(out)}); the next envkit synth replaces the output folder, deleting the state`);
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it("refuses to replace a previous output that holds a state file, and keeps the file", () => {
+    const { out } = previousOutput();
+    const state = path.join(out, "stacks", "dev", "terraform.tfstate");
+    fs.writeFileSync(state, '{"version":4}');
+    const before = snapshot(out);
+    const r = cli("synth", "--config", MINIMAL, "--out", out);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${state}: a Terraform state file is inside the output folder, which envkit synth replaces whole; move it out of ${out}`);
+    expect(snapshot(out)).toEqual(before);
+  });
+});
+
+describe("Terraform's working files survive a synth", () => {
+  it("moves .terraform/ and .terraform.lock.hcl into the new output (by rename), and drops saved plans", () => {
+    const { out, parent } = previousOutput();
+    const stack = path.join(out, "stacks", "dev");
+    const inode = fs.statSync(path.join(stack, ".terraform", "providers", "marker")).ino;
+    fs.writeFileSync(path.join(stack, "cdk.tf.json"), "stale");
+    expect(cli("synth", "--config", MINIMAL, "--out", out).code).toBe(0);
+    expect(fs.readFileSync(path.join(stack, ".terraform", "providers", "marker"), "utf8")).toBe("provider binary");
+    expect(fs.statSync(path.join(stack, ".terraform", "providers", "marker")).ino).toBe(inode);
+    expect(fs.readFileSync(path.join(stack, ".terraform", "terraform.tfstate"), "utf8")).toBe('{"backend":{}}');
+    expect(fs.readFileSync(path.join(stack, ".terraform.lock.hcl"), "utf8")).toBe("# lock");
+    expect(fs.existsSync(path.join(stack, "plan"))).toBe(false);
+    expect(fs.readFileSync(path.join(stack, "cdk.tf.json"), "utf8")).not.toBe("stale");
+    expect(fs.readdirSync(parent)).toEqual(["out"]);
+  });
+
+  it("puts them back, with the whole previous output, when the swap fails", () => {
+    const { out, parent } = previousOutput();
+    const before = snapshot(out);
+    const real = fs.renameSync;
+    const spy = jest.spyOn(realFs, "renameSync").mockImplementation((from, to) => {
+      if (String(to) === out && path.basename(String(from)).startsWith(".envkit-tmp-") && !String(from).endsWith("-previous")) throw Object.assign(new Error(`EACCES: permission denied, rename '${String(from)}' -> '${String(to)}'`), { code: "EACCES", syscall: "rename", path: String(from) });
+      real(from, to);
+    });
+    let r: ReturnType<typeof cli>;
+    try {
+      r = cli("synth", "--config", MINIMAL, "--out", out);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/: --out: cannot write the output \(replacing the previous output\): EACCES in rename; make \S+ writable, or choose another --out/);
+    expect(snapshot(out)).toEqual(before);
+    expect(fs.readdirSync(parent)).toEqual(["out"]);
+  });
+});
+
+describe("what killed synths leave behind", () => {
+  it("removes a temporary folder whose synth is dead, and keeps one of a running synth", () => {
+    const { out, parent } = previousOutput();
+    const dead = path.join(parent, `.envkit-tmp-out-${deadPid()}-aB3xYz`);
+    const live = path.join(parent, `.envkit-tmp-out-${process.pid}-Qw9eRt`);
+    const otherOutput = path.join(parent, `.envkit-tmp-other-${deadPid()}-aB3xYz`);
+    for (const d of [dead, live, otherOutput]) fs.mkdirSync(path.join(d, "stacks"), { recursive: true });
+    expect(cli("synth", "--config", MINIMAL, "--out", out).code).toBe(0);
+    expect(fs.readdirSync(parent).sort()).toEqual([path.basename(otherOutput), path.basename(live), "out"].sort());
+  });
+
+  it("puts back a previous output that a synth killed mid-swap had set aside", () => {
+    const { out, parent } = previousOutput();
+    const setAside = path.join(parent, `.envkit-tmp-out-${deadPid()}-aB3xYz-previous`);
+    fs.renameSync(out, setAside);
+    expect(cli("synth", "--config", MINIMAL, "--out", out).code).toBe(0);
+    // Restored first, so its .terraform/ was carried into the new output.
+    expect(fs.readFileSync(path.join(out, "stacks", "dev", ".terraform", "providers", "marker"), "utf8")).toBe("provider binary");
+    expect(fs.readdirSync(parent)).toEqual(["out"]);
+  });
+
+  it("leaves everything alone when the killed synth's process is alive", () => {
+    const parent = tmp("envkit-safe-live-");
+    const name = `.envkit-tmp-out-${process.pid}-aB3xYz-previous`;
+    fs.mkdirSync(path.join(parent, name));
+    expect(removeStaleTemporaries(path.join(parent, "out"))).toEqual([]);
+    expect(fs.readdirSync(parent)).toEqual([name]);
+  });
+});
+
+describe("an unwritable output folder is a located error, not a crash", () => {
+  it("reports a --out whose parent is a file", () => {
+    const file = path.join(tmp("envkit-safe-file-"), "not-a-folder");
+    fs.writeFileSync(file, "mine");
+    const r = cli("synth", "--config", MINIMAL, "--out", path.join(file, "out"));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${file}: --out: cannot write the output (creating a temporary folder next to it): EEXIST in mkdir; a file is in the way of a folder on ${file}; remove it, or choose another --out`);
+    expect(r.err).toContain(`synth failed; ${path.join(file, "out")} was not changed`);
+    expect(fs.readFileSync(file, "utf8")).toBe("mine");
+  });
+
+  it("reports a permission error creating the temporary folder, leaving the previous output intact", () => {
+    const { out, parent } = previousOutput();
+    const before = snapshot(out);
+    // Root ignores permission bits, so the refusal is injected where the real one would occur.
+    const spy = jest.spyOn(realFs, "mkdtempSync").mockImplementation((prefix) => {
+      throw Object.assign(new Error(`EACCES: permission denied, mkdtemp '${String(prefix)}XXXXXX'`), { code: "EACCES", syscall: "mkdtemp", path: `${String(prefix)}XXXXXX` });
+    });
+    let r: ReturnType<typeof cli>;
+    try {
+      r = cli("synth", "--config", MINIMAL, "--out", out);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(new RegExp(`\\.envkit-tmp-out-${process.pid}-XXXXXX: --out: cannot write the output \\(creating a temporary folder next to it\\): EACCES in mkdtemp; make ${parent.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} writable, or choose another --out`));
+    expect(r.err).toContain(`synth failed; ${out} was not changed`);
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  (process.getuid?.() === 0 ? it.skip : it)("reports a read-only parent folder (skipped as root, which ignores permission bits)", () => {
+    const { out, parent } = previousOutput();
+    const before = snapshot(out);
+    fs.chmodSync(parent, 0o555);
+    try {
+      const r = cli("synth", "--config", MINIMAL, "--out", out);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/--out: cannot write the output \(creating a temporary folder next to it\): EACCES in mkdtemp; make .* writable/);
+      expect(snapshot(out)).toEqual(before);
+    } finally {
+      fs.chmodSync(parent, 0o755);
+    }
+  });
+});
