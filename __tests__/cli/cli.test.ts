@@ -198,7 +198,7 @@ describe("envkit compare and graph", () => {
 
 describe("CLI usage and exit codes", () => {
   it("prints help for every verb with exit 0", () => {
-    for (const verb of ["validate", "synth", "explain", "policy", "diff", "compare", "graph"]) {
+    for (const verb of ["validate", "synth", "explain", "policy", "diff", "compare", "graph", "releases"]) {
       const r = cli(verb, "--help");
       expect(r.code).toBe(0);
       expect(r.out).toMatch(new RegExp(`^Usage: envkit ${verb}`));

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { stringify } from "yaml";
+import { formatIssue } from "../../lib/errors";
 import { parseYaml, namedPath } from "../../lib/config/yaml-source";
 
 describe("YAML with positions", () => {
@@ -24,6 +25,28 @@ describe("YAML with positions", () => {
     const r = parseYaml("env.yaml", "target: docker\ntarget: kubernetes\n");
     expect(r.issues.length).toBeGreaterThan(0);
     expect(r.issues[0].line).toBe(2);
+  });
+
+  it("treats 1 and \"1\" as the same key (they become one key in the data)", () => {
+    const r = parseYaml("env.yaml", 'release:\n  1: a\n  "1": b\n');
+    expect(r.issues.map(formatIssue)).toEqual(["env.yaml:3: YAML syntax error: map keys must be unique; release.1 is written twice (the later one would silently win): keep one"]);
+  });
+
+  it("reports at most 20 YAML problems of a file, then how many more", () => {
+    const r = parseYaml("env.yaml", `k: "${"\\q".repeat(5000)}"\n`);
+    expect(r.issues).toHaveLength(21);
+    expect(r.issues[20].message).toBe("has 4980 more YAML problems; fix the ones above first");
+  });
+
+  it("never throws, whatever the text (property)", () => {
+    const piece = fc.constantFrom("a", "b: ", "- ", "[", "]", "{", "}", ", ", "&x ", "*x", "!t ", "!!binary ", "? ", "|", ">", '"', "'", "\\", "#", "\n", "  ", "---\n", "%YAML 1.1\n", "__proto__: ", "TfToken[", "\t", "\u0000", "\ufeff");
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 60 }), (parts) => {
+        const r = parseYaml("x.yaml", parts.join(""));
+        for (const i of r.issues) expect(formatIssue(i)).toMatch(/^x\.yaml(:\d+)?: /);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("converts zod index paths to named paths", () => {

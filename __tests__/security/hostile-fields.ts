@@ -100,7 +100,6 @@ export function dockerEmitted(json: Json, s: HostileInputs): Emitted[] {
 export function kubernetesEmitted(json: Json, s: HostileInputs): Emitted[] {
   const workload = (type: string, svc: string): Json => one(bodies(json, type).filter((w) => w.metadata.name === svc), `${svc} ${type}`);
   const api = workload("kubernetes_deployment_v1", "api").spec.template.spec.container[0];
-  const web = workload("kubernetes_deployment_v1", "web").spec.template.spec.container[0];
   const db = workload("kubernetes_stateful_set_v1", "db");
   const config = one(bodies(json, "kubernetes_config_map_v1").filter((c) => String(c.metadata.name).startsWith("api-config-")), "api config map");
   const provider = json.provider.kubernetes[0];

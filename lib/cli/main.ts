@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { fsIssue, isFsError } from "../config/load";
 import { EnvkitError, formatIssue } from "../errors";
 import { EXPLAIN_HELP, explainCommand } from "./commands/explain";
 import { POLICY_HELP, policyCommand } from "./commands/policy";
@@ -7,6 +8,7 @@ import { VALIDATE_HELP, validateCommand } from "./commands/validate";
 import { DIFF_HELP, diffCommand } from "./commands/diff";
 import { COMPARE_HELP, compareCommand } from "./commands/compare";
 import { GRAPH_HELP, graphCommand } from "./commands/graph";
+import { RELEASES_HELP, releasesCommand } from "./commands/releases";
 import { CliIO, EXIT, UsageError } from "./io";
 import { VERSION } from "./version";
 
@@ -22,6 +24,7 @@ Verbs:
   diff      per-environment change summary between two synthesized outputs or git refs
   compare   what differs between two environments' effective configuration
   graph     services and allowed connections (mermaid or dot)
+  releases  record what an environment runs after a deploy (promotion order); list the record
 
 Exit codes: 0 success, 1 invalid input / failed check, 2 usage error, 3 internal error.`;
 
@@ -50,8 +53,28 @@ const VERBS: Record<string, Verb> = {
     run: (v, _p, io) => diffCommand({ base: v.base as string | undefined, head: v.head as string | undefined, plan: v.plan as string | undefined, format: v.format as string | undefined, maxChars: v["max-chars"] as string | undefined, config: v.config as string | undefined, env: v.env as string | undefined }, io),
   },
   compare: { help: COMPARE_HELP, options: { config: S, format: S }, positionals: 2, run: (v, p, io) => compareCommand({ config: need(v, "config"), a: p[0], b: p[1], format: v.format as string | undefined }, io) },
+  releases: {
+    help: RELEASES_HELP,
+    options: { config: S, env: S, commit: S, format: S },
+    positionals: 1,
+    run: (v, p, io) => releasesCommand({ action: p[0], config: need(v, "config"), env: v.env as string | undefined, commit: v.commit as string | undefined, format: v.format as string | undefined }, io),
+  },
   graph: { help: GRAPH_HELP, options: { config: S, env: S, format: S }, positionals: 0, run: (v, _p, io) => graphCommand({ config: need(v, "config"), env: need(v, "env"), format: v.format as string | undefined }, io) },
 };
+
+/** Syscalls that only read; `open` may do either; any other failure is reported as "cannot be written". */
+const READ_SYSCALLS = new Set(["read", "scandir", "stat", "lstat", "fstat", "readlink", "realpath", "access", "opendir"]);
+
+/**
+ * The one line printed for a bug (exit 3): the error's type and first message line, without the
+ * stack trace (it shows internals and can run to pages) unless ENVKIT_DEBUG=1.
+ */
+export function internalError(verbName: string, e: unknown): string {
+  if (process.env.ENVKIT_DEBUG === "1") return `envkit ${verbName}: internal error (a bug in envkit, please report it): ${(e as Error)?.stack ?? String(e)}`;
+  const first = (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split("\n")[0];
+  const line = first.length > 200 ? `${first.slice(0, 197)}...` : first;
+  return `envkit ${verbName}: internal error (a bug in envkit, please report it): ${line}; set ENVKIT_DEBUG=1 for the stack trace`;
+}
 
 /** Runs the CLI in-process and returns the exit code (tests call this directly). */
 export function runCli(argv: readonly string[], io: CliIO): number {
@@ -88,7 +111,14 @@ export function runCli(argv: readonly string[], io: CliIO): number {
       for (const i of e.issues) io.err(formatIssue(i));
       return EXIT.invalid;
     }
-    io.err(`envkit ${verbName}: internal error: ${(e as Error).stack ?? String(e)}`);
+    if (isFsError(e)) {
+      // A file-system failure outside the config reader (the synth output folder, mostly) is the
+      // user's environment, not a bug: name the path and the fix, never the file's content.
+      const fix = verbName === "synth" ? "choose an --out folder you can write to (or fix its permissions)" : "check the path and its permissions";
+      io.err(formatIssue(fsIssue(e.path, e, READ_SYSCALLS.has(e.syscall ?? "") ? "read" : e.syscall === "open" ? "opened" : "written", fix)));
+      return EXIT.invalid;
+    }
+    io.err(internalError(verbName, e));
     return EXIT.internal;
   }
 }

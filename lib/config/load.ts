@@ -3,35 +3,48 @@ import * as path from "node:path";
 import { ConfigIssue, EnvkitError } from "../errors";
 import { ConfigSource, ResolveResult, ResolvedEnvironment, resolveAll } from "./resolve";
 import { AppConfig, EnvironmentConfig } from "./schema";
-import { SourceDocument, parseYaml } from "./yaml-source";
+import { MAX_CONFIG_BYTES, SourceDocument, checkDocument, formatBytes, parseYaml } from "./yaml-source";
 
 /**
  * Reads an application folder: `app.yaml` and `environments/<env>.yaml` (the file name is the
  * environment's name). File paths in messages are shown as `dir/...` exactly as the user gave `dir`.
+ *
+ * Every file problem is an issue, never an exception: missing files, folders where files belong
+ * (and the reverse), unreadable files, named pipes and devices, symbolic links leading outside the
+ * application folder (refused, so that no foreign file is read or quoted), files over
+ * {@link MAX_CONFIG_BYTES}, bytes that are not UTF-8 (a BOM is fine), and files in environments/
+ * that look like YAML but are not named exactly `<name>.yaml` or `<name>.yml`.
  */
 export function readConfigDir(dir: string): { source?: ConfigSource; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
-  const appFile = path.join(dir, "app.yaml");
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+  let root: string;
+  try {
+    root = fs.realpathSync(dir);
+    if (!fs.statSync(root).isDirectory()) throw new Error("not a folder");
+  } catch {
     return { issues: [{ file: dir, path: "", message: "is not a folder; --config must name an application folder holding app.yaml and environments/<env>.yaml" }] };
   }
-  if (!fs.existsSync(appFile)) {
-    return { issues: [{ file: appFile, path: "", message: "is missing; an application folder holds app.yaml and environments/<env>.yaml" }] };
-  }
-  const app = parseYaml(appFile, fs.readFileSync(appFile, "utf8"));
+  const appFile = path.join(dir, "app.yaml");
+  const app = readYamlFile(appFile, root, dir, () => {
+    const near = safeReaddir(root).find((f) => f !== "app.yaml" && /^app\.ya?ml$/i.test(f));
+    return `is missing${near ? ` (found ${near}: rename it to app.yaml)` : ""}; an application folder holds app.yaml and environments/<env>.yaml`;
+  });
   issues.push(...app.issues);
   const envDir = path.join(dir, "environments");
-  const files = fs.existsSync(envDir) ? fs.readdirSync(envDir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
-  if (files.length === 0) issues.push({ file: envDir, path: "", message: "holds no environment file; add e.g. environments/dev.yaml with at least `target: docker`" });
+  const listing = listEnvironmentFiles(envDir, root, dir);
+  issues.push(...listing.issues);
+  if (listing.files.length === 0 && listing.issues.length === 0) {
+    issues.push({ file: envDir, path: "", message: "holds no environment file; add e.g. environments/dev.yaml with at least `target: docker`" });
+  }
   const environments = new Map<string, SourceDocument>();
-  for (const f of files) {
+  for (const f of listing.files) {
     const file = path.join(envDir, f);
     const name = f.replace(/\.ya?ml$/, "");
     if (environments.has(name)) {
       issues.push({ file, path: "", message: `environment "${name}" is defined twice (.yaml and .yml); keep one file` });
       continue;
     }
-    const r = parseYaml(file, fs.readFileSync(file, "utf8"));
+    const r = readYamlFile(file, root, dir, () => "does not exist");
     issues.push(...r.issues);
     if (r.doc) environments.set(name, r.doc);
   }
@@ -39,13 +52,218 @@ export function readConfigDir(dir: string): { source?: ConfigSource; issues: Con
   return { source: { app: app.doc, environments }, issues };
 }
 
-/** The same inputs as objects, for TypeScript users: no YAML, no files. */
+/** The YAML file names in environments/, and issues for files that only look like them. */
+function listEnvironmentFiles(envDir: string, root: string, dir: string): { files: string[]; issues: ConfigIssue[] } {
+  let real: string;
+  try {
+    real = fs.realpathSync(envDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT" && !isSymlink(envDir)) return { files: [], issues: [] };
+    return { files: [], issues: [fsIssue(envDir, e, "read", "check the folder and its permissions")] };
+  }
+  if (!inside(root, real)) return { files: [], issues: [outsideIssue(envDir, dir)] };
+  let names: string[];
+  try {
+    if (!fs.statSync(real).isDirectory()) return { files: [], issues: [{ file: envDir, path: "", message: "is a file; environments/ must be a folder holding <env>.yaml files" }] };
+    names = fs.readdirSync(real).sort();
+  } catch (e) {
+    return { files: [], issues: [fsIssue(envDir, e, "read", "give the user running envkit read access to it")] };
+  }
+  const files: string[] = [];
+  const issues: ConfigIssue[] = [];
+  for (const f of names) {
+    if (/^.+\.(yaml|yml)$/.test(f)) files.push(f);
+    else if (/\.ya?ml/i.test(f)) {
+      // test.YAML, x.yml.bak, dev.yaml~: silently ignoring them would drop an environment.
+      const m = /^(.*?)\.(ya?ml)/i.exec(f)!;
+      const fixed = m[1] ? `${m[1]}.${m[2].toLowerCase()}` : `<name>.${m[2].toLowerCase()}`;
+      issues.push({ file: path.join(envDir, f), path: "", message: `looks like an environment file but is not named <name>.yaml or <name>.yml, so it would be ignored; rename it to ${fixed}, or move it out of environments/` });
+    }
+  }
+  return { files, issues };
+}
+
+/** Reads, bounds, decodes and parses one config file; every failure is an issue naming `file`. */
+function readYamlFile(file: string, root: string, dir: string, missing: () => string): { doc?: SourceDocument; issues: ConfigIssue[] } {
+  const read = readConfigText(file, root, dir, missing);
+  if (read.issue) return { issues: [read.issue] };
+  return parseYaml(file, read.text!);
+}
+
+/**
+ * Reads one config file of the application folder `dir` with every guard of {@link readConfigDir}
+ * (inside the folder after following links, a regular file, at most {@link MAX_CONFIG_BYTES},
+ * UTF-8), for other files kept there (e.g. releases.yaml). Returns the text or one issue.
+ */
+export function readConfigFile(file: string, dir: string): { text?: string; issue?: ConfigIssue } {
+  let root: string;
+  try {
+    root = fs.realpathSync(dir);
+  } catch (e) {
+    return { issue: fsIssue(dir, e, "read", "--config must name an application folder") };
+  }
+  return readConfigText(file, root, dir, () => "does not exist");
+}
+
+function readConfigText(file: string, root: string, dir: string, missing: () => string): { text?: string; issue?: ConfigIssue } {
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") return { issue: fsIssue(file, e, "read", "give the user running envkit read access to it") };
+    return { issue: { file, path: "", message: isSymlink(file) ? "does not exist (a symbolic link to a missing file); fix or remove the link" : missing() } };
+  }
+  // Compare real paths: a link may point anywhere, and its target's content must never be read.
+  if (!inside(root, real)) return { issue: outsideIssue(file, dir) };
+  let read: { bytes?: Buffer; issue?: ConfigIssue };
+  try {
+    read = readBounded(file, real);
+  } catch (e) {
+    return { issue: fsIssue(file, e, "read", "give the user running envkit read access to it") };
+  }
+  if (!read.bytes) return { issue: read.issue };
+  const bytes = read.bytes;
+  try {
+    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    if (at < 0) return { issue: { file, path: "", message: "is not valid UTF-8; save the file as UTF-8" } };
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < at; i++) {
+      if (bytes[i] === 0x0a) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    return { issue: { file, line, path: "", message: `is not valid UTF-8 (first bad byte at line ${line}, column ${at - lineStart + 1}); save the file as UTF-8` } };
+  }
+}
+
+/**
+ * Reads at most {@link MAX_CONFIG_BYTES} (+1, to detect more) from a regular file. Opened without
+ * blocking and checked on the open descriptor, so a named pipe swapped in cannot hang envkit.
+ */
+function readBounded(file: string, real: string): { bytes?: Buffer; issue?: ConfigIssue } {
+  const fd = fs.openSync(real, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) return { issue: { file, path: "", message: "is a folder, not a file; a config file is a YAML file" } };
+    if (!st.isFile()) return { issue: { file, path: "", message: "is not a regular file (a named pipe, socket or device); a config file is a plain YAML file" } };
+    const tooBig = (size: number): { issue: ConfigIssue } => ({
+      issue: { file, path: "", message: `is ${formatBytes(size)}, over the ${formatBytes(MAX_CONFIG_BYTES)} limit for a config file; split it, or check that it is the file you meant (a 1,000-service application is ~220 KiB)` },
+    });
+    if (st.size > MAX_CONFIG_BYTES) return tooBig(st.size);
+    const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let n = 0;
+    for (let got = 1; got > 0 && n < buf.length; n += got) got = fs.readSync(fd, buf, n, buf.length - n, null);
+    // The file may have grown since fstat: what was read decides.
+    if (n > MAX_CONFIG_BYTES) return tooBig(n);
+    return { bytes: buf.subarray(0, n) };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Offset of the first byte that does not start a valid UTF-8 sequence, or -1. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
+    if (n === 0 || i + n >= b.length) return i;
+    let cp = c & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      if ((b[i + k] & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (b[i + k] & 0x3f);
+    }
+    if (cp < [0, 0x80, 0x800, 0x10000][n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return -1;
+}
+
+function inside(root: string, real: string): boolean {
+  const rel = path.relative(root, real);
+  return rel !== "" && !rel.startsWith(`..${path.sep}`) && rel !== ".." && !path.isAbsolute(rel);
+}
+
+function isSymlink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+function safeReaddir(p: string): string[] {
+  try {
+    return fs.readdirSync(p);
+  } catch {
+    return [];
+  }
+}
+
+function outsideIssue(file: string, dir: string): ConfigIssue {
+  return { file, path: "", message: `is a symbolic link leading outside the application folder ${dir}; envkit reads config files only from inside it: copy the file in instead of linking it` };
+}
+
+/** What each Node file-system error code means, phrased about the path it names. */
+const FS_PROBLEMS: Readonly<Record<string, string>> = {
+  EACCES: "permission denied",
+  EPERM: "permission denied (operation not permitted)",
+  ENOENT: "does not exist",
+  ENOTDIR: "a part of this path is a file, not a folder",
+  EISDIR: "is a folder, not a file",
+  EEXIST: "already exists (as a file, where a folder is needed)",
+  ELOOP: "is a loop of symbolic links",
+  EROFS: "is on a read-only file system",
+  ENOSPC: "no space is left on the device",
+  EDQUOT: "the disk quota is exceeded",
+  ENAMETOOLONG: "the path is too long",
+  EMFILE: "too many files are open",
+  ENFILE: "too many files are open",
+  EBUSY: "is busy (in use by another process)",
+  EIO: "an input/output error occurred",
+  ENXIO: "is a device or socket that cannot be opened",
+  EAGAIN: "is not ready to be read (a named pipe or device?)",
+};
+
+/** True for an error thrown by Node's `fs` (it has an errno `code` and the `path` it concerns). */
+export function isFsError(e: unknown): e is NodeJS.ErrnoException & { code: string; path: string } {
+  const x = e as NodeJS.ErrnoException | undefined;
+  return x instanceof Error && typeof x.code === "string" && /^E[A-Z0-9]+$/.test(x.code) && typeof x.path === "string";
+}
+
+/**
+ * A Node file-system error as a located issue: `file: <what is wrong>; <fix>`. Only the error's
+ * code is used, never its message or the file's content.
+ */
+export function fsIssue(file: string, err: unknown, action: "read" | "opened" | "written", fix: string): ConfigIssue {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? "";
+  const problem = FS_PROBLEMS[code];
+  const what = !problem ? `cannot be ${action} (${code || String(err)})` : code === "EACCES" || code === "EPERM" ? `cannot be ${action}: ${problem}` : problem;
+  return { file, path: "", message: `${what}; ${fix}` };
+}
+
+/**
+ * The same inputs as objects, for TypeScript users: no YAML, no files.
+ * @throws EnvkitError when an object holds what no configuration may: a `__proto__` key, a cdktf
+ *   token (`TfToken[`), a cycle, an object that is not plain data, or nesting or size past the
+ *   bounds in yaml-source.ts.
+ */
 export function sourceFromObjects(app: AppConfig, environments: Readonly<Record<string, EnvironmentConfig>>): ConfigSource {
   const envs = new Map<string, SourceDocument>();
   for (const name of Object.keys(environments).sort()) {
     envs.set(name, { file: `<environment ${name}>`, data: environments[name], lines: new Map() });
   }
-  return { app: { file: "<app>", data: app, lines: new Map() }, environments: envs };
+  const appDoc: SourceDocument = { file: "<app>", data: app, lines: new Map() };
+  const issues = [appDoc, ...envs.values()].flatMap(checkDocument);
+  if (issues.length > 0) throw new EnvkitError(issues);
+  return { app: appDoc, environments: envs };
 }
 
 /** Reads and resolves a folder; all problems (file, YAML, schema, semantic) come back together. */

@@ -50,9 +50,44 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
-function show(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? "nothing" : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+/**
+ * Path segments and keys that may hold a secret: values under them are never echoed. `value` is
+ * included because `{ name, value }` is how people write a secret they should not write.
+ */
+const SECRET_LIKE = /PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY|CONN_?STR|AUTH|^value$/i;
+/** Strings that are credentials whatever their key: a URL with a password, a PEM block. */
+const CREDENTIAL_TEXT = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@|-----BEGIN /i;
+
+/** True when a value at `segments` may be a secret (any segment looks like one). */
+export function isSecretPath(segments: readonly (string | number)[]): boolean {
+  return segments.some((s) => typeof s === "string" && SECRET_LIKE.test(s));
+}
+
+/**
+ * A bad value for a message. Lists and maps are never echoed (their type and keys are: a map's
+ * values may be secrets); scalars under a secret-like path, and strings that look like
+ * credentials, are described by type only; other scalars are shown, cut to 60 characters.
+ */
+export function describeValue(v: unknown, segments: readonly (string | number)[]): string {
+  if (v === undefined) return "nothing";
+  if (v === null) return "null";
+  if (Array.isArray(v)) return `a list of ${v.length} item${v.length === 1 ? "" : "s"}`;
+  if (typeof v === "object") {
+    const keys = Object.keys(v).map((k) => (k.length > 30 ? `${k.slice(0, 27)}...` : k));
+    return keys.length === 0 ? "an empty object" : `an object with keys ${keys.slice(0, 6).join(", ")}${keys.length > 6 ? ", ..." : ""}`;
+  }
+  const type = typeof v === "string" ? "a string" : typeof v === "number" || typeof v === "bigint" ? "a number" : typeof v === "boolean" ? "a boolean" : `a ${typeof v}`;
+  if (typeof v === "function" || typeof v === "symbol") return type;
+  if (isSecretPath(segments)) return `${type} (not shown: this path may hold a secret)`;
+  if (typeof v === "string" && CREDENTIAL_TEXT.test(v)) return `${type} (not shown: it looks like a credential)`;
+  if (typeof v === "number") return String(v);
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** An allowed value from the schema (never user input), for "use one of ..." hints. */
+function showAllowed(v: unknown): string {
+  return JSON.stringify(v) ?? String(v);
 }
 
 /**
@@ -77,13 +112,14 @@ export function fromZod(
       continue;
     }
     const value = valueAt(data, issue.path);
+    const show = (v: unknown): string => describeValue(v, segs);
     let message = issue.message;
     if (issue.code === "invalid_type" && issue.expected === "never") {
       message = `is not accepted here: ${issue.message}`;
     } else if (issue.code === "invalid_type") {
       message = value === undefined ? `is required (expected ${issue.expected})` : `expected ${issue.expected}, got ${show(value)}`;
     } else if (issue.code === "invalid_value") {
-      message = `${show(value)} is not allowed; use one of ${issue.values.map((v) => show(v)).join(", ")}`;
+      message = `${show(value)} is not allowed; use one of ${issue.values.map(showAllowed).join(", ")}`;
     } else if (issue.code === "invalid_union" && /Expected /.test(issue.message)) {
       // Discriminated unions (e.g. backend.type) list the allowed values in their message.
       const allowed = (issue.message.split("Expected ")[1] ?? "").split("|").map((s) => `"${s.trim().replace(/^'|'$/g, "")}"`);

@@ -15,6 +15,11 @@ const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 const REPO_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
+/** A value for a message: quoted, unless it embeds credentials (`https://user:token@…`), which are never echoed. */
+function shown(s: string): string {
+  return /^([a-z][a-z0-9+.-]*:\/\/)?[^/\s@]+:[^/\s@]*@/i.test(s) ? "the value (not shown: it holds credentials)" : `"${s}"`;
+}
+
 /** Parses a full image reference. Tag and digest are optional here; see {@link checkImmutable}. */
 export function parseImageRef(input: string): Parsed<ImageRef> {
   let rest = input.trim();
@@ -24,7 +29,7 @@ export function parseImageRef(input: string): Parsed<ImageRef> {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     if (!DIGEST_RE.test(digest)) {
-      return fail(`"${input}" has a malformed digest "${digest}"; expected "sha256:" followed by 64 lowercase hex digits`);
+      return fail(`${shown(input)} has a malformed digest "${digest}"; expected "sha256:" followed by 64 lowercase hex digits`);
     }
   }
   let tag: string | undefined;
@@ -33,7 +38,7 @@ export function parseImageRef(input: string): Parsed<ImageRef> {
   if (colon > lastSlash) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG_RE.test(tag)) return fail(`"${input}" has an invalid tag "${tag}"; tags are [A-Za-z0-9_.-], at most 128 characters`);
+    if (!TAG_RE.test(tag)) return fail(`${shown(input)} has an invalid tag "${tag}"; tags are [A-Za-z0-9_.-], at most 128 characters`);
   }
   let registry: string | undefined;
   const firstSlash = rest.indexOf("/");
@@ -45,7 +50,7 @@ export function parseImageRef(input: string): Parsed<ImageRef> {
     }
   }
   if (!rest || !REPO_RE.test(rest)) {
-    return fail(`"${input}" is not a valid image repository; use lowercase letters, digits, ".", "_", "-" and "/" (e.g. "ghcr.io/acme/api")`);
+    return fail(`${shown(input)} is not a valid image repository; use lowercase letters, digits, ".", "_", "-" and "/" (e.g. "ghcr.io/acme/api")`);
   }
   return ok({ registry, repository: rest, tag, digest });
 }
@@ -78,7 +83,7 @@ export function checkImmutable(ref: ImageRef): string | undefined {
 export function parseRelease(repository: string, release: string): Parsed<ImageRef> {
   const text = release.trim();
   if (text.includes("/") || (text.includes(":") && !text.includes("@"))) {
-    return fail(`"${release}" looks like a full image reference; a release is only "<tag>", "<tag>@sha256:…" or "@sha256:…" (the repository comes from app.yaml)`);
+    return fail(`${shown(release)} looks like a full image reference; a release is only "<tag>", "<tag>@sha256:…" or "@sha256:…" (the repository comes from app.yaml)`);
   }
   const joined = text.startsWith("@") ? `${repository}${text}` : `${repository}:${text}`;
   return parseImageRef(joined);
@@ -92,13 +97,13 @@ export function parseRepository(input: string): Parsed<string> {
   const r = parseImageRef(input);
   if (!r.ok) {
     const lower = input.trim().toLowerCase();
-    if (lower !== input.trim() && parseImageRef(lower).ok) return fail(`"${input}" is not a valid image repository: repositories are lowercase; write "${lower}"`);
+    if (lower !== input.trim() && parseImageRef(lower).ok) return fail(`${shown(input)} is not a valid image repository: repositories are lowercase; write ${shown(lower)}`);
     return r;
   }
   if (r.value.tag !== undefined || r.value.digest !== undefined) {
     const repo = formatImageRef({ registry: r.value.registry, repository: r.value.repository });
     const pin = `${r.value.tag ?? ""}${r.value.digest ? `@${r.value.digest}` : ""}`;
-    return fail(`"${input}" includes a tag or digest; image is the repository only ("${repo}"), and each environment pins it in release (e.g. release: { <service>: "${pin}" })`);
+    return fail(`${shown(input)} includes a tag or digest; image is the repository only ("${repo}"), and each environment pins it in release (e.g. release: { <service>: "${pin}" })`);
   }
   return ok(input.trim());
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
+import { readConfigFile } from "../config/load";
 import * as path from "node:path";
 import { Scalar, isCollection, isSeq, parseDocument } from "yaml";
 import { z } from "zod";
@@ -113,13 +114,11 @@ function check(doc: SourceDocument): { record?: ReleaseRecord; issues: ConfigIss
 /** Reads and validates the record of an application folder. A missing record is not an error. */
 export function readReleaseRecord(configDir: string): LoadedRecord {
   const file = releaseRecordPath(configDir);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { file, exists: false, issues: [] };
-    return { file, exists: true, issues: [{ file, path: "", message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}); it must be a readable YAML file` }] };
-  }
+  if (!fs.existsSync(file) && !isLink(file)) return { file, exists: false, issues: [] };
+  // The same guards as every config file: no symlink out of the folder, no pipe, size and UTF-8 bounds.
+  const read = readConfigFile(file, configDir);
+  if (read.text === undefined) return { file, exists: true, issues: read.issue ? [read.issue] : [] };
+  const text = read.text;
   const parsed = parseYaml(file, text);
   if (!parsed.doc) return { file, exists: true, text, issues: parsed.issues };
   const checked = check(parsed.doc);
@@ -217,4 +216,12 @@ export function recordReleases(configDir: string, env: string, pins: readonly Pi
   if (again.issues.length) throw new Error(`envkit produced an invalid ${RELEASE_RECORD_FILE}: ${again.issues.map((i) => i.message).join("; ")}`);
   writeFileAtomically(loaded.file, text, loaded.exists ? loaded.text! : null);
   return { file: loaded.file, added };
+}
+
+function isLink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }

@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
-import { EnvkitError } from "../../errors";
+import { ConfigIssue, EnvkitError } from "../../errors";
 import { toMarkdown, GITHUB_COMMENT_LIMIT } from "../../review/markdown";
 import { planToReport } from "../../review/plan";
-import { readOutputDir, synthesizeRef } from "../../review/sources";
+import { readJsonFile, readOutputDir, synthesizeRef } from "../../review/sources";
 import { DiffReport, diffOutputs } from "../../review/stack-diff";
 import { CliIO, EXIT, UsageError } from "../io";
 
@@ -33,12 +33,10 @@ export function diffCommand(opts: { base?: string; head?: string; plan?: string;
   if (opts.plan) {
     if (opts.base || opts.head) throw new UsageError("--plan cannot be combined with --base/--head");
     if (!fs.existsSync(opts.plan)) throw new EnvkitError([{ file: opts.plan, path: "", message: 'does not exist; create it with "terraform show -json plan.out > plan.json"' }]);
-    let plan: unknown;
-    try {
-      plan = JSON.parse(fs.readFileSync(opts.plan, "utf8"));
-    } catch (e) {
-      throw new EnvkitError([{ file: opts.plan, path: "", message: `is not JSON (${(e as Error).message})` }]);
-    }
+    // A plan holds sensitive values: a parse error names the file and position, never its text.
+    const issues: ConfigIssue[] = [];
+    const plan = readJsonFile(opts.plan, issues);
+    if (plan === undefined) throw new EnvkitError(issues);
     report = planToReport(plan, opts.env ?? "plan", opts.plan);
   } else {
     if (!opts.base || !opts.head) throw new UsageError("diff needs --base and --head (or --plan)");
