@@ -1,6 +1,10 @@
 /**
  * envkit: describe a containerised application once and synthesize hardened Terraform (cdktf)
  * stacks for each environment. This file only re-exports the public surface.
+ *
+ * Importing it loads neither cdktf nor a provider package: configuration, validation, guardrail
+ * and review functions are plain re-exports, and the construct classes (which load cdktf and the
+ * provider classes, most of the import cost) are loaded on first access (see the end of the file).
  */
 
 // Configuration: schemas (the public input types), loading, layering, provenance.
@@ -44,19 +48,14 @@ export {
   PRESERVED_STACK_FILES,
 } from "./pipeline";
 export type { ValidatedProject, CheckedProject, SynthesisResult, AddStacksOptions, NewAppOptions } from "./pipeline";
-export { EnvironmentStack } from "../stacks/environment-stack";
 export type { EnvironmentStackProps } from "../stacks/environment-stack";
 
 // Targets (constructs and adapters).
 export type { TargetAdapter, TargetIssue } from "./targets/target";
 export { adapterFor, supportedTargets } from "./targets/registry";
-export { DockerEnvironment } from "./targets/docker/docker-environment";
 export type { DockerEnvironmentProps } from "./targets/docker/docker-environment";
-export { DockerService } from "./targets/docker/docker-service";
 export type { DockerServiceProps } from "./targets/docker/docker-service";
-export { KubernetesEnvironment } from "./targets/kubernetes/kubernetes-environment";
 export type { KubernetesEnvironmentProps } from "./targets/kubernetes/kubernetes-environment";
-export { KubernetesService } from "./targets/kubernetes/kubernetes-service";
 export type { KubernetesServiceProps } from "./targets/kubernetes/kubernetes-service";
 
 // Guardrails.
@@ -78,3 +77,56 @@ export { toMermaid, toDot } from "./review/graph";
 
 // The CLI, in-process.
 export { runCli } from "./cli/main";
+
+// Constructs, loaded on first access. Each is declared here with its class's exact type (a value
+// of the constructor type plus the instance type under the same name, so `new`, `instanceof`,
+// `extends` and type annotations work as with a plain re-export) and defined at run time as a
+// getter. The getters have the form Node's CommonJS export detection recognises
+// (`get: function () { return x.y; }`), so `import { EnvironmentStack } from "envkit"` also works
+// from an ES module (which reads every export on import, and so loads cdktf then).
+import type * as EnvironmentStackModule from "../stacks/environment-stack";
+import type * as DockerEnvironmentModule from "./targets/docker/docker-environment";
+import type * as DockerServiceModule from "./targets/docker/docker-service";
+import type * as KubernetesEnvironmentModule from "./targets/kubernetes/kubernetes-environment";
+import type * as KubernetesServiceModule from "./targets/kubernetes/kubernetes-service";
+
+/** One Terraform stack per environment, with its own backend (see stacks/environment-stack.ts). */
+export declare const EnvironmentStack: typeof EnvironmentStackModule.EnvironmentStack;
+export type EnvironmentStack = EnvironmentStackModule.EnvironmentStack;
+/** An environment on one Docker host: networks, volumes, images and containers. */
+export declare const DockerEnvironment: typeof DockerEnvironmentModule.DockerEnvironment;
+export type DockerEnvironment = DockerEnvironmentModule.DockerEnvironment;
+/** One service of a Docker environment. */
+export declare const DockerService: typeof DockerServiceModule.DockerService;
+export type DockerService = DockerServiceModule.DockerService;
+/** An environment in one Kubernetes namespace: quota, limit range, policies, secrets. */
+export declare const KubernetesEnvironment: typeof KubernetesEnvironmentModule.KubernetesEnvironment;
+export type KubernetesEnvironment = KubernetesEnvironmentModule.KubernetesEnvironment;
+/** One service of a Kubernetes environment: workload, service, policies, disruption budget. */
+export declare const KubernetesService: typeof KubernetesServiceModule.KubernetesService;
+export type KubernetesService = KubernetesServiceModule.KubernetesService;
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const constructs = {
+  get EnvironmentStack() {
+    return (require("../stacks/environment-stack") as typeof EnvironmentStackModule).EnvironmentStack;
+  },
+  get DockerEnvironment() {
+    return (require("./targets/docker/docker-environment") as typeof DockerEnvironmentModule).DockerEnvironment;
+  },
+  get DockerService() {
+    return (require("./targets/docker/docker-service") as typeof DockerServiceModule).DockerService;
+  },
+  get KubernetesEnvironment() {
+    return (require("./targets/kubernetes/kubernetes-environment") as typeof KubernetesEnvironmentModule).KubernetesEnvironment;
+  },
+  get KubernetesService() {
+    return (require("./targets/kubernetes/kubernetes-service") as typeof KubernetesServiceModule).KubernetesService;
+  },
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+Object.defineProperty(exports, "EnvironmentStack", { enumerable: true, get: function () { return constructs.EnvironmentStack; } });
+Object.defineProperty(exports, "DockerEnvironment", { enumerable: true, get: function () { return constructs.DockerEnvironment; } });
+Object.defineProperty(exports, "DockerService", { enumerable: true, get: function () { return constructs.DockerService; } });
+Object.defineProperty(exports, "KubernetesEnvironment", { enumerable: true, get: function () { return constructs.KubernetesEnvironment; } });
+Object.defineProperty(exports, "KubernetesService", { enumerable: true, get: function () { return constructs.KubernetesService; } });

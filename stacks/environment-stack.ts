@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { BackendConfig } from "../lib/config/schema";
-import { AzurermBackend, GcsBackend, IndependentStack, LocalBackend, PgBackend, RemoteBackend, S3Backend, TerraformStack } from "../lib/facade/cdktf";
+import { AzurermBackend, GcsBackend, IndependentStack, LocalBackend, PgBackend, RemoteBackend, S3Backend, TerraformStack, withoutTokenStackTraces } from "../lib/facade/cdktf";
 import { EnvironmentModel } from "../lib/model/environment";
 import { adapterFor } from "../lib/targets/registry";
 import { ConfigIssue, EnvkitError, formatIssue } from "../lib/errors";
@@ -44,7 +44,8 @@ export class EnvironmentStack extends IndependentStack {
     if (!adapter) {
       throw new EnvkitError([{ path: "target", message: `environment "${props.environment.name}": target "${props.environment.target}" is not implemented in this version of envkit; use "docker" or "kubernetes"` }]);
     }
-    adapter.lower(this, props.environment);
+    // envkit's own tokens need no creation stack traces (a quarter of synthesis time); the consumer's keep theirs.
+    withoutTokenStackTraces(() => adapter.lower(this, props.environment));
     // Guardrails are part of synthesis: `app.synth()` runs this after aspects and before the stack
     // is written, so a mandatory finding fails every path that synthesizes (cdktf synth/deploy, a
     // consumer's app, envkit synth). `skipValidation: true` on the App skips it, as every validation.

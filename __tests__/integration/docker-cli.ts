@@ -27,6 +27,16 @@ export function engineAvailable(): boolean {
   return docker(["info", "--format", "{{.ServerVersion}}"], { allowFail: true }).code === 0;
 }
 
+/** What applyStack created; `graceSeconds`: each container's `destroy_grace_seconds`, used by destroy. */
+export interface Created {
+  containers: string[];
+  networks: string[];
+  volumes: string[];
+  graceSeconds?: Record<string, number>;
+  /** Containers in the order they were started (dependencies first). */
+  started?: string[];
+}
+
 const ref = (s: string): { type: string; id: string; attr: string } | undefined => {
   const m = /^\$\{([a-z_]+)\.([^.]+)\.([a-z_]+)\}$/.exec(s);
   return m ? { type: m[1], id: m[2], attr: m[3] } : undefined;
@@ -34,10 +44,11 @@ const ref = (s: string): { type: string; id: string; attr: string } | undefined 
 
 /**
  * Creates networks and volumes, then creates every container, copies its `upload`s into it (as the
- * provider does, before start; `${var.x}` contents come from `vars`, like TF_VAR_x), and starts it.
+ * provider does, before start; `${var.x}` contents come from `vars`, like TF_VAR_x), and starts the
+ * containers in depends_on order, waiting for health where `wait` is set.
  * Returns what to remove.
  */
-export function applyStack(json: Json, vars: Record<string, string> = {}): { containers: string[]; networks: string[]; volumes: string[] } {
+export function applyStack(json: Json, vars: Record<string, string> = {}): Created {
   const res = json.resource as Record<string, Record<string, Json>>;
   const nameOf = (s: string): string => {
     const r = ref(s);
@@ -45,7 +56,7 @@ export function applyStack(json: Json, vars: Record<string, string> = {}): { con
     const body = res[r.type][r.id];
     return r.attr === "image_id" ? body.name : body[r.attr];
   };
-  const created = { containers: [] as string[], networks: [] as string[], volumes: [] as string[] };
+  const created: Created = { containers: [], networks: [], volumes: [], graceSeconds: {} };
   for (const n of Object.values(res.docker_network ?? {})) {
     docker(["network", "create", "--driver", n.driver, ...(n.internal ? ["--internal"] : []), "--subnet", n.ipam_config[0].subnet, ...n.labels.flatMap((l: Json) => ["--label", `${l.label}=${l.value}`]), n.name]);
     created.networks.push(n.name);
@@ -69,7 +80,9 @@ export function applyStack(json: Json, vars: Record<string, string> = {}): { con
       ...(c.privileged ? ["--privileged"] : []),
       "--memory", `${c.memory}m`,
       "--memory-swap", `${c.memory_swap}m`,
-      "--cpus", c.cpus,
+      "--cpu-period", String(c.cpu_period),
+      "--cpu-quota", String(c.cpu_quota),
+      ...(c.stop_timeout !== undefined ? ["--stop-timeout", String(c.stop_timeout)] : []),
       "--restart", c.max_retry_count !== undefined ? `${c.restart}:${c.max_retry_count}` : c.restart,
       "--log-driver", c.log_driver,
       ...Object.entries(c.log_opts as Record<string, string>).flatMap(([k, v]) => ["--log-opt", `${k}=${v}`]),
@@ -87,6 +100,7 @@ export function applyStack(json: Json, vars: Record<string, string> = {}): { con
     ];
     docker(args);
     created.containers.push(c.name);
+    if (c.destroy_grace_seconds !== undefined) created.graceSeconds![c.name] = c.destroy_grace_seconds;
     for (const u of (c.upload as Json[] | undefined) ?? []) {
       const v = /^\$\{var\.([a-z0-9_]+)\}$/.exec(u.content);
       const content = v ? vars[v[1]] : u.content;
@@ -100,15 +114,41 @@ export function applyStack(json: Json, vars: Record<string, string> = {}): { con
     }
     for (const n of nets.slice(1)) docker(["network", "connect", ...n.aliases.flatMap((a) => ["--alias", a]), n.name, c.name]);
   }
-  for (const name of created.containers) docker(["start", name]);
+  // Start order as Terraform and the provider give it: a container is created after everything in
+  // its depends_on, and `wait = true` blocks until the container is healthy (up to wait_timeout).
+  const byAddress = new Map(Object.entries(res.docker_container ?? {}).map(([id, c]) => [`docker_container.${id}`, c]));
+  const started = new Set<string>();
+  const start = (address: string): void => {
+    if (started.has(address)) return;
+    started.add(address);
+    const c = byAddress.get(address)!;
+    for (const d of (c.depends_on as string[] | undefined) ?? []) if (byAddress.has(d)) start(d);
+    docker(["start", c.name]);
+    if (c.wait && waitHealthy(c.name, c.wait_timeout ?? 60) !== "healthy") throw new Error(`${c.name} did not become healthy within ${c.wait_timeout ?? 60} s (wait = true)`);
+    created.started ??= [];
+    created.started.push(c.name);
+  };
+  for (const address of byAddress.keys()) start(address);
   return created;
 }
 
-/** Removes what applyStack created (ignores what is already gone). */
-export function destroy(created: { containers: string[]; networks: string[]; volumes: string[] }): void {
-  for (const c of created.containers) docker(["rm", "-f", c], { allowFail: true });
+/**
+ * Removes what applyStack created (ignores what is already gone), as the provider's Delete does: a
+ * container with `destroy_grace_seconds` > 0 is stopped with that timeout first, any other is
+ * force-removed at once (SIGKILL). Returns each container's exit code when it was stopped first.
+ */
+export function destroy(created: Created): Record<string, number> {
+  const exitCodes: Record<string, number> = {};
+  for (const c of created.containers) {
+    const grace = created.graceSeconds?.[c] ?? 0;
+    if (grace > 0 && docker(["stop", "-t", String(grace), c], { allowFail: true }).code === 0) {
+      exitCodes[c] = Number(docker(["inspect", "--format", "{{.State.ExitCode}}", c]).out);
+    }
+    docker(["rm", "-f", c], { allowFail: true });
+  }
   for (const n of created.networks) docker(["network", "rm", n], { allowFail: true });
   for (const v of created.volumes) docker(["volume", "rm", "-f", v], { allowFail: true });
+  return exitCodes;
 }
 
 /** Waits until a container's health check reports healthy (or fails after `seconds`). */

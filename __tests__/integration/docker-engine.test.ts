@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { AppConfig } from "../../lib/config/schema";
 import { dockerEnv, resolveOne, synthJson } from "../helpers";
-import { applyStack, destroy, docker, engineAvailable, waitHealthy } from "./docker-cli";
+import { Created, applyStack, destroy, docker, engineAvailable, waitHealthy } from "./docker-cli";
 
 /*
  * Runs the synthesized dev stack of a small app on a real Docker engine (loopback and the test's
@@ -33,17 +33,24 @@ if (!enabled) process.stderr.write(`\n*** SKIPPED: Docker engine tests: ${reason
 const IMAGE = "envkit-e2e/busybox";
 const TAG = "1.0";
 
-/** An image built offline: busybox, a web root with /healthz, and /data owned by the app user. */
+/**
+ * An image built offline: busybox, a web root with /healthz, /data owned by the app user, and two
+ * root-owned folders a non-root user cannot write: /cache (0755, with a file, like
+ * /var/cache/nginx) and /private (0700).
+ */
 function buildImage(): void {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-rootfs-"));
-  for (const d of ["bin", "www", "data", "tmp"]) fs.mkdirSync(path.join(root, d));
+  for (const d of ["bin", "www", "data", "tmp", "cache", "private"]) fs.mkdirSync(path.join(root, d));
+  fs.writeFileSync(path.join(root, "cache", "seed"), "from the image\n");
+  fs.chmodSync(path.join(root, "cache"), 0o755);
+  fs.chmodSync(path.join(root, "private"), 0o700);
   fs.copyFileSync(BUSYBOX, path.join(root, "bin", "busybox"));
   fs.chmodSync(path.join(root, "bin", "busybox"), 0o755);
-  for (const tool of ["sh", "wget", "httpd", "id", "cat", "touch", "grep", "sleep"]) fs.symlinkSync("busybox", path.join(root, "bin", tool));
+  for (const tool of ["sh", "wget", "httpd", "id", "cat", "touch", "grep", "sleep", "stat"]) fs.symlinkSync("busybox", path.join(root, "bin", tool));
   fs.writeFileSync(path.join(root, "www", "healthz"), "ok\n");
   const tar = path.join(root, "..", `${path.basename(root)}.tar`);
   fs.chmodSync(path.join(root, "tmp"), 0o1777); // as in every real base image
-  execFileSync("tar", ["-C", root, "--owner=0", "--group=0", "-cf", tar, "bin", "www", "tmp"]);
+  execFileSync("tar", ["-C", root, "--owner=0", "--group=0", "-cf", tar, "bin", "www", "tmp", "cache", "private"]);
   execFileSync("tar", ["-C", root, "--owner=10001", "--group=10001", "-rf", tar, "data"]);
   execFileSync("sh", ["-c", `docker import -c 'ENV PATH=/bin' ${tar} ${IMAGE}:${TAG} >/dev/null`]);
   fs.rmSync(root, { recursive: true, force: true });
@@ -61,7 +68,9 @@ function hostGet(port: number, p: string): Promise<string> {
 }
 
 (enabled ? describe : describe.skip)(`the dev stack on a real Docker engine${enabled ? "" : ` (SKIPPED: ${reasons.join("; ")})`}`, () => {
-  const serve = ["/bin/httpd", "-f", "-p", "8080", "-h", "/www"];
+  // The shell is PID 1 and exits cleanly on SIGTERM, as a well-behaved app does: a stop within the
+  // grace period ends with exit code 0, a SIGKILL with 137.
+  const serve = ["/bin/sh", "-c", "trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"];
   const health = { http: { path: "/healthz", port: "http" }, interval: "1s", timeout: "2s", retries: 3, startPeriod: "2s" };
   const app: AppConfig = {
     name: "e2e",
@@ -74,7 +83,7 @@ function hostGet(port: number, p: string): Promise<string> {
   const secrets = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-e2e-secrets-"));
   fs.chmodSync(secrets, 0o755);
   fs.writeFileSync(path.join(secrets, "api_token"), "e2e-token-value", { mode: 0o644 });
-  let created = { containers: [] as string[], networks: [] as string[], volumes: [] as string[] };
+  let created: Created = { containers: [], networks: [], volumes: [] };
   const exec = (c: string, cmd: string) => docker(["exec", c, "sh", "-c", cmd], { allowFail: true });
 
   beforeAll(() => {
@@ -88,10 +97,20 @@ function hostGet(port: number, p: string): Promise<string> {
   afterAll(() => {
     destroy(created);
     fs.rmSync(secrets, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   it("every container becomes healthy under the hardened defaults", () => {
     for (const c of created.containers) expect({ c, status: waitHealthy(c, 60) }).toEqual({ c, status: "healthy" });
+  });
+
+  it("starts servers before their clients, each healthy first (depends_on + wait, as the provider does)", () => {
+    const order = created.started ?? [];
+    expect(order.indexOf("e2e-dev-db-1")).toBeLessThan(order.indexOf("e2e-dev-api-1"));
+    expect(order.indexOf("e2e-dev-api-1")).toBeLessThan(order.indexOf("e2e-dev-web-1"));
+    // The engine's own record agrees: each server was up before its client started.
+    const startedAt = (c: string): number => Date.parse(docker(["inspect", "--format", "{{.State.StartedAt}}", c]).out);
+    expect(startedAt("e2e-dev-db-1")).toBeLessThanOrEqual(startedAt("e2e-dev-api-1"));
+    expect(startedAt("e2e-dev-api-1")).toBeLessThanOrEqual(startedAt("e2e-dev-web-1"));
   });
 
   it("runs as the non-root user with no capabilities and a read-only root, writable paths on tmpfs", () => {
@@ -144,8 +163,50 @@ function hostGet(port: number, p: string): Promise<string> {
   it("applies memory, CPU, restart and log rotation limits", () => {
     const hc = JSON.parse(docker(["inspect", "--format", "{{json .HostConfig}}", "e2e-dev-api-1"]).out);
     expect(hc.Memory).toBe(128 * 1024 * 1024);
-    expect(hc.NanoCpus).toBe(200_000_000);
+    expect({ period: hc.CpuPeriod, quota: hc.CpuQuota, nano: hc.NanoCpus }).toEqual({ period: 100_000, quota: 20_000, nano: 0 }); // 200m
     expect(hc.RestartPolicy).toEqual({ Name: "on-failure", MaximumRetryCount: 5 });
     expect(hc.LogConfig).toEqual({ Type: "json-file", Config: { "max-file": "3", "max-size": "10m" } });
+  });
+
+  it("destroys with a grace period: the app's SIGTERM handler runs (exit 0, not SIGKILL's 137)", () => {
+    const env = resolveOne({ name: "e2eg", services: { app: { image: IMAGE, ports: [{ name: "http", port: 8080 }], command: serve, health } } }, "dev", dockerEnv({ release: { app: TAG }, network: { subnet: "10.248.0.0/16" } }));
+    destroy({ containers: ["e2eg-dev-app-1"], networks: ["e2eg-dev-app-isolated"], volumes: [] });
+    const made = applyStack(synthJson([env]).get("dev")!);
+    try {
+      expect(waitHealthy("e2eg-dev-app-1", 30)).toBe("healthy");
+      expect(docker(["inspect", "--format", "{{.Config.StopTimeout}}", "e2eg-dev-app-1"]).out).toBe("30");
+    } finally {
+      expect(destroy(made)).toEqual({ "e2eg-dev-app-1": 0 });
+    }
+  }, 120_000);
+
+  describe("writable paths of non-root services, on folders the image gives to root", () => {
+    const writable = ["/tmp", "/cache", "/private", "/scratch"];
+    let made: Created = { containers: [], networks: [], volumes: [] };
+    beforeAll(() => {
+      const svc = { image: IMAGE, ports: [{ name: "http", port: 8080 }], command: serve, health, writablePaths: writable };
+      const env = resolveOne(
+        { name: "e2ew", services: { app: svc, redis: { ...svc, security: { user: "999:999" } } } },
+        "dev",
+        dockerEnv({ release: { app: TAG, redis: TAG }, network: { subnet: "10.249.0.0/16" } }),
+      );
+      destroy({ containers: ["e2ew-dev-app-1", "e2ew-dev-redis-1"], networks: ["e2ew-dev-app-isolated", "e2ew-dev-redis-isolated"], volumes: [] });
+      made = applyStack(synthJson([env]).get("dev")!);
+    }, 120_000);
+    afterAll(() => destroy(made), 120_000);
+
+    it.each([
+      ["e2ew-dev-app-1", "10001"],
+      ["e2ew-dev-redis-1", "999"],
+    ])("%s (uid %s) can write a file in each writable path", (c, uid) => {
+      expect(waitHealthy(c, 30)).toBe("healthy");
+      const probe = writable.map((d) => `echo x > ${d}/probe && echo "${d} ok"`).join("; ");
+      expect(exec(c, `id -u; ${probe}`).out).toBe([uid, ...writable.map((d) => `${d} ok`)].join("\n"));
+    });
+
+    it("keeps the other users out of a folder the image lacks, and the writes off the read-only root", () => {
+      expect(exec("e2ew-dev-redis-1", "stat -c '%u:%g %a' /scratch /cache").out).toBe("999:999 700\n999:999 755");
+      expect(exec("e2ew-dev-redis-1", "touch /probe").code).not.toBe(0);
+    });
   });
 });

@@ -85,6 +85,19 @@ describe("replacement classification", () => {
     expect(c.dataLoss).toBe(dataLoss);
   });
 
+  it("a docker_container tmpfs change is an in-place update the provider never applies, and the markdown says how to apply it", () => {
+    const [c] = diffStacks(container({ tmpfs: { "/tmp": "rw,size=64m" } }), container({ tmpfs: { "/tmp": "rw,size=128m" } }));
+    expect(c.action).toBe("update");
+    expect(c.attributes.map((a) => [a.path, a.notApplied])).toEqual([["tmpfs./tmp", true]]);
+    const md = toMarkdown({ environments: [{ env: "dev", status: "changed", changes: [c], connectionsChanged: false }] });
+    expect(md).toContain("planned in place, but the provider never applies it to the existing resource; to apply it: `terraform apply -replace=docker_container.c`");
+  });
+
+  it("a docker_container memory change is applied in place, with no such note", () => {
+    const [c] = diffStacks(container(), container({ memory: 512 }));
+    expect(c.attributes.every((a) => !a.notApplied)).toBe(true);
+  });
+
   it("reports creations and deletions, and deleting a volume is data loss", () => {
     const changes = diffStacks(stack({ docker_volume: { v: { name: "data" } } }), stack({ docker_network: { n: { name: "net" } } }));
     expect(changes.map((c) => [c.address, c.action, c.dataLoss])).toEqual([["docker_network.n", "create", false], ["docker_volume.v", "delete", true]]);

@@ -1,12 +1,24 @@
+import fc from "fast-check";
 import { AppConfig } from "../../lib/config/schema";
 import { TerraformStack, Testing } from "../../lib/facade/cdktf";
+import { EnvironmentModel, ServiceModel } from "../../lib/model/environment";
+import { forcesReplacement, notAppliedInPlace } from "../../lib/review/replacement";
+import { inspectDockerStack } from "../../lib/targets/docker/docker-inspect";
 import { DockerEnvironment } from "../../lib/targets/docker/docker-environment";
+import { tmpfsOptions, tmpfsSize } from "../../lib/targets/docker/docker-service";
 import { inRange } from "../../lib/targets/docker/network-plan";
 import { dockerEnv, miniApp, referenceEnvironments, resolveOne, resourcesOf, synthJson } from "../helpers";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const synthOne = (app: AppConfig, env = dockerEnv(), name = "dev"): Json => synthJson([resolveOne(app, name, env)]).get(name)!;
+/** Synthesizes a model directly (no validation): what DockerService does with a model a check let through. */
+const synthModel = (m: EnvironmentModel): Json => {
+  const stack = new TerraformStack(Testing.app(), "s");
+  new DockerEnvironment(stack, "docker", { environment: m });
+  return JSON.parse(Testing.synth(stack)) as Json;
+};
+const withService = (m: EnvironmentModel, name: string, f: (s: ServiceModel) => ServiceModel): EnvironmentModel => ({ ...m, services: m.services.map((s) => (s.name === name ? f(s) : s)) });
 const container = (json: Json, name: string): Json => {
   const c = resourcesOf(json, "docker_container").find((x) => x.name === name);
   if (!c) throw new Error(`no container ${name}; have ${resourcesOf(json, "docker_container").map((x) => x.name).join(", ")}`);
@@ -23,7 +35,11 @@ describe("Docker target: the reference app's dev and test stacks", () => {
     for (const c of containers) {
       expect(c.healthcheck?.test?.length).toBeGreaterThan(0);
       expect(c.memory).toBeGreaterThan(0);
-      expect(Number(c.cpus)).toBeGreaterThan(0);
+      expect(c.cpus).toBeUndefined();
+      expect(c.cpu_period).toBe(100_000);
+      expect(c.cpu_quota).toBeGreaterThanOrEqual(1000);
+      expect(c.destroy_grace_seconds).toBe(30);
+      expect(c.must_run).toBe(false);
       expect(c.user).toMatch(/^[1-9]\d*:\d+$/);
       expect(c.read_only).toBe(true);
       expect(c.capabilities.drop).toEqual(["ALL"]);
@@ -63,7 +79,12 @@ describe("Docker target: the reference app's dev and test stacks", () => {
     expect(Object.keys(db.tmpfs).sort()).toEqual(["/tmp", "/var/run/postgresql"]);
     const cache = container(json, "shop-dev-cache-1");
     expect(cache.user).toBe("999:999");
-    expect(cache.tmpfs).toEqual({ "/tmp": "rw,noexec,nosuid,size=64m" });
+    expect(cache.tmpfs).toEqual({ "/tmp": "rw,noexec,nosuid,size=64m,uid=999,gid=999,mode=0700" });
+    expect(Object.values(db.tmpfs)).toEqual(["rw,noexec,nosuid,size=64m,uid=70,gid=70,mode=0700", "rw,noexec,nosuid,size=64m,uid=70,gid=70,mode=0700"]);
+  });
+
+  it("reports every container as CPU- and memory-limited to the guardrails (cpu_quota counts, as cpus did)", () => {
+    for (const env of ["dev", "test"]) for (const w of inspectDockerStack(stacks.get(env)! as never).workloads) expect({ w: w.resource, limited: w.hasLimits }).toEqual({ w: w.resource, limited: true });
   });
 
   it("keeps secrets out of the JSON: sensitive variables without default, files under /run/secrets", () => {
@@ -134,13 +155,79 @@ describe("Docker target: defaults and their overrides", () => {
     const api = container(json, "demo-dev-api-1");
     expect(api.memory).toBe(1024);
     expect(api.memory_swap).toBe(1024);
-    expect(api.cpus).toBe("1.5");
+    expect(api.cpu_quota).toBe(150_000);
+  });
+
+  it("never emits `cpus`, which crashes kreuzwerker/docker 3.6.2: cpu_quota = millicores × 100 over a 100 ms period", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 10, max: 1024 * 1000 }), (milli) => {
+        const m = withService(resolveOne(miniApp(), "dev", dockerEnv()).model, "api", (s) => ({ ...s, resources: { ...s.resources, cpuLimitMillis: milli } }));
+        const api = container(synthModel(m), "demo-dev-api-1");
+        expect(api.cpus).toBeUndefined();
+        expect(api.cpu_period).toBe(100_000);
+        expect(api.cpu_quota).toBe(milli * 100);
+        expect(Number.isSafeInteger(api.cpu_quota)).toBe(true);
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it("defaults: CPU limit twice the request, memory limit equal to the request", () => {
     const api = container(synthOne(miniApp(), dockerEnv({ services: { api: { resources: { cpu: "300m", memory: "200Mi" } } } })), "demo-dev-api-1");
-    expect(api.cpus).toBe("0.6");
+    expect(api.cpu_quota).toBe(60_000);
     expect(api.memory).toBe(200);
+  });
+
+  it("gives each writable-path tmpfs to the service user (runc leaves it root-owned otherwise)", () => {
+    const json = synthOne(miniApp(), dockerEnv({ services: { api: { writablePaths: ["/tmp", "/var/cache/api"], security: { user: "10001:10001" } } } }));
+    expect(container(json, "demo-dev-api-1").tmpfs).toEqual({
+      "/tmp": "rw,noexec,nosuid,size=64m,uid=10001,gid=10001,mode=0700",
+      "/var/cache/api": "rw,noexec,nosuid,size=64m,uid=10001,gid=10001,mode=0700",
+    });
+    expect(container(json, "demo-dev-web-1").tmpfs).toEqual({ "/tmp": "rw,noexec,nosuid,size=64m,uid=10001,gid=10001,mode=0700" });
+  });
+
+  it("keeps Docker's tmpfs defaults for a root service, so an entrypoint that drops privileges can still write", () => {
+    const json = synthOne(miniApp(), dockerEnv({ services: { api: { security: { runAsNonRoot: false, user: "0:0" } } } }));
+    expect(container(json, "demo-dev-api-1").tmpfs).toEqual({ "/tmp": "rw,noexec,nosuid,size=64m" });
+  });
+
+  it("sizes the writable tmpfs from the service's writable size when the model has one, 64 MiB otherwise", () => {
+    const m = withService(resolveOne(miniApp(), "dev", dockerEnv()).model, "api", (s) => ({ ...s, writableSizeBytes: 256 * 1024 * 1024 }) as ServiceModel);
+    const json = synthModel(m);
+    expect(container(json, "demo-dev-api-1").tmpfs["/tmp"]).toBe("rw,noexec,nosuid,size=256m,uid=10001,gid=10001,mode=0700");
+    expect(container(json, "demo-dev-web-1").tmpfs["/tmp"]).toContain(",size=64m,");
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])("refuses a writable size of %s bytes rather than an unlimited (size=0) or broken tmpfs", (bytes) => {
+    const m = withService(resolveOne(miniApp(), "dev", dockerEnv()).model, "api", (s) => ({ ...s, writableSizeBytes: bytes }) as ServiceModel);
+    expect(() => synthModel(m)).toThrow(/^services\.api\.writableSize: .* bytes is not a tmpfs size; use a positive size such as "64Mi"$/);
+  });
+
+  it("renders tmpfs sizes the kernel reads back exactly: whole MiB as <n>m, anything else in bytes, never a fraction", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 40 }), (bytes) => {
+        const s = tmpfsSize(bytes);
+        expect(s).toMatch(/^\d+m?$/);
+        expect(s.endsWith("m") ? Number(s.slice(0, -1)) * 1024 * 1024 : Number(s)).toBe(bytes);
+        expect(tmpfsOptions(1, 1, bytes).split(",")).toContain(`size=${s}`);
+      }),
+    );
+  });
+
+  it("stops with a 30 s grace period on destroy and replacement instead of SIGKILL at once", () => {
+    for (const c of resourcesOf(synthOne(miniApp()), "docker_container")) {
+      expect({ name: c.name, grace: c.destroy_grace_seconds, stop: c.stop_timeout }).toEqual({ name: c.name, grace: 30, stop: 30 });
+    }
+  });
+
+  it("does not set must_run, so a plan's refresh never deletes a stopped container (and its logs)", () => {
+    for (const c of resourcesOf(synthOne(miniApp()), "docker_container")) expect(c.must_run).toBe(false);
+  });
+
+  it("refuses to lower a Localhost seccomp profile to Docker rather than emit seccomp=<path>, which the engine cannot start", () => {
+    const m = withService(resolveOne(miniApp(), "dev", dockerEnv()).model, "api", (s) => ({ ...s, security: { ...s.security, seccompProfile: "Localhost/profiles/api.json" } }));
+    expect(() => synthModel(m)).toThrow(/^services\.api\.security\.seccompProfile: "Localhost\/profiles\/api\.json" cannot be lowered to Docker .*use "RuntimeDefault" on Docker$/);
   });
 
   it("builds the health check from the health spec and waits for healthy", () => {
@@ -179,6 +266,7 @@ describe("Docker target: defaults and their overrides", () => {
     expect(api.tmpfs).toBeUndefined();
     expect(api.capabilities).toEqual({ drop: [], add: ["NET_ADMIN"] });
     expect(api.security_opts).toEqual(["seccomp=unconfined"]);
+    expect(api.cpu_quota).toBeGreaterThan(0);
     expect(api.privileged).toBe(true);
     expect(api.restart).toBe("unless-stopped");
     expect(api.max_retry_count).toBeUndefined();
@@ -238,5 +326,48 @@ describe("Docker target: defaults and their overrides", () => {
     expect(Object.values(json.resource.docker_container as Record<string, Json>).find((c) => c.name === "demo-dev-api-1")!.stop_timeout).toBe(45);
     expect(de.networks.get("front")!.nameInput).toBe("demo-dev-front");
     expect(de.services.get("db")!.volumes[0].nameInput).toBe("demo-dev-db-data");
+  });
+});
+
+describe("Docker target: what the guardrails and the review know about the containers", () => {
+  const limited = (c: Json): boolean => inspectDockerStack({ resource: { docker_container: { c } } } as never).workloads[0].hasLimits;
+
+  it("counts a positive cpu_quota (or cpus) with memory as limits, and an expression as set", () => {
+    expect(limited({ memory: 128, cpu_period: 100_000, cpu_quota: 20_000 })).toBe(true);
+    expect(limited({ memory: 128, cpus: "0.5" })).toBe(true);
+    expect(limited({ memory: "${var.mem}", cpu_quota: "${var.quota}" })).toBe(true);
+  });
+
+  it.each([
+    ["cpu_shares is a weight, not a cap", { memory: 128, cpu_shares: 512 }],
+    ["cpu_quota -1 is unlimited", { memory: 128, cpu_quota: -1 }],
+    ["cpu_quota 0 is unlimited", { memory: 128, cpu_quota: 0 }],
+    ["cpus 0 is unlimited", { memory: 128, cpus: "0" }],
+    ["memory 0 is unlimited", { memory: 0, cpu_quota: 20_000 }],
+    ["no memory limit", { cpu_quota: 20_000 }],
+  ])("does not count as limited: %s", (_why, c) => {
+    expect(limited(c)).toBe(false);
+  });
+
+  it("review: a cpus change replaces the container (ForceNew in 3.6.2), not an in-place update", () => {
+    expect(forcesReplacement("docker_container", "cpus")).toBe(true);
+  });
+
+  it.each(["restart", "max_retry_count", "cpu_shares", "cpu_set", "memory", "memory_swap"])("review: %s is updated in place (sent by the provider's Update)", (attr) => {
+    expect(forcesReplacement("docker_container", attr)).toBe(false);
+    expect(notAppliedInPlace("docker_container", attr)).toBe(false);
+  });
+
+  it.each(["cpu_period", "cpu_quota", "tmpfs./tmp", "healthcheck.test", "destroy_grace_seconds", "must_run", "wait_timeout", "init"])(
+    "review: %s is planned in place but never applied by 3.6.2 (not a replacement)",
+    (attr) => {
+      expect(forcesReplacement("docker_container", attr)).toBe(false);
+      expect(notAppliedInPlace("docker_container", attr)).toBe(true);
+    },
+  );
+
+  it.each(["image", "env", "stop_timeout", "user", "mounts.source", "security_opts", "upload.content"])("review: %s replaces the container", (attr) => {
+    expect(forcesReplacement("docker_container", attr)).toBe(true);
+    expect(notAppliedInPlace("docker_container", attr)).toBe(false);
   });
 });

@@ -68,6 +68,7 @@ export const DEFAULTS: readonly DefaultRule[] = [
   { path: "services.*.volumes.*.size", value: "1Gi", doc: "1 GiB per volume" },
   { path: "services.*.replicas", value: 1, doc: "one replica" },
   { path: "services.*.writablePaths", value: ["/tmp"], doc: "only /tmp is writable on the read-only root filesystem" },
+  { path: "services.*.writableSize", value: "64Mi", doc: "64 MiB per writable path (tmpfs on Docker counts against the memory limit)" },
   // Resources
   { path: "services.*.resources.cpu", value: "100m", doc: "CPU request 100m" },
   { path: "services.*.resources.memory", value: "128Mi", doc: "memory request 128Mi" },

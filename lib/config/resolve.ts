@@ -231,7 +231,7 @@ type Defaulted<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
 
 /** A service after layering and defaults (see defaults.ts for what fills each field). */
 type EffectiveService = Omit<ServiceConfig, "ports" | "volumes" | "health" | "resources" | "security" | "restart" | "logging" | "autoscaling"> &
-  Defaulted<Pick<ServiceConfig, "kind" | "public" | "env" | "secrets" | "connections" | "replicas" | "writablePaths">, "kind" | "public" | "env" | "secrets" | "connections" | "replicas" | "writablePaths"> & {
+  Defaulted<Pick<ServiceConfig, "kind" | "public" | "env" | "secrets" | "connections" | "replicas" | "writablePaths" | "writableSize">, "kind" | "public" | "env" | "secrets" | "connections" | "replicas" | "writablePaths" | "writableSize"> & {
     ports: Defaulted<z.infer<typeof PortSchema>, "protocol">[];
     volumes: Defaulted<z.infer<typeof VolumeSchema>, "size">[];
     health?: Defaulted<z.infer<typeof HealthSchema>, "interval" | "timeout" | "retries" | "startPeriod">;
@@ -274,6 +274,12 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     const r = parseMemory(v as string, bound);
     if (!r.ok) err(segs, r.error);
     return r.ok ? r.value : 0;
+  };
+  // A tmpfs of a few KiB is almost certainly a unit mistake, and tmpfs reads size=0 as "unlimited".
+  const writableSize = (segs: (string | number)[], v: unknown): number => {
+    const bytes = mem(segs, v);
+    if (bytes > 0 && bytes < 1024 ** 2) err(segs, `${JSON.stringify(v)} is below 1Mi; a writable path needs at least "1Mi" (e.g. "64Mi")`);
+    return bytes;
   };
   const secs = (segs: (string | number)[], v: string): number => {
     const r = parseDuration(v);
@@ -450,6 +456,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       resources,
       replicas: s.replicas,
       writablePaths: s.writablePaths,
+      writableSizeBytes: writableSize(at("writableSize"), s.writableSize),
       security: {
         runAsNonRoot: s.security.runAsNonRoot,
         uid,

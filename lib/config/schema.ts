@@ -279,6 +279,11 @@ export const ServiceSchema = z.strictObject({
   replicas: Replicas.min(0).optional(),
   /** Paths the image writes to; mounted as tmpfs/emptyDir on a read-only root. @default ["/tmp"] */
   writablePaths: uniqueList(ContainerPath, "writable path").optional(),
+  /**
+   * Size of each writable path: a tmpfs on Docker (it counts against the memory limit), an
+   * emptyDir `sizeLimit` on Kubernetes. @default "64Mi"
+   */
+  writableSize: MemoryQuantity.optional(),
   security: SecuritySchema.optional(),
   restart: RestartSchema.optional(),
   logging: LoggingSchema.optional(),

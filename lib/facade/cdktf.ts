@@ -15,6 +15,9 @@ export {
   PgBackend,
   RemoteBackend,
   Testing,
+  Lazy,
+  Tokenization,
 } from "cdktf";
-export { IndependentStack, configureTokenStackTraces } from "./independent-stack";
+export { IndependentStack } from "./independent-stack";
+export { withoutTokenStackTraces } from "./token-stack-traces";
 export type { IAspect, AppConfig as CdktfAppConfig, TerraformResource, ITerraformDependable } from "cdktf";

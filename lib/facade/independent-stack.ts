@@ -3,39 +3,76 @@
  * environment stack stands alone, so `cdktf diff <env>` works before other stacks exist).
  *
  * Profiling stock cdktf 0.21 on 1,000 services showed where synth time goes: capturing a full
- * stack trace for every token (~5 s of 17 s), a "preparing" resolve pass over every element that
- * only exists to discover cross-stack references (~2.5 s), a final resolve of the whole,
- * already-resolved document (~1.5 s), and a resolution context allocated for every value,
- * token or not (~2 s). This module removes those four costs and nothing else; tests prove the
- * output is byte-identical to stock cdktf.
+ * stack trace for every token (~5 s of 17 s; see token-stack-traces.ts, used around envkit's own
+ * constructs), a "preparing" resolve pass over every element that only exists to discover
+ * cross-stack references (~2.5 s), a final resolve of the whole, already-resolved document
+ * (~1.5 s), and a resolution context allocated for every value, token or not (~2 s). This module
+ * removes the last three and nothing else; tests compare the bytes `app.synth()` writes with
+ * stock cdktf's.
  *
- * It reaches into cdktf internals. That is safe only because cdktf is archived at 0.21.0 and
- * pinned exactly; a move to the CDK Terrain fork must re-check this file (the test will say so).
+ * Skipping the preparing pass means cdktf never wires a reference to another stack (an output
+ * there, a remote-state data source here), so such a reference would be written verbatim and
+ * point at nothing. The one resolve pass that remains checks every token for that and refuses.
+ *
+ * It reaches into cdktf internals, behind the version check in cdktf-internals.ts: on any other
+ * cdktf it behaves exactly like TerraformStack.
  */
-import { TerraformElement, TerraformOutput, TerraformStack, Token } from "cdktf";
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const tokens = require("cdktf/lib/_tokens") as { resolve(scope: unknown, obj: unknown, preparing?: boolean): unknown };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const util = require("cdktf/lib/util") as { deepMerge(target: unknown, ...sources: unknown[]): unknown };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const stackTrace = require("cdktf/lib/tokens/private/stack-trace") as { captureStackTrace: (below?: unknown) => string[] };
-
-const originalCapture = stackTrace.captureStackTrace;
-
-/**
- * Token creation stack traces are only read when a token fails to resolve, to point at the code
- * that created it. envkit turns them off unless `ENVKIT_TOKEN_STACK_TRACES=1` (set it when
- * debugging a "cannot resolve" error from an escape hatch).
- */
-export function configureTokenStackTraces(enabled = process.env.ENVKIT_TOKEN_STACK_TRACES === "1"): void {
-  stackTrace.captureStackTrace = enabled ? originalCapture : () => [];
-}
-configureTokenStackTraces();
+import { DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, StringConcat, TerraformElement, TerraformOutput, TerraformStack, Token, Tokenization } from "cdktf";
+import { Construct } from "constructs";
+import { ConfigIssue, EnvkitError } from "../errors";
+import { CdktfInternals, cdktfInternals } from "./cdktf-internals";
 
 /** Substring of every encoded string and list token (`${TfToken[…]}`, `#{TfToken[…]}`). */
 const TOKEN_MARK = "TfToken[";
 /** cdktf's pattern for number tokens embedded in strings; a match is resolved the stock way. */
 const NUMBER_IN_STRING = /[-|\d|.+]+(e[-|\d|.|e|E|+]+)/;
+
+/** A reference to an element of another stack, met while resolving this one. */
+interface ForeignReference {
+  /** The Terraform address it stands for, e.g. `docker_network.net_1a2b3c.name`. */
+  readonly identifier: string;
+  /** The stack that owns the referenced element. */
+  readonly origin: TerraformStack;
+}
+
+/**
+ * cdktf's token resolver, noting every reference whose element lives in another stack. Every
+ * nested token (a reference inside an expression, a `dependsOn`, a lazy value) is resolved
+ * through the same resolver, so none escapes. cdktf's `Reference` (tfExpression.js) is the only
+ * token that carries an `originStack`; it is what the preparing pass turns into remote state.
+ */
+class ReferenceGuard extends DefaultTokenResolver {
+  public readonly found: ForeignReference[] = [];
+
+  constructor(private readonly stack: TerraformStack) {
+    super(new StringConcat());
+  }
+
+  public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
+    const origin = (t as { originStack?: unknown }).originStack;
+    if (origin !== undefined && origin !== this.stack && TerraformStack.isStack(origin)) {
+      this.found.push({ identifier: String((t as { identifier?: unknown }).identifier), origin });
+    }
+    return super.resolveToken(t, context, postProcessor);
+  }
+
+  /** Resolves like cdktf's own (non-preparing) resolve. */
+  public resolve(value: unknown): unknown {
+    return Tokenization.resolve(value, { scope: this.stack, preparing: false, resolver: this });
+  }
+}
+
+/** True when a value needs cdktf's resolve (it is or holds a token), for a leaf of a plain structure. */
+function isTokenLeaf(value: unknown): boolean {
+  if (typeof value === "string") return value.includes(TOKEN_MARK) || NUMBER_IN_STRING.test(value);
+  if (typeof value === "number") return Token.isUnresolved(value);
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype;
+}
+
+/** True for an element that encodes a whole list (cdktf resolves only the list, never the element alone). */
+function isListToken(value: unknown): boolean {
+  return (typeof value === "string" && value.includes(`#{${TOKEN_MARK}`)) || (typeof value === "number" && Token.isUnresolved(value));
+}
 
 /**
  * Resolves like cdktf's resolve, but walks token-free parts of the document itself instead of
@@ -45,31 +82,31 @@ const NUMBER_IN_STRING = /[-|\d|.+]+(e[-|\d|.|e|E|+]+)/;
  * handed to cdktf's own resolve. Only plain containers are walked here, and they set no
  * resolution context, so handing a sub-value to cdktf resolves it exactly as in place.
  */
-function fastResolve(scope: TerraformStack, value: unknown): unknown {
+function fastResolve(guard: ReferenceGuard, value: unknown): unknown {
   if (value === undefined || value === null || typeof value === "boolean") return value;
-  if (typeof value === "string") return value.includes(TOKEN_MARK) || NUMBER_IN_STRING.test(value) ? tokens.resolve(scope, value) : value;
-  if (typeof value === "number") return Token.isUnresolved(value) ? tokens.resolve(scope, value) : value;
+  if (typeof value === "string") return value.includes(TOKEN_MARK) || NUMBER_IN_STRING.test(value) ? guard.resolve(value) : value;
+  if (typeof value === "number") return Token.isUnresolved(value) ? guard.resolve(value) : value;
   if (Array.isArray(value)) {
-    if (value.some((v) => typeof v === "string" && v.includes(TOKEN_MARK)) || value.some((v) => typeof v === "number" && Token.isUnresolved(v))) return tokens.resolve(scope, value);
+    if (value.some((v) => typeof v === "string" && v.includes(TOKEN_MARK)) || value.some((v) => typeof v === "number" && Token.isUnresolved(v))) return guard.resolve(value);
     const out: unknown[] = [];
     for (const v of value) {
-      const r = fastResolve(scope, v);
+      const r = fastResolve(guard, v);
       if (r !== undefined) out.push(r);
     }
     return out;
   }
   if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
     const keys = Object.keys(value);
-    if (keys.some((k) => k.includes(TOKEN_MARK))) return tokens.resolve(scope, value);
+    if (keys.some((k) => k.includes(TOKEN_MARK))) return guard.resolve(value);
     const out: Record<string, unknown> = {};
     for (const k of keys) {
-      const r = fastResolve(scope, (value as Record<string, unknown>)[k]);
+      const r = fastResolve(guard, (value as Record<string, unknown>)[k]);
       if (r !== undefined) out[k] = r;
     }
     return out;
   }
   // Resolvable objects (tokens, lazy values, references) and anything unusual: the stock path.
-  return tokens.resolve(scope, value);
+  return guard.resolve(value);
 }
 
 function elementsOf(stack: TerraformStack): TerraformElement[] {
@@ -82,16 +119,54 @@ function elementsOf(stack: TerraformStack): TerraformElement[] {
   return out;
 }
 
-/** A TerraformStack that may not take part in cross-stack references, and synthesizes faster. */
+/** An element (or the stack, for its own overrides) whose unresolved fragment held a foreign reference. */
+interface Offender {
+  readonly construct: Construct;
+  readonly fragment: unknown;
+  readonly refs: readonly ForeignReference[];
+}
+
+/**
+ * A TerraformStack that may not reference elements of other stacks, and synthesizes faster. A
+ * reference to another stack's resource, data source, variable or output fails synthesis with an
+ * {@link EnvkitError} (stock cdktf would wire it through remote state). Other stacks may still
+ * consume this one's values: that wiring happens in the consumer's stock preparing pass.
+ */
 export class IndependentStack extends TerraformStack {
-  /** Skips the preparing resolve pass: it only discovers cross-stack references. */
+  /**
+   * Whether this stack takes envkit's shortcuts: false when the installed cdktf is not the
+   * version they were written against, and the stack then synthesizes exactly as TerraformStack.
+   */
+  public readonly fastSynthesis: boolean;
+  private readonly internals?: CdktfInternals;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.internals = cdktfInternals();
+    this.fastSynthesis = this.internals !== undefined;
+  }
+
+  /** Skips the preparing resolve pass: it only discovers (and wires) cross-stack references. */
   public prepareStack(): void {
+    if (!this.internals) return super.prepareStack();
     this.ensureBackendExists();
+    // HCL output does not go through toTerraform, whose resolve pass checks references: check them
+    // here, with one resolve pass like the preparing pass stock cdktf runs in its place.
+    if ((this.synthesizer as unknown as { hclOutput?: boolean }).hclOutput) {
+      const guard = new ReferenceGuard(this);
+      const offenders: Offender[] = [];
+      for (const e of elementsOf(this)) this.guarded(guard, offenders, e, e.toTerraform(), (v) => guard.resolve(v));
+      this.refuseForeignReferences(offenders);
+    }
   }
 
   /** Same document as TerraformStack.toTerraform, resolving each element once. */
   public toTerraform(): Record<string, unknown> {
+    const internals = this.internals;
+    if (!internals) return super.toTerraform();
     const self = this as unknown as { cdktfVersion: string; rawOverrides: Record<string, unknown> };
+    const guard = new ReferenceGuard(this);
+    const offenders: Offender[] = [];
     const overrides = Object.keys(self.rawOverrides);
     const metadata: Record<string, unknown> = {
       version: self.cdktfVersion,
@@ -101,23 +176,79 @@ export class IndependentStack extends TerraformStack {
       ...(overrides.length > 0 ? { overrides: { stack: overrides } } : {}),
     };
     const elements = elementsOf(this);
-    for (const e of elements) util.deepMerge(metadata, tokens.resolve(this, e.toMetadata()));
+    for (const e of elements) internals.deepMerge(metadata, this.guarded(guard, offenders, e, e.toMetadata(), (v) => guard.resolve(v)));
     const outputs: Record<string, unknown> = {};
     for (const item of elements) {
       if (!TerraformOutput.isTerraformOutput(item)) continue;
-      util.deepMerge(
+      internals.deepMerge(
         outputs,
         item.node.path.split("/").reduceRight<Record<string, unknown>>((inner, part) => (Object.keys(inner).length === 0 ? { [part]: item.friendlyUniqueId } : { [part]: inner }), {}),
       );
     }
     const tf: Record<string, unknown> = { "//": { metadata, outputs } };
-    for (const e of elements) util.deepMerge(tf, fastResolve(this, e.toTerraform()));
+    for (const e of elements) internals.deepMerge(tf, this.guarded(guard, offenders, e, e.toTerraform(), (v) => fastResolve(guard, v)));
     // Stock cdktf merges the raw overrides (an undefined value deletes a key) and then resolves
     // the whole document again. Everything else is resolved already, so only the sections the
     // overrides touched are resolved here; keys left undefined (metadata.cloud) vanish when the
     // JSON is written.
-    util.deepMerge(tf, self.rawOverrides);
-    for (const key of overrides) tf[key] = tokens.resolve(this, tf[key]);
+    internals.deepMerge(tf, self.rawOverrides);
+    for (const key of overrides) {
+      const before = guard.found.length;
+      tf[key] = guard.resolve(tf[key]);
+      if (guard.found.length > before) offenders.push({ construct: this, fragment: { [key]: self.rawOverrides[key] }, refs: guard.found.slice(before) });
+    }
+    this.refuseForeignReferences(offenders);
     return tf;
+  }
+
+  /** Resolves one element's fragment, noting the element when it referenced another stack. */
+  private guarded(guard: ReferenceGuard, offenders: Offender[], construct: Construct, fragment: unknown, resolve: (v: unknown) => unknown): unknown {
+    const before = guard.found.length;
+    const resolved = resolve(fragment);
+    if (guard.found.length > before) offenders.push({ construct, fragment, refs: guard.found.slice(before) });
+    return resolved;
+  }
+
+  /**
+   * Throws one error for every foreign reference, each naming the construct, the field and both
+   * stacks. Runs only when something was found, so finding the field (resolving each token-
+   * carrying leaf of the offending fragments again) costs nothing on the normal path.
+   */
+  private refuseForeignReferences(offenders: readonly Offender[]): void {
+    if (offenders.length === 0) return;
+    const issues: ConfigIssue[] = [];
+    const seen = new Set<string>();
+    for (const { construct, fragment, refs } of offenders) {
+      const located: Array<{ field: string; ref: ForeignReference }> = [];
+      const walk = (value: unknown, at: readonly string[]): void => {
+        if (isTokenLeaf(value) || (Array.isArray(value) && value.some(isListToken))) {
+          const guard = new ReferenceGuard(this);
+          guard.resolve(value);
+          for (const ref of guard.found) located.push({ field: at.join("."), ref });
+        } else if (Array.isArray(value)) {
+          value.forEach((v, i) => walk(v, [...at, String(i)]));
+        } else if (typeof value === "object" && value !== null) {
+          for (const [k, v] of Object.entries(value)) walk(v, [...at, k]);
+        }
+      };
+      walk(fragment, []);
+      // Not found again leaf by leaf (a token in a map key, say): name the construct without a field.
+      if (located.length === 0) for (const ref of refs) located.push({ field: "", ref });
+      for (const { field, ref } of located) {
+        const key = `${construct.node.path}\0${field}\0${ref.identifier}\0${ref.origin.node.path}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        issues.push({
+          file: construct.node.path,
+          path: field,
+          message:
+            `references ${ref.identifier} of stack "${ref.origin.node.path}", but stack "${this.node.path}" is an IndependentStack (every envkit EnvironmentStack is one), ` +
+            `which does not wire references to other stacks (cdktf would add an output to "${ref.origin.node.path}" and a remote-state data source to "${this.node.path}"). ` +
+            `EnvironmentStacks never reference each other: pass the value in through the configuration or a TerraformVariable, ` +
+            `or build the stacks that need cross-stack wiring on a plain TerraformStack`,
+        });
+      }
+    }
+    throw new EnvkitError(issues);
   }
 }

@@ -96,6 +96,8 @@ export interface ServiceModel {
   readonly resources: ResourcesModel;
   readonly replicas: number;
   readonly writablePaths: readonly string[];
+  /** Size of each writable path (tmpfs / emptyDir), bytes. */
+  readonly writableSizeBytes: number;
   readonly security: SecurityModel;
   readonly restart: { readonly policy: string; readonly maxRetries: number };
   readonly logging: { readonly maxSize: string; readonly maxFile: number };

@@ -40,7 +40,7 @@ function section(e: EnvironmentChange, compact: boolean): string {
   for (const r of e.changes) {
     lines.push(`- ${SYMBOL[r.action]} ${r.action} \`${r.address}\`${r.name ? ` (${r.name})` : ""}${r.dataLoss ? " **⚠ data loss**" : ""}${r.unknownType ? " _(replacement rules unknown for this type)_" : ""}`);
     if (compact || r.action === "create" || r.action === "delete") continue;
-    for (const a of r.attributes) lines.push(`  - \`${a.path}\`: ${code(a.before)} → ${code(a.after)}${a.forcesReplacement ? " _(forces replacement)_" : ""}`);
+    for (const a of r.attributes) lines.push(`  - \`${a.path}\`: ${code(a.before)} → ${code(a.after)}${a.forcesReplacement ? " _(forces replacement)_" : ""}${a.notApplied && r.action === "update" ? ` _(planned in place, but the provider never applies it to the existing resource; to apply it: \`terraform apply -replace=${r.address}\`)_` : ""}`);
   }
   if (e.connectionsChanged && e.model) lines.push("", "Service connections after this change:", "", mermaid(e));
   lines.push("", "</details>", "");

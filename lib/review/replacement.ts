@@ -10,6 +10,12 @@ interface TypeKnowledge {
   readonly forceNew: readonly string[];
   /** With `forceNew: ["*"]`: attributes the provider can update in place. */
   readonly inPlace?: readonly string[];
+  /**
+   * With `forceNew: ["*"]`: attributes Terraform plans as an in-place update that the provider
+   * never applies (not ForceNew, ignored by Update): the change stays in state only, and reaches
+   * the running object only when something else replaces it.
+   */
+  readonly notApplied?: readonly string[];
   /** Destroying or replacing it loses data. */
   readonly holdsData?: boolean;
 }
@@ -17,8 +23,19 @@ interface TypeKnowledge {
 const K8S_IDENTITY = ["metadata.name", "metadata.namespace"];
 
 const KNOWLEDGE: Record<string, TypeKnowledge> = {
-  // kreuzwerker/docker 3.x: the container update path handles resource limits and restart policy only.
-  docker_container: { forceNew: ["*"], inPlace: ["restart", "max_retry_count", "cpu_shares", "cpu_set", "memory", "memory_swap", "cpus"] },
+  // kreuzwerker/docker 3.6.2: Update sends only these six to ContainerUpdate
+  // (resource_docker_container_funcs.go:881-927); `cpus` is ForceNew (resource_docker_container.go:962-967).
+  // The rest that is not ForceNew is state-only: planned in place, never applied. So are `mounts.*`
+  // edits that keep the number of mounts (only the block count is ForceNew, SDK #1314), but a path
+  // cannot tell an edit from an added or removed mount, so `mounts` stays "replace".
+  docker_container: {
+    forceNew: ["*"],
+    inPlace: ["restart", "max_retry_count", "cpu_shares", "cpu_set", "memory", "memory_swap"],
+    notApplied: [
+      "tmpfs", "healthcheck", "init", "destroy_grace_seconds", "wait", "wait_timeout", "must_run", "start", "rm", "attach", "logs",
+      "remove_volumes", "container_read_refresh_timeout_milliseconds", "cpu_period", "cpu_quota",
+    ],
+  },
   docker_image: { forceNew: ["name", "platform", "pull_triggers", "triggers", "build"] },
   docker_volume: { forceNew: ["*"], holdsData: true },
   docker_network: { forceNew: ["*"] },
@@ -50,8 +67,20 @@ export function forcesReplacement(type: string, attrPath: string): boolean {
   const k = KNOWLEDGE[type];
   if (!k) return false;
   const p = normalizePath(attrPath);
-  if (k.forceNew.includes("*")) return !(k.inPlace ?? []).some((r) => within(p, r)) && !within(p, "lifecycle") && !within(p, "depends_on") && !within(p, "timeouts");
+  if (k.forceNew.includes("*")) {
+    return ![...(k.inPlace ?? []), ...(k.notApplied ?? [])].some((r) => within(p, r)) && !within(p, "lifecycle") && !within(p, "depends_on") && !within(p, "timeouts");
+  }
   return k.forceNew.some((r) => within(p, r));
+}
+
+/**
+ * Whether Terraform plans a change of `attrPath` as an in-place update that the provider never
+ * applies (e.g. a docker_container's `tmpfs` or `cpu_quota` on kreuzwerker/docker 3.6.2): the
+ * running object keeps the old value until it is replaced (`terraform apply -replace=<address>`).
+ */
+export function notAppliedInPlace(type: string, attrPath: string): boolean {
+  const p = normalizePath(attrPath);
+  return (KNOWLEDGE[type]?.notApplied ?? []).some((r) => within(p, r));
 }
 
 /** Whether destroying or replacing a resource of `type` loses data. */

@@ -1,5 +1,5 @@
 import { flatten } from "./flatten";
-import { forcesReplacement, holdsData, isSensitivePath, knowsType } from "./replacement";
+import { forcesReplacement, holdsData, isSensitivePath, knowsType, notAppliedInPlace } from "./replacement";
 
 /** What Terraform will do to one resource. */
 export type Action = "create" | "update" | "replace" | "delete";
@@ -10,6 +10,8 @@ export interface AttributeChange {
   readonly before?: string;
   readonly after?: string;
   readonly forcesReplacement: boolean;
+  /** Planned in place, but the provider never applies it to the existing resource (it drifts until replaced). */
+  readonly notApplied?: boolean;
 }
 
 /** One resource's change. */
@@ -78,7 +80,7 @@ export function attributeChanges(type: string, before: Json | undefined, after: 
     const a = fa.get(p);
     if (a === b) continue;
     const mask = isSensitivePath(p);
-    out.push({ path: p, before: b === undefined ? undefined : mask ? MASK : b, after: a === undefined ? undefined : mask ? MASK : a, forcesReplacement: forcesReplacement(type, p) });
+    out.push({ path: p, before: b === undefined ? undefined : mask ? MASK : b, after: a === undefined ? undefined : mask ? MASK : a, forcesReplacement: forcesReplacement(type, p), notApplied: notAppliedInPlace(type, p) || undefined });
   }
   return out;
 }

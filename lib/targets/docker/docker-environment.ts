@@ -1,6 +1,7 @@
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Construct } from "constructs";
+import type { TerraformResource } from "../../facade/cdktf";
 import { inertModel } from "../shared/terraform-literal";
 import { EnvironmentModel } from "../../model/environment";
 import { environmentLabels } from "../shared/labels";
@@ -15,7 +16,9 @@ export interface DockerEnvironmentProps {
 
 /**
  * A whole environment on one Docker host: provider, per-connection networks, secret variables and
- * one {@link DockerService} per service. `networks` and `services` are public escape hatches.
+ * one {@link DockerService} per service. Each container `depends_on` the containers of the servers
+ * it connects to (start order) and is replaced with any network it joins (`replace_triggered_by`).
+ * `networks` and `services` are public escape hatches.
  */
 export class DockerEnvironment extends Construct {
   public readonly provider: DockerProvider;
@@ -60,6 +63,28 @@ export class DockerEnvironment extends Construct {
     for (const svc of env.services) {
       const networks = joined.get(svc.name)!;
       this.services.set(svc.name, new DockerService(this, svc.name, { environment: env, service: svc, networks, secretVariables }));
+    }
+
+    // A network is replaced when its subnet or name changes; Docker refuses to delete a network
+    // with attached containers ("has active endpoints"), so its containers are replaced with it.
+    // The trigger is the network's id, which changes only when the network is replaced (an
+    // in-place update of the network must not restart its containers).
+    const networksOf = new Map<string, Network[]>(env.services.map((svc) => [svc.name, []]));
+    for (const n of plan.networks) for (const member of n.members.keys()) networksOf.get(member)!.push(this.networks.get(n.purpose)!);
+    // Start order: a client's containers are created after its servers' containers, which wait
+    // until healthy (`wait`), like Compose's `depends_on: condition: service_healthy`. Cycles are
+    // refused by the Docker adapter's validation.
+    const serversOf = new Map<string, string[]>(env.services.map((svc) => [svc.name, []]));
+    for (const c of env.connections) if (!serversOf.get(c.from)!.includes(c.to)) serversOf.get(c.from)!.push(c.to);
+    // Plain addresses, not resource objects: cdktf 0.21 renders an object in replace_triggered_by
+    // as "${type.name}", which Terraform rejects (hashicorp/terraform-cdk#3196).
+    const address = (r: TerraformResource): string => `${r.terraformResourceType}.${r.friendlyUniqueId}`;
+    for (const svc of env.services) {
+      const servers = [...serversOf.get(svc.name)!].sort().flatMap((s) => this.services.get(s)!.containers);
+      for (const container of this.services.get(svc.name)!.containers) {
+        container.lifecycle = { ...container.lifecycle, replaceTriggeredBy: [...(container.lifecycle?.replaceTriggeredBy ?? []), ...networksOf.get(svc.name)!.map((n) => `${address(n)}.id`)] };
+        if (servers.length) container.dependsOn = [...(container.dependsOn ?? []), ...servers.map(address)];
+      }
     }
   }
 }

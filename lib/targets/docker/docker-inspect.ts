@@ -3,6 +3,9 @@ import { StackJson, StackView, WorkloadView, resources } from "../inspect";
 
 type Json = Record<string, unknown>;
 
+/** A limit value that caps something: a positive number, or an expression only Terraform resolves. */
+const isCap = (v: unknown): boolean => (typeof v === "number" ? v > 0 : typeof v === "string" && (Number.isNaN(Number(v)) ? v.length > 0 : Number(v) > 0));
+
 /** Builds the guardrail view of a synthesized Docker stack from its `docker_container`s. */
 export function inspectDockerStack(json: StackJson): StackView {
   // Containers reference their image resource; report the image it pulls.
@@ -27,7 +30,9 @@ export function inspectDockerStack(json: StackJson): StackView {
       readOnlyRootFilesystem: c.read_only === true,
       seccompConfined: !opts.some((o) => o === "seccomp=unconfined" || o === "seccomp:unconfined"),
       hasHealthCheck: c.healthcheck !== undefined,
-      hasLimits: c.memory !== undefined && (c.cpus !== undefined || c.cpu_quota !== undefined || c.cpu_shares !== undefined),
+      // envkit caps CPU with cpu_quota (`cpus` crashes kreuzwerker/docker 3.6.2); 0 or -1 means
+      // unlimited, and cpu_shares is only a relative weight under contention, not a cap.
+      hasLimits: isCap(c.memory) && (isCap(c.cpu_quota) || isCap(c.cpus)),
       hasRequests: c.memory !== undefined,
       hostNamespaces: [
         ...(c.network_mode === "host" ? ["network"] : []),

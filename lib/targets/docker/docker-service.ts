@@ -6,7 +6,7 @@ import { TerraformVariable } from "../../facade/cdktf";
 import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { formatImageRef } from "../../model/image-ref";
 import { scopedName } from "../../model/names";
-import { cpuToDocker, memoryToDockerMb } from "../../model/quantity";
+import { memoryToDockerMb } from "../../model/quantity";
 import { formatDuration } from "../../model/duration";
 import { componentLabels, serviceLabels } from "../shared/labels";
 import { serviceEnvironment } from "../shared/service-env";
@@ -29,6 +29,38 @@ export interface DockerServiceProps {
 
 /** Where secrets appear inside containers (the seeds' `*_FILE` convention). */
 export const SECRETS_DIR = "/run/secrets";
+
+/** CFS period envkit pairs with `cpu_quota`: 100 ms, Docker's own default, so 1 millicore = 100 µs of quota. */
+export const CPU_PERIOD_MICROS = 100_000;
+
+/** Size of each writable-path tmpfs when the service sets none: 64 MiB. */
+export const DEFAULT_WRITABLE_SIZE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Seconds a container gets between the stop signal and SIGKILL when Terraform destroys or
+ * replaces it, and when the engine stops it: Kubernetes' default termination grace period.
+ */
+export const STOP_GRACE_SECONDS = 30;
+
+/** `tmpfs` `size=` value: whole MiB as `<n>m`, anything else in bytes (the kernel rounds up to pages). */
+export function tmpfsSize(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)}m` : String(bytes);
+}
+
+/**
+ * Options of the tmpfs on each writable path. runc mounts an empty tmpfs, chmods it to the image
+ * directory's mode (1777 when the image has no such directory) and leaves it owned by root
+ * (runc 1.1.5 libcontainer/rootfs_linux.go:461-484; no copy-up in Docker), so a non-root user
+ * could not write a 0755 or 0700 image directory. `uid`/`gid` hand it to the service user and
+ * `mode=0700` keeps others out where the image has no directory; Engine 20.10 accepts both
+ * (moby v20.10.24 daemon/oci_linux.go:566-582; checked on a real engine, integration/docker-engine).
+ * Root keeps Docker's defaults: an entrypoint that drops privileges (postgres, redis) needs the
+ * 1777 of a missing directory.
+ */
+export function tmpfsOptions(uid: number, gid: number, sizeBytes: number): string {
+  const base = `rw,noexec,nosuid,size=${tmpfsSize(sizeBytes)}`;
+  return uid === 0 ? base : `${base},uid=${uid},gid=${gid},mode=0700`;
+}
 
 /**
  * One service on a Docker host: its pinned image, its volumes and `replicas` hardened containers
@@ -92,7 +124,12 @@ export class DockerService extends Construct {
     const securityOpts: string[] = [];
     if (sec.noNewPrivileges) securityOpts.push("no-new-privileges:true");
     if (sec.seccompProfile === "Unconfined") securityOpts.push("seccomp=unconfined");
-    else if (sec.seccompProfile.startsWith("Localhost/")) securityOpts.push(`seccomp=${sec.seccompProfile.slice("Localhost/".length)}`);
+    else if (sec.seccompProfile.startsWith("Localhost/")) {
+      // The engine wants the profile JSON itself in `seccomp=`, not a path (moby v20.10.24
+      // profiles/seccomp/seccomp_linux.go:19-26): a path fails at container start. The Docker
+      // adapter's validation refuses Localhost profiles; this guards a model that bypassed it.
+      throw new Error(`services.${svc.name}.security.seccompProfile: "${sec.seccompProfile}" cannot be lowered to Docker (the engine takes the profile JSON, not a path); use "RuntimeDefault" on Docker`);
+    }
 
     const health = svc.health;
     const healthcheck: ContainerConfig["healthcheck"] = health
@@ -105,6 +142,13 @@ export class DockerService extends Construct {
         }
       : undefined;
     const waitTimeout = health ? Math.ceil(health.startPeriodSeconds + health.intervalSeconds * (health.retries + 1) + 30) : undefined;
+
+    // Read defensively until the model carries the per-service setting (config: writableSize).
+    const writableSizeBytes = svc.writableSizeBytes ?? DEFAULT_WRITABLE_SIZE_BYTES;
+    // tmpfs reads size=0 as "no limit": a model that let one through must not lift the cap.
+    if (!Number.isSafeInteger(writableSizeBytes) || writableSizeBytes <= 0) {
+      throw new Error(`services.${svc.name}.writableSize: ${writableSizeBytes} bytes is not a tmpfs size; use a positive size such as "64Mi"`);
+    }
 
     const ports = svc.public
       ? svc.ports.map((p) => ({ internal: p.port, external: p.hostPort, ip: env.docker.publishAddress, protocol: p.protocol }))
@@ -120,15 +164,23 @@ export class DockerService extends Construct {
           env: envList,
           user: `${sec.uid}:${sec.gid}`,
           readOnly: sec.readOnlyRootFilesystem,
-          // Docker copies the image's directory (owner, mode, files) onto the tmpfs; a path the
-          // image lacks is mounted 1777. Checked on a real engine (integration/docker-engine).
-          tmpfs: sec.readOnlyRootFilesystem ? Object.fromEntries(svc.writablePaths.map((p) => [p, "rw,noexec,nosuid,size=64m"])) : undefined,
+          // An empty tmpfs per writable path, owned by the service user: see tmpfsOptions.
+          // kreuzwerker/docker 3.6.2 never applies a `tmpfs` change to an existing container
+          // (not ForceNew, ignored by Update): it is planned in place and drifts until replaced.
+          tmpfs: sec.readOnlyRootFilesystem ? Object.fromEntries(svc.writablePaths.map((p) => [p, tmpfsOptions(sec.uid, sec.gid, writableSizeBytes)])) : undefined,
           capabilities: { drop: [...sec.dropCapabilities], add: sec.addCapabilities.length ? [...sec.addCapabilities] : undefined },
           securityOpts,
           privileged: sec.privileged,
           memory: memoryToDockerMb(svc.resources.memoryLimitBytes),
           memorySwap: memoryToDockerMb(svc.resources.memoryLimitBytes),
-          cpus: cpuToDocker(svc.resources.cpuLimitMillis),
+          // Not `cpus`: kreuzwerker/docker 3.6.2 declares it a string but reads it as a float and
+          // panics on every create (resource_docker_container_funcs.go:326-328; issue #759, fixed
+          // in 3.7.0). cpu_period/cpu_quota are its documented equivalent (funcs:337-345), but
+          // 3.6.2 ignores later changes to them: they are neither ForceNew nor sent by Update
+          // (funcs:881-927), so a new CPU limit is planned in place and reaches the engine only
+          // when the container is replaced (e.g. by the next release).
+          cpuPeriod: CPU_PERIOD_MICROS,
+          cpuQuota: svc.resources.cpuLimitMillis * (CPU_PERIOD_MICROS / 1000),
           healthcheck,
           wait: health !== undefined,
           waitTimeout,
@@ -141,7 +193,18 @@ export class DockerService extends Construct {
           ports,
           mounts: mounts.length ? mounts : undefined,
           upload: uploads.length ? uploads : undefined,
-          mustRun: true,
+          // Without destroy_grace_seconds the provider stops with a 0 s timeout, i.e. SIGKILL right
+          // after the stop signal, on every destroy and replacement (funcs:929-956): an unclean
+          // shutdown of every database on every release. It is read from state at delete (not ForceNew);
+          // stop_timeout is the engine's own default for `docker stop` and daemon shutdown
+          // (Config.StopTimeout, funcs:58-72; ForceNew, ctr:302-308).
+          destroyGraceSeconds: STOP_GRACE_SECONDS,
+          stopTimeout: STOP_GRACE_SECONDS,
+          // must_run = true would make every refresh (any `terraform plan`, envkit review
+          // included) delete a stopped container and drop it from state (funcs:634-688,
+          // 845-854), taking its logs with it. A container that stopped after its restart
+          // policy gave up stays visible for `docker logs`; the next apply does not restart it.
+          mustRun: false,
         }),
       );
     }

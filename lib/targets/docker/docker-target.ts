@@ -4,7 +4,7 @@ import { MAX_DOCKER_REPLICAS } from "../../model/limits";
 import { TargetAdapter, TargetIssue } from "../target";
 import { inspectDockerStack } from "./docker-inspect";
 import type * as Lowering from "./docker-environment";
-import { planNetworks } from "./network-plan";
+import { planNetworks, startOrderCycles } from "./network-plan";
 
 /** Lowers `target: docker` environments to kreuzwerker/docker resources on one host. */
 export const dockerTarget: TargetAdapter = {
@@ -16,8 +16,27 @@ export const dockerTarget: TargetAdapter = {
     };
     const plan = planNetworks(env);
     if (plan.error) at("network.subnet", plan.error);
+    // Each client container is created after the servers it connects to are healthy (README: "start
+    // in order"), so a cycle of connections cannot be started. Reported rather than broken
+    // silently: dropping one direction's wait would start a client before its server, which is
+    // exactly what the promise rules out, and which edge to drop is the user's call.
+    for (const cycle of startOrderCycles(env)) {
+      const [first, second] = cycle;
+      at(
+        `services.${first}.connections`,
+        `connections form a start-order cycle ${cycle.join(" → ")}: on Docker a service starts only after the services it connects to are healthy, so none of these can start first; remove one of these connections (e.g. "${first}" → "${second}")`,
+      );
+    }
     const hostPorts = new Map<string, string>();
     for (const svc of env.services) {
+      // The engine takes a seccomp profile's JSON, not a path, and the provider cannot read the file.
+      if (svc.security.seccompProfile.startsWith("Localhost/")) {
+        at(`services.${svc.name}.security.seccompProfile`, `"${svc.security.seccompProfile}": Docker takes the seccomp profile's JSON, not a file path, and the Docker provider cannot read the file; use "RuntimeDefault" (Docker's default profile) on Docker, or a Kubernetes target for a Localhost profile`);
+      }
+      // Measured on Engine 20.10: "CPU cfs quota can not be less than 1ms (i.e. 1000)" per 100 ms period.
+      if (svc.resources.cpuLimitMillis < 10) {
+        at(`services.${svc.name}.resources.cpuLimit`, `${svc.resources.cpuLimitMillis}m is below the 10m Docker can enforce (the engine refuses a CPU quota under 1 ms per 100 ms); use at least "10m"`);
+      }
       // Each replica is a container on the one host: hundreds would exhaust it (and the JSON).
       if (svc.replicas > MAX_DOCKER_REPLICAS) {
         at(`services.${svc.name}.replicas`, `${svc.replicas} replicas of "${svc.name}" on Docker would be ${svc.replicas} containers on one host; use at most ${MAX_DOCKER_REPLICAS} on Docker (or a Kubernetes target)`);

@@ -43,7 +43,7 @@ export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { co
   const mounts: DeploymentV1SpecTemplateSpecContainerVolumeMount[] = [];
   if (sec.readOnlyRootFilesystem) {
     svc.writablePaths.forEach((path, i) => {
-      volumes.push({ name: `writable-${i}`, emptyDir: { sizeLimit: "64Mi" } });
+      volumes.push({ name: `writable-${i}`, emptyDir: { sizeLimit: memoryToKubernetes(svc.writableSizeBytes) } });
       mounts.push({ name: `writable-${i}`, mountPath: path });
     });
   }
