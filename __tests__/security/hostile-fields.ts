@@ -12,12 +12,13 @@ import { dockerEnv, k8sEnv, miniApp, resolveOne, synthJson } from "../helpers";
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** Pieces that matter to HCL templates, to bias arbitrary strings towards the hard cases. */
-const PIECES = ["${", "%{", "$${", "%%{", "$$", "%%", "$", "%", "{", "}", "~", "~}", '"', "'", "\\", "\\n", '\\"', "\n", "\r\n", "\t", "\u0000", "é", "e\u0301", "😀", "\uFEFF", "\u2028", "${x}", "%{ if true }", "%{ endif }", 'file("/etc/passwd")', "var.db_password", "path.cwd"];
+const PIECES = ["${", "%{", "$${", "%%{", "$$", "%%", "$", "%", "{", "}", "~", "~}", '"', "'", "\\", "\\n", '\\"', "\n", "\r\n", "\t", "é", "e\u0301", "😀", "\uFEFF", "\u2028", "${x}", "%{ if true }", "%{ endif }", 'file("/etc/passwd")', "var.db_password", "path.cwd"];
 
 /** Arbitrary strings (any Unicode), biased towards template openers, escapes, quotes and newlines. */
 export const hostileString: fc.Arbitrary<string> = fc
   .array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...PIECES) }, { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 4 }) }), { maxLength: 12 })
-  .map((parts) => parts.join(""));
+  // NUL is refused by validation (no target accepts it in a string), so it is not generated here.
+  .map((parts) => parts.join("").replace(/\u0000/g, ""));
 
 /** The fields under test; each value is an arbitrary user string. */
 export const FIELDS = ["env", "command", "args", "healthCommand", "writablePath", "storageClass", "dockerHost", "certPath", "secretsHostDir", "context", "configPath", "ingressClassName"] as const;

@@ -1,3 +1,4 @@
+import { containsUrlPassword } from "../model/url";
 import { ConfigIssue } from "../errors";
 import { Cidr, DOCKER_DEFAULT_POOLS, contains, overlaps, parseCidr } from "../model/cidr";
 import { parseDuration } from "../model/duration";
@@ -117,7 +118,6 @@ export interface ResolveResult {
 }
 
 const SECRET_KEY = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?|ACCESS_?KEY)/i;
-const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i;
 
 /** Resolves every environment (or only `only`), then runs the checks that span environments. */
 export function resolveAll(source: ConfigSource, only?: string): ResolveResult {
@@ -139,8 +139,28 @@ export function resolveAll(source: ConfigSource, only?: string): ResolveResult {
     if (r.env) environments.push(r.env);
   }
   issues.push(...mergeEnvironmentIssues(perEnvironment));
+  issues.push(...promotionSourceIssues(source));
   if (only === undefined) issues.push(...crossEnvironmentChecks(environments));
   return { environments, issues };
+}
+
+/**
+ * `promotion.from` must name another environment of the application. Checked against the files,
+ * not the resolved environments: an environment with errors of its own still exists, and its
+ * errors are reported where they are.
+ */
+function promotionSourceIssues(source: ConfigSource): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const names = [...source.environments.keys()];
+  for (const [name, doc] of source.environments) {
+    const promotion = (doc.data as { promotion?: unknown } | null)?.promotion;
+    const from = promotion && typeof promotion === "object" ? (promotion as { from?: unknown }).from : undefined;
+    if (typeof from !== "string") continue;
+    const segs = ["promotion", "from"];
+    if (from === name) out.push({ file: doc.file, line: lineAt(doc, segs), path: pathKey(segs), message: `"${from}" is this environment itself; name the environment whose releases "${name}" runs after (e.g. staging)` });
+    else if (!source.environments.has(from)) out.push({ file: doc.file, line: lineAt(doc, segs), path: pathKey(segs), message: `no environment "${from}"${didYouMean(from, names)}; environments: ${names.join(", ")}` });
+  }
+  return out;
 }
 
 /** The issues one environment produced, for {@link mergeEnvironmentIssues}. */
@@ -354,10 +374,12 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     const envEntries: [string, string][] = [];
     for (const [k, v] of Object.entries(s.env as Record<string, unknown>)) {
       const value = String(v);
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) err(at("env", k), `"${k}" is not a valid environment variable name (letters, digits, _; not starting with a digit)`);
-      if (SECRET_KEY.test(k) && !k.endsWith("_FILE") && value !== "") {
+      const validName = /^[A-Za-z_][A-Za-z0-9_]*$/.test(k);
+      if (!validName) err(at("env", k), `"${k}" is not a valid environment variable name (letters, digits, _; not starting with a digit)`);
+      // The secret hint suggests the name as a secret name: only meaningful for a valid name.
+      if (validName && SECRET_KEY.test(k) && !k.endsWith("_FILE") && value !== "") {
         err(at("env", k), `[ENVK-SEC-001] "${k}" looks like a secret, and secret values are never accepted in config; declare it by name under services.${name}.secrets (e.g. secrets: [${k.toLowerCase()}]) and supply TF_VAR_${k.toLowerCase()} at apply time`);
-      } else if (URL_WITH_PASSWORD.test(value)) {
+      } else if (containsUrlPassword(value)) {
         err(at("env", k), `[ENVK-SEC-001] the value of "${k}" embeds a password in a URL; move the credential to a declared secret and build the URL in the application`);
       }
       const reserved = generated.get(k);

@@ -323,12 +323,13 @@ export const SuppressionSchema = z.strictObject({
 const BackendString = z.string().refine((v) => !/[$%]\{|TfToken\[/.test(v), {
   message: 'backend settings are used verbatim by Terraform; remove "${", "%{" and "TfToken[" from the value',
 });
-const NoCredential = { message: "credentials are never accepted in config; supply them through the backend's environment variables" };
-const S3Backend = z.strictObject({ type: z.literal("s3"), bucket: BackendString, key: BackendString, region: BackendString, encrypt: z.boolean().optional(), dynamodbTable: BackendString.optional(), useLockfile: z.boolean().optional(), accessKey: z.never(NoCredential).optional(), secretKey: z.never(NoCredential).optional() });
-const GcsBackend = z.strictObject({ type: z.literal("gcs"), bucket: BackendString, prefix: BackendString.optional(), credentials: z.never(NoCredential).optional() });
-const AzurermBackend = z.strictObject({ type: z.literal("azurerm"), resourceGroupName: BackendString, storageAccountName: BackendString, containerName: BackendString, key: BackendString, accessKey: z.never(NoCredential).optional() });
+/** Credentials are never accepted in config; each message names where the backend reads them. */
+const noCredential = (where: string) => ({ message: `credentials are never accepted in config (they would land in git and in the synthesized JSON); ${where}` });
+const S3Backend = z.strictObject({ type: z.literal("s3"), bucket: BackendString, key: BackendString, region: BackendString, encrypt: z.boolean().optional(), dynamodbTable: BackendString.optional(), useLockfile: z.boolean().optional(), accessKey: z.never(noCredential("set AWS_ACCESS_KEY_ID in the environment of terraform, or use a profile or role")).optional(), secretKey: z.never(noCredential("set AWS_SECRET_ACCESS_KEY in the environment of terraform, or use a profile or role")).optional() });
+const GcsBackend = z.strictObject({ type: z.literal("gcs"), bucket: BackendString, prefix: BackendString.optional(), credentials: z.never(noCredential("set GOOGLE_APPLICATION_CREDENTIALS (a key file path) or GOOGLE_CREDENTIALS in the environment of terraform")).optional() });
+const AzurermBackend = z.strictObject({ type: z.literal("azurerm"), resourceGroupName: BackendString, storageAccountName: BackendString, containerName: BackendString, key: BackendString, accessKey: z.never(noCredential("set ARM_ACCESS_KEY in the environment of terraform, or use Azure AD authentication")).optional() });
 const PgBackend = z.strictObject({ type: z.literal("pg"), schemaName: BackendString.optional(), connStr: z.never({ message: "a connection string holds a password; set PG_CONN_STR in the environment instead" }).optional() });
-const RemoteBackend = z.strictObject({ type: z.literal("remote"), organization: BackendString, workspace: BackendString, hostname: BackendString.optional(), token: z.never(NoCredential).optional() });
+const RemoteBackend = z.strictObject({ type: z.literal("remote"), organization: BackendString, workspace: BackendString, hostname: BackendString.optional(), token: z.never(noCredential("set TF_TOKEN_<hostname with dots as underscores> (e.g. TF_TOKEN_app_terraform_io) or run terraform login")).optional() });
 const LocalBackend = z.strictObject({
   type: z.literal("local"),
   /** Relative to the stack's folder (`<out>/stacks/<env>`). @default "../../../terraform.<env>.tfstate" */

@@ -295,6 +295,9 @@ export function checkDocument(doc: SourceDocument): ConfigIssue[] {
     if (stopped) return 0;
     if (typeof v === "string") {
       if (v.includes(TOKEN_MARKER)) add(segs, tokenMessage);
+      // Container runtimes, Kubernetes and Terraform all refuse NUL in strings (runc: "environment
+      // variable value can't contain null"), so it could only fail later, at apply.
+      if (v.includes("\u0000")) add(segs, "contains a NUL character (\\0), which no target accepts in a string; remove it");
       grow(segs, 1);
       return 1;
     }

@@ -24,3 +24,27 @@ export function redactUrlPassword(url: string): string {
   if (colon < 0) return url;
   return `${m[1]}${userinfo.slice(0, colon)}:***${m[2].slice(at)}${m[3]}`;
 }
+
+/**
+ * Whether `s` contains, anywhere, a URL whose userinfo carries a password
+ * (`scheme://user:password@host`). Linear in the length of `s`: it looks only at each "://" and
+ * the authority after it (an unanchored regular expression for this is quadratic, which let one
+ * long configuration value stall validation for minutes).
+ */
+export function containsUrlPassword(s: string): boolean {
+  for (let i = s.indexOf("://"); i >= 0; i = s.indexOf("://", i + 3)) {
+    // A scheme: at least one character before "://", the first of its run a letter.
+    let start = i;
+    while (start > 0 && /[a-z0-9+.-]/i.test(s[start - 1])) start--;
+    while (start < i && !/[a-z]/i.test(s[start])) start++;
+    if (start === i) continue;
+    let end = i + 3;
+    while (end < s.length && !/[/\s?#]/.test(s[end])) end++;
+    const authority = s.slice(i + 3, end);
+    const at = authority.lastIndexOf("@");
+    if (at <= 0) continue;
+    const colon = authority.indexOf(":");
+    if (colon > 0 && colon < at - 1) return true;
+  }
+  return false;
+}

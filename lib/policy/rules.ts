@@ -282,7 +282,9 @@ export const RULES: readonly Rule[] = [
     check: (input) => {
       if (input.pass !== "project" || !input.env.promotedFrom) return [];
       const from = input.all.find((e) => e.name === input.env.promotedFrom);
-      if (!from) return [{ path: "promotion.from", message: `environment "${input.env.promotedFrom}" does not exist` }];
+      // A missing environment is a configuration error (resolve.ts); one that failed its own checks
+      // is reported there: promotion order cannot be judged against it, and saying more misleads.
+      if (!from) return [];
       const out: RawFinding[] = [];
       for (const s of input.env.services) {
         const now = from.services.find((x) => x.name === s.name)?.version;

@@ -3,6 +3,7 @@
  * really be applied — escape hatches and overrides included — without knowing resource types.
  * Each target adapter builds this view for the resource types it emits.
  */
+import { containsUrlPassword } from "../model/url";
 
 /** One running unit (a Docker container, or a Kubernetes pod template's container). */
 export interface WorkloadView {
@@ -62,25 +63,32 @@ export function resources(json: StackJson, type?: string): [string, string, Reco
   return out;
 }
 
-const SECRET_ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*?(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)[A-Za-z0-9_]*)=(.+)$/i;
+const SECRET_WORD = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)/i;
+/** An environment-variable-like or attribute-like name (not a path, not free text). */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Keys that name or point at a secret rather than hold one (`secret_name`, `DB_PASSWORD_FILE`). */
 const REFERENCE_KEY = /(_?name|_?ref|_?id|_?revision|_?file|_?path|description)$/i;
-const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i;
 
 /**
  * Finds literal secret material anywhere in a stack: `KEY=value` assignments with a secret-like
- * key (unless the value is a file path or a Terraform reference) and URLs with a password.
+ * key (unless the value is a file path or a Terraform reference), attributes with a secret-like
+ * identifier as key, and URLs with a password. Every check is linear in the string's length (a
+ * backtracking pattern here let one long configuration value stall validation for minutes), and
+ * only identifier-like keys count: a mount path such as `/var/cache/tokens` is not a secret key.
  */
 export function findSecretLiterals(json: unknown, at = ""): { path: string; message: string }[] {
   const out: { path: string; message: string }[] = [];
+  const isRef = (s: string): boolean => s.startsWith("${") || s.startsWith("/");
   const visit = (v: unknown, p: string, key?: string): void => {
     if (typeof v === "string") {
-      const m = SECRET_ASSIGNMENT.exec(v);
-      const isRef = (s: string): boolean => s.startsWith("${") || s.startsWith("/");
-      if (m && !m[1].toUpperCase().endsWith("_FILE") && !isRef(m[3])) out.push({ path: p, message: `assigns a literal value to secret-like variable "${m[1]}"` });
-      else if (key && /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY)/i.test(key) && !REFERENCE_KEY.test(key) && !isRef(v)) {
+      const eq = v.indexOf("=");
+      const name = eq > 0 ? v.slice(0, eq) : "";
+      const value = eq > 0 ? v.slice(eq + 1) : "";
+      if (value !== "" && IDENTIFIER.test(name) && SECRET_WORD.test(name) && !name.toUpperCase().endsWith("_FILE") && !isRef(value)) {
+        out.push({ path: p, message: `assigns a literal value to secret-like variable "${name}"` });
+      } else if (key && IDENTIFIER.test(key) && SECRET_WORD.test(key) && !REFERENCE_KEY.test(key) && !isRef(v)) {
         out.push({ path: p, message: `sets secret-like key "${key}" to a literal value` });
-      } else if (URL_WITH_PASSWORD.test(v)) out.push({ path: p, message: "contains a URL with an embedded password" });
+      } else if (containsUrlPassword(v)) out.push({ path: p, message: "contains a URL with an embedded password" });
     } else if (Array.isArray(v)) v.forEach((x, i) => visit(x, `${p}[${i}]`));
     else if (v && typeof v === "object") for (const k of Object.keys(v)) if (k !== "//") visit((v as Record<string, unknown>)[k], p ? `${p}.${k}` : k, k);
   };
