@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigIssue, formatIssue, sortIssues } from "./lib/errors";
-import { checkStacks, hasErrors, memoryScope, newApp, preloadSynthesis, stateInsideOutput, validateDir, writeModelSidecars } from "./lib/pipeline";
+import { checkStacks, hasErrors, memoryScope, newApp, preloadSynthesis, stateIssuesAtSynth, validateDir, writeModelSidecars } from "./lib/pipeline";
 
 /** Options of {@link main}; the defaults are what `cdktf synth` provides. */
 export interface MainOptions {
@@ -30,10 +30,10 @@ export function main(opts: MainOptions = {}): number {
   const print = (issues: readonly ConfigIssue[]): void => sortIssues(issues).forEach((i) => err(formatIssue(i)));
   preloadSynthesis();
   const project = validateDir(path.relative(process.cwd(), configDir) || ".");
-  const state = project.environments.map((e) => stateInsideOutput(e, outdir)).filter((i): i is ConfigIssue => i !== undefined);
+  const state = project.environments.flatMap((e) => stateIssuesAtSynth(e, outdir, project.issues));
   if (hasErrors(project) || state.length > 0) {
     // Judge the stacks in memory too, so every problem is reported at once.
-    print([...checkStacks(project, memoryScope(), { displayDir: outdir }).issues, ...state]);
+    print([...checkStacks(project, memoryScope()).issues, ...state]);
     return 1;
   }
   // A cdktf App creates its output folders when constructed; remove them again on failure.

@@ -84,6 +84,20 @@ export function stateInsideOutput(env: ResolvedEnvironment, outDir: string): Con
   return isInside(out, state) ? stateIssue(env, b.path, `it resolves to ${path.join(outDir, path.relative(out, state))}`) : undefined;
 }
 
+/**
+ * The state-path issues synthesis adds for one environment: the validate-time one when it applies
+ * (unless validation already reported it), otherwise the check against the real output folder —
+ * one issue per bad `backend.path`, never both texts for one value.
+ */
+export function stateIssuesAtSynth(env: ResolvedEnvironment, outDir: string, reported: readonly ConfigIssue[]): ConfigIssue[] {
+  const atValidate = stateIssues(env);
+  if (atValidate.length > 0) {
+    return atValidate.filter((v) => !reported.some((r) => r.path === v.path && r.file === v.file && r.line === v.line && r.message.endsWith(v.message)));
+  }
+  const atSynth = stateInsideOutput(env, outDir);
+  return atSynth ? [atSynth] : [];
+}
+
 function isInside(dir: string, p: string): boolean {
   const rel = path.relative(path.resolve(dir), path.resolve(p));
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
@@ -135,9 +149,15 @@ export interface CheckedProject extends ValidatedProject {
   readonly stacks: readonly EnvironmentStack[];
 }
 
+/** What findings in a stack's Terraform document name as its folder: the in-memory document, never an output folder. */
+const SYNTHESIZED = "<synthesized>";
+
 /** Options of {@link checkStacks}. */
 export interface CheckOptions {
-  /** Output folder that findings in a synthesized stack name. @default the App's outdir, or "<synthesized>" */
+  /**
+   * Folder that findings in a synthesized stack name. @default "<synthesized>": the document is
+   * judged in memory, before anything is written, so a file in the output folder may be stale
+   */
   readonly displayDir?: string;
 }
 
@@ -162,7 +182,7 @@ export function checkStacks(project: ValidatedProject, scope: Construct, opts: C
   for (const env of project.environments) {
     try {
       // The pipeline prints warnings itself, in reading order with everything else.
-      stacks.push(...addEnvironmentStacks(scope, [env], { displayDir: opts.displayDir, onWarning: () => undefined }));
+      stacks.push(...addEnvironmentStacks(scope, [env], { displayDir: opts.displayDir ?? SYNTHESIZED, onWarning: () => undefined }));
     } catch (e) {
       // Lowering refuses what validation cannot see (e.g. a backend value); locate it like any issue.
       if (!(e instanceof EnvkitError)) throw e;
@@ -203,7 +223,7 @@ export function preloadSynthesis(): void {
 
 /** Options of {@link addEnvironmentStacks}. */
 export interface AddStacksOptions {
-  /** Output folder that findings in a synthesized stack name. @default the App's outdir */
+  /** Folder that findings in a synthesized stack name. @default "<synthesized>" (see {@link CheckOptions}) */
   readonly displayDir?: string;
   /** Receives each advisory guardrail finding once. @default printed to stderr */
   readonly onWarning?: (line: string) => void;
@@ -217,7 +237,7 @@ export function addEnvironmentStacks(scope: Construct, environments: readonly Re
   // cdktf and the provider classes load only when stacks are built, not for explain/compare/graph.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { EnvironmentStack } = require("../stacks/environment-stack") as typeof Stacks;
-  return environments.map((e) => new EnvironmentStack(scope, e.model.name, { environment: e.model, provenance: e.provenance, displayDir: opts.displayDir, onWarning: opts.onWarning }));
+  return environments.map((e) => new EnvironmentStack(scope, e.model.name, { environment: e.model, provenance: e.provenance, displayDir: opts.displayDir ?? SYNTHESIZED, onWarning: opts.onWarning }));
 }
 
 /** Options of {@link newApp}. */
@@ -394,13 +414,13 @@ export function synthesizeProject(project: ValidatedProject, outDir: string): Sy
   } catch (e) {
     return failed(writeIssue(e, outDir, "removing the temporary folder of a killed synth"));
   }
-  const early = [...project.environments.map((e) => stateInsideOutput(e, outDir)).filter((i): i is ConfigIssue => i !== undefined)];
+  const early = project.environments.flatMap((e) => stateIssuesAtSynth(e, outDir, project.issues));
   for (const f of stateFilesIn(outDir)) {
     early.push({ file: f, path: "", message: `a Terraform state file is inside the output folder, which envkit synth replaces whole; move it out of ${outDir} (next to it, for example), point backend.path at the new place, and synth again` });
   }
   if (hasErrors(project) || early.length > 0) {
     // Report everything a successful synth would have judged, without writing anything.
-    const checked = checkStacks(project, memoryScope(), { displayDir: outDir });
+    const checked = checkStacks(project, memoryScope());
     return { issues: [...checked.issues, ...early], stacks: [], policy: checked.policy };
   }
   const parent = path.dirname(path.resolve(outDir));
@@ -413,7 +433,7 @@ export function synthesizeProject(project: ValidatedProject, outDir: string): Sy
   }
   try {
     const app = newApp(tmp);
-    const checked = checkStacks(project, app, { displayDir: outDir });
+    const checked = checkStacks(project, app);
     if (hasErrors(checked)) {
       fs.rmSync(tmp, { recursive: true, force: true });
       return { issues: checked.issues, stacks: [], policy: checked.policy };

@@ -81,8 +81,8 @@ export class EnvironmentStack extends IndependentStack {
   }
 
   private evaluate(document: Record<string, unknown>): PolicyReport {
-    const root = this.node.root as unknown as { outdir?: unknown };
-    const outDir = this.props.displayDir ?? (typeof root.outdir === "string" ? root.outdir : "<synthesized>");
+    // The document being judged is in memory; a file in the App's outdir may be stale or unwritten.
+    const outDir = this.props.displayDir ?? "<synthesized>";
     return evaluateEnvironment({ model: this.environment, provenance: this.props.provenance }, { stack: document, stackFile: stackFile(outDir, this.node.id) });
   }
 

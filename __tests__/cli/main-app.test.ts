@@ -40,7 +40,8 @@ describe("main.ts (the cdktf app)", () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envkit-main-")), "cdktf.out");
     const r = runMain({ CDKTF_OUTDIR: out, ENVKIT_CONFIG: app });
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/stacks\/prod\/cdk\.tf\.json: kubernetes_deployment_v1\.\S+: \[ENVK-SEC-004\] runs privileged/);
+    // Located at the YAML line that caused it, naming the resource the JSON pass saw.
+    expect(r.err).toMatch(/environments\/prod\.yaml:\d+: services\.worker\.security\.privileged: \[ENVK-SEC-004\] runs privileged \(in kubernetes_deployment_v1\.\S+\)/);
     expect(fs.existsSync(out)).toBe(false);
   });
 

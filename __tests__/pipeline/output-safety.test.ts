@@ -103,6 +103,15 @@ describe("local state inside the output folder is refused", () => {
     expect(snapshot(out)).toEqual(before);
   });
 
+  it.each(["state.tfstate", "../dev/terraform.tfstate"])("reports %s once in envkit synth (the validate-time message), not again resolved against --out", (value) => {
+    const { out } = previousOutput();
+    const r = cli("synth", "--config", minimalWith(`backend: { type: local, path: ${JSON.stringify(value)} }`), "--out", out);
+    expect(r.code).toBe(1);
+    const lines = r.err.split("\n").filter((l) => /backend\.path: /.test(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/environments\/dev\.yaml:\d+: backend\.path: .* puts the Terraform state inside the output folder \(the path is relative to <out>\/stacks\/dev\/\)/);
+  });
+
   it("refuses to replace a previous output that holds a state file, and keeps the file", () => {
     const { out } = previousOutput();
     const state = path.join(out, "stacks", "dev", "terraform.tfstate");

@@ -124,8 +124,8 @@ describe("the same bad configuration through every synthesis path", () => {
     const expected = findings(validated.err);
     expect(expected).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^staging error ENVK-SEC-004 docker_container\.\S+ runs privileged$/),
-        expect.stringMatching(/^staging error ENVK-SEC-002 docker_container\.\S+ may run as root/),
+        expect.stringMatching(/^staging error ENVK-SEC-004 services\.api\.security\.privileged runs privileged \(in docker_container\.\S+\)$/),
+        expect.stringMatching(/^staging error ENVK-SEC-002 services\.api\.security\.user may run as root \(user "0:0"\) \(in docker_container\.\S+\)$/),
         expect.stringMatching(/^prod error ENVK-AVL-001 services\.web\.replicas /),
         expect.stringMatching(/^prod error ENVK-IMG-002 release\.api /),
         expect.stringMatching(/^prod error ENVK-STA-001 backend /),
@@ -148,7 +148,7 @@ describe("guardrails inside app.synth()", () => {
     const env = resolveOne(miniApp(), "prod", dockerEnv({ services: privileged, policy: { enforcement: "mandatory", suppressions: [{ rule: "ENVK-AVL-001", reason: "one Docker host runs one replica" }] }, release: { web: `1.0.0@${DIGEST}`, api: `1.0.0@${DIGEST}`, db: `16.4@${DIGEST}` }, backend: { type: "s3", bucket: "b", key: "k", region: "r" } }));
     const app = new App({ outdir: tmp("envkit-consumer-"), stackTraces: false });
     new EnvironmentStack(app, "prod", { environment: env.model, provenance: env.provenance });
-    expect(() => app.synth()).toThrow(/\[prod\] \S+stacks\/prod\/cdk\.tf\.json: docker_container\.\S+: \[ENVK-SEC-004\] runs privileged; fix: Remove `security\.privileged: true`/);
+    expect(() => app.synth()).toThrow(/\[prod\] <environment prod>: services\.api\.security\.privileged: \[ENVK-SEC-004\] runs privileged \(in docker_container\.\S+\); fix: Remove `security\.privileged: true`/);
   });
 
   it("a bare model (no provenance) still names the environment in every line", () => {
@@ -171,7 +171,7 @@ describe("guardrails inside app.synth()", () => {
     } finally {
       spy.mockRestore();
     }
-    expect(written.filter((w) => w.includes("[ENVK-SEC-004]"))).toEqual([expect.stringMatching(/^\S+stacks\/dev\/cdk\.tf\.json: warning: docker_container\.\S+: \[ENVK-SEC-004\] runs privileged; fix: .*\n$/)]);
+    expect(written.filter((w) => w.includes("[ENVK-SEC-004]"))).toEqual([expect.stringMatching(/^<environment dev>: warning: services\.api\.security\.privileged: \[ENVK-SEC-004\] runs privileged \(in docker_container\.\S+\); fix: .*\n$/)]);
     expect(fs.existsSync(path.join(outdir, "stacks", "dev", "cdk.tf.json"))).toBe(true);
   });
 
@@ -203,8 +203,8 @@ describe("guardrails inside app.synth()", () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message).toMatch(/stacks\/alpha\/cdk\.tf\.json: docker_container\.\S+: \[ENVK-SEC-004\]/);
-    expect(message).toMatch(/stacks\/beta\/cdk\.tf\.json: docker_container\.\S+: \[ENVK-SEC-004\]/);
+    expect(message).toMatch(/<environment alpha>: services\.api\.security\.privileged: \[ENVK-SEC-004\]/);
+    expect(message).toMatch(/<environment beta>: services\.api\.security\.privileged: \[ENVK-SEC-004\]/);
     expect(message.match(/\[ENVK-SEC-004\]/g)).toHaveLength(2);
     expect(snapshot(outdir)).toEqual({});
   });
@@ -271,7 +271,45 @@ describe("envkit validate reports everything synth would, once, without writing"
     const dir = writeApp();
     const r = cli("validate", "--config", dir, "--env", "staging");
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/<synthesized>\/stacks\/staging\/cdk\.tf\.json: docker_container\.\S+: \[ENVK-SEC-004\] runs privileged/);
+    expect(r.err).toMatch(/staging\.yaml:\d+: services\.api\.security\.privileged: \[ENVK-SEC-004\] runs privileged \(in docker_container\.\S+\)/);
+  });
+
+  it("locates a staging privileged root service's findings at its YAML lines, in validate and in synth (never the stale --out file)", () => {
+    const dir = writeApp();
+    const file = path.join(dir, "environments", "staging.yaml");
+    const lines = fs.readFileSync(file, "utf8").split("\n");
+    const lineOf = (text: string): number => lines.findIndex((l) => l.trim() === text) + 1;
+    expect(lineOf("privileged: true")).toBeGreaterThan(0);
+    const out = path.join(tmp("envkit-stale-"), "out");
+    fs.mkdirSync(path.join(out, "stacks", "staging"), { recursive: true });
+    fs.writeFileSync(path.join(out, "manifest.json"), "{}");
+    fs.writeFileSync(path.join(out, "stacks", "staging", "cdk.tf.json"), "{}"); // an old output: not what was judged
+    for (const r of [cli("validate", "--config", dir, "--env", "staging"), cli("synth", "--config", dir, "--out", out)]) {
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`${file}:${lineOf("privileged: true")}: services.api.security.privileged: [ENVK-SEC-004] runs privileged (in docker_container.`);
+      expect(r.err).toContain(`${file}:${lineOf('user: "0:0"') || lineOf("user: 0:0")}: services.api.security.user: [ENVK-SEC-002] may run as root (user "0:0") (in docker_container.`);
+      expect(r.err).not.toMatch(/cdk\.tf\.json: docker_container\.\S+: \[ENVK-SEC-00[24]\]/);
+      expect(r.err).not.toContain(`${out}/stacks`);
+    }
+  });
+
+  it("names an escape hatch's finding at <synthesized>/stacks/<env>/cdk.tf.json, not the App's outdir (whose file is not written yet)", () => {
+    const env = resolveOne(miniApp(), "prod", dockerEnv({ policy: { enforcement: "mandatory", suppressions: [{ rule: "ENVK-AVL-001", reason: "one Docker host runs one replica" }] }, release: { web: `1.0.0@${DIGEST}`, api: `1.0.0@${DIGEST}`, db: `16.4@${DIGEST}` }, backend: { type: "s3", bucket: "b", key: "k", region: "r" } }));
+    const outdir = tmp("envkit-hatch-");
+    const app = newApp(outdir);
+    const [stack] = addEnvironmentStacks(app, [env], { onWarning: () => undefined });
+    type Resource = { terraformResourceType?: string; addOverride(p: string, v: unknown): void };
+    const web = stack.node.findAll().find((c) => (c as unknown as Resource).terraformResourceType === "docker_container" && /web/.test(c.node.path)) as unknown as Resource;
+    web.addOverride("privileged", true); // the configuration says nothing of it
+    let message = "";
+    try {
+      app.synth();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/<synthesized>\/stacks\/prod\/cdk\.tf\.json: docker_container\.\S*web\S*: \[ENVK-SEC-004\] runs privileged; fix: /);
+    expect(message).not.toContain(outdir);
+    expect(message).not.toMatch(/services\.web\.security\.privileged/);
   });
 
   it("lists config errors and JSON findings together, each once", () => {

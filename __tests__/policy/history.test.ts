@@ -9,7 +9,7 @@ import { gitHead, gitHistory, releaseHistory } from "../../lib/policy/history";
 import { RELEASE_RECORD_FILE, readReleaseRecord, recordReleases, recordedReleases, writeFileAtomically } from "../../lib/policy/release-record";
 import { ReleaseHistory } from "../../lib/policy/rule";
 import { ruleById } from "../../lib/policy/rules";
-import { cli, copyReferenceApp, edit, k8sEnv, miniApp, resolveOne } from "../helpers";
+import { cli, copyReferenceApp, edit, k8sEnv, miniApp, resolve, resolveOne } from "../helpers";
 
 const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main", ...args], { cwd, stdio: "pipe" }).toString();
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -139,7 +139,8 @@ describe("ENVK-REL-001 (promotion order) with the release record", () => {
   const rule = ruleById("ENVK-REL-001")!;
   const staging = resolveOne(miniApp(), "staging", k8sEnv()).model;
   const newer = `2.0.0@${D("c")}`;
-  const prod = resolveOne(miniApp(), "prod", k8sEnv({ promotion: { from: "staging" }, release: { web: newer, api: `1.0.0@${D("a")}`, db: `16.4@${D("a")}` } })).model;
+  // promotion.from must name an environment of the same application: resolve prod beside staging.
+  const prod = resolve(miniApp(), { staging: k8sEnv(), prod: k8sEnv({ promotion: { from: "staging" }, release: { web: newer, api: `1.0.0@${D("a")}`, db: `16.4@${D("a")}` } }) }).environments.find((e) => e.model.name === "prod")!.model;
   const check = (history: ReleaseHistory) => rule.check({ pass: "project", env: prod, all: [staging, prod], history });
 
   it("accepts a release the record says the predecessor ran, with no git history", () => {

@@ -10,7 +10,7 @@ import { ruleCatalogue, toJson, toSarif, toText } from "../../lib/policy/report"
 import { RULES, ruleById } from "../../lib/policy/rules";
 import { RawFinding, ReleaseHistory } from "../../lib/policy/rule";
 import { addEnvironmentStacks, newApp } from "../../lib/pipeline";
-import { REFERENCE_APP, cli, copyReferenceApp, dockerEnv, edit, k8sEnv, miniApp, resolveOne, synthJson } from "../helpers";
+import { REFERENCE_APP, cli, copyReferenceApp, dockerEnv, edit, k8sEnv, miniApp, resolve, resolveOne, synthJson } from "../helpers";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -134,11 +134,18 @@ describe("model and project rules: a passing and a failing fixture each", () => 
 
   it("ENVK-REL-001: prod runs only releases staging runs or ran", () => {
     const staging = k8sStaging().model;
-    const prodSame = resolveOne(miniApp(), "prod", k8sEnv({ promotion: { from: "staging" } })).model;
+    // promotion.from must name an environment of the same application: resolve prod beside staging.
+    const prodBeside = (env: EnvironmentConfig) => {
+      const r = resolve(miniApp(), { staging: k8sEnv(), prod: env });
+      const errors = r.issues.filter((i) => i.severity !== "warning" && !r.policy.issues.includes(i));
+      if (errors.length) throw new Error(errors.map(formatIssue).join("\n"));
+      return r.environments.find((e) => e.model.name === "prod")!;
+    };
+    const prodSame = prodBeside(k8sEnv({ promotion: { from: "staging" } })).model;
     const rule = ruleById("ENVK-REL-001")!;
     expect(rule.check({ pass: "project", env: prodSame, all: [staging, prodSame], history: noHistory })).toEqual([]);
     const newer = `2.0.0@${digest}`;
-    const prodNew = resolveOne(miniApp(), "prod", k8sEnv({ promotion: { from: "staging" }, release: { web: newer, api: `1.0.0@${"sha256:" + "a".repeat(64)}`, db: `16.4@${"sha256:" + "a".repeat(64)}` } })).model;
+    const prodNew = prodBeside(k8sEnv({ promotion: { from: "staging" }, release: { web: newer, api: `1.0.0@${"sha256:" + "a".repeat(64)}`, db: `16.4@${"sha256:" + "a".repeat(64)}` } })).model;
     expect(rule.check({ pass: "project", env: prodNew, all: [staging, prodNew], history: noHistory })[0].message).toMatch(/"web" release "2\.0\.0@sha256:c+" never ran in "staging"/);
     const ranBefore: ReleaseHistory = { available: true, releasesOf: (e, s) => new Set(e === "staging" && s === "web" ? [newer] : []) };
     expect(rule.check({ pass: "project", env: prodNew, all: [staging, prodNew], history: ranBefore })).toEqual([]);

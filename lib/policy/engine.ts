@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { Provenance, ResolvedEnvironment } from "../config/resolve";
 import { didYouMean } from "../config/suggest";
 import { ConfigIssue } from "../errors";
-import { EnvironmentModel, SuppressionModel } from "../model/environment";
+import { EnvironmentModel, ServiceModel, SuppressionModel } from "../model/environment";
 import { StackJson, StackView, findSecretLiterals } from "../targets/inspect";
 import { adapterFor } from "../targets/registry";
 import { releaseHistory } from "./history";
@@ -68,31 +68,76 @@ export interface GuardedEnvironment {
 }
 
 type Located = { file?: string; line?: number };
+/** Where a finding is reported: a location, and the path and message when they differ from the raw finding's. */
+type Placed = Located & { path?: string; message?: string };
+
+/**
+ * The configuration value that most likely caused a JSON-pass finding about one service's
+ * workload, judged from the resolved model: a path (from the environment's root), or `null` when
+ * the model does not explain it — an escape hatch or override changed the synthesized resource.
+ * Rules without an entry are located at `services.<name>`.
+ */
+const CAUSES: Readonly<Record<string, (svc: ServiceModel, env: EnvironmentModel) => readonly string[] | null>> = {
+  "ENVK-IMG-001": (s) => ["release", s.name],
+  "ENVK-SEC-002": (s) => (s.security.uid === 0 ? at(s, "security", "user") : !s.security.runAsNonRoot ? at(s, "security", "runAsNonRoot") : null),
+  "ENVK-SEC-003": (s) => (!s.security.noNewPrivileges ? at(s, "security", "noNewPrivileges") : s.security.privileged ? at(s, "security", "privileged") : null),
+  "ENVK-SEC-004": (s) => (s.security.privileged ? at(s, "security", "privileged") : null),
+  "ENVK-SEC-005": (s) => (!s.security.dropCapabilities.some((c) => c.toUpperCase() === "ALL") ? at(s, "security", "dropCapabilities") : s.security.privileged ? at(s, "security", "privileged") : null),
+  "ENVK-SEC-006": (s) => (!s.security.readOnlyRootFilesystem ? at(s, "security", "readOnlyRootFilesystem") : null),
+  "ENVK-SEC-007": (s) => (/^unconfined$/i.test(s.security.seccompProfile) ? at(s, "security", "seccompProfile") : s.security.privileged ? at(s, "security", "privileged") : null),
+  // envkit always sets requests and limits: a stack without them was changed after lowering.
+  "ENVK-RES-001": (s) => (s.resources.cpuLimitMillis > 0 && s.resources.memoryLimitBytes > 0 ? null : at(s, "resources")),
+  "ENVK-RES-002": (s) => (s.resources.cpuMillis > 0 && s.resources.memoryBytes > 0 ? null : at(s, "resources")),
+  "ENVK-HLT-001": (s) => (s.health ? null : at(s, "health")),
+  "ENVK-SEC-008": () => null,
+  "ENVK-SEC-009": (_s, env) => (env.docker?.secretsHostDir ? ["docker", "secretsHostDir"] : null),
+  "ENVK-NET-001": (_s, env) => (env.docker?.publishAddress === "0.0.0.0" ? ["docker", "publishAddress"] : null),
+};
+
+function at(s: ServiceModel, ...rest: string[]): string[] {
+  return ["services", s.name, ...rest];
+}
+
+/**
+ * Locates a JSON-pass finding: about a service's workload, at the config value that caused it
+ * (the resource named in the message); otherwise — an escape hatch — at the resource in the
+ * synthesized document `file`.
+ */
+function placeInStack(env: GuardedEnvironment, ruleId: string, f: RawFinding, file: string): Placed {
+  const svc = f.service === undefined ? undefined : env.model.services.find((s) => s.name === f.service);
+  if (!svc) return { file };
+  const cause = CAUSES[ruleId];
+  const segments = cause ? cause(svc, env.model) : ["services", svc.name];
+  if (!segments) return { file };
+  return { ...locator(env)(segments), path: segments.join("."), message: `${f.message} (in ${f.path})` };
+}
 
 function locator(env: GuardedEnvironment): (segments: readonly (string | number)[]) => Located {
   return (segments) => (env.provenance ? env.provenance.locate(segments) : {});
 }
 
 /** Turns raw findings of one rule into graded findings, applying the environment's suppressions. */
-function grade(env: GuardedEnvironment, rule: Rule, raw: readonly RawFinding[], date: string, locate: (f: RawFinding) => Located, report: { findings: Finding[]; suppressed: SuppressedFinding[] }): void {
+function grade(env: GuardedEnvironment, rule: Rule, raw: readonly RawFinding[], date: string, locate: (f: RawFinding) => Placed, report: { findings: Finding[]; suppressed: SuppressedFinding[] }): void {
   const m = env.model;
   for (const f of raw) {
+    const { path: placedPath, message: placedMessage, ...where } = locate(f);
     const finding: Finding = {
       rule: rule.id,
       title: rule.title,
       severity: m.enforcement === "mandatory" ? "error" : "warning",
       env: m.name,
-      path: f.path,
+      path: placedPath ?? f.path,
       service: f.service,
-      ...locate(f),
-      message: f.message,
+      ...where,
+      message: placedMessage ?? f.message,
       fix: rule.fix,
     };
-    const sup = rule.unsuppressible ? undefined : m.suppressions.find((s) => s.rule === rule.id && (!s.scope || s.scope === f.service || s.scope === f.path));
+    // A scope may name the service, the resource or the config path the finding is reported at.
+    const sup = rule.unsuppressible ? undefined : m.suppressions.find((s) => s.rule === rule.id && (!s.scope || s.scope === f.service || s.scope === f.path || s.scope === finding.path));
     if (sup && (!sup.expires || sup.expires >= date)) {
       report.suppressed.push({ ...finding, reason: sup.reason, expires: sup.expires });
     } else if (sup) {
-      report.findings.push({ ...finding, message: `${f.message} (its suppression expired on ${sup.expires})` });
+      report.findings.push({ ...finding, message: `${finding.message} (its suppression expired on ${sup.expires})` });
     } else {
       report.findings.push(finding);
     }
@@ -162,7 +207,7 @@ export function evaluateEnvironment(env: GuardedEnvironment, opts: EnvironmentPo
   for (const rule of RULES) {
     if (!applies(rule, env)) continue;
     if (rule.pass === "model" && withModel) grade(env, rule, rule.check({ pass: "model", env: env.model }), date, (f) => locate(f.path.split(".")), report);
-    else if (rule.pass === "json" && view) grade(env, rule, rule.check({ pass: "json", env: env.model, stack: view }), date, (f) => (f.inStack ? { file } : locate(f.path.split("."))), report);
+    else if (rule.pass === "json" && view) grade(env, rule, rule.check({ pass: "json", env: env.model, stack: view }), date, (f) => (f.inStack ? placeInStack(env, rule.id, f, file) : locate(f.path.split("."))), report);
   }
   return { ...report, issues: [...extra, ...toIssues(report)] };
 }

@@ -37,7 +37,7 @@ export function toSarif(report: PolicyReport, version: string): string {
     message: { text: `${f.env}: ${f.path}: ${f.message}. Fix: ${f.fix}` },
     locations: [
       {
-        physicalLocation: { artifactLocation: { uri: (f.file ?? "app.yaml").split("\\").join("/") }, ...(f.line ? { region: { startLine: f.line } } : {}) },
+        physicalLocation: { artifactLocation: { uri: encodeURI((f.file ?? "app.yaml").split("\\").join("/")) }, ...(f.line ? { region: { startLine: f.line } } : {}) },
         logicalLocations: [{ name: f.path, kind: "resource" }],
       },
     ],
