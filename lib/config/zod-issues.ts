@@ -8,36 +8,10 @@ type AnySchema = z.core.$ZodType;
 /** The keys an object schema accepts at `path` (empty when the path is not an object). */
 export function knownKeysAt(schema: AnySchema, path: readonly PropertyKey[]): string[] {
   const out = new Set<string>();
-  const visit = (s: AnySchema, i: number): void => {
-    const def = (s as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
-    switch (def.type) {
-      case "optional":
-      case "nullable":
-      case "default":
-      case "readonly":
-        return visit(def.innerType as AnySchema, i);
-      case "pipe":
-        return visit(def.in as AnySchema, i);
-      case "union":
-        for (const o of def.options as AnySchema[]) visit(o, i);
-        return;
-      case "object": {
-        const shape = def.shape as Record<string, AnySchema>;
-        if (i === path.length) Object.keys(shape).forEach((k) => out.add(k));
-        else if (shape[String(path[i])]) visit(shape[String(path[i])], i + 1);
-        return;
-      }
-      case "record":
-        if (i < path.length) visit(def.valueType as AnySchema, i + 1);
-        return;
-      case "array":
-        if (i < path.length) visit(def.element as AnySchema, i + 1);
-        return;
-      default:
-        return;
-    }
-  };
-  visit(schema, 0);
+  for (const s of schemasAt(schema, path)) {
+    const def = defOf(s);
+    if (def.type === "object") for (const k of Object.keys(def.shape as Record<string, AnySchema>)) out.add(k);
+  }
   return [...out];
 }
 
