@@ -118,3 +118,17 @@ export function edit(file: string, from: string | RegExp, to: string): void {
   if (next === text) throw new Error(`edit of ${file} changed nothing (pattern ${String(from)})`);
   fs.writeFileSync(file, next);
 }
+
+/** Every file under a folder with its bytes. */
+export function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = fs.readFileSync(p).toString("base64");
+    }
+  };
+  walk(dir);
+  return out;
+}

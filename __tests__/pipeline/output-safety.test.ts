@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { formatIssue } from "../../lib/errors";
 import { removeStaleTemporaries } from "../../lib/pipeline";
-import { cli, dockerEnv, miniApp, resolve } from "../helpers";
+import { cli, dockerEnv, miniApp, resolve, snapshot } from "../helpers";
 
 const MINIMAL = path.join(__dirname, "..", "..", "examples", "minimal");
 // The module object itself (a namespace import is read-only): spies on it reach the pipeline too.
@@ -26,19 +26,6 @@ function minimalWith(extra = ""): string {
   return dir;
 }
 
-/** Every file under a folder with its bytes. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = fs.readFileSync(p).toString("base64");
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** A previous output of the minimal app in `<parent>/out`, with Terraform's working files added. */
 function previousOutput(): { out: string; parent: string } {

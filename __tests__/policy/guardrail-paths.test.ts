@@ -14,7 +14,7 @@ import { AppConfig, EnvironmentConfig } from "../../lib/config/schema";
 import { App, IndependentStack } from "../../lib/facade/cdktf";
 import { checkDir, checkStacks, memoryScope, newApp, addEnvironmentStacks, validateDir } from "../../lib/pipeline";
 import { EnvironmentStack } from "../../stacks/environment-stack";
-import { cli, dockerEnv, miniApp, resolveOne } from "../helpers";
+import { cli, dockerEnv, miniApp, resolveOne, snapshot } from "../helpers";
 
 const DIGEST = `sha256:${"d".repeat(64)}`;
 const tmp = (prefix: string): string => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -50,19 +50,6 @@ function writeApp(): string {
   return dir;
 }
 
-/** Every file under a folder with its bytes. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = fs.readFileSync(p).toString("base64");
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /**
  * The guardrail findings in printed lines (`file[:line]: [warning: ]path: [RULE] message; fix: …`,
