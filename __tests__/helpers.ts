@@ -119,16 +119,21 @@ export function edit(file: string, from: string | RegExp, to: string): void {
   fs.writeFileSync(file, next);
 }
 
-/** Every file under a folder with its bytes. */
-export function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = fs.readFileSync(p).toString("base64");
+/** Every file under a folder (relative path → bytes), in a stable order. */
+export function filesOf(root: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files.set(path.relative(root, full), fs.readFileSync(full));
     }
   };
-  walk(dir);
-  return out;
+  walk(root);
+  return files;
+}
+
+/** Every file under a folder with its bytes (base64), for equality checks. */
+export function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries([...filesOf(dir)].map(([p, b]) => [p, b.toString("base64")]));
 }

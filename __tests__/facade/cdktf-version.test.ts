@@ -11,7 +11,7 @@ import type * as Internals from "../../lib/facade/cdktf-internals";
 import type * as Stacks from "../../stacks/environment-stack";
 import type * as Registry from "../../lib/targets/registry";
 import { EnvironmentModel } from "../../lib/model/environment";
-import { referenceEnvironments } from "../helpers";
+import { referenceEnvironments, filesOf } from "../helpers";
 
 interface Loaded {
   readonly facade: typeof Facade;
@@ -71,16 +71,7 @@ function synthFiles(loaded: Loaded, kind: "envkit" | "stock"): Map<string, Buffe
     }
   }
   app.synth();
-  const files = new Map<string, Buffer>();
-  const walk = (dir: string): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else files.set(path.relative(outdir, full), fs.readFileSync(full));
-    }
-  };
-  walk(outdir);
-  return files;
+  return filesOf(outdir);
 }
 
 const stderrLines = (spy: jest.SpyInstance): string[] => spy.mock.calls.map((c) => String(c[0]));

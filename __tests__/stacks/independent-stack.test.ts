@@ -14,7 +14,7 @@ import { BackendConfig } from "../../lib/config/schema";
 import { EnvironmentModel } from "../../lib/model/environment";
 import { adapterFor } from "../../lib/targets/registry";
 import { EnvironmentStack, configureBackend } from "../../stacks/environment-stack";
-import { dockerEnv, k8sEnv, miniApp, referenceEnvironments, resolveOne } from "../helpers";
+import { dockerEnv, k8sEnv, miniApp, referenceEnvironments, resolveOne, filesOf } from "../helpers";
 
 type Kind = "envkit" | "stock";
 type Extra = (stack: TerraformStack) => void;
@@ -45,16 +45,7 @@ function synthFiles(kind: Kind, envs: readonly EnvironmentModel[], extra?: Extra
     extra?.(stack);
   }
   app.synth();
-  const files = new Map<string, Buffer>();
-  const walk = (dir: string): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else files.set(path.relative(outdir, full), fs.readFileSync(full));
-    }
-  };
-  walk(outdir);
-  return files;
+  return filesOf(outdir);
 }
 
 /** Where two byte strings first differ, with a little context; null when they are equal. */
