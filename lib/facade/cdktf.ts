@@ -17,7 +17,10 @@ export {
   Testing,
   Lazy,
   Tokenization,
+  TerraformProvider,
+  TerraformResource,
+  Aspects,
 } from "cdktf";
 export { IndependentStack } from "./independent-stack";
 export { withoutTokenStackTraces } from "./token-stack-traces";
-export type { IAspect, AppConfig as CdktfAppConfig, TerraformResource, ITerraformDependable } from "cdktf";
+export type { IAspect, AppConfig as CdktfAppConfig, ITerraformDependable } from "cdktf";

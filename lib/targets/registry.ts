@@ -11,7 +11,7 @@ import { TargetAdapter } from "./target";
  * every target, and every target's strings, without each adapter having to remember.
  */
 function withInertModel(adapter: TargetAdapter): TargetAdapter {
-  return { ...adapter, lower: (scope, env) => adapter.lower(scope, inertModel(env)) };
+  return { ...adapter, lower: (scope, env, options) => adapter.lower(scope, inertModel(env), options) };
 }
 
 const ADAPTERS: Partial<Record<TargetName, TargetAdapter>> = {

@@ -1,6 +1,16 @@
 import { Construct } from "constructs";
 import { EnvironmentModel, TargetName } from "../model/environment";
+import type { TerraformProvider } from "../facade/cdktf";
 import { StackJson, StackView } from "./inspect";
+
+/** How {@link TargetAdapter.lower} places the environment among the user's own constructs. */
+export interface LowerOptions {
+  /**
+   * The provider every resource of the environment uses (the user's own, possibly aliased).
+   * @default a provider of the target's type created by the adapter
+   */
+  readonly provider?: TerraformProvider;
+}
 
 /** A problem a target finds; the caller locates `path` in the config files. */
 export interface TargetIssue {
@@ -20,7 +30,9 @@ export interface TargetAdapter {
   /** Loads the lowering code (provider classes) ahead of time; {@link lower} loads it on demand otherwise. */
   preload?(): void;
   /** Adds the provider and every resource of the environment under `scope`. */
-  lower(scope: Construct, env: EnvironmentModel): void;
+  lower(scope: Construct, env: EnvironmentModel, options?: LowerOptions): void;
+  /** The Terraform provider type (`docker`, `kubernetes`) the lowered resources belong to. */
+  readonly providerType: string;
   /** The guardrail view of a stack this adapter synthesized. */
   inspect(json: StackJson): StackView;
 }

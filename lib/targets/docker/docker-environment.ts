@@ -8,10 +8,16 @@ import { environmentLabels } from "../shared/labels";
 import { declareSecretVariables } from "../shared/secret-variables";
 import { DockerService, DockerServiceNetwork } from "./docker-service";
 import { planNetworks } from "./network-plan";
+import { dockerOptions } from "./options";
 
 /** Props of {@link DockerEnvironment}. */
 export interface DockerEnvironmentProps {
   readonly environment: EnvironmentModel;
+  /**
+   * The provider every resource uses (the user's own, perhaps aliased).
+   * @default a new default (unaliased) provider configured from the environment's settings
+   */
+  readonly provider?: DockerProvider;
 }
 
 /**
@@ -21,6 +27,7 @@ export interface DockerEnvironmentProps {
  * `networks` and `services` are public escape hatches.
  */
 export class DockerEnvironment extends Construct {
+  /** The provider the resources use: the one passed in, or the one this construct created. */
   public readonly provider: DockerProvider;
   /** Network purpose (`front`, `api-to-db`, …) → `docker_network`. */
   public readonly networks = new Map<string, Network>();
@@ -32,10 +39,10 @@ export class DockerEnvironment extends Construct {
     // Constructs used directly (not through the registry) get the same escaping; a model that is
     // already inert is returned as is.
     const env = inertModel(props.environment);
-    const tcp = env.docker.host.startsWith("tcp://");
+    const tcp = dockerOptions(env).host.startsWith("tcp://");
     // Certificates are read by the provider at apply time from certPath (or DOCKER_CERT_PATH):
     // only a path, never key material, is written to the JSON.
-    this.provider = new DockerProvider(this, "provider", { host: env.docker.host, certPath: tcp ? env.docker.certPath : undefined });
+    this.provider = props.provider ?? new DockerProvider(this, "provider", { host: dockerOptions(env).host, certPath: tcp ? dockerOptions(env).certPath : undefined });
 
     const plan = planNetworks(env);
     if (plan.error) throw new Error(plan.error);

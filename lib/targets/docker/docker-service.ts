@@ -10,6 +10,7 @@ import { memoryToDockerMb } from "../../model/quantity";
 import { formatDuration } from "../../model/duration";
 import { componentLabels, serviceLabels } from "../shared/labels";
 import { serviceEnvironment } from "../shared/service-env";
+import { dockerOptions } from "./options";
 
 /** A network a service's containers join, with the DNS aliases they answer to there. */
 export interface DockerServiceNetwork {
@@ -99,10 +100,10 @@ export class DockerService extends Construct {
 
     const uploads: NonNullable<ContainerConfig["upload"]> = [];
     if (svc.secrets.length > 0) {
-      if (env.docker.secretsHostDir) {
+      if (dockerOptions(env).secretsHostDir) {
         // Operator-provided files: the value never enters Terraform state.
         for (const s of svc.secrets) {
-          mounts.push({ type: "bind", source: `${env.docker.secretsHostDir}/${s.name}`, target: `${SECRETS_DIR}/${s.name}`, readOnly: true });
+          mounts.push({ type: "bind", source: `${dockerOptions(env).secretsHostDir}/${s.name}`, target: `${SECRETS_DIR}/${s.name}`, readOnly: true });
         }
       } else {
         // A small volume holds the uploaded files: the root filesystem is read-only, and Docker
@@ -151,7 +152,7 @@ export class DockerService extends Construct {
     }
 
     const ports = svc.public
-      ? svc.ports.map((p) => ({ internal: p.port, external: p.hostPort, ip: env.docker.publishAddress, protocol: p.protocol }))
+      ? svc.ports.map((p) => ({ internal: p.port, external: p.hostPort, ip: dockerOptions(env).publishAddress, protocol: p.protocol }))
       : undefined;
 
     for (let i = 1; i <= Math.max(svc.replicas, 0); i++) {

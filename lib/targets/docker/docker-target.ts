@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { EnvironmentModel } from "../../model/environment";
 import { MAX_DOCKER_REPLICAS } from "../../model/limits";
-import { TargetAdapter, TargetIssue } from "../target";
+import { LowerOptions, TargetAdapter, TargetIssue } from "../target";
+import type * as Providers from "../shared/provider";
 import { inspectDockerStack } from "./docker-inspect";
 import type * as Lowering from "./docker-environment";
 import { planNetworks, startOrderCycles } from "./network-plan";
@@ -62,10 +63,14 @@ export const dockerTarget: TargetAdapter = {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require("./docker-environment");
   },
-  lower(scope: Construct, env: EnvironmentModel): void {
+  providerType: "docker",
+  lower(scope: Construct, env: EnvironmentModel, options?: LowerOptions): void {
     // Loaded on first use: validate, policy and review never pay for the provider classes.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { DockerEnvironment } = require("./docker-environment") as typeof Lowering;
-    new DockerEnvironment(scope, "docker", { environment: env });
+    const provider = options?.provider as Lowering.DockerEnvironmentProps["provider"];
+    const lowered = new DockerEnvironment(scope, "docker", { environment: env, provider });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (provider) (require("../shared/provider") as typeof Providers).useProvider(lowered, provider);
   },
 };

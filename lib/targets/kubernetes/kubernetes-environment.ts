@@ -13,10 +13,16 @@ import { cpuToKubernetes, memoryToKubernetes } from "../../model/quantity";
 import { environmentLabels } from "../shared/labels";
 import { declareSecretVariables } from "../shared/secret-variables";
 import { KubernetesService } from "./kubernetes-service";
+import { kubernetesOptions } from "./options";
 
 /** Props of {@link KubernetesEnvironment}. */
 export interface KubernetesEnvironmentProps {
   readonly environment: EnvironmentModel;
+  /**
+   * The provider every resource uses (the user's own, perhaps aliased).
+   * @default a new default (unaliased) provider configured from the environment's settings
+   */
+  readonly provider?: KubernetesProvider;
 }
 
 /** Terraform version that write-only attributes and ephemeral variables need. */
@@ -28,6 +34,7 @@ export const REQUIRED_TERRAFORM = ">= 1.11.0";
  * {@link KubernetesService} per service. Every resource is a public field (escape hatches).
  */
 export class KubernetesEnvironment extends Construct {
+  /** The provider the resources use: the one passed in, or the one this construct created. */
   public readonly provider: KubernetesProvider;
   public readonly namespace: NamespaceV1;
   public readonly quota?: ResourceQuotaV1;
@@ -45,7 +52,7 @@ export class KubernetesEnvironment extends Construct {
     // already inert is returned as is.
     const env = inertModel(props.environment);
     // Credentials come from the kubeconfig at apply time (KUBE_CONFIG_PATH when configPath is unset).
-    this.provider = new KubernetesProvider(this, "provider", { configPath: env.kubernetes.configPath, configContext: env.kubernetes.context });
+    this.provider = props.provider ?? new KubernetesProvider(this, "provider", { configPath: kubernetesOptions(env).configPath, configContext: kubernetesOptions(env).context });
     TerraformStack.of(this).addOverride("terraform.required_version", REQUIRED_TERRAFORM);
 
     const labels = environmentLabels(env);
@@ -54,10 +61,10 @@ export class KubernetesEnvironment extends Construct {
         name: scopedName(env.app, env.name),
         labels: {
           ...labels,
-          "pod-security.kubernetes.io/enforce": env.kubernetes.podSecurity,
+          "pod-security.kubernetes.io/enforce": kubernetesOptions(env).podSecurity,
           "pod-security.kubernetes.io/enforce-version": "latest",
-          "pod-security.kubernetes.io/audit": env.kubernetes.podSecurity,
-          "pod-security.kubernetes.io/warn": env.kubernetes.podSecurity,
+          "pod-security.kubernetes.io/audit": kubernetesOptions(env).podSecurity,
+          "pod-security.kubernetes.io/warn": kubernetesOptions(env).podSecurity,
         },
       },
       lifecycle: env.preventDestroyVolumes ? { preventDestroy: true } : undefined,
@@ -92,7 +99,7 @@ export class KubernetesEnvironment extends Construct {
     });
 
     // Default deny of ingress and egress, with DNS egress to the cluster DNS allowed.
-    if (env.kubernetes.networkPolicies) {
+    if (kubernetesOptions(env).networkPolicies) {
       this.defaultDeny = new NetworkPolicyV1(this, "default-deny", { metadata: meta("default-deny"), spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } });
       this.allowDns = new NetworkPolicyV1(this, "allow-dns", {
         metadata: meta("allow-dns"),

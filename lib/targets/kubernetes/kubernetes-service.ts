@@ -16,6 +16,7 @@ import { memoryToKubernetes } from "../../model/quantity";
 import { componentLabels, selectorLabels, serviceLabels } from "../shared/labels";
 import { serviceEnvironment } from "../shared/service-env";
 import { SECRETS_DIR, podTemplate } from "./pod-template";
+import { kubernetesOptions } from "./options";
 
 /** Props of {@link KubernetesService}. */
 export interface KubernetesServiceProps {
@@ -143,7 +144,7 @@ export class KubernetesService extends Construct {
       this.ingress = new IngressV1(this, "ingress", {
         metadata: meta(svc.name),
         spec: {
-          ingressClassName: env.kubernetes.ingressClassName,
+          ingressClassName: kubernetesOptions(env).ingressClassName,
           rule: [{ host, http: { path: [{ path: "/", pathType: "Prefix", backend: { service: { name: this.service.metadata.name, port: { number: svc.ports[0].port } } } }] } }],
           tls: env.tlsSecretName ? [{ hosts: [host], secretName: env.tlsSecretName }] : undefined,
         },
@@ -158,14 +159,14 @@ export class KubernetesService extends Construct {
     }));
     if (svc.public) {
       from.push({
-        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": env.kubernetes.ingressNamespace } } }],
+        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": kubernetesOptions(env).ingressNamespace } } }],
         ports: svc.ports.map((p) => ({ port: String(p.port), protocol: p.protocol.toUpperCase() })),
       });
     }
-    if (from.length > 0 && env.kubernetes.networkPolicies) {
+    if (from.length > 0 && kubernetesOptions(env).networkPolicies) {
       this.networkPolicies.push(new NetworkPolicyV1(this, "allow-ingress", { metadata: meta(`${svc.name}-allow-ingress`), spec: { podSelector: { matchLabels: selector }, policyTypes: ["Ingress"], ingress: from } }));
     }
-    if (svc.connections.length > 0 && env.kubernetes.networkPolicies) {
+    if (svc.connections.length > 0 && kubernetesOptions(env).networkPolicies) {
       const to = svc.connections.map((c) => ({
         to: [{ podSelector: { matchLabels: selectorLabels(env, env.services.find((s) => s.name === c.to)!) } }],
         ports: [{ port: String(c.port), protocol: c.protocol.toUpperCase() }],

@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { EnvironmentModel } from "../../model/environment";
 import { MAX_LABEL, checkDns1035Label } from "../../model/names";
-import { TargetAdapter, TargetIssue } from "../target";
+import { LowerOptions, TargetAdapter, TargetIssue } from "../target";
+import type * as Providers from "../shared/provider";
 import { inspectKubernetesStack } from "./kubernetes-inspect";
 import type * as Lowering from "./kubernetes-environment";
 
@@ -42,10 +43,14 @@ export const kubernetesTarget: TargetAdapter = {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require("./kubernetes-environment");
   },
-  lower(scope: Construct, env: EnvironmentModel): void {
+  providerType: "kubernetes",
+  lower(scope: Construct, env: EnvironmentModel, options?: LowerOptions): void {
     // Loaded on first use: validate, policy and review never pay for the provider classes.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { KubernetesEnvironment } = require("./kubernetes-environment") as typeof Lowering;
-    new KubernetesEnvironment(scope, "kubernetes", { environment: env });
+    const provider = options?.provider as Lowering.KubernetesEnvironmentProps["provider"];
+    const lowered = new KubernetesEnvironment(scope, "kubernetes", { environment: env, provider });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (provider) (require("../shared/provider") as typeof Providers).useProvider(lowered, provider);
   },
 };
