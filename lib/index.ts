@@ -48,7 +48,18 @@ export {
   PRESERVED_STACK_FILES,
 } from "./pipeline";
 export type { ValidatedProject, CheckedProject, SynthesisResult, AddStacksOptions, NewAppOptions } from "./pipeline";
-export type { EnvironmentStackProps } from "../stacks/environment-stack";
+export type { EnvironmentStackProps, ResolvedStackProps, DeclaredStackProps } from "../stacks/environment-stack";
+
+// Target-neutral constructs: their props (the classes are loaded on first access, below).
+export type { EnvironmentProps } from "./constructs/environment";
+export type { EnvironmentSettings } from "./constructs/lowering";
+export type { ServiceProps } from "./constructs/service";
+export type { StatefulServiceProps } from "./constructs/stateful-service";
+export type { VolumeProps } from "./constructs/volume";
+export type { SecretProps } from "./constructs/secret";
+export type { QuotaProps } from "./constructs/quota";
+export type { ConnectionProps } from "./constructs/connection";
+export type * from "./constructs/service-props";
 
 // Targets (constructs and adapters).
 export type { TargetAdapter, TargetIssue } from "./targets/target";
@@ -85,6 +96,13 @@ export { runCli } from "./cli/main";
 // (`get: function () { return x.y; }`), so `import { EnvironmentStack } from "envkit"` also works
 // from an ES module (which reads every export on import, and so loads cdktf then).
 import type * as EnvironmentStackModule from "../stacks/environment-stack";
+import type * as EnvironmentModule from "./constructs/environment";
+import type * as ServiceModule from "./constructs/service";
+import type * as StatefulServiceModule from "./constructs/stateful-service";
+import type * as VolumeModule from "./constructs/volume";
+import type * as SecretModule from "./constructs/secret";
+import type * as QuotaModule from "./constructs/quota";
+import type * as ConnectionModule from "./constructs/connection";
 import type * as DockerEnvironmentModule from "./targets/docker/docker-environment";
 import type * as DockerServiceModule from "./targets/docker/docker-service";
 import type * as KubernetesEnvironmentModule from "./targets/kubernetes/kubernetes-environment";
@@ -93,6 +111,27 @@ import type * as KubernetesServiceModule from "./targets/kubernetes/kubernetes-s
 /** One Terraform stack per environment, with its own backend (see stacks/environment-stack.ts). */
 export declare const EnvironmentStack: typeof EnvironmentStackModule.EnvironmentStack;
 export type EnvironmentStack = EnvironmentStackModule.EnvironmentStack;
+/** An environment inside a stack of your own (see lib/constructs/environment.ts). */
+export declare const Environment: typeof EnvironmentModule.Environment;
+export type Environment = EnvironmentModule.Environment;
+/** One stateless service of an environment (see lib/constructs/service.ts). */
+export declare const Service: typeof ServiceModule.Service;
+export type Service = ServiceModule.Service;
+/** A service that keeps data in persistent volumes (see lib/constructs/stateful-service.ts). */
+export declare const StatefulService: typeof StatefulServiceModule.StatefulService;
+export type StatefulService = StatefulServiceModule.StatefulService;
+/** A persistent volume of a stateful service. */
+export declare const Volume: typeof VolumeModule.Volume;
+export type Volume = VolumeModule.Volume;
+/** A secret of the environment, by name only. */
+export declare const Secret: typeof SecretModule.Secret;
+export type Secret = SecretModule.Secret;
+/** The environment's resource budget. */
+export declare const Quota: typeof QuotaModule.Quota;
+export type Quota = QuotaModule.Quota;
+/** A declared connection from one service to another's port (made by `connectTo`). */
+export declare const Connection: typeof ConnectionModule.Connection;
+export type Connection = ConnectionModule.Connection;
 /** An environment on one Docker host: networks, volumes, images and containers. */
 export declare const DockerEnvironment: typeof DockerEnvironmentModule.DockerEnvironment;
 export type DockerEnvironment = DockerEnvironmentModule.DockerEnvironment;
@@ -111,6 +150,27 @@ const constructs = {
   get EnvironmentStack() {
     return (require("../stacks/environment-stack") as typeof EnvironmentStackModule).EnvironmentStack;
   },
+  get Environment() {
+    return (require("./constructs/environment") as typeof EnvironmentModule).Environment;
+  },
+  get Service() {
+    return (require("./constructs/service") as typeof ServiceModule).Service;
+  },
+  get StatefulService() {
+    return (require("./constructs/stateful-service") as typeof StatefulServiceModule).StatefulService;
+  },
+  get Volume() {
+    return (require("./constructs/volume") as typeof VolumeModule).Volume;
+  },
+  get Secret() {
+    return (require("./constructs/secret") as typeof SecretModule).Secret;
+  },
+  get Quota() {
+    return (require("./constructs/quota") as typeof QuotaModule).Quota;
+  },
+  get Connection() {
+    return (require("./constructs/connection") as typeof ConnectionModule).Connection;
+  },
   get DockerEnvironment() {
     return (require("./targets/docker/docker-environment") as typeof DockerEnvironmentModule).DockerEnvironment;
   },
@@ -126,6 +186,13 @@ const constructs = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 Object.defineProperty(exports, "EnvironmentStack", { enumerable: true, get: function () { return constructs.EnvironmentStack; } });
+Object.defineProperty(exports, "Environment", { enumerable: true, get: function () { return constructs.Environment; } });
+Object.defineProperty(exports, "Service", { enumerable: true, get: function () { return constructs.Service; } });
+Object.defineProperty(exports, "StatefulService", { enumerable: true, get: function () { return constructs.StatefulService; } });
+Object.defineProperty(exports, "Volume", { enumerable: true, get: function () { return constructs.Volume; } });
+Object.defineProperty(exports, "Secret", { enumerable: true, get: function () { return constructs.Secret; } });
+Object.defineProperty(exports, "Quota", { enumerable: true, get: function () { return constructs.Quota; } });
+Object.defineProperty(exports, "Connection", { enumerable: true, get: function () { return constructs.Connection; } });
 Object.defineProperty(exports, "DockerEnvironment", { enumerable: true, get: function () { return constructs.DockerEnvironment; } });
 Object.defineProperty(exports, "DockerService", { enumerable: true, get: function () { return constructs.DockerService; } });
 Object.defineProperty(exports, "KubernetesEnvironment", { enumerable: true, get: function () { return constructs.KubernetesEnvironment; } });

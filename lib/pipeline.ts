@@ -178,18 +178,21 @@ export function memoryScope(): Construct {
  */
 export function checkStacks(project: ValidatedProject, scope: Construct, opts: CheckOptions = {}): CheckedProject {
   const stacks: EnvironmentStack[] = [];
+  const reports: PolicyReport[] = [];
   const refused: ConfigIssue[] = [];
   for (const env of project.environments) {
     try {
       // The pipeline prints warnings itself, in reading order with everything else.
-      stacks.push(...addEnvironmentStacks(scope, [env], { displayDir: opts.displayDir ?? SYNTHESIZED, onWarning: () => undefined }));
+      const [stack] = addEnvironmentStacks(scope, [env], { displayDir: opts.displayDir ?? SYNTHESIZED, onWarning: () => undefined });
+      reports.push(stack.checkForSynthesis());
+      stacks.push(stack);
     } catch (e) {
       // Lowering refuses what validation cannot see (e.g. a backend value); locate it like any issue.
       if (!(e instanceof EnvkitError)) throw e;
       refused.push(...e.issues.map((i) => (i.file ? i : { ...env.provenance.locate(i.path.split(".")), ...i })));
     }
   }
-  const policy = mergeReports(...stacks.map((s) => s.checkForSynthesis()), project.projectPolicy);
+  const policy = mergeReports(...reports, project.projectPolicy);
   const configIssues = [...project.configIssues, ...refused];
   return { ...project, environments: stacks.map((s) => project.environments.find((e) => e.model.name === s.environment.name)!), stacks, policy, configIssues, issues: [...configIssues, ...policy.issues] };
 }

@@ -1,14 +1,30 @@
 import { Construct } from "constructs";
 import { BackendConfig } from "../lib/config/schema";
-import { AzurermBackend, GcsBackend, IndependentStack, LocalBackend, PgBackend, RemoteBackend, S3Backend, TerraformStack, withoutTokenStackTraces } from "../lib/facade/cdktf";
-import { EnvironmentModel } from "../lib/model/environment";
-import { adapterFor } from "../lib/targets/registry";
+import { Aspects, AzurermBackend, GcsBackend, IndependentStack, LocalBackend, PgBackend, RemoteBackend, S3Backend, TerraformProvider, TerraformStack } from "../lib/facade/cdktf";
+import { EnvironmentModel, TargetName } from "../lib/model/environment";
+import { declareFromResolved, settingsOf } from "../lib/constructs/builder";
+import { Declarations, PrebuiltEnvironment, holdDeclarations } from "../lib/constructs/declarations";
+import { EnvironmentSettings, lowerEnvironment, resolveDeclarations } from "../lib/constructs/lowering";
+import { adapterFor, supportedTargets } from "../lib/targets/registry";
 import { ConfigIssue, EnvkitError, formatIssue } from "../lib/errors";
 import { Provenance } from "../lib/config/resolve";
 import { PolicyReport, evaluateEnvironment, stackFile } from "../lib/policy/engine";
 
-/** Props of {@link EnvironmentStack}. */
-export interface EnvironmentStackProps {
+/** What every {@link EnvironmentStack} accepts. */
+interface CommonStackProps {
+  /** Output folder that findings located in the synthesized stack name. @default "<synthesized>" */
+  readonly displayDir?: string;
+  /** Receives each advisory guardrail finding, once, as one formatted line. @default printed to stderr */
+  readonly onWarning?: (line: string) => void;
+  /**
+   * The provider every resource uses (your own, perhaps aliased). @default the stack's default
+   * provider of the target's type when you added one, else one created from the settings
+   */
+  readonly provider?: TerraformProvider;
+}
+
+/** An {@link EnvironmentStack} of an environment resolved from configuration (files or objects). */
+export interface ResolvedStackProps extends CommonStackProps {
   /** The resolved environment (from `loadConfigDir`/`resolveObjects`). */
   readonly environment: EnvironmentModel;
   /**
@@ -16,40 +32,122 @@ export interface EnvironmentStackProps {
    * findings name `file:line`. @default findings name the config path only
    */
   readonly provenance?: Provenance;
-  /** Output folder that findings located in the synthesized stack name. @default the App's outdir */
-  readonly displayDir?: string;
-  /** Receives each advisory guardrail finding, once, as one formatted line. @default printed to stderr */
-  readonly onWarning?: (line: string) => void;
 }
 
+/** An {@link EnvironmentStack} whose services, secrets and quota are declared as constructs under it. */
+export interface DeclaredStackProps extends CommonStackProps {
+  /** The application's name: the `<app>` in every resource name. */
+  readonly app: string;
+  /** Where it runs: `"docker"` (one host) or `"kubernetes"`. */
+  readonly target: TargetName;
+  /**
+   * Everything an environment file sets besides services (`network`, `policy`, `rollout`,
+   * `backend`, the target's own block, …), checked and defaulted exactly like the file.
+   * @default {} (the documented defaults)
+   */
+  readonly settings?: EnvironmentSettings;
+}
+
+/** Props of {@link EnvironmentStack}: a resolved environment, or a definition for declared constructs. */
+export type EnvironmentStackProps = ResolvedStackProps | DeclaredStackProps;
+
 /**
- * One Terraform stack per environment, named after it, with its own state backend; the
- * environment's target adapter adds every resource. Stacks never reference each other, so
- * `cdktf diff <env>` and `cdktf deploy <env>` work on one environment alone — and synthesis can
- * skip cdktf's cross-stack machinery (see lib/facade/independent-stack.ts).
+ * One Terraform stack per environment, named after it, with its own state backend. Its services,
+ * secrets and quota are the envkit constructs under it (`Service`, `StatefulService`, `Secret`,
+ * `Quota`; `connectTo` between services) — declared in TypeScript, or built from a resolved
+ * configuration (the YAML path builds the very same constructs). At synthesis they are resolved
+ * with the configuration's checks and defaults and lowered through the target's adapter. Stacks
+ * never reference each other, so `cdktf diff <env>` and `cdktf deploy <env>` work on one
+ * environment alone — and synthesis can skip cdktf's cross-stack machinery (see
+ * lib/facade/independent-stack.ts).
  */
 export class EnvironmentStack extends IndependentStack {
-  public readonly environment: EnvironmentModel;
   private readonly props: EnvironmentStackProps;
+  private readonly declarations: Declarations;
+  private lowered?: PrebuiltEnvironment;
   /** A verdict and document computed ahead of synthesis; the next `toTerraform()` consumes them. */
   private kept?: { readonly report?: PolicyReport; readonly document: Record<string, unknown> };
   private warned = false;
+  private failure?: EnvkitError;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
-    this.environment = props.environment;
     this.props = props;
-    configureBackend(this, props.environment.backend);
-    const adapter = adapterFor(props.environment.target);
-    if (!adapter) {
-      throw new EnvkitError([{ path: "target", message: `environment "${props.environment.name}": target "${props.environment.target}" is not implemented in this version of envkit; use "docker" or "kubernetes"` }]);
+    this.declarations = new Declarations(() => this.node.path);
+    holdDeclarations(this, this.declarations);
+    if ("environment" in props) {
+      // Fail at once on what no later declaration could fix.
+      if (!adapterFor(props.environment.target)) {
+        throw new EnvkitError([{ path: "target", message: `environment "${props.environment.name}": target "${props.environment.target}" is not implemented in this version of envkit; use one of ${supportedTargets().map((t) => `"${t}"`).join(", ")}` }]);
+      }
+      declareFromResolved(this, this.declarations, { model: props.environment, provenance: props.provenance });
+      // A resolved environment is complete: lower it now, so its resources are there for escape
+      // hatches right after construction (a later envkit construct is refused with a clear error).
+      this.lower();
     }
-    // envkit's own tokens need no creation stack traces (a quarter of synthesis time); the consumer's keep theirs.
-    withoutTokenStackTraces(() => adapter.lower(this, props.environment));
+    // Declared stacks are lowered when cdktf prepares the stack or invokes aspects (the first steps
+    // of synthesis), so everything declared after this constructor counts.
+    Aspects.of(this).add({ visit: (node) => void (node === this && this.tryLower()) });
     // Guardrails are part of synthesis: `app.synth()` runs this after aspects and before the stack
     // is written, so a mandatory finding fails every path that synthesizes (cdktf synth/deploy, a
     // consumer's app, envkit synth). `skipValidation: true` on the App skips it, as every validation.
     this.node.addValidation({ validate: () => this.validateGuardrails() });
+  }
+
+  /** The resolved environment this stack lowers (resolving and lowering its declarations now if needed). */
+  public get environment(): EnvironmentModel {
+    return this.lower().model;
+  }
+
+  /**
+   * Resolves the declared constructs (unless they were built from a resolved environment and
+   * nothing was declared since), configures the backend and lowers every resource through the
+   * target's adapter. Idempotent; synthesis calls it, and so does the constructor of a stack built
+   * from a resolved environment. Call it yourself to reach the lowered resources (escape hatches)
+   * of a declared stack before synthesis. Throws an EnvkitError naming each problem.
+   */
+  public lower(): PrebuiltEnvironment {
+    if (this.lowered) return this.lowered;
+    if (this.failure) throw this.failure;
+    try {
+      return this.lowerOnce();
+    } catch (e) {
+      // A half-lowered environment must not be lowered again (its constructs exist): keep the error.
+      if (e instanceof EnvkitError) this.failure = e;
+      throw e;
+    }
+  }
+
+  private lowerOnce(): PrebuiltEnvironment {
+    const props = this.props;
+    const resolved =
+      this.declarations.resolved ??
+      resolveDeclarations(
+        this.declarations,
+        "environment" in props
+          ? { app: props.environment.app, name: this.node.id, target: props.environment.target, settings: settingsOf(props.environment) }
+          : { app: props.app, name: this.node.id, target: props.target, settings: props.settings ?? {} },
+        this.node.path,
+      );
+    this.declarations.seal(`${this.node.path} at synthesis`);
+    configureBackend(this, resolved.model.backend);
+    lowerEnvironment(this, resolved.model, props.provider);
+    this.lowered = resolved;
+    return resolved;
+  }
+
+  public prepareStack(): void {
+    this.tryLower();
+    super.prepareStack();
+  }
+
+  /** {@link lower}, leaving a configuration problem for the guardrail validation to report (with every other stack's). */
+  private tryLower(): void {
+    try {
+      this.lower();
+    } catch (e) {
+      if (!(e instanceof EnvkitError)) throw e;
+    }
   }
 
   /**
@@ -58,6 +156,7 @@ export class EnvironmentStack extends IndependentStack {
    * rules (subnet overlap, promotion order) need every environment and run in `envkit validate`.
    */
   public guardrails(): PolicyReport {
+    this.lower();
     return this.evaluate(super.toTerraform());
   }
 
@@ -67,6 +166,7 @@ export class EnvironmentStack extends IndependentStack {
    * for a finished stack: a change made afterwards would be neither judged nor written.
    */
   public checkForSynthesis(): PolicyReport {
+    this.lower();
     const document = super.toTerraform();
     const report = this.evaluate(document);
     this.kept = { report, document };
@@ -77,13 +177,16 @@ export class EnvironmentStack extends IndependentStack {
   public toTerraform(): Record<string, unknown> {
     const kept = this.kept;
     this.kept = undefined;
-    return kept ? kept.document : super.toTerraform();
+    if (kept) return kept.document;
+    this.lower();
+    return super.toTerraform();
   }
 
   private evaluate(document: Record<string, unknown>): PolicyReport {
     // The document being judged is in memory; a file in the App's outdir may be stale or unwritten.
     const outDir = this.props.displayDir ?? "<synthesized>";
-    return evaluateEnvironment({ model: this.environment, provenance: this.props.provenance }, { stack: document, stackFile: stackFile(outDir, this.node.id) });
+    const resolved = this.lower();
+    return evaluateEnvironment({ model: resolved.model, provenance: resolved.provenance }, { stack: document, stackFile: stackFile(outDir, this.node.id) });
   }
 
   /**
@@ -94,6 +197,12 @@ export class EnvironmentStack extends IndependentStack {
   private validateGuardrails(): string[] {
     let report = this.kept?.report;
     if (!report) {
+      try {
+        this.lower();
+      } catch (e) {
+        if (e instanceof EnvkitError) return e.issues.map((i) => formatIssue(this.named(i)));
+        throw e;
+      }
       const document = super.toTerraform();
       report = this.evaluate(document);
       // The synthesizer resolves this stack right after its validations: hand it this document
@@ -103,7 +212,14 @@ export class EnvironmentStack extends IndependentStack {
     const errors = this.verdict(report);
     if (errors.length === 0) return [];
     const stacks = this.node.root.node.findAll().filter((c): c is EnvironmentStack => c instanceof EnvironmentStack);
-    for (const later of stacks.slice(stacks.indexOf(this) + 1)) errors.push(...later.verdict(later.kept?.report ?? later.guardrails()));
+    for (const later of stacks.slice(stacks.indexOf(this) + 1)) {
+      try {
+        errors.push(...later.verdict(later.kept?.report ?? later.guardrails()));
+      } catch (e) {
+        if (!(e instanceof EnvkitError)) throw e;
+        errors.push(...e.issues.map((i) => formatIssue(later.named(i))));
+      }
+    }
     return errors;
   }
 
@@ -120,7 +236,7 @@ export class EnvironmentStack extends IndependentStack {
 
   /** An issue without a file names the environment, so a line reported from another stack is clear. */
   private named(issue: ConfigIssue): ConfigIssue {
-    return issue.file ? issue : { ...issue, file: `<environment ${this.environment.name}>` };
+    return issue.file ? issue : { ...issue, file: `<environment ${this.node.id}>` };
   }
 }
 

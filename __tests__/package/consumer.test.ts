@@ -75,6 +75,25 @@ cdktfApp.synth();
     expect(json.variable.stripe_key.sensitive).toBe(true);
   });
 
+  it("runs examples/library-consumer: envkit's constructs next to the consumer's own stack, provider and resources", () => {
+    const example = path.join(consumer, "library-consumer");
+    fs.mkdirSync(example);
+    for (const f of ["main.ts", "tsconfig.json"]) fs.copyFileSync(path.join(ROOT, "examples", "library-consumer", f), path.join(example, f));
+    const tsc = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
+    execFileSync(process.execPath, [tsc, "-p", example], { cwd: example, stdio: ["ignore", "pipe", "pipe"] });
+    const run = execFileSync(process.execPath, [path.join(example, "build", "main.js")], { cwd: example, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CDKTF_OUTDIR: "out" } });
+    expect(run).toBe("");
+    const json = JSON.parse(fs.readFileSync(path.join(example, "out", "stacks", "billing-dev", "cdk.tf.json"), "utf8"));
+    // One provider: the consumer's own, reused by envkit.
+    expect(json.provider.docker).toEqual([{ host: "unix:///var/run/docker.sock" }]);
+    expect(json.resource.docker_volume.backups.name).toBe("billing-backups");
+    const containers = Object.values(json.resource.docker_container as Record<string, Record<string, unknown>>);
+    expect(containers.map((c) => c.name).sort()).toEqual(["billing-dev-api-1", "billing-dev-db-1"]);
+    for (const c of containers) expect(c.read_only).toBe(true);
+    expect(json.output.api_address.value).toBe("api:8080");
+    expect(json.variable.db_password.sensitive).toBe(true);
+  });
+
   it("installs the envkit command", () => {
     const out = execFileSync(path.join(consumer, "node_modules", ".bin", "envkit"), ["--version"], { encoding: "utf8" });
     expect(out.trim()).toBe(pkg.version);

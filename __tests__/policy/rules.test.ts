@@ -151,8 +151,23 @@ describe("model and project rules: a passing and a failing fixture each", () => 
     expect(rule.check({ pass: "project", env: prodNew, all: [staging, prodNew], history: ranBefore })).toEqual([]);
   });
 
+  it("ENVK-NET-003: a tcp:// Docker host without TLS certificates", () => {
+    const host = (docker: EnvironmentConfig["docker"]) => model(resolveOne(miniApp(), "prod", dockerEnv({ docker, policy: { enforcement: "mandatory" } })), "ENVK-NET-003");
+    expect(host({ host: "tcp://docker.internal:2376", certPath: "/etc/docker/certs/prod" })).toEqual([]);
+    expect(host({ host: "ssh://deploy@docker.internal" })).toEqual([]);
+    expect(host(undefined)).toEqual([]); // the local unix socket
+    expect(host({ host: "tcp://docker.internal:2376" })).toEqual([
+      {
+        path: "docker.host",
+        message:
+          '"tcp://docker.internal:2376" reaches the Docker engine over TCP and docker.certPath is not set: unless DOCKER_CERT_PATH names client certificates where terraform runs, the engine API (root on the host) and every uploaded secret cross the network unencrypted and unauthenticated',
+      },
+    ]);
+    expect(host({ host: "tcp://10.0.0.5:2375" })[0].message).toMatch(/^"tcp:\/\/10\.0\.0\.5:2375" reaches the Docker engine over TCP \(2375 is the engine's port for the API without TLS\) and docker\.certPath is not set/);
+  });
+
   it("covers every model and project rule with a fixture", () => {
-    const covered = ["ENVK-IMG-002", "ENVK-HLT-002", "ENVK-K8S-004", "ENVK-AVL-001", "ENVK-STA-001", "ENVK-NET-002", "ENVK-REL-001"];
+    const covered = ["ENVK-IMG-002", "ENVK-HLT-002", "ENVK-K8S-004", "ENVK-AVL-001", "ENVK-STA-001", "ENVK-NET-002", "ENVK-NET-003", "ENVK-REL-001"];
     expect(RULES.filter((r) => r.pass !== "json").map((r) => r.id).sort()).toEqual(covered.sort());
   });
 });
@@ -209,6 +224,21 @@ describe("enforcement and suppressions", () => {
 
   it("a suppression without a reason is a configuration error", () => {
     expect(() => resolveOne(miniApp(), "dev", dockerEnv({ policy: { suppressions: [{ rule: "ENVK-SEC-004" } as never] } }))).toThrow(/policy\.suppressions\.0\.reason: is required/);
+  });
+
+  it("a plain tcp:// Docker host is an error at docker.host in a mandatory environment (file:line), a warning in an advisory one, and suppressible", () => {
+    const dir = copyReferenceApp();
+    edit(path.join(dir, "environments", "test.yaml"), /^docker:\n/m, "docker:\n  host: tcp://docker.test.internal:2375\n");
+    const advisory = cli("validate", "--config", dir);
+    expect(advisory.err).toMatch(/environments\/test\.yaml:\d+: warning: docker\.host: \[ENVK-NET-003\] "tcp:\/\/docker\.test\.internal:2375" reaches the Docker engine over TCP \(2375 is the engine's port/);
+    edit(path.join(dir, "environments", "test.yaml"), "enforcement: advisory", "enforcement: mandatory");
+    const mandatory = cli("validate", "--config", dir);
+    expect(mandatory.code).toBe(1);
+    expect(mandatory.err).toMatch(/environments\/test\.yaml:\d+: docker\.host: \[ENVK-NET-003\] .*DOCKER_CERT_PATH/);
+    const suppressed = resolveOne(miniApp(), "qa", dockerEnv({ docker: { host: "tcp://docker.internal:2376" }, policy: { enforcement: "mandatory", suppressions: [{ rule: "ENVK-NET-003", reason: "DOCKER_CERT_PATH is set by the CI runner that applies qa" }] } }));
+    const r = evaluatePolicy([suppressed], { crossEnvironment: false });
+    expect(r.findings.filter((f) => f.rule === "ENVK-NET-003")).toEqual([]);
+    expect(r.suppressed.map((f) => f.rule)).toEqual(["ENVK-NET-003"]);
   });
 
   it("an unsuppressible rule cannot be suppressed, and an unknown rule id is named", () => {

@@ -222,7 +222,7 @@ describe("inertModel", () => {
 
   it("reports every offending path at once", () => {
     const m = withEnv(model(), "${TfToken[TOKEN.1]}");
-    const bad = { ...m, docker: { ...m.docker, certPath: "${TfToken[TOKEN.2]}" } };
+    const bad = { ...m, targetOptions: { ...m.targetOptions, certPath: "${TfToken[TOKEN.2]}" } };
     try {
       inertModel(bad);
       throw new Error("no error");
@@ -235,7 +235,7 @@ describe("inertModel", () => {
     const m = withEnv(model(), "${TfToken[TOKEN.1]}");
     expect(() => synthJson([{ ...resolveOne(miniApp(), "dev", dockerEnv()), model: m }])).toThrow(/services\.api\.env\.EVIL: .*TfToken/);
     const kube = resolveOne(miniApp(), "kube", k8sEnv({ policy: { enforcement: "advisory" } }));
-    const km = { ...kube.model, kubernetes: { ...kube.model.kubernetes, context: "${TfToken[TOKEN.1]}" } };
+    const km = { ...kube.model, targetOptions: { ...kube.model.targetOptions, context: "${TfToken[TOKEN.1]}" } };
     expect(() => synthJson([{ ...kube, model: km }])).toThrow(/kubernetes\.context: .*TfToken/);
   });
 });

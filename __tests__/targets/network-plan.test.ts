@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { AppConfig } from "../../lib/config/schema";
 import { Cidr, parseCidr, overlaps } from "../../lib/model/cidr";
-import { planNetworks, inRange, NetworkPlanInput, PlannedNetwork } from "../../lib/targets/docker/network-plan";
+import { planNetworks, inRange, NetworkPlanInput, PlannedNetwork } from "../../lib/targets/shared/network-plan";
 import { formatIssue } from "../../lib/errors";
 import { dockerEnv, model, resolve } from "../helpers";
 

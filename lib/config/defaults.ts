@@ -1,5 +1,7 @@
 import { CONTAINER_CPU } from "../model/limits";
 import { parseCpu } from "../model/quantity";
+import { REGISTRY, TargetRegistry, adapterFor } from "../targets/registry";
+import type { TargetReadSetting } from "../targets/target";
 import { isNamedList, isPlainObject, setOwn } from "./merge";
 import { pathKey } from "./yaml-source";
 
@@ -20,8 +22,12 @@ export interface DefaultRule {
   readonly doc: string;
   /** Only apply when the parent object already exists (e.g. health timings need a health check). */
   readonly onlyIfParentExists?: boolean;
-  /** Only for environments whose target is one of these. */
+  /** Only for environments whose target is one of these (a target's own block). */
   readonly targets?: readonly string[];
+  /** Only for environments whose target reads this environment-wide setting (see `TargetSettings.reads`). */
+  readonly setting?: TargetReadSetting;
+  /** The file that defines the rule, as `envkit explain` names it. @default {@link DEFAULTS_SOURCE} */
+  readonly where?: string;
 }
 
 /** Where defaults are defined, as shown by `envkit explain`. */
@@ -50,12 +56,11 @@ function localStatePath(env: string): string {
 }
 
 /**
- * Every default envkit applies, in application order. The README's config reference lists them.
- * Target-specific settings (restart, logging, docker.*, kubernetes.*, limitRange) are defaulted in
- * every environment, so the model never carries a second copy of a default; only the subnet,
- * which has no meaning on Kubernetes, is limited to the targets that use it.
+ * The defaults of settings every target shares, in application order. Environment-wide settings
+ * whose meaning is a target's (the subnet, the limit range) apply only where the environment's
+ * target reads them; each target's own block is defaulted by its adapter (see {@link DEFAULTS}).
  */
-export const DEFAULTS: readonly DefaultRule[] = [
+const SHARED_DEFAULTS: readonly DefaultRule[] = [
   // Service shape
   { path: "services.*.kind", value: "stateless", doc: "services are stateless unless they keep data" },
   { path: "services.*.public", value: false, doc: "services are internal unless exposed on purpose" },
@@ -107,34 +112,50 @@ export const DEFAULTS: readonly DefaultRule[] = [
   // Environment
   { path: "policy.enforcement", value: (c: DefaultContext) => BY_NAME_ENFORCEMENT.get(c.envName) ?? "mandatory", doc: "advisory for dev and test, mandatory for every other environment" },
   { path: "policy.suppressions", value: [], doc: "no suppressions" },
-  { path: "network.subnet", value: (c: DefaultContext) => BY_NAME_SUBNET.get(c.envName), doc: "dev 10.200.0.0/16, test 10.201.0.0/16, staging 10.202.0.0/16, prod 10.203.0.0/16; other names must set it", targets: ["docker", "swarm"] },
+  { path: "network.subnet", value: (c: DefaultContext) => BY_NAME_SUBNET.get(c.envName), doc: "dev 10.200.0.0/16, test 10.201.0.0/16, staging 10.202.0.0/16, prod 10.203.0.0/16; other names must set it", setting: "network.subnet" },
   { path: "backend", value: (c: DefaultContext) => ({ type: "local", path: localStatePath(c.envName) }), doc: "local state next to the output folder (relative, so output is machine-independent)" },
   { path: "backend.path", value: (c: DefaultContext) => (c.parent.type === "local" ? localStatePath(c.envName) : undefined), doc: "local state path relative to the stack folder, so output is machine-independent" },
   { path: "rollout.maxSurge", value: "25%", doc: "25% extra pods during a rolling update" },
   { path: "rollout.maxUnavailable", value: 0, doc: "no capacity lost during a rolling update" },
   { path: "rollout.timeout", value: "10m", doc: "apply waits 10 minutes for a rollout" },
   { path: "volumes.preventDestroy", value: false, doc: "volumes can be destroyed (set true for data you keep)" },
-  { path: "docker.host", value: "unix:///var/run/docker.sock", doc: "the local Docker engine" },
-  { path: "docker.publishAddress", value: "127.0.0.1", doc: "published ports listen on loopback only" },
-  { path: "kubernetes.ingressNamespace", value: "ingress-nginx", doc: "namespace of the ingress controller" },
-  { path: "kubernetes.ingressClassName", value: "nginx", doc: "ingress class" },
-  { path: "kubernetes.podSecurity", value: "restricted", doc: "Pod Security Admission enforce/audit/warn level" },
-  { path: "kubernetes.networkPolicies", value: true, doc: "default-deny plus one allow per declared connection" },
-  { path: "limitRange.cpu", value: "100m", doc: "LimitRange default CPU request" },
-  { path: "limitRange.memory", value: "128Mi", doc: "LimitRange default memory request" },
-  { path: "limitRange.cpuLimit", value: "500m", doc: "LimitRange default CPU limit" },
-  { path: "limitRange.memoryLimit", value: "256Mi", doc: "LimitRange default memory limit" },
+  { path: "limitRange.cpu", value: "100m", doc: "LimitRange default CPU request", setting: "limitRange" },
+  { path: "limitRange.memory", value: "128Mi", doc: "LimitRange default memory request", setting: "limitRange" },
+  { path: "limitRange.cpuLimit", value: "500m", doc: "LimitRange default CPU limit", setting: "limitRange" },
+  { path: "limitRange.memoryLimit", value: "256Mi", doc: "LimitRange default memory limit", setting: "limitRange" },
   { path: "secretRevisions", value: {}, doc: "every secret at revision 1" },
 ];
+
+const COMPOSED = new WeakMap<TargetRegistry, readonly DefaultRule[]>();
+
+/**
+ * The one defaults table of a set of targets: the shared defaults, then each target's block
+ * defaults as `<target>.<path>`, limited to that target's environments and naming the file that
+ * defines them.
+ */
+export function defaultsFor(registry: TargetRegistry): readonly DefaultRule[] {
+  let rules = COMPOSED.get(registry);
+  if (!rules) {
+    const own = [...registry.adapters.values()].flatMap((a) => a.settings.defaults.map((d): DefaultRule => ({ ...d, path: `${a.name}.${d.path}`, targets: [a.name], where: a.settings.source })));
+    rules = [...SHARED_DEFAULTS, ...own];
+    COMPOSED.set(registry, rules);
+  }
+  return rules;
+}
+
+/** Every default envkit applies, in application order. The README's config reference lists them. */
+export const DEFAULTS: readonly DefaultRule[] = defaultsFor(REGISTRY);
 
 /**
  * Fills in every default that the document does not set, and returns which paths were defaulted
  * by which rule. The document is modified in place (callers pass a fresh merge result).
  */
-export function applyDefaults(doc: Record<string, unknown>, envName: string, target: string): Map<string, DefaultRule> {
+export function applyDefaults(doc: Record<string, unknown>, envName: string, target: string, registry: TargetRegistry = REGISTRY): Map<string, DefaultRule> {
   const applied = new Map<string, DefaultRule>();
-  for (const rule of DEFAULTS) {
+  const reads: readonly string[] = adapterFor(target, registry)?.settings.reads ?? [];
+  for (const rule of defaultsFor(registry)) {
     if (rule.targets && !rule.targets.includes(target)) continue;
+    if (rule.setting && !reads.includes(rule.setting)) continue;
     const segs = rule.path.split(".");
     const visit = (obj: Record<string, unknown>, i: number, at: (string | number)[], bound: string[]): void => {
       const seg = segs[i];

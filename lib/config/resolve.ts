@@ -1,6 +1,6 @@
 import { containsUrlPassword } from "../model/url";
 import { ConfigIssue } from "../errors";
-import { Cidr, DOCKER_DEFAULT_POOLS, contains, overlaps, parseCidr } from "../model/cidr";
+import { Cidr, contains, overlaps, parseCidr } from "../model/cidr";
 import { parseDuration } from "../model/duration";
 import {
   ConnectionModel,
@@ -16,6 +16,8 @@ import { checkImmutable, parseRelease } from "../model/image-ref";
 import { CONTAINER_CPU, CONTAINER_MEMORY, QUOTA_CPU, QUOTA_MEMORY, QuantityBound, VOLUME_SIZE } from "../model/limits";
 import { MAX_LABEL, SECRETS_MOUNT, checkConstructId, checkDnsLabel, isReservedVolumeName, isWithinPath, secretFileEnv } from "../model/names";
 import { parseCpu, parseMemory } from "../model/quantity";
+import { REGISTRY, TARGETS, TargetRegistry, adapterFor } from "../targets/registry";
+import { TARGET_READ_SETTINGS, TargetAdapter } from "../targets/target";
 import { DEFAULTS_SOURCE, DefaultRule, applyDefaults } from "./defaults";
 import { layer } from "./merge";
 import type { z } from "zod";
@@ -25,7 +27,6 @@ import {
   AutoscalingSchema,
   BackendConfig,
   EnvironmentConfig,
-  EnvironmentSchema,
   HealthSchema,
   LoggingSchema,
   PortSchema,
@@ -35,6 +36,7 @@ import {
   ServiceConfig,
   SuppressionSchema,
   VolumeSchema,
+  environmentSchemaFor,
 } from "./schema";
 import { didYouMean } from "./suggest";
 import { SourceDocument, itemKey, lineAt, pathKey } from "./yaml-source";
@@ -65,7 +67,7 @@ export class Provenance {
     for (let n = segments.length; n > 0; n--) {
       const k = pathKey(segments.slice(0, n));
       const rule = this.defaulted.get(k);
-      if (rule) return { kind: "default", where: DEFAULTS_SOURCE, rule: rule.path, doc: rule.doc };
+      if (rule) return { kind: "default", where: rule.where ?? DEFAULTS_SOURCE, rule: rule.path, doc: rule.doc };
       const envLine = this.env.lines.get(k);
       if (envLine) return { kind: "file", file: this.env.file, line: envLine };
       const appLine = this.app.lines.get(k);
@@ -119,8 +121,11 @@ export interface ResolveResult {
 
 const SECRET_KEY = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?|ACCESS_?KEY)/i;
 
-/** Resolves every environment (or only `only`), then runs the checks that span environments. */
-export function resolveAll(source: ConfigSource, only?: string): ResolveResult {
+/**
+ * Resolves every environment (or only `only`), then runs the checks that span environments.
+ * `registry` is the set of targets the configuration may name (the built-in ones by default).
+ */
+export function resolveAll(source: ConfigSource, only?: string, registry: TargetRegistry = REGISTRY): ResolveResult {
   const issues: ConfigIssue[] = [];
   const appResult = AppSchema.safeParse(source.app.data);
   if (!appResult.success) issues.push(...fromZod(appResult.error, AppSchema, source.app.data, locateIn(source.app)));
@@ -134,7 +139,7 @@ export function resolveAll(source: ConfigSource, only?: string): ResolveResult {
   const perEnvironment: EnvironmentIssues[] = [];
   for (const [name, doc] of source.environments) {
     if (only !== undefined && name !== only) continue;
-    const r = resolveOne(source.app, doc, name, appResult.success && appReserved.length === 0);
+    const r = resolveOne(source.app, doc, name, appResult.success && appReserved.length === 0, registry);
     perEnvironment.push({ env: name, file: doc.file, checked: r.checked, issues: r.issues });
     if (r.env) environments.push(r.env);
   }
@@ -220,12 +225,13 @@ function reservedKeyIssues(doc: SourceDocument): ConfigIssue[] {
   return issues;
 }
 
-function resolveOne(app: SourceDocument, envDoc: SourceDocument, name: string, appValid: boolean): { env?: ResolvedEnvironment; issues: ConfigIssue[]; checked: boolean } {
+function resolveOne(app: SourceDocument, envDoc: SourceDocument, name: string, appValid: boolean, registry: TargetRegistry): { env?: ResolvedEnvironment; issues: ConfigIssue[]; checked: boolean } {
   const issues: ConfigIssue[] = [];
   const nameProblem = checkDnsLabel(name, 30) ?? checkConstructId(name, "an environment");
   if (nameProblem) issues.push({ file: envDoc.file, path: "", message: `environment name (from the file name): ${nameProblem}` });
-  const envResult = EnvironmentSchema.safeParse(envDoc.data);
-  if (!envResult.success) issues.push(...fromZod(envResult.error, EnvironmentSchema, envDoc.data, locateIn(envDoc)));
+  const schema = environmentSchemaFor(registry);
+  const envResult = schema.safeParse(envDoc.data);
+  if (!envResult.success) issues.push(...fromZod(envResult.error, schema, envDoc.data, locateIn(envDoc)));
   const envReserved = reservedKeyIssues(envDoc);
   issues.push(...envReserved);
   if (!appValid || !envResult.success || nameProblem || envReserved.length > 0) return { issues, checked: false };
@@ -238,10 +244,13 @@ function resolveOne(app: SourceDocument, envDoc: SourceDocument, name: string, a
       issues.push({ file: envDoc.file, line: lineAt(envDoc, ["services", svc]), path: `services.${svc}`, message: `overrides service "${svc}", which app.yaml does not define${didYouMean(svc, appServices)}` });
     }
   }
+  const target = (envResult.data as { target: string }).target;
+  const adapter = adapterFor(target, registry);
+  if (adapter) issues.push(...unreadSettingIssues(envDoc, adapter, registry));
   const effective = layer(appData, envData) as Record<string, unknown>;
-  const defaulted = applyDefaults(effective, name, envResult.data.target);
+  const defaulted = applyDefaults(effective, name, target, registry);
   const prov = new Provenance(app, envDoc, defaulted);
-  const model = buildModel(effective, name, prov, issues);
+  const model = buildModel(effective, name, prov, issues, adapter);
   if (issues.some((i) => i.severity !== "warning") || !model) return { issues, checked: true };
   return { env: { model, provenance: prov, source: envDoc }, issues, checked: true };
 }
@@ -264,19 +273,18 @@ type EffectiveService = Omit<ServiceConfig, "ports" | "volumes" | "health" | "re
 
 /** The whole environment after layering and defaults: what `envkit explain` shows. */
 type EffectiveConfig = Omit<AppConfig, "services"> &
-  Omit<EnvironmentConfig, "services" | "policy" | "rollout" | "volumes" | "docker" | "kubernetes" | "limitRange" | "backend" | "secretRevisions"> & {
+  Omit<EnvironmentConfig, "services" | "policy" | "rollout" | "volumes" | keyof typeof TARGETS | "limitRange" | "backend" | "secretRevisions"> & {
     services: Record<string, EffectiveService>;
     policy: { enforcement: "advisory" | "mandatory"; suppressions: z.infer<typeof SuppressionSchema>[] };
     rollout: Required<NonNullable<EnvironmentConfig["rollout"]>>;
     volumes: Required<NonNullable<EnvironmentConfig["volumes"]>>;
-    docker: Defaulted<NonNullable<EnvironmentConfig["docker"]>, "host" | "publishAddress">;
-    kubernetes: Defaulted<NonNullable<EnvironmentConfig["kubernetes"]>, "ingressNamespace" | "ingressClassName" | "podSecurity" | "networkPolicies">;
-    limitRange: Required<z.infer<typeof ResourcesSchema>>;
+    /** Present where the target reads it (defaults.ts). */
+    limitRange?: Required<z.infer<typeof ResourcesSchema>>;
     backend: BackendConfig;
     secretRevisions: Record<string, number>;
   };
 
-function buildModel(effective: Record<string, unknown>, envName: string, prov: Provenance, issues: ConfigIssue[]): EnvironmentModel | undefined {
+function buildModel(effective: Record<string, unknown>, envName: string, prov: Provenance, issues: ConfigIssue[], adapter: TargetAdapter | undefined): EnvironmentModel | undefined {
   // Validated by the schemas per file and completed by applyDefaults: this is its shape now.
   const doc = effective as unknown as EffectiveConfig;
   const err = (segs: (string | number)[], message: string): void => {
@@ -518,22 +526,11 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     if (!services.some((s) => s.secrets.some((x) => x.name === sec))) err(["secretRevisions", sec], `"${sec}" is not a secret of any service; declared secrets: ${[...new Set(services.flatMap((s) => s.secrets.map((x) => x.name)))].join(", ") || "none"}`);
   }
 
-  // Environment-wide settings.
+  // Environment-wide settings; the target checks those it reads (checkSettings, below).
   let subnet: Cidr | undefined;
-  if (target !== "kubernetes") {
-    if (!doc.network?.subnet) err(["network", "subnet"], `environment "${envName}" runs on ${target} and needs network.subnet (no default for this name), e.g. "10.210.0.0/16"`);
-    else {
-      const c = parseCidr(doc.network.subnet);
-      if (c.ok) {
-        subnet = c.value;
-        if (c.value.prefix > 28) err(["network", "subnet"], `"${c.value.text}" is too small; envkit carves one subnet per network (front, one per connection) from it, so use /28 or larger (e.g. a /16)`);
-        const pool = DOCKER_DEFAULT_POOLS.map((p) => parseCidr(p)).find((p) => p.ok && overlaps(p.value, c.value));
-        if (pool && pool.ok) warn(["network", "subnet"], `"${c.value.text}" overlaps Docker's default address pool ${pool.value.text}, where networks Docker creates on its own are placed; prefer a range such as 10.200.0.0/16`);
-      }
-    }
-  }
-  if (target === "kubernetes" && !doc.domain && services.some((s) => s.public)) {
-    err(["domain"], `public services (${services.filter((s) => s.public).map((s) => s.name).join(", ")}) need a domain for their ingress; set domain: e.g. "${envName}.${app}.example.com"`);
+  if (doc.network?.subnet) {
+    const c = parseCidr(doc.network.subnet);
+    if (c.ok) subnet = c.value;
   }
   const q = doc.quota;
   const quota = q
@@ -548,15 +545,15 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       }
     : undefined;
   const lr = doc.limitRange;
-  const limitRange: ResourcesModel = {
+  const limitRange: ResourcesModel | undefined = lr && {
     cpuMillis: cpu(["limitRange", "cpu"], lr.cpu),
     memoryBytes: mem(["limitRange", "memory"], lr.memory),
     cpuLimitMillis: cpu(["limitRange", "cpuLimit"], lr.cpuLimit),
     memoryLimitBytes: mem(["limitRange", "memoryLimit"], lr.memoryLimit),
   };
 
-  if (issues.some((i) => i.severity !== "warning")) return undefined;
-  return {
+  const targetOptions = (effective as Record<string, unknown>)[target];
+  const model: EnvironmentModel = {
     app,
     name: envName,
     target,
@@ -571,12 +568,42 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     suppressions: doc.policy.suppressions,
     rollout: { maxSurge: doc.rollout.maxSurge as SurgeValue, maxUnavailable: doc.rollout.maxUnavailable as SurgeValue, timeoutSeconds: secs(["rollout", "timeout"], doc.rollout.timeout) },
     preventDestroyVolumes: doc.volumes.preventDestroy,
-    docker: { ...doc.docker },
-    kubernetes: { ...doc.kubernetes },
+    // Only an adapter's own block is its settings (no adapter: a planned target, refused later).
+    targetOptions: adapter && typeof targetOptions === "object" && targetOptions !== null ? { ...(targetOptions as Record<string, unknown>) } : {},
     promotedFrom: doc.promotion?.from,
     connections,
     effective: doc,
   };
+  for (const t of adapter?.checkSettings?.(model) ?? []) {
+    issues.push({ ...prov.locate(t.path), path: pathKey(t.path), message: t.message, ...(t.severity === "warning" ? { severity: "warning" as const } : {}) });
+  }
+  if (issues.some((i) => i.severity !== "warning")) return undefined;
+  return model;
+}
+
+/**
+ * Settings the environment's target does not read, set in the environment's file: another
+ * target's block, or an environment-wide setting only other targets read (a quota on Docker).
+ * Each would do nothing, silently; it is an error naming what to do instead.
+ */
+function unreadSettingIssues(envDoc: SourceDocument, adapter: TargetAdapter, registry: TargetRegistry): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const at = (segs: string[], message: string): void => {
+    out.push({ file: envDoc.file, line: lineAt(envDoc, segs), path: pathKey(segs), message });
+  };
+  const others = [...registry.adapters.values()].filter((a) => a.name !== adapter.name);
+  for (const other of others) {
+    if (holds(envDoc.data, [other.name])) at([other.name], `settings of target "${other.name}" have no effect on target "${adapter.name}"; remove the block, or set target: ${other.name}`);
+  }
+  for (const setting of TARGET_READ_SETTINGS) {
+    const segs = setting.split(".");
+    if (adapter.settings.reads.includes(setting) || !holds(envDoc.data, segs)) continue;
+    const readers = others.filter((a) => a.settings.reads.includes(setting)).map((a) => `"${a.name}"`);
+    const hint = adapter.settings.unreadHints?.[setting];
+    const instead = readers.length ? `, or run the environment on a target that reads it (${readers.join(", ")})` : "";
+    at(segs, `has no effect on target "${adapter.name}"${hint ? ` (${hint})` : ""}; remove ${setting} from this environment${instead}`);
+  }
+  return out;
 }
 
 /** Checks across environments: Docker subnets of two environments must not overlap. */

@@ -1,13 +1,13 @@
 import { z } from "zod";
 import { CAPABILITY_NAMES, SECCOMP_FORMS } from "../model/capabilities";
-import { parseCidr, parseIpAddress } from "../model/cidr";
+import { parseCidr } from "../model/cidr";
 import { parseDuration } from "../model/duration";
 import { parseRepository } from "../model/image-ref";
 import { CONTAINER_CPU, CONTAINER_MEMORY, MAX_QUOTA_COUNT, MAX_REPLICAS, QUOTA_CPU, QUOTA_MEMORY, QuantityBound, VOLUME_SIZE } from "../model/limits";
 import { parseCpu, parseMemory } from "../model/quantity";
 import { DNS1123_LABEL, SECRET_NAME, checkContainerPath, checkDnsLabel, checkPortName } from "../model/names";
 import { Parsed } from "../model/result";
-import { redactUrlPassword, urlPassword } from "../model/url";
+import { KnownTargetName, REGISTRY, TARGETS, TargetRegistry, targetNames } from "../targets/registry";
 import { didYouMean } from "./suggest";
 
 /*
@@ -15,6 +15,8 @@ import { didYouMean } from "./suggest";
  * `AppConfig` and `EnvironmentConfig` can be written as YAML or passed as objects from TypeScript.
  * Every object is strict (unknown keys are errors). Fields that have a default are optional here;
  * the defaults live in one table (defaults.ts) so that `envkit explain` can say where each came from.
+ * Each target's own block (`docker:`, `kubernetes:`) is that target's schema, taken from the
+ * target registry: this file names no target.
  */
 
 function parsedString(parse: (s: string) => Parsed<unknown>) {
@@ -120,20 +122,6 @@ const SeccompProfile = z.string().check((ctx) => {
   }
   ctx.issues.push({ code: "custom", message: `"${v}" is not a seccomp profile${didYouMean(v, SECCOMP_FORMS.slice(0, 2))}; use ${SECCOMP_FORMS.map((f) => `"${f}"`).join(", ")}`, input: v });
 });
-
-/** The Docker engine address; credentials in it would be written into the synthesized JSON. */
-const DockerHost = z
-  .string()
-  .regex(/^(unix|tcp|ssh):\/\//, { message: "must start with unix://, tcp:// or ssh://" })
-  .check((ctx) => {
-    if (urlPassword(ctx.value) === undefined) return;
-    ctx.issues.push({
-      code: "custom",
-      // Never the password itself: only the redacted address.
-      message: `"${redactUrlPassword(ctx.value)}" embeds a password, which would be written into the synthesized JSON and the state; remove it from the address (ssh://user@host with an SSH key or agent, or tcp:// with TLS certificates in certPath)`,
-      input: redactUrlPassword(ctx.value),
-    });
-  });
 
 const ImageRepository = z.string().check((ctx) => {
   const r = parseRepository(ctx.value);
@@ -339,10 +327,8 @@ const LocalBackend = z.strictObject({
 /** Where an environment keeps its Terraform state. */
 export const BackendSchema = z.discriminatedUnion("type", [LocalBackend, S3Backend, GcsBackend, AzurermBackend, PgBackend, RemoteBackend]);
 
-/** environments/<env>.yaml: one environment as an overlay on the application. */
-export const EnvironmentSchema = z.strictObject({
-  /** Where this environment runs. */
-  target: z.enum(["docker", "kubernetes", "swarm"]),
+/** The keys of an environment file every target shares, before the targets' own blocks. */
+const ENVIRONMENT_HEAD = {
   /** Immutable image per service: `"<tag>"`, `"<tag>@sha256:…"` or `"@sha256:…"`. */
   release: z.record(z.string(), z.string()).optional(),
   /** Per-service overrides. */
@@ -389,47 +375,52 @@ export const EnvironmentSchema = z.strictObject({
     })
     .optional(),
   volumes: z.strictObject({ /** @default false */ preventDestroy: z.boolean().optional() }).optional(),
-  docker: z
-    .strictObject({
-      /** @default "unix:///var/run/docker.sock" */
-      host: DockerHost.optional(),
-      /** Folder with ca.pem, cert.pem, key.pem, read at apply time (tcp:// hosts). @default DOCKER_CERT_PATH */
-      certPath: z.string().optional(),
-      /** Address published ports bind to. @default "127.0.0.1" */
-      publishAddress: z
-        .string()
-        .check((ctx) => {
-          const r = parseIpAddress(ctx.value);
-          if (!r.ok) ctx.issues.push({ code: "custom", message: r.error, input: ctx.value });
-        })
-        .optional(),
-      /**
-       * Host folder holding one file per secret, bind-mounted read-only; the value then never
-       * enters Terraform state. @default unset: values come from TF_VAR_<name> and are uploaded
-       */
-      secretsHostDir: z.string().regex(/^\//, { message: "must be an absolute path on the Docker host, e.g. /etc/envkit/secrets/dev" }).optional(),
-    })
-    .optional(),
-  kubernetes: z
-    .strictObject({
-      /** @default KUBE_CONFIG_PATH at apply time */
-      configPath: z.string().optional(),
-      context: z.string().optional(),
-      /** Label selector value of the ingress controller's namespace. @default "ingress-nginx" */
-      ingressNamespace: Name.optional(),
-      /** @default "nginx" */
-      ingressClassName: z.string().optional(),
-      /** Pod Security Admission level of the namespace (enforce, audit, warn). @default "restricted" */
-      podSecurity: z.enum(["restricted", "baseline", "privileged"]).optional(),
-      /** Default-deny plus per-connection NetworkPolicies. @default true */
-      networkPolicies: z.boolean().optional(),
-    })
-    .optional(),
+};
+
+/** The keys after the targets' own blocks. */
+const ENVIRONMENT_TAIL = {
   /** Promotion order: this environment may only run releases that `from` runs or ran before. */
   promotion: z.strictObject({ from: Name }).optional(),
   /** Secret rotation: bump a secret's revision to push a new value (Kubernetes write-only secrets). */
   secretRevisions: z.record(SecretName, z.number().int().min(1)).optional(),
+};
+
+/** Each target's settings block, optional: `docker:`, `kubernetes:`, … (from the registry). */
+type TargetBlocks<T extends Record<string, { readonly settings: { readonly schema: z.ZodType } }>> = { [K in keyof T]: z.ZodOptional<T[K]["settings"]["schema"]> };
+
+function targetBlocks(registry: TargetRegistry): Record<string, z.ZodOptional<z.ZodType>> {
+  return Object.fromEntries([...registry.adapters.values()].map((a) => [a.name, a.settings.schema.optional()]));
+}
+
+/** `target:`: every name the registry knows; a planned one is refused later as not implemented. */
+function targetEnum<N extends string>(names: readonly N[]) {
+  return z.enum(names as unknown as [N, ...N[]]);
+}
+
+/** environments/<env>.yaml: one environment as an overlay on the application. */
+export const EnvironmentSchema = z.strictObject({
+  /** Where this environment runs. */
+  target: targetEnum(targetNames() as KnownTargetName[]),
+  ...ENVIRONMENT_HEAD,
+  ...(targetBlocks(REGISTRY) as TargetBlocks<typeof TARGETS>),
+  ...ENVIRONMENT_TAIL,
 });
+
+const SCHEMAS = new WeakMap<TargetRegistry, z.ZodType>([[REGISTRY, EnvironmentSchema]]);
+
+/**
+ * The environment schema of a set of targets: the shared keys, `target:` accepting the
+ * registry's names, and one optional block per target validated by that target's own schema.
+ * {@link EnvironmentSchema} is the one of the built-in targets.
+ */
+export function environmentSchemaFor(registry: TargetRegistry): z.ZodType {
+  let schema = SCHEMAS.get(registry);
+  if (!schema) {
+    schema = z.strictObject({ target: targetEnum(targetNames(registry)), ...ENVIRONMENT_HEAD, ...targetBlocks(registry), ...ENVIRONMENT_TAIL });
+    SCHEMAS.set(registry, schema);
+  }
+  return schema;
+}
 
 /** The input type of app.yaml. */
 export type AppConfig = z.infer<typeof AppSchema>;

@@ -1,15 +1,16 @@
-import { BackendConfig } from "../config/schema";
+import type { BackendConfig } from "../config/schema";
 import { Cidr } from "./cidr";
 import { ImageRef } from "./image-ref";
 
 /*
  * The target-neutral model: everything resolved (defaults applied, quantities parsed, images
- * pinned). It knows nothing about Docker or Kubernetes; each target adapter reads it and never
- * asks which environment it is lowering.
+ * pinned). It names no target: each target's own settings travel opaquely in `targetOptions`,
+ * read only by that target's accessor; each target adapter reads the model and never asks which
+ * environment it is lowering.
  */
 
-/** Where the environment runs. */
-export type TargetName = "docker" | "kubernetes" | "swarm";
+/** Where the environment runs: a name the target registry (lib/targets/registry.ts) knows. */
+export type TargetName = string;
 
 /** A port a service listens on. */
 export interface PortModel {
@@ -132,9 +133,11 @@ export interface EnvironmentModel {
   readonly name: string;
   readonly target: TargetName;
   readonly services: readonly ServiceModel[];
+  /** The environment's address range, where its target reads `network.subnet`. */
   readonly subnet?: Cidr;
   readonly quota?: QuotaModel;
-  readonly limitRange: ResourcesModel;
+  /** Container defaults for the environment, where its target reads `limitRange`. */
+  readonly limitRange?: ResourcesModel;
   readonly domain?: string;
   readonly tlsSecretName?: string;
   readonly backend: BackendConfig;
@@ -142,15 +145,12 @@ export interface EnvironmentModel {
   readonly suppressions: readonly SuppressionModel[];
   readonly rollout: { readonly maxSurge: SurgeValue; readonly maxUnavailable: SurgeValue; readonly timeoutSeconds: number };
   readonly preventDestroyVolumes: boolean;
-  readonly docker: { readonly host: string; readonly certPath?: string; readonly publishAddress: string; readonly secretsHostDir?: string };
-  readonly kubernetes: {
-    readonly configPath?: string;
-    readonly context?: string;
-    readonly ingressNamespace: string;
-    readonly ingressClassName: string;
-    readonly podSecurity: "restricted" | "baseline" | "privileged";
-    readonly networkPolicies: boolean;
-  };
+  /**
+   * The settings block of the environment's target (`<target>:` in its file), validated by that
+   * target's schema and defaulted. Opaque here: only the target's accessor interprets it
+   * (`dockerOptions(env)`, `kubernetesOptions(env)`).
+   */
+  readonly targetOptions: Readonly<Record<string, unknown>>;
   /** The environment this one is promoted from (releases must have run there first). */
   readonly promotedFrom?: string;
   /** Every connection of every service. */

@@ -75,7 +75,8 @@ type Placed = Located & { path?: string; message?: string };
  * The configuration value that most likely caused a JSON-pass finding about one service's
  * workload, judged from the resolved model: a path (from the environment's root), or `null` when
  * the model does not explain it — an escape hatch or override changed the synthesized resource.
- * Rules without an entry are located at `services.<name>`.
+ * Rules without an entry are located at `services.<name>`. A target adds or refines entries for
+ * causes in its own settings (`TargetAdapter.findingCauses`).
  */
 const CAUSES: Readonly<Record<string, (svc: ServiceModel, env: EnvironmentModel) => readonly string[] | null>> = {
   "ENVK-IMG-001": (s) => ["release", s.name],
@@ -90,8 +91,9 @@ const CAUSES: Readonly<Record<string, (svc: ServiceModel, env: EnvironmentModel)
   "ENVK-RES-002": (s) => (s.resources.cpuMillis > 0 && s.resources.memoryBytes > 0 ? null : at(s, "resources")),
   "ENVK-HLT-001": (s) => (s.health ? null : at(s, "health")),
   "ENVK-SEC-008": () => null,
-  "ENVK-SEC-009": (_s, env) => (env.docker?.secretsHostDir ? ["docker", "secretsHostDir"] : null),
-  "ENVK-NET-001": (_s, env) => (env.docker?.publishAddress === "0.0.0.0" ? ["docker", "publishAddress"] : null),
+  // Only a target's own settings can explain these (a host folder, a publish address).
+  "ENVK-SEC-009": () => null,
+  "ENVK-NET-001": () => null,
 };
 
 function at(s: ServiceModel, ...rest: string[]): string[] {
@@ -106,7 +108,7 @@ function at(s: ServiceModel, ...rest: string[]): string[] {
 function placeInStack(env: GuardedEnvironment, ruleId: string, f: RawFinding, file: string): Placed {
   const svc = f.service === undefined ? undefined : env.model.services.find((s) => s.name === f.service);
   if (!svc) return { file };
-  const cause = CAUSES[ruleId];
+  const cause = adapterFor(env.model.target)?.findingCauses?.[ruleId] ?? CAUSES[ruleId];
   const segments = cause ? cause(svc, env.model) : ["services", svc.name];
   if (!segments) return { file };
   return { ...locator(env)(segments), path: segments.join("."), message: `${f.message} (in ${f.path})` };

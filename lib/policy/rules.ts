@@ -1,6 +1,6 @@
 import { checkImmutable, parseImageRef } from "../model/image-ref";
 import { overlaps } from "../model/cidr";
-import { quotaFitProblems } from "../targets/kubernetes/quota-fit";
+import { adapterFor } from "../targets/registry";
 import { RawFinding, Rule, RuleInput, eachWorkload } from "./rule";
 
 const PSS = "Kubernetes Pod Security Standards, restricted profile";
@@ -8,6 +8,19 @@ const CIS = "CIS Docker Benchmark v1.6, section 5";
 const KUBE_SCORE = "kube-score / Polaris checks";
 
 const model = (input: RuleInput) => (input.pass === "model" ? input.env : undefined);
+
+/**
+ * A model-pass rule whose check is the environment's target's (`TargetAdapter.ruleChecks`): the
+ * rule's data lives here, what it means on a target lives in the target's folder, and a target
+ * without a check for it finds nothing.
+ */
+function targetCheck(ruleId: string): (input: RuleInput) => RawFinding[] {
+  return (input) => {
+    const env = model(input);
+    const check = env && adapterFor(env.target)?.ruleChecks?.[ruleId];
+    return check ? check(env).map((p) => ({ path: p.path.join("."), message: p.message })) : [];
+  };
+}
 
 /**
  * Every guardrail envkit ships. The rule catalogue (docs/rules.md) is generated from this list.
@@ -198,6 +211,16 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
+    id: "ENVK-NET-003",
+    title: "Container engine reached over TCP without TLS",
+    rationale:
+      "The Docker engine API is root on its host. Over plain `tcp://` (by convention port 2375) anyone on the network path can read and drive it, and every secret envkit uploads crosses the network in clear. The provider takes TLS certificates from `docker.certPath`, or from DOCKER_CERT_PATH where terraform runs, which envkit cannot see.",
+    fix: "Set `docker.certPath` to the folder with ca.pem, cert.pem and key.pem (the engine listening with --tlsverify, usually on 2376), or use `ssh://user@host`; if DOCKER_CERT_PATH supplies the certificates at apply time, name that folder in `docker.certPath`, or suppress with that reason.",
+    references: ["Docker: Protect the Docker daemon socket", "CIS Docker Benchmark v1.6 (2.6, TLS authentication for the Docker daemon)"],
+    pass: "model",
+    check: targetCheck("ENVK-NET-003"),
+  },
+  {
     id: "ENVK-K8S-001",
     title: "Namespace without resource quota",
     rationale: "Without a quota one environment can consume a shared cluster.",
@@ -231,11 +254,7 @@ export const RULES: readonly Rule[] = [
     fix: "Raise the quota or lower replicas/resources; the message shows the arithmetic per service.",
     references: ["Kubernetes ResourceQuota"],
     pass: "model",
-    check: (input) => {
-      const env = model(input);
-      if (!env || env.target !== "kubernetes") return [];
-      return quotaFitProblems(env).map((p) => ({ path: p.path.join("."), message: p.message }));
-    },
+    check: targetCheck("ENVK-K8S-004"),
   },
   {
     id: "ENVK-AVL-001",

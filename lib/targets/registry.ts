@@ -10,21 +10,61 @@ import { TargetAdapter } from "./target";
  * running `terraform plan` or copy a secret variable into plain text). Doing it here, once, covers
  * every target, and every target's strings, without each adapter having to remember.
  */
-function withInertModel(adapter: TargetAdapter): TargetAdapter {
+function withInertModel<A extends TargetAdapter>(adapter: A): A {
   return { ...adapter, lower: (scope, env, options) => adapter.lower(scope, inertModel(env), options) };
 }
 
-const ADAPTERS: Partial<Record<TargetName, TargetAdapter>> = {
+/**
+ * The targets this version lowers, by name: the one place that lists them. Adding a target is a
+ * folder under lib/targets/ with its adapter, plus one entry here. Typed, so the schema of each
+ * target's settings block types `EnvironmentConfig`.
+ */
+export const TARGETS = {
   docker: withInertModel(dockerTarget),
   kubernetes: withInertModel(kubernetesTarget),
-};
+} as const;
+
+/** Targets accepted in configuration but not implemented yet: validation refuses them with "not implemented". */
+export const PLANNED_TARGETS = ["swarm"] as const;
+
+/** Every `target:` value the schema accepts, lowered or planned. */
+export type KnownTargetName = keyof typeof TARGETS | (typeof PLANNED_TARGETS)[number];
+
+/** A set of targets: what the configuration layer accepts and which adapter lowers each. */
+export interface TargetRegistry {
+  /** Adapters by target name, in the order messages list them. */
+  readonly adapters: ReadonlyMap<TargetName, TargetAdapter>;
+  /** Names accepted in configuration but refused as not implemented. */
+  readonly planned: readonly TargetName[];
+}
+
+/**
+ * A registry of `adapters` plus `planned` names. The built-in one is {@link REGISTRY}; another
+ * (e.g. with a test adapter) can be passed to `resolveAll` and `environmentSchemaFor`.
+ */
+export function targetRegistry(adapters: readonly TargetAdapter[], planned: readonly TargetName[] = []): TargetRegistry {
+  const byName = new Map<TargetName, TargetAdapter>();
+  for (const a of adapters) {
+    if (byName.has(a.name) || planned.includes(a.name)) throw new Error(`target "${a.name}" is registered twice`);
+    byName.set(a.name, a);
+  }
+  return { adapters: byName, planned: [...planned] };
+}
+
+/** The targets of this version of envkit. */
+export const REGISTRY: TargetRegistry = targetRegistry(Object.values(TARGETS), PLANNED_TARGETS);
 
 /** The adapter for a target, or undefined when envkit does not implement it (yet). */
-export function adapterFor(target: TargetName): TargetAdapter | undefined {
-  return ADAPTERS[target];
+export function adapterFor(target: TargetName, registry: TargetRegistry = REGISTRY): TargetAdapter | undefined {
+  return registry.adapters.get(target);
 }
 
 /** Targets this version can lower. */
-export function supportedTargets(): TargetName[] {
-  return Object.keys(ADAPTERS) as TargetName[];
+export function supportedTargets(registry: TargetRegistry = REGISTRY): TargetName[] {
+  return [...registry.adapters.keys()];
+}
+
+/** Every name `target:` accepts: the supported targets, then the planned ones. */
+export function targetNames(registry: TargetRegistry = REGISTRY): TargetName[] {
+  return [...registry.adapters.keys(), ...registry.planned];
 }

@@ -1,15 +1,73 @@
 import { Construct } from "constructs";
+import { DOCKER_DEFAULT_POOLS, overlaps, parseCidr } from "../../model/cidr";
 import { EnvironmentModel } from "../../model/environment";
 import { MAX_DOCKER_REPLICAS } from "../../model/limits";
 import { LowerOptions, TargetAdapter, TargetIssue } from "../target";
 import type * as Providers from "../shared/provider";
 import { inspectDockerStack } from "./docker-inspect";
 import type * as Lowering from "./docker-environment";
-import { planNetworks, startOrderCycles } from "./network-plan";
+import { planNetworks, startOrderCycles } from "../shared/network-plan";
+import { DOCKER, DOCKER_DEFAULTS, DOCKER_SETTINGS_SOURCE, DockerSettingsSchema, dockerOptions } from "./options";
+
+/** The engine's conventional port for the API without TLS (2376 is the TLS one). */
+const PLAIN_API_PORT = "2375";
+
+/**
+ * ENVK-NET-003: a `tcp://` engine address without TLS certificates. The provider falls back to
+ * DOCKER_CERT_PATH (and DOCKER_*_MATERIAL) at apply time, which envkit cannot see, so the finding
+ * says so rather than claiming the connection is plain.
+ */
+function plainTcpHost(env: EnvironmentModel): TargetIssue[] {
+  const { host, certPath } = dockerOptions(env);
+  if (!host.startsWith("tcp://") || certPath) return [];
+  const port = /:(\d+)\/?$/.exec(host)?.[1];
+  const plain = port === PLAIN_API_PORT ? ` (${PLAIN_API_PORT} is the engine's port for the API without TLS)` : "";
+  return [
+    {
+      path: ["docker", "host"],
+      message: `"${redactedHost(host)}" reaches the Docker engine over TCP${plain} and docker.certPath is not set: unless DOCKER_CERT_PATH names client certificates where terraform runs, the engine API (root on the host) and every uploaded secret cross the network unencrypted and unauthenticated`,
+    },
+  ];
+}
+
+/** The host without any user part (the schema refuses passwords; a user name is not needed here). */
+function redactedHost(host: string): string {
+  return host.replace(/^tcp:\/\/[^@/]*@/, "tcp://");
+}
 
 /** Lowers `target: docker` environments to kreuzwerker/docker resources on one host. */
-export const dockerTarget: TargetAdapter = {
-  name: "docker",
+export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
+  name: DOCKER,
+  settings: {
+    schema: DockerSettingsSchema,
+    defaults: DOCKER_DEFAULTS,
+    source: DOCKER_SETTINGS_SOURCE,
+    reads: ["network.subnet"],
+    unreadHints: {
+      quota: "envkit has no environment-wide budget on a Docker host yet; bound each service with resources.cpuLimit and resources.memoryLimit",
+      limitRange: "on Docker every service has its own resources (defaulted per service)",
+      domain: "Docker publishes public services on docker.publishAddress and their hostPort, without an ingress",
+      tls: "Docker has no ingress to terminate TLS; terminate it in a public service or a proxy in front of the host",
+    },
+  },
+  checkSettings(env: EnvironmentModel): TargetIssue[] {
+    const issues: TargetIssue[] = [];
+    const at = ["network", "subnet"];
+    if (!env.subnet) {
+      issues.push({ path: at, message: `environment "${env.name}" runs on ${env.target} and needs network.subnet (no default for this name), e.g. "10.210.0.0/16"` });
+      return issues;
+    }
+    const range = env.subnet;
+    if (range.prefix > 28) issues.push({ path: at, message: `"${range.text}" is too small; envkit carves one subnet per network (front, one per connection) from it, so use /28 or larger (e.g. a /16)` });
+    const pool = DOCKER_DEFAULT_POOLS.map((p) => parseCidr(p)).find((p) => p.ok && overlaps(p.value, range));
+    if (pool && pool.ok) issues.push({ path: at, severity: "warning", message: `"${range.text}" overlaps Docker's default address pool ${pool.value.text}, where networks Docker creates on its own are placed; prefer a range such as 10.200.0.0/16` });
+    return issues;
+  },
+  ruleChecks: { "ENVK-NET-003": plainTcpHost },
+  findingCauses: {
+    "ENVK-SEC-009": (_s, env) => (dockerOptions(env).secretsHostDir ? [DOCKER, "secretsHostDir"] : null),
+    "ENVK-NET-001": (_s, env) => (dockerOptions(env).publishAddress === "0.0.0.0" ? [DOCKER, "publishAddress"] : null),
+  },
   validate(env: EnvironmentModel): TargetIssue[] {
     const issues: TargetIssue[] = [];
     const at = (path: string, message: string): void => {
@@ -63,7 +121,8 @@ export const dockerTarget: TargetAdapter = {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require("./docker-environment");
   },
-  providerType: "docker",
+  providerType: DOCKER,
+  providerEndpoint: { keys: ["host", "context"], noun: "engine" },
   lower(scope: Construct, env: EnvironmentModel, options?: LowerOptions): void {
     // Loaded on first use: validate, policy and review never pay for the provider classes.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

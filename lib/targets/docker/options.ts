@@ -1,4 +1,55 @@
+import { z } from "zod";
+import type { DefaultRule } from "../../config/defaults";
+import { parseIpAddress } from "../../model/cidr";
 import { EnvironmentModel } from "../../model/environment";
+import { redactUrlPassword, urlPassword } from "../../model/url";
+
+/** This target's name: the `target:` value and the key of its settings block. */
+export const DOCKER = "docker";
+
+/** The Docker engine address; credentials in it would be written into the synthesized JSON. */
+const DockerHost = z
+  .string()
+  .regex(/^(unix|tcp|ssh):\/\//, { message: "must start with unix://, tcp:// or ssh://" })
+  .check((ctx) => {
+    if (urlPassword(ctx.value) === undefined) return;
+    ctx.issues.push({
+      code: "custom",
+      // Never the password itself: only the redacted address.
+      message: `"${redactUrlPassword(ctx.value)}" embeds a password, which would be written into the synthesized JSON and the state; remove it from the address (ssh://user@host with an SSH key or agent, or tcp:// with TLS certificates in certPath)`,
+      input: redactUrlPassword(ctx.value),
+    });
+  });
+
+/** The `docker:` block of an environment file. */
+export const DockerSettingsSchema = z.strictObject({
+  /** @default "unix:///var/run/docker.sock" */
+  host: DockerHost.optional(),
+  /** Folder with ca.pem, cert.pem, key.pem, read at apply time (tcp:// hosts). @default DOCKER_CERT_PATH */
+  certPath: z.string().optional(),
+  /** Address published ports bind to. @default "127.0.0.1" */
+  publishAddress: z
+    .string()
+    .check((ctx) => {
+      const r = parseIpAddress(ctx.value);
+      if (!r.ok) ctx.issues.push({ code: "custom", message: r.error, input: ctx.value });
+    })
+    .optional(),
+  /**
+   * Host folder holding one file per secret, bind-mounted read-only; the value then never
+   * enters Terraform state. @default unset: values come from TF_VAR_<name> and are uploaded
+   */
+  secretsHostDir: z.string().regex(/^\//, { message: "must be an absolute path on the Docker host, e.g. /etc/envkit/secrets/dev" }).optional(),
+});
+
+/** Defaults of the `docker:` block (paths relative to it); composed into the one defaults table. */
+export const DOCKER_DEFAULTS: readonly DefaultRule[] = [
+  { path: "host", value: "unix:///var/run/docker.sock", doc: "the local Docker engine" },
+  { path: "publishAddress", value: "127.0.0.1", doc: "published ports listen on loopback only" },
+];
+
+/** Where the defaults above are defined, as `envkit explain` names it. */
+export const DOCKER_SETTINGS_SOURCE = "lib/targets/docker/options.ts";
 
 /** The Docker target's settings of an environment (`docker:` in its file), defaults applied. */
 export interface DockerOptions {
@@ -12,7 +63,16 @@ export interface DockerOptions {
   readonly secretsHostDir?: string;
 }
 
-/** The Docker settings of `env`: the one reader, so the model's shape is this target's business. */
+/** The literal defaults, for a model built by hand without some of the keys. */
+const FILLED: Readonly<Record<string, unknown>> = Object.fromEntries(DOCKER_DEFAULTS.map((d) => [d.path, d.value]));
+
+/**
+ * The Docker settings of `env`: the one reader, so the model's shape is this target's business.
+ * The model carries them opaquely (`targetOptions`, validated by {@link DockerSettingsSchema} and
+ * defaulted); keys a hand-built model leaves out get the documented defaults, and the settings
+ * of another target's environment are never read as Docker's.
+ */
 export function dockerOptions(env: EnvironmentModel): DockerOptions {
-  return env.docker;
+  const own = env.target === DOCKER ? env.targetOptions : {};
+  return { ...FILLED, ...own } as unknown as DockerOptions;
 }

@@ -38,7 +38,8 @@ export class KubernetesEnvironment extends Construct {
   public readonly provider: KubernetesProvider;
   public readonly namespace: NamespaceV1;
   public readonly quota?: ResourceQuotaV1;
-  public readonly limitRange: LimitRangeV1;
+  /** Absent only for a model built without `limitRange` (resolution always defaults it on Kubernetes). */
+  public readonly limitRange?: LimitRangeV1;
   /** Absent when `kubernetes.networkPolicies: false`. */
   public readonly defaultDeny?: NetworkPolicyV1;
   public readonly allowDns?: NetworkPolicyV1;
@@ -85,18 +86,20 @@ export class KubernetesEnvironment extends Construct {
       this.quota = new ResourceQuotaV1(this, "quota", { metadata: meta("quota"), spec: { hard } });
     }
     const lr = env.limitRange;
-    this.limitRange = new LimitRangeV1(this, "limit-range", {
-      metadata: meta("defaults"),
-      spec: {
-        limit: [
-          {
-            type: "Container",
-            defaultRequest: { cpu: cpuToKubernetes(lr.cpuMillis), memory: memoryToKubernetes(lr.memoryBytes) },
-            default: { cpu: cpuToKubernetes(lr.cpuLimitMillis), memory: memoryToKubernetes(lr.memoryLimitBytes) },
-          },
-        ],
-      },
-    });
+    if (lr) {
+      this.limitRange = new LimitRangeV1(this, "limit-range", {
+        metadata: meta("defaults"),
+        spec: {
+          limit: [
+            {
+              type: "Container",
+              defaultRequest: { cpu: cpuToKubernetes(lr.cpuMillis), memory: memoryToKubernetes(lr.memoryBytes) },
+              default: { cpu: cpuToKubernetes(lr.cpuLimitMillis), memory: memoryToKubernetes(lr.memoryLimitBytes) },
+            },
+          ],
+        },
+      });
+    }
 
     // Default deny of ingress and egress, with DNS egress to the cluster DNS allowed.
     if (kubernetesOptions(env).networkPolicies) {

@@ -5,10 +5,27 @@ import { LowerOptions, TargetAdapter, TargetIssue } from "../target";
 import type * as Providers from "../shared/provider";
 import { inspectKubernetesStack } from "./kubernetes-inspect";
 import type * as Lowering from "./kubernetes-environment";
+import { KUBERNETES, KUBERNETES_DEFAULTS, KUBERNETES_SETTINGS_SOURCE, KubernetesSettingsSchema } from "./options";
+import { quotaFitProblems } from "./quota-fit";
 
 /** Lowers `target: kubernetes` environments to hashicorp/kubernetes `*_v1`/`*_v2` resources. */
-export const kubernetesTarget: TargetAdapter = {
-  name: "kubernetes",
+export const kubernetesTarget: TargetAdapter<typeof KubernetesSettingsSchema> = {
+  name: KUBERNETES,
+  settings: {
+    schema: KubernetesSettingsSchema,
+    defaults: KUBERNETES_DEFAULTS,
+    source: KUBERNETES_SETTINGS_SOURCE,
+    reads: ["quota", "limitRange", "domain", "tls"],
+    unreadHints: {
+      "network.subnet": "the cluster's network plugin assigns pod addresses; declared connections become NetworkPolicies",
+    },
+  },
+  checkSettings(env: EnvironmentModel): TargetIssue[] {
+    const open = env.services.filter((s) => s.public);
+    if (env.domain || open.length === 0) return [];
+    return [{ path: ["domain"], message: `public services (${open.map((s) => s.name).join(", ")}) need a domain for their ingress; set domain: e.g. "${env.name}.${env.app}.example.com"` }];
+  },
+  ruleChecks: { "ENVK-K8S-004": quotaFitProblems },
   validate(env: EnvironmentModel): TargetIssue[] {
     // The quota fit check is guardrail ENVK-K8S-004 (severity per environment), not repeated here.
     const issues: TargetIssue[] = [];
@@ -43,7 +60,8 @@ export const kubernetesTarget: TargetAdapter = {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require("./kubernetes-environment");
   },
-  providerType: "kubernetes",
+  providerType: KUBERNETES,
+  providerEndpoint: { keys: ["config_context", "config_path", "config_paths", "config_context_cluster", "host", "cluster_ca_certificate"], noun: "cluster" },
   lower(scope: Construct, env: EnvironmentModel, options?: LowerOptions): void {
     // Loaded on first use: validate, policy and review never pay for the provider classes.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,4 +1,41 @@
+import { z } from "zod";
+import type { DefaultRule } from "../../config/defaults";
 import { EnvironmentModel } from "../../model/environment";
+import { checkDnsLabel } from "../../model/names";
+
+/** This target's name: the `target:` value and the key of its settings block. */
+export const KUBERNETES = "kubernetes";
+
+const Name = z.string().check((ctx) => {
+  const m = checkDnsLabel(ctx.value);
+  if (m) ctx.issues.push({ code: "custom", message: m, input: ctx.value });
+});
+
+/** The `kubernetes:` block of an environment file. */
+export const KubernetesSettingsSchema = z.strictObject({
+  /** @default KUBE_CONFIG_PATH at apply time */
+  configPath: z.string().optional(),
+  context: z.string().optional(),
+  /** Label selector value of the ingress controller's namespace. @default "ingress-nginx" */
+  ingressNamespace: Name.optional(),
+  /** @default "nginx" */
+  ingressClassName: z.string().optional(),
+  /** Pod Security Admission level of the namespace (enforce, audit, warn). @default "restricted" */
+  podSecurity: z.enum(["restricted", "baseline", "privileged"]).optional(),
+  /** Default-deny plus per-connection NetworkPolicies. @default true */
+  networkPolicies: z.boolean().optional(),
+});
+
+/** Defaults of the `kubernetes:` block (paths relative to it); composed into the one defaults table. */
+export const KUBERNETES_DEFAULTS: readonly DefaultRule[] = [
+  { path: "ingressNamespace", value: "ingress-nginx", doc: "namespace of the ingress controller" },
+  { path: "ingressClassName", value: "nginx", doc: "ingress class" },
+  { path: "podSecurity", value: "restricted", doc: "Pod Security Admission enforce/audit/warn level" },
+  { path: "networkPolicies", value: true, doc: "default-deny plus one allow per declared connection" },
+];
+
+/** Where the defaults above are defined, as `envkit explain` names it. */
+export const KUBERNETES_SETTINGS_SOURCE = "lib/targets/kubernetes/options.ts";
 
 /** The Kubernetes target's settings of an environment (`kubernetes:` in its file), defaults applied. */
 export interface KubernetesOptions {
@@ -16,7 +53,16 @@ export interface KubernetesOptions {
   readonly networkPolicies: boolean;
 }
 
-/** The Kubernetes settings of `env`: the one reader, so the model's shape is this target's business. */
+/** The literal defaults, for a model built by hand without some of the keys. */
+const FILLED: Readonly<Record<string, unknown>> = Object.fromEntries(KUBERNETES_DEFAULTS.map((d) => [d.path, d.value]));
+
+/**
+ * The Kubernetes settings of `env`: the one reader, so the model's shape is this target's
+ * business. The model carries them opaquely (`targetOptions`, validated by
+ * {@link KubernetesSettingsSchema} and defaulted); keys a hand-built model leaves out get the
+ * documented defaults, and another target's settings are never read as Kubernetes'.
+ */
 export function kubernetesOptions(env: EnvironmentModel): KubernetesOptions {
-  return env.kubernetes;
+  const own = env.target === KUBERNETES ? env.targetOptions : {};
+  return { ...FILLED, ...own } as unknown as KubernetesOptions;
 }

@@ -132,7 +132,8 @@ export function inertModel(env: EnvironmentModel): EnvironmentModel {
           out[key] = v;
           continue;
         }
-        at.push(key);
+        // The target's settings are the environment file's block named after the target.
+        at.push(at.length === 0 && key === "targetOptions" ? env.target : key);
         check(key);
         out[terraformLiteral(key)] = copy(v);
         at.pop();

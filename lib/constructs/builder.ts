@@ -1,0 +1,58 @@
+import { Construct } from "constructs";
+import type { AppConfig, EnvironmentConfig, ServiceConfig } from "../config/schema";
+import { Declarations, PrebuiltEnvironment } from "./declarations";
+import { Quota } from "./quota";
+import { Secret } from "./secret";
+import { Service, ServiceProps } from "./service";
+import { StatefulService } from "./stateful-service";
+import type { VolumeProps } from "./volume";
+import type { EnvironmentSettings } from "./lowering";
+
+/** The effective document of a resolved environment (app.yaml layered with its file, defaults applied). */
+type Effective = Omit<AppConfig, "services"> & EnvironmentConfig & { services: Record<string, ServiceConfig> };
+
+/** Construct ids of what the builder declares; `:` is in no service name, so they never clash. */
+export const SECRET_ID = (name: string): string => `secret:${name}`;
+export const QUOTA_ID = "quota:";
+
+/**
+ * The YAML path as a thin builder: declares under `scope` the same Service, StatefulService,
+ * Secret, Quota and Connection constructs a TypeScript user writes, from the effective
+ * configuration of `resolved`. The declarations remember `resolved`, so lowering uses it (with its
+ * file:line provenance) unless something is declared afterwards, when they are resolved afresh.
+ */
+export function declareFromResolved(scope: Construct, declarations: Declarations, resolved: PrebuiltEnvironment): void {
+  const doc = resolved.model.effective as unknown as Effective;
+  const secrets = new Map<string, Secret>();
+  const secretOf = (name: string): Secret => {
+    let s = secrets.get(name);
+    if (!s) {
+      const revision = doc.secretRevisions && Object.hasOwn(doc.secretRevisions, name) ? doc.secretRevisions[name] : undefined;
+      s = new Secret(scope, SECRET_ID(name), { name, ...(revision !== undefined ? { revision } : {}) });
+      secrets.set(name, s);
+    }
+    return s;
+  };
+  if (doc.quota) new Quota(scope, QUOTA_ID, doc.quota);
+  const services = new Map<string, Service>();
+  for (const name of Object.keys(doc.services)) {
+    const { kind, secrets: secretNames, connections: _connections, volumes, ...rest } = doc.services[name];
+    const release = doc.release && Object.hasOwn(doc.release, name) ? doc.release[name] : undefined;
+    const props: ServiceProps = { ...rest, name, release: release as string, secrets: (secretNames ?? []).map(secretOf) };
+    const service =
+      kind === "stateful"
+        ? new StatefulService(scope, name, { ...props, volumes: Object.fromEntries((volumes ?? []).map(({ name: v, ...volume }) => [v, volume as VolumeProps])) })
+        : new Service(scope, name, props);
+    services.set(name, service);
+  }
+  for (const name of Object.keys(doc.services)) {
+    for (const c of doc.services[name].connections ?? []) services.get(name)!.connectTo(services.get(c.to)!, c.port);
+  }
+  declarations.builtFrom(resolved);
+}
+
+/** The settings part of a resolved environment's effective document (see {@link EnvironmentSettings}). */
+export function settingsOf(model: PrebuiltEnvironment["model"]): EnvironmentSettings {
+  const { name: _app, services: _s, target: _t, release: _r, quota: _q, secretRevisions: _sr, ...settings } = model.effective as unknown as Effective;
+  return settings;
+}

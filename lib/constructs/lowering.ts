@@ -1,0 +1,109 @@
+import { Construct } from "constructs";
+import { Provenance, resolveAll } from "../config/resolve";
+import type { EnvironmentConfig } from "../config/schema";
+import { sourceFromObjects } from "../config/load";
+import { pathKey } from "../config/yaml-source";
+import { ConfigIssue, EnvkitError } from "../errors";
+import { TerraformProvider, TerraformStack, withoutTokenStackTraces } from "../facade/cdktf";
+import type { EnvironmentModel, TargetName } from "../model/environment";
+import { adapterFor, supportedTargets } from "../targets/registry";
+import { Declarations, PrebuiltEnvironment } from "./declarations";
+
+/**
+ * Everything an environment file can set besides its services, releases, quota and secret
+ * revisions (which the constructs declare): network range, policy, rollout, backend, the
+ * target's own settings block, promotion. The same fields, checks and defaults as the file.
+ */
+export type EnvironmentSettings = Omit<EnvironmentConfig, "target" | "services" | "release" | "quota" | "secretRevisions">;
+
+/** What an environment is, besides what its constructs declare. */
+export interface EnvironmentDefinition {
+  /** The application's name (the `<app>` of every resource name). */
+  readonly app: string;
+  /** The environment's name (`dev`, `staging`, …). */
+  readonly name: string;
+  /** Where it runs. */
+  readonly target: TargetName;
+  readonly settings: EnvironmentSettings;
+}
+
+/**
+ * Provenance for declarations made in TypeScript: a value is located at the construct that
+ * declared it (`shop-staging/api`), since there is no file and line.
+ */
+class DeclaredProvenance extends Provenance {
+  constructor(
+    private readonly inner: Provenance,
+    private readonly where: (path: string) => string,
+  ) {
+    super({ file: "", data: {}, lines: new Map() }, { file: "", data: {}, lines: new Map() }, new Map());
+  }
+
+  public origin(segments: readonly (string | number)[]): ReturnType<Provenance["origin"]> {
+    return this.inner.origin(segments);
+  }
+
+  public locate(segments: readonly (string | number)[]): { file?: string; line?: number } {
+    return { file: this.where(pathKey(segments)) };
+  }
+}
+
+/**
+ * The resolved environment of `declarations`: the prebuilt one when a builder made them from a
+ * resolved configuration, else the declarations compiled to configuration objects and resolved
+ * with the same resolver, validation and target checks as files. Every problem is located at the
+ * construct that declared the value; all of them come back in one EnvkitError.
+ */
+export function resolveDeclarations(declarations: Declarations, def: EnvironmentDefinition, environmentPath: string): PrebuiltEnvironment {
+  if (declarations.resolved) return declarations.resolved;
+  const where = (path: string): string => declarations.declarerOf(path) ?? environmentPath;
+  const relocate = (issues: readonly ConfigIssue[]): ConfigIssue[] => issues.map((i) => ({ ...i, file: where(i.path), line: undefined }));
+  const { app, environment } = declarations.toConfig(def.app, { ...def.settings, target: def.target as EnvironmentConfig["target"] });
+  let result;
+  try {
+    result = resolveAll(sourceFromObjects(app, { [def.name]: environment }));
+  } catch (e) {
+    if (e instanceof EnvkitError) throw new EnvkitError(relocate(e.issues));
+    throw e;
+  }
+  const issues = [...result.issues];
+  const resolved = result.environments[0];
+  if (resolved) {
+    const adapter = adapterFor(resolved.model.target);
+    if (!adapter) issues.push({ path: "target", message: notImplemented(resolved.model.target) });
+    else issues.push(...adapter.validate(resolved.model).map((t) => ({ path: pathKey(t.path), message: t.message, severity: t.severity })));
+  }
+  const errors = issues.filter((i) => i.severity !== "warning");
+  if (errors.length > 0 || !resolved) throw new EnvkitError(relocate(errors.length > 0 ? errors : issues));
+  return { ...resolved, provenance: new DeclaredProvenance(resolved.provenance, where) };
+}
+
+function notImplemented(target: string): string {
+  return `target "${target}" is not implemented in this version of envkit; use one of ${supportedTargets().map((t) => `"${t}"`).join(", ")}`;
+}
+
+/**
+ * The provider the environment's resources use: the one passed in, else the stack's own default
+ * (unaliased) provider of the target's type when the user already configured one — never a
+ * second default provider block — else none (the adapter creates one).
+ */
+function providerFor(scope: Construct, type: string, given?: TerraformProvider): TerraformProvider | undefined {
+  if (given) return given;
+  const stack = TerraformStack.of(scope);
+  return stack.node.findAll().find((c): c is TerraformProvider => c instanceof TerraformProvider && c.terraformResourceType === type && c.alias === undefined);
+}
+
+/** Adds every resource of `model` under `scope` through its target's adapter. */
+export function lowerEnvironment(scope: Construct, model: EnvironmentModel, given?: TerraformProvider): void {
+  const adapter = adapterFor(model.target);
+  if (!adapter) throw new EnvkitError([{ file: scope.node.path || model.name, path: "target", message: `environment "${model.name}": ${notImplemented(model.target)}` }]);
+  const clash = scope.node.tryFindChild(adapter.name);
+  if (clash) {
+    throw new EnvkitError([
+      { file: clash.node.path, path: "", message: `the id "${adapter.name}" is where environment "${model.name}" puts its ${adapter.name} resources; give this construct another id` },
+    ]);
+  }
+  const provider = providerFor(scope, adapter.providerType, given);
+  // envkit's own tokens need no creation stack traces (a quarter of synthesis time); the consumer's keep theirs.
+  withoutTokenStackTraces(() => adapter.lower(scope, model, { provider }));
+}

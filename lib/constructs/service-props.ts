@@ -1,0 +1,100 @@
+/*
+ * The documented input types of the service constructs. They are the TypeScript face of a
+ * service in app.yaml (lib/config/schema.ts validates both the same way, and a compile-time check
+ * in declarations.ts keeps the two in step); every default is the one in lib/config/defaults.ts.
+ */
+
+/** A CPU quantity: `"500m"`, `"0.5"`, `2`. */
+export type CpuQuantity = string | number;
+/** A memory quantity: `"512Mi"`, `"2Gi"`, `"512M"` (a number is bytes). */
+export type MemoryQuantity = string | number;
+/** A duration: `"30s"`, `"5m"`. */
+export type Duration = string;
+
+/** One port a service listens on. */
+export interface PortProps {
+  /** An IANA service name (at most 15 lowercase letters, digits and "-"); connections name it. */
+  readonly name: string;
+  /** The port number, 1-65535. */
+  readonly port: number;
+  /** Transport protocol. @default "tcp" */
+  readonly protocol?: "tcp" | "udp";
+  /** Docker only: the host port a public service publishes on. @default same as `port` */
+  readonly hostPort?: number;
+}
+
+/** How the target tells that a service is healthy: an HTTP GET or a command in the container. */
+export interface HealthProps {
+  /** HTTP GET of `path` on the named port; healthy on 2xx/3xx. @default unset (set `http` or `command`) */
+  readonly http?: { readonly path: string; readonly port: string };
+  /** A command (exec form) run inside the container; healthy on exit 0. @default unset (set `http` or `command`) */
+  readonly command?: readonly string[];
+  /** Time between checks. @default "10s" */
+  readonly interval?: Duration;
+  /** Time one check may take. @default "5s" */
+  readonly timeout?: Duration;
+  /** Failures in a row that mark it unhealthy. @default 3 */
+  readonly retries?: number;
+  /** Grace time after start before failures count. @default "30s" */
+  readonly startPeriod?: Duration;
+}
+
+/** Requests and limits. */
+export interface ResourcesProps {
+  /** CPU request. @default "100m" */
+  readonly cpu?: CpuQuantity;
+  /** Memory request. @default "128Mi" */
+  readonly memory?: MemoryQuantity;
+  /** CPU limit. @default twice the CPU request */
+  readonly cpuLimit?: CpuQuantity;
+  /** Memory limit. @default equal to the memory request (no overcommit) */
+  readonly memoryLimit?: MemoryQuantity;
+}
+
+/** Hardening of the container; every field has a secure default that can be switched off. */
+export interface SecurityProps {
+  /** Refuse to start as uid 0 (Kubernetes checks the image user). @default true */
+  readonly runAsNonRoot?: boolean;
+  /** Numeric `"uid"` or `"uid:gid"`. @default "10001:10001" */
+  readonly user?: string;
+  /** Mount the image read-only; `writablePaths` get tmpfs/emptyDir. @default true */
+  readonly readOnlyRootFilesystem?: boolean;
+  /** Capability names without `CAP_`, or `"ALL"`. @default ["ALL"] */
+  readonly dropCapabilities?: readonly string[];
+  /** Capability names without `CAP_`. @default [] */
+  readonly addCapabilities?: readonly string[];
+  /** Forbid gaining privileges through setuid binaries (`no-new-privileges`). @default true */
+  readonly noNewPrivileges?: boolean;
+  /** Run with every host privilege (guardrails refuse it in mandatory environments). @default false */
+  readonly privileged?: boolean;
+  /** `"RuntimeDefault"`, `"Unconfined"` or `"Localhost/<profile>"`. @default "RuntimeDefault" */
+  readonly seccompProfile?: string;
+  /** Kubernetes: mount the service-account token. @default false */
+  readonly automountServiceAccountToken?: boolean;
+}
+
+/** Restart behaviour (Docker). */
+export interface RestartProps {
+  /** When the engine restarts the container. @default "on-failure" */
+  readonly policy?: "on-failure" | "unless-stopped" | "always" | "no";
+  /** Only for `on-failure`. @default 5 */
+  readonly maxRetries?: number;
+}
+
+/** json-file log rotation (Docker). */
+export interface LoggingProps {
+  /** Size at which a log file rotates (`k`, `m` or `g`). @default "10m" */
+  readonly maxSize?: string;
+  /** Rotated log files kept. @default 3 */
+  readonly maxFile?: number;
+}
+
+/** Horizontal autoscaling (Kubernetes HPA autoscaling/v2). */
+export interface AutoscalingProps {
+  /** Fewest replicas the autoscaler keeps. */
+  readonly minReplicas: number;
+  /** Most replicas the autoscaler may run. */
+  readonly maxReplicas: number;
+  /** Target average CPU utilisation, percent. @default 70 */
+  readonly cpuUtilization?: number;
+}

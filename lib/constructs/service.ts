@@ -1,0 +1,173 @@
+import { Construct } from "constructs";
+import type { ServiceConfig } from "../config/schema";
+import { EnvkitError } from "../errors";
+import { Connection } from "./connection";
+import { DeclaredService, Declarations, declarationsOf } from "./declarations";
+import type { Secret } from "./secret";
+import { AutoscalingProps, HealthProps, LoggingProps, MemoryQuantity, PortProps, ResourcesProps, RestartProps, SecurityProps } from "./service-props";
+
+/** Props of {@link Service} (and of {@link StatefulService}, which adds volumes). */
+export interface ServiceProps {
+  /**
+   * The service name: a DNS label, unique in the environment; other services reach it by this
+   * name. @default the construct id
+   */
+  readonly name?: string;
+  /** Image repository without tag, e.g. `"ghcr.io/acme/api"`. */
+  readonly image: string;
+  /**
+   * The immutable release this environment runs: `"<tag>@sha256:<digest>"` (or `"@sha256:…"`). A
+   * tag alone is mutable and refused where releases must be immutable.
+   */
+  readonly release: string;
+  /** Reachable from outside the environment (published port on Docker, ingress on Kubernetes). @default false */
+  readonly public?: boolean;
+  /** Ports the service listens on; connections and exposure name them. @default [] (no ports) */
+  readonly ports?: readonly PortProps[];
+  /** Overrides the image's entrypoint. @default the image's entrypoint */
+  readonly command?: readonly string[];
+  /** Overrides the image's arguments. @default the image's command */
+  readonly args?: readonly string[];
+  /** Non-secret environment variables. @default {} */
+  readonly env?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Secrets the service reads, each as a file under `/run/secrets/<name>` with `<NAME>_FILE`
+   * pointing at it; values are supplied at apply time, never written in code or output. @default []
+   */
+  readonly secrets?: readonly Secret[];
+  /** How the target tells the service is healthy. @default none (guardrails require one in mandatory environments) */
+  readonly health?: HealthProps;
+  /** CPU and memory requests and limits. @default the defaults of each field */
+  readonly resources?: ResourcesProps;
+  /** Number of running copies. @default 1 */
+  readonly replicas?: number;
+  /** Paths the image writes to, mounted as tmpfs/emptyDir on the read-only root. @default ["/tmp"] */
+  readonly writablePaths?: readonly string[];
+  /** Size of each writable path (tmpfs on Docker counts against the memory limit). @default "64Mi" */
+  readonly writableSize?: MemoryQuantity;
+  /** Container hardening. @default the secure defaults of each field */
+  readonly security?: SecurityProps;
+  /** Restart behaviour (Docker). @default { policy: "on-failure", maxRetries: 5 } */
+  readonly restart?: RestartProps;
+  /** Log rotation (Docker json-file). @default { maxSize: "10m", maxFile: 3 } */
+  readonly logging?: LoggingProps;
+  /** Horizontal autoscaling (Kubernetes). @default none (a fixed replica count) */
+  readonly autoscaling?: AutoscalingProps;
+}
+
+/** Copies readonly props into the mutable shape of the config schema, dropping unset keys. */
+export function plain<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+/**
+ * One stateless service of an environment: its container(s), hardened by default, reachable only
+ * over the connections declared with {@link connectTo}. It records intent; the environment lowers
+ * it through its target (a Docker container set, a Kubernetes Deployment with its Service and
+ * policies, …) when the stack is synthesized, so the same code serves every target.
+ *
+ * ```ts
+ * const db = new StatefulService(env, "db", { image: "postgres", release: "16.4@sha256:…", ports: [{ name: "postgres", port: 5432 }] });
+ * const api = new Service(env, "api", { image: "ghcr.io/acme/api", release: "1.4.2@sha256:…" });
+ * api.connectTo(db, "postgres");
+ * ```
+ */
+export class Service extends Construct implements DeclaredService {
+  /** The service name other services and the environment use. */
+  public readonly serviceName: string;
+  public readonly release: string;
+  protected readonly props: ServiceProps;
+  protected readonly declarations: Declarations;
+  private readonly extraSecrets: Secret[] = [];
+  /** Connections this service opened, in order. */
+  public readonly connections: Connection[] = [];
+
+  constructor(scope: Construct, id: string, props: ServiceProps) {
+    super(scope, id);
+    this.serviceName = props.name ?? id;
+    this.release = props.release;
+    this.props = props;
+    this.declarations = declarationsOf(this, "service");
+    this.declarations.add(this, () => {
+      const clash = this.declarations.services.find((s) => s.serviceName === this.serviceName);
+      if (clash) {
+        throw new EnvkitError([{ file: this.node.path, path: "name", message: `service "${this.serviceName}" is already declared by ${clash.node.path}; give each service its own name` }]);
+      }
+      this.declarations.services.push(this);
+    });
+  }
+
+  /** The host name other services of the environment reach this one by. */
+  public get host(): string {
+    return this.serviceName;
+  }
+
+  /** The number of the named port; a clear error when there is none. */
+  public port(name: string): number {
+    const p = (this.props.ports ?? []).find((x) => x.name === name);
+    if (!p) {
+      const names = (this.props.ports ?? []).map((x) => x.name);
+      throw new EnvkitError([{ file: this.node.path, path: "ports", message: `service "${this.serviceName}" has no port named "${name}"; its ports: ${names.join(", ") || "none"}` }]);
+    }
+    return p.port;
+  }
+
+  /** `host:port` of the named port, for another service's configuration (e.g. `DB_ADDR`). */
+  public address(portName: string): string {
+    return `${this.host}:${this.port(portName)}`;
+  }
+
+  /**
+   * Declares that this service talks to `server` on its port `portName`: the only traffic the
+   * environment lets through (a network per connection on Docker, a NetworkPolicy on Kubernetes).
+   * On Docker this service also starts after `server` is healthy.
+   */
+  public connectTo(server: Service, portName: string): Connection {
+    const base = `to-${server.serviceName}-${portName}`;
+    let id = base;
+    for (let n = 2; this.node.tryFindChild(id); n++) id = `${base}-${n}`;
+    return new Connection(this, id, { server, port: portName });
+  }
+
+  /** Lets this service read `secret` (in addition to the `secrets` prop). */
+  public useSecret(secret: Secret): void {
+    this.declarations.add(this, () => void this.extraSecrets.push(secret));
+  }
+
+  /** The kind the environment lowers: overridden by {@link StatefulService}. */
+  protected get kind(): "stateless" | "stateful" {
+    return "stateless";
+  }
+
+  /** Extra configuration of subclasses (volumes). */
+  protected extraConfig(): Partial<ServiceConfig> {
+    return {};
+  }
+
+  public toServiceConfig(): ServiceConfig {
+    const p = this.props;
+    const secrets = [...(p.secrets ?? []), ...this.extraSecrets].map((s) => s.secretName);
+    const config: ServiceConfig = {
+      image: p.image,
+      kind: this.kind,
+      public: p.public,
+      ports: plain(p.ports as ServiceConfig["ports"]),
+      command: plain(p.command as string[] | undefined),
+      args: plain(p.args as string[] | undefined),
+      env: plain(p.env as ServiceConfig["env"]),
+      secrets: secrets.length > 0 ? [...new Set(secrets)] : undefined,
+      health: plain(p.health as ServiceConfig["health"]),
+      resources: plain(p.resources as ServiceConfig["resources"]),
+      replicas: p.replicas,
+      writablePaths: plain(p.writablePaths as string[] | undefined),
+      writableSize: p.writableSize,
+      security: plain(p.security as ServiceConfig["security"]),
+      restart: plain(p.restart as ServiceConfig["restart"]),
+      logging: plain(p.logging as ServiceConfig["logging"]),
+      autoscaling: plain(p.autoscaling as ServiceConfig["autoscaling"]),
+      ...this.extraConfig(),
+    };
+    for (const k of Object.keys(config) as (keyof ServiceConfig)[]) if (config[k] === undefined) delete config[k];
+    return config;
+  }
+}
