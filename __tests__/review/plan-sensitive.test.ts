@@ -12,7 +12,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 /*
  * Terraform marks sensitivity per element: `after_sensitive: { command: [false, false, true] }`.
  * The attribute diff flattens plain lists to one leaf (`command`) and addresses lists of objects
- * by name (`spec.0.template.0.spec.0.container.api.env.DB_URL.value`), so masking by path missed such values and printed
+ * by name (`spec.template.spec.container[api].env[DB_URL].value`), so masking by path missed such values and printed
  * them. These tests hold that no value Terraform marks sensitive reaches any output.
  */
 
@@ -78,13 +78,13 @@ describe("diff --plan masks what Terraform marks sensitive, element by element",
   });
 
   it("still reports a changed sensitive list element, masked on both sides", () => {
-    expect(attr("kubernetes_deployment_v1.api", "spec.0.template.0.spec.0.container.api.command")).toMatchObject({ before: '["run","--token","(sensitive)"]', after: '["run","--token","(sensitive, changed)"]' });
+    expect(attr("kubernetes_deployment_v1.api", "spec.template.spec.container[api].command")).toMatchObject({ before: '["run","--token","(sensitive)"]', after: '["run","--token","(sensitive, changed)"]' });
   });
 
   it("still reports a changed sensitive value in a named nested block, and hides an unchanged one entirely", () => {
-    expect(attr("kubernetes_deployment_v1.api", "spec.0.template.0.spec.0.container.api.env.DB_URL.value")).toMatchObject({ before: SENSITIVE, after: SENSITIVE_CHANGED });
-    expect(attr("kubernetes_deployment_v1.api", "spec.0.template.0.spec.0.container.api.env.KEPT.value")).toBeUndefined();
-    expect(attr("kubernetes_deployment_v1.api", "spec.0.replicas")).toMatchObject({ before: '"2"', after: '"3"' });
+    expect(attr("kubernetes_deployment_v1.api", "spec.template.spec.container[api].env[DB_URL].value")).toMatchObject({ before: SENSITIVE, after: SENSITIVE_CHANGED });
+    expect(attr("kubernetes_deployment_v1.api", "spec.template.spec.container[api].env[KEPT].value")).toBeUndefined();
+    expect(attr("kubernetes_deployment_v1.api", "spec.replicas")).toMatchObject({ before: '"2"', after: '"3"' });
   });
 
   it("still reports a changed sensitive map value next to the visible ones", () => {
@@ -99,7 +99,7 @@ describe("diff --plan masks what Terraform marks sensitive, element by element",
 
   it("masks a resource marked sensitive as a whole attribute by attribute, keeping the attribute names", () => {
     const r = planToReport({ resource_changes: [{ address: "x.y", type: "x", change: { actions: ["update"], before: { a: "s3cr3t-1", b: "same" }, after: { a: "s3cr3t-2", b: "same" }, before_sensitive: true, after_sensitive: true } }] }, "e");
-    expect(r.environments[0].changes[0].attributes).toEqual([{ path: "a", before: SENSITIVE, after: SENSITIVE_CHANGED, forcesReplacement: false }]);
+    expect(r.environments[0].changes[0].attributes).toEqual([{ path: "a", schemaPath: "a", before: SENSITIVE, after: SENSITIVE_CHANGED, forcesReplacement: false }]);
   });
 
   it("masks the whole value when the sensitivity tree does not fit its shape (fails closed)", () => {

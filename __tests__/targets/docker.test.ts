@@ -366,8 +366,13 @@ describe("Docker target: what the guardrails and the review know about the conta
     },
   );
 
-  it.each(["image", "env", "stop_timeout", "user", "mounts.source", "security_opts", "upload.content"])("review: %s replaces the container", (attr) => {
+  it.each(["image", "env", "stop_timeout", "user", "security_opts", "upload.content"])("review: %s replaces the container", (attr) => {
     expect(forcesReplacement("docker_container", attr)).toBe(true);
     expect(notAppliedInPlace("docker_container", attr)).toBe(false);
+  });
+
+  it("review: editing an existing mount is planned in place and never applied; adding or removing one replaces", () => {
+    expect(notAppliedInPlace("docker_container", "mounts.source")).toBe(true);
+    expect(forcesReplacement("docker_container", "mounts.source")).toBe(true);
   });
 });

@@ -22,7 +22,7 @@ Verbs:
   explain   show an effective value and the file:line or default that set it
   policy    run the guardrails; text, JSON or SARIF
   diff      per-environment change summary between two synthesized outputs or git refs
-  compare   what differs between two environments' effective configuration
+  compare   what differs between environments' effective configuration (two, or a matrix of N)
   graph     services and allowed connections (mermaid or dot)
   releases  record what an environment runs after a deploy (promotion order); list the record
 
@@ -48,11 +48,11 @@ const VERBS: Record<string, Verb> = {
   policy: { help: POLICY_HELP, options: { config: S, env: S, format: S }, positionals: 0, run: (v, _p, io) => policyCommand({ config: need(v, "config"), env: v.env as string | undefined, format: v.format as string | undefined }, io) },
   diff: {
     help: DIFF_HELP,
-    options: { base: S, head: S, plan: S, format: S, "max-chars": S, config: S, env: S },
+    options: { base: S, head: S, plan: S, format: S, "max-chars": S, "max-bytes": S, "json-out": S, commit: S, "run-url": S, config: S, env: S },
     positionals: 0,
-    run: (v, _p, io) => diffCommand({ base: v.base as string | undefined, head: v.head as string | undefined, plan: v.plan as string | undefined, format: v.format as string | undefined, maxChars: v["max-chars"] as string | undefined, config: v.config as string | undefined, env: v.env as string | undefined }, io),
+    run: (v, _p, io) => diffCommand({ base: v.base as string | undefined, head: v.head as string | undefined, plan: v.plan as string | undefined, format: v.format as string | undefined, maxChars: v["max-chars"] as string | undefined, maxBytes: v["max-bytes"] as string | undefined, jsonOut: v["json-out"] as string | undefined, commit: v.commit as string | undefined, runUrl: v["run-url"] as string | undefined, config: v.config as string | undefined, env: v.env as string | undefined }, io),
   },
-  compare: { help: COMPARE_HELP, options: { config: S, format: S }, positionals: 2, run: (v, p, io) => compareCommand({ config: need(v, "config"), a: p[0], b: p[1], format: v.format as string | undefined }, io) },
+  compare: { help: COMPARE_HELP, options: { config: S, format: S, "max-bytes": S }, positionals: Infinity, run: (v, p, io) => compareCommand({ config: need(v, "config"), envs: p, format: v.format as string | undefined, maxBytes: v["max-bytes"] as string | undefined }, io) },
   releases: {
     help: RELEASES_HELP,
     options: { config: S, env: S, commit: S, format: S },

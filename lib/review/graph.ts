@@ -29,3 +29,48 @@ export function toDot(env: EnvironmentModel): string {
 export function edges(env: Pick<EnvironmentModel, "connections">): string[] {
   return env.connections.map((c) => `${c.from}->${c.to}:${c.port}`).sort();
 }
+
+/** The parts of a service graph {@link changedMermaid} draws (the envkit-model.json sidecar shape). */
+export interface GraphShape {
+  readonly services: readonly { readonly name: string; readonly public: boolean; readonly kind?: string }[];
+  readonly connections: readonly { readonly from: string; readonly to: string; readonly port: number }[];
+}
+
+/**
+ * A mermaid flowchart of the head graph with what changed marked: new connections thick and green
+ * and labelled "new", removed ones (drawn from `removed`, `from->to:port`) dashed, red and labelled
+ * "removed". Names are quoted labels, so nothing in them is mermaid syntax.
+ */
+export function changedMermaid(g: GraphShape, added: readonly string[], removed: readonly string[]): string {
+  const label = (s: string): string => s.replace(/["<>&|]/g, "_");
+  const lines = ["flowchart LR"];
+  const names = new Set(g.services.map((s) => s.name));
+  const parse = (e: string): { from: string; to: string; port: string } => {
+    const m = /^(.*)->(.*):(\d+)$/.exec(e)!;
+    return { from: m[1], to: m[2], port: m[3] };
+  };
+  for (const r of removed.map(parse)) for (const n of [r.from, r.to]) names.add(n);
+  if (g.services.some((s) => s.public)) lines.push('  internet(("internet"))');
+  for (const n of [...names]) {
+    const s = g.services.find((x) => x.name === n);
+    lines.push(`  ${id(n)}${s?.kind === "stateful" ? `[("${label(n)}")]` : `["${label(n)}"]`}`);
+  }
+  const styles: string[] = [];
+  let link = 0;
+  for (const s of g.services.filter((x) => x.public)) {
+    lines.push(`  internet --> ${id(s.name)}`);
+    link++;
+  }
+  for (const c of g.connections) {
+    const isNew = added.includes(`${c.from}->${c.to}:${c.port}`);
+    lines.push(isNew ? `  ${id(c.from)} ==>|"${c.port} (new)"| ${id(c.to)}` : `  ${id(c.from)} -->|${c.port}| ${id(c.to)}`);
+    if (isNew) styles.push(`  linkStyle ${link} stroke:#1a7f37,stroke-width:3px`);
+    link++;
+  }
+  for (const r of removed.map(parse)) {
+    lines.push(`  ${id(r.from)} -.->|"${r.port} (removed)"| ${id(r.to)}`);
+    styles.push(`  linkStyle ${link} stroke:#cf222e,stroke-dasharray:4`);
+    link++;
+  }
+  return [...lines, ...styles].join("\n");
+}

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { EnvkitError } from "../errors";
-import { DiffReport, ResourceChange, attributeChanges } from "./stack-diff";
+import { addConsequences } from "./consequences";
+import { DiffReport, ResourceChange, attributeChanges, readableName, summarize } from "./stack-diff";
 import { holdsData } from "./replacement";
 
 type Json = Record<string, unknown>;
@@ -101,37 +102,64 @@ function unquote(v: string | undefined): string | undefined {
   return v === JSON.stringify(SENSITIVE) || v === JSON.stringify(SENSITIVE_CHANGED) ? (JSON.parse(v) as string) : v;
 }
 
+function toChange(rc: Json, drift: boolean): ResourceChange | undefined {
+  const change = (rc.change ?? {}) as Json;
+  const actions = (change.actions as string[] | undefined) ?? [];
+  if (actions.length === 0 || actions.every((a) => a === "no-op" || a === "read")) return undefined;
+  const type = String(rc.type);
+  const action = actions.includes("delete") && actions.includes("create") ? "replace" : actions.includes("delete") ? "delete" : actions.includes("create") ? "create" : "update";
+  // Mask the values themselves before diffing: then no attribute path, however flattened, and
+  // no readable name can carry what Terraform marks sensitive.
+  const [before, after] = masked(rc);
+  const replacePaths = ((change.replace_paths as unknown[][] | undefined) ?? []).map((rp) => rp.filter((s) => typeof s === "string").join("."));
+  const attributes = attributeChanges(type, isObject(before) ? before : undefined, isObject(after) ? after : undefined).map((a) => ({
+    ...a,
+    before: unquote(a.before),
+    after: unquote(a.after),
+    forcesReplacement: action === "replace" && replacePaths.some((r) => (a.schemaPath ?? a.path) === r || (a.schemaPath ?? a.path).startsWith(`${r}.`)),
+  }));
+  const name = readableName((isObject(after) ? after : undefined) ?? (isObject(before) ? before : undefined));
+  const readable = name !== undefined && name !== SENSITIVE && name !== SENSITIVE_CHANGED ? name : undefined;
+  return { address: String(rc.address), type, name: readable, action, attributes: action === "delete" ? [] : attributes, dataLoss: (action === "delete" || action === "replace") && holdsData(type), drift: drift || undefined };
+}
+
+/** Both sides of one entry, masked as Terraform marks them. */
+function masked(rc: Json): [unknown, unknown] {
+  const change = (rc.change ?? {}) as Json;
+  return maskChange(change.before ?? undefined, change.after ?? undefined, perAttribute(change.before_sensitive, change.before, change), perAttribute(change.after_sensitive, change.after, change));
+}
+
+/** A stack-shaped object of one side of a plan's masked values, for the consequence rules. */
+function pseudoStack(entries: readonly Json[], side: 0 | 1): Json {
+  const resource: Record<string, Record<string, unknown>> = {};
+  for (const rc of entries) {
+    const v = masked(rc)[side];
+    if (isObject(v) && rc.mode !== "data") (resource[String(rc.type)] ??= {})[String(rc.address).slice(String(rc.type).length + 1)] = v;
+  }
+  return { resource };
+}
+
 /**
  * Renders the JSON of `terraform show -json plan.out` (format 1.x) into the same report as a
  * synthesized diff: Terraform's own actions decide create/update/replace/delete, and values it
  * marks sensitive (`before_sensitive`/`after_sensitive`, down to list elements and nested blocks)
  * are masked in the values before diffing, along with envkit's own sensitive paths.
+ * `resource_drift` (what refreshing found changed outside Terraform) is reported in the same
+ * layout, apart from the planned changes.
  */
 export function planToReport(plan: unknown, env: string, file = "plan.json"): DiffReport {
   const p = plan as Json;
   if (!p || typeof p !== "object" || !Array.isArray(p.resource_changes)) {
     throw new EnvkitError([{ file, path: "resource_changes", message: 'is missing; pass the output of "terraform show -json <planfile>"' }]);
   }
-  const changes: ResourceChange[] = [];
-  for (const rc of p.resource_changes as Json[]) {
-    const change = (rc.change ?? {}) as Json;
-    const actions = (change.actions as string[] | undefined) ?? [];
-    if (actions.length === 0 || actions.every((a) => a === "no-op" || a === "read")) continue;
-    const type = String(rc.type);
-    const action = actions.includes("delete") && actions.includes("create") ? "replace" : actions.includes("delete") ? "delete" : actions.includes("create") ? "create" : "update";
-    // Mask the values themselves before diffing: then no attribute path, however flattened, and
-    // no readable name can carry what Terraform marks sensitive.
-    const [before, after] = maskChange(change.before ?? undefined, change.after ?? undefined, perAttribute(change.before_sensitive, change.before, change), perAttribute(change.after_sensitive, change.after, change));
-    const replacePaths = new Set(((change.replace_paths as unknown[][] | undefined) ?? []).map((rp) => rp.filter((s) => typeof s === "string").join(".")));
-    const attributes = attributeChanges(type, isObject(before) ? before : undefined, isObject(after) ? after : undefined).map((a) => ({
-      ...a,
-      before: unquote(a.before),
-      after: unquote(a.after),
-      forcesReplacement: action === "replace" && [...replacePaths].some((r) => a.path.startsWith(r)),
-    }));
-    const name = ((isObject(after) ? after : undefined) ?? (isObject(before) ? before : undefined))?.name;
-    const readable = typeof name === "string" && name !== SENSITIVE && name !== SENSITIVE_CHANGED ? name : undefined;
-    changes.push({ address: String(rc.address), type, name: readable, action, attributes: action === "delete" ? [] : attributes, dataLoss: (action === "delete" || action === "replace") && holdsData(type) });
+  if (p.resource_drift !== undefined && !Array.isArray(p.resource_drift)) {
+    throw new EnvkitError([{ file, path: "resource_drift", message: 'is not a list; pass the output of "terraform show -json <planfile>"' }]);
   }
-  return { environments: [{ env, status: changes.length ? "changed" : "unchanged", changes, connectionsChanged: false }] };
+  const entries = (p.resource_changes as unknown[]).filter(isObject);
+  const planned = entries.map((rc) => toChange(rc, false)).filter((c): c is ResourceChange => c !== undefined);
+  // The consequence rules read resource bodies: the masked ones, so no sensitive value reaches them.
+  const changes = addConsequences(pseudoStack(entries, 0), pseudoStack(entries, 1), planned);
+  const drift = ((p.resource_drift as unknown[] | undefined) ?? []).filter(isObject).map((rc) => toChange(rc, true)).filter((c): c is ResourceChange => c !== undefined);
+  const environments = [{ env, status: changes.length || drift.length ? ("changed" as const) : ("unchanged" as const), changes, drift, connectionsChanged: false }];
+  return { summary: summarize(environments), environments };
 }

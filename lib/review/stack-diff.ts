@@ -1,18 +1,13 @@
-import { flatten } from "./flatten";
-import { forcesReplacement, holdsData, isSensitivePath, knowsType, notAppliedInPlace } from "./replacement";
+import { AttributeChange, RefNamer, attributeChanges as diffAttributes } from "./attr-diff";
+import { addConsequences } from "./consequences";
+import { holdsData, knowsType } from "./replacement";
+import { SettingChange, diffSettings } from "./settings-diff";
 
-/** What Terraform will do to one resource. */
-export type Action = "create" | "update" | "replace" | "delete";
+export type { AttributeChange, RefNamer } from "./attr-diff";
+export type { SettingChange } from "./settings-diff";
 
-/** One changed attribute (values masked when sensitive). */
-export interface AttributeChange {
-  readonly path: string;
-  readonly before?: string;
-  readonly after?: string;
-  readonly forcesReplacement: boolean;
-  /** Planned in place, but the provider never applies it to the existing resource (it drifts until replaced). */
-  readonly notApplied?: boolean;
-}
+/** What Terraform will do to one resource (`move`: a `moved` block renames it, nothing else changes). */
+export type Action = "create" | "update" | "replace" | "delete" | "move";
 
 /** One resource's change. */
 export interface ResourceChange {
@@ -23,10 +18,20 @@ export interface ResourceChange {
   readonly name?: string;
   readonly action: Action;
   readonly attributes: readonly AttributeChange[];
-  /** Destroying/replacing it loses data (volumes, PVCs, StatefulSets, namespaces). */
+  /** Destroying/replacing it loses data (volumes, claims, namespaces; not a stateful set, whose claims are retained). */
   readonly dataLoss: boolean;
   /** envkit has no replacement knowledge for this type; the action is a best guess. */
   readonly unknownType?: boolean;
+  /** What will really happen, from the providers' semantics (restart, ignored resize, retained claims…). */
+  readonly consequences?: readonly string[];
+  /** Why `terraform apply` will fail on this change ("network has active endpoints"). */
+  readonly failures?: readonly string[];
+  /** A `moved` block: the address it had in base. */
+  readonly movedFrom?: string;
+  /** Not changed itself: replaced because of `lifecycle.replace_triggered_by`. */
+  readonly triggeredBy?: string;
+  /** Resource changes found only by refreshing (`--plan` resource_drift): made outside Terraform. */
+  readonly drift?: boolean;
 }
 
 /** The service graph of a stack (from the envkit-model.json sidecar). */
@@ -42,25 +47,56 @@ export interface EnvironmentChange {
   readonly status: "added" | "removed" | "changed" | "unchanged";
   readonly target?: string;
   readonly changes: readonly ResourceChange[];
+  /** Non-resource blocks (backend, providers, variables, outputs, moved, data) that changed. */
+  readonly settings?: readonly SettingChange[];
+  /** Changes made outside Terraform (`--plan` resource_drift). */
+  readonly drift?: readonly ResourceChange[];
   readonly connectionsChanged: boolean;
+  /** Connections (`from->to:port`) only in head / only in base. */
+  readonly edgesAdded?: readonly string[];
+  readonly edgesRemoved?: readonly string[];
   /** Head's (or, when removed, base's) service graph. */
   readonly model?: StackModel;
 }
 
+/** Where the review comes from, for the header. */
+export interface ReviewMeta {
+  readonly commit?: string;
+  readonly base?: string;
+  readonly head?: string;
+  readonly runUrl?: string;
+}
+
+/** Totals across environments: what a CI step reads first. */
+export interface ReviewSummary {
+  readonly hasDataLoss: boolean;
+  /** Some change cannot apply as planned (`failures`). */
+  readonly hasFailures: boolean;
+  readonly counts: Record<Action, number>;
+  /** Environments compared, and those with any change. */
+  readonly environments: number;
+  readonly changed: readonly string[];
+  /** Settings with a caution banner (state moves, another cluster). */
+  readonly cautions: number;
+}
+
 /** The whole review: every environment of base ∪ head, in name order. */
 export interface DiffReport {
+  readonly summary?: ReviewSummary;
+  readonly meta?: ReviewMeta;
   readonly environments: readonly EnvironmentChange[];
 }
 
 type Json = Record<string, unknown>;
 type Resources = Record<string, Record<string, Json>>;
 
-const MASK = "(sensitive)";
-
-function readableName(body: Json): string | undefined {
-  if (typeof body.name === "string") return body.name;
+/** The readable name of a resource body: `name`, else `metadata.name`, when literal. */
+export function readableName(body: Json | undefined): string | undefined {
+  if (!body) return undefined;
+  const lit = (v: unknown): string | undefined => (typeof v === "string" && !v.includes("${") ? v : undefined);
+  if (lit(body.name)) return lit(body.name);
   const meta = Array.isArray(body.metadata) ? (body.metadata[0] as Json) : (body.metadata as Json | undefined);
-  return typeof meta?.name === "string" ? meta.name : undefined;
+  return lit(meta?.name);
 }
 
 function all(json: Json | undefined): Map<string, { type: string; body: Json }> {
@@ -70,65 +106,97 @@ function all(json: Json | undefined): Map<string, { type: string; body: Json }> 
   return out;
 }
 
-/** Attribute-level difference of two resource bodies (metadata comments ignored). */
-export function attributeChanges(type: string, before: Json | undefined, after: Json | undefined): AttributeChange[] {
-  const fb = before ? flatten(before) : new Map<string, string>();
-  const fa = after ? flatten(after) : new Map<string, string>();
-  const out: AttributeChange[] = [];
-  for (const p of [...new Set([...fb.keys(), ...fa.keys()])].sort()) {
-    const b = fb.get(p);
-    const a = fa.get(p);
-    if (a === b) continue;
-    const mask = isSensitivePath(p);
-    out.push({ path: p, before: b === undefined ? undefined : mask ? MASK : b, after: a === undefined ? undefined : mask ? MASK : a, forcesReplacement: forcesReplacement(type, p), notApplied: notAppliedInPlace(type, p) || undefined });
-  }
-  return out;
-}
-
-/** Resource-level changes of one stack. */
-export function diffStacks(base: Json | undefined, head: Json | undefined): ResourceChange[] {
-  const b = all(base);
-  const h = all(head);
-  const out: ResourceChange[] = [];
-  for (const address of [...new Set([...b.keys(), ...h.keys()])].sort()) {
-    const before = b.get(address);
-    const after = h.get(address);
-    const type = (before ?? after)!.type;
-    if (!before || !after) {
-      const action: Action = before ? "delete" : "create";
-      out.push({ address, type, name: readableName((before ?? after)!.body), action, attributes: before ? [] : attributeChanges(type, undefined, after!.body), dataLoss: action === "delete" && holdsData(type) });
-      continue;
+/** Names referenced resources by their readable name in head, else base. */
+export function refNamer(...stacks: (Json | undefined)[]): RefNamer {
+  const maps = stacks.map(all);
+  return (type, id) => {
+    for (const m of maps) {
+      const n = readableName(m.get(`${type}.${id}`)?.body);
+      if (n) return n;
     }
-    const attributes = attributeChanges(type, before.body, after.body);
-    if (attributes.length === 0) continue;
-    const replace = attributes.some((a) => a.forcesReplacement);
-    out.push({ address, type, name: readableName(after.body), action: replace ? "replace" : "update", attributes, dataLoss: replace && holdsData(type), unknownType: !knowsType(type) || undefined });
-  }
-  return out;
-}
-
-function edgeSet(m?: StackModel): string {
-  return JSON.stringify((m?.connections ?? []).map((c) => `${c.from}->${c.to}:${c.port}`).sort());
-}
-
-/** Diffs every environment of base against head. */
-export function diffOutputs(base: ReadonlyMap<string, { json: Json; model?: StackModel }>, head: ReadonlyMap<string, { json: Json; model?: StackModel }>): DiffReport {
-  const names = [...new Set([...base.keys(), ...head.keys()])].sort();
-  return {
-    environments: names.map((env) => {
-      const b = base.get(env);
-      const h = head.get(env);
-      const changes = diffStacks(b?.json, h?.json);
-      const status = !b ? "added" : !h ? "removed" : changes.length ? "changed" : "unchanged";
-      const model = h?.model ?? b?.model;
-      return { env, status, target: model?.target, changes, connectionsChanged: edgeSet(b?.model) !== edgeSet(h?.model), model };
-    }),
+    return undefined;
   };
 }
 
-/** Counts per action. */
+/** Attribute-level difference of two resource bodies (metadata comments ignored). */
+export function attributeChanges(type: string, before: Json | undefined, after: Json | undefined, namer?: RefNamer): AttributeChange[] {
+  return diffAttributes(type, before, after, namer);
+}
+
+function moves(head: Json | undefined): Map<string, string> {
+  const m = head?.moved;
+  const list = Array.isArray(m) ? m : m === undefined ? [] : [m];
+  return new Map(list.filter((x): x is Json => typeof x === "object" && x !== null).map((x) => [String(x.to), String(x.from)]));
+}
+
+/** Resource-level changes of one stack, with their consequences. */
+export function diffStacks(base: Json | undefined, head: Json | undefined): ResourceChange[] {
+  const b = all(base);
+  const h = all(head);
+  const namer = refNamer(head, base);
+  const moved = moves(head);
+  const movedAway = new Set([...moved].filter(([to, from]) => h.has(to) && b.has(from) && !b.has(to) && !h.has(from)).map(([, from]) => from));
+  const out: ResourceChange[] = [];
+  for (const address of [...new Set([...b.keys(), ...h.keys()])].sort()) {
+    if (movedAway.has(address)) continue;
+    const from = moved.get(address);
+    const before = from && movedAway.has(from) ? b.get(from) : b.get(address);
+    const after = h.get(address);
+    const type = (before ?? after)!.type;
+    const movedFrom = from && movedAway.has(from) ? from : undefined;
+    if (!before || !after) {
+      const action: Action = before ? "delete" : "create";
+      out.push({ address, type, name: readableName((before ?? after)!.body), action, attributes: before ? [] : attributeChanges(type, undefined, after!.body, namer), dataLoss: action === "delete" && holdsData(type) });
+      continue;
+    }
+    const attributes = attributeChanges(type, before.body, after.body, namer);
+    if (attributes.length === 0 && !movedFrom) continue;
+    const replace = attributes.some((a) => a.forcesReplacement);
+    const action: Action = replace ? "replace" : attributes.length ? "update" : "move";
+    out.push({ address, type, name: readableName(after.body), action, attributes, dataLoss: replace && holdsData(type), unknownType: !knowsType(type) || undefined, movedFrom });
+  }
+  return addConsequences(base, head, out);
+}
+
+const edgeList = (m?: StackModel): string[] => (m?.connections ?? []).map((c) => `${c.from}->${c.to}:${c.port}`).sort();
+
+/** Totals of a report. */
+export function summarize(environments: readonly EnvironmentChange[]): ReviewSummary {
+  const c: Record<Action, number> = { create: 0, update: 0, replace: 0, delete: 0, move: 0 };
+  for (const e of environments) for (const r of e.changes) c[r.action]++;
+  return {
+    hasDataLoss: environments.some((e) => e.changes.some((r) => r.dataLoss)),
+    hasFailures: environments.some((e) => e.changes.some((r) => (r.failures ?? []).length > 0)),
+    counts: c,
+    environments: environments.length,
+    changed: environments.filter((e) => e.status !== "unchanged").map((e) => e.env),
+    cautions: environments.reduce((n, e) => n + (e.settings ?? []).filter((s) => s.severity === "caution").length, 0),
+  };
+}
+
+/** Diffs every environment of base against head. */
+export function diffOutputs(base: ReadonlyMap<string, { json: Json; model?: StackModel }>, head: ReadonlyMap<string, { json: Json; model?: StackModel }>, meta?: ReviewMeta): DiffReport {
+  const names = [...new Set([...base.keys(), ...head.keys()])].sort();
+  const environments = names.map((env): EnvironmentChange => {
+    const b = base.get(env);
+    const h = head.get(env);
+    const changes = diffStacks(b?.json, h?.json);
+    const settings = b && h ? diffSettings(b.json, h.json) : [];
+    const eb = edgeList(b?.model);
+    const eh = edgeList(h?.model);
+    const connectionsChanged = JSON.stringify(eb) !== JSON.stringify(eh);
+    const status = !b ? "added" : !h ? "removed" : changes.length || settings.length || connectionsChanged ? "changed" : "unchanged";
+    const model = h?.model ?? b?.model;
+    const edgesAdded = b ? eh.filter((e) => !eb.includes(e)) : [];
+    const edgesRemoved = h ? eb.filter((e) => !eh.includes(e)) : [];
+    return { env, status, target: model?.target, changes, settings, connectionsChanged, edgesAdded, edgesRemoved, model };
+  });
+  return { summary: summarize(environments), meta: meta && Object.values(meta).some(Boolean) ? meta : undefined, environments };
+}
+
+/** Counts per action of one environment. */
 export function counts(e: EnvironmentChange): Record<Action, number> {
-  const c: Record<Action, number> = { create: 0, update: 0, replace: 0, delete: 0 };
+  const c: Record<Action, number> = { create: 0, update: 0, replace: 0, delete: 0, move: 0 };
   for (const r of e.changes) c[r.action]++;
   return c;
 }

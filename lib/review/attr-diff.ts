@@ -1,0 +1,155 @@
+import { ChangeKind, classify, isSensitivePath } from "./replacement";
+
+/** One changed attribute (values masked when sensitive). */
+export interface AttributeChange {
+  /** Readable path: element keys in brackets (`spec.template.spec.container[web].image`). */
+  readonly path: string;
+  /** The schema path the provider rules are matched on (element keys removed). */
+  readonly schemaPath?: string;
+  readonly before?: string;
+  readonly after?: string;
+  readonly forcesReplacement: boolean;
+  /** Planned in place, but the provider never applies it to the existing resource (it drifts until replaced). */
+  readonly notApplied?: boolean;
+  /** Of a plain list: the elements only after / only before (an added env var is `APP_ENV=dev`). */
+  readonly added?: readonly string[];
+  readonly removed?: readonly string[];
+  /** A whole element of a list of blocks that appears or disappears. */
+  readonly element?: "added" | "removed";
+}
+
+type Json = Record<string, unknown>;
+
+/** What a reference `${type.id.attr}` reads as: the referenced resource's name, if it has one. */
+export type RefNamer = (type: string, id: string) => string | undefined;
+
+const MASK = "(sensitive)";
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const REF = /\$\{([a-z][a-z0-9_]*)\.([A-Za-z0-9_-]+)((?:\.[A-Za-z0-9_]+|\[\d+\])*)\}/g;
+
+/** `${docker_network.docker_network-front_A20E8733.name}` → `docker_network "shop-dev-front"`, or `docker_network.<id>`. */
+export function readableRefs(text: string, namer: RefNamer): string {
+  return text.replace(REF, (_m, type: string, id: string, rest: string) => {
+    const name = type === "var" || type === "local" || type === "data" ? undefined : namer(type, id);
+    const attr = rest.replace(/\[\d+\]/g, "");
+    if (type === "var") return `var.${id}`;
+    if (name === undefined) return `${type}.${id}${attr}`;
+    return /^(\.metadata)?\.name$/.test(attr) ? `${type} "${name}"` : `${type} "${name}"${attr}`;
+  });
+}
+
+/** The key an element of a list of blocks is matched by across base and head, if unique. */
+const KEY_FIELDS: readonly ((o: Json) => unknown)[] = [
+  (o) => o.name,
+  (o) => (isObject(o.metadata) ? o.metadata.name : Array.isArray(o.metadata) && isObject(o.metadata[0]) ? o.metadata[0].name : undefined),
+  (o) => o.label,
+  (o) => o.file,
+  (o) => o.target,
+  (o) => o.key,
+];
+
+function keysOf(list: readonly Json[], pick: (o: Json) => unknown): string[] | undefined {
+  const keys = list.map(pick);
+  if (!keys.every((k) => typeof k === "string" || typeof k === "number")) return undefined;
+  const s = keys.map(String);
+  return new Set(s).size === s.length ? s : undefined;
+}
+
+/** Masks values under secret-like keys (and KEY=value strings with such a key) inside a value. */
+function maskDeep(v: unknown, path: string): unknown {
+  if (isSensitivePath(path)) return MASK;
+  if (typeof v === "string") return maskAssignment(v);
+  if (Array.isArray(v)) return v.map((x) => maskDeep(x, path));
+  if (isObject(v)) return Object.fromEntries(Object.entries(v).filter(([k]) => k !== "//").map(([k, x]) => [k, maskDeep(x, `${path}.${k}`)]));
+  return v;
+}
+
+/** `DB_PASSWORD=x` → `DB_PASSWORD=(sensitive)`; `DB_PASSWORD_FILE=/run/…` stays. */
+function maskAssignment(s: string): string {
+  const m = /^([A-Za-z_][A-Za-z0-9_.-]*)=/.exec(s);
+  return m && isSensitivePath(m[1]) ? `${m[1]}=${MASK}` : s;
+}
+
+const rank: Record<ChangeKind, number> = { "in-place": 0, "not-applied": 1, replace: 2 };
+
+/**
+ * Attribute-level difference of two resource bodies (cdktf metadata comments ignored), element by
+ * element: plain lists report the elements added and removed, lists of blocks are matched by a
+ * unique key (name, metadata.name, label, file, target, key; else position), and references read
+ * as the referenced resource's name.
+ */
+export function attributeChanges(type: string, before: Json | undefined, after: Json | undefined, namer: RefNamer = () => undefined): AttributeChange[] {
+  const out: AttributeChange[] = [];
+  const text = (v: unknown, path: string): string | undefined => {
+    if (v === undefined) return undefined;
+    const m = maskDeep(v, path);
+    return m === MASK ? MASK : readableRefs(JSON.stringify(m), namer);
+  };
+
+  const leaf = (path: string, schema: string, b: unknown, a: unknown, kind: ChangeKind, extra: Partial<AttributeChange> = {}): void => {
+    out.push({ path, schemaPath: schema, before: text(b, path), after: text(a, path), forcesReplacement: kind === "replace", notApplied: kind === "not-applied" || undefined, ...extra });
+  };
+
+  // Leaves inside a block element never change the block's count: their own rule decides.
+  const walk = (b: unknown, a: unknown, path: string, schema: string): void => {
+    if (JSON.stringify(b) === JSON.stringify(a)) return;
+    const join = (p: string, k: string): string => (p ? `${p}.${k}` : k);
+    if ((isObject(b) || b === undefined) && (isObject(a) || a === undefined) && (isObject(b) || isObject(a)) && Object.keys({ ...(b as Json), ...(a as Json) }).some((k) => k !== "//")) {
+      const bo = (b ?? {}) as Json;
+      const ao = (a ?? {}) as Json;
+      for (const k of [...new Set([...Object.keys(bo), ...Object.keys(ao)])].sort()) {
+        if (k === "//") continue;
+        walk(Object.hasOwn(bo, k) ? bo[k] : undefined, Object.hasOwn(ao, k) ? ao[k] : undefined, join(path, k), join(schema, k));
+      }
+      return;
+    }
+    const bl = Array.isArray(b) ? b : b === undefined ? [] : undefined;
+    const al = Array.isArray(a) ? a : a === undefined ? [] : undefined;
+    if (bl && al && bl.length + al.length > 0 && [...bl, ...al].every(isObject)) {
+      blocks(bl as Json[], al as Json[], path, schema);
+      return;
+    }
+    if (bl && al && [...bl, ...al].every((x) => !isObject(x) && !Array.isArray(x))) {
+      const el = (x: unknown): string => (isSensitivePath(path) ? MASK : typeof x === "string" ? readableRefs(maskAssignment(x), namer) : JSON.stringify(x));
+      const bs = bl.map(el);
+      const as = al.map(el);
+      const removed = bs.filter((x) => !as.includes(x));
+      const added = as.filter((x) => !bs.includes(x));
+      // A plain list is one attribute for the provider (its ForceNew covers the elements).
+      leaf(path, schema, b, a, classify(type, schema, false), { added: added.length || removed.length ? added : undefined, removed: added.length || removed.length ? removed : undefined });
+      return;
+    }
+    leaf(path, schema, b, a, classify(type, schema, false));
+  };
+
+  const blocks = (bl: Json[], al: Json[], path: string, schema: string): void => {
+    const pick = KEY_FIELDS.find((f) => keysOf(bl, f) && keysOf(al, f) && (bl.length > 0 || al.length > 0));
+    // A single block (metadata, spec) has no element segment; nor has one whose key changed
+    // (a renamed single element is an attribute change to the provider).
+    if (bl.length <= 1 && al.length <= 1 && (!pick || (bl.length === 1 && al.length === 1 && String(pick(bl[0])) !== String(pick(al[0]))))) {
+      walk(bl[0], al[0], path, schema);
+      return;
+    }
+    const bk = pick ? keysOf(bl, pick)! : bl.map((_x, i) => String(i));
+    const ak = pick ? keysOf(al, pick)! : al.map((_x, i) => String(i));
+    const label = (k: string): string => `${path}[${readableRefs(k, namer)}]`;
+    const countChanged = bl.length !== al.length;
+    // Same count: the provider diffs the nested attributes (a ForceNew block forces only on its count).
+    const elementKind = (o: Json): ChangeKind =>
+      countChanged
+        ? classify(type, schema, true)
+        : Object.keys(o)
+            .filter((k) => k !== "//")
+            .map((k) => classify(type, `${schema}.${k}`, false))
+            .reduce<ChangeKind>((m, k) => (rank[k] > rank[m] ? k : m), "in-place");
+    for (const [i, k] of bk.entries()) if (!ak.includes(k)) leaf(label(k), schema, bl[i], undefined, elementKind(bl[i]), { element: "removed" });
+    for (const [i, k] of ak.entries()) {
+      const j = bk.indexOf(k);
+      if (j < 0) leaf(label(k), schema, undefined, al[i], elementKind(al[i]), { element: "added" });
+      else walk(bl[j], al[i], label(k), schema);
+    }
+  };
+
+  walk(before ?? {}, after ?? {}, "", "");
+  return out;
+}
