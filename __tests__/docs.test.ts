@@ -65,3 +65,12 @@ describe("README config reference", () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe("README: Use the constructs in your own cdktf app", () => {
+  it("shows examples/library-consumer/main.ts exactly as the test suite runs it (package/consumer.test.ts)", () => {
+    const example = fs.readFileSync(path.join(__dirname, "..", "examples", "library-consumer", "main.ts"), "utf8");
+    const section = README.slice(README.indexOf("## Use the constructs in your own cdktf app"));
+    const block = /```ts\n([\s\S]*?)```/.exec(section);
+    expect(block?.[1]).toBe(example);
+  });
+});
