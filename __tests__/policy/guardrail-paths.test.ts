@@ -170,7 +170,14 @@ describe("guardrails inside app.synth()", () => {
         services: privileged,
         release: { web: `1.0.0@${DIGEST}`, api: `1.0.0@${DIGEST}`, db: `16.4@${DIGEST}` },
         backend: { type: "s3", bucket: "b", key: "k", region: "r" },
-        policy: { enforcement: "mandatory", suppressions: [{ rule: "ENVK-SEC-004", scope: "api", reason: "loads a kernel module for the VPN sidecar" }, { rule: "ENVK-AVL-001", reason: "one Docker host runs one replica" }] },
+        policy: {
+          enforcement: "mandatory",
+          suppressions: [
+            { rule: "ENVK-SEC-004", scope: "api", reason: "loads a kernel module for the VPN sidecar" },
+            { rule: "ENVK-AVL-001", reason: "one Docker host runs one replica" },
+            { rule: "ENVK-SEC-010", reason: "the state is in an encrypted bucket only the deployers can read" },
+          ],
+        },
       }),
     );
     const app = new App({ outdir: tmp("envkit-consumer-"), stackTraces: false });

@@ -54,7 +54,8 @@ describe("JSON-pass rules: a passing and a failing fixture each", () => {
 
   const k8sCases: [string, (j: Json) => void][] = [
     ["ENVK-IMG-001", (j) => (named(j, "kubernetes_deployment_v1", "api").spec.template.spec.container[0].image = "ghcr.io/acme/api")],
-    ["ENVK-SEC-001", (j) => (named(j, "kubernetes_secret_v1", "api-token").data = { value: "${var.api_token}" })],
+    ["ENVK-SEC-001", (j) => (named(j, "kubernetes_secret_v1", "api-token").data = { value: "hunter2-literal" })],
+    ["ENVK-SEC-010", (j) => (named(j, "kubernetes_secret_v1", "api-token").data = { value: "${var.api_token}" })],
     ["ENVK-RES-001", (j) => delete named(j, "kubernetes_deployment_v1", "api").spec.template.spec.container[0].resources.limits],
     ["ENVK-RES-002", (j) => delete named(j, "kubernetes_deployment_v1", "api").spec.template.spec.container[0].resources.requests],
     ["ENVK-HLT-001", (j) => delete named(j, "kubernetes_deployment_v1", "api").spec.template.spec.container[0].readiness_probe],
@@ -83,6 +84,12 @@ describe("JSON-pass rules: a passing and a failing fixture each", () => {
     const env = k8sStaging({ quota: { cpu: "4" } });
     expect(jsonFindings(rule, env)).toEqual([]);
     expect(jsonFindings(rule, env, mutate).length).toBeGreaterThan(0);
+  });
+
+  it("ENVK-SEC-010 on Docker: an uploaded secret is reported as kept in state; docker.secretsHostDir keeps it out", () => {
+    expect(jsonFindings("ENVK-SEC-010", dockerDev()).map((f) => f.message)).toEqual([expect.stringMatching(/^upload of "\/run\/secrets\/api_token" stores the value of var\.api_token in Terraform state in clear text .*docker\.secretsHostDir/)]);
+    expect(jsonFindings("ENVK-SEC-010", resolveOne(miniApp(), "dev", dockerEnv({ docker: { secretsHostDir: "/etc/envkit/secrets/dev" } })))).toEqual([]);
+    expect(jsonFindings("ENVK-SEC-001", dockerDev())).toEqual([]);
   });
 
   it("covers every JSON-pass rule with a fixture", () => {

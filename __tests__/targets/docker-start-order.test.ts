@@ -33,7 +33,8 @@ describe("Docker start order: clients start after the servers they connect to ar
   it("makes each client container depend on exactly the containers of the servers it connects to", () => {
     const json = synthOne(miniApp());
     expect(body(json, "docker_container", "demo-dev-web-1").depends_on).toEqual([address(json, "docker_container", "demo-dev-api-1")]);
-    expect(body(json, "docker_container", "demo-dev-api-1").depends_on).toEqual([address(json, "docker_container", "demo-dev-db-1")]);
+    // api also waits for its secrets seed, which carries the uploaded files.
+    expect(body(json, "docker_container", "demo-dev-api-1").depends_on).toEqual([address(json, "docker_container", "demo-dev-api-secrets-seed"), address(json, "docker_container", "demo-dev-db-1")]);
     // A service that connects to nothing waits for nothing.
     expect(body(json, "docker_container", "demo-dev-db-1").depends_on).toBeUndefined();
     // The servers it waits for are the ones that wait until healthy.
@@ -51,7 +52,7 @@ describe("Docker start order: clients start after the servers they connect to ar
     const json = synthOne(miniApp());
     const net = (purpose: string): string => `${address(json, "docker_network", `demo-dev-${purpose}`)}.id`;
     expect(body(json, "docker_container", "demo-dev-web-1").lifecycle.replace_triggered_by).toEqual([net("front"), net("web-to-api")]);
-    expect(body(json, "docker_container", "demo-dev-api-1").lifecycle.replace_triggered_by).toEqual([net("api-to-db"), net("web-to-api")]);
+    expect(body(json, "docker_container", "demo-dev-api-1").lifecycle.replace_triggered_by).toEqual([`${address(json, "docker_container", "demo-dev-api-secrets-seed")}.id`, net("api-to-db"), net("web-to-api")]);
     expect(body(json, "docker_container", "demo-dev-db-1").lifecycle.replace_triggered_by).toEqual([net("api-to-db")]);
   });
 
@@ -59,7 +60,7 @@ describe("Docker start order: clients start after the servers they connect to ar
     const json = synthOne(miniApp());
     for (const c of Object.values(json.resource.docker_container as Record<string, Json>)) {
       for (const ref of c.depends_on ?? []) expect(ref).toMatch(/^docker_container\.[A-Za-z0-9_-]+$/);
-      for (const ref of c.lifecycle.replace_triggered_by) expect(ref).toMatch(/^docker_network\.[A-Za-z0-9_-]+\.id$/);
+      for (const ref of c.lifecycle?.replace_triggered_by ?? []) expect(ref).toMatch(/^docker_(network|container)\.[A-Za-z0-9_-]+\.id$/);
     }
   });
 

@@ -184,6 +184,16 @@ export const RULES: readonly Rule[] = [
       }),
   },
   {
+    id: "ENVK-SEC-010",
+    title: "Secret value kept in Terraform state",
+    rationale:
+      "A value that passes through a resource argument (a Docker upload's content, a Kubernetes secret's data, a Swarm secret's data) is stored in the state in clear text: whoever reads the state — a local file, a bucket, a CI cache — reads the secret. The value never appears in code or the synthesized JSON, so this is a risk to weigh, not a leak.",
+    fix: "Keep the value out of Terraform: on Docker set `docker.secretsHostDir` (files on the host, bind-mounted read-only); on Kubernetes envkit uses write-only `data_wo`. Or suppress with the reason the state is protected (encrypted remote state, restricted readers).",
+    references: ["Terraform: Sensitive data in state", "Seeds digest §4.2-4.3"],
+    pass: "json",
+    check: (input) => (input.pass === "json" ? (input.stack.stateExposures ?? []).map((l) => ({ path: l.resource, message: l.message, inStack: true })) : []),
+  },
+  {
     id: "ENVK-NET-001",
     title: "Port published on all interfaces",
     rationale: "A port bound to 0.0.0.0 is reachable from every network the host is on; the seeds publish database ports this way.",

@@ -45,8 +45,13 @@ export interface NamespaceControls {
 export interface StackView {
   readonly workloads: readonly WorkloadView[];
   readonly namespace?: NamespaceControls;
-  /** Resources that would store secret material in Terraform state, with why. */
+  /** Secret material written into the synthesized JSON (a literal), with why: never acceptable. */
   readonly secretLeaks: readonly { readonly resource: string; readonly message: string }[];
+  /**
+   * Resources through which a secret value (from its variable) is kept in Terraform state in
+   * clear text, with why and the way that keeps it out. @default none
+   */
+  readonly stateExposures?: readonly { readonly resource: string; readonly message: string }[];
 }
 
 /** The synthesized JSON of a stack, loosely typed. */

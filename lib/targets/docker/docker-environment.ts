@@ -61,7 +61,9 @@ export class DockerEnvironment extends Construct {
       );
     }
 
-    const secretVariables = declareSecretVariables(this, env, { ephemeral: false });
+    // With docker.secretsHostDir the files come from the Docker host and nothing reads a variable;
+    // declared, each would still be asked for (TF_VAR_<name>) on every plan and apply.
+    const secretVariables = dockerOptions(env).secretsHostDir ? new Map<string, never>() : declareSecretVariables(this, env, { ephemeral: false });
     // Networks per service, built once (a filter per service would be quadratic in services).
     const joined = new Map<string, DockerServiceNetwork[]>(env.services.map((svc) => [svc.name, []]));
     for (const n of plan.networks) {

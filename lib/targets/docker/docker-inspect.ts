@@ -6,11 +6,47 @@ type Json = Record<string, unknown>;
 /** A limit value that caps something: a positive number, or an expression only Terraform resolves. */
 const isCap = (v: unknown): boolean => (typeof v === "number" ? v > 0 : typeof v === "string" && (Number.isNaN(Number(v)) ? v.length > 0 : Number(v) > 0));
 
+/**
+ * A container that never runs a process and cannot reach anything: Terraform creates it without
+ * starting it (`start = false`), it joins no network and publishes no port. envkit's secrets seeds
+ * are such containers (docker-service.ts); their writable root is what lets the provider upload
+ * into them. Anything else, including a seed an override made startable, is a workload.
+ */
+export function isInertContainer(c: Json): boolean {
+  const none = (v: unknown): boolean => v === undefined || (Array.isArray(v) && v.length === 0);
+  return c.start === false && c.network_mode === "none" && none(c.networks_advanced) && none(c.ports) && c.publish_all_ports !== true;
+}
+
+/** Where each `upload` of a container takes its content from, when that content lands in state. */
+function uploads(type: string, id: string, c: Json): { resource: string; message: string; literal: boolean }[] {
+  return ((c.upload as Json[] | undefined) ?? []).flatMap((u) => {
+    const from = typeof u.content === "string" ? "content" : typeof u.content_base64 === "string" ? "content_base64" : undefined;
+    if (!from) return []; // `source`: read at apply time from a file; only source_hash is stored.
+    const value = String(u[from]);
+    // Name the variable, never a literal (it may be the secret itself).
+    const variable = /^\$\{var\.([A-Za-z0-9_-]+)\}$/.exec(value)?.[1];
+    const what = variable ? `the value of var.${variable}` : "a literal value";
+    return [
+      {
+        resource: `${type}.${id}`,
+        // A literal is the secret itself in the synthesized JSON; a variable's value is in state only.
+        literal: !variable,
+        message:
+          `upload of "${String(u.file)}" stores ${what} in Terraform state in clear text (kreuzwerker/docker 3.6.2 keeps upload.${from} ` +
+          "unencrypted: it is neither sensitive nor write-only); set docker.secretsHostDir to bind-mount files that already exist on the Docker host instead, so no value passes through Terraform",
+      },
+    ];
+  });
+}
+
 /** Builds the guardrail view of a synthesized Docker stack from its `docker_container`s. */
 export function inspectDockerStack(json: StackJson): StackView {
   // Containers reference their image resource; report the image it pulls.
   const images = new Map(resources(json, "docker_image").map(([, id, r]) => [`\${docker_image.${id}.image_id}`, String(r.name)]));
-  const workloads: WorkloadView[] = resources(json, "docker_container").map(([type, id, c]) => {
+  const containers = resources(json, "docker_container");
+  const found = containers.flatMap(([type, id, c]) => uploads(type, id, c));
+  const view = (l: { resource: string; message: string }) => ({ resource: l.resource, message: l.message });
+  const workloads: WorkloadView[] = containers.filter(([, , c]) => !isInertContainer(c)).map(([type, id, c]) => {
     const labels = ((c.labels as Json[] | undefined) ?? []).reduce<Record<string, string>>((a, l) => ({ ...a, [String(l.label)]: String(l.value) }), {});
     const opts = (c.security_opts as string[] | undefined) ?? [];
     const caps = (c.capabilities as Json | undefined) ?? {};
@@ -46,5 +82,5 @@ export function inspectDockerStack(json: StackJson): StackView {
       publishedPorts: ((c.ports as Json[] | undefined) ?? []).map((p) => `${p.ip ?? "0.0.0.0"}:${p.external ?? p.internal}`),
     };
   });
-  return { workloads, secretLeaks: [] };
+  return { workloads, secretLeaks: found.filter((l) => l.literal).map(view), stateExposures: found.filter((l) => !l.literal).map(view) };
 }

@@ -63,6 +63,65 @@ export function tmpfsOptions(uid: number, gid: number, sizeBytes: number): strin
   return uid === 0 ? base : `${base},uid=${uid},gid=${gid},mode=0700`;
 }
 
+/** Label that marks a service's secrets seed (see {@link DockerService.secretsSeed}). */
+export const SEED_ROLE_LABEL = "envkit.dev/role";
+/** Value of {@link SEED_ROLE_LABEL} on a secrets seed. */
+export const SEED_ROLE = "secrets-seed";
+/**
+ * The seed's entrypoint: a path no image has, so a seed started by hand fails at once ("executable
+ * file not found") instead of running the app with a writable root. Set explicitly because the
+ * engine refuses to create a container whose image has neither ENTRYPOINT nor CMD.
+ */
+export const SEED_ENTRYPOINT = ["/envkit-secrets-seed-is-never-started"];
+/**
+ * Mode of every uploaded secret file. The provider's tar headers carry no owner
+ * (resource_docker_container_funcs.go:510-515), so the engine writes the files as root:root
+ * (moby v20.10.24 daemon/archive.go:365-375); 0400 would lock the non-root service out. Readable
+ * by every uid inside the containers that mount the volume (this service's own containers only),
+ * writable by none of them: the app mounts the volume read-only.
+ */
+export const SECRET_FILE_MODE = "0444";
+
+interface SeedProps {
+  readonly env: EnvironmentModel;
+  readonly svc: ServiceModel;
+  readonly image: Image;
+  readonly volume: Volume;
+  readonly labels: { label: string; value: string }[];
+  readonly secretVariables: ReadonlyMap<string, TerraformVariable>;
+}
+
+/**
+ * The secrets seed of a service: a `docker_container` created from the service's own image (the
+ * one image always present, as docker_image pulls it), never started, with a writable root (so
+ * the provider's extraction at `/` is allowed) and the secrets volume at /run/secrets (so the
+ * files land in the volume: the engine mounts volumes before extracting, daemon/archive.go:
+ * 276-285). The provider uploads without starting (funcs:456-535) and, with must_run false,
+ * accepts a container that is not running on every refresh (funcs:845-848). It joins no network
+ * (network_mode none) and publishes nothing. A new value replaces it (upload is ForceNew,
+ * resource_docker_container.go:791-846); the app containers are replaced with it
+ * (replace_triggered_by). Files of removed secrets stay in the volume until it is removed.
+ */
+function secretsSeed(scope: Construct, p: SeedProps): Container {
+  const sec = p.svc.security;
+  return new Container(scope, "secrets-seed", {
+    name: scopedName(p.env.app, p.env.name, p.svc.name, "secrets-seed"),
+    image: p.image.imageId,
+    entrypoint: SEED_ENTRYPOINT,
+    start: false,
+    mustRun: false,
+    readOnly: false,
+    networkMode: "none",
+    // Harmless while it never runs; they keep a hand-started seed as confined as the app.
+    user: `${sec.uid}:${sec.gid}`,
+    capabilities: { drop: ["ALL"] },
+    securityOpts: ["no-new-privileges:true"],
+    labels: p.labels,
+    mounts: [{ type: "volume", source: p.volume.name, target: SECRETS_DIR }],
+    upload: p.svc.secrets.map((s) => ({ file: `${SECRETS_DIR}/${s.name}`, content: p.secretVariables.get(s.name)!.stringValue, permissions: SECRET_FILE_MODE })),
+  });
+}
+
 /**
  * One service on a Docker host: its pinned image, its volumes and `replicas` hardened containers
  * sharing the service's network alias. The provider resources are public escape hatches:
@@ -75,6 +134,11 @@ export class DockerService extends Construct {
   public readonly volumes: Volume[] = [];
   /** The `docker_container` of each replica, in order. */
   public readonly containers: Container[] = [];
+  /**
+   * The never-started container that writes the service's secret files into its secrets volume
+   * (uploaded secrets only; undefined with `docker.secretsHostDir` or without secrets).
+   */
+  public readonly secretsSeed?: Container;
 
   constructor(scope: Construct, id: string, props: DockerServiceProps) {
     super(scope, id);
@@ -98,30 +162,31 @@ export class DockerService extends Construct {
       mounts.push({ type: "volume", source: v.name, target: vol.path });
     }
 
-    const uploads: NonNullable<ContainerConfig["upload"]> = [];
+    const sec = svc.security;
+    let seed: Container | undefined;
     if (svc.secrets.length > 0) {
-      if (dockerOptions(env).secretsHostDir) {
+      const hostDir = dockerOptions(env).secretsHostDir;
+      if (hostDir) {
         // Operator-provided files: the value never enters Terraform state.
         for (const s of svc.secrets) {
-          mounts.push({ type: "bind", source: `${dockerOptions(env).secretsHostDir}/${s.name}`, target: `${SECRETS_DIR}/${s.name}`, readOnly: true });
+          mounts.push({ type: "bind", source: `${hostDir}/${s.name}`, target: `${SECRETS_DIR}/${s.name}`, readOnly: true });
         }
       } else {
-        // A small volume holds the uploaded files: the root filesystem is read-only, and Docker
-        // copies into a read-only container only onto a volume. Uploaded files are owned by root,
-        // so 0444 is what lets the non-root app read them (0400 does not: checked on a real
-        // engine); the volume belongs to this service's containers alone.
+        // The provider extracts every `upload` at `/` (kreuzwerker/docker 3.6.2
+        // resource_docker_container_funcs.go:526-531) and the engine refuses any extraction at `/`
+        // of a read-only container, whatever is mounted below (moby v20.10.24 daemon/archive.go:
+        // 356-363). So the files go into a volume through a seed container that is created, never
+        // started, and the app mounts the volume read-only. See secretsSeed.
         const sv = new Volume(this, "secrets-volume", { name: scopedName(env.app, env.name, svc.name, "secrets"), labels: labelList });
         this.volumes.push(sv);
-        mounts.push({ type: "volume", source: sv.name, target: SECRETS_DIR });
-        for (const s of svc.secrets) {
-          uploads.push({ file: `${SECRETS_DIR}/${s.name}`, content: props.secretVariables.get(s.name)!.stringValue, permissions: "0444" });
-        }
+        seed = secretsSeed(this, { env, svc, image: this.image, volume: sv, labels: [...labelList, { label: SEED_ROLE_LABEL, value: SEED_ROLE }].sort((a, b) => a.label.localeCompare(b.label)), secretVariables: props.secretVariables });
+        mounts.push({ type: "volume", source: sv.name, target: SECRETS_DIR, readOnly: true });
       }
     }
+    this.secretsSeed = seed;
 
     const environment = serviceEnvironment(env, svc, (name) => `${SECRETS_DIR}/${name}`);
     const envList = Object.keys(environment).sort().map((k) => `${k}=${environment[k]}`);
-    const sec = svc.security;
     const securityOpts: string[] = [];
     if (sec.noNewPrivileges) securityOpts.push("no-new-privileges:true");
     if (sec.seccompProfile === "Unconfined") securityOpts.push("seccomp=unconfined");
@@ -193,7 +258,6 @@ export class DockerService extends Construct {
           networksAdvanced: props.networks.map((n) => ({ name: n.name, aliases: n.aliases.length ? [...n.aliases] : undefined })),
           ports,
           mounts: mounts.length ? mounts : undefined,
-          upload: uploads.length ? uploads : undefined,
           // Without destroy_grace_seconds the provider stops with a 0 s timeout, i.e. SIGKILL right
           // after the stop signal, on every destroy and replacement (funcs:929-956): an unclean
           // shutdown of every database on every release. It is read from state at delete (not ForceNew);
@@ -206,6 +270,9 @@ export class DockerService extends Construct {
           // 845-854), taking its logs with it. A container that stopped after its restart
           // policy gave up stays visible for `docker logs`; the next apply does not restart it.
           mustRun: false,
+          // After the seed has written the files; replaced with it, so a new value is read.
+          dependsOn: seed ? [seed] : undefined,
+          lifecycle: seed ? { replaceTriggeredBy: [`${seed.terraformResourceType}.${seed.friendlyUniqueId}.id`] } : undefined,
         }),
       );
     }

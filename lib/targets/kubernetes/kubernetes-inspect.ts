@@ -51,12 +51,16 @@ export function inspectKubernetesStack(json: StackJson): StackView {
     const types = (p.policy_types as string[] | undefined) ?? [];
     return Object.keys(sel).length === 0 && types.includes("Ingress") && types.includes("Egress") && !p.ingress && !p.egress;
   });
-  const secretLeaks = resources(json, "kubernetes_secret_v1")
-    .filter(([, , r]) => r.data !== undefined || r.binary_data !== undefined)
-    .map(([type, id]) => ({ resource: `${type}.${id}`, message: "stores secret values through `data`, which Terraform keeps in plan and state; use data_wo with an ephemeral variable" }));
+  // `data` keeps values in plan and state: a variable's value there is exposed; a literal is the secret itself in the JSON.
+  const withData = resources(json, "kubernetes_secret_v1").filter(([, , r]) => r.data !== undefined || r.binary_data !== undefined);
+  const literal = (r: Json): boolean => Object.values({ ...((r.data as Json) ?? {}), ...((r.binary_data as Json) ?? {}) }).some((v) => typeof v !== "string" || !v.startsWith("${"));
+  const message = "stores secret values through `data`, which Terraform keeps in plan and state; use data_wo with an ephemeral variable";
+  const secretLeaks = withData.filter(([, , r]) => literal(r)).map(([type, id]) => ({ resource: `${type}.${id}`, message: `${message} (and this one is a literal, so it is in the synthesized JSON too)` }));
+  const stateExposures = withData.filter(([, , r]) => !literal(r)).map(([type, id]) => ({ resource: `${type}.${id}`, message }));
   return {
     workloads,
     namespace: { quota: resources(json, "kubernetes_resource_quota_v1").length > 0, limitRange: resources(json, "kubernetes_limit_range_v1").length > 0, defaultDeny },
     secretLeaks,
+    stateExposures,
   };
 }

@@ -1,0 +1,187 @@
+/*
+ * Engine API requests equivalent to what kreuzwerker/docker 3.6.2 sends for a synthesized Swarm
+ * stack: docker_network (overlay) → POST /networks/create; docker_secret → POST /secrets/create
+ * (resource_docker_secret.go:91-115: Data is the base64-decoded `data`); docker_service →
+ * POST /services/create and, on change, POST /services/<id>/update with the whole spec
+ * (resource_docker_service_funcs.go:32-76, 164-217; spec built as createServiceSpec does,
+ * resource_docker_service_structures.go:575ff). `converge_config` is emulated by waiting for
+ * UpdateStatus as resourceDockerServiceUpdateRefreshFunc does. Read-only use of engine-api.ts.
+ */
+import { api } from "./engine-api";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const first = (v: unknown): Json => ((Array.isArray(v) ? v[0] : v) as Json | undefined) ?? {};
+const list = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
+
+/** A Go duration string ("10s", "2m", "1500ms") in nanoseconds, as time.ParseDuration reads it. */
+export function nanos(d: string | undefined): number | undefined {
+  if (d === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(d);
+  if (!m) throw new Error(`not a Go duration: ${d}`);
+  const unit = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[m[2] as "s"];
+  return Math.round(Number(m[1]) * unit);
+}
+
+const labels = (l: unknown): Record<string, string> => Object.fromEntries(list(l).map((x) => [String(x.label), String(x.value)]));
+
+/** Resolves `${docker_network.<id>.id}` / `${docker_secret.<id>.id|name}` against what was created. */
+export type Refs = (ref: string) => string;
+
+function updateConfig(u: Json | undefined): Json | undefined {
+  if (!u) return undefined;
+  return { Parallelism: u.parallelism, Delay: nanos(u.delay), FailureAction: u.failure_action, Monitor: nanos(u.monitor), MaxFailureRatio: Number(u.max_failure_ratio ?? 0), Order: u.order };
+}
+
+/** The swarm.ServiceSpec the provider builds from a docker_service body. */
+export function serviceSpec(s: Json, ref: Refs): Json {
+  const task = first(s.task_spec);
+  const c = first(task.container_spec);
+  const h = c.healthcheck ? first(c.healthcheck) : undefined;
+  const res = first(task.resources);
+  const rp = first(task.restart_policy);
+  const pl = first(task.placement);
+  const ep = first(s.endpoint_spec);
+  return {
+    Name: s.name,
+    Labels: labels(s.labels),
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: c.image,
+        Labels: labels(c.labels),
+        Command: c.command,
+        Args: c.args,
+        Env: Object.entries((c.env ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`),
+        User: c.user,
+        ReadOnly: c.read_only === true,
+        CapabilityDrop: c.cap_drop,
+        CapabilityAdd: c.cap_add,
+        StopSignal: c.stop_signal,
+        StopGracePeriod: nanos(c.stop_grace_period),
+        Healthcheck: h ? { Test: h.test, Interval: nanos(h.interval), Timeout: nanos(h.timeout), Retries: h.retries, StartPeriod: nanos(h.start_period) } : undefined,
+        Mounts: list(c.mounts).map((m) => ({ Type: m.type, Target: m.target, Source: m.source, ReadOnly: m.read_only === true })),
+        Secrets: list(c.secrets).map((x) => ({ File: { Name: x.file_name, UID: x.file_uid ?? "0", GID: x.file_gid ?? "0", Mode: x.file_mode ?? 0o444 }, SecretID: ref(x.secret_id), SecretName: ref(x.secret_name) })),
+      },
+      Resources: {
+        Limits: { NanoCPUs: first(res.limits).nano_cpus, MemoryBytes: first(res.limits).memory_bytes },
+        Reservations: { NanoCPUs: first(res.reservation).nano_cpus, MemoryBytes: first(res.reservation).memory_bytes },
+      },
+      RestartPolicy: { Condition: rp.condition, Delay: nanos(rp.delay), MaxAttempts: rp.max_attempts, Window: nanos(rp.window) },
+      Placement: { Constraints: pl.constraints, Preferences: list(pl.prefs).map((p) => ({ Spread: { SpreadDescriptor: p } })), MaxReplicas: pl.max_replicas },
+      LogDriver: task.log_driver ? { Name: first(task.log_driver).name, Options: first(task.log_driver).options } : undefined,
+      Networks: list(task.networks_advanced).map((n) => ({ Target: ref(n.name), Aliases: n.aliases })),
+    },
+    Mode: { Replicated: { Replicas: first(first(s.mode).replicated).replicas } },
+    UpdateConfig: updateConfig(first(s.update_config)),
+    RollbackConfig: updateConfig(first(s.rollback_config)),
+    EndpointSpec: { Mode: ep.mode, Ports: list(ep.ports).map((p) => ({ Name: p.name, Protocol: p.protocol, TargetPort: p.target_port, PublishedPort: p.published_port, PublishMode: p.publish_mode })) },
+  };
+}
+
+/** The local node's Swarm state (`inactive`, `active`, …). */
+export async function swarmState(): Promise<string> {
+  return String((await api("GET", "/info")).json?.Swarm?.LocalNodeState ?? "unknown");
+}
+
+/** Makes the engine a one-node swarm; returns whether this call initialised it. */
+export async function ensureSwarm(): Promise<boolean> {
+  if ((await swarmState()) === "active") return false;
+  await api("POST", "/swarm/init", { ListenAddr: "127.0.0.1:2377", AdvertiseAddr: "127.0.0.1:2377" });
+  return true;
+}
+
+/** `docker swarm leave --force`. */
+export async function leaveSwarm(): Promise<void> {
+  await api("POST", "/swarm/leave?force=true", undefined, { allow: [503] });
+}
+
+/** What the stand-in created, by Terraform address, for references and clean-up. */
+export interface SwarmCreated {
+  readonly ids: Map<string, { id: string; name: string }>;
+  readonly services: Map<string, string>;
+}
+
+/** Applies a synthesized stack's networks, secrets and services (create), with variable values for the secrets. */
+export async function applySwarmStack(json: Json, vars: Record<string, string>): Promise<SwarmCreated> {
+  const created: SwarmCreated = { ids: new Map(), services: new Map() };
+  const ref: Refs = (r) => {
+    const m = /^\$\{(docker_\w+\.[^.]+)\.(id|name)\}$/.exec(r);
+    if (!m) return r;
+    const hit = created.ids.get(m[1]);
+    if (!hit) throw new Error(`unresolved reference ${r}`);
+    return m[2] === "id" ? hit.id : hit.name;
+  };
+  for (const [id, n] of Object.entries((json.resource?.docker_network ?? {}) as Record<string, Json>)) {
+    const body = { Name: n.name, Driver: n.driver, Internal: n.internal === true, Attachable: n.attachable === true, Options: n.options ?? {}, Labels: labels(n.labels), IPAM: { Driver: "default", Config: list(n.ipam_config).map((c) => ({ Subnet: c.subnet })) }, CheckDuplicate: true };
+    const res = await api("POST", "/networks/create", body);
+    created.ids.set(`docker_network.${id}`, { id: String(res.json!.Id), name: n.name });
+  }
+  for (const [id, s] of Object.entries((json.resource?.docker_secret ?? {}) as Record<string, Json>)) {
+    const v = /^\$\{base64encode\(var\.([A-Za-z0-9_]+)\)\}$/.exec(String(s.data))?.[1];
+    if (!v || vars[v] === undefined) throw new Error(`docker_secret.${id}: no value for its variable`);
+    const res = await api("POST", "/secrets/create", { Name: s.name, Labels: labels(s.labels), Data: Buffer.from(vars[v]).toString("base64") });
+    created.ids.set(`docker_secret.${id}`, { id: String(res.json!.ID), name: s.name });
+  }
+  for (const [id, s] of Object.entries((json.resource?.docker_service ?? {}) as Record<string, Json>)) {
+    const res = await api("POST", "/services/create", serviceSpec(s, ref));
+    created.services.set(`docker_service.${id}`, String(res.json!.ID));
+    created.ids.set(`docker_service.${id}`, { id: String(res.json!.ID), name: s.name });
+  }
+  return created;
+}
+
+/** An in-place update of one docker_service (what Terraform does on a release bump). */
+export async function updateService(created: SwarmCreated, address: string, body: Json): Promise<void> {
+  const id = created.services.get(address)!;
+  const current = (await api("GET", `/services/${id}`)).json!;
+  const ref: Refs = (r) => {
+    const m = /^\$\{(docker_\w+\.[^.]+)\.(id|name)\}$/.exec(r);
+    if (!m) return r;
+    const hit = created.ids.get(m[1])!;
+    return m[2] === "id" ? hit.id : hit.name;
+  };
+  await api("POST", `/services/${id}/update?version=${current.Version.Index}`, serviceSpec(body, ref));
+}
+
+/** Polls a service until its UpdateStatus reaches one of `states` (bounded), returning the final state and message. */
+export async function waitUpdateState(id: string, states: readonly string[], timeoutMs: number): Promise<{ state: string; message: string }> {
+  const end = Date.now() + timeoutMs;
+  let last = { state: "none", message: "" };
+  while (Date.now() < end) {
+    const s = (await api("GET", `/services/${id}`)).json!;
+    last = { state: String(s.UpdateStatus?.State ?? "none"), message: String(s.UpdateStatus?.Message ?? "") };
+    if (states.includes(last.state)) return last;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`service ${id}: UpdateStatus still "${last.state}" (${last.message}) after ${timeoutMs / 1000} s`);
+}
+
+/** Polls until `replicas` tasks of a service run (the converge_config wait of Create), bounded. */
+export async function waitRunning(id: string, replicas: number, timeoutMs: number): Promise<Json[]> {
+  const end = Date.now() + timeoutMs;
+  let running: Json[] = [];
+  while (Date.now() < end) {
+    const tasks = (await api("GET", `/tasks?filters=${encodeURIComponent(JSON.stringify({ service: [id], "desired-state": ["running"] }))}`)).json as unknown as Json[];
+    running = tasks.filter((t) => t.Status?.State === "running");
+    if (running.length >= replicas) return running;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`service ${id}: ${running.length} of ${replicas} tasks running after ${timeoutMs / 1000} s`);
+}
+
+/** Removes what was created: services first (secrets and networks in use cannot be removed), then the rest. */
+export async function destroySwarmStack(created: SwarmCreated): Promise<void> {
+  for (const id of created.services.values()) await api("DELETE", `/services/${id}`, undefined, { allow: [404] });
+  // Tasks go away asynchronously; networks and secrets are refused while a task still uses them.
+  for (let i = 0; i < 30; i++) {
+    let left = 0;
+    for (const [address, { id }] of created.ids) {
+      if (address.startsWith("docker_service.")) continue;
+      const path = address.startsWith("docker_secret.") ? `/secrets/${id}` : `/networks/${id}`;
+      const res = await api("DELETE", path, undefined, { allow: [404, 400, 403, 409, 500] });
+      if (res.status >= 400 && res.status !== 404) left++;
+    }
+    if (left === 0) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}

@@ -1,0 +1,160 @@
+/*
+ * The Swarm target on a real engine: a one-node swarm (initialised here only if the engine is not
+ * in one, and left again only then), a small app's swarm environment applied through the Engine
+ * API requests kreuzwerker/docker 3.6.2 sends (swarm-api.ts), then a release bump that rolls
+ * (UpdateStatus completed) and a release whose health check fails, which Swarm rolls back by
+ * itself (UpdateStatus rollback_completed). Images are built offline from the static busybox.
+ * Skipped, loudly, when no engine answers, busybox-static is missing or the swarm cannot start.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { sourceFromObjects } from "../../lib/config/load";
+import { AppConfig, EnvironmentConfig } from "../../lib/config/schema";
+import { formatIssue } from "../../lib/errors";
+import { TerraformStack, Testing } from "../../lib/facade/cdktf";
+import { validateSource } from "../../lib/pipeline";
+import { SwarmEnvironment } from "../../lib/targets/swarm/swarm-environment";
+import { api, engineProblemsSync, exec } from "./engine-api";
+import { SwarmCreated, applySwarmStack, destroySwarmStack, ensureSwarm, leaveSwarm, swarmState, updateService, waitRunning, waitUpdateState } from "./swarm-api";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const BUSYBOX = "/bin/busybox";
+const REPO = "localhost/envkit-swarm-test-api";
+const reasons = [...engineProblemsSync(), ...(fs.existsSync(BUSYBOX) ? [] : [`no static ${BUSYBOX} (install busybox-static)`])];
+const enabled = reasons.length === 0;
+const SECRET_VALUE = "swarm-test-token-7f3a";
+
+const app: AppConfig = {
+  name: "swk",
+  services: {
+    api: {
+      image: REPO,
+      ports: [{ name: "http", port: 8080 }],
+      // Short timings keep the test fast; the mechanics are the production ones.
+      health: { http: { path: "/health", port: "http" }, interval: "2s", timeout: "2s", retries: 2, startPeriod: "2s" },
+      secrets: ["api_token"],
+    },
+  },
+};
+
+function envConfig(release: string): EnvironmentConfig {
+  return {
+    target: "swarm",
+    release: { api: release },
+    network: { subnet: "10.231.0.0/16" },
+    rollout: { timeout: "3m" },
+    policy: { enforcement: "advisory" },
+    services: { api: { replicas: 2 } },
+  } as EnvironmentConfig;
+}
+
+function synth(release: string): Json {
+  const r = validateSource(sourceFromObjects(app, { e2e: envConfig(release) }));
+  const errors = r.configIssues.filter((i) => i.severity !== "warning");
+  if (errors.length) throw new Error(errors.map(formatIssue).join("\n"));
+  const stack = new TerraformStack(Testing.app(), "s");
+  new SwarmEnvironment(stack, "swarm", { environment: r.environments[0].model });
+  return JSON.parse(Testing.synth(stack)) as Json;
+}
+
+/** Imports one busybox image: httpd on 8080 serving /www; `healthy` decides whether /www/health exists. */
+async function importImage(tag: string, healthy: boolean): Promise<void> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-swarm-rootfs-"));
+  const tar = `${root}.tar`;
+  try {
+    for (const d of ["bin", "www", "tmp"]) fs.mkdirSync(path.join(root, d));
+    fs.copyFileSync(BUSYBOX, path.join(root, "bin", "busybox"));
+    fs.chmodSync(path.join(root, "bin", "busybox"), 0o755);
+    for (const tool of ["sh", "wget", "httpd", "cat", "stat", "id"]) fs.symlinkSync("busybox", path.join(root, "bin", tool));
+    fs.writeFileSync(path.join(root, "www", "index.html"), "ok\n");
+    if (healthy) fs.writeFileSync(path.join(root, "www", "health"), "ok\n");
+    fs.chmodSync(path.join(root, "tmp"), 0o1777);
+    execFileSync("tar", ["-C", root, "--owner=0", "--group=0", "-cf", tar, "bin", "www", "tmp"]);
+    const q = new URLSearchParams([["fromSrc", "-"], ["repo", REPO], ["tag", tag], ["changes", "ENV PATH=/bin"], ["changes", 'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]']]);
+    const res = await api("POST", `/images/create?${q}`, fs.readFileSync(tar), { contentType: "application/x-tar" });
+    if (/"error"/.test(res.body.toString("utf8"))) throw new Error(`import of ${REPO}:${tag}: ${res.body.toString("utf8").slice(0, 300)}`);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(tar, { force: true });
+  }
+}
+
+const images = async (id: string): Promise<string[]> => {
+  const tasks = (await waitRunning(id, 2, 120_000)).map((t) => String(t.Spec.ContainerSpec.Image));
+  return tasks.map((i) => i.replace(/@sha256:.*$/, "")).sort();
+};
+
+(enabled ? describe : describe.skip)(`a Swarm environment on a real engine, applied as kreuzwerker/docker 3.6.2 would${enabled ? "" : ` (SKIPPED: ${reasons.join("; ")})`}`, () => {
+  let initialised = false;
+  let swarmProblem: string | undefined;
+  let created: SwarmCreated | undefined;
+  const SERVICE = () => [...created!.services.keys()][0];
+  const serviceId = () => created!.services.get(SERVICE())!;
+
+  beforeAll(async () => {
+    try {
+      initialised = await ensureSwarm();
+    } catch (e) {
+      swarmProblem = `the engine cannot become a one-node swarm: ${(e as Error).message}`;
+      // eslint-disable-next-line no-console
+      console.warn(`SKIPPED swarm engine tests: ${swarmProblem}`);
+      return;
+    }
+    await importImage("1.0.0", true);
+    await importImage("1.0.1", true);
+    await importImage("1.0.2", false);
+    created = await applySwarmStack(synth("1.0.0"), { api_token: SECRET_VALUE });
+  }, 240_000);
+
+  afterAll(async () => {
+    if (created) await destroySwarmStack(created);
+    if (!swarmProblem) for (const tag of ["1.0.0", "1.0.1", "1.0.2"]) await api("DELETE", `/images/${encodeURIComponent(`${REPO}:${tag}`)}?force=true`, undefined, { allow: [404, 409] });
+    // Only a swarm this test created is left; an operator's swarm stays as it was.
+    if (initialised) await leaveSwarm();
+  }, 180_000);
+
+  const live = (): boolean => {
+    if (swarmProblem) {
+      // eslint-disable-next-line no-console
+      console.warn(`SKIPPED: ${swarmProblem}`);
+      return false;
+    }
+    return true;
+  };
+
+  it("runs both replicas healthy, as the service user, on a read-only root, with the secret at /run/secrets/api_token (0400, owned by the user)", async () => {
+    if (!live()) return;
+    const tasks = await waitRunning(serviceId(), 2, 120_000);
+    const container = String(tasks[0].Status.ContainerStatus.ContainerID);
+    const who = await exec(container, ["id", "-u"]);
+    expect(who.out.trim()).toBe("10001");
+    const secret = await exec(container, ["cat", "/run/secrets/api_token"]);
+    expect(secret.out).toBe(SECRET_VALUE);
+    const mode = await exec(container, ["stat", "-c", "%a %u", "/run/secrets/api_token"]);
+    expect(mode.out.trim()).toBe("400 10001");
+    const write = await exec(container, ["sh", "-c", "echo x > /www/x"]);
+    expect(write.code).not.toBe(0);
+    const tmp = await exec(container, ["sh", "-c", "echo x > /tmp/x && cat /tmp/x"]);
+    expect(tmp.out.trim()).toBe("x");
+  }, 180_000);
+
+  it("rolls a release bump task by task to completion (UpdateStatus completed)", async () => {
+    if (!live()) return;
+    await updateService(created!, SERVICE(), synth("1.0.1").resource.docker_service[SERVICE().split(".")[1]]);
+    const status = await waitUpdateState(serviceId(), ["completed", "rollback_completed", "paused", "rollback_paused"], 240_000);
+    expect(status.state).toBe("completed");
+    expect(await images(serviceId())).toEqual([`${REPO}:1.0.1`, `${REPO}:1.0.1`]);
+  }, 300_000);
+
+  it("rolls back by itself a release whose health check fails (UpdateStatus rollback_completed), keeping the previous release running", async () => {
+    if (!live()) return;
+    await updateService(created!, SERVICE(), synth("1.0.2").resource.docker_service[SERVICE().split(".")[1]]);
+    const status = await waitUpdateState(serviceId(), ["completed", "rollback_completed", "paused", "rollback_paused"], 300_000);
+    expect(status.state).toBe("rollback_completed");
+    expect(await images(serviceId())).toEqual([`${REPO}:1.0.1`, `${REPO}:1.0.1`]);
+    expect(await swarmState()).toBe("active");
+  }, 360_000);
+});
