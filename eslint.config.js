@@ -26,6 +26,11 @@ module.exports = tseslint.config(
     rules: { "no-restricted-imports": ["error", { paths: [...rootProviderImport, cdktfOnlyInFacade] }] },
   },
   {
+    // A consumer's own app imports cdktf and providers as any consumer does (deep paths still).
+    files: ["examples/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { paths: rootProviderImport }] },
+  },
+  {
     files: ["lib/facade/**/*.ts"],
     rules: { "no-restricted-imports": ["error", { paths: rootProviderImport, patterns: [providersOnlyInTargets] }] },
   },

@@ -65,7 +65,7 @@ maybe("the README's synth on checkouts without git history (ENVK-REL-001 must no
     const r = synth(app);
     expect(r.err).not.toContain("ENVK-REL-001");
     expect(r.code).toBe(0);
-    expect(r.stacks).toEqual(["dev", "prod", "staging", "test"]);
+    expect(r.stacks).toEqual(["dev", "prod", "staging", "swarm", "test"]);
   });
 
   it("does not fail on a git archive HEAD | tar -x copy (a downloaded tarball)", () => {
@@ -74,7 +74,7 @@ maybe("the README's synth on checkouts without git history (ENVK-REL-001 must no
     const r = synth(app);
     expect(r.err).not.toContain("ENVK-REL-001");
     expect(r.code).toBe(0);
-    expect(r.stacks).toEqual(["dev", "prod", "staging", "test"]);
+    expect(r.stacks).toEqual(["dev", "prod", "staging", "swarm", "test"]);
   });
 
   it("without the release record, a shallow clone fails closed and the finding says what is missing and how to record it", () => {

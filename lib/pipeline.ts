@@ -12,6 +12,7 @@ import type { EnvironmentStack } from "../stacks/environment-stack";
 import { pathKey } from "./config/yaml-source";
 import { MODEL_FILE } from "./review/sources";
 import { PolicyReport, evaluateEnvironment, evaluateProject, mergeReports } from "./policy/engine";
+import type { ReleaseHistory } from "./policy/rule";
 
 /** Everything known about an application folder after validation. */
 export interface ValidatedProject {
@@ -40,6 +41,8 @@ export interface ValidateOptions {
   readonly only?: string;
   /** The application folder, for release history from git. */
   readonly configDir?: string;
+  /** Release history for promotion order (e.g. at a pull request's base). @default the record and git history under configDir */
+  readonly history?: ReleaseHistory;
 }
 
 /**
@@ -125,7 +128,7 @@ export function withTargetChecks(result: ResolveResult, opts: ValidateOptions = 
     if (!found.some((t) => t.severity !== "warning")) environments.push(env);
   }
   issues.push(...mergeEnvironmentIssues(perEnvironment));
-  const projectPolicy = evaluateProject(environments, { configDir: opts.configDir, crossEnvironment: opts.only === undefined });
+  const projectPolicy = evaluateProject(environments, { configDir: opts.configDir, crossEnvironment: opts.only === undefined, history: opts.history });
   const policy = mergeReports(...environments.map((e) => evaluateEnvironment(e)), projectPolicy);
   return { environments, issues: [...issues, ...policy.issues], policy, configIssues: issues, projectPolicy };
 }
@@ -134,8 +137,8 @@ export function withTargetChecks(result: ResolveResult, opts: ValidateOptions = 
  * Validates an application folder: config, layering, semantics, target checks and the guardrails
  * over the configuration. {@link checkDir} adds the JSON pass over the stacks, as synthesis does.
  */
-export function validateDir(dir: string, only?: string): ValidatedProject {
-  return withTargetChecks(loadConfigDir(dir, only), { only, configDir: dir });
+export function validateDir(dir: string, only?: string, opts: Pick<ValidateOptions, "history"> = {}): ValidatedProject {
+  return withTargetChecks(loadConfigDir(dir, only), { only, configDir: dir, history: opts.history });
 }
 
 /** Validates an in-memory source (objects from TypeScript, or parsed files). */
@@ -202,9 +205,9 @@ export function checkStacks(project: ValidatedProject, scope: Construct, opts: C
  * guardrail including the JSON pass over each stack — building the stacks in memory: nothing is
  * written.
  */
-export function checkDir(dir: string, only?: string): CheckedProject {
+export function checkDir(dir: string, only?: string, opts: Pick<ValidateOptions, "history"> = {}): CheckedProject {
   preloadSynthesis();
-  return checkStacks(validateDir(dir, only), memoryScope());
+  return checkStacks(validateDir(dir, only, opts), memoryScope());
 }
 
 /** Whether a project has an error (a mandatory finding included). */

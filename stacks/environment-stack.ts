@@ -9,6 +9,7 @@ import { adapterFor, supportedTargets } from "../lib/targets/registry";
 import { ConfigIssue, EnvkitError, formatIssue } from "../lib/errors";
 import { Provenance } from "../lib/config/resolve";
 import { PolicyReport, evaluateEnvironment, stackFile } from "../lib/policy/engine";
+import { Once } from "../lib/constructs/once";
 
 /** What every {@link EnvironmentStack} accepts. */
 interface CommonStackProps {
@@ -64,11 +65,10 @@ export type EnvironmentStackProps = ResolvedStackProps | DeclaredStackProps;
 export class EnvironmentStack extends IndependentStack {
   private readonly props: EnvironmentStackProps;
   private readonly declarations: Declarations;
-  private lowered?: PrebuiltEnvironment;
+  private readonly lowering = new Once<PrebuiltEnvironment>();
   /** A verdict and document computed ahead of synthesis; the next `toTerraform()` consumes them. */
   private kept?: { readonly report?: PolicyReport; readonly document: Record<string, unknown> };
   private warned = false;
-  private failure?: EnvkitError;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
@@ -107,15 +107,7 @@ export class EnvironmentStack extends IndependentStack {
    * of a declared stack before synthesis. Throws an EnvkitError naming each problem.
    */
   public lower(): PrebuiltEnvironment {
-    if (this.lowered) return this.lowered;
-    if (this.failure) throw this.failure;
-    try {
-      return this.lowerOnce();
-    } catch (e) {
-      // A half-lowered environment must not be lowered again (its constructs exist): keep the error.
-      if (e instanceof EnvkitError) this.failure = e;
-      throw e;
-    }
+    return this.lowering.get(() => this.lowerOnce());
   }
 
   private lowerOnce(): PrebuiltEnvironment {
@@ -130,9 +122,12 @@ export class EnvironmentStack extends IndependentStack {
         this.node.path,
       );
     this.declarations.seal(`${this.node.path} at synthesis`);
+    const clash = this.node.tryFindChild("backend");
+    if (clash) {
+      throw new EnvkitError([{ file: clash.node.path, path: "", message: `the id "backend" is where cdktf puts the stack's state backend; give this construct another id (a service keeps its name with \`name: "backend"\`)` }]);
+    }
     configureBackend(this, resolved.model.backend);
     lowerEnvironment(this, resolved.model, props.provider);
-    this.lowered = resolved;
     return resolved;
   }
 

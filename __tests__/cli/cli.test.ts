@@ -25,7 +25,7 @@ describe("envkit synth", () => {
     const out = path.join(tmp("envkit-synth-"), "cdktf.out");
     const r = cli("synth", "--config", REFERENCE_APP, "--out", out);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^synthesized 4 stack\(s\) to .*cdktf\.out\/stacks: dev, prod, staging, test \(\d+ ms\)$/);
+    expect(r.out).toMatch(/^synthesized 5 stack\(s\) to .*cdktf\.out\/stacks: dev, prod, staging, swarm, test \(\d+ ms\)$/);
     for (const env of ["dev", "test", "staging", "prod"]) {
       expect(fs.existsSync(path.join(out, "stacks", env, "cdk.tf.json"))).toBe(true);
       expect(fs.existsSync(path.join(out, "stacks", env, "envkit-model.json"))).toBe(true);

@@ -22,7 +22,7 @@ describe("main.ts (the cdktf app)", () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envkit-main-")), "cdktf.out");
     const r = runMain({ CDKTF_OUTDIR: out });
     expect(r.code).toBe(0);
-    expect(fs.readdirSync(path.join(out, "stacks")).sort()).toEqual(["dev", "prod", "staging", "test"]);
+    expect(fs.readdirSync(path.join(out, "stacks")).sort()).toEqual(["dev", "prod", "staging", "swarm", "test"]);
     expect(fs.existsSync(path.join(out, "stacks", "prod", "envkit-model.json"))).toBe(true);
   });
 

@@ -50,7 +50,7 @@ describe("settings a Kubernetes environment would silently ignore are errors", (
   });
 
   it("rejects a network range", () => {
-    expect(errorsOf({ staging: k8sEnv({ network: { subnet: "10.230.0.0/16" } }) })).toMatch(/<environment staging>: network\.subnet: has no effect on target "kubernetes" \(the cluster's network plugin assigns pod addresses; .*\); remove network\.subnet from this environment, or run the environment on a target that reads it \("docker"\)/);
+    expect(errorsOf({ staging: k8sEnv({ network: { subnet: "10.230.0.0/16" } }) })).toMatch(/<environment staging>: network\.subnet: has no effect on target "kubernetes" \(the cluster's network plugin assigns pod addresses; .*\); remove network\.subnet from this environment, or run the environment on a target that reads it \("docker", "swarm"\)/);
   });
 
   it("accepts what it reads: quota, limit range, domain and TLS", () => {

@@ -26,7 +26,7 @@ describe("validation of the reference app's broken copies (file:line: path: mess
     const r = cli("validate", "--config", REFERENCE_APP);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^valid: dev \(docker\), prod \(kubernetes\), staging \(kubernetes\), test \(docker\)/);
+    expect(r.out).toMatch(/^valid: dev \(docker\), prod \(kubernetes\), staging \(kubernetes\), swarm \(swarm\), test \(docker\)/);
   });
 
   it("rejects an unknown key with a did-you-mean suggestion and its line", () => {
@@ -168,9 +168,9 @@ describe("validation rules (objects from TypeScript)", () => {
     expect(warningsOf(app, { dev: dockerEnv() }).join("\n")).toMatch(/"db" is stateful but declares no volume/);
   });
 
-  it("rejects a target this version does not implement, naming the supported ones", () => {
-    const r = resolve(miniApp(), { dev: dockerEnv({ target: "swarm" }) });
-    expect(r.issues.map(formatIssue).join("\n")).toMatch(/target: target "swarm" is not implemented in this version; use one of "docker", "kubernetes"/);
+  it("rejects a target envkit does not know, naming the ones it has", () => {
+    const r = resolve(miniApp(), { dev: dockerEnv({ target: "nomad" as never }) });
+    expect(r.issues.map(formatIssue).join("\n")).toMatch(/target: "nomad" is not allowed; use one of "docker", "kubernetes", "swarm"/);
   });
 
   it("rejects two public Docker services on the same host port", () => {

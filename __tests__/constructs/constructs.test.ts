@@ -11,7 +11,7 @@ import { StatefulService } from "../../lib/constructs/stateful-service";
 import { EnvkitError } from "../../lib/errors";
 import { addEnvironmentStacks, newApp } from "../../lib/pipeline";
 import { EnvironmentStack } from "../../stacks/environment-stack";
-import { referenceEnv } from "../helpers";
+import { referenceEnv, resolveOne } from "../helpers";
 import { SETTINGS, declareShop } from "./shop";
 
 const quiet = { onWarning: () => undefined };
@@ -92,6 +92,24 @@ describe("declared constructs: mistakes are reported at the construct that made 
     const stack = new EnvironmentStack(newApp(tmp()), "dev", { app: "shop", target: "docker", settings: { network: { subnet: "10.230.0.0/16" } }, ...quiet });
     new Service(stack, "docker", minimalApi);
     expect(() => stack.lower()).toThrow(/dev\/docker: the id "docker" is where environment "dev" puts its docker resources; give this construct another id/);
+  });
+});
+
+describe("service names that a stack uses for itself", () => {
+  it("a YAML service named backend or like the target keeps its name (no construct id clash)", () => {
+    const service = { image: "ghcr.io/acme/x", ports: [{ name: "http", port: 8080 }], health: { http: { path: "/health", port: "http" } } };
+    const app = { name: "demo", services: { backend: service, docker: service } };
+    const env = resolveOne(app, "dev", { target: "docker", release: { backend: "1.0.0", docker: "1.0.0" }, network: { subnet: "10.230.0.0/16" } });
+    const [stack] = addEnvironmentStacks(newApp(tmp()), [env], quiet);
+    expect(stack.environment.services.map((s) => s.name).sort()).toEqual(["backend", "docker"]);
+    const names = Object.values(stackJson(stack).resource.docker_container as Json).map((c) => (c as Json).name).sort();
+    expect(names).toEqual(["demo-dev-backend-1", "demo-dev-docker-1"]);
+  });
+
+  it("a declared construct with the id backend is refused with the fix", () => {
+    const stack = new EnvironmentStack(newApp(tmp()), "dev", { app: "shop", target: "docker", settings: { network: { subnet: "10.230.0.0/16" } }, ...quiet });
+    new Service(stack, "backend", minimalApi);
+    expect(() => stack.lower()).toThrow(/dev\/backend: the id "backend" is where cdktf puts the stack's state backend; give this construct another id/);
   });
 });
 

@@ -99,7 +99,6 @@ const images = async (id: string): Promise<string[]> => {
       initialised = await ensureSwarm();
     } catch (e) {
       swarmProblem = `the engine cannot become a one-node swarm: ${(e as Error).message}`;
-      // eslint-disable-next-line no-console
       console.warn(`SKIPPED swarm engine tests: ${swarmProblem}`);
       return;
     }
@@ -118,7 +117,6 @@ const images = async (id: string): Promise<string[]> => {
 
   const live = (): boolean => {
     if (swarmProblem) {
-      // eslint-disable-next-line no-console
       console.warn(`SKIPPED: ${swarmProblem}`);
       return false;
     }

@@ -87,7 +87,8 @@ cdktfApp.synth();
     // One provider: the consumer's own, reused by envkit.
     expect(json.provider.docker).toEqual([{ host: "unix:///var/run/docker.sock" }]);
     expect(json.resource.docker_volume.backups.name).toBe("billing-backups");
-    const containers = Object.values(json.resource.docker_container as Record<string, Record<string, unknown>>);
+    // The running containers (each service with secrets also has a never-started seed carrying the uploads).
+    const containers = Object.values(json.resource.docker_container as Record<string, Record<string, unknown>>).filter((c) => c.start !== false);
     expect(containers.map((c) => c.name).sort()).toEqual(["billing-dev-api-1", "billing-dev-db-1"]);
     for (const c of containers) expect(c.read_only).toBe(true);
     expect(json.output.api_address.value).toBe("api:8080");

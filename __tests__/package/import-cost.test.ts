@@ -36,7 +36,7 @@ describeCompiled(`require("envkit") on the compiled package (${path.relative(ROO
     const script = `const envkit = require(${JSON.stringify(INDEX)});
 const project = envkit.validateDir(${JSON.stringify(path.join(ROOT, "examples", "reference-app"))});
 ${LOADED} console.log(JSON.stringify({ heavy, environments: project.environments.map((e) => e.model.name).sort(), rules: envkit.RULES.length > 0 }));`;
-    expect(node(script)).toEqual({ heavy: [], environments: ["dev", "prod", "staging", "test"], rules: true });
+    expect(node(script)).toEqual({ heavy: [], environments: ["dev", "prod", "staging", "swarm", "test"], rules: true });
   });
 
   it("each construct class loads on first access and is a real class: new, instanceof, extends", () => {
@@ -77,7 +77,7 @@ describe("require of lib/index.ts in-process (cdktf made unloadable)", () => {
   it("the index loads, and validates the reference app, without cdktf", () => {
     withoutCdktf((envkit) => {
       const validateDir = envkit.validateDir as (dir: string) => { environments: Array<{ model: { name: string } }> };
-      expect(validateDir(path.join(ROOT, "examples", "reference-app")).environments.map((e) => e.model.name).sort()).toEqual(["dev", "prod", "staging", "test"]);
+      expect(validateDir(path.join(ROOT, "examples", "reference-app")).environments.map((e) => e.model.name).sort()).toEqual(["dev", "prod", "staging", "swarm", "test"]);
       expect(typeof envkit.diffStacks).toBe("function");
       expect(Object.keys(envkit)).toEqual(expect.arrayContaining(CONSTRUCTS));
     });

@@ -231,14 +231,14 @@ describe("the in-synthesis pass costs no second resolution and changes no byte",
   it("envkit synth resolves each stack once (judged, then written from the same document)", () => {
     const { result, calls } = countResolutions(() => cli("synth", "--config", path.join(__dirname, "..", "..", "examples", "reference-app"), "--out", path.join(tmp("envkit-once-"), "out")));
     expect(result.code).toBe(0);
-    expect(Object.fromEntries(calls)).toEqual({ dev: 1, prod: 1, staging: 1, test: 1 });
+    expect(Object.fromEntries(calls)).toEqual({ dev: 1, prod: 1, staging: 1, swarm: 1, test: 1 });
   });
 
   it("a consumer's app.synth() resolves each stack once", () => {
     const app = newApp(tmp("envkit-once-"));
     addEnvironmentStacks(app, envs(), { onWarning: () => undefined });
     const { calls } = countResolutions(() => app.synth());
-    expect(Object.fromEntries(calls)).toEqual({ dev: 1, prod: 1, staging: 1, test: 1 });
+    expect(Object.fromEntries(calls)).toEqual({ dev: 1, prod: 1, staging: 1, swarm: 1, test: 1 });
   });
 
   it("writes byte-identical stacks with and without the guardrail pass", () => {

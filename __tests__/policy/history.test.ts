@@ -323,7 +323,7 @@ describe("envkit releases record / list", () => {
   it("names the environments there are when asked to record an unknown one", () => {
     const r = releases({ action: "record", config: fresh(), env: "stagign" });
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/no environment "stagign" \(did you mean "staging"\?\); found: dev, prod, staging, test/);
+    expect(r.err).toMatch(/no environment "stagign" \(did you mean "staging"\?\); found: dev, prod, staging, swarm, test/);
   });
 
   it("lists the record as a table and as JSON, for every or one environment", () => {

@@ -76,7 +76,7 @@ describe("envkit compare: which environments", () => {
     const r = cli("compare", "--config", REFERENCE_APP, "--format", "json");
     expect(r.code).toBe(0);
     const m = JSON.parse(r.out) as Matrix;
-    expect([...m.environments].sort()).toEqual([...ALL].sort());
+    expect([...m.environments].sort()).toEqual([...ALL, "swarm"].sort());
     expect(m.environments.indexOf("staging")).toBeLessThan(m.environments.indexOf("prod"));
   });
 
@@ -98,7 +98,7 @@ describe("envkit compare: which environments", () => {
   it("names the unknown environment and the ones that exist", () => {
     const r = compare(REFERENCE_APP, ["dev", "qa", "prod"]);
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`${REFERENCE_APP}: no environment "qa"; found: dev, prod, staging, test`);
+    expect(r.err).toBe(`${REFERENCE_APP}: no environment "qa"; found: dev, prod, staging, swarm, test`);
   });
 
   it("refuses --max-bytes that is not a number", () => {

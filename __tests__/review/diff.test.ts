@@ -56,7 +56,7 @@ describe("envkit diff on the reference app: bump a staging release and delete te
   });
 
   it("collapses unchanged environments into one line and stays under GitHub's limit", () => {
-    expect(md.out).toContain("Unchanged: dev, prod.");
+    expect(md.out).toContain("Unchanged: dev, prod, swarm.");
     expect(md.out.length).toBeLessThan(GITHUB_COMMENT_LIMIT);
     expect(md.out.indexOf("| environment |")).toBeLessThan(md.out.indexOf("[!CAUTION]"));
     expect(md.out.indexOf("[!CAUTION]")).toBeLessThan(md.out.indexOf("<details>"));
@@ -64,7 +64,7 @@ describe("envkit diff on the reference app: bump a staging release and delete te
 
   it("has a JSON twin that parses and agrees with the markdown counts", () => {
     expect(json.code).toBe(0);
-    expect(report.environments.map((e) => [e.env, e.status])).toEqual([["dev", "unchanged"], ["prod", "unchanged"], ["staging", "changed"], ["test", "removed"]]);
+    expect(report.environments.map((e) => [e.env, e.status])).toEqual([["dev", "unchanged"], ["prod", "unchanged"], ["staging", "changed"], ["swarm", "unchanged"], ["test", "removed"]]);
   });
 });
 
@@ -224,7 +224,7 @@ describe("envkit diff with git refs", () => {
     expect(r.err).toMatch(/synthesizing HEAD \([0-9a-f]{12}\)/);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out) as DiffReport;
-    expect(report.environments.map((e) => e.env)).toEqual(["dev", "prod", "staging", "test"]);
+    expect(report.environments.map((e) => e.env)).toEqual(["dev", "prod", "staging", "swarm", "test"]);
   });
 
   it("reports an unknown ref clearly", () => {
@@ -235,7 +235,7 @@ describe("envkit diff with git refs", () => {
 
   it("reads stacks and sidecars from an output folder", () => {
     const out = readOutputDir(synthDir(REFERENCE_APP));
-    expect([...out.keys()]).toEqual(["dev", "prod", "staging", "test"]);
+    expect([...out.keys()]).toEqual(["dev", "prod", "staging", "swarm", "test"]);
     expect(out.get("prod")!.model!.connections).toHaveLength(5);
   });
 });

@@ -268,10 +268,10 @@ describe("readable changes", () => {
 
   it("the JSON report has a top-level summary with hasDataLoss and counts", () => {
     const { report } = review(headWith("dev", (j) => (Object.values(j.resource.docker_volume as Record<string, Json>).find((v) => v.name === "shop-dev-db-data")!.driver = "local-persist")));
-    expect(report.summary).toMatchObject({ hasDataLoss: true, counts: { create: 0, update: 0, delete: 0 }, environments: 4, changed: ["dev"] });
+    expect(report.summary).toMatchObject({ hasDataLoss: true, counts: { create: 0, update: 0, delete: 0 }, environments: 5, changed: ["dev"] });
     expect(report.summary!.counts.replace).toBeGreaterThan(0);
     const json = JSON.parse(cli("diff", "--base", out, "--head", out, "--format", "json").out) as DiffReport;
-    expect(json.summary).toMatchObject({ hasDataLoss: false, counts: { create: 0, update: 0, replace: 0, delete: 0 }, environments: 4, changed: [] });
+    expect(json.summary).toMatchObject({ hasDataLoss: false, counts: { create: 0, update: 0, replace: 0, delete: 0 }, environments: 5, changed: [] });
   });
 });
 

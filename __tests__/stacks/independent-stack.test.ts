@@ -86,16 +86,16 @@ const escapeHatches: Extra = (stack) => {
 };
 
 describe("IndependentStack writes the bytes stock cdktf writes (app.synth(), every file)", () => {
-  it("for the reference app's four environments", () => {
+  it("for the reference app's five environments", () => {
     const files = expectSameBytes(reference());
-    expect([...files.keys()]).toEqual(["manifest.json", "stacks/dev/cdk.tf.json", "stacks/prod/cdk.tf.json", "stacks/staging/cdk.tf.json", "stacks/test/cdk.tf.json"]);
+    expect([...files.keys()]).toEqual(["manifest.json", "stacks/dev/cdk.tf.json", "stacks/prod/cdk.tf.json", "stacks/staging/cdk.tf.json", "stacks/swarm/cdk.tf.json", "stacks/test/cdk.tf.json"]);
   });
 
   it("with a consumer's own App settings (stack traces in metadata on, cdktf's default)", () => {
     expectSameBytes(reference(), undefined, {});
   });
 
-  it("with escape-hatch overrides, outputs and variables on all four environments", () => {
+  it("with escape-hatch overrides, outputs and variables on all five environments", () => {
     const files = expectSameBytes(reference(), escapeHatches);
     const prod = JSON.parse(files.get("stacks/prod/cdk.tf.json")!.toString("utf8"));
     expect(prod.terraform.required_version).toBe(">= 1.11.4");
@@ -110,7 +110,7 @@ describe("IndependentStack writes the bytes stock cdktf writes (app.synth(), eve
     ["azurerm", { type: "azurerm", resourceGroupName: "rg", storageAccountName: "sa", containerName: "c", key: "k" }],
     ["pg", { type: "pg", schemaName: "s" }],
     ["remote", { type: "remote", organization: "o", workspace: "w", hostname: "app.terraform.io" }],
-  ])("with the %s backend on all four environments, with escape hatches (stack overrides that add and delete keys)", (_name, backend) => {
+  ])("with the %s backend on all five environments, with escape hatches (stack overrides that add and delete keys)", (_name, backend) => {
     const files = expectSameBytes(withBackend(backend), escapeHatches, { stackTraces: false, skipValidation: backend.type === "local" });
     const dev = JSON.parse(files.get("stacks/dev/cdk.tf.json")!.toString("utf8"));
     expect(Object.keys(dev.terraform.backend)).toEqual([backend.type]);

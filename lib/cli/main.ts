@@ -9,6 +9,7 @@ import { DIFF_HELP, diffCommand } from "./commands/diff";
 import { COMPARE_HELP, compareCommand } from "./commands/compare";
 import { GRAPH_HELP, graphCommand } from "./commands/graph";
 import { RELEASES_HELP, releasesCommand } from "./commands/releases";
+import { PROMOTE_HELP, promoteCommand } from "./commands/promote";
 import { CliIO, EXIT, UsageError } from "./io";
 import { VERSION } from "./version";
 
@@ -25,6 +26,7 @@ Verbs:
   compare   what differs between environments' effective configuration (two, or a matrix of N)
   graph     services and allowed connections (mermaid or dot)
   releases  record what an environment runs after a deploy (promotion order); list the record
+  promote   copy releases (tag@digest) from one environment file to the next, keeping the file's layout
 
 Exit codes: 0 success, 1 invalid input / failed check, 2 usage error, 3 internal error.`;
 
@@ -42,10 +44,10 @@ const need = (v: Record<string, unknown>, name: string): string => {
 };
 
 const VERBS: Record<string, Verb> = {
-  validate: { help: VALIDATE_HELP, options: { config: S, env: S }, positionals: 0, run: (v, _p, io) => validateCommand({ config: need(v, "config"), env: v.env as string | undefined }, io) },
+  validate: { help: VALIDATE_HELP, options: { config: S, env: S, base: S }, positionals: 0, run: (v, _p, io) => validateCommand({ config: need(v, "config"), env: v.env as string | undefined, base: v.base as string | undefined }, io) },
   synth: { help: SYNTH_HELP, options: { config: S, out: S }, positionals: 0, run: (v, _p, io) => synthCommand({ config: need(v, "config"), out: need(v, "out") }, io) },
   explain: { help: EXPLAIN_HELP, options: { config: S, env: S }, positionals: 1, run: (v, p, io) => explainCommand({ config: need(v, "config"), env: need(v, "env"), path: p[0] }, io) },
-  policy: { help: POLICY_HELP, options: { config: S, env: S, format: S }, positionals: 0, run: (v, _p, io) => policyCommand({ config: need(v, "config"), env: v.env as string | undefined, format: v.format as string | undefined }, io) },
+  policy: { help: POLICY_HELP, options: { config: S, env: S, base: S, format: S }, positionals: 0, run: (v, _p, io) => policyCommand({ config: need(v, "config"), env: v.env as string | undefined, base: v.base as string | undefined, format: v.format as string | undefined }, io) },
   diff: {
     help: DIFF_HELP,
     options: { base: S, head: S, plan: S, format: S, "max-chars": S, "max-bytes": S, "json-out": S, commit: S, "run-url": S, config: S, env: S },
@@ -58,6 +60,12 @@ const VERBS: Record<string, Verb> = {
     options: { config: S, env: S, commit: S, format: S },
     positionals: 1,
     run: (v, p, io) => releasesCommand({ action: p[0], config: need(v, "config"), env: v.env as string | undefined, commit: v.commit as string | undefined, format: v.format as string | undefined }, io),
+  },
+  promote: {
+    help: PROMOTE_HELP,
+    options: { config: S, from: S, to: S, format: S, "dry-run": { type: "boolean" }, "force-unrecorded": { type: "boolean" } },
+    positionals: Infinity,
+    run: (v, p, io) => promoteCommand({ config: need(v, "config"), from: need(v, "from"), to: need(v, "to"), services: p, format: v.format as string | undefined, dryRun: v["dry-run"] === true, forceUnrecorded: v["force-unrecorded"] === true }, io),
   },
   graph: { help: GRAPH_HELP, options: { config: S, env: S, format: S }, positionals: 0, run: (v, _p, io) => graphCommand({ config: need(v, "config"), env: need(v, "env"), format: v.format as string | undefined }, io) },
 };

@@ -1,19 +1,51 @@
+import { HEALTH_CHECK_KINDS } from "../model/environment";
+
 /**
  * Layering semantics (the environment over the application), in one place:
  * - maps merge by key, recursively;
  * - lists whose items all carry a string `name` merge by name: items keep the base order, an
  *   overlay item with a known name merges into it, new names are appended;
  * - scalars and plain lists (command, args, connections, secrets…) are replaced by the overlay;
- * - `undefined` in the overlay leaves the base value.
+ * - `undefined` in the overlay leaves the base value; `null` replaces it (`health: null` removes
+ *   the application's check);
+ * - keys that exclude each other ({@link EXCLUSIVE_KEYS}): where the overlay sets one, the base's
+ *   others are dropped, so an environment's `health.http` replaces the app's `health.command`.
+ * Paths are those of the whole document (app.yaml over an environment file's root).
  * Inputs are never mutated. Only own keys count, so a key such as `constructor` or `toString`
  * is an ordinary key here (never Object.prototype's), and `__proto__` stays a plain key.
  */
 export function layer(base: unknown, overlay: unknown): unknown {
+  return layerAt(base, overlay, []);
+}
+
+/**
+ * Groups of keys of which a layered object keeps only the overlay's (paths as in defaults.ts:
+ * `*` is any key). A health check has one kind; a probe is a tool or a command.
+ */
+export const EXCLUSIVE_KEYS: readonly { readonly path: string; readonly keys: readonly string[] }[] = [
+  { path: "services.*.health", keys: HEALTH_CHECK_KINDS },
+  { path: "services.*.health.readiness", keys: HEALTH_CHECK_KINDS },
+  { path: "services.*.health.liveness", keys: HEALTH_CHECK_KINDS },
+  { path: "services.*.health.startup", keys: HEALTH_CHECK_KINDS },
+  { path: "services.*.health.probe", keys: ["tool", "command"] },
+];
+
+function exclusiveAt(at: readonly string[]): readonly string[] | undefined {
+  for (const rule of EXCLUSIVE_KEYS) {
+    const segs = rule.path.split(".");
+    if (segs.length === at.length && segs.every((s, i) => s === "*" || s === at[i])) return rule.keys;
+  }
+  return undefined;
+}
+
+function layerAt(base: unknown, overlay: unknown, at: readonly string[]): unknown {
   if (overlay === undefined) return clone(base);
   if (isPlainObject(base) && isPlainObject(overlay)) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(base)) setOwn(out, k, clone(base[k]));
-    for (const k of Object.keys(overlay)) setOwn(out, k, Object.hasOwn(base, k) ? layer(base[k], overlay[k]) : clone(overlay[k]));
+    const exclusive = exclusiveAt(at);
+    const replaced = exclusive?.some((k) => Object.hasOwn(overlay, k) && overlay[k] !== undefined) ? new Set(exclusive) : undefined;
+    for (const k of Object.keys(base)) if (!replaced?.has(k)) setOwn(out, k, clone(base[k]));
+    for (const k of Object.keys(overlay)) setOwn(out, k, Object.hasOwn(out, k) ? layerAt(out[k], overlay[k], [...at, k]) : clone(overlay[k]));
     return out;
   }
   if (isNamedList(base) && isNamedList(overlay)) {
@@ -21,7 +53,7 @@ export function layer(base: unknown, overlay: unknown): unknown {
     for (const item of overlay) byName.set(item.name as string, item);
     const out: unknown[] = base.map((item) => {
       const o = byName.get(item.name as string);
-      return o ? layer(item, o) : clone(item);
+      return o ? layerAt(item, o, [...at, item.name as string]) : clone(item);
     });
     const baseNames = new Set(base.map((i) => i.name as string));
     for (const item of overlay) if (!baseNames.has(item.name as string)) out.push(clone(item));

@@ -5,7 +5,10 @@ import { parseDuration } from "../model/duration";
 import {
   ConnectionModel,
   EnvironmentModel,
+  HEALTH_CHECK_KINDS,
+  HealthCheck,
   HealthModel,
+  HealthRoleModel,
   PortModel,
   ResourcesModel,
   ServiceModel,
@@ -284,6 +287,85 @@ type EffectiveConfig = Omit<AppConfig, "services"> &
     secretRevisions: Record<string, number>;
   };
 
+type HealthInput = NonNullable<EffectiveService["health"]>;
+type Segments = (string | number)[];
+const HEALTH_ROLES = ["readiness", "liveness", "startup"] as const;
+
+/**
+ * A service's health check, ports resolved. Each role (readiness, liveness, startup) gets its own
+ * check or the service-wide one, and only the timings it overrides: targets derive the rest.
+ */
+function resolveHealth(
+  h: HealthInput,
+  svc: string,
+  ports: readonly PortModel[],
+  at: (...rest: Segments) => Segments,
+  err: (segs: Segments, message: string) => void,
+  secs: (segs: Segments, v: string) => number,
+): HealthModel {
+  const portNames = ports.map((p) => p.name);
+  const portOf = (segs: Segments, kind: string, portName: string): number => {
+    const p = ports.find((x) => x.name === portName);
+    if (!p) {
+      err(segs, `port "${portName}" is not a port of "${svc}"${didYouMean(portName, portNames)}; declared ports: ${portNames.join(", ") || "none"}`);
+      return 0;
+    }
+    // A UDP port never accepts the connection an HTTP, TCP or gRPC check opens.
+    if (p.protocol !== "tcp") err(segs, `port "${portName}" of "${svc}" is ${p.protocol.toUpperCase()}, and a ${kind} check connects over TCP; name a TCP port`);
+    return p.port;
+  };
+  const checkOf = (c: Pick<HealthInput, "http" | "tcp" | "grpc" | "command">, where: Segments): HealthCheck | undefined => {
+    if (c.http) return { kind: "http", path: c.http.path, port: portOf(at("health", ...where, "http", "port"), "http", c.http.port) };
+    if (c.tcp) return { kind: "tcp", port: portOf(at("health", ...where, "tcp", "port"), "tcp", c.tcp.port) };
+    if (c.grpc) {
+      const port = portOf(at("health", ...where, "grpc", "port"), "grpc", c.grpc.port);
+      // "" asks for the server's overall health, as an absent service does.
+      return c.grpc.service ? { kind: "grpc", port, service: c.grpc.service } : { kind: "grpc", port };
+    }
+    if (c.command) return { kind: "command", command: c.command };
+    return undefined;
+  };
+  const check = checkOf(h, []);
+  const roles = new Map<string, HealthRoleModel>();
+  const missing: string[] = [];
+  for (const r of HEALTH_ROLES) {
+    const o = h[r];
+    const own = o ? checkOf(o, [r]) : undefined;
+    const c = own ?? check;
+    if (!c) {
+      missing.push(r);
+      continue;
+    }
+    roles.set(r, {
+      check: c,
+      own: own !== undefined,
+      intervalSeconds: o?.interval !== undefined ? secs(at("health", r, "interval"), o.interval) : undefined,
+      timeoutSeconds: o?.timeout !== undefined ? secs(at("health", r, "timeout"), o.timeout) : undefined,
+      retries: o?.retries,
+    });
+  }
+  const kinds = `one of ${HEALTH_CHECK_KINDS.map((k) => (k === "http" ? '"http: { path, port }"' : k === "command" ? '"command: [...]"' : `"${k}: { port }"`)).join(", ")}`;
+  if (missing.length === HEALTH_ROLES.length) err(at("health"), `a health check needs ${kinds}`);
+  else if (missing.length > 0) err(at("health"), `${missing.join(" and ")} ${missing.length > 1 ? "have" : "has"} no check: set ${kinds} in health (for every role) or in health.${missing[0]}`);
+  const inContainer = [...roles.values()].some((r) => r.check.kind !== "command");
+  if (h.probe && !inContainer) err(at("health", "probe"), `probe runs an http, tcp or grpc check inside the container, and every check of "${svc}" is a command, which runs there already; remove probe`);
+  // A placeholder role keeps the model's shape when an error was reported above.
+  const none: HealthRoleModel = { check: { kind: "command", command: [] }, own: false };
+  return {
+    http: check?.kind === "http" ? { path: check.path, port: check.port } : undefined,
+    command: check?.kind === "command" ? check.command : undefined,
+    check,
+    intervalSeconds: secs(at("health", "interval"), h.interval),
+    timeoutSeconds: secs(at("health", "timeout"), h.timeout),
+    retries: h.retries,
+    startPeriodSeconds: secs(at("health", "startPeriod"), h.startPeriod),
+    readiness: roles.get("readiness") ?? none,
+    liveness: roles.get("liveness") ?? none,
+    startup: roles.get("startup") ?? none,
+    probe: h.probe?.command ? { command: h.probe.command } : h.probe?.tool ? { tool: h.probe.tool } : undefined,
+  };
+}
+
 function buildModel(effective: Record<string, unknown>, envName: string, prov: Provenance, issues: ConfigIssue[], adapter: TargetAdapter | undefined): EnvironmentModel | undefined {
   // Validated by the schemas per file and completed by applyDefaults: this is its shape now.
   const doc = effective as unknown as EffectiveConfig;
@@ -401,27 +483,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     }
 
     // Health.
-    let health: HealthModel | undefined;
-    if (s.health) {
-      const h = s.health;
-      let http: HealthModel["http"];
-      const check = h.http;
-      if (check) {
-        const p = ports.find((x) => x.name === check.port);
-        if (!p) err(at("health", "http", "port"), `port "${check.port}" is not a port of "${name}"${didYouMean(check.port, portNames)}; declared ports: ${portNames.join(", ") || "none"}`);
-        http = { path: check.path, port: p?.port ?? 0 };
-      } else if (!h.command) {
-        err(at("health"), `a health check needs "http: { path, port }" or "command: [...]"`);
-      }
-      health = {
-        http,
-        command: h.command,
-        intervalSeconds: secs(at("health", "interval"), h.interval),
-        timeoutSeconds: secs(at("health", "timeout"), h.timeout),
-        retries: h.retries,
-        startPeriodSeconds: secs(at("health", "startPeriod"), h.startPeriod),
-      };
-    }
+    const health = s.health ? resolveHealth(s.health, name, ports, at, err, secs) : undefined;
 
     // Resources.
     const r = s.resources;

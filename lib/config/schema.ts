@@ -6,6 +6,7 @@ import { parseRepository } from "../model/image-ref";
 import { CONTAINER_CPU, CONTAINER_MEMORY, MAX_QUOTA_COUNT, MAX_REPLICAS, QUOTA_CPU, QUOTA_MEMORY, QuantityBound, VOLUME_SIZE } from "../model/limits";
 import { parseCpu, parseMemory } from "../model/quantity";
 import { DNS1123_LABEL, SECRET_NAME, checkContainerPath, checkDnsLabel, checkPortName } from "../model/names";
+import { HEALTH_CHECK_KINDS, PROBE_TOOLS } from "../model/environment";
 import { Parsed } from "../model/result";
 import { KnownTargetName, REGISTRY, TARGETS, TargetRegistry, targetNames } from "../targets/registry";
 import { didYouMean } from "./suggest";
@@ -148,25 +149,90 @@ const HttpPath = z.string().regex(/^\/[A-Za-z0-9._~%/:@+,=?-]*$/, {
   message: 'must start with "/" and use only URL path characters (letters, digits, . _ ~ % / : @ + , = ? -), e.g. "/healthz"',
 });
 
-/** How to tell that a service is healthy: an HTTP GET or a command run inside the container. */
+/**
+ * A gRPC health service name (`grpc.health.v1.Health/Check`'s `service`): a protobuf full name.
+ * Empty or absent asks for the server's overall health.
+ */
+const GrpcService = z.string().regex(/^([A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)?$/, {
+  message: 'must be a protobuf service name such as "grpc.health.v1.Health" or "shop.Api" (letters, digits, _ and dots)',
+});
+
+/** The check kinds, each optional; exactly one is set per check (see {@link oneCheckKind}). */
+const CHECK_KINDS = {
+  /** HTTP GET on a named port; healthy on 2xx/3xx. */
+  http: z.strictObject({ path: HttpPath, port: Name }).optional(),
+  /** A TCP connection to a named port. */
+  tcp: z.strictObject({ port: Name }).optional(),
+  /** The gRPC health-checking protocol on a named port. */
+  grpc: z.strictObject({ port: Name, service: GrpcService.optional() }).optional(),
+  /** A command run inside the container, exec form (no shell). */
+  command: z.array(z.string()).min(1).optional(),
+};
+
+/** Refuses a check with more than one kind: each kind is a different way to decide health. */
+function oneCheckKind(ctx: { value: Record<string, unknown>; issues: unknown[] }): void {
+  const set = HEALTH_CHECK_KINDS.filter((k) => ctx.value[k] !== undefined);
+  if (set.length < 2) return;
+  const which = set.length === 2 ? `either ${set[0]} or ${set[1]}, not both` : `one of ${set.join(", ")}, not ${set.length}`;
+  ctx.issues.push({ code: "custom", message: `set ${which}: a health check has exactly one kind (http, tcp, grpc or command)`, input: ctx.value });
+}
+
+const Retries = z.number().int().min(1).max(100);
+
+/** A role's own check (Kubernetes readiness, liveness, startup): a kind and/or timings. */
+const HealthRoleSchema = z
+  .strictObject({
+    ...CHECK_KINDS,
+    /** @default the service's `health.interval` */
+    interval: Duration.optional(),
+    /** @default the service's `health.timeout` */
+    timeout: Duration.optional(),
+    /** @default the service's `health.retries` */
+    retries: Retries.optional(),
+  })
+  .check(oneCheckKind);
+
+/**
+ * How an http/tcp/grpc check runs where the target checks from inside the container (Docker):
+ * a `tool` the image has (envkit writes its arguments) or your own exec-form `command`.
+ */
+const ProbeSchema = z
+  .strictObject({
+    /** @default "wget" for http checks (busybox/alpine); tcp and grpc checks need one */
+    tool: z.enum(PROBE_TOOLS).optional(),
+    command: z.array(z.string()).min(1).optional(),
+  })
+  .check((ctx) => {
+    if (ctx.value.tool !== undefined && ctx.value.command !== undefined) {
+      ctx.issues.push({ code: "custom", message: "set either tool or command, not both: command replaces the tool's command line", input: ctx.value });
+    }
+  });
+
+/**
+ * How to tell that a service is healthy: an HTTP GET, a TCP connect, a gRPC health check or a
+ * command run inside the container; per-role overrides where the target has roles.
+ */
 export const HealthSchema = z
   .strictObject({
-    http: z.strictObject({ path: HttpPath, port: Name }).optional(),
-    command: z.array(z.string()).min(1).optional(),
+    ...CHECK_KINDS,
     /** @default "10s" */
     interval: Duration.optional(),
     /** @default "5s" */
     timeout: Duration.optional(),
     /** @default 3 */
-    retries: z.number().int().min(1).max(100).optional(),
+    retries: Retries.optional(),
     /** @default "30s" */
     startPeriod: Duration.optional(),
+    /** How an in-container check runs an http/tcp/grpc check. @default "wget" for http */
+    probe: ProbeSchema.optional(),
+    /** Kubernetes readiness probe. @default the service-wide check */
+    readiness: HealthRoleSchema.optional(),
+    /** Kubernetes liveness probe. @default the service-wide check */
+    liveness: HealthRoleSchema.optional(),
+    /** Kubernetes startup probe. @default the service-wide check */
+    startup: HealthRoleSchema.optional(),
   })
-  .check((ctx) => {
-    if (ctx.value.http && ctx.value.command) {
-      ctx.issues.push({ code: "custom", message: "set either http or command, not both", input: ctx.value });
-    }
-  });
+  .check(oneCheckKind);
 
 /** A declared connection: this service may talk to `to` on port `port` (a port name). */
 export const ConnectionSchema = z.strictObject({ to: Name, port: Name });
@@ -288,7 +354,8 @@ export const AppSchema = z.strictObject({
 export const ServiceOverlaySchema = ServiceSchema.partial().extend({
   ports: namedList(PortSchema.partial().required({ name: true }), "port").optional(),
   volumes: namedList(VolumeSchema.partial().required({ name: true }), "volume").optional(),
-  health: HealthSchema.optional(),
+  /** `null` removes the application's health check in this environment. */
+  health: HealthSchema.nullable().optional(),
 });
 
 /** A reasoned suppression of one guardrail rule. */
@@ -380,7 +447,17 @@ const ENVIRONMENT_HEAD = {
 /** The keys after the targets' own blocks. */
 const ENVIRONMENT_TAIL = {
   /** Promotion order: this environment may only run releases that `from` runs or ran before. */
-  promotion: z.strictObject({ from: Name }).optional(),
+  promotion: z
+    .strictObject({
+      from: Name,
+      /**
+       * How long a release must have run in `from` before `envkit promote` copies it here:
+       * `"30m"`, `"24h"`, `"3d"`. Counted from the release record's day (from its end) or, without
+       * an entry, from the oldest commit that pinned it in `from`. @default no soak
+       */
+      soak: z.string().regex(/^[1-9][0-9]{0,3}(m|h|d)$/, { message: 'must be a soak time: a whole number of minutes, hours or days, e.g. "30m", "24h" or "3d"' }).optional(),
+    })
+    .optional(),
   /** Secret rotation: bump a secret's revision to push a new value (Kubernetes write-only secrets). */
   secretRevisions: z.record(SecretName, z.number().int().min(1)).optional(),
 };

@@ -14,6 +14,8 @@ type Effective = Omit<AppConfig, "services"> & EnvironmentConfig & { services: R
 /** Construct ids of what the builder declares; `:` is in no service name, so they never clash. */
 export const SECRET_ID = (name: string): string => `secret:${name}`;
 export const QUOTA_ID = "quota:";
+/** Construct ids a stack uses itself (cdktf names every backend construct "backend"). */
+export const RESERVED_IDS: ReadonlySet<string> = new Set(["backend"]);
 
 /**
  * The YAML path as a thin builder: declares under `scope` the same Service, StatefulService,
@@ -36,13 +38,16 @@ export function declareFromResolved(scope: Construct, declarations: Declarations
   if (doc.quota) new Quota(scope, QUOTA_ID, doc.quota);
   const services = new Map<string, Service>();
   for (const name of Object.keys(doc.services)) {
-    const { kind, secrets: secretNames, connections: _connections, volumes, ...rest } = doc.services[name];
+    const { kind, secrets: secretNames, volumes, ...rest } = doc.services[name];
+    delete rest.connections; // declared below with connectTo
     const release = doc.release && Object.hasOwn(doc.release, name) ? doc.release[name] : undefined;
     const props: ServiceProps = { ...rest, name, release: release as string, secrets: (secretNames ?? []).map(secretOf) };
+    // A service named like a construct the stack itself holds keeps its name, under another id.
+    const id = RESERVED_IDS.has(name) || name === resolved.model.target ? `service:${name}` : name;
     const service =
       kind === "stateful"
-        ? new StatefulService(scope, name, { ...props, volumes: Object.fromEntries((volumes ?? []).map(({ name: v, ...volume }) => [v, volume as VolumeProps])) })
-        : new Service(scope, name, props);
+        ? new StatefulService(scope, id, { ...props, volumes: Object.fromEntries((volumes ?? []).map(({ name: v, ...volume }) => [v, volume as VolumeProps])) })
+        : new Service(scope, id, props);
     services.set(name, service);
   }
   for (const name of Object.keys(doc.services)) {
@@ -53,6 +58,8 @@ export function declareFromResolved(scope: Construct, declarations: Declarations
 
 /** The settings part of a resolved environment's effective document (see {@link EnvironmentSettings}). */
 export function settingsOf(model: PrebuiltEnvironment["model"]): EnvironmentSettings {
-  const { name: _app, services: _s, target: _t, release: _r, quota: _q, secretRevisions: _sr, ...settings } = model.effective as unknown as Effective;
-  return settings;
+  const settings: Record<string, unknown> = { ...(model.effective as unknown as Effective) };
+  // What the constructs declare themselves (services, releases, quota, secret revisions) and the app-level name and target.
+  for (const key of ["name", "services", "target", "release", "quota", "secretRevisions"]) delete settings[key];
+  return settings as EnvironmentSettings;
 }

@@ -5,6 +5,7 @@ import type { EnvironmentModel, TargetName } from "../model/environment";
 import { evaluateEnvironment, stackFile } from "../policy/engine";
 import { Declarations, PrebuiltEnvironment, holdDeclarations } from "./declarations";
 import { EnvironmentSettings, lowerEnvironment, resolveDeclarations } from "./lowering";
+import { Once } from "./once";
 
 /** Props of {@link Environment}. */
 export interface EnvironmentProps {
@@ -40,9 +41,8 @@ export class Environment extends Construct {
   public readonly environmentName: string;
   private readonly declarations: Declarations;
   private readonly props: EnvironmentProps;
-  private resolvedEnvironment?: PrebuiltEnvironment;
+  private readonly lowering = new Once<PrebuiltEnvironment>();
   private warned = false;
-  private failure?: EnvkitError;
 
   constructor(scope: Construct, id: string, props: EnvironmentProps) {
     super(scope, id);
@@ -78,22 +78,13 @@ export class Environment extends Construct {
 
   /** Resolves and lowers the declarations now (idempotent); synthesis calls it. */
   public lower(): PrebuiltEnvironment {
-    if (this.resolvedEnvironment) return this.resolvedEnvironment;
-    if (this.failure) throw this.failure;
-    try {
-      return this.lowerOnce();
-    } catch (e) {
-      // A half-lowered environment must not be lowered again (its constructs exist): keep the error.
-      if (e instanceof EnvkitError) this.failure = e;
-      throw e;
-    }
+    return this.lowering.get(() => this.lowerOnce());
   }
 
   private lowerOnce(): PrebuiltEnvironment {
     const resolved = resolveDeclarations(this.declarations, { app: this.props.app, name: this.environmentName, target: this.props.target, settings: this.props.settings ?? {} }, this.node.path);
     this.declarations.seal(`${this.node.path} at synthesis`);
     lowerEnvironment(this, resolved.model, this.props.provider);
-    this.resolvedEnvironment = resolved;
     return resolved;
   }
 

@@ -23,12 +23,30 @@ export interface PortProps {
   readonly hostPort?: number;
 }
 
-/** How the target tells that a service is healthy: an HTTP GET or a command in the container. */
-export interface HealthProps {
-  /** HTTP GET of `path` on the named port; healthy on 2xx/3xx. @default unset (set `http` or `command`) */
+/** The ways a check decides health: exactly one per check. */
+export interface CheckKindProps {
+  /** HTTP GET of `path` on the named TCP port; healthy on 2xx/3xx. @default unset (set exactly one kind) */
   readonly http?: { readonly path: string; readonly port: string };
-  /** A command (exec form) run inside the container; healthy on exit 0. @default unset (set `http` or `command`) */
+  /** A TCP connection to the named port. @default unset (set exactly one kind) */
+  readonly tcp?: { readonly port: string };
+  /** The gRPC health-checking protocol on the named port, for `service` or the whole server. @default unset (set exactly one kind) */
+  readonly grpc?: { readonly port: string; readonly service?: string };
+  /** A command (exec form, no shell) run inside the container; healthy on exit 0. @default unset (set exactly one kind) */
   readonly command?: readonly string[];
+}
+
+/** A role's own check (Kubernetes readiness, liveness or startup probe). */
+export interface HealthRoleProps extends CheckKindProps {
+  /** Time between checks. @default the service's `health.interval` */
+  readonly interval?: Duration;
+  /** Time one check may take. @default the service's `health.timeout` */
+  readonly timeout?: Duration;
+  /** Failures in a row that count. @default the service's `health.retries` */
+  readonly retries?: number;
+}
+
+/** How the target tells that a service is healthy: one check kind, its timings, and per-role overrides. */
+export interface HealthProps extends CheckKindProps {
   /** Time between checks. @default "10s" */
   readonly interval?: Duration;
   /** Time one check may take. @default "5s" */
@@ -37,6 +55,18 @@ export interface HealthProps {
   readonly retries?: number;
   /** Grace time after start before failures count. @default "30s" */
   readonly startPeriod?: Duration;
+  /**
+   * How an http/tcp/grpc check runs where the engine checks from inside the container (Docker):
+   * a `tool` the image has (`wget`, `curl`, `nc`, `grpc_health_probe`) or your own `command`.
+   * @default `wget` for http checks; tcp and grpc checks on Docker must set it
+   */
+  readonly probe?: { readonly tool?: "wget" | "curl" | "nc" | "grpc_health_probe"; readonly command?: readonly string[] };
+  /** The readiness check (the one Docker runs). @default the service-wide check */
+  readonly readiness?: HealthRoleProps;
+  /** The liveness check (Kubernetes). @default the service-wide check */
+  readonly liveness?: HealthRoleProps;
+  /** The startup check (Kubernetes). @default the service-wide check */
+  readonly startup?: HealthRoleProps;
 }
 
 /** Requests and limits. */

@@ -21,14 +21,60 @@ export interface PortModel {
   readonly hostPort: number;
 }
 
+/** The kinds of health check; a check has exactly one (layering replaces one kind by another). */
+export const HEALTH_CHECK_KINDS = ["http", "tcp", "grpc", "command"] as const;
+/** One of {@link HEALTH_CHECK_KINDS}. */
+export type HealthCheckKind = (typeof HEALTH_CHECK_KINDS)[number];
+
+/** What one health check does, ports resolved to numbers. */
+export type HealthCheck =
+  | { readonly kind: "http"; readonly path: string; readonly port: number }
+  | { readonly kind: "tcp"; readonly port: number }
+  | { readonly kind: "grpc"; readonly port: number; readonly service?: string }
+  | { readonly kind: "command"; readonly command: readonly string[] };
+
+/**
+ * The check of one role (readiness, liveness, startup). Timings are set only where the user
+ * overrode them for this role: each target derives the rest from the service's timings.
+ */
+export interface HealthRoleModel {
+  readonly check: HealthCheck;
+  /** Whether the role names its own check (`health.<role>.<kind>`) rather than the service-wide one. */
+  readonly own: boolean;
+  readonly intervalSeconds?: number;
+  readonly timeoutSeconds?: number;
+  readonly retries?: number;
+}
+
+/** Programs that can run an http/tcp/grpc check inside the container (`health.probe.tool`). */
+export const PROBE_TOOLS = ["wget", "curl", "nc", "grpc_health_probe"] as const;
+/** One of {@link PROBE_TOOLS}. */
+export type ProbeTool = (typeof PROBE_TOOLS)[number];
+
+/**
+ * How an http/tcp/grpc check runs where the target checks from inside the container: a known
+ * tool (envkit writes its arguments) or the user's own exec-form command.
+ */
+export type HealthProbeModel = { readonly tool: ProbeTool } | { readonly command: readonly string[] };
+
 /** Health check, timings in seconds. */
 export interface HealthModel {
+  /** The service-wide check when it is HTTP (kept for readers of the base check; roles are complete). */
   readonly http?: { readonly path: string; readonly port: number };
+  /** The service-wide check when it is a command. */
   readonly command?: readonly string[];
+  /** The service-wide check (absent when every role names its own). */
+  readonly check?: HealthCheck;
   readonly intervalSeconds: number;
   readonly timeoutSeconds: number;
   readonly retries: number;
   readonly startPeriodSeconds: number;
+  /** Resolved per role: the role's own check, else the service-wide one. */
+  readonly readiness: HealthRoleModel;
+  readonly liveness: HealthRoleModel;
+  readonly startup: HealthRoleModel;
+  /** How an in-container check runs it (set by the user; absent means the target's default). */
+  readonly probe?: HealthProbeModel;
 }
 
 /** A declared connection from one service to another's port. */

@@ -1,7 +1,9 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { readReleaseRecord, recordedReleases } from "./release-record";
+import { parseYaml } from "../config/yaml-source";
+import { EnvkitError } from "../errors";
+import { RELEASE_RECORD_FILE, ReleaseRecord, ReleaseRecordSchema, readReleaseRecord, recordedReleases, releaseProblem } from "./release-record";
 import { ReleaseHistory } from "./rule";
 
 const MAX_COMMITS = 200;
@@ -35,6 +37,10 @@ function batchContents(out: Buffer): string[] {
 export interface GitHistory {
   /** Every release value the environment's file held in the commits that could be read. */
   releasesOf(env: string, service: string): ReadonlySet<string>;
+  /** The services the environment's file pinned a release for in the commits that could be read. */
+  servicesOf(env: string): readonly string[];
+  /** Committer time (ms since the epoch) of the oldest commit read whose file for `env` pinned `release` for `service`. */
+  firstPinned(env: string, service: string, release: string): number | undefined;
   /** Whether the whole history was read (a full clone). */
   readonly complete: boolean;
   /** Why history is missing or partial, when it is. */
@@ -47,28 +53,40 @@ export interface GitHistory {
  * processes in all, however long the history. Outside a git checkout there is none; a shallow
  * clone gives what its commits hold, which proves a release ran but cannot prove it did not.
  */
-export function gitHistory(configDir: string | undefined): GitHistory {
+export function gitHistory(configDir: string | undefined, opts: { readonly commit?: string } = {}): GitHistory {
   const seen = new Map<string, Set<string>>();
-  const add = (env: string, releases: unknown): void => {
+  const services = new Map<string, Set<string>>();
+  const pinnedAt = new Map<string, number>();
+  const add = (env: string, releases: unknown, time: number): void => {
     if (!releases || typeof releases !== "object") return;
     for (const [svc, rel] of Object.entries(releases as Record<string, unknown>)) {
       const key = `${env}/${svc}`;
       if (!seen.has(key)) seen.set(key, new Set());
       seen.get(key)!.add(String(rel));
+      if (!services.has(env)) services.set(env, new Set());
+      services.get(env)!.add(svc);
+      // The log is read newest first: the last time seen is the oldest commit that pinned it.
+      if (Number.isFinite(time)) pinnedAt.set(`${key}\n${String(rel)}`, time);
     }
   };
   const releasesOf = (env: string, svc: string): ReadonlySet<string> => seen.get(`${env}/${svc}`) ?? new Set();
+  const servicesOf = (env: string): string[] => [...(services.get(env) ?? [])].sort();
+  const firstPinned = (env: string, svc: string, release: string): number | undefined => pinnedAt.get(`${env}/${svc}\n${release}`);
   const top = configDir ? git(configDir, ["rev-parse", "--show-toplevel"])?.toString().trim() : undefined;
-  if (!configDir || !top) return { complete: false, reason: "not a git checkout", releasesOf };
+  if (!configDir || !top) return { complete: false, reason: "not a git checkout", releasesOf, servicesOf, firstPinned };
   const shallow = git(configDir, ["rev-parse", "--is-shallow-repository"])?.toString().trim() !== "false";
   const envDir = path.relative(top, path.resolve(configDir, "environments")).split(path.sep).join("/");
-  // Each commit that touched an environment file, with the files it touched.
-  const log = git(top, ["log", `-n${MAX_COMMITS}`, "--format=@%H", "--name-only", "--", envDir])?.toString() ?? "";
-  const wanted: { env: string; spec: string }[] = [];
+  // Each commit that touched an environment file (up to `commit`, else HEAD), with the files it touched.
+  const log = git(top, ["log", `-n${MAX_COMMITS}`, "--format=@%H %ct", "--name-only", ...(opts.commit ? [opts.commit] : []), "--", envDir])?.toString() ?? "";
+  const wanted: { env: string; spec: string; time: number }[] = [];
   let sha = "";
+  let time = NaN;
   for (const line of log.split("\n")) {
-    if (line.startsWith("@")) sha = line.slice(1);
-    else if (line && path.posix.dirname(line) === envDir && /\.ya?ml$/.test(line)) wanted.push({ env: path.posix.basename(line).replace(/\.ya?ml$/, ""), spec: `${sha}:${line}` });
+    if (line.startsWith("@")) {
+      const [id, seconds] = line.slice(1).split(" ");
+      sha = id;
+      time = Number(seconds) * 1000;
+    } else if (line && path.posix.dirname(line) === envDir && /\.ya?ml$/.test(line)) wanted.push({ env: path.posix.basename(line).replace(/\.ya?ml$/, ""), spec: `${sha}:${line}`, time });
   }
   const out = wanted.length ? git(top, ["cat-file", "--batch"], wanted.map((w) => w.spec).join("\n") + "\n") : undefined;
   const missing = new Set((out ? out.toString("utf8") : "").split("\n").filter((l) => l.endsWith(" missing")).map((l) => l.slice(0, -" missing".length)));
@@ -76,18 +94,73 @@ export function gitHistory(configDir: string | undefined): GitHistory {
   const present = wanted.filter((w) => !missing.has(w.spec));
   present.forEach((w, i) => {
     try {
-      add(w.env, (parse(texts[i] ?? "") as { release?: unknown } | null)?.release);
+      add(w.env, (parse(texts[i] ?? "") as { release?: unknown } | null)?.release, w.time);
     } catch {
       // An old commit with broken YAML says nothing about releases.
     }
   });
-  return shallow ? { complete: false, reason: "a shallow clone", releasesOf } : { complete: true, releasesOf };
+  return shallow ? { complete: false, reason: "a shallow clone", releasesOf, servicesOf, firstPinned } : { complete: true, releasesOf, servicesOf, firstPinned };
 }
 
 /** The checked-out commit of the folder's git checkout, if it is one. */
 export function gitHead(dir: string): string | undefined {
   const sha = git(dir, ["rev-parse", "--verify", "-q", "HEAD"])?.toString().trim();
   return sha && /^[0-9a-f]{7,64}$/.test(sha) ? sha : undefined;
+}
+
+/** When an environment got a release, for `promotion.soak`. */
+export interface ReleaseSince {
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+  /** Where the time comes from, for messages (`releases.yaml: recorded 2026-11-22`, `git: commit 1a2b3c4d`). */
+  readonly from: string;
+}
+
+/**
+ * Release history for promotion order: what {@link ReleaseHistory} says, plus what judging at a
+ * base commit (a pull request's target) and judging renamed services by digest need.
+ */
+export interface PromotionHistory extends ReleaseHistory {
+  /**
+   * Set when promotion order is judged at a base commit instead of the working tree: releases
+   * count as having run only when the base's record or history says so, or the base pins them
+   * (a release that appears in both environments in the same change has not run anywhere).
+   */
+  readonly base?: { readonly ref: string; readonly commit: string };
+  /** What `env` pins for `service` at the base commit (only with {@link base}). */
+  pinnedAtBase?(env: string, service: string): string | undefined;
+  /** Every release any service of `env` ran (recorded, in history, or pinned at the base). */
+  releasesIn(env: string): ReadonlySet<string>;
+  /** Whether `env` has any history for a service of this name (pinned at the base, recorded or in git history). */
+  knows(env: string, service: string): boolean;
+  /** When `env` got `release` of `service`: the record's day (counted from its end), else the oldest commit pinning it. */
+  since(env: string, service: string, release: string): ReleaseSince | undefined;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+function combine(record: ReleaseRecord | undefined, fromGit: GitHistory, extra: { pinned?: (env: string) => Readonly<Record<string, string>> } = {}) {
+  const servicesIn = (env: string): string[] => {
+    const recorded = record?.environments && Object.hasOwn(record.environments, env) ? Object.keys(record.environments[env]) : [];
+    return [...new Set([...recorded, ...fromGit.servicesOf(env), ...Object.keys(extra.pinned?.(env) ?? {})])];
+  };
+  const releasesOf = (env: string, svc: string): ReadonlySet<string> => {
+    const pinned = extra.pinned?.(env);
+    const atBase = pinned && Object.hasOwn(pinned, svc) ? [pinned[svc]] : [];
+    return new Set([...recordedReleases(record, env, svc).map((r) => r.release), ...fromGit.releasesOf(env, svc), ...atBase]);
+  };
+  return {
+    releasesOf,
+    releasesIn: (env: string) => new Set(servicesIn(env).flatMap((svc) => [...releasesOf(env, svc)])),
+    knows: (env: string, svc: string) => releasesOf(env, svc).size > 0,
+    since: (env: string, svc: string, release: string): ReleaseSince | undefined => {
+      // The record holds the deploy day only: count from its end, so a soak is never shortened.
+      const days = recordedReleases(record, env, svc).filter((r) => r.release === release).map((r) => r.recorded).sort();
+      if (days.length) return { at: Date.parse(`${days[0]}T00:00:00Z`) + DAY_MS, from: `the release record (recorded ${days[0]}; counted from the end of that day, UTC)` };
+      const at = fromGit.firstPinned(env, svc, release);
+      return at === undefined ? undefined : { at, from: `git history (the oldest commit pinning it, ${new Date(at).toISOString()}; the deploy came after it)` };
+    },
+  };
 }
 
 /**
@@ -97,7 +170,7 @@ export function gitHead(dir: string): string | undefined {
  * git history covers releases from before the record existed. Problems with the record come back
  * as `issues`, and an invalid record is not trusted.
  */
-export function releaseHistory(configDir: string | undefined): ReleaseHistory {
+export function releaseHistory(configDir: string | undefined): PromotionHistory {
   const fromGit = gitHistory(configDir);
   const loaded = configDir ? readReleaseRecord(configDir) : undefined;
   const record = loaded?.record;
@@ -113,11 +186,91 @@ export function releaseHistory(configDir: string | undefined): ReleaseHistory {
     searched,
     unavailable,
     issues: loaded?.issues ?? [],
-    releasesOf: (env, svc) => new Set([...recordedReleases(record, env, svc).map((r) => r.release), ...fromGit.releasesOf(env, svc)]),
+    ...combine(record, fromGit),
     recordHint: (env, svc) =>
       configDir
         ? `if "${env}" ran it, add it under environments.${env}.${svc} in ${loaded!.file}; "envkit releases record --config ${configDir} --env ${env}" records what "${env}" runs after each deploy`
         : `record the releases "${env}" runs with "envkit releases record --env ${env}" after each deploy`,
+  };
+}
+
+/** Refs are names, never options or revision expressions that run anything: `main`, `origin/main`, `v1.2`, a commit id. */
+const REF_RE = /^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$/;
+
+/** The release record as committed at `commit`, when it is there and valid (it is then trusted like the working copy). */
+function recordAt(top: string, commit: string, rel: string, shown: string): { record?: ReleaseRecord; state: "valid" | "missing" | "invalid" } {
+  const text = git(top, ["cat-file", "blob", `${commit}:${rel}`])?.toString("utf8");
+  if (text === undefined) return { state: "missing" };
+  const parsed = parseYaml(shown, text);
+  const checked = parsed.doc ? ReleaseRecordSchema.safeParse(parsed.doc.data) : undefined;
+  if (!checked?.success) return { state: "invalid" };
+  const entries = Object.values(checked.data.environments ?? {}).flatMap((svcs) => Object.values(svcs).flat());
+  return entries.some((e) => releaseProblem(e.release)) ? { state: "invalid" } : { record: checked.data, state: "valid" };
+}
+
+/**
+ * Release history as it stood at `ref` (a pull request's base): the release record committed
+ * there, git history up to it, and what each environment file pinned there. Promotion order judged
+ * with it ignores the working tree, so a change that bumps the source and the target environment
+ * together is reported (the source never ran the release). Throws an {@link EnvkitError} when
+ * `configDir` is not in a git checkout or none of `refs` names a commit there (the first that does is used).
+ */
+export function baseReleaseHistory(configDir: string, refs: readonly string[], flag = "--base"): PromotionHistory {
+  const top = git(configDir, ["rev-parse", "--show-toplevel"])?.toString().trim();
+  if (!top) throw new EnvkitError([{ file: configDir, path: "", message: `is not in a git checkout, so promotion order cannot be judged at the base ${refs[0]}; run envkit from a git clone, or leave out ${flag}` }]);
+  let ref: string | undefined;
+  let commit: string | undefined;
+  for (const r of refs) {
+    if (!REF_RE.test(r) || r.includes("..")) throw new EnvkitError([{ path: flag, message: `"${r}" is not a git ref envkit accepts; name a branch, tag or commit id (e.g. origin/main)` }]);
+    commit = git(top, ["rev-parse", "--verify", "-q", `${r}^{commit}`])?.toString().trim();
+    if (commit) {
+      ref = r;
+      break;
+    }
+  }
+  if (!ref || !commit) {
+    const name = refs[refs.length - 1];
+    throw new EnvkitError([{ path: flag, message: `${refs.map((r) => `"${r}"`).join(" and ")} name no commit in this checkout; fetch the base branch first (git fetch --no-tags origin ${name.replace(/^origin\//, "")}), or pass --base with a ref that exists` }]);
+  }
+  const relDir = path.relative(top, path.resolve(configDir)).split(path.sep).join("/");
+  const inRepo = (f: string) => (relDir ? `${relDir}/${f}` : f);
+  const fromGit = gitHistory(configDir, { commit });
+  const shownRecord = `${RELEASE_RECORD_FILE} at ${ref}`;
+  const rec = recordAt(top, commit, inRepo(RELEASE_RECORD_FILE), shownRecord);
+  const pins = new Map<string, Record<string, string>>();
+  const pinned = (env: string): Readonly<Record<string, string>> => {
+    if (!pins.has(env)) {
+      let releases: Record<string, string> = {};
+      for (const ext of ["yaml", "yml"]) {
+        const text = git(top, ["cat-file", "blob", `${commit}:${inRepo(`environments/${env}.${ext}`)}`])?.toString("utf8");
+        if (text === undefined) continue;
+        const parsed = parseYaml(`environments/${env}.${ext} at ${ref}`, text);
+        const r = (parsed.doc?.data as { release?: unknown } | null | undefined)?.release;
+        if (r && typeof r === "object" && !Array.isArray(r)) releases = Object.fromEntries(Object.entries(r as Record<string, unknown>).filter(([, v]) => typeof v === "string")) as Record<string, string>;
+        break;
+      }
+      pins.set(env, releases);
+    }
+    return pins.get(env)!;
+  };
+  const searched = [`the environment files at ${ref}`];
+  const unavailable: string[] = [];
+  if (rec.record) searched.push(shownRecord);
+  else unavailable.push(`the release record at ${ref} (${rec.state === "missing" ? "not committed there" : "invalid there"})`);
+  if (fromGit.complete) searched.push(`git history up to ${ref}`);
+  else unavailable.push(`full git history up to ${ref} (a shallow clone; git fetch --unshallow reads it)`);
+  return {
+    base: { ref, commit },
+    available: Boolean(rec.record) || fromGit.complete,
+    searched,
+    unavailable,
+    issues: [],
+    pinnedAtBase: (env, svc) => {
+      const p = pinned(env);
+      return Object.hasOwn(p, svc) ? p[svc] : undefined;
+    },
+    ...combine(rec.record, fromGit, { pinned }),
+    recordHint: (env, svc) => `a release counts as having run in "${env}" only once the base ${ref} pins or records it there: merge the change to environments/${env}.yaml (and deploy it; "envkit releases record --env ${env}") before promoting ${svc}`,
   };
 }
 

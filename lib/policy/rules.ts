@@ -1,7 +1,8 @@
 import { checkImmutable, parseImageRef } from "../model/image-ref";
 import { overlaps } from "../model/cidr";
 import { adapterFor } from "../targets/registry";
-import { RawFinding, Rule, RuleInput, eachWorkload } from "./rule";
+import type { PromotionHistory } from "./history";
+import { RawFinding, ReleaseHistory, Rule, RuleInput, eachWorkload } from "./rule";
 
 const PSS = "Kubernetes Pod Security Standards, restricted profile";
 const CIS = "CIS Docker Benchmark v1.6, section 5";
@@ -92,7 +93,7 @@ export const RULES: readonly Rule[] = [
     id: "ENVK-HLT-001",
     title: "Container without health check or probes",
     rationale: "Without a health check a hung process keeps receiving traffic and rollouts cannot tell a bad release from a good one.",
-    fix: "Declare `health: { http: { path, port } }` or `health: { command: [...] }` for the service.",
+    fix: "Declare `health` for the service: `http: { path, port }`, `tcp: { port }`, `grpc: { port }` or `command: [...]` (on Docker an http/tcp/grpc check also needs a program in the image: `health.probe`).",
     references: [CIS + " (5.26)", KUBE_SCORE, "Seeds S4 L149-154, L851-866"],
     pass: "json",
     check: (input) => eachWorkload(input, (w) => (w.hasHealthCheck ? undefined : "has no health check (Docker) or no readiness and liveness probes (Kubernetes)")),
@@ -267,6 +268,36 @@ export const RULES: readonly Rule[] = [
     check: targetCheck("ENVK-K8S-004"),
   },
   {
+    id: "ENVK-SWM-001",
+    title: "Swarm update without automatic rollback",
+    rationale:
+      "A `docker_service` update replaces tasks one at a time behind their health check. Only with `failure_action = rollback` does Swarm restore the previous release when a new task fails, and only with `converge_config` does `terraform apply` wait for the outcome and fail when Swarm rolled back; otherwise a broken release is left half rolled out and reported as applied.",
+    fix: "Keep the defaults `swarm.failureAction: rollback` and `swarm.converge: true`, or suppress with the reason (e.g. an operator watches every rollout).",
+    references: ["Docker: Apply rolling updates to a service (--update-failure-action)", "kreuzwerker/docker 3.6.2 resource_docker_service_funcs.go:192-214 (converge_config)", "Seeds: docker_service update_config example"],
+    pass: "model",
+    productionOnly: true,
+    check: targetCheck("ENVK-SWM-001"),
+  },
+  {
+    id: "ENVK-SWM-002",
+    title: "Replicated Swarm service not spread across nodes",
+    rationale: "Swarm may place every replica of a service on one node; then one node failure or drain is an outage, however many replicas there are. (Fewer than two replicas is ENVK-AVL-001.)",
+    fix: "Set `swarm.spread` to a node label (e.g. `node.labels.zone`) or `swarm.maxReplicasPerNode` below the replica count (e.g. 1).",
+    references: ["Docker: Control service placement (placement preferences, max replicas per node)", "Seeds S3 L9 (several replicas across nodes)"],
+    pass: "model",
+    productionOnly: true,
+    check: targetCheck("ENVK-SWM-002"),
+  },
+  {
+    id: "ENVK-SWM-003",
+    title: "Stateful Swarm service not pinned to its node",
+    rationale: "A Swarm volume is local to the node that created it. A stateful task rescheduled on another node starts on an empty volume there: the database comes up empty and the data stays behind.",
+    fix: "Remove the service from `swarm.unpinned`: envkit pins it to the node labelled `envkit.<app>.<env>.<service>=true`, or to `swarm.nodes.<service>` (a hostname).",
+    references: ["Docker: Use volumes with swarm services (volumes are node-local)"],
+    pass: "model",
+    check: targetCheck("ENVK-SWM-003"),
+  },
+  {
     id: "ENVK-AVL-001",
     title: "Production-like stateless service with fewer than 2 replicas",
     rationale: "One replica means every node drain, eviction or crash is an outage.",
@@ -314,22 +345,31 @@ export const RULES: readonly Rule[] = [
       // A missing environment is a configuration error (resolve.ts); one that failed its own checks
       // is reported there: promotion order cannot be judged against it, and saying more misleads.
       if (!from) return [];
+      const h: ReleaseHistory & Partial<PromotionHistory> = input.history;
+      const digestOf = (release: string | undefined) => /@(sha256:[a-f0-9]{64})$/.exec(release ?? "")?.[1];
       const out: RawFinding[] = [];
       for (const s of input.env.services) {
-        const now = from.services.find((x) => x.name === s.name)?.version;
-        const ran = input.history.releasesOf(from.name, s.name);
-        if (s.version !== now && !ran.has(s.version)) {
-          const h = input.history;
-          const searched = h.searched?.length ? `; searched: ${h.searched.join(", ")}` : "";
-          // Say exactly which source was missing and how to record the release, so the fix is clear.
-          const gaps = h.unavailable?.length ? `; unavailable: ${h.unavailable.join(", ")}` : h.available ? "" : "; history unavailable";
-          const hint = gaps && h.recordHint ? `; ${h.recordHint(from.name, s.name)}` : "";
-          out.push({
-            path: `release.${s.name}`,
-            service: s.name,
-            message: `"${s.name}" release "${s.version}" never ran in "${from.name}"${gaps ? " as far as envkit can tell" : ""} (it runs "${now}"${searched}${gaps})${hint}`,
-          });
-        }
+        // At a base commit (a pull request), what the change itself pins in the source counts for nothing.
+        const now = h.base ? h.pinnedAtBase?.(from.name, s.name) : from.services.find((x) => x.name === s.name)?.version;
+        const ran = h.releasesOf(from.name, s.name);
+        if (s.version === now || ran.has(s.version)) continue;
+        // The same bytes count under another tag; a name the source has no history of (a renamed or
+        // moved service) is judged by its digest alone, whichever service of the source ran it.
+        const named = now !== undefined || ran.size > 0 || Boolean(h.knows?.(from.name, s.name));
+        const pool = named ? [now, ...ran] : [...(h.releasesIn?.(from.name) ?? []), ...(h.base ? [] : from.services.map((x) => x.version))];
+        if (s.image.digest && pool.some((r) => digestOf(r) === s.image.digest)) continue;
+        const searched = h.searched?.length ? `; searched: ${h.searched.join(", ")}` : "";
+        // Say exactly which source was missing and how to record the release, so the fix is clear.
+        const gaps = h.unavailable?.length ? `; unavailable: ${h.unavailable.join(", ")}` : h.available ? "" : "; history unavailable";
+        const hint = (gaps || h.base) && h.recordHint ? `; ${h.recordHint(from.name, s.name)}` : "";
+        const where = h.base ? ` at the base ${h.base.ref} (${h.base.commit.slice(0, 12)})` : "";
+        const pins = now !== undefined ? `${h.base ? "it pinned" : "it runs"} "${now}"` : `it pins no release for "${s.name}"`;
+        const byDigest = named ? "" : `; "${s.name}" is new to "${from.name}", so it is judged by digest: ${s.image.digest ? `no service there ran ${s.image.digest}` : "the release has none"}`;
+        out.push({
+          path: `release.${s.name}`,
+          service: s.name,
+          message: `"${s.name}" release "${s.version}" never ran in "${from.name}"${where}${gaps ? " as far as envkit can tell" : ""} (${pins}${byDigest}${searched}${gaps})${hint}`,
+        });
       }
       return out;
     },

@@ -107,6 +107,39 @@ export const RULES: Readonly<Record<string, TypeRules>> = {
     holdsData: false,
     onReplace: "the network is removed and created again: its containers lose it until they are reconnected (replaced)",
   },
+  // Update sends the whole spec to ServiceUpdate (resource_docker_service_funcs.go:164-217): a
+  // rolling update of the tasks. ForceNew per resource_docker_service.go (labels via labelSchema,
+  // helpers.go: a label change replaces the service).
+  docker_service: {
+    source: `${DOCKER} internal/provider/resource_docker_service.go`,
+    forceNew: [
+      "auth", "auth.server_address", "auth.username", "auth.password", "name", "labels.label", "labels.value",
+      "task_spec.container_spec.labels.label", "task_spec.container_spec.labels.value",
+      "task_spec.container_spec.mounts.volume_options.labels.label", "task_spec.container_spec.mounts.volume_options.labels.value",
+      "task_spec.container_spec.hosts", "task_spec.container_spec.hosts.ip", "task_spec.container_spec.hosts.host", "task_spec.container_spec.sysctl",
+      "task_spec.networks_advanced.name", "task_spec.networks_advanced.aliases", "task_spec.networks_advanced.driver_opts", "mode",
+    ],
+    countOnly: ["auth", "task_spec.container_spec.hosts", "mode"],
+    holdsData: false,
+    onReplace: "the service is removed and created again: every task stops at once (an outage, no rolling update); named volumes stay on their nodes",
+  },
+  // No UpdateContext (resource_docker_secret.go:14-46); envkit sets create_before_destroy.
+  docker_secret: {
+    source: `${DOCKER} internal/provider/resource_docker_secret.go`,
+    noUpdate: true,
+    forceNew: ["name", "data", "labels", "labels.label", "labels.value"],
+    countOnly: ["labels"],
+    holdsData: false,
+    onReplace: "a new secret is created, the services using it roll onto it, then the old one is removed (create_before_destroy; the same name cannot exist twice, so a new value needs a new revision)",
+  },
+  // No UpdateContext (resource_docker_config.go:14-41).
+  docker_config: {
+    source: `${DOCKER} internal/provider/resource_docker_config.go`,
+    noUpdate: true,
+    forceNew: ["name", "data"],
+    holdsData: false,
+    onReplace: "the config is removed and created again; services that use it are updated to the new one",
+  },
   kubernetes_namespace_v1: {
     source: `${K8S} kubernetes/resource_kubernetes_namespace_v1.go`,
     forceNew: ["metadata.name", "metadata.generate_name"],

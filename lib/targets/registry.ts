@@ -1,6 +1,7 @@
 import { TargetName } from "../model/environment";
 import { dockerTarget } from "./docker/docker-target";
 import { kubernetesTarget } from "./kubernetes/kubernetes-target";
+import { swarmTarget } from "./swarm/swarm-target";
 import { inertModel } from "./shared/terraform-literal";
 import { TargetAdapter } from "./target";
 
@@ -22,10 +23,11 @@ function withInertModel<A extends TargetAdapter>(adapter: A): A {
 export const TARGETS = {
   docker: withInertModel(dockerTarget),
   kubernetes: withInertModel(kubernetesTarget),
+  swarm: withInertModel(swarmTarget),
 } as const;
 
 /** Targets accepted in configuration but not implemented yet: validation refuses them with "not implemented". */
-export const PLANNED_TARGETS = ["swarm"] as const;
+export const PLANNED_TARGETS = [] as const;
 
 /** Every `target:` value the schema accepts, lowered or planned. */
 export type KnownTargetName = keyof typeof TARGETS | (typeof PLANNED_TARGETS)[number];

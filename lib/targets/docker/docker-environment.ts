@@ -71,7 +71,7 @@ export class DockerEnvironment extends Construct {
     }
     for (const svc of env.services) {
       const networks = joined.get(svc.name)!;
-      this.services.set(svc.name, new DockerService(this, svc.name, { environment: env, service: svc, networks, secretVariables }));
+      this.services.set(svc.name, new DockerService(this, svc.name, { environment: env, service: svc, networks, secrets: secretVariables }));
     }
 
     // A network is replaced when its subnet or name changes; Docker refuses to delete a network

@@ -7,9 +7,9 @@ import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { formatImageRef } from "../../model/image-ref";
 import { scopedName } from "../../model/names";
 import { memoryToDockerMb } from "../../model/quantity";
-import { formatDuration } from "../../model/duration";
+import { dockerHealth } from "./docker-health";
 import { componentLabels, serviceLabels } from "../shared/labels";
-import { serviceEnvironment } from "../shared/service-env";
+import { EngineServiceProps, SECRETS_DIR, STOP_GRACE_SECONDS, engineUser, envAssignments, labelList, logRotation } from "../shared/container-spec";
 import { dockerOptions } from "./options";
 
 /** A network a service's containers join, with the DNS aliases they answer to there. */
@@ -18,18 +18,11 @@ export interface DockerServiceNetwork {
   readonly aliases: readonly string[];
 }
 
-/** Props of {@link DockerService}. */
-export interface DockerServiceProps {
-  readonly environment: EnvironmentModel;
-  readonly service: ServiceModel;
-  /** Networks this service joins (already filtered to the ones its connections need). */
-  readonly networks: readonly DockerServiceNetwork[];
-  /** Secret name → its sensitive Terraform variable. */
-  readonly secretVariables: ReadonlyMap<string, TerraformVariable>;
-}
+/** Props of {@link DockerService}: `secrets` maps each secret name to its sensitive Terraform variable. */
+export type DockerServiceProps = EngineServiceProps<DockerServiceNetwork, TerraformVariable>;
 
-/** Where secrets appear inside containers (the seeds' `*_FILE` convention). */
-export const SECRETS_DIR = "/run/secrets";
+/** Where secrets appear inside containers, and the stop grace period (shared with every engine-API target). */
+export { SECRETS_DIR, STOP_GRACE_SECONDS };
 
 /** CFS period envkit pairs with `cpu_quota`: 100 ms, Docker's own default, so 1 millicore = 100 µs of quota. */
 export const CPU_PERIOD_MICROS = 100_000;
@@ -37,11 +30,6 @@ export const CPU_PERIOD_MICROS = 100_000;
 /** Size of each writable-path tmpfs when the service sets none: 64 MiB. */
 export const DEFAULT_WRITABLE_SIZE_BYTES = 64 * 1024 * 1024;
 
-/**
- * Seconds a container gets between the stop signal and SIGKILL when Terraform destroys or
- * replaces it, and when the engine stops it: Kubernetes' default termination grace period.
- */
-export const STOP_GRACE_SECONDS = 30;
 
 /** `tmpfs` `size=` value: whole MiB as `<n>m`, anything else in bytes (the kernel rounds up to pages). */
 export function tmpfsSize(bytes: number): string {
@@ -113,7 +101,7 @@ function secretsSeed(scope: Construct, p: SeedProps): Container {
     readOnly: false,
     networkMode: "none",
     // Harmless while it never runs; they keep a hand-started seed as confined as the app.
-    user: `${sec.uid}:${sec.gid}`,
+    user: engineUser(sec),
     capabilities: { drop: ["ALL"] },
     securityOpts: ["no-new-privileges:true"],
     labels: p.labels,
@@ -143,10 +131,9 @@ export class DockerService extends Construct {
   constructor(scope: Construct, id: string, props: DockerServiceProps) {
     super(scope, id);
     const { environment: env, service: svc } = props;
-    const toList = (l: Record<string, string>) => Object.keys(l).sort().map((label) => ({ label, value: l[label] }));
     // Volumes carry no version label: a release bump must never replace a volume.
-    const labelList = toList(componentLabels(env, svc));
-    const containerLabels = toList(serviceLabels(env, svc));
+    const componentLabelList = labelList(componentLabels(env, svc));
+    const containerLabels = labelList(serviceLabels(env, svc));
 
     // Pulled from a registry, never built in the deploy path; kept locally so a rollback works offline.
     this.image = new Image(this, "image", { name: formatImageRef(svc.image), keepLocally: true });
@@ -155,7 +142,7 @@ export class DockerService extends Construct {
     for (const vol of svc.volumes) {
       const v = new Volume(this, `volume-${vol.name}`, {
         name: scopedName(env.app, env.name, svc.name, vol.name),
-        labels: labelList,
+        labels: componentLabelList,
         lifecycle: env.preventDestroyVolumes ? { preventDestroy: true } : undefined,
       });
       this.volumes.push(v);
@@ -177,16 +164,15 @@ export class DockerService extends Construct {
         // of a read-only container, whatever is mounted below (moby v20.10.24 daemon/archive.go:
         // 356-363). So the files go into a volume through a seed container that is created, never
         // started, and the app mounts the volume read-only. See secretsSeed.
-        const sv = new Volume(this, "secrets-volume", { name: scopedName(env.app, env.name, svc.name, "secrets"), labels: labelList });
+        const sv = new Volume(this, "secrets-volume", { name: scopedName(env.app, env.name, svc.name, "secrets"), labels: componentLabelList });
         this.volumes.push(sv);
-        seed = secretsSeed(this, { env, svc, image: this.image, volume: sv, labels: [...labelList, { label: SEED_ROLE_LABEL, value: SEED_ROLE }].sort((a, b) => a.label.localeCompare(b.label)), secretVariables: props.secretVariables });
+        seed = secretsSeed(this, { env, svc, image: this.image, volume: sv, labels: [...componentLabelList, { label: SEED_ROLE_LABEL, value: SEED_ROLE }].sort((a, b) => a.label.localeCompare(b.label)), secretVariables: props.secrets });
         mounts.push({ type: "volume", source: sv.name, target: SECRETS_DIR, readOnly: true });
       }
     }
     this.secretsSeed = seed;
 
-    const environment = serviceEnvironment(env, svc, (name) => `${SECRETS_DIR}/${name}`);
-    const envList = Object.keys(environment).sort().map((k) => `${k}=${environment[k]}`);
+    const envList = envAssignments(env, svc);
     const securityOpts: string[] = [];
     if (sec.noNewPrivileges) securityOpts.push("no-new-privileges:true");
     if (sec.seccompProfile === "Unconfined") securityOpts.push("seccomp=unconfined");
@@ -197,17 +183,8 @@ export class DockerService extends Construct {
       throw new Error(`services.${svc.name}.security.seccompProfile: "${sec.seccompProfile}" cannot be lowered to Docker (the engine takes the profile JSON, not a path); use "RuntimeDefault" on Docker`);
     }
 
-    const health = svc.health;
-    const healthcheck: ContainerConfig["healthcheck"] = health
-      ? {
-          test: health.command ? ["CMD", ...health.command] : ["CMD-SHELL", `wget -q -O /dev/null 'http://127.0.0.1:${health.http!.port}${health.http!.path}' || exit 1`],
-          interval: formatDuration(health.intervalSeconds),
-          timeout: formatDuration(health.timeoutSeconds),
-          retries: health.retries,
-          startPeriod: formatDuration(health.startPeriodSeconds),
-        }
-      : undefined;
-    const waitTimeout = health ? Math.ceil(health.startPeriodSeconds + health.intervalSeconds * (health.retries + 1) + 30) : undefined;
+    // The readiness check, run inside the container by a program the image has (docker-health.ts).
+    const { healthcheck, wait, waitTimeout } = dockerHealth(svc);
 
     // Read defensively until the model carries the per-service setting (config: writableSize).
     const writableSizeBytes = svc.writableSizeBytes ?? DEFAULT_WRITABLE_SIZE_BYTES;
@@ -228,7 +205,7 @@ export class DockerService extends Construct {
           entrypoint: svc.command ? [...svc.command] : undefined,
           command: svc.args ? [...svc.args] : undefined,
           env: envList,
-          user: `${sec.uid}:${sec.gid}`,
+          user: engineUser(sec),
           readOnly: sec.readOnlyRootFilesystem,
           // An empty tmpfs per writable path, owned by the service user: see tmpfsOptions.
           // kreuzwerker/docker 3.6.2 never applies a `tmpfs` change to an existing container
@@ -248,12 +225,12 @@ export class DockerService extends Construct {
           cpuPeriod: CPU_PERIOD_MICROS,
           cpuQuota: svc.resources.cpuLimitMillis * (CPU_PERIOD_MICROS / 1000),
           healthcheck,
-          wait: health !== undefined,
+          wait,
           waitTimeout,
           restart: svc.restart.policy,
           maxRetryCount: svc.restart.policy === "on-failure" ? svc.restart.maxRetries : undefined,
           logDriver: "json-file",
-          logOpts: { "max-size": svc.logging.maxSize, "max-file": String(svc.logging.maxFile) },
+          logOpts: logRotation(svc),
           labels: [...containerLabels, { label: "envkit.dev/replica", value: String(i) }],
           networksAdvanced: props.networks.map((n) => ({ name: n.name, aliases: n.aliases.length ? [...n.aliases] : undefined })),
           ports,

@@ -7,32 +7,15 @@ import type * as Providers from "../shared/provider";
 import { inspectDockerStack } from "./docker-inspect";
 import type * as Lowering from "./docker-environment";
 import { planNetworks, startOrderCycles } from "../shared/network-plan";
+import { inContainerProblem } from "../shared/health";
+import { plainTcpHostProblem } from "../shared/engine-host";
 import { DOCKER, DOCKER_DEFAULTS, DOCKER_SETTINGS_SOURCE, DockerSettingsSchema, dockerOptions } from "./options";
 
-/** The engine's conventional port for the API without TLS (2376 is the TLS one). */
-const PLAIN_API_PORT = "2375";
-
-/**
- * ENVK-NET-003: a `tcp://` engine address without TLS certificates. The provider falls back to
- * DOCKER_CERT_PATH (and DOCKER_*_MATERIAL) at apply time, which envkit cannot see, so the finding
- * says so rather than claiming the connection is plain.
- */
+/** ENVK-NET-003: a `tcp://` engine address without TLS certificates (see shared/engine-host.ts). */
 function plainTcpHost(env: EnvironmentModel): TargetIssue[] {
   const { host, certPath } = dockerOptions(env);
-  if (!host.startsWith("tcp://") || certPath) return [];
-  const port = /:(\d+)\/?$/.exec(host)?.[1];
-  const plain = port === PLAIN_API_PORT ? ` (${PLAIN_API_PORT} is the engine's port for the API without TLS)` : "";
-  return [
-    {
-      path: ["docker", "host"],
-      message: `"${redactedHost(host)}" reaches the Docker engine over TCP${plain} and docker.certPath is not set: unless DOCKER_CERT_PATH names client certificates where terraform runs, the engine API (root on the host) and every uploaded secret cross the network unencrypted and unauthenticated`,
-    },
-  ];
-}
-
-/** The host without any user part (the schema refuses passwords; a user name is not needed here). */
-function redactedHost(host: string): string {
-  return host.replace(/^tcp:\/\/[^@/]*@/, "tcp://");
+  const problem = plainTcpHostProblem(host, certPath, "docker.certPath", "Docker engine");
+  return problem ? [{ path: ["docker", "host"], message: problem }] : [];
 }
 
 /** Lowers `target: docker` environments to kreuzwerker/docker resources on one host. */
@@ -88,6 +71,9 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
     }
     const hostPorts = new Map<string, string>();
     for (const svc of env.services) {
+      // The engine runs the (readiness) check inside the container: it needs a program there.
+      const health = svc.health && inContainerProblem(svc.name, svc.health);
+      if (health) issues.push({ path: health.path, message: `on Docker ${health.message}` });
       // The engine takes a seccomp profile's JSON, not a path, and the provider cannot read the file.
       if (svc.security.seccompProfile.startsWith("Localhost/")) {
         at(`services.${svc.name}.security.seccompProfile`, `"${svc.security.seccompProfile}": Docker takes the seccomp profile's JSON, not a file path, and the Docker provider cannot read the file; use "RuntimeDefault" (Docker's default profile) on Docker, or a Kubernetes target for a Localhost profile`);

@@ -2,24 +2,13 @@ import { z } from "zod";
 import type { DefaultRule } from "../../config/defaults";
 import { parseIpAddress } from "../../model/cidr";
 import { EnvironmentModel } from "../../model/environment";
-import { redactUrlPassword, urlPassword } from "../../model/url";
+import { EngineHostSchema } from "../shared/engine-host";
 
 /** This target's name: the `target:` value and the key of its settings block. */
 export const DOCKER = "docker";
 
-/** The Docker engine address; credentials in it would be written into the synthesized JSON. */
-const DockerHost = z
-  .string()
-  .regex(/^(unix|tcp|ssh):\/\//, { message: "must start with unix://, tcp:// or ssh://" })
-  .check((ctx) => {
-    if (urlPassword(ctx.value) === undefined) return;
-    ctx.issues.push({
-      code: "custom",
-      // Never the password itself: only the redacted address.
-      message: `"${redactUrlPassword(ctx.value)}" embeds a password, which would be written into the synthesized JSON and the state; remove it from the address (ssh://user@host with an SSH key or agent, or tcp:// with TLS certificates in certPath)`,
-      input: redactUrlPassword(ctx.value),
-    });
-  });
+/** The Docker engine address: the one every engine-API target checks (no credentials in it). */
+const DockerHost = EngineHostSchema;
 
 /** The `docker:` block of an environment file. */
 export const DockerSettingsSchema = z.strictObject({

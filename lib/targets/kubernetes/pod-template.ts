@@ -4,7 +4,7 @@ import type {
   DeploymentV1SpecTemplateSpecContainerVolumeMount,
   DeploymentV1SpecTemplateSpecVolume,
 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
-import { EnvironmentModel, HealthModel, ServiceModel } from "../../model/environment";
+import { EnvironmentModel, HealthCheck, HealthModel, ServiceModel } from "../../model/environment";
 import { formatImageRef } from "../../model/image-ref";
 import { secretResourceName } from "../../model/names";
 import { cpuToKubernetes, memoryToKubernetes } from "../../model/quantity";
@@ -13,21 +13,58 @@ import { selectorLabels, serviceLabels } from "../shared/labels";
 /** Where secrets appear inside containers (the seeds' `*_FILE` convention). */
 export const SECRETS_DIR = "/run/secrets";
 
-/** Probe timings derived from the service's health spec (seconds). */
+/** A probe's action for one check: Kubernetes runs each kind natively (grpc since 1.24). */
+function probeAction(c: HealthCheck): Pick<DeploymentV1SpecTemplateSpecContainerLivenessProbe, "httpGet" | "tcpSocket" | "grpc" | "exec"> {
+  switch (c.kind) {
+    case "http":
+      return { httpGet: { path: c.path, port: String(c.port) } };
+    case "tcp":
+      return { tcpSocket: [{ port: String(c.port) }] };
+    case "grpc":
+      return { grpc: [{ port: c.port, service: c.service }] };
+    case "command":
+      return { exec: { command: [...c.command] } };
+  }
+}
+
+/** Whole seconds of at least 1, as the probe fields take them. */
+const wholeSeconds = (s: number): number => Math.max(1, Math.round(s));
+
+/**
+ * The three probes of a service: each role's own check and timings where it sets them, else the
+ * service-wide check with timings derived from the health spec (seconds).
+ */
 export function probes(h: HealthModel): {
   readiness: DeploymentV1SpecTemplateSpecContainerLivenessProbe;
   liveness: DeploymentV1SpecTemplateSpecContainerLivenessProbe;
   startup: DeploymentV1SpecTemplateSpecContainerLivenessProbe;
 } {
-  const action = h.http ? { httpGet: { path: h.http.path, port: String(h.http.port) } } : { exec: { command: [...h.command!] } };
-  const period = Math.max(1, Math.round(h.intervalSeconds));
-  const timeout = Math.max(1, Math.round(h.timeoutSeconds));
+  const period = wholeSeconds(h.intervalSeconds);
+  const timeout = wholeSeconds(h.timeoutSeconds);
+  const { readiness: r, liveness: l, startup: s } = h;
+  const startupPeriod = s.intervalSeconds !== undefined ? wholeSeconds(s.intervalSeconds) : period;
   return {
     // Readiness reacts fast so traffic leaves a struggling pod quickly.
-    readiness: { ...action, periodSeconds: Math.min(period, 5), timeoutSeconds: timeout, failureThreshold: 3, successThreshold: 1 },
-    liveness: { ...action, periodSeconds: period, timeoutSeconds: timeout, failureThreshold: h.retries },
+    readiness: {
+      ...probeAction(r.check),
+      periodSeconds: r.intervalSeconds !== undefined ? wholeSeconds(r.intervalSeconds) : Math.min(period, 5),
+      timeoutSeconds: r.timeoutSeconds !== undefined ? wholeSeconds(r.timeoutSeconds) : timeout,
+      failureThreshold: r.retries ?? 3,
+      successThreshold: 1,
+    },
+    liveness: {
+      ...probeAction(l.check),
+      periodSeconds: l.intervalSeconds !== undefined ? wholeSeconds(l.intervalSeconds) : period,
+      timeoutSeconds: l.timeoutSeconds !== undefined ? wholeSeconds(l.timeoutSeconds) : timeout,
+      failureThreshold: l.retries ?? h.retries,
+    },
     // The startup probe covers startPeriod, so liveness needs no long initial delay.
-    startup: { ...action, periodSeconds: period, timeoutSeconds: timeout, failureThreshold: Math.ceil(h.startPeriodSeconds / period) + h.retries },
+    startup: {
+      ...probeAction(s.check),
+      periodSeconds: startupPeriod,
+      timeoutSeconds: s.timeoutSeconds !== undefined ? wholeSeconds(s.timeoutSeconds) : timeout,
+      failureThreshold: Math.ceil(h.startPeriodSeconds / startupPeriod) + (s.retries ?? h.retries),
+    },
   };
 }
 

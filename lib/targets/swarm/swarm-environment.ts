@@ -1,0 +1,96 @@
+import { Network } from "@cdktf/provider-docker/lib/network";
+import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
+import { Secret } from "@cdktf/provider-docker/lib/secret";
+import { Construct } from "constructs";
+import { EnvironmentModel, environmentSecrets } from "../../model/environment";
+import { scopedName } from "../../model/names";
+import { labelList } from "../shared/container-spec";
+import { environmentLabels } from "../shared/labels";
+import { planNetworks } from "../shared/network-plan";
+import { declareSecretVariables } from "../shared/secret-variables";
+import { inertModel } from "../shared/terraform-literal";
+import { swarmOptions } from "./options";
+import { SwarmService, SwarmServiceNetwork } from "./swarm-service";
+
+/** Props of {@link SwarmEnvironment}. */
+export interface SwarmEnvironmentProps {
+  readonly environment: EnvironmentModel;
+  /**
+   * The provider every resource uses (the user's own, perhaps aliased).
+   * @default a new default (unaliased) provider configured from the environment's settings
+   */
+  readonly provider?: DockerProvider;
+}
+
+/** The name of a secret's `docker_secret`: `<app>-<env>-<secret>-r<revision>` (Swarm secrets are immutable; a new value needs a new name). */
+export function secretObjectName(env: Pick<EnvironmentModel, "app" | "name">, secret: { readonly name: string; readonly revision: number }): string {
+  return `${scopedName(env.app, env.name, secret.name)}-r${secret.revision}`;
+}
+
+/**
+ * A whole environment on a Docker Swarm: provider (a manager's engine), one overlay network per
+ * connection (internal, with an explicit subnet from `network.subnet`), one `docker_secret` per
+ * secret and one {@link SwarmService} per service. `networks`, `secrets` and `services` are public
+ * escape hatches.
+ */
+export class SwarmEnvironment extends Construct {
+  /** The provider the resources use: the one passed in, or the one this construct created. */
+  public readonly provider: DockerProvider;
+  /** Network purpose (`front`, `api-to-db`, …) → its overlay `docker_network`. */
+  public readonly networks = new Map<string, Network>();
+  /** Secret name → its `docker_secret`. */
+  public readonly secrets = new Map<string, Secret>();
+  /** Service name → its construct. */
+  public readonly services = new Map<string, SwarmService>();
+
+  constructor(scope: Construct, id: string, props: SwarmEnvironmentProps) {
+    super(scope, id);
+    const env = inertModel(props.environment);
+    const o = swarmOptions(env);
+    this.provider = props.provider ?? new DockerProvider(this, "provider", { host: o.host, certPath: o.host.startsWith("tcp://") ? o.certPath : undefined });
+
+    const plan = planNetworks(env);
+    if (plan.error) throw new Error(plan.error);
+    const labels = labelList(environmentLabels(env));
+    for (const n of plan.networks) {
+      this.networks.set(
+        n.purpose,
+        new Network(this, `network-${n.purpose}`, {
+          name: n.name,
+          driver: "overlay",
+          // Only services attach (never a `docker run` container joining by hand).
+          attachable: false,
+          internal: n.internal,
+          ipamConfig: [{ subnet: n.subnet }],
+          options: o.encryptNetworks ? { encrypted: "true" } : undefined,
+          labels,
+        }),
+      );
+    }
+
+    // docker_secret.data is Sensitive but stored in state (kreuzwerker/docker 3.6.2
+    // resource_docker_secret.go:30-37): the value passes through Terraform. Declared like every
+    // target's secret variables; the guardrail view reports the exposure (ENVK-SEC-001).
+    declareSecretVariables(this, env, { ephemeral: false });
+    for (const s of environmentSecrets(env)) {
+      this.secrets.set(
+        s.name,
+        new Secret(this, `secret-${s.name}`, {
+          name: secretObjectName(env, s),
+          // The provider wants base64; the variable's address is its name (declareSecretVariables).
+          data: `\${base64encode(var.${s.name})}`,
+          labels,
+          // The service moves to the new secret before the old one is removed (Swarm refuses to
+          // remove a secret a service uses).
+          lifecycle: { createBeforeDestroy: true },
+        }),
+      );
+    }
+
+    const joined = new Map<string, SwarmServiceNetwork[]>(env.services.map((svc) => [svc.name, []]));
+    for (const n of plan.networks) for (const [member, aliases] of n.members) joined.get(member)!.push({ id: this.networks.get(n.purpose)!.id, aliases });
+    for (const svc of env.services) {
+      this.services.set(svc.name, new SwarmService(this, svc.name, { environment: env, service: svc, networks: joined.get(svc.name)!, secrets: this.secrets }));
+    }
+  }
+}

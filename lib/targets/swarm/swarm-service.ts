@@ -1,0 +1,161 @@
+import { Secret } from "@cdktf/provider-docker/lib/secret";
+import { Service, ServiceTaskSpecContainerSpecMounts, ServiceUpdateConfig } from "@cdktf/provider-docker/lib/service";
+import { Construct } from "constructs";
+import { formatDuration } from "../../model/duration";
+import { EnvironmentModel, ServiceModel } from "../../model/environment";
+import { formatImageRef } from "../../model/image-ref";
+import { scopedName } from "../../model/names";
+import { EngineServiceProps, STOP_GRACE_SECONDS, engineHealthcheck, engineUser, envAssignments, labelList, logRotation } from "../shared/container-spec";
+import { componentLabels } from "../shared/labels";
+import { pinLabel, swarmOptions } from "./options";
+
+/** A network a service's tasks join: the network's id (what Swarm stores) and the DNS aliases there. */
+export interface SwarmServiceNetwork {
+  /** The `docker_network`'s `id` attribute (Swarm stores ids, so a name would differ on every refresh and replace the service). */
+  readonly id: string;
+  readonly aliases: readonly string[];
+}
+
+/** Props of {@link SwarmService}: `secrets` maps each secret name to its `docker_secret`. */
+export type SwarmServiceProps = EngineServiceProps<SwarmServiceNetwork, Secret>;
+
+/** Mode of each secret file: read by the service user only (the file is owned by its uid/gid). */
+export const SECRET_FILE_MODE = 0o400;
+/** Seconds between updating one task and the next. */
+export const UPDATE_DELAY_SECONDS = 10;
+/** Seconds Swarm watches each updated task for failure after it became healthy (the seeds' 30s). */
+export const UPDATE_MONITOR_SECONDS = 30;
+/** Seconds between restarts of a failed task. */
+export const RESTART_DELAY_SECONDS = 5;
+/** Seconds a restarted task must run to count as recovered (restart attempts are counted per window). */
+export const RESTART_WINDOW_SECONDS = 120;
+
+/** Swarm's restart condition for the model's policy (Docker's names → Swarm's). */
+function restartCondition(policy: string): "none" | "on-failure" | "any" {
+  if (policy === "no") return "none";
+  return policy === "on-failure" ? "on-failure" : "any";
+}
+
+/**
+ * Whether a new task may start before the old one stops. Not for stateful services (two
+ * postgres processes on one data directory corrupt it), and not where a public port is bound on
+ * the node itself (`publishMode: host`): the new task could not bind the port the old one holds.
+ * The routing mesh (`ingress`) has no such clash.
+ */
+export function updateOrder(env: EnvironmentModel, svc: ServiceModel): "start-first" | "stop-first" {
+  if (svc.kind === "stateful") return "stop-first";
+  if (svc.public && svc.ports.length > 0 && swarmOptions(env).publishMode === "host") return "stop-first";
+  return "start-first";
+}
+
+/** Placement constraints of a service: the environment's, plus the pin of a stateful service to the node holding its volumes. */
+export function placementConstraints(env: EnvironmentModel, svc: ServiceModel): string[] {
+  const o = swarmOptions(env);
+  const out = [...o.constraints];
+  if (svc.kind === "stateful" && !o.unpinned.includes(svc.name)) {
+    const host = o.nodes[svc.name];
+    out.push(host ? `node.hostname == ${host}` : `node.labels.${pinLabel(env, svc.name)} == true`);
+  }
+  return out;
+}
+
+/**
+ * One service on a Swarm: a replicated `docker_service` whose task runs the hardened container,
+ * updated one task at a time behind its health check and rolled back by Swarm when a task fails.
+ * The provider resource is a public escape hatch (`service`).
+ */
+export class SwarmService extends Construct {
+  /** The `docker_service`. */
+  public readonly service: Service;
+
+  constructor(scope: Construct, id: string, props: SwarmServiceProps) {
+    super(scope, id);
+    const { environment: env, service: svc } = props;
+    const o = swarmOptions(env);
+    const sec = svc.security;
+    // No version label anywhere on a docker_service: `labels` and `container_spec.labels` are sets
+    // whose `label`/`value` are ForceNew in kreuzwerker/docker 3.6.2 (helpers.go labelSchema), so a
+    // release bump would replace the service (all tasks stopped at once) instead of rolling it.
+    // The image reference carries the version.
+    const labels = labelList(componentLabels(env, svc));
+
+    const mounts: ServiceTaskSpecContainerSpecMounts[] = svc.volumes.map((v) => ({ type: "volume", source: scopedName(env.app, env.name, svc.name, v.name), target: v.path }));
+    // An empty tmpfs per writable path. No tmpfs_options: 3.6.2 reads size_bytes as int64 from an
+    // int and panics whenever the block is present (resource_docker_service_structures.go:840-842,
+    // kreuzwerker#563); the tmpfs' pages are charged to the task's memory limit instead.
+    if (sec.readOnlyRootFilesystem) for (const p of svc.writablePaths) mounts.push({ type: "tmpfs", target: p });
+
+    const health = engineHealthcheck(svc);
+    const stateless = svc.kind === "stateless";
+    const update: ServiceUpdateConfig = {
+      parallelism: 1,
+      delay: formatDuration(UPDATE_DELAY_SECONDS),
+      failureAction: o.failureAction,
+      monitor: formatDuration(UPDATE_MONITOR_SECONDS),
+      // Any failed task: a release that fails on one replica is a broken release.
+      maxFailureRatio: "0",
+      order: updateOrder(env, svc),
+    };
+
+    this.service = new Service(this, "service", {
+      name: scopedName(env.app, env.name, svc.name),
+      labels,
+      mode: { replicated: { replicas: Math.max(0, svc.replicas) } },
+      taskSpec: {
+        containerSpec: {
+          image: formatImageRef(svc.image),
+          command: svc.command ? [...svc.command] : undefined,
+          args: svc.args ? [...svc.args] : undefined,
+          env: Object.fromEntries(envAssignments(env, svc).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)])),
+          user: engineUser(sec),
+          readOnly: sec.readOnlyRootFilesystem,
+          capDrop: [...sec.dropCapabilities],
+          capAdd: sec.addCapabilities.length ? [...sec.addCapabilities] : undefined,
+          // Swarm (Engine API 1.41, provider 3.6.2) has no per-service no-new-privileges or seccomp
+          // setting: tasks get the engine's default seccomp profile, and no-new-privileges only from
+          // the daemon-wide `"no-new-privileges": true` (daemon.json) of every node. The guardrail
+          // view says so (allowPrivilegeEscalation), rather than pretending.
+          labels,
+          stopSignal: "SIGTERM",
+          stopGracePeriod: formatDuration(STOP_GRACE_SECONDS),
+          healthcheck: health,
+          mounts: mounts.length ? mounts : undefined,
+          secrets: svc.secrets.length
+            ? svc.secrets.map((s) => {
+                const secret = props.secrets.get(s.name)!;
+                // Relative: the engine puts the file at /run/secrets/<name>, where <NAME>_FILE points.
+                return { secretId: secret.id, secretName: secret.name, fileName: s.name, fileUid: String(sec.uid), fileGid: String(sec.gid), fileMode: SECRET_FILE_MODE };
+              })
+            : undefined,
+        },
+        resources: {
+          limits: { nanoCpus: svc.resources.cpuLimitMillis * 1_000_000, memoryBytes: svc.resources.memoryLimitBytes },
+          reservation: { nanoCpus: svc.resources.cpuMillis * 1_000_000, memoryBytes: svc.resources.memoryBytes },
+        },
+        restartPolicy: {
+          condition: restartCondition(svc.restart.policy),
+          delay: formatDuration(RESTART_DELAY_SECONDS),
+          maxAttempts: svc.restart.policy === "on-failure" ? svc.restart.maxRetries : 0,
+          window: formatDuration(RESTART_WINDOW_SECONDS),
+        },
+        placement: {
+          constraints: placementConstraints(env, svc).length ? placementConstraints(env, svc) : undefined,
+          prefs: stateless && o.spread ? [o.spread] : undefined,
+          maxReplicas: stateless ? o.maxReplicasPerNode : undefined,
+        },
+        logDriver: { name: "json-file", options: logRotation(svc) },
+        networksAdvanced: props.networks.map((n) => ({ name: n.id, aliases: n.aliases.length ? [...n.aliases] : undefined })),
+      },
+      updateConfig: update,
+      // A failed rollback pauses for a human rather than flapping between releases.
+      rollbackConfig: { ...update, delay: "0s", failureAction: "pause" },
+      // Only with converge_config does apply wait: until every task runs (create) or the update
+      // completed (update); a Swarm rollback is then an apply error (resource_docker_service_funcs.go:192-214).
+      convergeConfig: o.converge ? { delay: "7s", timeout: formatDuration(env.rollout.timeoutSeconds) } : undefined,
+      endpointSpec: {
+        mode: "vip",
+        ports: svc.public && svc.ports.length ? svc.ports.map((p) => ({ name: p.name, protocol: p.protocol, targetPort: p.port, publishedPort: p.hostPort, publishMode: o.publishMode })) : undefined,
+      },
+    });
+  }
+}
