@@ -408,6 +408,8 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
 
   const services: (ServiceModel & { connections: ConnectionModel[] })[] = [];
   const connections: ConnectionModel[] = [];
+  /** Old name → the service renamed from it (a map, so "constructor" finds nothing inherited). */
+  const renamedBy = new Map<string, string>();
   for (const name of serviceNames) {
     const s = doc.services[name];
     const at = (...rest: (string | number)[]): (string | number)[] => ["services", name, ...rest];
@@ -416,6 +418,21 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     else {
       const idProblem = checkConstructId(name, "a service");
       if (idProblem) err(at(), idProblem);
+    }
+    // Rename: the old name becomes construct ids (moved-from addresses) and data names.
+    const previousName = s.renamedFrom;
+    if (previousName !== undefined) {
+      const was = renamedBy.get(previousName);
+      const labelProblem = checkDnsLabel(previousName);
+      if (labelProblem) err(at("renamedFrom"), `${labelProblem}; write the service's previous name as it was in app.yaml`);
+      else if (previousName === name) err(at("renamedFrom"), `"${previousName}" is this service's own name; remove renamedFrom (it names the service's previous name)`);
+      else if (Object.hasOwn(doc.services, previousName)) err(at("renamedFrom"), `"${previousName}" is still a service in app.yaml, so "${name}" cannot take over its state; remove services.${previousName} (or this renamedFrom)`);
+      else if (was !== undefined) err(at("renamedFrom"), `"${previousName}" is already renamed to "${was}"; a service is renamed to one name, so remove one of the two renamedFrom`);
+      else {
+        const idProblem = checkConstructId(previousName, "a renamed service");
+        if (idProblem) err(at("renamedFrom"), idProblem);
+      }
+      if (was === undefined) renamedBy.set(previousName, name);
     }
     // Every derived name must fit a DNS-1123 label: <app>-<env>-<service>-<longest suffix>.
     const longestSuffix = Math.max("config-0123456789".length, ...s.volumes.map((v) => v.name.length), ...s.secrets.map((x) => x.length));
@@ -533,6 +550,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
 
     services.push({
       name,
+      ...(previousName !== undefined && { previousName }),
       kind: s.kind,
       public: s.public,
       image,

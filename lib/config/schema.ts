@@ -313,6 +313,13 @@ export const ServiceSchema = z.strictObject({
   image: ImageRepository,
   /** @default "stateless" */
   kind: z.enum(["stateless", "stateful"]).optional(),
+  /**
+   * The service's previous name, when it is renamed: its resources move (Terraform `moved`
+   * blocks) instead of being destroyed and created, and what holds its data (volumes, the
+   * StatefulSet, the Swarm node pin) keeps this name. Keep it as long as the service exists.
+   * @default none (not renamed)
+   */
+  renamedFrom: z.string().optional(),
   /** Reachable from outside the environment (published port / ingress). @default false */
   public: z.boolean().optional(),
   /** @default [] */
@@ -356,6 +363,8 @@ export const ServiceOverlaySchema = ServiceSchema.partial().extend({
   volumes: namedList(VolumeSchema.partial().required({ name: true }), "volume").optional(),
   /** `null` removes the application's health check in this environment. */
   health: HealthSchema.nullable().optional(),
+  /** Refused: a rename is of the application, in every environment at once. */
+  renamedFrom: z.custom<string>(() => false, { message: "a rename is declared once, in app.yaml (services.<name>.renamedFrom); remove it here and rename this environment's services.<name> key to the new name instead" }).optional(),
 });
 
 /** A reasoned suppression of one guardrail rule. */

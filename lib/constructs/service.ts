@@ -13,6 +13,12 @@ export interface ServiceProps {
    * name. @default the construct id
    */
   readonly name?: string;
+  /**
+   * The service's previous name, when it is renamed: its resources move (Terraform `moved`
+   * blocks) instead of being destroyed and created, and what holds its data keeps this name.
+   * Keep it as long as the service exists. @default none (not renamed)
+   */
+  readonly renamedFrom?: string;
   /** Image repository without tag, e.g. `"ghcr.io/acme/api"`. */
   readonly image: string;
   /**
@@ -150,6 +156,7 @@ export class Service extends Construct implements DeclaredService {
     const config: ServiceConfig = {
       image: p.image,
       kind: this.kind,
+      renamedFrom: p.renamedFrom,
       public: p.public,
       ports: plain(p.ports as ServiceConfig["ports"]),
       command: plain(p.command as string[] | undefined),

@@ -126,6 +126,11 @@ export interface SecurityModel {
 /** One service in one environment. */
 export interface ServiceModel {
   readonly name: string;
+  /**
+   * The name before a rename (`renamedFrom`): targets move the service's resources from their
+   * addresses under it and keep it on what holds data (see targets/shared/renames.ts).
+   */
+  readonly previousName?: string;
   readonly kind: "stateless" | "stateful";
   readonly public: boolean;
   readonly image: ImageRef;

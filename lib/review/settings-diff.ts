@@ -155,19 +155,24 @@ function dataBlock(b: unknown, a: unknown): SettingChange[] {
   return [...new Set([...Object.keys(bo), ...Object.keys(ao)])].sort().flatMap((k) => change("data", `data.${k}`, bo[k], ao[k], "note") ?? []);
 }
 
-function movedBlock(b: unknown, a: unknown): SettingChange[] {
+function movedBlock(b: unknown, a: unknown, replaced: ReadonlySet<string>): SettingChange[] {
   const list = (v: unknown): { from: string; to: string }[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter(isObject).map((m) => ({ from: str(m.from), to: str(m.to) }));
   const key = (m: { from: string; to: string }): string => `${m.from} → ${m.to}`;
   const bk = new Set(list(b).map(key));
   const ak = new Set(list(a).map(key));
   const out: SettingChange[] = [];
-  for (const m of list(a)) if (!bk.has(key(m))) out.push({ block: "moved", address: `moved: ${key(m)}`, action: "create", attributes: [], severity: "note", banner: `state moves from ${codeSpan(m.from)} to ${codeSpan(m.to)}: the object is kept (no destroy, no create)` });
+  // A move keeps the object only when nothing ForceNew changed with it; else it is replaced under its new address.
+  const kept = (m: { to: string }): string => (replaced.has(m.to) ? "and the object is then replaced (a changed attribute forces it: see the resource)" : "the object is kept (no destroy, no create)");
+  for (const m of list(a)) if (!bk.has(key(m))) out.push({ block: "moved", address: `moved: ${key(m)}`, action: "create", attributes: [], severity: "note", banner: `state moves from ${codeSpan(m.from)} to ${codeSpan(m.to)}: ${kept(m)}` });
   for (const m of list(b)) if (!ak.has(key(m))) out.push({ block: "moved", address: `moved: ${key(m)}`, action: "delete", attributes: [], severity: "warning", banner: `no longer moves ${codeSpan(m.from)} to ${codeSpan(m.to)}: a state that still holds ${codeSpan(m.from)} (not applied since the move) now destroys it and creates ${codeSpan(m.to)}` });
   return out;
 }
 
-/** Every non-resource block that differs between two synthesized stacks. */
-export function diffSettings(base: Json | undefined, head: Json | undefined): SettingChange[] {
+/**
+ * Every non-resource block that differs between two synthesized stacks. `replaced`: the head
+ * addresses of resources the resource diff replaces, so a `moved` banner does not call them kept.
+ */
+export function diffSettings(base: Json | undefined, head: Json | undefined, replaced: ReadonlySet<string> = new Set()): SettingChange[] {
   const out: SettingChange[] = [];
   for (const block of BLOCKS) {
     const b = base?.[block];
@@ -176,7 +181,7 @@ export function diffSettings(base: Json | undefined, head: Json | undefined): Se
     if (block === "terraform") out.push(...terraformBlock(b as Json | undefined, a as Json | undefined));
     else if (block === "provider") out.push(...providerBlock(b, a));
     else if (block === "variable" || block === "output") out.push(...named(block, b, a));
-    else if (block === "moved") out.push(...movedBlock(b, a));
+    else if (block === "moved") out.push(...movedBlock(b, a, replaced));
     else if (block === "data") out.push(...dataBlock(b, a));
     else out.push(...(change(block, block, b, a, "note") ? [change(block, block, b, a, "note")!] : []));
   }

@@ -129,13 +129,36 @@ function moves(head: Json | undefined): Map<string, string> {
   return new Map(list.filter((x): x is Json => typeof x === "object" && x !== null).map((x) => [String(x.to), String(x.from)]));
 }
 
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * `body` with every reference to a moved resource (`from` → `to`) written as its new address, as
+ * Terraform reads it once the move is applied: otherwise a container that mounts a moved volume
+ * would show a changed (ForceNew) reference, a fake replacement.
+ */
+function renameReferences(body: Json, renames: ReadonlyMap<string, string>): Json {
+  if (renames.size === 0) return body;
+  // An address is a whole word: not preceded or followed by more of an address.
+  const pattern = new RegExp(`(?<![A-Za-z0-9_.-])(${[...renames.keys()].map(escapeRegExp).join("|")})(?![A-Za-z0-9_-])`, "g");
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return v.replace(pattern, (m) => renames.get(m) ?? m);
+    if (Array.isArray(v)) return v.map(walk);
+    if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(body) as Json;
+}
+
 /** Resource-level changes of one stack, with their consequences. */
 export function diffStacks(base: Json | undefined, head: Json | undefined): ResourceChange[] {
-  const b = all(base);
   const h = all(head);
   const namer = refNamer(head, base);
   const moved = moves(head);
-  const movedAway = new Set([...moved].filter(([to, from]) => h.has(to) && b.has(from) && !b.has(to) && !h.has(from)).map(([, from]) => from));
+  const original = all(base);
+  const movedAway = new Set([...moved].filter(([to, from]) => h.has(to) && original.has(from) && !original.has(to) && !h.has(from)).map(([, from]) => from));
+  // Base as it reads after the moves: its references to moved resources name their new addresses.
+  const renames = new Map([...moved].filter(([, from]) => movedAway.has(from)).map(([to, from]) => [from, to]));
+  const b = new Map([...original].map(([address, r]) => [address, { type: r.type, body: renameReferences(r.body, renames) }]));
   const out: ResourceChange[] = [];
   for (const address of [...new Set([...b.keys(), ...h.keys()])].sort()) {
     if (movedAway.has(address)) continue;
@@ -181,7 +204,8 @@ export function diffOutputs(base: ReadonlyMap<string, { json: Json; model?: Stac
     const b = base.get(env);
     const h = head.get(env);
     const changes = diffStacks(b?.json, h?.json);
-    const settings = b && h ? diffSettings(b.json, h.json) : [];
+    const replaced = new Set(changes.filter((c) => c.action === "replace").map((c) => c.address));
+    const settings = b && h ? diffSettings(b.json, h.json, replaced) : [];
     const eb = edgeList(b?.model);
     const eh = edgeList(h?.model);
     const connectionsChanged = JSON.stringify(eb) !== JSON.stringify(eh);

@@ -9,6 +9,7 @@ import { scopedName } from "../../model/names";
 import { memoryToDockerMb } from "../../model/quantity";
 import { dockerHealth } from "./docker-health";
 import { componentLabels, serviceLabels } from "../shared/labels";
+import { dataName, moveFromPreviousName } from "../shared/renames";
 import { EngineServiceProps, SECRETS_DIR, STOP_GRACE_SECONDS, engineUser, envAssignments, labelList, logRotation } from "../shared/container-spec";
 import { dockerOptions } from "./options";
 
@@ -133,6 +134,9 @@ export class DockerService extends Construct {
     const { environment: env, service: svc } = props;
     // Volumes carry no version label: a release bump must never replace a volume.
     const componentLabelList = labelList(componentLabels(env, svc));
+    // A renamed service keeps its volumes' names and labels (both ForceNew): the move keeps the data.
+    const dataOwner: ServiceModel = { ...svc, name: dataName(svc) };
+    const volumeLabelList = labelList(componentLabels(env, dataOwner));
     const containerLabels = labelList(serviceLabels(env, svc));
 
     // Pulled from a registry, never built in the deploy path; kept locally so a rollback works offline.
@@ -141,8 +145,8 @@ export class DockerService extends Construct {
     const mounts: NonNullable<ContainerConfig["mounts"]> = [];
     for (const vol of svc.volumes) {
       const v = new Volume(this, `volume-${vol.name}`, {
-        name: scopedName(env.app, env.name, svc.name, vol.name),
-        labels: componentLabelList,
+        name: scopedName(env.app, env.name, dataOwner.name, vol.name),
+        labels: volumeLabelList,
         lifecycle: env.preventDestroyVolumes ? { preventDestroy: true } : undefined,
       });
       this.volumes.push(v);
@@ -164,7 +168,7 @@ export class DockerService extends Construct {
         // of a read-only container, whatever is mounted below (moby v20.10.24 daemon/archive.go:
         // 356-363). So the files go into a volume through a seed container that is created, never
         // started, and the app mounts the volume read-only. See secretsSeed.
-        const sv = new Volume(this, "secrets-volume", { name: scopedName(env.app, env.name, svc.name, "secrets"), labels: componentLabelList });
+        const sv = new Volume(this, "secrets-volume", { name: scopedName(env.app, env.name, dataOwner.name, "secrets"), labels: volumeLabelList });
         this.volumes.push(sv);
         seed = secretsSeed(this, { env, svc, image: this.image, volume: sv, labels: [...componentLabelList, { label: SEED_ROLE_LABEL, value: SEED_ROLE }].sort((a, b) => a.label.localeCompare(b.label)), secretVariables: props.secrets });
         mounts.push({ type: "volume", source: sv.name, target: SECRETS_DIR, readOnly: true });
@@ -253,5 +257,7 @@ export class DockerService extends Construct {
         }),
       );
     }
+    // After every resource exists: each gets a `moved` block from its address under the old name.
+    moveFromPreviousName(this, svc);
   }
 }

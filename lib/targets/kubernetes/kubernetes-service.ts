@@ -14,6 +14,7 @@ import { formatDuration } from "../../model/duration";
 import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { memoryToKubernetes } from "../../model/quantity";
 import { componentLabels, selectorLabels, serviceLabels } from "../shared/labels";
+import { dataName, moveFromPreviousName } from "../shared/renames";
 import { serviceEnvironment } from "../shared/service-env";
 import { SECRETS_DIR, podTemplate } from "./pod-template";
 import { kubernetesOptions } from "./options";
@@ -78,7 +79,9 @@ export class KubernetesService extends Construct {
         spec: { clusterIp: "None", selector, port: svc.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol.toUpperCase() })), publishNotReadyAddresses: true },
       });
       this.workload = new StatefulSetV1(this, "workload", {
-        metadata: meta(svc.name, serviceLabels(env, svc)),
+        // Its name is in its claims' names (<template>-<name>-<n>): a renamed service keeps the
+        // old one, so the replaced StatefulSet's pods re-bind the retained claims.
+        metadata: meta(dataName(svc), serviceLabels(env, svc)),
         spec: {
           replicas,
           serviceName: headless.metadata.name,
@@ -173,5 +176,7 @@ export class KubernetesService extends Construct {
       }));
       this.networkPolicies.push(new NetworkPolicyV1(this, "allow-egress", { metadata: meta(`${svc.name}-allow-egress`), spec: { podSelector: { matchLabels: selector }, policyTypes: ["Egress"], egress: to } }));
     }
+    // After every resource exists: each gets a `moved` block from its address under the old name.
+    moveFromPreviousName(this, svc);
   }
 }

@@ -7,6 +7,7 @@ import { formatImageRef } from "../../model/image-ref";
 import { scopedName } from "../../model/names";
 import { EngineServiceProps, STOP_GRACE_SECONDS, engineHealthcheck, engineUser, envAssignments, labelList, logRotation } from "../shared/container-spec";
 import { componentLabels } from "../shared/labels";
+import { dataName, moveFromPreviousName } from "../shared/renames";
 import { pinLabel, swarmOptions } from "./options";
 
 /** A network a service's tasks join: the network's id (what Swarm stores) and the DNS aliases there. */
@@ -54,7 +55,8 @@ export function placementConstraints(env: EnvironmentModel, svc: ServiceModel): 
   const out = [...o.constraints];
   if (svc.kind === "stateful" && !o.unpinned.includes(svc.name)) {
     const host = o.nodes[svc.name];
-    out.push(host ? `node.hostname == ${host}` : `node.labels.${pinLabel(env, svc.name)} == true`);
+    // The label names the data (the old name after a rename): the node that holds the volume keeps it.
+    out.push(host ? `node.hostname == ${host}` : `node.labels.${pinLabel(env, dataName(svc))} == true`);
   }
   return out;
 }
@@ -79,7 +81,7 @@ export class SwarmService extends Construct {
     // The image reference carries the version.
     const labels = labelList(componentLabels(env, svc));
 
-    const mounts: ServiceTaskSpecContainerSpecMounts[] = svc.volumes.map((v) => ({ type: "volume", source: scopedName(env.app, env.name, svc.name, v.name), target: v.path }));
+    const mounts: ServiceTaskSpecContainerSpecMounts[] = svc.volumes.map((v) => ({ type: "volume", source: scopedName(env.app, env.name, dataName(svc), v.name), target: v.path }));
     // An empty tmpfs per writable path. No tmpfs_options: 3.6.2 reads size_bytes as int64 from an
     // int and panics whenever the block is present (resource_docker_service_structures.go:840-842,
     // kreuzwerker#563); the tmpfs' pages are charged to the task's memory limit instead.
@@ -157,5 +159,7 @@ export class SwarmService extends Construct {
         ports: svc.public && svc.ports.length ? svc.ports.map((p) => ({ name: p.name, protocol: p.protocol, targetPort: p.port, publishedPort: p.hostPort, publishMode: o.publishMode })) : undefined,
       },
     });
+    // A `moved` block from the service's address under its old name.
+    moveFromPreviousName(this, svc);
   }
 }
