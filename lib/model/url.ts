@@ -43,8 +43,10 @@ export function containsUrlPassword(s: string): boolean {
     const authority = s.slice(i + 3, end);
     const at = authority.lastIndexOf("@");
     if (at <= 0) continue;
+    // user:password — a user without ":" or "@" (RFC 3986 userinfo), a non-empty password that
+    // may hold an unencoded "@" (the userinfo ends at the last "@").
     const colon = authority.indexOf(":");
-    if (colon > 0 && colon < at - 1) return true;
+    if (colon > 0 && colon < at - 1 && !authority.slice(0, colon).includes("@")) return true;
   }
   return false;
 }
