@@ -47,6 +47,17 @@ function deadPid(): number {
   return r.pid!;
 }
 
+
+/** `envkit synth` of the minimal app into `out` with one fs function replaced (root ignores permission bits, so refusals are injected). */
+function synthWith<K extends "renameSync" | "mkdtempSync">(fn: K, impl: (...args: Parameters<(typeof realFs)[K]>) => ReturnType<(typeof realFs)[K]>, out: string): ReturnType<typeof cli> {
+  const spy = jest.spyOn(realFs, fn).mockImplementation(impl as never);
+  try {
+    return cli("synth", "--config", MINIMAL, "--out", out);
+  } finally {
+    spy.mockRestore();
+  }
+}
+
 describe("local state inside the output folder is refused", () => {
   it.each([
     ["a bare file name (lands in <out>/stacks/dev/)", "state.tfstate"],
@@ -131,16 +142,10 @@ describe("Terraform's working files survive a synth", () => {
     const { out, parent } = previousOutput();
     const before = snapshot(out);
     const real = fs.renameSync;
-    const spy = jest.spyOn(realFs, "renameSync").mockImplementation((from, to) => {
+    const r = synthWith("renameSync", (from, to) => {
       if (String(to) === out && path.basename(String(from)).startsWith(".envkit-tmp-") && !String(from).endsWith("-previous")) throw Object.assign(new Error(`EACCES: permission denied, rename '${String(from)}' -> '${String(to)}'`), { code: "EACCES", syscall: "rename", path: String(from) });
       real(from, to);
-    });
-    let r: ReturnType<typeof cli>;
-    try {
-      r = cli("synth", "--config", MINIMAL, "--out", out);
-    } finally {
-      spy.mockRestore();
-    }
+    }, out);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/: --out: cannot write the output \(replacing the previous output\): EACCES in rename; make \S+ writable, or choose another --out/);
     expect(snapshot(out)).toEqual(before);
@@ -193,15 +198,9 @@ describe("an unwritable output folder is a located error, not a crash", () => {
     const { out, parent } = previousOutput();
     const before = snapshot(out);
     // Root ignores permission bits, so the refusal is injected where the real one would occur.
-    const spy = jest.spyOn(realFs, "mkdtempSync").mockImplementation((prefix) => {
+    const r = synthWith("mkdtempSync", (prefix) => {
       throw Object.assign(new Error(`EACCES: permission denied, mkdtemp '${String(prefix)}XXXXXX'`), { code: "EACCES", syscall: "mkdtemp", path: `${String(prefix)}XXXXXX` });
-    });
-    let r: ReturnType<typeof cli>;
-    try {
-      r = cli("synth", "--config", MINIMAL, "--out", out);
-    } finally {
-      spy.mockRestore();
-    }
+    }, out);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(new RegExp(`\\.envkit-tmp-out-${process.pid}-XXXXXX: --out: cannot write the output \\(creating a temporary folder next to it\\): EACCES in mkdtemp; make ${parent.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} writable, or choose another --out`));
     expect(r.err).toContain(`synth failed; ${out} was not changed`);

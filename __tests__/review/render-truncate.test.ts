@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import MarkdownIt from "markdown-it";
 import { sectionBoundaries, truncateAtSections } from "../../lib/review/truncate";
 
 /*
@@ -8,24 +9,29 @@ import { sectionBoundaries, truncateAtSections } from "../../lib/review/truncate
  */
 
 const bytes = (s: string) => Buffer.byteLength(s, "utf8");
+const parser = new MarkdownIt({ html: true });
 
-/** Whether a fence is left open, and the <details> depth at the end. */
+/**
+ * Whether a fence is left open, and the <details> depth at the end — judged by markdown-it (a
+ * CommonMark parser, independent of truncate.ts's own line scan): an unclosed fence runs to the
+ * end of the document without a closing marker line; <details> are counted outside fences.
+ */
 function structure(md: string): { openFence: boolean; details: number } {
-  let fence: string | undefined;
-  let details = 0;
-  for (const line of md.split("\n")) {
-    const f = /^ {0,3}(`{3,}|~{3,})/.exec(line);
-    if (fence !== undefined) {
-      if (f && f[1][0] === fence[0] && f[1].length >= fence.length && line.trim() === f[1]) fence = undefined;
-      continue;
-    }
-    if (f) {
-      fence = f[1];
-      continue;
-    }
-    details += (line.match(/<details\b/g) ?? []).length - (line.match(/<\/details>/g) ?? []).length;
+  const lines = md.split("\n");
+  let openFence = false;
+  const inFence = new Set<number>();
+  for (const t of parser.parse(md, {})) {
+    if (t.type !== "fence" || !t.map) continue;
+    for (let n = t.map[0]; n < t.map[1]; n++) inFence.add(n);
+    const last = (lines[t.map[1] - 1] ?? "").trim();
+    const closes = t.map[1] - t.map[0] > 1 && new RegExp(`^\\${t.markup[0]}{${t.markup.length},}$`).test(last);
+    if (!closes) openFence = true;
   }
-  return { openFence: fence !== undefined, details };
+  let details = 0;
+  lines.forEach((line, n) => {
+    if (!inFence.has(n)) details += (line.match(/<details\b/g) ?? []).length - (line.match(/<\/details>/g) ?? []).length;
+  });
+  return { openFence, details };
 }
 
 const DOC = [
@@ -59,6 +65,13 @@ const DOC = [
 ].join("\n");
 
 describe("truncateAtSections", () => {
+  it("the oracle itself sees an open fence and an open <details> (so the property can fail)", () => {
+    expect(structure("## a\n```\ncode\n")).toEqual({ openFence: true, details: 0 });
+    expect(structure("## a\n````\ncode\n```\n")).toEqual({ openFence: true, details: 0 });
+    expect(structure("## a\n```\ncode\n```\n<details>\n")).toEqual({ openFence: false, details: 1 });
+    expect(structure("```\n<details>\n```\n")).toEqual({ openFence: false, details: 0 });
+  });
+
   it("returns a report that fits unchanged", () => {
     expect(truncateAtSections(DOC, bytes(DOC))).toBe(DOC);
   });
