@@ -60,7 +60,7 @@ describe("haproxyConfig", () => {
   it("resolves through the engine's DNS at run time, so a rolling update changes no configuration", () => {
     const cfg = haproxyConfig(plan([set("stable", 1, 100)]));
     expect(cfg).toMatch(/nameserver dns 127\.0\.0\.11:53/);
-    expect(cfg).toMatch(/default-server init-addr none resolvers engine .*check inter 1s/);
+    expect(cfg).toMatch(/default-server init-addr last,libc,none resolvers engine .*check inter 1s/);
     expect(cfg).toMatch(/option redispatch 1/);
   });
 

@@ -18,7 +18,7 @@ import { createHash } from "node:crypto";
 /** The image the proxy runs unless `docker.proxy.image` / `swarm.proxy.image` says otherwise. */
 // haproxy:2.6-alpine (HAProxy 2.6.8, multi-arch manifest list), as recorded by
 // docker-library/repo-info repos/haproxy/remote/2.6-alpine.md (commit 72e4be79b9c8). It has
-// busybox (sh, cksum, wget) for the reload loop and the health check, and a uid 99 `haproxy` user.
+// busybox (sh, md5sum, wget) for the reload loop and the health check, and a uid 99 `haproxy` user.
 export const DEFAULT_PROXY_IMAGE = "haproxy:2.6-alpine@sha256:e03315a00e5cac5bd2adc48ad3412bec80f589222ff36db5ed2843f9f24ffb2b";
 
 /** Where the configuration file is inside the proxy container (a volume on Docker, a config on Swarm). */
@@ -151,7 +151,7 @@ export function haproxyConfig(plan: ProxyPlan): string {
     "    timeout check 2s",
     "    retries 3",
     "    option redispatch 1",
-    "    default-server init-addr none resolvers engine resolve-prefer ipv4 check inter 1s fall 2 rise 1",
+    "    default-server init-addr last,libc,none resolvers engine resolve-prefer ipv4 check inter 1s fall 2 rise 1",
     "",
     "frontend envkit-health",
     "    mode http",
@@ -180,17 +180,17 @@ export function configHash(config: string): string {
  * gracefully (SIGUSR2 to the master: the new worker takes over the listening sockets, the old one
  * finishes its connections) when the file's checksum changes and `haproxy -c` accepts the new
  * file — a half-written file is not loaded, and the next second's check finds it whole. SIGTERM
- * (docker stop) becomes HAProxy's soft stop. Needs only sh, cksum and sleep (busybox or coreutils).
+ * (docker stop) becomes HAProxy's soft stop. Needs only sh, md5sum and sleep (busybox or coreutils).
  */
 export function proxyEntrypoint(configFile = PROXY_CONFIG_FILE): string[] {
   const script = [
     `cfg='${configFile}'`,
     'haproxy -W -db -f "$cfg" & pid=$!',
     "trap 'kill -USR1 \"$pid\" 2>/dev/null; wait \"$pid\"; exit 0' TERM INT",
-    'sum=$(cksum < "$cfg"); bad=',
+    'sum=$(md5sum < "$cfg"); bad=',
     'while kill -0 "$pid" 2>/dev/null; do',
     "  sleep 1 & wait $!",
-    '  now=$(cksum < "$cfg" 2>/dev/null) || continue',
+    '  now=$(md5sum < "$cfg" 2>/dev/null) || continue',
     '  [ "$now" = "$sum" ] || [ "$now" = "$bad" ] && continue',
     '  if haproxy -c -q -f "$cfg"; then kill -USR2 "$pid"; sum=$now; echo "envkit-proxy: reloaded $now"; else bad=$now; fi',
     "done",
