@@ -130,9 +130,10 @@ describe("rollout strategy refusals", () => {
     expect(errors).toContainEqual(expect.stringMatching(/services\.web\.rollout\.strategy: blue-green needs live .* and slots .* \(the environment's rollout\.strategy is blue-green, so every stateless service needs its own\); write services\.web\.rollout:/));
   });
 
-  it("explains an environment-wide canary that services do not complete", () => {
-    const errors = errorsOf(k8sEnv({ rollout: { strategy: "canary" } }));
-    expect(errors).toContainEqual(expect.stringMatching(/services\.api\.rollout\.strategy: canary needs canary: \{ release: "<the new release>", weight: 10 \} \(the environment's rollout\.strategy is canary, so every stateless service needs its own\)/));
+  it("accepts an environment-wide canary: a service without a canary block runs its stable release only", () => {
+    const web = svc(k8sEnv({ rollout: { strategy: "canary" } }), "web");
+    expect(web.rollout).toEqual({ strategy: "canary", weight: 0, maxSurge: "25%", maxUnavailable: 0, timeoutSeconds: 600 });
+    expect(peakReplicas(web)).toEqual({ steady: 2, extra: 1, why: "canary (none in flight): 2 stable + 0 canary + 1 surge of the workload being rolled (maxSurge 25%)" });
   });
 
   it("refuses an unknown strategy with the list", () => {

@@ -437,8 +437,9 @@ function resolveRollout(
       timeoutSeconds,
     };
   }
-  if (r.canary === undefined) err(where, `canary needs canary: { release: "<the new release>", weight: 10 }${fromEnv}; the stable release stays release.${svc}, e.g. services.${svc}.rollout: { strategy: canary, canary: { release: "1.5.0@sha256:…", weight: 10 } }`);
-  return { strategy, canary: release(at("rollout", "canary", "release"), r.canary?.release), weight: r.canary?.weight ?? 0, ...surge, timeoutSeconds };
+  // Without a canary block only the stable runs: the resting state between two canaries.
+  if (r.canary === undefined) return { strategy, weight: 0, ...surge, timeoutSeconds };
+  return { strategy, canary: release(at("rollout", "canary", "release"), r.canary.release), weight: r.canary.weight, ...surge, timeoutSeconds };
 }
 
 function buildModel(effective: Record<string, unknown>, envName: string, prov: Provenance, issues: ConfigIssue[], adapter: TargetAdapter | undefined): EnvironmentModel | undefined {

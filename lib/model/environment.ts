@@ -224,7 +224,8 @@ export type RolloutModel =
     }
   | {
       readonly strategy: "canary";
-      readonly canary: ReleaseModel;
+      /** The release in trial; absent: no canary in flight, only the stable runs (weight 0). */
+      readonly canary?: ReleaseModel;
       /** Percent of traffic (0..100) the canary should take. */
       readonly weight: number;
       readonly maxSurge: SurgeValue;

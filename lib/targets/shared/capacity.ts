@@ -66,14 +66,14 @@ export function peakReplicas(svc: ServiceModel): { steady: number; extra: number
       };
     }
     case "canary": {
-      const split = canarySplit(svc.replicas, r.weight);
+      const split = r.canary ? canarySplit(svc.replicas, r.weight) : { stable: svc.replicas, canary: 0 };
       const stable = svc.autoscaling ? Math.max(split.stable, svc.autoscaling.maxReplicas) : split.stable;
       const extra = surgeCount(r.maxSurge, Math.max(stable, split.canary));
       const stableHpa = svc.autoscaling && stable > split.stable ? " (autoscaler maximum)" : "";
       return {
         steady: stable + split.canary,
         extra,
-        why: `canary ${r.weight}%: ${stable} stable${stableHpa} + ${split.canary} canary + ${extra} surge of the workload being rolled (maxSurge ${r.maxSurge})`,
+        why: `canary ${r.canary ? `${r.weight}%` : "(none in flight)"}: ${stable} stable${stableHpa} + ${split.canary} canary + ${extra} surge of the workload being rolled (maxSurge ${r.maxSurge})`,
       };
     }
   }
