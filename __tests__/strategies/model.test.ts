@@ -25,7 +25,8 @@ function svc(env: EnvironmentConfig, name: string): ServiceModel {
   return model(miniApp(), "prod", env).services.find((s) => s.name === name)!;
 }
 
-const { api: _api, ...releasesWithoutApi } = k8sEnv().release!;
+const releasesWithout = (svc: string): Record<string, string> => Object.fromEntries(Object.entries(k8sEnv().release!).filter(([k]) => k !== svc));
+const releasesWithoutApi = releasesWithout("api");
 
 /** api as blue-green: the slots pin its releases, so release.api is gone. */
 function blueGreen(rollout: Record<string, unknown> = {}): EnvironmentConfig {
