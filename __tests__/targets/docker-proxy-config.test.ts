@@ -53,6 +53,13 @@ describe("haproxyConfig", () => {
     expect(cfg).not.toContain("web-green");
   });
 
+  it("lets only the networks where an internal service is addressed connect to its listener", () => {
+    const p = plan([set("blue", 1, 100)]);
+    const cfg = haproxyConfig({ ...p, routes: [{ ...p.routes[0], allow: ["10.210.1.0/28", "10.210.2.16/28"] }] });
+    expect(cfg).toContain("frontend web-http\n    bind :8080\n    tcp-request connection reject unless { src 10.210.1.0/28 10.210.2.16/28 }\n");
+    expect(haproxyConfig(p)).not.toContain("tcp-request");
+  });
+
   it("leaves a 0% set out of the backend instead of giving it a server", () => {
     expect(haproxyConfig(plan([set("stable", 1, 100), set("canary", 1, 0)]))).not.toContain("web-canary");
   });
@@ -82,7 +89,7 @@ describe("haproxyConfig", () => {
     try {
       for (const sets of [[set("stable", 1, 100)], [set("green", 3, 100)], [set("stable", 2, 80), set("canary", 1, 20)]]) {
         const file = path.join(dir, "haproxy.cfg");
-        const p: ProxyPlan = { scope: "shop-dev", routes: [...plan(sets).routes, { name: "web-http-preview", service: "web", listen: 18080, port: 8080, sets: [{ ...sets[0], share: 100 }] }] };
+        const p: ProxyPlan = { scope: "shop-dev", routes: [{ ...plan(sets).routes[0], allow: ["10.1.0.0/28"] }, { name: "web-http-preview", service: "web", listen: 18080, port: 8080, sets: [{ ...sets[0], share: 100 }] }] };
         fs.writeFileSync(file, haproxyConfig(p));
         expect(() => execFileSync(HAPROXY!, ["-c", "-q", "-f", file], { stdio: "pipe" })).not.toThrow();
       }

@@ -58,6 +58,12 @@ export interface ProxyRoute {
   /** The sets' port. */
   readonly port: number;
   readonly sets: readonly ProxySet[];
+  /**
+   * Source ranges allowed to connect (the networks where the service is addressed), so the
+   * proxy, which joins several networks, opens no path between services that declared none.
+   * @default any source (a public port)
+   */
+  readonly allow?: readonly string[];
 }
 
 /** The proxy's whole configuration input. */
@@ -110,6 +116,7 @@ function checkPlan(plan: ProxyPlan): void {
     listens.set(r.listen, r.name);
     const total = r.sets.reduce((a, s) => a + s.share, 0);
     if (r.sets.length && total !== 100) throw new Error(`proxy route "${r.name}": shares add up to ${total}, not 100`);
+    for (const a of r.allow ?? []) if (!/^[0-9.]+\/\d+$/.test(a)) throw new Error(`proxy route "${r.name}": "${a}" is not an IPv4 range`);
     for (const s of r.sets) if (!/^[a-z0-9][a-z0-9.-]*$/.test(s.host)) throw new Error(`proxy route "${r.name}": "${s.host}" is not a DNS name`);
   }
 }
@@ -161,7 +168,9 @@ export function haproxyConfig(plan: ProxyPlan): string {
   ];
   for (const r of plan.routes) {
     const { weights } = routeWeights(r.sets);
-    out.push("", `frontend ${r.name}`, `    bind :${r.listen}`, `    default_backend ${r.name}`, "", `backend ${r.name}`, "    balance roundrobin");
+    out.push("", `frontend ${r.name}`, `    bind :${r.listen}`);
+    if (r.allow) out.push(r.allow.length ? `    tcp-request connection reject unless { src ${r.allow.join(" ")} }` : "    tcp-request connection reject");
+    out.push(`    default_backend ${r.name}`, "", `backend ${r.name}`, "    balance roundrobin");
     for (const s of r.sets) {
       if (weights[s.name] === 0) continue;
       out.push(`    server-template ${s.name}- ${Math.max(1, 2 * s.servers)} ${s.host}:${r.port} weight ${weights[s.name]}`);
