@@ -305,7 +305,7 @@ export class DockerService extends Construct {
           // A surged set's successor must be healthy before its predecessor is destroyed: apply
           // waits for it (funcs:542-580) and create_before_destroy orders the destroy after.
           wait,
-          waitTimeout: waitTimeout && surge ? Math.max(waitTimeout, svc.rollout.timeoutSeconds) : waitTimeout,
+          waitTimeout,
           restart: svc.restart.policy,
           maxRetryCount: svc.restart.policy === "on-failure" ? svc.restart.maxRetries : undefined,
           logDriver: "json-file",
