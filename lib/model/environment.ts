@@ -233,6 +233,18 @@ export type RolloutModel =
       readonly timeoutSeconds: number;
     };
 
+/**
+ * Every release a service runs, with the config path that pins it: `release.<svc>` (the stable or
+ * only one), each blue-green slot, and a canary's. The live slot comes first.
+ */
+export function serviceReleases(svc: ServiceModel): { readonly path: string; readonly release: ReleaseModel }[] {
+  const r = svc.rollout;
+  const at = `services.${svc.name}.rollout`;
+  if (r.strategy === "blue-green") return [r.live, idleSlot(r.live)].map((slot) => ({ path: `${at}.slots.${slot}`, release: r.slots[slot] }));
+  const main = { path: `release.${svc.name}`, release: { image: svc.image, version: svc.version } };
+  return r.strategy === "canary" && r.canary ? [main, { path: `${at}.canary.release`, release: r.canary }] : [main];
+}
+
 /** The idle slot of a blue-green rollout. */
 export function idleSlot(live: SlotName): SlotName {
   return live === "blue" ? "green" : "blue";
