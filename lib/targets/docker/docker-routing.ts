@@ -95,8 +95,8 @@ export const PREVIEW_ADDRESS = "127.0.0.1";
 
 /**
  * The proxy of a Docker environment, or undefined when no service needs it. Each routed port is
- * a listener on the service's own port (clients keep addressing `<svc>:<port>`); a public one is
- * published on its hostPort. The sets of a blue-green service: the live slot (100%); of a canary:
+ * a listener on the service's own port when other services connect to it (they keep addressing
+ * `<svc>:<port>`), else on its hostPort; a public one is published on its hostPort. The sets of a blue-green service: the live slot (100%); of a canary:
  * stable and canary by weight. A public blue-green or canary service also gets a preview listener
  * (the idle slot, or the canary alone) published on loopback at hostPort + docker.proxy.previewPortOffset.
  */
@@ -128,10 +128,14 @@ export function dockerProxyPlan(env: EnvironmentModel): DockerProxyPlan | undefi
     } else {
       live = [{ name: "stable", host: svc.name, servers: servers(sets[0]), share: 100 }];
     }
+    // Services connecting to it keep addressing <svc>:<port>; a public port nobody connects to
+    // listens on its hostPort (unique on the host already), so many public services may use 8080.
+    const addressed = !svc.public || env.connections.some((c) => c.to === svc.name);
     for (const p of svc.ports) {
       if (p.protocol !== "tcp") continue; // refused by validation; TCP mode only
-      routes.push({ name: `${svc.name}-${p.name}`, service: svc.name, listen: p.port, port: p.port, sets: live });
-      if (svc.public) publish.push({ listen: p.port, hostPort: p.hostPort, ip: o.publishAddress, protocol: "tcp" });
+      const listen = addressed ? p.port : p.hostPort;
+      routes.push({ name: `${svc.name}-${p.name}`, service: svc.name, listen, port: p.port, sets: live });
+      if (svc.public) publish.push({ listen, hostPort: p.hostPort, ip: o.publishAddress, protocol: "tcp" });
       if (svc.public && preview) {
         const at = p.hostPort + o.proxy.previewPortOffset;
         routes.push({ name: `${svc.name}-${p.name}-preview`, service: svc.name, listen: at, port: p.port, sets: [preview] });
