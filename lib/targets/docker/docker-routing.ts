@@ -1,6 +1,6 @@
-import { EnvironmentModel, ReleaseModel, ServiceModel, idleSlot } from "../../model/environment";
-import { canarySplit } from "../shared/capacity";
-import { ProxyPlan, ProxyRoute, ProxySet } from "../shared/proxy";
+import { EnvironmentModel, ServiceModel } from "../../model/environment";
+import { ProxyPlan, ProxyRoute } from "../shared/proxy";
+import { ReleaseSet, proxySets, releaseSets, routedBySets, setHost } from "../shared/proxy-sets";
 import { dockerOptions } from "./options";
 
 /*
@@ -9,12 +9,8 @@ import { dockerOptions } from "./options";
  * lowering read the same answers.
  */
 
-/** A group of identical containers of one service: the whole service, a blue-green slot, the stable or the canary. */
-export interface ContainerSet {
-  /** `blue`/`green`/`stable`/`canary`, or undefined for a service with one set (recreate, rolling). */
-  readonly name?: "blue" | "green" | "stable" | "canary";
-  readonly release: ReleaseModel;
-  readonly replicas: number;
+/** A release set (shared/proxy-sets.ts) and how its containers are replaced on one host. */
+export interface ContainerSet extends ReleaseSet {
   /**
    * How a release change replaces the set's containers: `surge` starts the new containers (named
    * by a hash of what forces replacement, `create_before_destroy`) and waits until they are
@@ -23,38 +19,15 @@ export interface ContainerSet {
   readonly replace: "surge" | "recreate";
 }
 
-/** Whether a service's containers can run next to their successors: not on one volume (stateful), not on a directly published port. */
-function canSurge(svc: ServiceModel): boolean {
-  return svc.kind === "stateless";
-}
-
 /**
- * The container sets of a service. recreate: one set, stopped before its successor starts (today's
- * behaviour). rolling: one set, surged — except a stateful service (two processes on one volume)
- * which rolls by recreating, like a StatefulSet's one-at-a-time without surge. blue-green: both
- * slots (the idle one with `idleReplicas`). canary: stable and canary, split as on every target
- * (shared/capacity.ts canarySplit); the proxy's weights give the exact traffic share anyway.
+ * The container sets of a service (shared/proxy-sets.ts releaseSets). recreate stops each
+ * container before its successor starts (today's behaviour); every other strategy surges, except
+ * on a stateful service: two processes on one volume corrupt it, so it rolls by recreating, like
+ * a StatefulSet's one pod at a time without surge.
  */
 export function containerSets(svc: ServiceModel): ContainerSet[] {
-  const r = svc.rollout;
-  const own: ReleaseModel = { image: svc.image, version: svc.version };
-  const replace = r.strategy !== "recreate" && canSurge(svc) ? "surge" : "recreate";
-  switch (r.strategy) {
-    case "recreate":
-    case "rolling":
-      return [{ release: own, replicas: svc.replicas, replace }];
-    case "blue-green":
-      return (["blue", "green"] as const).map((slot) => ({ name: slot, release: r.slots[slot], replicas: slot === r.live ? svc.replicas : r.idleReplicas, replace }));
-    case "canary": {
-      // No canary in flight: only the stable set (same names, so a canary's start or end never renames it).
-      if (!r.canary) return [{ name: "stable", release: own, replicas: svc.replicas, replace }];
-      const split = canarySplit(svc.replicas, r.weight);
-      return [
-        { name: "stable", release: own, replicas: split.stable, replace },
-        { name: "canary", release: r.canary, replicas: split.canary, replace },
-      ];
-    }
-  }
+  const replace = svc.rollout.strategy !== "recreate" && svc.kind === "stateless" ? "surge" : "recreate";
+  return releaseSets(svc).map((s) => ({ ...s, replace }));
 }
 
 /**
@@ -64,15 +37,12 @@ export function containerSets(svc: ServiceModel): ContainerSet[] {
  * its containers no longer bind a host port and can overlap during a rolling update.
  */
 export function proxyRouting(svc: ServiceModel): "alias" | "front" | undefined {
-  if (svc.rollout.strategy === "blue-green" || svc.rollout.strategy === "canary") return "alias";
-  if (svc.rollout.strategy === "rolling" && svc.public && svc.ports.length > 0 && canSurge(svc)) return "front";
+  if (routedBySets(svc)) return "alias";
+  if (svc.rollout.strategy === "rolling" && svc.public && svc.ports.length > 0 && svc.kind === "stateless") return "front";
   return undefined;
 }
 
-/** The DNS name a set answers to: the service's own for a single set, `<svc>-<set>` otherwise. */
-export function setHost(svc: ServiceModel, set: ContainerSet): string {
-  return set.name ? `${svc.name}-${set.name}` : svc.name;
-}
+export { setHost };
 
 /** A port the proxy publishes on the host. */
 export interface ProxyPublish {
@@ -107,27 +77,8 @@ export function dockerProxyPlan(env: EnvironmentModel): DockerProxyPlan | undefi
   const routes: ProxyRoute[] = [];
   const publish: ProxyPublish[] = [];
   for (const svc of services) {
-    const sets = containerSets(svc);
-    const servers = (s: ContainerSet): number => s.replicas;
-    const r = svc.rollout;
-    let live: ProxySet[];
-    let preview: ProxySet | undefined;
-    if (r.strategy === "blue-green") {
-      const [on, off] = [sets.find((s) => s.name === r.live)!, sets.find((s) => s.name === idleSlot(r.live))!];
-      live = [{ name: on.name!, host: setHost(svc, on), servers: servers(on), share: 100 }];
-      if (off.replicas > 0) preview = { name: off.name!, host: setHost(svc, off), servers: servers(off), share: 100 };
-    } else if (r.strategy === "canary") {
-      const [stable, canary = { name: "canary" as const, release: { image: svc.image, version: svc.version }, replicas: 0, replace: "surge" as const }] = sets;
-      // An empty set takes no share: the other set gets everything (weight 0 or 100).
-      const weight = stable.replicas === 0 ? 100 : canary.replicas === 0 ? 0 : r.weight;
-      live = [
-        { name: "stable", host: setHost(svc, stable), servers: servers(stable), share: 100 - weight },
-        { name: "canary", host: setHost(svc, canary), servers: servers(canary), share: weight },
-      ];
-      if (canary.replicas > 0) preview = { name: "canary", host: setHost(svc, canary), servers: servers(canary), share: 100 };
-    } else {
-      live = [{ name: "stable", host: svc.name, servers: servers(sets[0]), share: 100 }];
-    }
+    // On one host a set's name resolves to each of its containers.
+    const { live, preview } = proxySets(svc, (set) => set.replicas);
     // Services connecting to it keep addressing <svc>:<port>; a public port nobody connects to
     // listens on its hostPort (unique on the host already), so many public services may use 8080.
     const addressed = !svc.public || env.connections.some((c) => c.to === svc.name);

@@ -1,0 +1,80 @@
+import { ReleaseModel, ServiceModel, idleSlot } from "../../model/environment";
+import { canarySplit } from "./capacity";
+import { ProxySet } from "./proxy";
+
+/*
+ * The release sets a delivery strategy runs, and how the envkit proxy shares a service's traffic
+ * between them: the same on every target that routes through the proxy (Docker, Swarm).
+ */
+
+/** Names of the sets a service runs under blue-green or canary. */
+export type SetName = "blue" | "green" | "stable" | "canary";
+
+/** A group of identical replicas of one service: the whole service, a blue-green slot, the stable or the canary. */
+export interface ReleaseSet {
+  /** `blue`/`green`/`stable`/`canary`, or undefined for a service with one set (recreate, rolling). */
+  readonly name?: SetName;
+  readonly release: ReleaseModel;
+  readonly replicas: number;
+}
+
+/**
+ * The release sets of a service. recreate and rolling: the service itself. blue-green: both
+ * slots (the idle one with `idleReplicas`). canary: stable and canary split as on every target
+ * (capacity.ts canarySplit), or the stable alone with no canary in flight (same name, so a canary's
+ * start or end never renames the stable).
+ */
+export function releaseSets(svc: ServiceModel): ReleaseSet[] {
+  const r = svc.rollout;
+  const own: ReleaseModel = { image: svc.image, version: svc.version };
+  switch (r.strategy) {
+    case "recreate":
+    case "rolling":
+      return [{ release: own, replicas: svc.replicas }];
+    case "blue-green":
+      return (["blue", "green"] as const).map((slot) => ({ name: slot, release: r.slots[slot], replicas: slot === r.live ? svc.replicas : r.idleReplicas }));
+    case "canary": {
+      if (!r.canary) return [{ name: "stable", release: own, replicas: svc.replicas }];
+      const split = canarySplit(svc.replicas, r.weight);
+      return [
+        { name: "stable", release: own, replicas: split.stable },
+        { name: "canary", release: r.canary, replicas: split.canary },
+      ];
+    }
+  }
+}
+
+/** Whether the proxy routes a service by taking over its name (blue-green and canary). */
+export function routedBySets(svc: ServiceModel): boolean {
+  return svc.rollout.strategy === "blue-green" || svc.rollout.strategy === "canary";
+}
+
+/** The DNS name a set answers to: the service's own for a single set, `<svc>-<set>` otherwise. */
+export function setHost(svc: ServiceModel, set: Pick<ReleaseSet, "name">): string {
+  return set.name ? `${svc.name}-${set.name}` : svc.name;
+}
+
+/**
+ * The proxy's sets for a service's traffic and for its preview. blue-green: the live slot (100%),
+ * preview the idle slot while it has replicas. canary: stable and canary by weight (an empty set
+ * takes no share), preview the canary alone. One set otherwise. `servers` is how many addresses
+ * a set's name resolves to (containers on Docker, one virtual IP on Swarm).
+ */
+export function proxySets(svc: ServiceModel, servers: (set: ReleaseSet) => number): { live: ProxySet[]; preview?: ProxySet } {
+  const sets = releaseSets(svc);
+  const r = svc.rollout;
+  const of = (s: ReleaseSet, share: number): ProxySet => ({ name: s.name ?? "stable", host: setHost(svc, s), servers: s.replicas > 0 ? servers(s) : 0, share });
+  if (r.strategy === "blue-green") {
+    const on = sets.find((s) => s.name === r.live)!;
+    const off = sets.find((s) => s.name === idleSlot(r.live))!;
+    return { live: [of(on, 100)], preview: off.replicas > 0 ? of(off, 100) : undefined };
+  }
+  if (r.strategy === "canary") {
+    const stable = sets[0];
+    const canary = sets[1];
+    if (!canary || canary.replicas === 0) return { live: [of(stable, 100)] };
+    const weight = stable.replicas === 0 ? 100 : r.weight;
+    return { live: [of(stable, 100 - weight), of(canary, weight)], preview: of(canary, 100) };
+  }
+  return { live: [of(sets[0], 100)] };
+}
