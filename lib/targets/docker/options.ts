@@ -2,12 +2,10 @@ import { z } from "zod";
 import type { DefaultRule } from "../../config/defaults";
 import { parseIpAddress } from "../../model/cidr";
 import { EnvironmentModel } from "../../model/environment";
-import { parseImageRef } from "../../model/image-ref";
 import { QUOTA_CPU, QUOTA_MEMORY } from "../../model/limits";
 import { parseCpu, parseMemory } from "../../model/quantity";
-import { Parsed } from "../../model/result";
 import { EngineHostSchema } from "../shared/engine-host";
-import { DEFAULT_PROXY_IMAGE } from "../shared/proxy";
+import { PROXY_DEFAULTS, PROXY_SETTINGS, ProxySettings, parsedString as parsed, proxySettings } from "../shared/proxy-settings";
 
 /** This target's name: the `target:` value and the key of its settings block. */
 export const DOCKER = "docker";
@@ -15,28 +13,9 @@ export const DOCKER = "docker";
 /** The Docker engine address: the one every engine-API target checks (no credentials in it). */
 const DockerHost = EngineHostSchema;
 
-/** A string checked by a model parser (its message says how to fix it). */
-const parsed = (parse: (s: string) => Parsed<unknown>) =>
-  z.string().check((ctx) => {
-    const r = parse(ctx.value);
-    if (!r.ok) ctx.issues.push({ code: "custom", message: r.error, input: ctx.value });
-  });
-
-/** An image reference pinned by digest (`repo:tag@sha256:…`): the proxy is never a moving tag. */
-export const PinnedImage = parsed((s) => {
-  const r = parseImageRef(s);
-  if (r.ok && !r.value.digest) return { ok: false, error: `"${s}" has no digest; pin the proxy image as repository:tag@sha256:<digest>, e.g. "${DEFAULT_PROXY_IMAGE}"` };
-  return r;
-});
-
 /** The `docker.proxy` block: the environment's envkit proxy (see lib/targets/shared/proxy.ts). */
 export const DockerProxySchema = z.strictObject({
-  /** HAProxy 2.x image, pinned by digest. @default "haproxy:2.6-alpine@sha256:e03315a0…" (HAProxy 2.6.8) */
-  image: PinnedImage.optional(),
-  /** CPU limit of the proxy container. @default "500m" */
-  cpuLimit: parsed((s) => parseCpu(s)).optional(),
-  /** Memory limit of the proxy container. @default "128Mi" */
-  memoryLimit: parsed((s) => parseMemory(s)).optional(),
+  ...PROXY_SETTINGS,
   /** A public blue-green or canary service's preview (idle slot, or canary alone) is on 127.0.0.1 at hostPort + this. @default 10000 */
   previewPortOffset: z.number().int().min(1).max(60000).optional(),
 });
@@ -78,9 +57,7 @@ export const DockerSettingsSchema = z.strictObject({
 export const DOCKER_DEFAULTS: readonly DefaultRule[] = [
   { path: "host", value: "unix:///var/run/docker.sock", doc: "the local Docker engine" },
   { path: "publishAddress", value: "127.0.0.1", doc: "published ports listen on loopback only" },
-  { path: "proxy.image", value: DEFAULT_PROXY_IMAGE, doc: "HAProxy 2.6.8 (haproxy:2.6-alpine), pinned by digest as docker-library/repo-info records it" },
-  { path: "proxy.cpuLimit", value: "500m", doc: "half a core for the proxy: it forwards bytes, TLS stays in the services" },
-  { path: "proxy.memoryLimit", value: "128Mi", doc: "HAProxy with one thread and 4096 connections fits in far less" },
+  ...PROXY_DEFAULTS,
   { path: "proxy.previewPortOffset", value: 10000, doc: "a public service on hostPort 8080 previews its idle slot on 127.0.0.1:18080" },
 ];
 
@@ -98,15 +75,14 @@ export interface DockerOptions {
   /** Host folder holding one file per secret, bind-mounted read-only instead of uploading. @default unset */
   readonly secretsHostDir?: string;
   /** The envkit proxy's settings, defaults applied. */
-  readonly proxy: { readonly image: string; readonly cpuLimit: string; readonly memoryLimit: string; readonly previewPortOffset: number };
+  readonly proxy: ProxySettings & { readonly previewPortOffset: number };
   /** The host budget, if declared. @default unset */
   readonly hostBudget?: { readonly cpu?: string; readonly memory?: string };
 }
 
 /** The literal defaults, for a model built by hand without some of the keys. */
 const FILLED: Readonly<Record<string, unknown>> = Object.fromEntries(DOCKER_DEFAULTS.filter((d) => !d.path.includes(".")).map((d) => [d.path, d.value]));
-/** The literal defaults of the `proxy` block. */
-const PROXY_FILLED: Readonly<Record<string, unknown>> = Object.fromEntries(DOCKER_DEFAULTS.filter((d) => d.path.startsWith("proxy.")).map((d) => [d.path.slice("proxy.".length), d.value]));
+
 
 /**
  * The Docker settings of `env`: the one reader, so the model's shape is this target's business.
@@ -116,5 +92,5 @@ const PROXY_FILLED: Readonly<Record<string, unknown>> = Object.fromEntries(DOCKE
  */
 export function dockerOptions(env: EnvironmentModel): DockerOptions {
   const own = (env.target === DOCKER ? env.targetOptions : {}) as Record<string, unknown>;
-  return { ...FILLED, ...own, proxy: { ...PROXY_FILLED, ...((own.proxy as object | undefined) ?? {}) } } as unknown as DockerOptions;
+  return { ...FILLED, ...own, proxy: proxySettings(own.proxy, DOCKER_DEFAULTS) } as unknown as DockerOptions;
 }
