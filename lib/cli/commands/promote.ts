@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Node, Pair, Scalar, YAMLMap, isAlias, isMap, isScalar, parse, parseDocument } from "yaml";
 import { fsIssue, isFsError, loadConfigDir, readConfigDir, readConfigFile } from "../../config/load";
-import { ResolvedEnvironment } from "../../config/resolve";
+import { ConfigSource, ResolvedEnvironment } from "../../config/resolve";
 import { didYouMean } from "../../config/suggest";
 import { lineAt, parseYaml } from "../../config/yaml-source";
 import { ConfigIssue, EnvkitError, formatIssue, sortIssues } from "../../errors";
@@ -283,6 +283,20 @@ export function writeEnvironmentFile(file: string, next: string, raw: string, wh
   }
 }
 
+/** Prints issues sorted, one `file:line: path: message` line each, and gives the exit code. */
+export function issuePrinter(io: CliIO): (issues: readonly ConfigIssue[]) => number {
+  return (issues) => {
+    for (const i of sortIssues(issues)) io.err(formatIssue(i));
+    return EXIT.invalid;
+  };
+}
+
+/** An issue for each of `wanted` that is not an environment of the application. */
+export function unknownEnvironments(config: string, source: ConfigSource, wanted: readonly string[]): ConfigIssue[] {
+  const names = [...source.environments.keys()];
+  return wanted.filter((n) => !source.environments.has(n)).map((n) => ({ file: path.join(config, "environments"), path: "", message: `no environment "${n}"${didYouMean(n, names)}; environments: ${names.join(", ")}` }));
+}
+
 function now(): number {
   const given = process.env.ENVKIT_NOW;
   if (given === undefined) return Date.now();
@@ -339,15 +353,11 @@ export function promoteCommand(opts: { config: string; from: string; to: string;
   if (!["text", "markdown", "json"].includes(format)) throw new UsageError(`--format must be text, markdown or json (got "${format}")`);
   if (opts.from === opts.to) throw new UsageError(`--from and --to are both "${opts.from}"; promote copies releases from one environment to another`);
   const note = (line: string) => (format === "text" ? io.out(line) : io.err(line));
-  const fail = (issues: readonly ConfigIssue[]) => {
-    for (const i of sortIssues(issues)) io.err(formatIssue(i));
-    return EXIT.invalid;
-  };
+  const fail = issuePrinter(io);
   const read = readConfigDir(opts.config);
   if (!read.source) return fail(read.issues);
-  const names = [...read.source.environments.keys()];
-  const unknownEnv = [opts.from, opts.to].filter((n) => !read.source!.environments.has(n));
-  if (unknownEnv.length) return fail(unknownEnv.map((n) => ({ file: path.join(opts.config, "environments"), path: "", message: `no environment "${n}"${didYouMean(n, names)}; environments: ${names.join(", ")}` })));
+  const unknownEnv = unknownEnvironments(opts.config, read.source, [opts.from, opts.to]);
+  if (unknownEnv.length) return fail(unknownEnv);
   const resolved = new Map<string, ResolvedEnvironment>();
   const problems: ConfigIssue[] = [];
   for (const name of [opts.from, opts.to]) {

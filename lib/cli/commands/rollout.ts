@@ -3,10 +3,9 @@ import * as path from "node:path";
 import { loadConfigDir, readConfigDir, readConfigFile } from "../../config/load";
 import { didYouMean } from "../../config/suggest";
 import { lineAt } from "../../config/yaml-source";
-import { ConfigIssue, formatIssue, sortIssues } from "../../errors";
 import { ServiceModel, idleSlot } from "../../model/environment";
 import { CliIO, EXIT, UsageError } from "../io";
-import { YamlEdit, editYaml, writeEnvironmentFile } from "./promote";
+import { YamlEdit, editYaml, issuePrinter, unknownEnvironments, writeEnvironmentFile } from "./promote";
 
 export const ROLLOUT_HELP = `Usage: envkit rollout --config DIR --env ENV --service SVC (--step [--steps 10,50,100] | --switch)
                       [--dry-run]
@@ -81,14 +80,11 @@ export function rolloutCommand(opts: { config: string; env: string; service: str
   if (Boolean(opts.step) === Boolean(opts.switch)) throw new UsageError("give exactly one of --step (canary) and --switch (blue-green)");
   if (opts.steps !== undefined && !opts.step) throw new UsageError("--steps goes with --step");
   const steps = parseSteps(opts.steps);
-  const fail = (issues: readonly ConfigIssue[]) => {
-    for (const i of sortIssues(issues)) io.err(formatIssue(i));
-    return EXIT.invalid;
-  };
+  const fail = issuePrinter(io);
   const read = readConfigDir(opts.config);
   if (!read.source) return fail(read.issues);
-  const names = [...read.source.environments.keys()];
-  if (!read.source.environments.has(opts.env)) return fail([{ file: path.join(opts.config, "environments"), path: "", message: `no environment "${opts.env}"${didYouMean(opts.env, names)}; environments: ${names.join(", ")}` }]);
+  const unknownEnv = unknownEnvironments(opts.config, read.source, [opts.env]);
+  if (unknownEnv.length) return fail(unknownEnv);
   const loaded = loadConfigDir(opts.config, opts.env);
   const env = loaded.environments.find((e) => e.model.name === opts.env);
   const errors = loaded.issues.filter((i) => i.severity !== "warning");
