@@ -1,9 +1,10 @@
 import { formatIssue } from "../../lib/errors";
 import { EnvironmentConfig } from "../../lib/config/schema";
 import { layer } from "../../lib/config/merge";
-import { ServiceModel } from "../../lib/model/environment";
+import fc from "fast-check";
+import { ROLLOUT_FIELDS, ServiceModel } from "../../lib/model/environment";
 import { canarySplit, peakReplicas } from "../../lib/targets/shared/capacity";
-import { k8sEnv, miniApp, model, resolve } from "../helpers";
+import { REFERENCE_APP, cli, k8sEnv, miniApp, model, resolve } from "../helpers";
 
 /*
  * The rollout strategies' configuration contract: what resolves into ServiceModel.rollout, and
@@ -182,5 +183,43 @@ describe("capacity per strategy", () => {
   it("counts canary as stable + canary + surge, the stable at its autoscaler maximum", () => {
     const env = k8sEnv({ services: { web: { replicas: 4, autoscaling: { minReplicas: 4, maxReplicas: 8 }, rollout: { strategy: "canary", canary: { release: V15, weight: 25 } } } } });
     expect(peakReplicas(svc(env, "web"))).toEqual({ steady: 9, extra: 2, why: "canary 25%: 8 stable (autoscaler maximum) + 1 canary + 2 surge of the workload being rolled (maxSurge 25%)" });
+  });
+});
+
+describe("rollout defaults are explained", () => {
+  it("envkit explain names the defaults table for a service's inherited strategy", () => {
+    const r = cli("explain", "--config", REFERENCE_APP, "--env", "prod", "services.api.rollout.strategy");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("rolling");
+    expect(r.out).toContain("lib/config/defaults.ts");
+    expect(r.out).toContain("the environment's rollout.strategy");
+  });
+});
+
+describe("properties", () => {
+  it("a canary split keeps both workloads running while 0 < weight < 100, never loses a replica, and reports its real share", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 100 }), (replicas, weight) => {
+        const s = canarySplit(replicas, weight);
+        if (replicas === 0) return s.stable === 0 && s.canary === 0;
+        const both = weight > 0 && weight < 100;
+        // One replica cannot be split: a pod each then.
+        const total = both && replicas === 1 ? 2 : replicas;
+        return s.stable + s.canary === total && (weight === 0 ? s.canary === 0 : s.canary >= 1) && (weight === 100 ? s.stable === 0 : s.stable >= 1) && s.effectiveWeight === Math.round((100 * s.canary) / total);
+      }),
+    );
+  });
+
+  it("changing a service's strategy in an overlay leaves no field of another strategy", () => {
+    const strategies = ["recreate", "rolling", "blue-green", "canary"] as const;
+    const fields = { live: "blue", slots: { blue: "1" }, idleReplicas: 0, canary: { release: "1", weight: 1 }, maxSurge: 1, maxUnavailable: 0, timeout: "1m" };
+    fc.assert(
+      fc.property(fc.constantFrom(...strategies), fc.constantFrom(...strategies), fc.subarray(Object.keys(fields)), (from, to, present) => {
+        const base = { services: { api: { rollout: { strategy: from, ...Object.fromEntries(present.map((k) => [k, fields[k as keyof typeof fields]])) } } } };
+        const out = layer(base, { services: { api: { rollout: { strategy: to } } } }) as { services: { api: { rollout: Record<string, unknown> } } };
+        const allowed = new Set(["strategy", "timeout", ...ROLLOUT_FIELDS[to]]);
+        return from === to || Object.keys(out.services.api.rollout).every((k) => allowed.has(k));
+      }),
+    );
   });
 });
