@@ -1,6 +1,7 @@
 import { formatIssue } from "../../lib/errors";
 import { EnvironmentConfig } from "../../lib/config/schema";
 import { diffStacks } from "../../lib/review/stack-diff";
+import { inspectKubernetesStack } from "../../lib/targets/kubernetes/kubernetes-inspect";
 import { quotaFitProblems } from "../../lib/targets/kubernetes/quota-fit";
 import { k8sEnv, miniApp, model, resolve, resolveOne, resourcesOf, synthJson } from "../helpers";
 
@@ -187,5 +188,16 @@ describe("Kubernetes: the quota fit counts each strategy", () => {
   it("counts a canary's stable and canary pods", () => {
     const p = quotaFitProblems(model(miniApp(), "prod", { ...canary(10), quota: { pods: 5 } }));
     expect(p[0].message).toContain("web 1 × 13 pods [canary 10%: 9 stable + 1 canary + 3 surge of the workload being rolled (maxSurge 25%)] = 13");
+  });
+});
+
+describe("Kubernetes: guardrails see every slot", () => {
+  it("finds a disruption budget for each slot with several pods (ENVK-AVL-002 stays quiet)", () => {
+    const json = synth(canary(50));
+    const view = inspectKubernetesStack(json);
+    const canaryPods = view.workloads.find((w) => w.resource.includes("workload-canary"))!;
+    expect(canaryPods.replicas).toBe(5);
+    expect(canaryPods.hasDisruptionBudget).toBe(true);
+    expect(view.workloads.filter((w) => w.replicas > 1).every((w) => w.hasDisruptionBudget)).toBe(true);
   });
 });
