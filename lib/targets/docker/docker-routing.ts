@@ -1,6 +1,6 @@
 import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { ProxyPlan, ProxyRoute } from "../shared/proxy";
-import { ReleaseSet, proxySets, releaseSets, routedBySets, setHost } from "../shared/proxy-sets";
+import { ReleaseSet, proxySets, releaseSets, routedBySets, serviceRoutes, setHost } from "../shared/proxy-sets";
 import { dockerOptions } from "./options";
 
 /*
@@ -79,20 +79,9 @@ export function dockerProxyPlan(env: EnvironmentModel): DockerProxyPlan | undefi
   for (const svc of services) {
     // On one host a set's name resolves to each of its containers.
     const { live, preview } = proxySets(svc, (set) => set.replicas);
-    // Services connecting to it keep addressing <svc>:<port>; a public port nobody connects to
-    // listens on its hostPort (unique on the host already), so many public services may use 8080.
-    const addressed = !svc.public || env.connections.some((c) => c.to === svc.name);
-    for (const p of svc.ports) {
-      if (p.protocol !== "tcp") continue; // refused by validation; TCP mode only
-      const listen = addressed ? p.port : p.hostPort;
-      routes.push({ name: `${svc.name}-${p.name}`, service: svc.name, listen, port: p.port, sets: live });
-      if (svc.public) publish.push({ listen, hostPort: p.hostPort, ip: o.publishAddress, protocol: "tcp" });
-      if (svc.public && preview) {
-        const at = p.hostPort + o.proxy.previewPortOffset;
-        routes.push({ name: `${svc.name}-${p.name}-preview`, service: svc.name, listen: at, port: p.port, sets: [preview] });
-        publish.push({ listen: at, hostPort: at, ip: PREVIEW_ADDRESS, protocol: "tcp" });
-      }
-    }
+    const own = serviceRoutes(env, svc, { live, preview }, (hostPort) => hostPort + o.proxy.previewPortOffset);
+    routes.push(...own.routes);
+    for (const p of own.publish) publish.push({ listen: p.listen, hostPort: p.hostPort, ip: p.preview ? PREVIEW_ADDRESS : o.publishAddress, protocol: "tcp" });
   }
   return { plan: { scope: `${env.app}-${env.name}`, routes }, publish, services };
 }

@@ -1,6 +1,6 @@
-import { ReleaseModel, ServiceModel, idleSlot } from "../../model/environment";
+import { EnvironmentModel, ReleaseModel, ServiceModel, idleSlot } from "../../model/environment";
 import { canarySplit } from "./capacity";
-import { ProxySet } from "./proxy";
+import { ProxyRoute, ProxySet } from "./proxy";
 
 /*
  * The release sets a delivery strategy runs, and how the envkit proxy shares a service's traffic
@@ -77,4 +77,41 @@ export function proxySets(svc: ServiceModel, servers: (set: ReleaseSet) => numbe
     return { live: [of(stable, 100 - weight), of(canary, weight)], preview: of(canary, 100) };
   }
   return { live: [of(sets[0], 100)] };
+}
+
+/** A port the proxy publishes: where it listens and the host port, and whether it is a preview. */
+export interface ProxyPublish {
+  readonly listen: number;
+  readonly hostPort: number;
+  readonly preview: boolean;
+}
+
+/**
+ * The proxy's listeners for one routed service. Each TCP port listens on the service's own port
+ * when other services connect to it (they keep addressing `<svc>:<port>`), else on its hostPort
+ * (unique on the host already, so many public services may use 8080); a public one is published
+ * on its hostPort. With `previewAt`, a public service with a preview set also gets a preview
+ * listener published at `previewAt(hostPort)`.
+ */
+export function serviceRoutes(
+  env: Pick<EnvironmentModel, "connections">,
+  svc: ServiceModel,
+  sets: { live: ProxySet[]; preview?: ProxySet },
+  previewAt?: (hostPort: number) => number,
+): { routes: ProxyRoute[]; publish: ProxyPublish[] } {
+  const routes: ProxyRoute[] = [];
+  const publish: ProxyPublish[] = [];
+  const addressed = !svc.public || env.connections.some((c) => c.to === svc.name);
+  for (const p of svc.ports) {
+    if (p.protocol !== "tcp") continue; // refused by the targets' validation: TCP mode only
+    const listen = addressed ? p.port : p.hostPort;
+    routes.push({ name: `${svc.name}-${p.name}`, service: svc.name, listen, port: p.port, sets: sets.live });
+    if (svc.public) publish.push({ listen, hostPort: p.hostPort, preview: false });
+    if (svc.public && sets.preview && previewAt) {
+      const at = previewAt(p.hostPort);
+      routes.push({ name: `${svc.name}-${p.name}-preview`, service: svc.name, listen: at, port: p.port, sets: [sets.preview] });
+      publish.push({ listen: at, hostPort: at, preview: true });
+    }
+  }
+  return { routes, publish };
 }
