@@ -8,6 +8,7 @@ import { environmentLabels } from "../shared/labels";
 import { declareSecretVariables } from "../shared/secret-variables";
 import { DockerProxy, DockerProxyNetwork } from "./docker-proxy";
 import { dockerProxyPlan, proxyRouting } from "./docker-routing";
+import { proxyMembership, withSourceLimits } from "../shared/proxy-sets";
 import { DockerService, DockerServiceNetwork } from "./docker-service";
 import { planNetworks } from "./network-plan";
 import { dockerOptions } from "./options";
@@ -85,19 +86,9 @@ export class DockerEnvironment extends Construct {
     const proxyPlan = dockerProxyPlan(env);
     if (proxyPlan) {
       const byName = new Map(env.services.map((s) => [s.name, s]));
-      const proxyNetworks: DockerProxyNetwork[] = [];
-      const allow = new Map<string, string[]>();
-      for (const n of plan.networks) {
-        const addressed = [...n.members].filter(([m, aliases]) => {
-          const how = proxyRouting(byName.get(m)!);
-          return how === "alias" ? aliases.length > 0 : how === "front" && !n.internal;
-        });
-        if (!addressed.length) continue;
-        const aliases = addressed.filter(([m]) => proxyRouting(byName.get(m)!) === "alias").flatMap(([, a]) => a);
-        proxyNetworks.push({ name: this.networks.get(n.purpose)!.name, aliases });
-        for (const [m] of addressed) allow.set(m, [...(allow.get(m) ?? []), n.subnet]);
-      }
-      const routed = { ...proxyPlan, plan: { ...proxyPlan.plan, routes: proxyPlan.plan.routes.map((r) => (byName.get(r.service)!.public ? r : { ...r, allow: allow.get(r.service) ?? [] })) } };
+      const { joins, allow } = proxyMembership(plan.networks, (m) => proxyRouting(byName.get(m)!));
+      const proxyNetworks: DockerProxyNetwork[] = joins.map((j) => ({ name: this.networks.get(j.purpose)!.name, aliases: j.aliases }));
+      const routed = { ...proxyPlan, plan: withSourceLimits(proxyPlan.plan, (s) => byName.get(s)!.public, allow) };
       const upstreams = proxyPlan.services.flatMap((s) => this.services.get(s.name)!.containers);
       (this as { proxy?: DockerProxy }).proxy = new DockerProxy(this, "proxy", { environment: env, plan: routed, networks: proxyNetworks, upstreams });
     }

@@ -1,6 +1,7 @@
 import { EnvironmentModel, ReleaseModel, ServiceModel, idleSlot } from "../../model/environment";
 import { canarySplit } from "./capacity";
-import { ProxyRoute, ProxySet } from "./proxy";
+import { PlannedNetwork } from "./network-plan";
+import { ProxyPlan, ProxyRoute, ProxySet } from "./proxy";
 
 /*
  * The release sets a delivery strategy runs, and how the envkit proxy shares a service's traffic
@@ -114,4 +115,31 @@ export function serviceRoutes(
     }
   }
   return { routes, publish };
+}
+
+/**
+ * The networks the proxy joins and the names it answers to there: every network where a service
+ * it routes by name (`alias`) is addressed, taking that name; the non-internal network of a
+ * service it only publishes (`front`). `allow`: per routed service, the subnets of those
+ * networks (its internal listeners accept nothing else, so the proxy, on several networks, opens
+ * no path between services that declared none).
+ */
+export function proxyMembership(
+  networks: readonly Pick<PlannedNetwork, "purpose" | "subnet" | "internal" | "members">[],
+  how: (service: string) => "alias" | "front" | undefined,
+): { joins: { purpose: string; aliases: string[] }[]; allow: Map<string, string[]> } {
+  const joins: { purpose: string; aliases: string[] }[] = [];
+  const allow = new Map<string, string[]>();
+  for (const n of networks) {
+    const addressed = [...n.members].filter(([m, aliases]) => (how(m) === "alias" ? aliases.length > 0 : how(m) === "front" && !n.internal));
+    if (!addressed.length) continue;
+    joins.push({ purpose: n.purpose, aliases: addressed.filter(([m]) => how(m) === "alias").flatMap(([, a]) => a) });
+    for (const [m] of addressed) allow.set(m, [...(allow.get(m) ?? []), n.subnet]);
+  }
+  return { joins, allow };
+}
+
+/** The plan's routes with each internal (non-public) service's listeners limited to `allow`. */
+export function withSourceLimits(plan: ProxyPlan, isPublic: (service: string) => boolean, allow: ReadonlyMap<string, readonly string[]>): ProxyPlan {
+  return { ...plan, routes: plan.routes.map((r) => (isPublic(r.service) ? r : { ...r, allow: allow.get(r.service) ?? [] })) };
 }
