@@ -1,10 +1,14 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { EnvironmentConfig } from "../../lib/config/schema";
 import { formatIssue } from "../../lib/errors";
 import { EnvironmentModel } from "../../lib/model/environment";
 import { filePins } from "../../lib/policy/history";
 import { ReleaseHistory } from "../../lib/policy/rule";
 import { ruleById } from "../../lib/policy/rules";
-import { k8sEnv, miniApp, resolve } from "../helpers";
+import { cli, k8sEnv, miniApp, resolve } from "../helpers";
 
 /*
  * Promotion order (ENVK-REL-001) and digests (ENVK-IMG-002) count every release a service runs:
@@ -82,5 +86,48 @@ describe("release pins read from environment files (git history, the base ref)",
 
   it("ignores what is not a release string", () => {
     expect(Object.fromEntries(filePins({ release: { web: 3 }, services: { api: { rollout: "blue" }, db: null } }))).toEqual({});
+  });
+});
+
+describe("ENVK-REL-001 over slots at a pull request's base (--base)", () => {
+  const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main", ...args], { cwd, stdio: "pipe" }).toString();
+  const A = `1.0.0@${D("a")}`;
+  const B = `1.1.0@${D("b")}`;
+  const APP = "name: shop\nservices:\n  api:\n    image: ghcr.io/acme/api\n    health:\n      command: [\"true\"]\n";
+  const staging = (rollout: string) => `target: kubernetes\nrelease:\n  api: "${A}"\npolicy:\n  enforcement: advisory\n${rollout}`;
+  const prod = (green: string) =>
+    `target: kubernetes\npromotion:\n  from: staging\npolicy:\n  enforcement: advisory\nservices:\n  api:\n    rollout:\n      strategy: blue-green\n      live: blue\n      slots:\n        blue: "${A}"\n        green: "${green}"\n`;
+
+  /** main holds `base`; the checked-out branch "change" holds `head`. */
+  function repo(base: [string, string], head: [string, string]): string {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-slots-base-"));
+    fs.mkdirSync(path.join(root, "environments"));
+    const write = ([s, p]: [string, string]) => {
+      fs.writeFileSync(path.join(root, "app.yaml"), APP);
+      fs.writeFileSync(path.join(root, "environments", "staging.yaml"), s);
+      fs.writeFileSync(path.join(root, "environments", "prod.yaml"), p);
+    };
+    git(root, "init", "-q");
+    write(base);
+    git(root, "add", "-A");
+    git(root, "commit", "-qm", "base");
+    git(root, "checkout", "-qb", "change");
+    write(head);
+    git(root, "commit", "-qam", "the pull request");
+    return root;
+  }
+  const rel = (err: string) => err.split("\n").filter((l) => l.includes("[ENVK-REL-001]"));
+
+  it("reports an idle slot bumped together with staging in one change", () => {
+    const dir = repo([staging(""), prod(A)], [staging("").replace(A, B), prod(B)]);
+    const found = rel(cli("validate", "--config", dir, "--base", "main").err);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/prod\.yaml:\d+: warning: services\.api\.rollout\.slots\.green: \[ENVK-REL-001\] "api" slot green release "1\.1\.0@sha256:b+" never ran in "staging" at the base main/);
+  });
+
+  it("accepts an idle slot on what staging ran as a canary at the base", () => {
+    const canary = `services:\n  api:\n    rollout: { strategy: canary, canary: { release: "${B}", weight: 10 } }\n`;
+    const dir = repo([staging(canary), prod(A)], [staging(canary), prod(B)]);
+    expect(rel(cli("validate", "--config", dir, "--base", "main").err)).toEqual([]);
   });
 });
