@@ -207,3 +207,31 @@ describe("canary on Docker", () => {
     expect(proxyConfig(json)).toMatch(/server-template stable- 2 web-stable:8080 weight 1\n/);
   });
 });
+
+describe("Docker strategy validation", () => {
+  const errors = (env: EnvironmentConfig, a: AppConfig = app()): string => resolve(a, { dev: env }).issues.filter((i) => i.severity !== "warning").map((i) => `${i.path}: ${i.message}`).join("\n");
+
+  it("refuses a UDP port on a service behind the proxy (TCP only), naming the port and the fix", () => {
+    const a = app({ services: { ...app().services, web: { ...app().services.web, ports: [{ name: "dns", port: 5353, protocol: "udp" }], health: { command: ["true"] }, connections: [] } } } as Partial<AppConfig>);
+    expect(errors(dockerEnv(), a)).toMatch(/services\.web\.ports\.dns\.protocol: "udp": the envkit proxy in front of rolling services forwards TCP only; use rollout\.strategy recreate/);
+  });
+
+  it("refuses two routed services the proxy would listen for on one port", () => {
+    const { api: _a, web: _w, ...release } = dockerEnv().release as Record<string, string>;
+    const bg = { strategy: "blue-green", live: "blue", slots: { blue: "1.0.0", green: "1.0.0" } };
+    const a = app({ services: { ...app().services, api: { ...app().services.api, ports: [{ name: "http", port: 8080 }] } } } as Partial<AppConfig>);
+    expect(errors(dockerEnv({ release, services: { web: { rollout: bg }, api: { rollout: bg } } } as Partial<EnvironmentConfig>), a)).toMatch(/the envkit proxy would listen on 8080 for "api" port http and for "web" port http|the envkit proxy would listen on 8080 for "web" port http and for "api" port http/);
+  });
+
+  it("checks docker.hostBudget against each strategy's peak plus the proxy, with the arithmetic", () => {
+    const msg = errors(dockerEnv({ docker: { hostBudget: { memory: "512Mi" } }, services: { api: { replicas: 2 } } } as Partial<EnvironmentConfig>));
+    expect(msg).toMatch(/docker\.hostBudget\.memory: the containers' memory limits add up to .* at peak but the host budget is 512Mi: .*api .* × 4 \(rolling: 2 replicas .*; on Docker every container of a rolling set overlaps its successor: 2 \+ 2\).*the envkit proxy 128Mi; raise docker\.hostBudget\.memory/);
+    expect(errors(dockerEnv({ docker: { hostBudget: { memory: "64Gi", cpu: "64" } } } as Partial<EnvironmentConfig>))).toBe("");
+  });
+
+  it("counts a recreated service once (no overlap) in the host budget", () => {
+    const recreate = errors(dockerEnv({ rollout: { strategy: "recreate" }, docker: { hostBudget: { memory: "1Mi" } } } as Partial<EnvironmentConfig>));
+    expect(recreate).toMatch(/api \S+ × 1 \(recreate/);
+    expect(recreate).not.toMatch(/envkit proxy/);
+  });
+});

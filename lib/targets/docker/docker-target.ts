@@ -11,7 +11,7 @@ import { inContainerProblem } from "../shared/health";
 import { plainTcpHostProblem } from "../shared/engine-host";
 import { dockerProxyPlan, proxyRouting } from "./docker-routing";
 import { hostBudgetProblems } from "./host-budget";
-import { PROXY_HEALTH_PORT } from "../shared/proxy";
+import { proxyListenerProblems } from "../shared/proxy-sets";
 import { DOCKER, DOCKER_DEFAULTS, DOCKER_SETTINGS_SOURCE, DockerSettingsSchema, dockerOptions } from "./options";
 
 /** ENVK-NET-003: a `tcp://` engine address without TLS certificates (see shared/engine-host.ts). */
@@ -93,11 +93,6 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
       if (svc.public && svc.replicas > 1 && svc.ports.length > 0 && !proxyRouting(svc)) {
         at(`services.${svc.name}.replicas`, `public service "${svc.name}" has ${svc.replicas} replicas on one Docker host, but each published host port can be bound once; use replicas: 1, or rollout.strategy rolling (the envkit proxy publishes the port), on Docker`);
       }
-      if (proxyRouting(svc)) {
-        for (const p of svc.ports) {
-          if (p.protocol !== "tcp") at(`services.${svc.name}.ports.${p.name}.protocol`, `"${p.protocol}": the envkit proxy in front of ${svc.rollout.strategy} services on Docker forwards TCP only; use rollout.strategy recreate for a service with UDP ports`);
-        }
-      }
       if (svc.kind === "stateful" && svc.replicas > 1) {
         at(`services.${svc.name}.replicas`, `stateful service "${svc.name}" has ${svc.replicas} replicas, which would share one Docker volume; use replicas: 1`);
       }
@@ -113,17 +108,7 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
     // and on a preview port per public one: one HAProxy, so no two may share a port.
     const proxy = dockerProxyPlan(env);
     if (proxy) {
-      const listeners = new Map<number, string>([[PROXY_HEALTH_PORT, "the proxy's own health check"]]);
-      for (const r of proxy.plan.routes) {
-        const [svcName, ...rest] = [r.service, r.name.slice(r.service.length + 1)];
-        const preview = rest[0].endsWith("-preview");
-        const portName = preview ? rest[0].slice(0, -"-preview".length) : rest[0];
-        const where = preview ? ["docker", "proxy", "previewPortOffset"] : ["services", svcName, "ports", portName, "port"];
-        const other = listeners.get(r.listen);
-        if (r.listen > 65535) issues.push({ path: where, message: `the preview port of "${svcName}" port ${portName} would be ${r.listen}, above 65535; lower docker.proxy.previewPortOffset or the hostPort` });
-        else if (other) issues.push({ path: where, message: `the envkit proxy would listen on ${r.listen} for ${preview ? `the preview of "${svcName}"` : `"${svcName}"`} and for ${other}; give one of them another ${preview ? "docker.proxy.previewPortOffset" : "port"}` });
-        listeners.set(r.listen, preview ? `the preview of "${svcName}"` : `"${svcName}" port ${portName}`);
-      }
+      issues.push(...proxyListenerProblems(proxy.services, proxy.plan, ["docker", "proxy", "previewPortOffset"]));
       const published = new Map(env.services.filter((s) => s.public && !proxyRouting(s)).flatMap((s) => s.ports.map((p) => [p.hostPort, s.name] as const)));
       for (const p of proxy.publish) {
         const other = published.get(p.hostPort);

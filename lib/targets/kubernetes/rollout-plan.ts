@@ -1,5 +1,6 @@
-import { EnvironmentModel, ReleaseModel, ServiceModel, SlotName, idleSlot } from "../../model/environment";
+import { EnvironmentModel, ReleaseModel, ServiceModel, idleSlot } from "../../model/environment";
 import { canarySplit } from "../shared/capacity";
+import { SetName, releaseSets, setHost } from "../shared/proxy-sets";
 import { selectorLabels } from "../shared/labels";
 import { kubernetesOptions } from "./options";
 
@@ -26,7 +27,7 @@ export interface WorkloadPlan {
   /** Kubernetes name: `<svc>` or `<svc>-<slot>`. */
   readonly name: string;
   /** The slot label value, when the service has slots. */
-  readonly slot?: SlotName | "stable" | "canary";
+  readonly slot?: SetName;
   /** The release this workload runs. */
   readonly release: ReleaseModel;
   /** Replicas as written (an autoscaled workload starts at max(minReplicas, replicas)). */
@@ -60,26 +61,26 @@ export function exactCanaryWeights(env: EnvironmentModel, svc: ServiceModel): bo
   return svc.public && env.domain !== undefined && svc.ports.length > 0 && kubernetesOptions(env).ingressClassName === "nginx";
 }
 
-/** The plan of one service under its rollout strategy. */
+/** The plan of one service under its rollout strategy: one workload per release set (shared/proxy-sets.ts). */
 export function rolloutPlan(env: EnvironmentModel, svc: ServiceModel): RolloutPlan {
   const base = selectorLabels(env, svc);
-  const current: ReleaseModel = { image: svc.image, version: svc.version };
   const r = svc.rollout;
   const slotted = (slot: string) => ({ ...base, [SLOT_LABEL]: slot });
-  const autoscaled = svc.autoscaling !== undefined;
-  if (svc.kind === "stateful" || r.strategy === "rolling" || r.strategy === "recreate") {
-    return { workloads: [{ id: "workload", name: svc.name, release: current, replicas: svc.replicas, autoscaled, takesTraffic: true }], selector: base };
-  }
-  if (r.strategy === "blue-green") {
-    const idle = idleSlot(r.live);
-    const workloads = (["blue", "green"] as const).map(
-      (slot): WorkloadPlan => ({ id: `workload-${slot}`, name: `${svc.name}-${slot}`, slot, release: r.slots[slot], replicas: slot === r.live ? svc.replicas : r.idleReplicas, autoscaled: autoscaled && slot === r.live, takesTraffic: slot === r.live }),
-    );
-    return { workloads, selector: slotted(r.live), previewSelector: slotted(idle) };
-  }
-  const split = r.canary ? canarySplit(svc.replicas, r.weight) : { stable: svc.replicas, canary: 0 };
-  const workloads: WorkloadPlan[] = [{ id: "workload-stable", name: `${svc.name}-stable`, slot: "stable", release: current, replicas: split.stable, autoscaled, takesTraffic: true }];
-  if (r.canary) workloads.push({ id: "workload-canary", name: `${svc.name}-canary`, slot: "canary", release: r.canary, replicas: split.canary, autoscaled: false, takesTraffic: true });
+  // The autoscaler drives the set that takes the traffic: the only one, the live slot, or the stable.
+  const driven = r.strategy === "blue-green" ? r.live : r.strategy === "canary" ? "stable" : undefined;
+  const workloads = releaseSets(svc).map(
+    (set): WorkloadPlan => ({
+      id: set.name ? `workload-${set.name}` : "workload",
+      name: setHost(svc, set),
+      slot: set.name,
+      release: set.release,
+      replicas: set.replicas,
+      autoscaled: svc.autoscaling !== undefined && set.name === driven,
+      takesTraffic: r.strategy !== "blue-green" || set.name === r.live,
+    }),
+  );
+  if (r.strategy === "blue-green") return { workloads, selector: slotted(r.live), previewSelector: slotted(idleSlot(r.live)) };
+  if (r.strategy !== "canary") return { workloads, selector: base };
   const exact = exactCanaryWeights(env, svc) ? { stableSelector: slotted("stable"), canarySelector: r.canary ? slotted("canary") : undefined, weight: r.weight } : undefined;
   return { workloads, selector: base, exactCanary: exact };
 }

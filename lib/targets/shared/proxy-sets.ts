@@ -1,7 +1,7 @@
 import { EnvironmentModel, ReleaseModel, ServiceModel, idleSlot } from "../../model/environment";
 import { canarySplit } from "./capacity";
 import { PlannedNetwork } from "./network-plan";
-import { ProxyPlan, ProxyRoute, ProxySet } from "./proxy";
+import { PROXY_HEALTH_PORT, ProxyPlan, ProxyRoute, ProxySet } from "./proxy";
 
 /*
  * The release sets a delivery strategy runs, and how the envkit proxy shares a service's traffic
@@ -142,4 +142,37 @@ export function proxyMembership(
 /** The plan's routes with each internal (non-public) service's listeners limited to `allow`. */
 export function withSourceLimits(plan: ProxyPlan, isPublic: (service: string) => boolean, allow: ReadonlyMap<string, readonly string[]>): ProxyPlan {
   return { ...plan, routes: plan.routes.map((r) => (isPublic(r.service) ? r : { ...r, allow: allow.get(r.service) ?? [] })) };
+}
+
+/** A problem with the proxy's listeners: the field to change and why. */
+export interface ListenerProblem {
+  readonly path: string[];
+  readonly message: string;
+}
+
+/**
+ * One HAProxy listens for every routed port (and preview): no two may share a port, none may
+ * take the proxy's health port or exceed 65535, and only TCP can be proxied. `previewSetting`
+ * names the target's preview offset setting, when it has one.
+ */
+export function proxyListenerProblems(services: readonly ServiceModel[], plan: ProxyPlan, previewSetting?: string[]): ListenerProblem[] {
+  const out: ListenerProblem[] = [];
+  for (const svc of services) {
+    for (const p of svc.ports) {
+      if (p.protocol !== "tcp") out.push({ path: ["services", svc.name, "ports", p.name, "protocol"], message: `"${p.protocol}": the envkit proxy in front of ${svc.rollout.strategy} services forwards TCP only; use rollout.strategy recreate (or rolling on Swarm) for a service with UDP ports` });
+    }
+  }
+  const listeners = new Map<number, string>([[PROXY_HEALTH_PORT, "the proxy's own health check"]]);
+  for (const r of plan.routes) {
+    const rest = r.name.slice(r.service.length + 1);
+    const preview = rest.endsWith("-preview");
+    const portName = preview ? rest.slice(0, -"-preview".length) : rest;
+    const what = preview ? `the preview of "${r.service}" port ${portName}` : `"${r.service}" port ${portName}`;
+    const where = preview && previewSetting ? previewSetting : ["services", r.service, "ports", portName, "port"];
+    const other = listeners.get(r.listen);
+    if (r.listen > 65535) out.push({ path: where, message: `${what} would listen on ${r.listen}, above 65535; lower ${preview ? previewSetting?.join(".") : "the port"} or the hostPort` });
+    else if (other) out.push({ path: where, message: `the envkit proxy would listen on ${r.listen} for ${what} and for ${other}; give one of them another ${preview ? previewSetting?.join(".") : "port (or hostPort)"}` });
+    listeners.set(r.listen, what);
+  }
+  return out;
 }

@@ -11,7 +11,8 @@ import { declareSecretVariables } from "../shared/secret-variables";
 import { inertModel } from "../shared/terraform-literal";
 import { swarmOptions } from "./options";
 import { proxyMembership, routedBySets, withSourceLimits } from "../shared/proxy-sets";
-import { SwarmProxy, swarmProxyPlan } from "./swarm-proxy";
+import { SwarmProxy } from "./swarm-proxy";
+import { swarmProxyPlan } from "./swarm-routing";
 import { SwarmService, SwarmServiceNetwork } from "./swarm-service";
 
 /** Props of {@link SwarmEnvironment}. */
