@@ -90,7 +90,10 @@ export class DockerEnvironment extends Construct {
       const proxyNetworks: DockerProxyNetwork[] = joins.map((j) => ({ name: this.networks.get(j.purpose)!.name, aliases: j.aliases }));
       const routed = { ...proxyPlan, plan: withSourceLimits(proxyPlan.plan, (s) => byName.get(s)!.public, allow) };
       const upstreams = proxyPlan.services.flatMap((s) => this.services.get(s.name)!.containers);
-      (this as { proxy?: DockerProxy }).proxy = new DockerProxy(this, "proxy", { environment: env, plan: routed, networks: proxyNetworks, upstreams });
+      const proxy = new DockerProxy(this, "proxy", { environment: env, plan: routed, networks: proxyNetworks, upstreams });
+      // Like every container: replaced with a network it joins (Docker refuses to delete a network with endpoints).
+      proxy.container.lifecycle = { replaceTriggeredBy: joins.map((j) => `${this.networks.get(j.purpose)!.terraformResourceType}.${this.networks.get(j.purpose)!.friendlyUniqueId}.id`) };
+      (this as { proxy?: DockerProxy }).proxy = proxy;
     }
 
     // A network is replaced when its subnet or name changes; Docker refuses to delete a network
