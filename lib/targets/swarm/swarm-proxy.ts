@@ -78,9 +78,11 @@ export class SwarmProxy extends Construct {
         logDriver: { name: "json-file", options: logRotation({ logging: { maxSize: "10m", maxFile: 3 } }) },
         networksAdvanced: props.networks.map((n) => ({ name: n.id, aliases: n.aliases.length ? [...n.aliases] : undefined })),
       },
-      // A new configuration rolls the proxy new task first (the routing mesh keeps serving from the old one).
-      updateConfig: { parallelism: 1, delay: "0s", failureAction: "rollback", monitor: "5s", maxFailureRatio: "0", order: "start-first" },
-      rollbackConfig: { parallelism: 1, delay: "0s", failureAction: "pause", monitor: "5s", maxFailureRatio: "0", order: "start-first" },
+      // A new configuration rolls the proxy new task first (the routing mesh keeps serving from the
+      // old one); with publishMode host the new task could not bind the port the old one holds, so
+      // it is stop-first there (a short gap on each switch).
+      updateConfig: { parallelism: 1, delay: "0s", failureAction: "rollback", monitor: "5s", maxFailureRatio: "0", order: o.publishMode === "host" ? "stop-first" : "start-first" },
+      rollbackConfig: { parallelism: 1, delay: "0s", failureAction: "pause", monitor: "5s", maxFailureRatio: "0", order: o.publishMode === "host" ? "stop-first" : "start-first" },
       convergeConfig: o.converge ? { delay: "2s", timeout: "3m" } : undefined,
       endpointSpec: {
         mode: "vip",
