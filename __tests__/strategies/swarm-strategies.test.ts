@@ -13,6 +13,9 @@ import { SwarmEnvironment } from "../../lib/targets/swarm/swarm-environment";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** The releases without the given services' (blue-green services pin theirs in slots). */
+const without = (r: Record<string, string>, ...names: string[]): Record<string, string> => Object.fromEntries(Object.entries(r).filter(([k]) => !names.includes(k)));
+
 const app: AppConfig = {
   name: "demo",
   services: {
@@ -47,7 +50,7 @@ const aliases = (s: Json): string[] => s.task_spec.networks_advanced.flatMap((n:
 const proxyText = (json: Json): string => Buffer.from(String(Object.values(json.resource.docker_config as Record<string, Json>)[0].data), "base64").toString("utf8");
 
 const blueGreen = (live: "blue" | "green"): EnvironmentConfig => {
-  const { web: _web, ...release } = RELEASES;
+  const release = without(RELEASES, "web");
   return swarmEnv({ release, services: { web: { replicas: 2, rollout: { strategy: "blue-green", live, slots: { blue: "1.0.0", green: "1.1.0" } } } } });
 };
 
