@@ -23,6 +23,7 @@ import { REGISTRY, TARGETS, TargetRegistry, adapterFor } from "../targets/regist
 import { TARGET_READ_SETTINGS, TargetAdapter } from "../targets/target";
 import { DEFAULTS_SOURCE, DefaultRule, applyDefaults } from "./defaults";
 import { layer } from "./merge";
+import { EffectiveMetrics, EffectiveMonitoring, EffectiveSlo, resolveMetrics, resolveMonitoring } from "./monitoring";
 import type { z } from "zod";
 import {
   AppConfig,
@@ -262,7 +263,7 @@ function resolveOne(app: SourceDocument, envDoc: SourceDocument, name: string, a
 type Defaulted<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
 
 /** A service after layering and defaults (see defaults.ts for what fills each field). */
-type EffectiveService = Omit<ServiceConfig, "ports" | "volumes" | "health" | "resources" | "security" | "restart" | "logging" | "autoscaling"> &
+type EffectiveService = Omit<ServiceConfig, "ports" | "volumes" | "health" | "resources" | "security" | "restart" | "logging" | "metrics" | "autoscaling"> &
   Defaulted<Pick<ServiceConfig, "kind" | "public" | "env" | "secrets" | "connections" | "replicas" | "writablePaths" | "writableSize">, "kind" | "public" | "env" | "secrets" | "connections" | "replicas" | "writablePaths" | "writableSize"> & {
     ports: Defaulted<z.infer<typeof PortSchema>, "protocol">[];
     volumes: Defaulted<z.infer<typeof VolumeSchema>, "size">[];
@@ -271,12 +272,13 @@ type EffectiveService = Omit<ServiceConfig, "ports" | "volumes" | "health" | "re
     security: Required<z.infer<typeof SecuritySchema>>;
     restart: Required<z.infer<typeof RestartSchema>>;
     logging: Required<z.infer<typeof LoggingSchema>>;
+    metrics?: EffectiveMetrics;
     autoscaling?: Defaulted<z.infer<typeof AutoscalingSchema>, "cpuUtilization">;
   };
 
 /** The whole environment after layering and defaults: what `envkit explain` shows. */
 type EffectiveConfig = Omit<AppConfig, "services"> &
-  Omit<EnvironmentConfig, "services" | "policy" | "rollout" | "volumes" | keyof typeof TARGETS | "limitRange" | "backend" | "secretRevisions"> & {
+  Omit<EnvironmentConfig, "services" | "policy" | "rollout" | "volumes" | keyof typeof TARGETS | "limitRange" | "backend" | "secretRevisions" | "slo" | "monitoring"> & {
     services: Record<string, EffectiveService>;
     policy: { enforcement: "advisory" | "mandatory"; suppressions: z.infer<typeof SuppressionSchema>[] };
     rollout: Required<NonNullable<EnvironmentConfig["rollout"]>>;
@@ -285,6 +287,8 @@ type EffectiveConfig = Omit<AppConfig, "services"> &
     limitRange?: Required<z.infer<typeof ResourcesSchema>>;
     backend: BackendConfig;
     secretRevisions: Record<string, number>;
+    slo: EffectiveSlo;
+    monitoring: EffectiveMonitoring;
   };
 
 type HealthInput = NonNullable<EffectiveService["health"]>;
@@ -581,6 +585,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       },
       restart: s.restart,
       logging: s.logging,
+      metrics: resolveMetrics(s.metrics, ports, at("metrics"), err),
       autoscaling,
     });
   }
@@ -643,6 +648,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     limitRange,
     domain: doc.domain,
     tlsSecretName: doc.tls?.secretName,
+    ...resolveMonitoring(doc.slo, doc.monitoring, secs, err),
     backend: doc.backend,
     enforcement: doc.policy.enforcement,
     suppressions: doc.policy.suppressions,
