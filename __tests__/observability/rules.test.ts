@@ -2,7 +2,6 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parser } from "@prometheus-io/lezer-promql";
 import type { EnvironmentModel } from "../../lib/model/environment";
 import { RuleFile, RuleFileSchema } from "../../lib/observability/rule-file";
 import { BURN_RATE_WINDOWS, expressionsOf, generateRules, renderRules } from "../../lib/observability/rules";
@@ -10,17 +9,7 @@ import { MetricSelectors } from "../../lib/observability/selectors";
 import { dockerSelectors } from "../../lib/targets/docker/docker-metrics";
 import { kubernetesSelectors } from "../../lib/targets/kubernetes/kubernetes-metrics";
 import { k8sEnv, miniApp, model, referenceEnvironments } from "../helpers";
-
-/** Every error node of a PromQL parse, as `position: text`. */
-export function promqlErrors(expr: string): string[] {
-  const errors: string[] = [];
-  parser.parse(expr).iterate({
-    enter: (n) => {
-      if (n.type.isError) errors.push(`${n.from}: ${JSON.stringify(expr.slice(Math.max(0, n.from - 10), n.to + 10))}`);
-    },
-  });
-  return errors;
-}
+import { promqlErrors } from "./promql";
 
 const SELECTORS: Record<string, (env: EnvironmentModel) => MetricSelectors> = { docker: dockerSelectors, kubernetes: kubernetesSelectors };
 const reference = referenceEnvironments().map((e) => e.model);

@@ -1,7 +1,13 @@
 import type { z } from "zod";
 import type { MetricsModel, MonitoringLevel, MonitoringModel, PortModel, SloModel, TiersModel } from "../model/environment";
 import type { MetricsSchema, MonitoringSchema, SloSchema } from "./schema";
+import type { ConfigIssue } from "../errors";
+import { MONITORING_ROLES, MONITORING_SERVICES, MonitoringRole, monitoringSetServices } from "../observability/monitoring-set";
+import type { TargetAdapter } from "../targets/target";
+import { setOwn } from "./merge";
+import type { ServiceConfig } from "./schema";
 import { didYouMean } from "./suggest";
+import { SourceDocument, lineAt } from "./yaml-source";
 
 /*
  * Resolution of `services.<svc>.metrics`, `slo:` and `monitoring:` into the model: the checks that
@@ -72,4 +78,30 @@ export function resolveMonitoring(slo: EffectiveSlo, mon: EffectiveMonitoring, s
       receivers: mon.receivers.map((r) => ({ name: r.name, webhookSecret: r.webhookSecret })),
     },
   };
+}
+
+/**
+ * Adds the monitoring set's services and releases to the layered document when
+ * `monitoring.stack` is true (before defaults, so they get every default a service gets).
+ * Returns the problems: a target without the set, unpinned images, a name already taken.
+ */
+export function expandMonitoringSet(effective: Record<string, unknown>, envDoc: SourceDocument, adapter: TargetAdapter | undefined): ConfigIssue[] {
+  const mon = effective.monitoring as { stack?: boolean; images?: Partial<Record<MonitoringRole, string>>; receivers?: { webhookSecret: string }[] } | undefined;
+  if (mon?.stack !== true || !adapter) return [];
+  const at = (...p: string[]): Pick<ConfigIssue, "file" | "line" | "path"> => ({ file: envDoc.file, line: lineAt(envDoc, ["monitoring", ...p]) ?? lineAt(envDoc, ["monitoring"]), path: ["monitoring", ...p].join(".") });
+  if (!adapter.monitoringSet) return [{ ...at("stack"), message: `target "${adapter.name}" runs no monitoring set; remove stack: true and use the cluster's own Prometheus (the generated rules and scrape settings are there for it)` }];
+  const images = mon.images ?? {};
+  const missing = MONITORING_ROLES.filter((r) => images[r] === undefined);
+  if (missing.length) return [{ ...at("images"), message: `stack: true needs every image pinned by digest; add ${missing.map((r) => `images.${r}`).join(", ")} as "repository:tag@sha256:<digest>" (e.g. from docker buildx imagetools inspect)` }];
+  const services = effective.services as Record<string, ServiceConfig>;
+  const taken = MONITORING_ROLES.filter((r) => Object.hasOwn(services, MONITORING_SERVICES[r]));
+  if (taken.length) return [{ ...at("stack"), message: `the monitoring set adds the services ${taken.map((r) => `"${MONITORING_SERVICES[r]}"`).join(", ")}, which the application already has; rename yours or remove stack: true` }];
+  const set = monitoringSetServices(images as Record<MonitoringRole, string>, services, (mon.receivers ?? []).map((r) => r.webhookSecret));
+  const release = (effective.release ?? {}) as Record<string, string>;
+  for (const r of MONITORING_ROLES) {
+    setOwn(services, MONITORING_SERVICES[r], set.services[r]);
+    setOwn(release, MONITORING_SERVICES[r], set.release[r]);
+  }
+  effective.release = release;
+  return [];
 }

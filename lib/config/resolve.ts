@@ -23,7 +23,7 @@ import { REGISTRY, TARGETS, TargetRegistry, adapterFor } from "../targets/regist
 import { TARGET_READ_SETTINGS, TargetAdapter } from "../targets/target";
 import { DEFAULTS_SOURCE, DefaultRule, applyDefaults } from "./defaults";
 import { layer } from "./merge";
-import { EffectiveMetrics, EffectiveMonitoring, EffectiveSlo, resolveMetrics, resolveMonitoring } from "./monitoring";
+import { EffectiveMetrics, EffectiveMonitoring, EffectiveSlo, expandMonitoringSet, resolveMetrics, resolveMonitoring } from "./monitoring";
 import type { z } from "zod";
 import {
   AppConfig,
@@ -252,6 +252,7 @@ function resolveOne(app: SourceDocument, envDoc: SourceDocument, name: string, a
   const adapter = adapterFor(target, registry);
   if (adapter) issues.push(...unreadSettingIssues(envDoc, adapter, registry));
   const effective = layer(appData, envData) as Record<string, unknown>;
+  issues.push(...expandMonitoringSet(effective, envDoc, adapter));
   const defaulted = applyDefaults(effective, name, target, registry);
   const prov = new Provenance(app, envDoc, defaulted);
   const model = buildModel(effective, name, prov, issues, adapter);

@@ -453,6 +453,11 @@ export const ReceiverSchema = z.strictObject({
   webhookSecret: SecretName,
 });
 
+/** An image pinned by tag and digest: `prom/prometheus:v2.53.0@sha256:<64 hex digits>`. */
+const PinnedImage = z.string().regex(/^[a-z0-9][a-z0-9._/:-]*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}@sha256:[0-9a-f]{64}$/, {
+  message: 'must be pinned as "repository:tag@sha256:<64 hex digits>", e.g. "docker.io/prom/prometheus:v2.53.0@sha256:…" (take the digest from your registry: docker buildx imagetools inspect <image>)',
+});
+
 /** What the environment monitors and how loudly (`monitoring:`). */
 export const MonitoringSchema = z.strictObject({
   /**
@@ -474,6 +479,13 @@ export const MonitoringSchema = z.strictObject({
   restarts: z.strictObject({ /** @default 3 */ count: z.number().int().min(1).optional(), /** @default "1h" */ window: Duration.optional() }).optional(),
   /** Docker: run Prometheus, Alertmanager, Grafana and cAdvisor next to the services. @default false */
   stack: z.boolean().optional(),
+  /**
+   * Images of the monitoring set, each pinned `repository:tag@sha256:<digest>` (required with
+   * `stack: true`: envkit ships no digest it could not vouch for).
+   */
+  images: z
+    .strictObject({ prometheus: PinnedImage.optional(), alertmanager: PinnedImage.optional(), grafana: PinnedImage.optional(), cadvisor: PinnedImage.optional() })
+    .optional(),
   /** Where the Docker monitoring set's Alertmanager sends alerts. @default [] */
   receivers: namedList(ReceiverSchema, "receiver").optional(),
 });

@@ -6,6 +6,7 @@ import { inertModel } from "../shared/terraform-literal";
 import { EnvironmentModel } from "../../model/environment";
 import { environmentLabels } from "../shared/labels";
 import { declareSecretVariables } from "../shared/secret-variables";
+import { monitoringAdditions } from "./docker-monitoring";
 import { DockerService, DockerServiceNetwork } from "./docker-service";
 import { planNetworks } from "./network-plan";
 import { dockerOptions } from "./options";
@@ -71,7 +72,7 @@ export class DockerEnvironment extends Construct {
     }
     for (const svc of env.services) {
       const networks = joined.get(svc.name)!;
-      this.services.set(svc.name, new DockerService(this, svc.name, { environment: env, service: svc, networks, secrets: secretVariables }));
+      this.services.set(svc.name, new DockerService(this, svc.name, { environment: env, service: svc, networks, secrets: secretVariables, ...monitoringAdditions(env, svc) }));
     }
 
     // A network is replaced when its subnet or name changes; Docker refuses to delete a network

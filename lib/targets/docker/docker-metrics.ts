@@ -27,8 +27,10 @@ export function dockerSelectors(env: EnvironmentModel): MetricSelectors {
     replicaLabels: ["id"],
     // A restart keeps the container (and its cgroup) but resets its start time.
     restarts: (svc, window) => `max by (id) (changes(container_start_time_seconds{${containers(svc)}}[${window}]))`,
-    // The host's file systems, as cAdvisor reports them on its root cgroup.
-    disk: () => [{ expr: `max by (device) (container_fs_usage_bytes{id="/"} / (container_fs_limit_bytes{id="/"} > 0))`, what: "a host file system" }],
+    // None: Docker volumes have no capacity of their own, and cAdvisor without the socket,
+    // /var/lib/docker and the host's root has no file-system figures envkit could vouch for.
+    // Host disks need node-exporter (README "Operate it").
+    disk: () => [],
     sources: "cAdvisor (raw cgroups, no Docker socket) and the services' own endpoints",
   };
 }

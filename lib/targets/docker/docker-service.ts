@@ -8,6 +8,7 @@ import { formatImageRef } from "../../model/image-ref";
 import { scopedName } from "../../model/names";
 import { memoryToDockerMb } from "../../model/quantity";
 import { dockerHealth } from "./docker-health";
+import { cgroupParent } from "./docker-metrics";
 import { componentLabels, serviceLabels } from "../shared/labels";
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { EngineServiceProps, SECRETS_DIR, STOP_GRACE_SECONDS, engineUser, envAssignments, labelList, logRotation } from "../shared/container-spec";
@@ -19,8 +20,23 @@ export interface DockerServiceNetwork {
   readonly aliases: readonly string[];
 }
 
-/** Props of {@link DockerService}: `secrets` maps each secret name to its sensitive Terraform variable. */
-export type DockerServiceProps = EngineServiceProps<DockerServiceNetwork, TerraformVariable>;
+/** Generated files a service reads from a read-only folder (the monitoring set's configuration). */
+export interface DockerServiceConfigFiles {
+  /** Absolute folder inside the container. */
+  readonly dir: string;
+  /** Paths relative to `dir`, and their contents. */
+  readonly files: readonly { readonly path: string; readonly content: string }[];
+}
+
+/**
+ * Props of {@link DockerService}: `secrets` maps each secret name to its sensitive Terraform
+ * variable; `config` files arrive like uploaded secrets (a seed writes them into a volume the
+ * service mounts read-only); `readOnlyHostPaths` are bind mounts, read-only (cAdvisor's cgroups).
+ */
+export type DockerServiceProps = EngineServiceProps<DockerServiceNetwork, TerraformVariable> & {
+  readonly config?: DockerServiceConfigFiles;
+  readonly readOnlyHostPaths?: readonly string[];
+};
 
 /** Where secrets appear inside containers, and the stop grace period (shared with every engine-API target). */
 export { SECRETS_DIR, STOP_GRACE_SECONDS };
@@ -75,7 +91,8 @@ interface SeedProps {
   readonly env: EnvironmentModel;
   readonly svc: ServiceModel;
   readonly image: Image;
-  readonly volume: Volume;
+  readonly volume?: Volume;
+  readonly config?: { readonly volume: Volume; readonly files: DockerServiceConfigFiles };
   readonly labels: { label: string; value: string }[];
   readonly secretVariables: ReadonlyMap<string, TerraformVariable>;
 }
@@ -106,8 +123,14 @@ function secretsSeed(scope: Construct, p: SeedProps): Container {
     capabilities: { drop: ["ALL"] },
     securityOpts: ["no-new-privileges:true"],
     labels: p.labels,
-    mounts: [{ type: "volume", source: p.volume.name, target: SECRETS_DIR }],
-    upload: p.svc.secrets.map((s) => ({ file: `${SECRETS_DIR}/${s.name}`, content: p.secretVariables.get(s.name)!.stringValue, permissions: SECRET_FILE_MODE })),
+    mounts: [
+      ...(p.volume ? [{ type: "volume", source: p.volume.name, target: SECRETS_DIR }] : []),
+      ...(p.config ? [{ type: "volume", source: p.config.volume.name, target: p.config.files.dir }] : []),
+    ],
+    upload: [
+      ...(p.volume ? p.svc.secrets.map((s) => ({ file: `${SECRETS_DIR}/${s.name}`, content: p.secretVariables.get(s.name)!.stringValue, permissions: SECRET_FILE_MODE })) : []),
+      ...(p.config ? p.config.files.files.map((f) => ({ file: `${p.config!.files.dir}/${f.path}`, content: f.content, permissions: SECRET_FILE_MODE })) : []),
+    ],
   });
 }
 
@@ -155,6 +178,7 @@ export class DockerService extends Construct {
 
     const sec = svc.security;
     let seed: Container | undefined;
+    let secretsVolume: Volume | undefined;
     if (svc.secrets.length > 0) {
       const hostDir = dockerOptions(env).secretsHostDir;
       if (hostDir) {
@@ -168,12 +192,23 @@ export class DockerService extends Construct {
         // of a read-only container, whatever is mounted below (moby v20.10.24 daemon/archive.go:
         // 356-363). So the files go into a volume through a seed container that is created, never
         // started, and the app mounts the volume read-only. See secretsSeed.
-        const sv = new Volume(this, "secrets-volume", { name: scopedName(env.app, env.name, dataOwner.name, "secrets"), labels: volumeLabelList });
-        this.volumes.push(sv);
-        seed = secretsSeed(this, { env, svc, image: this.image, volume: sv, labels: [...componentLabelList, { label: SEED_ROLE_LABEL, value: SEED_ROLE }].sort((a, b) => a.label.localeCompare(b.label)), secretVariables: props.secrets });
-        mounts.push({ type: "volume", source: sv.name, target: SECRETS_DIR, readOnly: true });
+        secretsVolume = new Volume(this, "secrets-volume", { name: scopedName(env.app, env.name, dataOwner.name, "secrets"), labels: volumeLabelList });
+        this.volumes.push(secretsVolume);
+        mounts.push({ type: "volume", source: secretsVolume.name, target: SECRETS_DIR, readOnly: true });
       }
     }
+    // Generated configuration takes the secrets' way in: the root is read-only (see secretsSeed).
+    let config: SeedProps["config"];
+    if (props.config && props.config.files.length > 0) {
+      const cv = new Volume(this, "config-volume", { name: scopedName(env.app, env.name, dataOwner.name, "config"), labels: volumeLabelList });
+      this.volumes.push(cv);
+      config = { volume: cv, files: props.config };
+      mounts.push({ type: "volume", source: cv.name, target: props.config.dir, readOnly: true });
+    }
+    if (secretsVolume || config) {
+      seed = secretsSeed(this, { env, svc, image: this.image, volume: secretsVolume, config, labels: [...componentLabelList, { label: SEED_ROLE_LABEL, value: SEED_ROLE }].sort((a, b) => a.label.localeCompare(b.label)), secretVariables: props.secrets });
+    }
+    for (const hostPath of props.readOnlyHostPaths ?? []) mounts.push({ type: "bind", source: hostPath, target: hostPath, readOnly: true });
     this.secretsSeed = seed;
 
     const envList = envAssignments(env, svc);
@@ -236,6 +271,8 @@ export class DockerService extends Construct {
           logDriver: "json-file",
           logOpts: logRotation(svc),
           labels: [...containerLabels, { label: "envkit.dev/replica", value: String(i) }],
+          // With the monitoring set, cAdvisor (no Docker socket) tells services apart by this.
+          cgroupParent: env.monitoring.stack ? cgroupParent(env, svc) : undefined,
           networksAdvanced: props.networks.map((n) => ({ name: n.name, aliases: n.aliases.length ? [...n.aliases] : undefined })),
           ports,
           mounts: mounts.length ? mounts : undefined,
