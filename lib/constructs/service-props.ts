@@ -123,7 +123,7 @@ export interface LoggingProps {
 export interface MetricsProps {
   /** The named port (from `ports`) that serves the metrics. */
   readonly port: string;
-  /** @default "/metrics" */
+  /** The HTTP path of the metrics endpoint. @default "/metrics" */
   readonly path?: string;
   /** Counter of handled requests, labelled with the status. @default "http_requests_total" */
   readonly requests?: string;
