@@ -1,3 +1,7 @@
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { parse } from "yaml";
 import { formatIssue } from "../../lib/errors";
 import { AppConfig, EnvironmentConfig } from "../../lib/config/schema";
@@ -63,6 +67,20 @@ describe("Docker monitoring set (monitoring.stack: true)", () => {
     const prom = container("demo-dev-prometheus-1");
     expect(prom.mounts).toContainEqual({ type: "volume", source: expect.stringContaining("prometheus_config-volume"), target: "/etc/envkit", read_only: true });
   });
+
+  const promtool = spawnSync("promtool", ["--version"]).status === 0;
+  (promtool ? it : it.skip)("promtool check config accepts the generated prometheus.yml with its rules", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-prom-"));
+    try {
+      const uploads = seedUploads("prometheus");
+      fs.writeFileSync(path.join(dir, "rules.yml"), uploads.get("/etc/envkit/rules.yml")!);
+      fs.writeFileSync(path.join(dir, "prometheus.yml"), uploads.get("/etc/envkit/prometheus.yml")!.replace("/etc/envkit/rules.yml", path.join(dir, "rules.yml")));
+      expect(execFileSync("promtool", ["check", "config", path.join(dir, "prometheus.yml")], { encoding: "utf8" })).toMatch(/SUCCESS/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  if (!promtool) it("promtool is missing: SKIPPED `promtool check config` (apt-get install -y prometheus)", () => console.warn("SKIPPED: promtool not found; the generated prometheus.yml was not checked by promtool"));
 
   it("the uploaded rule file is valid and every expression parses", () => {
     const rules = parse(seedUploads("prometheus").get("/etc/envkit/rules.yml")!);
