@@ -104,10 +104,10 @@ export function generateRules(env: EnvironmentModel, sel: MetricSelectors): Rule
     } else {
       availability.push({
         alert: "ServiceContainersMissing",
-        expr: `absent(container_last_seen{${sel.containers(svc)}})`,
+        expr: `absent(${sel.present(svc)})`,
         for: downFor,
         labels: { ...base, severity: "critical" },
-        annotations: { summary: `${svc.name} in ${env.name}: no container running`, description: `cAdvisor has seen no container of ${svc.name} for ${downFor}.` },
+        annotations: { summary: `${svc.name} in ${env.name}: no container running`, description: `No container of ${svc.name} has existed for ${downFor}.` },
       });
     }
     if (sel.notReady) {

@@ -11,6 +11,8 @@ export interface MetricSelectors {
   scrape(svc: ServiceModel): string;
   /** Matchers on the cAdvisor series of the service's containers (one series per replica). */
   containers(svc: ServiceModel): string;
+  /** A series that exists while any container of the service exists (its absence: none does). */
+  present(svc: ServiceModel): string;
   /** The labels that tell one replica's container from another's in cAdvisor series. */
   readonly replicaLabels: readonly string[];
   /** An expression: restarts of each replica of the service within `window` (e.g. `1h`). */

@@ -24,6 +24,7 @@ export function dockerSelectors(env: EnvironmentModel): MetricSelectors {
   return {
     scrape: (svc) => `environment=${promString(env.name)}, service=${promString(svc.name)}`,
     containers,
+    present: (svc) => `container_last_seen{${containers(svc)}}`,
     replicaLabels: ["id"],
     // A restart keeps the container (and its cgroup) but resets its start time.
     restarts: (svc, window) => `max by (id) (changes(container_start_time_seconds{${containers(svc)}}[${window}]))`,

@@ -28,6 +28,8 @@ export function kubernetesSelectors(env: EnvironmentModel): MetricSelectors {
   return {
     scrape: (svc) => `namespace=${promString(ns)}, ${mappedLabel(LABEL.name)}=${promString(svc.name)}`,
     containers: container,
+    // kube-state-metrics keeps a series per container of every existing pod, ready or not.
+    present: (svc) => `kube_pod_container_info{${container(svc)}}`,
     replicaLabels: ["pod"],
     restarts: (svc, window) => `max by (pod) (increase(kube_pod_container_status_restarts_total{${container(svc)}}[${window}]))`,
     notReady: (svc) => `max by (pod) (kube_pod_container_status_ready{${container(svc)}}) == 0`,
