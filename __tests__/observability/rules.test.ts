@@ -11,6 +11,12 @@ import { kubernetesSelectors } from "../../lib/targets/kubernetes/kubernetes-met
 import { k8sEnv, miniApp, model, referenceEnvironments } from "../helpers";
 import { promqlErrors } from "./promql";
 
+/** The mini app with metrics on its api. */
+function withApiMetrics() {
+  const a = miniApp();
+  return { ...a, services: { ...a.services, api: { ...a.services.api, metrics: { port: "http" } } } };
+}
+
 const SELECTORS: Record<string, (env: EnvironmentModel) => MetricSelectors> = { docker: dockerSelectors, kubernetes: kubernetesSelectors };
 const reference = referenceEnvironments().map((e) => e.model);
 /** Every reference environment with every target's selectors: the generator is target-neutral. */
@@ -126,5 +132,42 @@ describe("thresholds per environment (the reference app's levels)", () => {
     const env = model(miniApp(), "staging", k8sEnv());
     const zero: EnvironmentModel = { ...env, services: env.services.map((s) => ({ ...s, replicas: 0 })) };
     expect(expressionsOf(generateRules(zero, kubernetesSelectors(zero))).filter((e) => e.includes("absent("))).toEqual([]);
+  });
+});
+
+describe("property: any thresholds, limits and level give parseable rules with those thresholds", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fc = require("fast-check") as typeof import("fast-check");
+  const base = model(withApiMetrics(), "staging", k8sEnv());
+
+  it("every expression parses, tiers appear as written, memory is never divided by zero", () => {
+    const tier = fc.tuple(fc.integer({ min: 1, max: 97 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 50 })).map(([w, a, b]) => ({ warning: w, critical: Math.min(w + a, 99), emergency: 100 }));
+    fc.assert(
+      fc.property(
+        fc.constantFrom("basic", "standard", "full" as const),
+        tier,
+        tier,
+        fc.integer({ min: 1, max: 64_000 }),
+        fc.integer({ min: 0, max: 64 * 1024 ** 3 }),
+        fc.double({ min: 90, max: 99.999, noNaN: true }),
+        (level, cpu, memory, cpuLimitMillis, memoryLimitBytes, availability) => {
+          const env: EnvironmentModel = {
+            ...base,
+            slo: { ...base.slo, availability: availability / 100 },
+            monitoring: { ...base.monitoring, level: level as EnvironmentModel["monitoring"]["level"], cpu, memory },
+            services: base.services.map((s) => ({ ...s, resources: { ...s.resources, cpuLimitMillis, memoryLimitBytes } })),
+          };
+          const file = generateRules(env, kubernetesSelectors(env));
+          expect(RuleFileSchema.safeParse(file).success).toBe(true);
+          for (const expr of expressionsOf(file)) expect(promqlErrors(expr)).toEqual([]);
+          const exprs = expressionsOf(file);
+          expect(exprs.some((e) => / \/ 0 >/.test(e))).toBe(false);
+          expect(exprs.some((e) => e.includes("container_memory_working_set_bytes"))).toBe(memoryLimitBytes > 0);
+          expect(exprs.some((e) => e.endsWith(`> ${cpu.emergency}`) && e.includes("container_cpu_usage_seconds_total"))).toBe(true);
+          expect(exprs.some((e) => e.includes("ErrorBudget") || e.includes("ratio_rate1h{"))).toBe(level === "full");
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
