@@ -26,7 +26,8 @@ const problems = (env: EnvironmentConfig, name = "dev"): string => resolve(app()
 describe("Docker monitoring set (monitoring.stack: true)", () => {
   const json = synthJson([resolveOne(app(), "dev", withStack())]).get("dev")!;
   const containers = resourcesOf(json, "docker_container");
-  const container = (name: string): Json => containers.find((c) => c.name === name)!;
+  // Stateless containers are named with a release hash (<app>-<env>-<svc>-<hash>-<n>): match around it.
+  const container = (name: string): Json => containers.find((c) => c.name === name || c.name.replace(/-[0-9a-f]{8}-(\d+)$/, "-$1") === name || c.name.replace(/-[0-9a-f]{8}$/, "") === name)!;
   const seedUploads = (svc: string): Map<string, string> => new Map(container(`demo-dev-${svc}-secrets-seed`).upload.map((u: Json) => [u.file, u.content]));
   const networksOf = (name: string): string[] => container(name).networks_advanced.map((n: Json) => n.name.replace(/^\$\{docker_network\.docker_network-(.*)_[0-9A-F]+\.name\}$/, "$1")).sort();
 
@@ -49,7 +50,7 @@ describe("Docker monitoring set (monitoring.stack: true)", () => {
   it("mounts no Docker socket anywhere; cAdvisor reads only the cgroup tree, read-only", () => {
     expect(containers.flatMap((c) => (c.mounts ?? []).map((m: Json) => String(m.source))).filter((s) => s.includes("docker.sock"))).toEqual([]);
     const binds = containers.flatMap((c) => (c.mounts ?? []).filter((m: Json) => m.type === "bind").map((m: Json) => [c.name, m.source, m.read_only]));
-    expect(binds).toEqual([["demo-dev-cadvisor-1", "/sys/fs/cgroup", true]]);
+    expect(binds.map(([n, ...rest]) => [String(n).replace(/-[0-9a-f]{8}-1$/, "-1"), ...rest])).toEqual([["demo-dev-cadvisor-1", "/sys/fs/cgroup", true]]);
   });
 
   it("Prometheus joins the networks of what it scrapes and queries, and only those", () => {
@@ -59,9 +60,17 @@ describe("Docker monitoring set (monitoring.stack: true)", () => {
     expect(networksOf("demo-dev-db-1").some((n) => /prometheus|grafana|cadvisor|alertmanager/.test(n))).toBe(false);
   });
 
-  it("scrapes every replica at its container name on the metrics port, labelled with environment and service", () => {
+  it("scrapes every replica by the service's DNS name on the shared network, on the metrics port, labelled with environment and service", () => {
     const config = parse(seedUploads("prometheus").get("/etc/envkit/prometheus.yml")!);
-    expect(config.scrape_configs[0]).toEqual({ job_name: "api", metrics_path: "/metrics", static_configs: [{ targets: ["demo-dev-api-1:3000", "demo-dev-api-2:3000"], labels: { environment: "dev", service: "api" } }] });
+    expect(config.scrape_configs[0]).toEqual({
+      job_name: "api",
+      metrics_path: "/metrics",
+      dns_sd_configs: [{ names: ["api"], type: "A", port: 3000, refresh_interval: "15s" }],
+      relabel_configs: [
+        { target_label: "environment", replacement: "dev" },
+        { target_label: "service", replacement: "api" },
+      ],
+    });
     expect(config.rule_files).toEqual(["/etc/envkit/rules.yml"]);
     expect(config.alerting.alertmanagers[0].static_configs[0].targets).toEqual(["alertmanager:9093"]);
     const prom = container("demo-dev-prometheus-1");

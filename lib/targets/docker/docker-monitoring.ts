@@ -1,11 +1,12 @@
 import { stringify } from "yaml";
 import { formatDuration } from "../../model/duration";
 import type { EnvironmentModel, ServiceModel } from "../../model/environment";
-import { scopedName } from "../../model/names";
 import { DATASOURCE_UID, serviceDashboard } from "../../observability/dashboards";
 import { MONITORING_CONFIG_DIR, MONITORING_PORTS, MONITORING_SERVICES, MonitoringRole } from "../../observability/monitoring-set";
 import { generateRules, renderRules } from "../../observability/rules";
 import { dockerSelectors } from "./docker-metrics";
+import { proxyRouting } from "./docker-routing";
+import { releaseSets, setHost } from "../shared/proxy-sets";
 import type { DockerServiceConfigFiles } from "./docker-service";
 import { SECRETS_DIR } from "../shared/container-spec";
 
@@ -28,9 +29,19 @@ export function observedServices(env: EnvironmentModel): ServiceModel[] {
 }
 
 /**
- * Prometheus' configuration: one job per service with metrics, each replica at its container's
- * name (resolvable on the network Prometheus shares with it because of the declared connection),
- * cAdvisor and Prometheus itself; the generated rules; Alertmanager at its alias.
+ * The DNS names a service's containers answer to on the network Prometheus shares with it: its
+ * own name, or each set's `<svc>-<set>` where the proxy took the name over (blue-green, canary).
+ */
+function scrapeNames(svc: ServiceModel): string[] {
+  return proxyRouting(svc) === "alias" ? releaseSets(svc).filter((s) => s.replicas > 0).map((s) => setHost(svc, s)) : [svc.name];
+}
+
+/**
+ * Prometheus' configuration: one job per service with metrics, its replicas found by DNS on the
+ * network Prometheus shares with it because of the declared connection (Docker's embedded DNS
+ * answers a name with one A record per container, so each replica is a target; container names
+ * change with each release and are not used), labelled `environment` and `service`; cAdvisor and
+ * Prometheus itself; the generated rules; Alertmanager at its alias.
  */
 export function prometheusConfig(env: EnvironmentModel): string {
   const interval = formatDuration(env.monitoring.scrapeIntervalSeconds);
@@ -39,7 +50,11 @@ export function prometheusConfig(env: EnvironmentModel): string {
     .map((s) => ({
       job_name: s.name,
       metrics_path: s.metrics!.path,
-      static_configs: [{ targets: Array.from({ length: s.replicas }, (_, i) => `${scopedName(env.app, env.name, s.name, String(i + 1))}:${s.metrics!.port}`), labels: { environment: env.name, service: s.name } }],
+      dns_sd_configs: [{ names: scrapeNames(s), type: "A", port: s.metrics!.port, refresh_interval: interval }],
+      relabel_configs: [
+        { target_label: "environment", replacement: env.name },
+        { target_label: "service", replacement: s.name },
+      ],
     }));
   return yaml({
     global: { scrape_interval: interval, evaluation_interval: interval },

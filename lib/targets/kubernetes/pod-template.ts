@@ -74,7 +74,7 @@ export function probes(h: HealthModel): {
  * requests and limits, probes, emptyDir for writable paths, secrets as files, config from a
  * content-hashed ConfigMap.
  */
-export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { configMapName: string; serviceAccountName: string }): DeploymentV1SpecTemplate {
+export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { configMapName: string; serviceAccountName: string; extraLabels?: Readonly<Record<string, string>> }): DeploymentV1SpecTemplate {
   const sec = svc.security;
   const p = svc.health ? probes(svc.health) : undefined;
   const volumes: DeploymentV1SpecTemplateSpecVolume[] = [];
@@ -106,7 +106,7 @@ export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { co
   const spread = svc.replicas > 1 || svc.autoscaling !== undefined;
   return {
     // Scrape annotations where the service has metrics (kubernetes-metrics.ts).
-    metadata: { labels: serviceLabels(env, svc), annotations: scrapeAnnotations(svc) },
+    metadata: { labels: { ...serviceLabels(env, svc), ...opts.extraLabels }, annotations: scrapeAnnotations(svc) },
     spec: {
       serviceAccountName: opts.serviceAccountName,
       automountServiceAccountToken: sec.automountServiceAccountToken,
