@@ -6,6 +6,7 @@ import { inertModel } from "../shared/terraform-literal";
 import { EnvironmentModel } from "../../model/environment";
 import { environmentLabels } from "../shared/labels";
 import { declareSecretVariables } from "../shared/secret-variables";
+import { monitoringAdditions } from "./docker-monitoring";
 import { DockerProxy, DockerProxyNetwork } from "./docker-proxy";
 import { dockerProxyPlan, proxyRouting } from "./docker-routing";
 import { proxyMembership, withSourceLimits } from "../shared/proxy-sets";
@@ -76,7 +77,7 @@ export class DockerEnvironment extends Construct {
     }
     for (const svc of env.services) {
       const networks = joined.get(svc.name)!;
-      this.services.set(svc.name, new DockerService(this, svc.name, { environment: env, service: svc, networks, secrets: secretVariables }));
+      this.services.set(svc.name, new DockerService(this, svc.name, { environment: env, service: svc, networks, secrets: secretVariables, ...monitoringAdditions(env, svc) }));
     }
 
     // The proxy joins the networks where a routed service is addressed: the front network for a
