@@ -8,7 +8,8 @@ import { formatImageRef } from "../../model/image-ref";
 import { scopedName } from "../../model/names";
 import { memoryToDockerMb } from "../../model/quantity";
 import { dockerHealth } from "./docker-health";
-import { componentLabels, serviceLabels } from "../shared/labels";
+import { CONFIG_FILE_MODE, KeyedFile, configFilesHash, keyedFiles } from "../shared/config-files";
+import { componentLabels, workloadLabels } from "../shared/labels";
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { EngineServiceProps, SECRETS_DIR, STOP_GRACE_SECONDS, engineUser, envAssignments, labelList, logRotation } from "../shared/container-spec";
 import { dockerOptions } from "./options";
@@ -56,6 +57,13 @@ export function tmpfsOptions(uid: number, gid: number, sizeBytes: number): strin
 export const SEED_ROLE_LABEL = "envkit.dev/role";
 /** Value of {@link SEED_ROLE_LABEL} on a secrets seed. */
 export const SEED_ROLE = "secrets-seed";
+/** Value of {@link SEED_ROLE_LABEL} on a config-files seed. */
+export const FILES_SEED_ROLE = "files-seed";
+
+/** Docker CPU shares of a CPU request: 1024 per core, at least 2 (the engine's minimum). */
+export function cpuShares(cpuMillis: number): number {
+  return Math.max(2, Math.round((cpuMillis * 1024) / 1000));
+}
 /**
  * The seed's entrypoint: a path no image has, so a seed started by hand fails at once ("executable
  * file not found") instead of running the app with a writable root. Set explicitly because the
@@ -92,9 +100,20 @@ interface SeedProps {
  * (replace_triggered_by). Files of removed secrets stay in the volume until it is removed.
  */
 function secretsSeed(scope: Construct, p: SeedProps): Container {
+  return seedContainer(scope, "secrets-seed", p, {
+    mounts: [{ type: "volume", source: p.volume.name, target: SECRETS_DIR }],
+    upload: p.svc.secrets.map((s) => ({ file: `${SECRETS_DIR}/${s.name}`, content: p.secretVariables.get(s.name)!.stringValue, permissions: SECRET_FILE_MODE })),
+  });
+}
+
+/**
+ * A never-started container of the service's image that writes `upload` into the volumes it
+ * mounts (see {@link secretsSeed} for why this is the way into a read-only container).
+ */
+function seedContainer(scope: Construct, role: string, p: Pick<SeedProps, "env" | "svc" | "image" | "labels">, what: Required<Pick<ContainerConfig, "mounts" | "upload">>): Container {
   const sec = p.svc.security;
-  return new Container(scope, "secrets-seed", {
-    name: scopedName(p.env.app, p.env.name, p.svc.name, "secrets-seed"),
+  return new Container(scope, role, {
+    name: scopedName(p.env.app, p.env.name, p.svc.name, role),
     image: p.image.imageId,
     entrypoint: SEED_ENTRYPOINT,
     start: false,
@@ -106,9 +125,19 @@ function secretsSeed(scope: Construct, p: SeedProps): Container {
     capabilities: { drop: ["ALL"] },
     securityOpts: ["no-new-privileges:true"],
     labels: p.labels,
-    mounts: [{ type: "volume", source: p.volume.name, target: SECRETS_DIR }],
-    upload: p.svc.secrets.map((s) => ({ file: `${SECRETS_DIR}/${s.name}`, content: p.secretVariables.get(s.name)!.stringValue, permissions: SECRET_FILE_MODE })),
+    mounts: what.mounts,
+    upload: what.upload,
   });
+}
+
+/** Folders that hold a service's config files on Docker, each with its files (path order). */
+export function configFolders(svc: Pick<ServiceModel, "files">): { dir: string; files: KeyedFile[] }[] {
+  const byDir = new Map<string, KeyedFile[]>();
+  for (const f of keyedFiles(svc)) {
+    const dir = f.path.slice(0, f.path.lastIndexOf("/")) || "/";
+    byDir.set(dir, [...(byDir.get(dir) ?? []), f]);
+  }
+  return [...byDir.entries()].map(([dir, files]) => ({ dir, files }));
 }
 
 /**
@@ -128,6 +157,8 @@ export class DockerService extends Construct {
    * (uploaded secrets only; undefined with `docker.secretsHostDir` or without secrets).
    */
   public readonly secretsSeed?: Container;
+  /** The never-started container that writes the service's config files into their volumes (none without files). */
+  public readonly filesSeed?: Container;
 
   constructor(scope: Construct, id: string, props: DockerServiceProps) {
     super(scope, id);
@@ -137,7 +168,8 @@ export class DockerService extends Construct {
     // A renamed service keeps its volumes' names and labels (both ForceNew): the move keeps the data.
     const dataOwner: ServiceModel = { ...svc, name: dataName(svc) };
     const volumeLabelList = labelList(componentLabels(env, dataOwner));
-    const containerLabels = labelList(serviceLabels(env, svc));
+    // The user's labels and annotations (a container has only labels) under envkit's own.
+    const containerLabels = labelList({ ...(svc.annotations ?? {}), ...workloadLabels(env, svc) });
 
     // Pulled from a registry, never built in the deploy path; kept locally so a rollback works offline.
     this.image = new Image(this, "image", { name: formatImageRef(svc.image), keepLocally: true });
@@ -175,6 +207,29 @@ export class DockerService extends Construct {
       }
     }
     this.secretsSeed = seed;
+
+    // Config files: the provider cannot upload into a read-only container (see secretsSeed), and
+    // API 1.41 has no volume subpath, so each folder holding config files is a volume named by
+    // the files' content hash, written by a never-started seed and mounted read-only. A change is
+    // new volumes and a new seed, and the containers are replaced with it (replace_triggered_by);
+    // a revert makes the old content again. The folder shows only the declared files.
+    const folders = configFolders(svc);
+    let filesSeed: Container | undefined;
+    if (folders.length > 0) {
+      const hash = configFilesHash(svc);
+      const folderVolumes = folders.map((_f, i) => {
+        const v = new Volume(this, `files-volume-${i}`, { name: scopedName(env.app, env.name, svc.name, "files", hash, String(i)), labels: componentLabelList });
+        this.volumes.push(v);
+        return v;
+      });
+      filesSeed = seedContainer(this, "files-seed", { env, svc, image: this.image, labels: [...componentLabelList, { label: SEED_ROLE_LABEL, value: FILES_SEED_ROLE }].sort((a, b) => a.label.localeCompare(b.label)) }, {
+        mounts: folders.map((f, i) => ({ type: "volume", source: folderVolumes[i].name, target: f.dir })),
+        upload: folders.flatMap((f) => f.files.map((x) => ({ file: x.path, content: x.content, permissions: `0${CONFIG_FILE_MODE.toString(8)}` }))),
+      });
+      folders.forEach((f, i) => mounts.push({ type: "volume", source: folderVolumes[i].name, target: f.dir, readOnly: true }));
+    }
+    this.filesSeed = filesSeed;
+    const seeds = [seed, filesSeed].filter((x): x is Container => x !== undefined);
 
     const envList = envAssignments(env, svc);
     const securityOpts: string[] = [];
@@ -228,6 +283,11 @@ export class DockerService extends Construct {
           // when the container is replaced (e.g. by the next release).
           cpuPeriod: CPU_PERIOD_MICROS,
           cpuQuota: svc.resources.cpuLimitMillis * (CPU_PERIOD_MICROS / 1000),
+          // The request as a relative weight (1024 per core, at least the engine's minimum 2);
+          // applied in place by Update. No memory reservation: 3.6.2 has no memory_reservation.
+          cpuShares: dockerOptions(env).cpuSharesFromRequests ? cpuShares(svc.resources.cpuMillis) : undefined,
+          sysctls: Object.keys(svc.sysctls ?? {}).length ? { ...svc.sysctls } : undefined,
+          stopSignal: svc.stopSignal,
           healthcheck,
           wait,
           waitTimeout,
@@ -244,16 +304,16 @@ export class DockerService extends Construct {
           // shutdown of every database on every release. It is read from state at delete (not ForceNew);
           // stop_timeout is the engine's own default for `docker stop` and daemon shutdown
           // (Config.StopTimeout, funcs:58-72; ForceNew, ctr:302-308).
-          destroyGraceSeconds: STOP_GRACE_SECONDS,
-          stopTimeout: STOP_GRACE_SECONDS,
+          destroyGraceSeconds: svc.terminationGraceSeconds ?? STOP_GRACE_SECONDS,
+          stopTimeout: svc.terminationGraceSeconds ?? STOP_GRACE_SECONDS,
           // must_run = true would make every refresh (any `terraform plan`, envkit review
           // included) delete a stopped container and drop it from state (funcs:634-688,
           // 845-854), taking its logs with it. A container that stopped after its restart
           // policy gave up stays visible for `docker logs`; the next apply does not restart it.
           mustRun: false,
           // After the seed has written the files; replaced with it, so a new value is read.
-          dependsOn: seed ? [seed] : undefined,
-          lifecycle: seed ? { replaceTriggeredBy: [`${seed.terraformResourceType}.${seed.friendlyUniqueId}.id`] } : undefined,
+          dependsOn: seeds.length ? seeds : undefined,
+          lifecycle: seeds.length ? { replaceTriggeredBy: seeds.map((x) => `${x.terraformResourceType}.${x.friendlyUniqueId}.id`) } : undefined,
         }),
       );
     }

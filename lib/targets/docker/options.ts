@@ -29,12 +29,18 @@ export const DockerSettingsSchema = z.strictObject({
    * enters Terraform state. @default unset: values come from TF_VAR_<name> and are uploaded
    */
   secretsHostDir: z.string().regex(/^\//, { message: "must be an absolute path on the Docker host, e.g. /etc/envkit/secrets/dev" }).optional(),
+  /**
+   * Give each container CPU shares from its service's CPU request (1024 per core), so a busy
+   * host divides CPU by request as a Kubernetes node does. @default true
+   */
+  cpuSharesFromRequests: z.boolean().optional(),
 });
 
 /** Defaults of the `docker:` block (paths relative to it); composed into the one defaults table. */
 export const DOCKER_DEFAULTS: readonly DefaultRule[] = [
   { path: "host", value: "unix:///var/run/docker.sock", doc: "the local Docker engine" },
   { path: "publishAddress", value: "127.0.0.1", doc: "published ports listen on loopback only" },
+  { path: "cpuSharesFromRequests", value: true, doc: "CPU shares follow the CPU request (1024 per core): a busy host shares CPU by request (kreuzwerker/docker 3.6.2 has no memory_reservation, so memory has only its limit)" },
 ];
 
 /** Where the defaults above are defined, as `envkit explain` names it. */
@@ -50,6 +56,8 @@ export interface DockerOptions {
   readonly publishAddress: string;
   /** Host folder holding one file per secret, bind-mounted read-only instead of uploading. @default unset */
   readonly secretsHostDir?: string;
+  /** CPU shares from the CPU request. @default true */
+  readonly cpuSharesFromRequests: boolean;
 }
 
 /** The literal defaults, for a model built by hand without some of the keys. */

@@ -13,7 +13,8 @@ import type { ITerraformDependable } from "../../facade/cdktf";
 import { formatDuration } from "../../model/duration";
 import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { memoryToKubernetes } from "../../model/quantity";
-import { componentLabels, selectorLabels, serviceLabels } from "../shared/labels";
+import { configFilesHash, keyedFiles } from "../shared/config-files";
+import { componentLabels, selectorLabels, workloadLabels } from "../shared/labels";
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { serviceEnvironment } from "../shared/service-env";
 import { SECRETS_DIR, podTemplate } from "./pod-template";
@@ -44,6 +45,8 @@ export function contentHash(data: Record<string, string>): string {
 export class KubernetesService extends Construct {
   public readonly serviceAccount: ServiceAccountV1;
   public readonly configMap: ConfigMapV1;
+  /** The immutable, content-hashed ConfigMap of the service's config files (none without files). */
+  public readonly filesConfigMap?: ConfigMapV1;
   /** The Deployment (stateless) or StatefulSet (stateful). */
   public readonly workload: DeploymentV1 | StatefulSetV1;
   public readonly service?: ServiceV1;
@@ -69,7 +72,19 @@ export class KubernetesService extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
 
-    const template = podTemplate(env, svc, { configMapName: this.configMap.metadata.name, serviceAccountName: this.serviceAccount.metadata.name });
+    // Config files: one immutable ConfigMap named by their content hash (a change is a new
+    // ConfigMap and a new pod template, so the workload rolls; a revert names the old content).
+    const files = keyedFiles(svc);
+    if (files.length > 0) {
+      this.filesConfigMap = new ConfigMapV1(this, "files", {
+        metadata: meta(`${svc.name}-files-${configFilesHash(svc)}`),
+        data: Object.fromEntries(files.map((f) => [f.key, f.content])),
+        immutable: true,
+        lifecycle: { createBeforeDestroy: true },
+      });
+    }
+
+    const template = podTemplate(env, svc, { configMapName: this.configMap.metadata.name, serviceAccountName: this.serviceAccount.metadata.name, filesConfigMapName: this.filesConfigMap?.metadata.name });
     const timeout = formatDuration(env.rollout.timeoutSeconds);
     const replicas = String(svc.autoscaling ? Math.max(svc.autoscaling.minReplicas, svc.replicas) : svc.replicas);
     const ignoreReplicas = svc.autoscaling ? { ignoreChanges: ["spec[0].replicas"] } : undefined;
@@ -81,7 +96,7 @@ export class KubernetesService extends Construct {
       this.workload = new StatefulSetV1(this, "workload", {
         // Its name is in its claims' names (<template>-<name>-<n>): a renamed service keeps the
         // old one, so the replaced StatefulSet's pods re-bind the retained claims.
-        metadata: meta(dataName(svc), serviceLabels(env, svc)),
+        metadata: meta(dataName(svc), workloadLabels(env, svc)),
         spec: {
           replicas,
           serviceName: headless.metadata.name,
@@ -103,7 +118,7 @@ export class KubernetesService extends Construct {
       });
     } else {
       this.workload = new DeploymentV1(this, "workload", {
-        metadata: meta(svc.name, serviceLabels(env, svc)),
+        metadata: meta(svc.name, workloadLabels(env, svc)),
         spec: {
           replicas,
           selector: { matchLabels: selector },
