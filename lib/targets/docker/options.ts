@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RegistryAuth, RegistryAuthSchema } from "../shared/registry-auth";
 import type { DefaultRule } from "../../config/defaults";
 import { parseIpAddress } from "../../model/cidr";
 import { EnvironmentModel } from "../../model/environment";
@@ -34,6 +35,8 @@ export const DockerSettingsSchema = z.strictObject({
    * host divides CPU by request as a Kubernetes node does. @default true
    */
   cpuSharesFromRequests: z.boolean().optional(),
+  /** Private registries the engine pulls from (provider `registry_auth`). @default none */
+  registryAuth: RegistryAuthSchema.optional(),
 });
 
 /** Defaults of the `docker:` block (paths relative to it); composed into the one defaults table. */
@@ -48,6 +51,8 @@ export const DOCKER_SETTINGS_SOURCE = "lib/targets/docker/options.ts";
 
 /** The Docker target's settings of an environment (`docker:` in its file), defaults applied. */
 export interface DockerOptions {
+  /** Private registries and the variables of their passwords. @default none */
+  readonly registryAuth?: RegistryAuth;
   /** Engine address. @default "unix:///var/run/docker.sock" */
   readonly host: string;
   /** Folder of the TLS client certificates for a `tcp://` host (never key material). @default DOCKER_CERT_PATH */

@@ -24,6 +24,11 @@ export const KubernetesSettingsSchema = z.strictObject({
   podSecurity: z.enum(["restricted", "baseline", "privileged"]).optional(),
   /** Default-deny plus per-connection NetworkPolicies. @default true */
   networkPolicies: z.boolean().optional(),
+  /**
+   * Existing `kubernetes.io/dockerconfigjson` secrets in the namespace that every pod pulls
+   * its image with (create them outside envkit: their content is a credential). @default []
+   */
+  imagePullSecrets: z.array(Name).max(32).optional(),
 });
 
 /** Defaults of the `kubernetes:` block (paths relative to it); composed into the one defaults table. */
@@ -32,6 +37,7 @@ export const KUBERNETES_DEFAULTS: readonly DefaultRule[] = [
   { path: "ingressClassName", value: "nginx", doc: "ingress class" },
   { path: "podSecurity", value: "restricted", doc: "Pod Security Admission enforce/audit/warn level" },
   { path: "networkPolicies", value: true, doc: "default-deny plus one allow per declared connection" },
+  { path: "imagePullSecrets", value: [], doc: "images are pulled without credentials (public registries, or the node's own)" },
 ];
 
 /** Where the defaults above are defined, as `envkit explain` names it. */
@@ -51,6 +57,8 @@ export interface KubernetesOptions {
   readonly podSecurity: "restricted" | "baseline" | "privileged";
   /** Default-deny network policies plus one allow per declared connection. @default true */
   readonly networkPolicies: boolean;
+  /** Pull secrets (by name) every pod uses. @default [] */
+  readonly imagePullSecrets: readonly string[];
 }
 
 /** The literal defaults, for a model built by hand without some of the keys. */

@@ -10,6 +10,7 @@ import { secretResourceName } from "../../model/names";
 import { cpuToKubernetes, memoryToKubernetes } from "../../model/quantity";
 import { CONFIG_FILE_MODE, FILES_HASH_KEY, configFilesHash, keyedFiles } from "../shared/config-files";
 import { selectorLabels, workloadLabels } from "../shared/labels";
+import { kubernetesOptions } from "./options";
 
 /** Where secrets appear inside containers (the seeds' `*_FILE` convention). */
 export const SECRETS_DIR = "/run/secrets";
@@ -122,6 +123,7 @@ export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { co
       // Kubernetes 2.38 has no stop-signal field: the runtime sends the image's STOPSIGNAL (the
       // Kubernetes adapter warns when stopSignal is set).
       terminationGracePeriodSeconds: svc.terminationGraceSeconds ?? 30,
+      imagePullSecrets: kubernetesOptions(env).imagePullSecrets.length ? kubernetesOptions(env).imagePullSecrets.map((name) => ({ name })) : undefined,
       automountServiceAccountToken: sec.automountServiceAccountToken,
       securityContext: {
         runAsNonRoot: sec.runAsNonRoot,
