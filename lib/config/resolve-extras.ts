@@ -1,6 +1,6 @@
 import { ConfigIssue } from "../errors";
 import { ConfigFileModel, EnvironmentModel, ServiceModel } from "../model/environment";
-import { SECRETS_MOUNT, isWithinPath } from "../model/names";
+import { SECRETS_MOUNT, checkMetadataKey, isWithinPath } from "../model/names";
 import { cpuToKubernetes, formatCpu, formatMemory, memoryToKubernetes } from "../model/quantity";
 import { SAFE_SYSCTLS } from "../model/sysctls";
 import { findSecretLinesInText } from "../targets/inspect";
@@ -80,10 +80,13 @@ const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 /** Kubernetes' limit on the annotations of one object (apimachinery TotalAnnotationSizeLimitB). */
 export const MAX_ANNOTATIONS_BYTES = 256 * 1024;
 
-/** A service's labels and annotations, checked: no envkit key, Kubernetes label values. Key syntax is the schema's. */
+/** A service's labels and annotations, checked: Kubernetes key syntax, no envkit key, Kubernetes label values. */
 export function resolveMetadata(s: { readonly labels: Readonly<Record<string, string>>; readonly annotations: Readonly<Record<string, string>> }, at: (...rest: Segments) => Segments, err: Err): { labels: Record<string, string>; annotations: Record<string, string> } {
   for (const field of ["labels", "annotations"] as const) {
     for (const k of Object.keys(s[field])) {
+      // Kubernetes' key syntax everywhere, so one app.yaml works on every target.
+      const syntax = checkMetadataKey(k);
+      if (syntax) err(at(field, k), syntax);
       const reserved = RESERVED_LABEL_PREFIXES.find((p) => k.startsWith(p));
       if (reserved) err(at(field, k), `"${k}" is in the ${reserved} namespace, whose keys envkit sets itself (selectors, environment, version); choose a key of your own, e.g. "acme.com/${k.slice(reserved.length)}"`);
     }

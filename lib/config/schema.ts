@@ -5,7 +5,7 @@ import { parseDuration } from "../model/duration";
 import { parseRepository } from "../model/image-ref";
 import { CONTAINER_CPU, CONTAINER_MEMORY, MAX_QUOTA_COUNT, MAX_REPLICAS, QUOTA_CPU, QUOTA_MEMORY, QuantityBound, VOLUME_SIZE } from "../model/limits";
 import { parseCpu, parseMemory } from "../model/quantity";
-import { DNS1123_LABEL, SECRET_NAME, checkContainerPath, checkDnsLabel, checkMetadataKey, checkPortName, checkRelativeSource } from "../model/names";
+import { DNS1123_LABEL, SECRET_NAME, checkContainerPath, checkDnsLabel, checkPortName, checkRelativeSource } from "../model/names";
 import { HEALTH_CHECK_KINDS, PROBE_TOOLS } from "../model/environment";
 import { Parsed } from "../model/result";
 import { KnownTargetName, REGISTRY, TARGETS, TargetRegistry, targetNames } from "../targets/registry";
@@ -310,16 +310,6 @@ const envValue = z.union([z.string(), z.number(), z.boolean()]);
 /** Signals a process is asked to stop with (what Docker and Swarm accept as `stop_signal`). */
 export const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
 
-/**
- * A label or annotation key: Kubernetes' qualified name, `[prefix/]name`, where the prefix is a
- * DNS subdomain (at most 253) and the name at most 63 characters of letters, digits, "-", "_"
- * and ".", starting and ending with a letter or digit (k8s.io/apimachinery IsQualifiedName).
- */
-const MetadataKey = z.string().check((ctx) => {
-  const m = checkMetadataKey(ctx.value);
-  if (m) ctx.issues.push({ code: "custom", message: m, input: ctx.value });
-});
-
 /** One config file: a path in the container and its text, inline or from a file of the application folder. */
 export const ConfigFileSchema = z
   .strictObject({
@@ -368,9 +358,9 @@ export const ServiceSchema = z.strictObject({
    */
   files: z.array(ConfigFileSchema).optional(),
   /** Extra labels on the workload and its pods/containers (not envkit's own keys). @default {} */
-  labels: z.record(MetadataKey, z.string()).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
   /** Annotations on the pod template (Kubernetes) or labels on the container (Docker, Swarm). @default {} */
-  annotations: z.record(MetadataKey, z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
   /** Time between the stop signal and SIGKILL. @default "30s" */
   terminationGracePeriod: Duration.optional(),
   /** Signal that asks the process to stop (Docker, Swarm; Kubernetes has no such field). @default the image's STOPSIGNAL, else SIGTERM */
