@@ -212,3 +212,15 @@ describe("budget", () => {
     expect(r.environments[0].model.quota?.cpuMillis).toBe(4000);
   });
 });
+
+describe("budget provenance", () => {
+  it("explain names the budget's line and the reference's total as the origin of a derived quota", () => {
+    const dir = copyReferenceApp();
+    const staging = path.join(dir, "environments", "staging.yaml");
+    const text = fs.readFileSync(staging, "utf8");
+    fs.writeFileSync(staging, text.replace(/quota:\n(  .*\n)+/, "budget: { of: prod }\n"));
+    const r = cli("explain", "--config", dir, "--env", "staging", "quota.cpu");
+    expect(r.err).toBe("");
+    expect(r.out).toMatch(/quota\.cpu = "6400m" {4}# default \(.*environments\/staging\.yaml:\d+: quota\.cpu — 40% of prod's CPU requests \(16\) \(budget\)\)/);
+  });
+});

@@ -150,7 +150,7 @@ export function applyBudget(
   doc: BudgetDoc,
   envName: string,
   adapter: TargetAdapter | undefined,
-  ctx: { readonly budget?: { readonly of: string; readonly model?: EnvironmentModel; readonly hasBudget: boolean; readonly exists: boolean }; readonly defaulted: Map<string, DefaultRule> },
+  ctx: { readonly budget?: { readonly of: string; readonly model?: EnvironmentModel; readonly hasBudget: boolean; readonly exists: boolean }; readonly defaulted: Map<string, DefaultRule>; /** `file:line` of the budget, as explain names derived values' origin. */ readonly where: string },
   err: Err,
   services: readonly ServiceModel[],
 ): { of: string; ratio: number } | undefined {
@@ -168,7 +168,7 @@ export function applyBudget(
   const derive = (field: "quota" | "limitRange", key: string, value: unknown, what: string): void => {
     const obj = (doc[field] ??= {});
     obj[key] = value;
-    ctx.defaulted.set(pathKey([field, key]), { path: `${field}.${key}`, value, doc: why(what), where: "budget" });
+    ctx.defaulted.set(pathKey([field, key]), { path: `${field}.${key}`, value, doc: why(what), where: ctx.where });
   };
   const reads: readonly string[] = adapter?.settings.reads ?? [];
   if (reads.includes("quota")) {

@@ -751,7 +751,8 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     const c = parseCidr(doc.network.subnet);
     if (c.ok) subnet = c.value;
   }
-  const budget = applyBudget(doc as unknown as BudgetDoc, envName, adapter, ctx, err, services);
+  const budgetAt = prov.locate(["budget"]);
+  const budget = applyBudget(doc as unknown as BudgetDoc, envName, adapter, { ...ctx, where: `${budgetAt.file ?? "budget"}${budgetAt.line ? `:${budgetAt.line}` : ""}` }, err, services);
   const q = doc.quota;
   const quota = q
     ? {
