@@ -197,3 +197,18 @@ describe("config files from the application folder (source)", () => {
     expect(msg).not.toContain("s3cr3t-value");
   });
 });
+
+describe("config files from the constructs", () => {
+  it("synthesizes the same files as the configuration (the YAML path declares the model's text)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-files-"));
+    fs.mkdirSync(path.join(dir, "environments"));
+    fs.mkdirSync(path.join(dir, "files"));
+    fs.writeFileSync(path.join(dir, "files", "default.conf"), NGINX);
+    fs.writeFileSync(path.join(dir, "app.yaml"), "name: demo\nservices:\n  web:\n    image: ghcr.io/acme/web\n    files:\n      - { path: /etc/nginx/conf.d/default.conf, source: files/default.conf }\n");
+    fs.writeFileSync(path.join(dir, "environments", "dev.yaml"), "target: kubernetes\nrelease: { web: '1.0.0' }\n");
+    const p = validateDir(dir);
+    const json = synthJson(p.environments).get("dev")!;
+    const cm = resourcesOf(json, "kubernetes_config_map_v1").find((c) => /-files-/.test(c.metadata.name))!;
+    expect(Object.values(cm.data)).toEqual([NGINX]);
+  });
+});
