@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { AppConfig, EnvironmentConfig } from "../../lib/config/schema";
 import { formatIssue } from "../../lib/errors";
+import { findSecretLiterals } from "../../lib/targets/inspect";
 import { validateDir } from "../../lib/pipeline";
 import { dockerEnv, k8sEnv, miniApp, resolve, resolveOne, resourcesOf, synthJson } from "../helpers";
 
@@ -210,5 +211,16 @@ describe("config files from the constructs", () => {
     const json = synthJson(p.environments).get("dev")!;
     const cm = resourcesOf(json, "kubernetes_config_map_v1").find((c) => /-files-/.test(c.metadata.name))!;
     expect(Object.values(cm.data)).toEqual([NGINX]);
+  });
+});
+
+describe("the JSON pass judges file text line by line (ENVK-SEC-001)", () => {
+  it("finds a secret on any line of a multi-line string, by line number only", () => {
+    const found = findSecretLiterals({ resource: { x: { data: { "file-0": "[db]\nhost = db\npassword = hunter2\n" } } } });
+    expect(found).toEqual([{ path: "resource.x.data.file-0", message: "line 3 of this text assigns a literal value to a secret-like key" }]);
+  });
+
+  it("passes configuration text without secrets (a test that fails on any multi-line string would be useless)", () => {
+    expect(findSecretLiterals({ data: { "file-0": NGINX, "file-1": "token_file = /run/secrets/token\npassword_env = ${DB_PASSWORD}\n" } })).toEqual([]);
   });
 });

@@ -118,6 +118,7 @@ export function findSecretLiterals(json: unknown, at = ""): { path: string; mess
       if (v.includes("\n")) {
         const hit = findSecretLinesInText(v)[0];
         if (hit) out.push({ path: p, message: `line ${hit.line} of this text ${hit.message}` });
+        else if (key && IDENTIFIER.test(key) && SECRET_WORD.test(key) && !REFERENCE_KEY.test(key) && !isRef(v)) out.push({ path: p, message: `sets secret-like key "${key}" to a literal value` });
         return;
       }
       const eq = v.indexOf("=");
