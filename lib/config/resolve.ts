@@ -560,7 +560,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       if (was === undefined) renamedBy.set(previousName, name);
     }
     // Every derived name must fit a DNS-1123 label: <app>-<env>-<service>-<longest suffix>.
-    const longestSuffix = Math.max("config-0123456789".length, ...s.volumes.map((v) => v.name.length), ...s.secrets.map((x) => x.length));
+    const longestSuffix = Math.max("config-0123456789".length, `file-${s.files.length}-0123456789`.length, ...s.volumes.map((v) => v.name.length), ...s.secrets.map((x) => x.length));
     const derived = `${app}-${envName}-${name}-${"x".repeat(longestSuffix)}`;
     if (derived.length > MAX_LABEL) {
       err(at(), `derived resource names such as "${derived}" would be ${derived.length} characters (limit ${MAX_LABEL}); shorten the application, environment, service, volume or secret name by ${derived.length - MAX_LABEL}`);
