@@ -224,3 +224,11 @@ describe("budget provenance", () => {
     expect(r.out).toMatch(/quota\.cpu = "6400m" {4}# default \(.*environments\/staging\.yaml:\d+: quota\.cpu — 40% of prod's CPU requests \(16\) \(budget\)\)/);
   });
 });
+
+describe("budget and the limit range", () => {
+  it("derives limit range values left at their defaults from the reference's × ratio, and keeps one set explicitly", () => {
+    const prod = k8sEnv({ quota: { cpu: "10", memory: "20Gi" }, limitRange: { cpu: "500m", memory: "1Gi", cpuLimit: "1", memoryLimit: "2Gi" } });
+    const m = modelOf({ prod, staging: k8sEnv({ budget: { of: "prod" }, limitRange: { cpu: "300m" } }) }, "staging").model;
+    expect(m.limitRange).toEqual({ cpuMillis: 300, memoryBytes: 409 * 1024 ** 2, cpuLimitMillis: 400, memoryLimitBytes: 819 * 1024 ** 2 });
+  });
+});

@@ -224,3 +224,13 @@ describe("the JSON pass judges file text line by line (ENVK-SEC-001)", () => {
     expect(findSecretLiterals({ data: { "file-0": NGINX, "file-1": "token_file = /run/secrets/token\npassword_env = ${DB_PASSWORD}\n" } })).toEqual([]);
   });
 });
+
+describe("config file text is never a Terraform template", () => {
+  it("escapes ${ and %{ in the ConfigMap data and the Docker upload", () => {
+    const text = "home = ${HOME}\n%{ if x }\n";
+    const k = resourcesOf(synth(withFiles([{ path: "/etc/app/a.conf", content: text }]), k8sEnv()), "kubernetes_config_map_v1").find((c) => /-files-/.test(c.metadata.name))!;
+    expect(Object.values(k.data)).toEqual(["home = $${HOME}\n%%{ if x }\n"]);
+    const seed = resourcesOf(synth(withFiles([{ path: "/etc/app/a.conf", content: text }]), dockerEnv()), "docker_container").find((c) => /files-seed/.test(c.name))!;
+    expect(seed.upload[0].content).toBe("home = $${HOME}\n%%{ if x }\n");
+  });
+});
