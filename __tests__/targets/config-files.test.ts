@@ -80,8 +80,8 @@ describe("config files on Swarm", () => {
 
 describe("config files on Docker", () => {
   const json = synth(withFiles([...oneFile, { path: "/etc/nginx/conf.d/extra.conf", content: "# extra\n" }]), dockerEnv());
-  const web = resourcesOf(json, "docker_container").find((c) => c.name === "demo-e-web-1")!;
-  const seed = resourcesOf(json, "docker_container").find((c) => c.name === "demo-e-web-files-seed")!;
+  const web = resourcesOf(json, "docker_container").find((c) => /^demo-e-web-([0-9a-f]{8}-)?1$/.test(c.name))!;
+  const seed = resourcesOf(json, "docker_container").find((c) => /^demo-e-web-files-seed(-[0-9a-f]{8})?$/.test(c.name))!;
 
   it("writes them through a never-started seed into a content-named volume per folder (the app's root stays read-only)", () => {
     expect(web.read_only).toBe(true);

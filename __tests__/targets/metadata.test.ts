@@ -58,7 +58,7 @@ describe("metadata on Kubernetes", () => {
 
 describe("metadata on Docker", () => {
   const json = synth(withWeb({ ...META, stopSignal: "SIGQUIT" }), dockerEnv({ docker: { registryAuth: [{ address: "ghcr.io", username: "bot", passwordSecret: "ghcr_password" }] } }));
-  const web = resourcesOf(json, "docker_container").find((c) => c.name === "demo-e-web-1")!;
+  const web = resourcesOf(json, "docker_container").find((c) => /^demo-e-web-([0-9a-f]{8}-)?1$/.test(c.name))!;
   const label = (c: Json, k: string): string | undefined => c.labels.find((l: Json) => l.label === k)?.value;
 
   it("puts labels and annotations on the containers", () => {

@@ -3,13 +3,31 @@ import { RegistryAuth, RegistryAuthSchema } from "../shared/registry-auth";
 import type { DefaultRule } from "../../config/defaults";
 import { parseIpAddress } from "../../model/cidr";
 import { EnvironmentModel } from "../../model/environment";
+import { QUOTA_CPU, QUOTA_MEMORY } from "../../model/limits";
+import { parseCpu, parseMemory } from "../../model/quantity";
 import { EngineHostSchema } from "../shared/engine-host";
+import { PROXY_DEFAULTS, PROXY_SETTINGS, ProxySettings, parsedString as parsed, proxySettings } from "../shared/proxy-settings";
 
 /** This target's name: the `target:` value and the key of its settings block. */
 export const DOCKER = "docker";
 
 /** The Docker engine address: the one every engine-API target checks (no credentials in it). */
 const DockerHost = EngineHostSchema;
+
+/** The `docker.proxy` block: the environment's envkit proxy (see lib/targets/shared/proxy.ts). */
+export const DockerProxySchema = z.strictObject({
+  ...PROXY_SETTINGS,
+  /** A public blue-green or canary service's preview (idle slot, or canary alone) is on 127.0.0.1 at hostPort + this. @default 10000 */
+  previewPortOffset: z.number().int().min(1).max(60000).optional(),
+});
+
+/** The `docker.hostBudget` block: what the host can give the environment, checked against every strategy's peak. */
+export const HostBudgetSchema = z.strictObject({
+  /** CPU the environment's containers may be limited to in total, at peak. */
+  cpu: parsed((s) => parseCpu(s, QUOTA_CPU)).optional(),
+  /** Memory the environment's containers may be limited to in total, at peak. */
+  memory: parsed((s) => parseMemory(s, QUOTA_MEMORY)).optional(),
+});
 
 /** The `docker:` block of an environment file. */
 export const DockerSettingsSchema = z.strictObject({
@@ -37,6 +55,10 @@ export const DockerSettingsSchema = z.strictObject({
   cpuSharesFromRequests: z.boolean().optional(),
   /** Private registries the engine pulls from (provider `registry_auth`). @default none */
   registryAuth: RegistryAuthSchema.optional(),
+  /** The envkit proxy in front of public rolling, blue-green and canary services. @default the defaults of each field */
+  proxy: DockerProxySchema.optional(),
+  /** The host's capacity for this environment (sum of container limits at each strategy's peak). @default unset: not checked */
+  hostBudget: HostBudgetSchema.optional(),
 });
 
 /** Defaults of the `docker:` block (paths relative to it); composed into the one defaults table. */
@@ -44,6 +66,8 @@ export const DOCKER_DEFAULTS: readonly DefaultRule[] = [
   { path: "host", value: "unix:///var/run/docker.sock", doc: "the local Docker engine" },
   { path: "publishAddress", value: "127.0.0.1", doc: "published ports listen on loopback only" },
   { path: "cpuSharesFromRequests", value: true, doc: "CPU shares follow the CPU request (1024 per core): a busy host shares CPU by request (kreuzwerker/docker 3.6.2 has no memory_reservation, so memory has only its limit)" },
+  ...PROXY_DEFAULTS,
+  { path: "proxy.previewPortOffset", value: 10000, doc: "a public service on hostPort 8080 previews its idle slot on 127.0.0.1:18080" },
 ];
 
 /** Where the defaults above are defined, as `envkit explain` names it. */
@@ -63,10 +87,15 @@ export interface DockerOptions {
   readonly secretsHostDir?: string;
   /** CPU shares from the CPU request. @default true */
   readonly cpuSharesFromRequests: boolean;
+  /** The envkit proxy's settings, defaults applied. */
+  readonly proxy: ProxySettings & { readonly previewPortOffset: number };
+  /** The host budget, if declared. @default unset */
+  readonly hostBudget?: { readonly cpu?: string; readonly memory?: string };
 }
 
 /** The literal defaults, for a model built by hand without some of the keys. */
-const FILLED: Readonly<Record<string, unknown>> = Object.fromEntries(DOCKER_DEFAULTS.map((d) => [d.path, d.value]));
+const FILLED: Readonly<Record<string, unknown>> = Object.fromEntries(DOCKER_DEFAULTS.filter((d) => !d.path.includes(".")).map((d) => [d.path, d.value]));
+
 
 /**
  * The Docker settings of `env`: the one reader, so the model's shape is this target's business.
@@ -75,6 +104,6 @@ const FILLED: Readonly<Record<string, unknown>> = Object.fromEntries(DOCKER_DEFA
  * of another target's environment are never read as Docker's.
  */
 export function dockerOptions(env: EnvironmentModel): DockerOptions {
-  const own = env.target === DOCKER ? env.targetOptions : {};
-  return { ...FILLED, ...own } as unknown as DockerOptions;
+  const own = (env.target === DOCKER ? env.targetOptions : {}) as Record<string, unknown>;
+  return { ...FILLED, ...own, proxy: proxySettings(own.proxy, DOCKER_DEFAULTS) } as unknown as DockerOptions;
 }

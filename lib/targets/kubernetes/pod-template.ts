@@ -75,7 +75,7 @@ export function probes(h: HealthModel): {
  * requests and limits, probes, emptyDir for writable paths, secrets as files, config from a
  * content-hashed ConfigMap.
  */
-export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { configMapName: string; serviceAccountName: string; filesConfigMapName?: string }): DeploymentV1SpecTemplate {
+export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { configMapName: string; serviceAccountName: string; filesConfigMapName?: string; extraLabels?: Readonly<Record<string, string>> }): DeploymentV1SpecTemplate {
   const sec = svc.security;
   const p = svc.health ? probes(svc.health) : undefined;
   const volumes: DeploymentV1SpecTemplateSpecVolume[] = [];
@@ -117,7 +117,7 @@ export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { co
   if (files.length > 0) annotations[FILES_HASH_KEY] = configFilesHash(svc);
   const sysctls = Object.entries(svc.sysctls ?? {});
   return {
-    metadata: { labels: workloadLabels(env, svc), annotations: Object.keys(annotations).length ? annotations : undefined },
+    metadata: { labels: { ...workloadLabels(env, svc), ...opts.extraLabels }, annotations: Object.keys(annotations).length ? annotations : undefined },
     spec: {
       serviceAccountName: opts.serviceAccountName,
       // Kubernetes 2.38 has no stop-signal field: the runtime sends the image's STOPSIGNAL (the
