@@ -180,8 +180,9 @@ describe("model and project rules: a passing and a failing fixture each", () => 
   });
 
   it("covers every model and project rule with a fixture", () => {
-    // The Swarm rules' passing and failing fixtures are in __tests__/targets/swarm.test.ts.
-    const covered = ["ENVK-IMG-002", "ENVK-HLT-002", "ENVK-K8S-004", "ENVK-AVL-001", "ENVK-STA-001", "ENVK-NET-002", "ENVK-NET-003", "ENVK-REL-001", "ENVK-SWM-001", "ENVK-SWM-002", "ENVK-SWM-003"];
+    // The Swarm rules' passing and failing fixtures are in __tests__/targets/swarm.test.ts,
+    // ENVK-MON-001's in __tests__/targets/docker-monitoring.test.ts.
+    const covered = ["ENVK-MON-001", "ENVK-IMG-002", "ENVK-HLT-002", "ENVK-K8S-004", "ENVK-AVL-001", "ENVK-STA-001", "ENVK-NET-002", "ENVK-NET-003", "ENVK-REL-001", "ENVK-SWM-001", "ENVK-SWM-002", "ENVK-SWM-003"];
     expect(RULES.filter((r) => r.pass !== "json").map((r) => r.id).sort()).toEqual(covered.sort());
   });
 });
