@@ -18,7 +18,7 @@ import { validateSource } from "../../lib/pipeline";
 import { SwarmEnvironment } from "../../lib/targets/swarm/swarm-environment";
 import { api, engineProblemsSync, exec } from "./engine-api";
 import { SwarmCreated, applySwarmStack, createConfig, destroySwarmStack, ensureSwarm, leaveSwarm, swarmState, updateService, waitRunning, waitUpdateState } from "./swarm-api";
-import { LOCAL_PROXY_IMAGE, proxyImageBuilt, proxyImageProblems } from "./proxy-image";
+import { LOCAL_PROXY_IMAGE, importReleaseImage, proxyImageBuilt, proxyImageProblems } from "./proxy-image";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -85,26 +85,7 @@ async function importImage(tag: string, healthy: boolean): Promise<void> {
 
 const SLOT_REPO = "localhost/envkit-swarm-test-slot";
 /** One busybox image per release answering "/" with the release's name (blue, green), /health for the check. */
-async function importSlot(release: string): Promise<void> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-swarm-slot-"));
-  const tar = `${root}.tar`;
-  try {
-    for (const d of ["bin", "www", "tmp"]) fs.mkdirSync(path.join(root, d));
-    fs.copyFileSync(BUSYBOX, path.join(root, "bin", "busybox"));
-    fs.chmodSync(path.join(root, "bin", "busybox"), 0o755);
-    for (const tool of ["sh", "wget", "httpd"]) fs.symlinkSync("busybox", path.join(root, "bin", tool));
-    fs.writeFileSync(path.join(root, "www", "index.html"), `${release}\n`);
-    fs.writeFileSync(path.join(root, "www", "health"), "ok\n");
-    fs.chmodSync(path.join(root, "tmp"), 0o1777);
-    execFileSync("tar", ["-C", root, "--owner=0", "--group=0", "-cf", tar, "bin", "www", "tmp"]);
-    const q = new URLSearchParams([["fromSrc", "-"], ["repo", SLOT_REPO], ["tag", release], ["changes", "ENV PATH=/bin"], ["changes", 'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]']]);
-    const res = await api("POST", `/images/create?${q}`, fs.readFileSync(tar), { contentType: "application/x-tar" });
-    if (/"error"/.test(res.body.toString("utf8"))) throw new Error(`import of ${SLOT_REPO}:${release}: ${res.body.toString("utf8").slice(0, 300)}`);
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-    fs.rmSync(tar, { force: true });
-  }
-}
+const importSlot = (release: string): Promise<void> => importReleaseImage(SLOT_REPO, release, "health", '["httpd", "-f", "-p", "8080", "-h", "/www"]');
 
 const BG_PORT = 18491;
 const bgApp: AppConfig = { name: "swbg", services: { web: { image: SLOT_REPO, public: true, ports: [{ name: "http", port: 8080 }], health: { http: { path: "/health", port: "http" }, interval: "1s", timeout: "2s", retries: 2, startPeriod: "1s" } } } } as AppConfig;
