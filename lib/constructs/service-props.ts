@@ -133,6 +133,32 @@ export interface MetricsProps {
   readonly latency?: string;
 }
 
+/** A rolling-update bound: a count (`1`) or a percentage of the replicas (`"25%"`; validated). */
+export type SurgeProp = number | string;
+
+/**
+ * How a new release of the service replaces the running one (README "Rollout strategies"). The
+ * fields that apply depend on the strategy; validation names the ones that do not.
+ */
+export interface RolloutProps {
+  /** `recreate`, `rolling`, `blue-green` or `canary`. @default the environment's `rollout.strategy` */
+  readonly strategy?: "recreate" | "rolling" | "blue-green" | "canary";
+  /** Extra pods while a workload rolls. @default the environment's `rollout.maxSurge` */
+  readonly maxSurge?: SurgeProp;
+  /** Pods that may be missing while a workload rolls. @default the environment's `rollout.maxUnavailable` */
+  readonly maxUnavailable?: SurgeProp;
+  /** How long apply waits for the rollout, e.g. `"10m"`. @default the environment's `rollout.timeout` */
+  readonly timeout?: string;
+  /** blue-green: the slot that takes traffic; the other is reachable as the preview. @default none (required for blue-green) */
+  readonly live?: "blue" | "green";
+  /** blue-green: the release of each slot (`"<tag>@sha256:…"`); the service then has no `release`. @default none (required for blue-green) */
+  readonly slots?: { readonly blue?: string; readonly green?: string };
+  /** blue-green: replicas of the idle slot (0 scales it down after a soak). @default the service's replicas */
+  readonly idleReplicas?: number;
+  /** canary: the canary release and its percent of traffic (0..100); the stable one is `release`. @default none (only the stable release runs) */
+  readonly canary?: { readonly release: string; readonly weight: number };
+}
+
 /** Horizontal autoscaling (Kubernetes HPA autoscaling/v2). */
 export interface AutoscalingProps {
   /** Fewest replicas the autoscaler keeps. */

@@ -4,7 +4,7 @@ import { EnvkitError } from "../errors";
 import { Connection } from "./connection";
 import { DeclaredService, Declarations, declarationsOf } from "./declarations";
 import type { Secret } from "./secret";
-import { AutoscalingProps, HealthProps, LoggingProps, MemoryQuantity, MetricsProps, PortProps, ResourcesProps, RestartProps, SecurityProps } from "./service-props";
+import { AutoscalingProps, HealthProps, RolloutProps, LoggingProps, MemoryQuantity, MetricsProps, PortProps, ResourcesProps, RestartProps, SecurityProps } from "./service-props";
 
 /** Props of {@link Service} (and of {@link StatefulService}, which adds volumes). */
 export interface ServiceProps {
@@ -23,9 +23,10 @@ export interface ServiceProps {
   readonly image: string;
   /**
    * The immutable release this environment runs: `"<tag>@sha256:<digest>"` (or `"@sha256:…"`). A
-   * tag alone is mutable and refused where releases must be immutable.
+   * tag alone is mutable and refused where releases must be immutable. A blue-green service pins
+   * its releases in `rollout.slots` instead. @default none (required unless the service is blue-green)
    */
-  readonly release: string;
+  readonly release?: string;
   /** Reachable from outside the environment (published port on Docker, ingress on Kubernetes). @default false */
   readonly public?: boolean;
   /** Ports the service listens on; connections and exposure name them. @default [] (no ports) */
@@ -77,6 +78,8 @@ export interface ServiceProps {
   readonly metrics?: MetricsProps;
   /** Horizontal autoscaling (Kubernetes). @default none (a fixed replica count) */
   readonly autoscaling?: AutoscalingProps;
+  /** How a new release replaces the running one. @default the environment's `rollout` settings */
+  readonly rollout?: RolloutProps;
 }
 
 /** Copies readonly props into the mutable shape of the config schema, dropping unset keys. */
@@ -99,7 +102,7 @@ export function plain<T>(value: T): T {
 export class Service extends Construct implements DeclaredService {
   /** The service name other services and the environment use. */
   public readonly serviceName: string;
-  public readonly release: string;
+  public readonly release?: string;
   protected readonly props: ServiceProps;
   protected readonly declarations: Declarations;
   private readonly extraSecrets: Secret[] = [];
@@ -197,6 +200,7 @@ export class Service extends Construct implements DeclaredService {
       logging: plain(p.logging as ServiceConfig["logging"]),
       metrics: plain(p.metrics as ServiceConfig["metrics"]),
       autoscaling: plain(p.autoscaling as ServiceConfig["autoscaling"]),
+      rollout: plain(p.rollout as ServiceConfig["rollout"]),
       ...this.extraConfig(),
     };
     for (const k of Object.keys(config) as (keyof ServiceConfig)[]) if (config[k] === undefined) delete config[k];
