@@ -201,6 +201,7 @@ export class DockerService extends Construct {
       ? svc.ports.map((p) => ({ internal: p.port, external: p.hostPort, ip: dockerOptions(env).publishAddress, protocol: p.protocol }))
       : undefined;
 
+    const job = svc.kind === "job";
     for (let i = 1; i <= Math.max(svc.replicas, 0); i++) {
       this.containers.push(
         new Container(this, `container-${i}`, {
@@ -231,8 +232,9 @@ export class DockerService extends Construct {
           healthcheck,
           wait,
           waitTimeout,
-          restart: svc.restart.policy,
-          maxRetryCount: svc.restart.policy === "on-failure" ? svc.restart.maxRetries : undefined,
+          // A job's container runs once: a restart would run it again behind apply's back.
+          restart: job ? "no" : svc.restart.policy,
+          maxRetryCount: !job && svc.restart.policy === "on-failure" ? svc.restart.maxRetries : undefined,
           logDriver: "json-file",
           logOpts: logRotation(svc),
           labels: [...containerLabels, { label: "envkit.dev/replica", value: String(i) }],
@@ -251,9 +253,19 @@ export class DockerService extends Construct {
           // 845-854), taking its logs with it. A container that stopped after its restart
           // policy gave up stays visible for `docker logs`; the next apply does not restart it.
           mustRun: false,
+          // A job: apply attaches and waits until the container stopped (ContainerWait "not-running",
+          // kreuzwerker/docker 3.6.2 resource_docker_container_funcs.go:583-630), then reads its
+          // exit code (funcs:690-692; `exit_code` is computed, resource_docker_container.go:117-121).
+          // Attach does not fail on a non-zero exit, so a postcondition does: the apply fails and
+          // the services that `runBefore` names (which depend on this container) are not created.
+          // Never `logs`: they would be kept in state. A new release replaces it: it runs again.
+          attach: job ? true : undefined,
           // After the seed has written the files; replaced with it, so a new value is read.
           dependsOn: seed ? [seed] : undefined,
-          lifecycle: seed ? { replaceTriggeredBy: [`${seed.terraformResourceType}.${seed.friendlyUniqueId}.id`] } : undefined,
+          lifecycle: !seed && !job ? undefined : {
+            ...(seed && { replaceTriggeredBy: [`${seed.terraformResourceType}.${seed.friendlyUniqueId}.id`] }),
+            ...(job && { postcondition: [{ condition: "${self.exit_code == 0}", errorMessage: `job "${svc.name}" exited with a non-zero code; read its output with docker logs ${scopedName(env.app, env.name, svc.name, String(i))}, fix it and apply again (terraform apply -replace re-runs it)` }] }),
+          },
         }),
       );
     }

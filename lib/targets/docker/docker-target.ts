@@ -9,6 +9,7 @@ import type * as Lowering from "./docker-environment";
 import { planNetworks, startOrderCycles } from "../shared/network-plan";
 import { inContainerProblem } from "../shared/health";
 import { plainTcpHostProblem } from "../shared/engine-host";
+import { engineEgressFindings, engineShapeIssues } from "../shared/engine-shape";
 import { DOCKER, DOCKER_DEFAULTS, DOCKER_SETTINGS_SOURCE, DockerSettingsSchema, dockerOptions } from "./options";
 
 /** ENVK-NET-003: a `tcp://` engine address without TLS certificates (see shared/engine-host.ts). */
@@ -46,7 +47,7 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
     if (pool && pool.ok) issues.push({ path: at, severity: "warning", message: `"${range.text}" overlaps Docker's default address pool ${pool.value.text}, where networks Docker creates on its own are placed; prefer a range such as 10.200.0.0/16` });
     return issues;
   },
-  ruleChecks: { "ENVK-NET-003": plainTcpHost },
+  ruleChecks: { "ENVK-NET-003": plainTcpHost, "ENVK-NET-004": (env) => engineEgressFindings(env, "Docker") },
   findingCauses: {
     "ENVK-SEC-009": (_s, env) => (dockerOptions(env).secretsHostDir ? [DOCKER, "secretsHostDir"] : null),
     "ENVK-NET-001": (_s, env) => (dockerOptions(env).publishAddress === "0.0.0.0" ? [DOCKER, "publishAddress"] : null),
@@ -58,6 +59,7 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
     };
     const plan = planNetworks(env);
     if (plan.error) at("network.subnet", plan.error);
+    issues.push(...engineShapeIssues(env, { label: "Docker" }));
     // Each client container is created after the servers it connects to are healthy (README: "start
     // in order"), so a cycle of connections cannot be started. Reported rather than broken
     // silently: dropping one direction's wait would start a client before its server, which is
@@ -87,7 +89,7 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
         at(`services.${svc.name}.replicas`, `${svc.replicas} replicas of "${svc.name}" on Docker would be ${svc.replicas} containers on one host; use at most ${MAX_DOCKER_REPLICAS} on Docker (or a Kubernetes target)`);
       }
       if (svc.public && svc.replicas > 1 && svc.ports.length > 0) {
-        at(`services.${svc.name}.replicas`, `public service "${svc.name}" has ${svc.replicas} replicas on one Docker host, but each published host port can be bound once; use replicas: 1 on Docker (or a Swarm/Kubernetes target)`);
+        at(`services.${svc.name}.replicas`, `public service "${svc.name}" has ${svc.replicas} replicas on one Docker host, but each published host port can be bound once; use replicas: 1 on Docker, put the replicas behind envkit's reverse proxy (the rollout strategies' proxy serves several replicas on one port), or use a Swarm/Kubernetes target`);
       }
       if (svc.kind === "stateful" && svc.replicas > 1) {
         at(`services.${svc.name}.replicas`, `stateful service "${svc.name}" has ${svc.replicas} replicas, which would share one Docker volume; use replicas: 1`);

@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { CronJobV1, CronJobV1SpecJobTemplateSpecTemplate } from "@cdktf/provider-kubernetes/lib/cron-job-v1";
+import { JobV1, JobV1SpecTemplate } from "@cdktf/provider-kubernetes/lib/job-v1";
 import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import { HorizontalPodAutoscalerV2 } from "@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2";
 import { IngressV1 } from "@cdktf/provider-kubernetes/lib/ingress-v1";
-import { NetworkPolicyV1, NetworkPolicyV1SpecIngress } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
+import { NetworkPolicyV1, NetworkPolicyV1SpecEgress, NetworkPolicyV1SpecIngress } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
@@ -17,7 +19,7 @@ import { componentLabels, selectorLabels, serviceLabels } from "../shared/labels
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { serviceEnvironment } from "../shared/service-env";
 import { SECRETS_DIR, podTemplate } from "./pod-template";
-import { kubernetesOptions } from "./options";
+import { kubernetesOptions, serviceExposure } from "./options";
 
 /** Props of {@link KubernetesService}. */
 export interface KubernetesServiceProps {
@@ -44,8 +46,8 @@ export function contentHash(data: Record<string, string>): string {
 export class KubernetesService extends Construct {
   public readonly serviceAccount: ServiceAccountV1;
   public readonly configMap: ConfigMapV1;
-  /** The Deployment (stateless) or StatefulSet (stateful). */
-  public readonly workload: DeploymentV1 | StatefulSetV1;
+  /** The Deployment (stateless), StatefulSet (stateful), Job (job) or CronJob (cronjob). */
+  public readonly workload: DeploymentV1 | StatefulSetV1 | JobV1 | CronJobV1;
   public readonly service?: ServiceV1;
   public readonly podDisruptionBudget?: PodDisruptionBudgetV1;
   public readonly autoscaler?: HorizontalPodAutoscalerV2;
@@ -69,11 +71,40 @@ export class KubernetesService extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
 
-    const template = podTemplate(env, svc, { configMapName: this.configMap.metadata.name, serviceAccountName: this.serviceAccount.metadata.name });
+    // A job's pod is not restarted in place: a failed attempt is a new pod (its logs stay), up to
+    // the Job's backoff limit (Kubernetes' default, 6).
+    const done = svc.kind === "job" || svc.kind === "cronjob";
+    const template = podTemplate(env, svc, { configMapName: this.configMap.metadata.name, serviceAccountName: this.serviceAccount.metadata.name, restartPolicy: done ? "Never" : undefined });
     const timeout = formatDuration(env.rollout.timeoutSeconds);
     const replicas = String(svc.autoscaling ? Math.max(svc.autoscaling.minReplicas, svc.replicas) : svc.replicas);
     const ignoreReplicas = svc.autoscaling ? { ignoreChanges: ["spec[0].replicas"] } : undefined;
-    if (svc.kind === "stateful") {
+    if (svc.kind === "job") {
+      // Its pod template is immutable (every attribute ForceNew in hashicorp/kubernetes 2.38.0
+      // schema_job_spec.go), so a new release replaces the Job: it runs once per release.
+      // wait_for_completion makes apply wait for success, so the services that `runBefore` names
+      // (which depend on it) are created or updated only after it completed; no TTL, since a Job
+      // deleted by the cluster would be planned again and re-run.
+      this.workload = new JobV1(this, "workload", {
+        metadata: meta(svc.name, serviceLabels(env, svc)),
+        spec: { template: template as JobV1SpecTemplate },
+        waitForCompletion: true,
+        timeouts: { create: timeout, update: timeout },
+        dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+      });
+    } else if (svc.kind === "cronjob") {
+      this.workload = new CronJobV1(this, "workload", {
+        metadata: meta(svc.name, serviceLabels(env, svc)),
+        spec: {
+          schedule: svc.schedule!,
+          // The schedule is documented as UTC, whatever the controller's own time zone.
+          timezone: "Etc/UTC",
+          // A run still going when the next is due: the next is skipped, never two at once.
+          concurrencyPolicy: "Forbid",
+          jobTemplate: { metadata: { labels: serviceLabels(env, svc) }, spec: { template: template as CronJobV1SpecJobTemplateSpecTemplate } },
+        },
+        dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+      });
+    } else if (svc.kind === "stateful") {
       const headless = new ServiceV1(this, "headless", {
         metadata: meta(`${svc.name}-headless`),
         spec: { clusterIp: "None", selector, port: svc.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol.toUpperCase() })), publishNotReadyAddresses: true },
@@ -107,7 +138,8 @@ export class KubernetesService extends Construct {
         spec: {
           replicas,
           selector: { matchLabels: selector },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: String(env.rollout.maxSurge), maxUnavailable: String(env.rollout.maxUnavailable) } },
+          // A singleton is never two at once: the old pod is gone before the new one starts.
+          strategy: svc.singleton ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxSurge: String(env.rollout.maxSurge), maxUnavailable: String(env.rollout.maxUnavailable) } },
           revisionHistoryLimit: 10,
           template,
         },
@@ -118,10 +150,17 @@ export class KubernetesService extends Construct {
       });
     }
 
+    // Internal services are always ClusterIP; a public one is exposed as configured.
+    const exposure = serviceExposure(env, svc);
     if (svc.ports.length > 0) {
       this.service = new ServiceV1(this, "service", {
         metadata: meta(svc.name),
-        spec: { type: "ClusterIP", selector, port: svc.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol.toUpperCase() })) },
+        spec: {
+          type: exposure,
+          selector,
+          // Clients dial servicePort; the Service forwards to the container's named port.
+          port: svc.ports.map((p) => ({ name: p.name, port: p.servicePort, targetPort: p.name, protocol: p.protocol.toUpperCase(), nodePort: exposure !== "ClusterIP" && p.nodePort !== undefined ? p.nodePort : undefined })),
+        },
       });
     }
 
@@ -142,13 +181,13 @@ export class KubernetesService extends Construct {
       });
     }
 
-    if (svc.public && env.domain && this.service) {
+    if (svc.public && exposure === "ClusterIP" && env.domain && this.service) {
       const host = `${svc.name}.${env.domain}`;
       this.ingress = new IngressV1(this, "ingress", {
         metadata: meta(svc.name),
         spec: {
           ingressClassName: kubernetesOptions(env).ingressClassName,
-          rule: [{ host, http: { path: [{ path: "/", pathType: "Prefix", backend: { service: { name: this.service.metadata.name, port: { number: svc.ports[0].port } } } }] } }],
+          rule: [{ host, http: { path: [{ path: "/", pathType: "Prefix", backend: { service: { name: this.service.metadata.name, port: { number: svc.ports[0].servicePort } } } }] } }],
           tls: env.tlsSecretName ? [{ hosts: [host], secretName: env.tlsSecretName }] : undefined,
         },
       });
@@ -160,20 +199,27 @@ export class KubernetesService extends Construct {
       from: [{ podSelector: { matchLabels: selectorLabels(env, env.services.find((s) => s.name === c.from)!) } }],
       ports: [{ port: String(c.port), protocol: c.protocol.toUpperCase() }],
     }));
-    if (svc.public) {
+    if (svc.public && exposure === "ClusterIP") {
       from.push({
         from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": kubernetesOptions(env).ingressNamespace } } }],
         ports: svc.ports.map((p) => ({ port: String(p.port), protocol: p.protocol.toUpperCase() })),
       });
+    } else if (svc.public && svc.ports.length > 0) {
+      // A LoadBalancer or NodePort Service brings clients from outside the cluster to the pods'
+      // ports (the policy sees the pod port, after the Service's translation).
+      from.push({ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: svc.ports.map((p) => ({ port: String(p.port), protocol: p.protocol.toUpperCase() })) });
     }
     if (from.length > 0 && kubernetesOptions(env).networkPolicies) {
       this.networkPolicies.push(new NetworkPolicyV1(this, "allow-ingress", { metadata: meta(`${svc.name}-allow-ingress`), spec: { podSelector: { matchLabels: selector }, policyTypes: ["Ingress"], ingress: from } }));
     }
-    if (svc.connections.length > 0 && kubernetesOptions(env).networkPolicies) {
-      const to = svc.connections.map((c) => ({
+    if ((svc.connections.length > 0 || svc.egress.length > 0) && kubernetesOptions(env).networkPolicies) {
+      const to: NetworkPolicyV1SpecEgress[] = svc.connections.map((c) => ({
         to: [{ podSelector: { matchLabels: selectorLabels(env, env.services.find((s) => s.name === c.to)!) } }],
         ports: [{ port: String(c.port), protocol: c.protocol.toUpperCase() }],
       }));
+      // Destinations outside the application: a NetworkPolicy matches addresses, never names, so
+      // each egress needs its cidr here (the Kubernetes adapter's validation says so).
+      for (const e of svc.egress) if (e.cidr) to.push({ to: [{ ipBlock: { cidr: e.cidr } }], ports: [{ port: String(e.port), protocol: e.protocol.toUpperCase() }] });
       this.networkPolicies.push(new NetworkPolicyV1(this, "allow-egress", { metadata: meta(`${svc.name}-allow-egress`), spec: { podSelector: { matchLabels: selector }, policyTypes: ["Egress"], egress: to } }));
     }
     // After every resource exists: each gets a `moved` block from its address under the old name.

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { DefaultRule } from "../../config/defaults";
-import { EnvironmentModel } from "../../model/environment";
+import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { checkDnsLabel } from "../../model/names";
 
 /** This target's name: the `target:` value and the key of its settings block. */
@@ -24,6 +24,11 @@ export const KubernetesSettingsSchema = z.strictObject({
   podSecurity: z.enum(["restricted", "baseline", "privileged"]).optional(),
   /** Default-deny plus per-connection NetworkPolicies. @default true */
   networkPolicies: z.boolean().optional(),
+  /**
+   * How public services are exposed: `ClusterIP` behind the ingress, or a `LoadBalancer` /
+   * `NodePort` Service each (`services.<name>.exposure` overrides). @default "ClusterIP"
+   */
+  exposure: z.enum(["ClusterIP", "LoadBalancer", "NodePort"]).optional(),
 });
 
 /** Defaults of the `kubernetes:` block (paths relative to it); composed into the one defaults table. */
@@ -32,6 +37,7 @@ export const KUBERNETES_DEFAULTS: readonly DefaultRule[] = [
   { path: "ingressClassName", value: "nginx", doc: "ingress class" },
   { path: "podSecurity", value: "restricted", doc: "Pod Security Admission enforce/audit/warn level" },
   { path: "networkPolicies", value: true, doc: "default-deny plus one allow per declared connection" },
+  { path: "exposure", value: "ClusterIP", doc: "public services sit behind the ingress; internal ones are always ClusterIP" },
 ];
 
 /** Where the defaults above are defined, as `envkit explain` names it. */
@@ -51,6 +57,13 @@ export interface KubernetesOptions {
   readonly podSecurity: "restricted" | "baseline" | "privileged";
   /** Default-deny network policies plus one allow per declared connection. @default true */
   readonly networkPolicies: boolean;
+  /** How public services are exposed. @default "ClusterIP" */
+  readonly exposure: "ClusterIP" | "LoadBalancer" | "NodePort";
+}
+
+/** The Service type of a service: a public one's own or the environment's exposure; internal ones ClusterIP. */
+export function serviceExposure(env: EnvironmentModel, svc: Pick<ServiceModel, "public" | "exposure">): "ClusterIP" | "LoadBalancer" | "NodePort" {
+  return svc.public ? (svc.exposure ?? kubernetesOptions(env).exposure) : "ClusterIP";
 }
 
 /** The literal defaults, for a model built by hand without some of the keys. */

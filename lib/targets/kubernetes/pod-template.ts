@@ -73,7 +73,7 @@ export function probes(h: HealthModel): {
  * requests and limits, probes, emptyDir for writable paths, secrets as files, config from a
  * content-hashed ConfigMap.
  */
-export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { configMapName: string; serviceAccountName: string }): DeploymentV1SpecTemplate {
+export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { configMapName: string; serviceAccountName: string; restartPolicy?: "Never" }): DeploymentV1SpecTemplate {
   const sec = svc.security;
   const p = svc.health ? probes(svc.health) : undefined;
   const volumes: DeploymentV1SpecTemplateSpecVolume[] = [];
@@ -103,6 +103,26 @@ export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { co
     ? { type: "Localhost", localhostProfile: sec.seccompProfile.slice("Localhost/".length) }
     : { type: sec.seccompProfile };
   const spread = svc.replicas > 1 || svc.autoscaling !== undefined;
+  // What the service's container and its init containers share: the hardening, the resources,
+  // the configuration and the mounts (an init step sees what the service will see).
+  const common = {
+    imagePullPolicy: "IfNotPresent",
+    envFrom: [{ configMapRef: { name: opts.configMapName } }],
+    resources: {
+      requests: { cpu: cpuToKubernetes(svc.resources.cpuMillis), memory: memoryToKubernetes(svc.resources.memoryBytes) },
+      limits: { cpu: cpuToKubernetes(svc.resources.cpuLimitMillis), memory: memoryToKubernetes(svc.resources.memoryLimitBytes) },
+    },
+    securityContext: {
+      runAsNonRoot: sec.runAsNonRoot,
+      allowPrivilegeEscalation: !sec.noNewPrivileges,
+      privileged: sec.privileged,
+      readOnlyRootFilesystem: sec.readOnlyRootFilesystem,
+      capabilities: { drop: [...sec.dropCapabilities], add: sec.addCapabilities.length ? [...sec.addCapabilities] : undefined },
+      seccompProfile: seccomp,
+    },
+    volumeMount: mounts.length ? mounts : undefined,
+  };
+  const initContainer = svc.init.map((step, i) => ({ name: `init-${i + 1}`, image: formatImageRef(step.image ?? svc.image), command: [...step.command], ...common }));
   return {
     metadata: { labels: serviceLabels(env, svc) },
     spec: {
@@ -115,6 +135,8 @@ export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { co
         fsGroup: svc.volumes.length || svc.secrets.length ? String(sec.gid) : undefined,
         seccompProfile: seccomp,
       },
+      restartPolicy: opts.restartPolicy,
+      initContainer: initContainer.length ? initContainer : undefined,
       topologySpreadConstraint: spread
         ? [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: [{ matchLabels: selectorLabels(env, svc) }] }]
         : undefined,
@@ -122,27 +144,17 @@ export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { co
         {
           name: svc.name,
           image: formatImageRef(svc.image),
-          imagePullPolicy: "IfNotPresent",
+          imagePullPolicy: common.imagePullPolicy,
           command: svc.command ? [...svc.command] : undefined,
           args: svc.args ? [...svc.args] : undefined,
           port: svc.ports.map((pt) => ({ name: pt.name, containerPort: pt.port, protocol: pt.protocol.toUpperCase() })),
-          envFrom: [{ configMapRef: { name: opts.configMapName } }],
-          resources: {
-            requests: { cpu: cpuToKubernetes(svc.resources.cpuMillis), memory: memoryToKubernetes(svc.resources.memoryBytes) },
-            limits: { cpu: cpuToKubernetes(svc.resources.cpuLimitMillis), memory: memoryToKubernetes(svc.resources.memoryLimitBytes) },
-          },
-          securityContext: {
-            runAsNonRoot: sec.runAsNonRoot,
-            allowPrivilegeEscalation: !sec.noNewPrivileges,
-            privileged: sec.privileged,
-            readOnlyRootFilesystem: sec.readOnlyRootFilesystem,
-            capabilities: { drop: [...sec.dropCapabilities], add: sec.addCapabilities.length ? [...sec.addCapabilities] : undefined },
-            seccompProfile: seccomp,
-          },
+          envFrom: common.envFrom,
+          resources: common.resources,
+          securityContext: common.securityContext,
           readinessProbe: p?.readiness,
           livenessProbe: p?.liveness,
           startupProbe: p?.startup,
-          volumeMount: mounts.length ? mounts : undefined,
+          volumeMount: common.volumeMount,
         },
       ],
       volume: volumes.length ? volumes : undefined,

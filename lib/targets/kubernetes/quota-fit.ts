@@ -5,7 +5,8 @@ import { formatCpu, formatMemory } from "../../model/quantity";
 export function peakPods(env: EnvironmentModel, svc: ServiceModel): { replicas: number; surge: number } {
   const replicas = svc.autoscaling ? Math.max(svc.autoscaling.maxReplicas, svc.replicas) : svc.replicas;
   // StatefulSets replace pods one by one without surge; Deployments surge.
-  const surge = svc.kind === "stateful" ? 0 : surgeCount(env.rollout.maxSurge, replicas);
+  // No surge where two at once are ruled out (stateful, singleton: Recreate) or nothing rolls (jobs).
+  const surge = svc.kind !== "stateless" || svc.singleton ? 0 : surgeCount(env.rollout.maxSurge, replicas);
   return { replicas, surge };
 }
 
