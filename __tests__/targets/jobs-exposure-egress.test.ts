@@ -1,6 +1,9 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { AppConfig, EnvironmentConfig, ServiceConfig } from "../../lib/config/schema";
 import { formatIssue } from "../../lib/errors";
-import { dockerEnv, k8sEnv, miniApp, resolve, resolveOne, resourcesOf, synthJson } from "../helpers";
+import { cli, dockerEnv, k8sEnv, miniApp, resolve, resolveOne, resourcesOf, synthJson } from "../helpers";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -318,5 +321,26 @@ describe("addresses in environment variables", () => {
   it("a generated variable that env also sets is refused", () => {
     const a = app({ web: { env: { API_ADDR: "x" }, connections: [{ to: "api", port: "http", env: "API_ADDR" }] } });
     expect(problems(a, k8s(a))).toMatch(/services\.web\.connections\.0\.env: "API_ADDR" would be set twice \(services\.web\.env sets it too\)/);
+  });
+});
+
+describe("envkit explain", () => {
+  it("shows a skipped optional connection with why, and the new defaults with their reasons", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-explain-"));
+    try {
+      fs.mkdirSync(path.join(dir, "environments"));
+      fs.writeFileSync(
+        path.join(dir, "app.yaml"),
+        ["name: demo", "services:", "  api:", "    image: ghcr.io/acme/api", "    connections:", "      - { to: cache, port: redis, optional: true, env: CACHE_ADDR }", "  cache:", "    image: docker.io/library/redis", "    ports: [{ name: redis, port: 6379 }]", ""].join("\n"),
+      );
+      fs.writeFileSync(path.join(dir, "environments", "dev.yaml"), ["target: docker", 'release: { api: "1.0.0" }', "services:", "  cache: { enabled: false }", ""].join("\n"));
+      const r = cli("explain", "--config", dir, "--env", "dev", "services.api");
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/services\.api\.connections\.0\.to = "cache" .*app\.yaml:6; skipped: "cache" is not deployed in this environment \(enabled: false\), so CACHE_ADDR is not set/);
+      expect(r.out).toMatch(/services\.api\.singleton = false +# default \(lib\/config\/defaults\.ts: services\.\*\.singleton — services may run several replicas side by side\)/);
+      expect(r.out).toMatch(/services\.api\.connections\.0\.optional = true +# .*app\.yaml:6/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -61,7 +61,10 @@ export function explainCommand(opts: { config: string; env?: string; path?: stri
     } else if (Array.isArray(value) && !isLeafList && value.length > 0) {
       value.forEach((item, i) => visit(item, [...at, itemKey(item, i)]));
     } else {
-      lines.push(`${at.join(".") || "(root)"} = ${JSON.stringify(value)}    # ${describe(env.provenance.origin(at))}`);
+      // A connection skipped here (its server is not deployed) says so on each of its lines.
+      const key = at.join(".");
+      const skipped = env.model.skippedConnections?.find((c) => key === c.path || key.startsWith(`${c.path}.`));
+      lines.push(`${key || "(root)"} = ${JSON.stringify(value)}    # ${describe(env.provenance.origin(at))}${skipped ? `; ${skipped.note}` : ""}`);
     }
   };
   visit(cur, walked);
