@@ -2,6 +2,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { AppConfig, EnvironmentConfig, ServiceConfig } from "../../lib/config/schema";
+import { Service } from "../../lib/constructs/service";
+import { StatefulService } from "../../lib/constructs/stateful-service";
+import { App } from "../../lib/facade/cdktf";
+import { EnvironmentStack } from "../../stacks/environment-stack";
 import { formatIssue } from "../../lib/errors";
 import { cli, dockerEnv, k8sEnv, miniApp, resolve, resolveOne, resourcesOf, synthJson } from "../helpers";
 
@@ -342,5 +346,25 @@ describe("envkit explain", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the same intent from the constructs", () => {
+  it("a job with runBefore, a singleton, servicePort, egress and a generated address declared in TypeScript lower like the YAML fields", () => {
+    const release = `1.0.0@${DIGEST}`;
+    const stack = new EnvironmentStack(new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "envkit-jobs-")) }), "staging", { app: "demo", target: "kubernetes", settings: { backend: { type: "s3", bucket: "b", key: "k", region: "eu-west-1" } }, onWarning: () => undefined });
+    const db = new StatefulService(stack, "db", { image: "docker.io/library/postgres", release, ports: [{ name: "pg", port: 5432, servicePort: 15432 }], health: { command: ["pg_isready"] }, volumes: { data: { path: "/var/lib/postgresql/data" } }, security: { user: "70:70" } });
+    const api = new Service(stack, "api", { image: "ghcr.io/acme/api", release, singleton: true, egress: [{ cidr: "203.0.113.0/24", port: 443 }], health: { command: ["true"] } });
+    const migrate = new Service(stack, "migrate", { image: "ghcr.io/acme/api", release, kind: "job", runBefore: ["api"] });
+    api.connectTo(db, "pg", { env: "DB_ADDR" });
+    migrate.connectTo(db, "pg");
+    expect(db.address("pg")).toBe("db:15432");
+    const json = JSON.parse(JSON.stringify(stack.toTerraform())) as Json;
+    const job = Object.keys(json.resource.kubernetes_job_v1)[0];
+    const deploy = Object.values(json.resource.kubernetes_deployment_v1 as Record<string, Json>)[0];
+    expect(deploy.spec.strategy).toEqual({ type: "Recreate" });
+    expect(deploy.depends_on).toContain(`kubernetes_job_v1.${job}`);
+    const config = Object.values(json.resource.kubernetes_config_map_v1 as Record<string, Json>).find((c) => c.metadata.name.startsWith("api-"))!;
+    expect(config.data.DB_ADDR).toBe("db:15432");
   });
 });

@@ -41,7 +41,7 @@ export function declareFromResolved(scope: Construct, declarations: Declarations
     const { kind, secrets: secretNames, volumes, ...rest } = doc.services[name];
     delete rest.connections; // declared below with connectTo
     const release = doc.release && Object.hasOwn(doc.release, name) ? doc.release[name] : undefined;
-    const props: ServiceProps = { ...rest, name, release: release as string, secrets: (secretNames ?? []).map(secretOf) };
+    const props: ServiceProps = { ...rest, ...(kind === "job" || kind === "cronjob" ? { kind } : {}), name, release: release as string, secrets: (secretNames ?? []).map(secretOf) };
     // A service named like a construct the stack itself holds keeps its name, under another id.
     const id = RESERVED_IDS.has(name) || name === resolved.model.target ? `service:${name}` : name;
     const service =
@@ -51,7 +51,7 @@ export function declareFromResolved(scope: Construct, declarations: Declarations
     services.set(name, service);
   }
   for (const name of Object.keys(doc.services)) {
-    for (const c of doc.services[name].connections ?? []) services.get(name)!.connectTo(services.get(c.to)!, c.port);
+    for (const c of doc.services[name].connections ?? []) services.get(name)!.connectTo(services.get(c.to)!, c.port, { ...(c.optional !== undefined && { optional: c.optional }), ...(c.env !== undefined && { env: c.env }) });
   }
   declarations.builtFrom(resolved);
 }
