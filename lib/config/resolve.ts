@@ -767,13 +767,16 @@ function addressIssues(svc: ServiceModel, services: readonly ServiceModel[], dis
     if (!server) continue;
     const conns = svc.connections.filter((c) => c.to === server.name);
     const portHint = server.ports.find((p) => p.servicePort === ref.port || p.port === ref.port)?.name ?? server.ports[0]?.name ?? "<port name>";
+    // connections[].env writes `<host>:<port>`: offered for a value of that form only.
+    const plainAddress = v.trim() === `${ref.host}:${ref.port}`;
+    const generate = (port: string): string => (plainAddress ? `let envkit set the variable: { to: ${server.name}, port: ${port}, env: ${k} }` : `connections[].env can write "${server.name}:<port>" into a variable of its own, e.g. { to: ${server.name}, port: ${port}, env: ${server.name.toUpperCase().replace(/-/g, "_")}_ADDR }`);
     if (conns.length === 0) {
-      push(`"${v}" is the address of service "${server.name}", but "${svc.name}" declares no connection to it, so default-deny blocks the traffic; add connections: [{ to: ${server.name}, port: ${portHint} }] (or let envkit set the variable: { to: ${server.name}, port: ${portHint}, env: ${k} })`);
+      push(`"${v}" is the address of service "${server.name}", but "${svc.name}" declares no connection to it, so default-deny blocks the traffic; add connections: [{ to: ${server.name}, port: ${portHint} }] (${generate(portHint)})`);
       continue;
     }
     if (ref.port !== undefined && !conns.some((c) => c.servicePort === ref.port)) {
       const dial = conns.map((c) => `${c.portName} = ${c.servicePort}`).join(", ");
-      push(`"${v}" dials port ${ref.port} of "${server.name}", but the declared connection allows ${dial}; fix the port, or let envkit set the variable: { to: ${server.name}, port: ${conns[0].portName}, env: ${k} } in connections`);
+      push(`"${v}" dials port ${ref.port} of "${server.name}", but the declared connection allows ${dial}; fix the port, or ${generate(conns[0].portName)}`);
     }
   }
   return out;
