@@ -88,6 +88,8 @@ export class KubernetesService extends Construct {
         metadata: meta(svc.name, serviceLabels(env, svc)),
         spec: { template: template as JobV1SpecTemplate },
         waitForCompletion: true,
+        // The provider's own default is 1 minute (resource_kubernetes_job_v1.go:43-47), shorter
+        // than most migrations: apply waits rollout.timeout, as for a Deployment.
         timeouts: { create: timeout, update: timeout },
         dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
       });
