@@ -73,4 +73,12 @@ describe("examples/voting-app", () => {
     expect(data).toMatchObject({ REDIS_ADDR: "redis:6379", DB_ADDR: "db:5432" });
     expect(byName("dev", "docker_container", "vote-dev-vote-1").env).toContain("REDIS_ADDR=redis:6379");
   });
+
+  it("envkit graph draws the jobs, the run-before order and the egress", () => {
+    const r = cli("graph", "--config", VOTING_APP, "--env", "staging");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('migrate{{"migrate"}}');
+    expect(r.out).toContain("migrate -.->|before| worker");
+    expect(r.out).toContain("worker -->|587/tcp| out_smtp_example_com");
+  });
 });
