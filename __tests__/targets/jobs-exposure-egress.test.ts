@@ -245,6 +245,8 @@ describe("exposure: servicePort, LoadBalancer and NodePort", () => {
     expect(problems(out, k8s(out))).toMatch(/services\.web\.ports\.http\.nodePort: node ports are 30000-32767/);
     const cluster = app({ web: { ports: [{ name: "http", port: 8080, nodePort: 30080 }] } });
     expect(problems(cluster, k8s(cluster))).toMatch(/services\.web\.ports\.http\.nodePort: a node port needs a NodePort or LoadBalancer Service, and "web" is exposed as ClusterIP/);
+    const twice = app({ web: { exposure: "NodePort", ports: [{ name: "http", port: 8080, nodePort: 30080 }, { name: "admin", port: 9090, nodePort: 30080 }] } });
+    expect(problems(twice, k8s(twice))).toMatch(/services\.web\.ports\.admin\.nodePort: node port 30080 is already taken by "web" port "http"; choose another/);
     const internal = app({ api: { exposure: "LoadBalancer" } });
     expect(problems(internal, k8s(internal))).toMatch(/services\.api\.exposure: exposure LoadBalancer makes "api" reachable from outside the environment, and it is not public; set public: true or remove exposure/);
   });

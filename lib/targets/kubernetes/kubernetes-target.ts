@@ -32,7 +32,15 @@ export const kubernetesTarget: TargetAdapter<typeof KubernetesSettingsSchema> = 
     const issues: TargetIssue[] = [];
     // Service objects in the namespace: <svc> and, for stateful services, <svc>-headless.
     const serviceObjects = new Map<string, string>();
+    // A node port is the cluster's, one per number: the API refuses a second ("already allocated").
+    const nodePorts = new Map<number, string>();
     for (const svc of env.services) {
+      for (const p of svc.ports) {
+        if (p.nodePort === undefined || serviceExposure(env, svc) === "ClusterIP") continue;
+        const other = nodePorts.get(p.nodePort);
+        if (other) issues.push({ path: ["services", svc.name, "ports", p.name, "nodePort"], message: `node port ${p.nodePort} is already taken by ${other}; choose another in 30000-32767 (or leave nodePort out)` });
+        else nodePorts.set(p.nodePort, `"${svc.name}" port "${p.name}"`);
+      }
       svc.egress.forEach((e, i) => {
         if (e.cidr === undefined) {
           issues.push({ path: ["services", svc.name, "egress", String(i)], message: `a Kubernetes NetworkPolicy matches addresses, never host names (vanilla NetworkPolicy has no FQDN rules), so egress to "${e.host}" cannot be allowed by name; add cidr: the range ${e.host} is served from (e.g. its provider's published /24)` });
