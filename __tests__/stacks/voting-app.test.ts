@@ -1,7 +1,10 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { formatIssue } from "../../lib/errors";
+import { diffStacks } from "../../lib/review/stack-diff";
 import { validateDir } from "../../lib/pipeline";
-import { cli, resourcesOf, synthJson } from "../helpers";
+import { cli, edit, resourcesOf, synthJson } from "../helpers";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -80,5 +83,23 @@ describe("examples/voting-app", () => {
     expect(r.out).toContain('migrate{{"migrate"}}');
     expect(r.out).toContain("migrate -.->|before| worker");
     expect(r.out).toContain("worker -->|587/tcp| out_smtp_example_com");
+  });
+
+  it("envkit diff: a new migration release replaces the Job (it runs again) and updates the CronJob in place", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-vote-"));
+    try {
+      fs.cpSync(VOTING_APP, dir, { recursive: true });
+      const next = `16.5-alpine@sha256:${"b".repeat(64)}`;
+      edit(path.join(dir, "environments", "prod.yaml"), /migrate: "[^"]+"/, `migrate: "${next}"`);
+      edit(path.join(dir, "environments", "prod.yaml"), /vacuum: "[^"]+"/, `vacuum: "${next}"`);
+      const head = validateDir(dir, "prod").environments;
+      const changes = diffStacks(stacks.get("prod"), synthJson(head).get("prod"));
+      const job = changes.find((c) => c.type === "kubernetes_job_v1")!;
+      expect(job).toMatchObject({ action: "replace", dataLoss: false });
+      expect(job.unknownType).toBeUndefined();
+      expect(changes.find((c) => c.type === "kubernetes_cron_job_v1")).toMatchObject({ action: "update" });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
