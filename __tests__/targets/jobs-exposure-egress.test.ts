@@ -34,6 +34,13 @@ const byName = (json: Json, type: string, name: string): Json => {
   if (!r) throw new Error(`no ${type} ${name}; have ${resourcesOf(json, type).map((x) => x.metadata?.name ?? x.name).join(", ")}`);
   return r;
 };
+/** The name of a service's first container (a surged set's carry a replacement hash: `<app>-<env>-<svc>-<hash>-1`). */
+const containerName = (json: Json, app: string, svc: string): string => {
+  const re = new RegExp(`^${app}-qa-${svc}(-[0-9a-f]{8})?-1$`);
+  const c = resourcesOf(json, "docker_container").find((x) => re.test(x.name));
+  if (!c) throw new Error(`no container of ${svc}; have ${resourcesOf(json, "docker_container").map((x) => x.name).join(", ")}`);
+  return c.name;
+};
 const idOf = (json: Json, type: string, name: string): string => `${type}.${Object.entries(json.resource[type] as Record<string, Json>).find(([, r]) => (r.metadata?.name ?? r.name) === name)![0]}`;
 
 const migration: Partial<ServiceConfig> = { kind: "job", runBefore: ["api"], command: ["migrate", "up"], connections: [{ to: "db", port: "pg" }] };
@@ -62,7 +69,7 @@ describe("jobs: a migration that runs before the release that needs it", () => {
     expect(job.logs).toBeUndefined(); // logs would be kept in state
     expect(job.wait).toBe(false);
     expect(job.lifecycle.postcondition).toEqual([expect.objectContaining({ condition: "${self.exit_code == 0}" })]);
-    expect(byName(json, "docker_container", "demo-qa-api-1").depends_on).toContain(idOf(json, "docker_container", "demo-qa-migrate-1"));
+    expect(byName(json, "docker_container", containerName(json, "demo", "api")).depends_on).toContain(idOf(json, "docker_container", "demo-qa-migrate-1"));
     // The job waits for the database it migrates (start order from its connection).
     expect(job.depends_on).toContain(idOf(json, "docker_container", "demo-qa-db-1"));
   });
@@ -205,7 +212,18 @@ describe("singletons", () => {
 
   it("Docker: one container", () => {
     const a = single();
-    expect(resourcesOf(synth(a, docker(a)), "docker_container").filter((c) => /^demo-qa-api-\d+$/.test(c.name)).map((c) => c.name)).toEqual(["demo-qa-api-1"]);
+    expect(resourcesOf(synth(a, docker(a)), "docker_container").filter((c) => /^demo-qa-api-(\d+|[0-9a-f]{8}-\d+)$/.test(c.name)).map((c) => c.name)).toEqual(["demo-qa-api-1"]);
+  });
+
+  it("a singleton or a job is recreated by default, and a strategy that runs two copies is refused", () => {
+    const a = app({ api: { singleton: true }, migrate: migration });
+    const r = resolveOne(a, "qa", k8s(a, { rollout: { strategy: "canary" } as never, services: { web: { replicas: 2, rollout: { strategy: "rolling" } } } }));
+    expect(r.model.services.find((x) => x.name === "api")!.rollout.strategy).toBe("recreate");
+    expect(r.model.services.find((x) => x.name === "migrate")!.rollout.strategy).toBe("recreate");
+    const bg = app({ api: { singleton: true, rollout: { strategy: "rolling" } }, migrate: { ...migration, rollout: { strategy: "rolling" } } });
+    const text = problems(bg, k8s(bg));
+    expect(text).toMatch(/services\.api\.rollout\.strategy: "api" is a singleton, and rolling runs a second copy while it updates; use rollout\.strategy: recreate/);
+    expect(text).toMatch(/services\.migrate\.rollout\.strategy: "migrate" is a job, which runs to completion and never rolls; use rollout\.strategy: recreate/);
   });
 
   it("replicas above 1 and autoscaling are refused with the fix", () => {
@@ -259,9 +277,11 @@ describe("exposure: servicePort, LoadBalancer and NodePort", () => {
     expect(problems(a, env(a))).toMatch(/services\.api\.ports\.http\.servicePort: on (Docker|Swarm) clients reach the container's port 3000 directly .*set servicePort: 3000 in this environment .*connections\[\]\.env/);
   });
 
-  it("Docker: a public service with two replicas is refused, naming the rollout strategies' proxy", () => {
+  it("Docker: a public service with two replicas is served by the rollout strategies' proxy; without it (recreate) it is refused, naming the proxy", () => {
     const a = app({ web: { replicas: 2 } });
-    expect(problems(a, docker(a))).toMatch(/services\.web\.replicas: public service "web" has 2 replicas on one Docker host.*envkit's reverse proxy \(the rollout strategies' proxy serves several replicas on one port\)/);
+    expect(problems(a, docker(a))).not.toMatch(/services\.web\.replicas/);
+    const b = app({ web: { replicas: 2, rollout: { strategy: "recreate" } } });
+    expect(problems(b, docker(b))).toMatch(/services\.web\.replicas: public service "web" has 2 replicas on one Docker host.*envkit proxy publishes the port/);
   });
 });
 
@@ -293,7 +313,7 @@ describe("egress through default-deny", () => {
     const net = byName(json, type, "demo-qa-api-egress");
     expect(net).toMatchObject({ internal: false, driver });
     const joined = resourcesOf(json, type === "docker_network" && driver === "bridge" ? "docker_container" : "docker_service").filter((c) => JSON.stringify(c).includes(idOf(json, type, "demo-qa-api-egress")));
-    expect(joined.map((c) => c.name)).toEqual(driver === "bridge" ? ["demo-qa-api-1"] : ["demo-qa-api"]);
+    expect(joined.map((c) => c.name)).toEqual(driver === "bridge" ? [containerName(json, "demo", "api")] : ["demo-qa-api"]);
   });
 });
 
@@ -317,8 +337,8 @@ describe("addresses in environment variables", () => {
     expect(byName(kj, "kubernetes_service_v1", "api").spec.port[0].port).toBe(80);
     const d = app({ web: { connections: [{ to: "api", port: "http", env: "API_ADDR" }] } });
     const dj = synth(d, docker(d));
-    expect(byName(dj, "docker_container", "demo-qa-web-1").env).toContain("API_ADDR=api:3000");
-    expect(byName(dj, "docker_container", "demo-qa-api-1").networks_advanced).toContainEqual(expect.objectContaining({ aliases: ["api"] }));
+    expect(byName(dj, "docker_container", containerName(dj, "demo", "web")).env).toContain("API_ADDR=api:3000");
+    expect(byName(dj, "docker_container", containerName(dj, "demo", "api")).networks_advanced).toContainEqual(expect.objectContaining({ aliases: ["api"] }));
     const sj = synth(d, swarm(d));
     expect(byName(sj, "docker_service", "demo-qa-web").task_spec.container_spec.env.API_ADDR).toBe("api:3000");
     expect(byName(sj, "docker_service", "demo-qa-api").task_spec.networks_advanced).toContainEqual(expect.objectContaining({ aliases: ["api"] }));

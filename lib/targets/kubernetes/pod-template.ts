@@ -73,7 +73,7 @@ export function probes(h: HealthModel): {
  * requests and limits, probes, emptyDir for writable paths, secrets as files, config from a
  * content-hashed ConfigMap.
  */
-export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { configMapName: string; serviceAccountName: string; restartPolicy?: "Never" }): DeploymentV1SpecTemplate {
+export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { configMapName: string; serviceAccountName: string; restartPolicy?: "Never"; extraLabels?: Readonly<Record<string, string>> }): DeploymentV1SpecTemplate {
   const sec = svc.security;
   const p = svc.health ? probes(svc.health) : undefined;
   const volumes: DeploymentV1SpecTemplateSpecVolume[] = [];
@@ -124,7 +124,7 @@ export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { co
   };
   const initContainer = svc.init.map((step, i) => ({ name: `init-${i + 1}`, image: formatImageRef(step.image ?? svc.image), command: [...step.command], ...common }));
   return {
-    metadata: { labels: serviceLabels(env, svc) },
+    metadata: { labels: { ...serviceLabels(env, svc), ...opts.extraLabels } },
     spec: {
       serviceAccountName: opts.serviceAccountName,
       automountServiceAccountToken: sec.automountServiceAccountToken,
