@@ -50,6 +50,12 @@ const BY_NAME_SUBNET: ReadonlyMap<string, string> = new Map([
   ["prod", "10.203.0.0/16"],
 ]);
 
+/** The seeds' shares of production per well-known environment name (`budget.ratio`). */
+const BY_NAME_BUDGET: ReadonlyMap<string, string> = new Map([
+  ["dev", "20%"],
+  ["test", "30%"],
+  ["staging", "40%"],
+]);
 /** The environment-wide `rollout` (defaulted before the per-service rows that read it). */
 function envRollout(c: DefaultContext): Record<string, unknown> {
   const r = c.doc.rollout;
@@ -88,6 +94,13 @@ const SHARED_DEFAULTS: readonly DefaultRule[] = [
   { path: "services.*.ports", value: [], doc: "no ports" },
   { path: "services.*.ports.*.protocol", value: "tcp", doc: "TCP" },
   { path: "services.*.env", value: {}, doc: "no environment variables" },
+  { path: "services.*.files", value: [], doc: "no config files" },
+  { path: "services.*.labels", value: {}, doc: "no extra labels (envkit's own are always set)" },
+  { path: "services.*.annotations", value: {}, doc: "no annotations" },
+  { path: "services.*.terminationGracePeriod", value: "30s", doc: "30s between the stop signal and SIGKILL (Kubernetes' default), so databases shut down cleanly" },
+  { path: "services.*.sysctls", value: {}, doc: "the kernel's defaults" },
+  { path: "env", value: {}, doc: "no environment variables shared by every service" },
+  { path: "budget.ratio", value: (c: DefaultContext) => BY_NAME_BUDGET.get(c.envName), doc: "dev 20%, test 30%, staging 40% of the environment named in budget.of (the seeds' shares); other names must set it", onlyIfParentExists: true },
   { path: "services.*.secrets", value: [], doc: "no secrets" },
   { path: "services.*.connections", value: [], doc: "no outgoing connections: undeclared traffic is blocked" },
   { path: "services.*.volumes", value: [], doc: "no volumes" },
@@ -129,6 +142,29 @@ const SHARED_DEFAULTS: readonly DefaultRule[] = [
   { path: "services.*.restart.maxRetries", value: 5, doc: "at most 5 restarts (CIS 5.14)" },
   { path: "services.*.logging.maxSize", value: "10m", doc: "json-file logs rotate at 10 MB" },
   { path: "services.*.logging.maxFile", value: 3, doc: "3 rotated log files kept" },
+  // Metrics, SLOs and alerts (seeds: S0 L892-927, S1 L1338-1412, S4 L1066-1107; see lib/observability)
+  { path: "services.*.metrics.path", value: "/metrics", doc: "the Prometheus client libraries' endpoint (seed S0 L880)", onlyIfParentExists: true },
+  { path: "services.*.metrics.requests", value: "http_requests_total", doc: "the Prometheus client libraries' request counter name", onlyIfParentExists: true },
+  { path: "services.*.metrics.statusLabel", value: "code", doc: "the status label of the client libraries' HTTP middleware", onlyIfParentExists: true },
+  { path: "services.*.metrics.latency", value: "http_request_duration_seconds", doc: "the client libraries' request-duration histogram", onlyIfParentExists: true },
+  { path: "slo.availability", value: 99.95, doc: "the SLA of seed S1 L1409 (its 99.9% target at L1357 is looser); error budget 0.05%, the SLA's error rate (L1411)" },
+  { path: "slo.errorRate", value: 0.1, doc: "error rate < 0.1% (seed S1 L350, L1356): the post-deploy gate and target, alerted over 5 minutes; the 0.05% SLA is the availability's budget" },
+  { path: "slo.latencyP99", value: "500ms", doc: "P99 < 500 ms (seed S1 L1410)" },
+  { path: "monitoring.level", value: "basic", doc: "basic monitoring (seed S0 L79: dev); environment files name standard or full" },
+  { path: "monitoring.scrapeInterval", value: "15s", doc: "seeds S0 L873 and S4 L1032 scrape every 15s" },
+  { path: "monitoring.downAfter", value: "1m", doc: "ContainerDown after 1m (seeds S0 L901-908, S4 L1072-1079)" },
+  { path: "monitoring.cpu.warning", value: 70, doc: "CPU tiers 70/85/95% (seed S1 L1401-1404), of the CPU limit (the seeds' rules measure cores)" },
+  { path: "monitoring.cpu.critical", value: 85, doc: "CPU critical at 85% of the limit (seed S1 L1403)" },
+  { path: "monitoring.cpu.emergency", value: 95, doc: "CPU emergency at 95% of the limit (seed S1 L1404)" },
+  { path: "monitoring.memory.warning", value: 80, doc: "memory < 80% target (seeds S0 L211, S1 L1341)" },
+  { path: "monitoring.memory.critical", value: 85, doc: "memory alert at 85% of the limit (seed S4 L1090-1097)" },
+  { path: "monitoring.memory.emergency", value: 90, doc: "memory alert at 90% of the limit (seed S0 L919-926); the OOM kill comes at 100%" },
+  { path: "monitoring.disk.warning", value: 85, doc: "disk usage < 85% target (seeds S0 L212, S1 L1342)" },
+  { path: "monitoring.disk.critical", value: 90, doc: "disk > 90% alert (seed S4 L1264-1268; its < 15% free at L1099 is 85%, the warning)" },
+  { path: "monitoring.restarts.count", value: 3, doc: "3 restarts per hour is a loop (seed S4 auto-heal MAX_RESTARTS=3)" },
+  { path: "monitoring.restarts.window", value: "1h", doc: "within an hour (seed S4 RESTART_WINDOW=3600)" },
+  { path: "monitoring.stack", value: false, doc: "no monitoring containers unless asked (Docker)" },
+  { path: "monitoring.receivers", value: [], doc: "no receivers (guardrail ENVK-MON-001 asks for one in mandatory environments with the monitoring set)" },
   { path: "services.*.autoscaling.cpuUtilization", value: 70, doc: "HPA target 70% CPU", onlyIfParentExists: true },
   // Environment
   { path: "policy.enforcement", value: (c: DefaultContext) => BY_NAME_ENFORCEMENT.get(c.envName) ?? "mandatory", doc: "advisory for dev and test, mandatory for every other environment" },

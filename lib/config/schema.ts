@@ -5,7 +5,7 @@ import { parseDuration } from "../model/duration";
 import { parseRepository } from "../model/image-ref";
 import { CONTAINER_CPU, CONTAINER_MEMORY, MAX_QUOTA_COUNT, MAX_REPLICAS, QUOTA_CPU, QUOTA_MEMORY, QuantityBound, VOLUME_SIZE } from "../model/limits";
 import { parseCpu, parseMemory } from "../model/quantity";
-import { DNS1123_LABEL, SECRET_NAME, checkContainerPath, checkDnsLabel, checkPortName } from "../model/names";
+import { DNS1123_LABEL, SECRET_NAME, checkContainerPath, checkDnsLabel, checkPortName, checkRelativeSource } from "../model/names";
 import { HEALTH_CHECK_KINDS, PROBE_TOOLS, ROLLOUT_STRATEGIES, SLOTS } from "../model/environment";
 import { Parsed } from "../model/result";
 import { KnownTargetName, REGISTRY, TARGETS, TargetRegistry, targetNames } from "../targets/registry";
@@ -353,8 +353,51 @@ export const AutoscalingSchema = z.strictObject({
   cpuUtilization: z.number().int().min(1).max(100).optional(),
 });
 
+/** A Prometheus metric name (no labels, no spaces). */
+const MetricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: 'must be a Prometheus metric name: letters, digits, "_" and ":", not starting with a digit, e.g. "http_requests_total"' });
+/** A Prometheus label name. */
+const LabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { message: 'must be a Prometheus label name: letters, digits and "_", not starting with a digit, e.g. "code"' });
+
+/**
+ * The service's metrics endpoint and the names its HTTP metrics use (the Prometheus client
+ * libraries' conventions by default), read by the generated SLO alerts and dashboards.
+ */
+export const MetricsSchema = z.strictObject({
+  /** The named port (from `ports`) that serves the metrics. */
+  port: Name,
+  /** @default "/metrics" */
+  path: HttpPath.optional(),
+  /** Counter of handled requests, labelled with the status. @default "http_requests_total" */
+  requests: MetricName.optional(),
+  /** Label of {@link requests} holding the HTTP status code. @default "code" */
+  statusLabel: LabelName.optional(),
+  /** Histogram of request durations in seconds (`<name>_bucket`). @default "http_request_duration_seconds" */
+  latency: MetricName.optional(),
+});
+
 const envValue = z.union([z.string(), z.number(), z.boolean()]);
 
+/** Signals a process is asked to stop with (what Docker and Swarm accept as `stop_signal`). */
+export const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
+
+/** One config file: a path in the container and its text, inline or from a file of the application folder. */
+export const ConfigFileSchema = z
+  .strictObject({
+    /** Absolute path of the file inside the container, e.g. `/etc/nginx/conf.d/default.conf`. */
+    path: ContainerPath,
+    /** The file's text. */
+    content: z.string().optional(),
+    /** A file relative to the application folder (no "..", no absolute path), read at synth. */
+    source: z.string().optional(),
+  })
+  .check((ctx) => {
+    const { content, source } = ctx.value;
+    if ((content === undefined) === (source === undefined)) ctx.issues.push({ code: "custom", message: "set exactly one of content (the text) or source (a file in the application folder)", input: ctx.value });
+    if (source !== undefined) {
+      const m = checkRelativeSource(source);
+      if (m) ctx.issues.push({ code: "custom", message: m, input: source, path: ["source"] });
+    }
+  });
 const Strategy = z.enum(ROLLOUT_STRATEGIES);
 /** A release as in `release.<svc>` (checked against the service's image in resolve.ts). */
 const SlotRelease = z.string().min(1, { message: 'write a release such as "1.4.2@sha256:…"' });
@@ -434,6 +477,23 @@ export const ServiceSchema = z.strictObject({
   args: z.array(z.string()).optional(),
   /** Non-secret environment variables. @default {} */
   env: z.record(z.string(), envValue).optional(),
+  /**
+   * Config files rendered into the container, read-only, content-hashed (a change rolls the
+   * workload, a rollback restores it). Each is `{ path, content }` or `{ path, source }` (a file
+   * relative to the application folder). A list: an environment's `files` replaces the app's.
+   * @default []
+   */
+  files: z.array(ConfigFileSchema).optional(),
+  /** Extra labels on the workload and its pods/containers (not envkit's own keys). @default {} */
+  labels: z.record(z.string(), z.string()).optional(),
+  /** Annotations on the pod template (Kubernetes) or labels on the container (Docker, Swarm). @default {} */
+  annotations: z.record(z.string(), z.string()).optional(),
+  /** Time between the stop signal and SIGKILL. @default "30s" */
+  terminationGracePeriod: Duration.optional(),
+  /** Signal that asks the process to stop (Docker, Swarm; Kubernetes has no such field). @default the image's STOPSIGNAL, else SIGTERM */
+  stopSignal: z.enum(STOP_SIGNALS).optional(),
+  /** Namespaced kernel parameters from the safe set, e.g. `net.ipv4.tcp_keepalive_time: 600`. @default {} */
+  sysctls: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   /** Names of secrets this service needs; values are supplied at apply time. @default [] */
   secrets: uniqueList(SecretName, "secret").optional(),
   health: HealthSchema.optional(),
@@ -456,12 +516,16 @@ export const ServiceSchema = z.strictObject({
   security: SecuritySchema.optional(),
   restart: RestartSchema.optional(),
   logging: LoggingSchema.optional(),
+  /** Where Prometheus scrapes the service's own metrics; absent: no scrape, no SLO alerts. */
+  metrics: MetricsSchema.optional(),
   autoscaling: AutoscalingSchema.optional(),
 });
 
 /** app.yaml: the application, described once. */
 export const AppSchema = z.strictObject({
   name: Name,
+  /** Environment variables every service gets; a service's own `env` wins. @default {} */
+  env: z.record(z.string(), envValue).optional(),
   services: z.record(z.string(), ServiceSchema),
 });
 
@@ -511,8 +575,77 @@ const LocalBackend = z.strictObject({
 /** Where an environment keeps its Terraform state. */
 export const BackendSchema = z.discriminatedUnion("type", [LocalBackend, S3Backend, GcsBackend, AzurermBackend, PgBackend, RemoteBackend]);
 
+/** A share in percent, above 0 and at most 100. */
+const Percent = z.number().gt(0, { message: "a percentage above 0" }).max(100, { message: "a percentage of at most 100" });
+
+/** Objectives per environment (`slo:`), in percent and as a duration. */
+export const SloSchema = z.strictObject({
+  /** Share of requests that succeed, in percent; the error budget is 100 − this. @default 99.95 */
+  availability: z.number().min(90, { message: "an availability below 90% leaves an error budget no burn-rate alert can use; write e.g. 99.9" }).lt(100, { message: "an availability of 100% leaves no error budget (every error pages); write e.g. 99.95" }).optional(),
+  /** Share of 5xx responses over 5 minutes above which an alert fires, in percent. @default 0.1 */
+  errorRate: Percent.optional(),
+  /** 99th-percentile latency above which an alert fires. @default "500ms" */
+  latencyP99: Duration.optional(),
+});
+
+/** Warning, critical and emergency thresholds in percent of the limit (rising: checked once layered). */
+const Tiers = z.strictObject({ warning: Percent.optional(), critical: Percent.optional(), emergency: Percent.optional() });
+
+/** An Alertmanager receiver of the Docker monitoring set: a webhook whose URL is a secret. */
+export const ReceiverSchema = z.strictObject({
+  name: Name,
+  /**
+   * Name of an envkit secret holding the webhook URL (a chat webhook URL carries its token);
+   * Alertmanager reads it from a file (`url_file`).
+   */
+  webhookSecret: SecretName,
+});
+
+/** An image pinned by tag and digest: `prom/prometheus:v2.53.0@sha256:<64 hex digits>`. */
+const PinnedImage = z.string().regex(/^[a-z0-9][a-z0-9._/:-]*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}@sha256:[0-9a-f]{64}$/, {
+  message: 'must be pinned as "repository:tag@sha256:<64 hex digits>", e.g. "docker.io/prom/prometheus:v2.53.0@sha256:…" (take the digest from your registry: docker buildx imagetools inspect <image>)',
+});
+
+/** What the environment monitors and how loudly (`monitoring:`). */
+export const MonitoringSchema = z.strictObject({
+  /**
+   * `basic`: down, restart loops, the top CPU and memory tier, disk; `standard`: every tier;
+   * `full`: standard plus the SLO alerts (burn rates, error rate, latency). @default "basic"
+   */
+  level: z.enum(["basic", "standard", "full"]).optional(),
+  /** @default "15s" */
+  scrapeInterval: Duration.optional(),
+  /** A target or container down this long alerts. @default "1m" */
+  downAfter: Duration.optional(),
+  /** CPU use in percent of the CPU limit. @default {warning: 70, critical: 85, emergency: 95} */
+  cpu: Tiers.optional(),
+  /** Memory working set in percent of the memory limit. @default {warning: 80, critical: 85, emergency: 90} */
+  memory: Tiers.optional(),
+  /** Volume or host disk used, in percent. @default {warning: 85, critical: 90} */
+  disk: z.strictObject({ warning: Percent.optional(), critical: Percent.optional() }).optional(),
+  /** A restart loop: more than `count` restarts of one replica within `window`. */
+  restarts: z.strictObject({ /** @default 3 */ count: z.number().int().min(1).optional(), /** @default "1h" */ window: Duration.optional() }).optional(),
+  /** Docker: run Prometheus, Alertmanager, Grafana and cAdvisor next to the services. @default false */
+  stack: z.boolean().optional(),
+  /**
+   * Images of the monitoring set, each pinned `repository:tag@sha256:<digest>` (required with
+   * `stack: true`: envkit ships no digest it could not vouch for).
+   */
+  images: z
+    .strictObject({ prometheus: PinnedImage.optional(), alertmanager: PinnedImage.optional(), grafana: PinnedImage.optional(), cadvisor: PinnedImage.optional() })
+    .optional(),
+  /** Where the Docker monitoring set's Alertmanager sends alerts. @default [] */
+  receivers: namedList(ReceiverSchema, "receiver").optional(),
+});
+
 /** The keys of an environment file every target shares, before the targets' own blocks. */
 const ENVIRONMENT_HEAD = {
+  /**
+   * Another environment this one is, with changes: its file is layered under this one (same
+   * semantics as an environment over app.yaml). Not inherited: `backend`, `network.subnet`,
+   * `extends`. @default none
+   */
+  extends: Name.optional(),
   /** Immutable image per service: `"<tag>"`, `"<tag>@sha256:…"` or `"@sha256:…"`. */
   release: z.record(z.string(), z.string()).optional(),
   /** Per-service overrides. */
@@ -538,8 +671,26 @@ const ENVIRONMENT_HEAD = {
   limitRange: ResourcesSchema.optional(),
   /** DNS domain for public services: `<service>.<domain>`. */
   domain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: "must be a lowercase DNS name, e.g. staging.shop.example.com" }).optional(),
+  /** Environment variables every service of this environment gets (over app.yaml's `env`). @default {} */
+  env: z.record(z.string(), envValue).optional(),
+  /**
+   * A share of another environment's totals: quota (where the target reads one) and the
+   * environment's total requests derive from `of`'s totals × `ratio` unless set explicitly.
+   */
+  budget: z
+    .strictObject({
+      /** The environment whose totals this one is a share of (e.g. prod). */
+      of: Name,
+      /** `"40%"`. @default dev 20%, test 30%, staging 40%; other names must set it */
+      ratio: z.string().regex(/^(100|[1-9][0-9]?)%$/, { message: 'must be a percentage from "1%" to "100%", e.g. "40%"' }).optional(),
+    })
+    .optional(),
   /** TLS for the ingress, by reference to an existing Kubernetes secret. */
   tls: z.strictObject({ secretName: Name }).optional(),
+  /** Service-level objectives of the services with `metrics`; the burn-rate alerts derive from them. */
+  slo: SloSchema.optional(),
+  /** Which alerts are generated, their thresholds, and the Docker monitoring set. */
+  monitoring: MonitoringSchema.optional(),
   backend: BackendSchema.optional(),
   policy: z
     .strictObject({

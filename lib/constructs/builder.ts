@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import type { AppConfig, EnvironmentConfig, ServiceConfig } from "../config/schema";
+import { MONITORING_SERVICES } from "../observability/monitoring-set";
 import { Declarations, PrebuiltEnvironment } from "./declarations";
 import { Quota } from "./quota";
 import { Secret } from "./secret";
@@ -37,11 +38,18 @@ export function declareFromResolved(scope: Construct, declarations: Declarations
   };
   if (doc.quota) new Quota(scope, QUOTA_ID, doc.quota);
   const services = new Map<string, Service>();
-  for (const name of Object.keys(doc.services)) {
+  // The monitoring set is the resolver's to add (monitoring.stack): declared here, a fresh
+  // resolution would find its services twice.
+  const added = new Set<string>(resolved.model.monitoring.stack ? Object.values(MONITORING_SERVICES) : []);
+  const declared = Object.keys(doc.services).filter((name) => !added.has(name));
+  for (const name of declared) {
     const { kind, secrets: secretNames, volumes, ...rest } = doc.services[name];
     delete rest.connections; // declared below with connectTo
+    delete rest.files; // from the model below (a `source` has no folder to be read from here)
     const release = doc.release && Object.hasOwn(doc.release, name) ? doc.release[name] : undefined;
-    const props: ServiceProps = { ...rest, ...(kind === "job" || kind === "cronjob" ? { kind } : {}), name, release: release as string, secrets: (secretNames ?? []).map(secretOf) };
+    // Config files as the model holds them: their text, already read from any `source`.
+    const files = resolved.model.services.find((s) => s.name === name)?.files;
+    const props: ServiceProps = { ...(rest as Omit<typeof rest, "files">), ...(kind === "job" || kind === "cronjob" ? { kind } : {}), name, release: release as string, secrets: (secretNames ?? []).map(secretOf), ...(files?.length ? { files } : {}) };
     // A service named like a construct the stack itself holds keeps its name, under another id.
     const id = RESERVED_IDS.has(name) || name === resolved.model.target ? `service:${name}` : name;
     const service =
@@ -50,7 +58,7 @@ export function declareFromResolved(scope: Construct, declarations: Declarations
         : new Service(scope, id, props);
     services.set(name, service);
   }
-  for (const name of Object.keys(doc.services)) {
+  for (const name of declared) {
     for (const c of doc.services[name].connections ?? []) services.get(name)!.connectTo(services.get(c.to)!, c.port, { ...(c.optional !== undefined && { optional: c.optional }), ...(c.env !== undefined && { env: c.env }) });
   }
   declarations.builtFrom(resolved);

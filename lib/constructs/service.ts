@@ -4,7 +4,7 @@ import { EnvkitError } from "../errors";
 import { Connection } from "./connection";
 import { DeclaredService, Declarations, declarationsOf } from "./declarations";
 import type { Secret } from "./secret";
-import { AutoscalingProps, EgressProps, HealthProps, InitStepProps, LoggingProps, MemoryQuantity, PortProps, ResourcesProps, RestartProps, SecurityProps } from "./service-props";
+import { AutoscalingProps, EgressProps, HealthProps, InitStepProps, LoggingProps, MemoryQuantity, MetricsProps, PortProps, ResourcesProps, RestartProps, SecurityProps } from "./service-props";
 
 /** Props of {@link Service} (and of {@link StatefulService}, which adds volumes). */
 export interface ServiceProps {
@@ -56,6 +56,22 @@ export interface ServiceProps {
   /** Non-secret environment variables. @default {} */
   readonly env?: Readonly<Record<string, string | number | boolean>>;
   /**
+   * Config files rendered read-only into the container, content-hashed (a change rolls the
+   * workload). From code only `content` (there is no application folder to read `source` from).
+   * @default []
+   */
+  readonly files?: readonly { readonly path: string; readonly content: string }[];
+  /** Extra labels on the workload and its pods/containers (not envkit's own keys). @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Annotations (Kubernetes pod template; container labels on Docker and Swarm). @default {} */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Time between the stop signal and SIGKILL. @default "30s" */
+  readonly terminationGracePeriod?: string;
+  /** Stop signal (Docker, Swarm). @default the image's STOPSIGNAL, else SIGTERM */
+  readonly stopSignal?: "SIGTERM" | "SIGINT" | "SIGQUIT" | "SIGHUP" | "SIGUSR1" | "SIGUSR2" | "SIGWINCH";
+  /** Safe namespaced sysctls, e.g. `{ "net.ipv4.tcp_keepalive_time": 600 }`. @default {} */
+  readonly sysctls?: Readonly<Record<string, string | number>>;
+  /**
    * Secrets the service reads, each as a file under `/run/secrets/<name>` with `<NAME>_FILE`
    * pointing at it; values are supplied at apply time, never written in code or output. @default []
    */
@@ -76,6 +92,8 @@ export interface ServiceProps {
   readonly restart?: RestartProps;
   /** Log rotation (Docker json-file). @default { maxSize: "10m", maxFile: 3 } */
   readonly logging?: LoggingProps;
+  /** Where Prometheus scrapes the service's metrics (scrape annotations, SLO alerts, dashboards). @default none (not scraped) */
+  readonly metrics?: MetricsProps;
   /** Horizontal autoscaling (Kubernetes). @default none (a fixed replica count) */
   readonly autoscaling?: AutoscalingProps;
 }
@@ -190,6 +208,12 @@ export class Service extends Construct implements DeclaredService {
       command: plain(p.command as string[] | undefined),
       args: plain(p.args as string[] | undefined),
       env: plain(p.env as ServiceConfig["env"]),
+      files: plain(p.files as ServiceConfig["files"]),
+      labels: plain(p.labels as ServiceConfig["labels"]),
+      annotations: plain(p.annotations as ServiceConfig["annotations"]),
+      terminationGracePeriod: p.terminationGracePeriod,
+      stopSignal: p.stopSignal,
+      sysctls: plain(p.sysctls as ServiceConfig["sysctls"]),
       secrets: secrets.length > 0 ? [...new Set(secrets)] : undefined,
       health: plain(p.health as ServiceConfig["health"]),
       resources: plain(p.resources as ServiceConfig["resources"]),
@@ -199,6 +223,7 @@ export class Service extends Construct implements DeclaredService {
       security: plain(p.security as ServiceConfig["security"]),
       restart: plain(p.restart as ServiceConfig["restart"]),
       logging: plain(p.logging as ServiceConfig["logging"]),
+      metrics: plain(p.metrics as ServiceConfig["metrics"]),
       autoscaling: plain(p.autoscaling as ServiceConfig["autoscaling"]),
       ...this.extraConfig(),
     };

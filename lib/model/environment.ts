@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { BackendConfig } from "../config/schema";
 import { Cidr } from "./cidr";
 import { ImageRef } from "./image-ref";
@@ -125,6 +126,18 @@ export interface VolumeModel {
   readonly storageClass?: string;
 }
 
+/** A config file of a service: where it appears in the container and its text. */
+export interface ConfigFileModel {
+  readonly path: string;
+  readonly content: string;
+}
+
+/** Content hash of a service's config files (path and text): names the objects that carry them, so a change rolls the workload and a revert restores the old one. */
+export function filesHash(files: readonly ConfigFileModel[]): string {
+  const canonical = JSON.stringify([...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((f) => [f.path, f.content]));
+  return createHash("sha256").update(canonical).digest("hex").slice(0, 10);
+}
+
 /** A secret, by name only. Its value is supplied at apply time as `TF_VAR_<name>`. */
 export interface SecretRef {
   readonly name: string;
@@ -183,6 +196,18 @@ export interface ServiceModel {
   readonly command?: readonly string[];
   readonly args?: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /** Config files, read-only in the container (content already read from `source`). */
+  readonly files: readonly ConfigFileModel[];
+  /** The user's extra labels (never envkit's own keys). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The user's annotations (Kubernetes pod template; container labels on Docker and Swarm). */
+  readonly annotations: Readonly<Record<string, string>>;
+  /** Seconds between the stop signal and SIGKILL. */
+  readonly terminationGraceSeconds: number;
+  /** The stop signal, where the user set one (absent: the image's STOPSIGNAL, else SIGTERM). */
+  readonly stopSignal?: string;
+  /** Namespaced kernel parameters from the safe set, values as strings. */
+  readonly sysctls: Readonly<Record<string, string>>;
   readonly secrets: readonly SecretRef[];
   readonly health?: HealthModel;
   /** Outgoing connections of this service. */
@@ -202,7 +227,56 @@ export interface ServiceModel {
   readonly security: SecurityModel;
   readonly restart: { readonly policy: string; readonly maxRetries: number };
   readonly logging: { readonly maxSize: string; readonly maxFile: number };
+  /** Where Prometheus scrapes the service's own metrics, and their names (absent: not scraped). */
+  readonly metrics?: MetricsModel;
   readonly autoscaling?: { readonly minReplicas: number; readonly maxReplicas: number; readonly cpuUtilization: number };
+}
+
+/** A service's metrics endpoint (its port resolved) and the names of its HTTP metrics. */
+export interface MetricsModel {
+  readonly portName: string;
+  readonly port: number;
+  readonly path: string;
+  /** Request counter, labelled with {@link statusLabel}. */
+  readonly requests: string;
+  readonly statusLabel: string;
+  /** Request-duration histogram in seconds (its `_bucket` series). */
+  readonly latency: string;
+}
+
+/** Objectives, as fractions and seconds. */
+export interface SloModel {
+  /** e.g. 0.9995; the error budget is 1 − this. */
+  readonly availability: number;
+  /** e.g. 0.001 (0.1%). */
+  readonly errorRate: number;
+  readonly latencyP99Seconds: number;
+}
+
+/** How loudly an environment is monitored (see lib/observability/rules.ts). */
+export const MONITORING_LEVELS = ["basic", "standard", "full"] as const;
+/** One of {@link MONITORING_LEVELS}. */
+export type MonitoringLevel = (typeof MONITORING_LEVELS)[number];
+
+/** Alert tiers in percent of a limit. */
+export interface TiersModel {
+  readonly warning: number;
+  readonly critical: number;
+  readonly emergency: number;
+}
+
+/** Monitoring settings, resolved. */
+export interface MonitoringModel {
+  readonly level: MonitoringLevel;
+  readonly scrapeIntervalSeconds: number;
+  readonly downAfterSeconds: number;
+  readonly cpu: TiersModel;
+  readonly memory: TiersModel;
+  readonly disk: { readonly warning: number; readonly critical: number };
+  readonly restarts: { readonly count: number; readonly windowSeconds: number };
+  /** Run the monitoring set (Prometheus, Alertmanager, Grafana, cAdvisor) where the target can. */
+  readonly stack: boolean;
+  readonly receivers: readonly { readonly name: string; readonly webhookSecret: string }[];
 }
 
 /** Namespace quota, canonical units. */
@@ -317,7 +391,15 @@ export interface EnvironmentModel {
   /** Container defaults for the environment, where its target reads `limitRange`. */
   readonly limitRange?: ResourcesModel;
   readonly domain?: string;
+  /** This environment as a share of another's totals (`budget`), ratio as a fraction. */
+  readonly budget?: { readonly of: string; readonly ratio: number };
+  /** The environment this one extends (`extends`), nearest first. */
+  readonly extendsChain: readonly string[];
   readonly tlsSecretName?: string;
+  /** The objectives the SLO alerts derive from. */
+  readonly slo: SloModel;
+  /** Which alerts are generated, with which thresholds, and whether the monitoring set runs. */
+  readonly monitoring: MonitoringModel;
   readonly backend: BackendConfig;
   readonly enforcement: "advisory" | "mandatory";
   readonly suppressions: readonly SuppressionModel[];

@@ -9,7 +9,9 @@ import { formatImageRef } from "../../model/image-ref";
 import { scopedName } from "../../model/names";
 import { memoryToDockerMb } from "../../model/quantity";
 import { dockerHealth } from "./docker-health";
-import { componentLabels, serviceLabels } from "../shared/labels";
+import { cgroupParent } from "./docker-metrics";
+import { CONFIG_FILE_MODE, KeyedFile, configFilesHash, keyedFiles } from "../shared/config-files";
+import { componentLabels, workloadLabels } from "../shared/labels";
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { EngineServiceProps, SECRETS_DIR, STOP_GRACE_SECONDS, engineUser, envAssignments, labelList, logRotation } from "../shared/container-spec";
 import { dockerOptions } from "./options";
@@ -24,8 +26,23 @@ export interface DockerServiceNetwork {
   readonly plainName?: string;
 }
 
-/** Props of {@link DockerService}: `secrets` maps each secret name to its sensitive Terraform variable. */
-export type DockerServiceProps = EngineServiceProps<DockerServiceNetwork, TerraformVariable>;
+/** Generated files a service reads from a read-only folder (the monitoring set's configuration). */
+export interface DockerServiceConfigFiles {
+  /** Absolute folder inside the container. */
+  readonly dir: string;
+  /** Paths relative to `dir`, and their contents. */
+  readonly files: readonly { readonly path: string; readonly content: string }[];
+}
+
+/**
+ * Props of {@link DockerService}: `secrets` maps each secret name to its sensitive Terraform
+ * variable; `config` files arrive like uploaded secrets (a seed writes them into a volume the
+ * service mounts read-only); `readOnlyHostPaths` are bind mounts, read-only (cAdvisor's cgroups).
+ */
+export type DockerServiceProps = EngineServiceProps<DockerServiceNetwork, TerraformVariable> & {
+  readonly config?: DockerServiceConfigFiles;
+  readonly readOnlyHostPaths?: readonly string[];
+};
 
 /** Where secrets appear inside containers, and the stop grace period (shared with every engine-API target). */
 export { SECRETS_DIR, STOP_GRACE_SECONDS };
@@ -64,6 +81,13 @@ export const SET_LABEL = "envkit.dev/set";
 export const SEED_ROLE_LABEL = "envkit.dev/role";
 /** Value of {@link SEED_ROLE_LABEL} on a secrets seed. */
 export const SEED_ROLE = "secrets-seed";
+/** Value of {@link SEED_ROLE_LABEL} on a config-files seed. */
+export const FILES_SEED_ROLE = "files-seed";
+
+/** Docker CPU shares of a CPU request: 1024 per core, at least 2 (the engine's minimum). */
+export function cpuShares(cpuMillis: number): number {
+  return Math.max(2, Math.round((cpuMillis * 1024) / 1000));
+}
 /**
  * The seed's entrypoint: a path no image has, so a seed started by hand fails at once ("executable
  * file not found") instead of running the app with a writable root. Set explicitly because the
@@ -85,7 +109,8 @@ interface SeedProps {
   readonly env: EnvironmentModel;
   readonly svc: ServiceModel;
   readonly image: Image;
-  readonly volume: Volume;
+  readonly volume?: Volume;
+  readonly config?: { readonly volume: Volume; readonly files: DockerServiceConfigFiles };
   readonly labels: { label: string; value: string }[];
   readonly secretVariables: ReadonlyMap<string, TerraformVariable>;
 }
@@ -102,6 +127,23 @@ interface SeedProps {
  * (replace_triggered_by). Files of removed secrets stay in the volume until it is removed.
  */
 function secretsSeed(scope: Construct, p: SeedProps): Container {
+  return seedContainer(scope, p, {
+    mounts: [
+      ...(p.volume ? [{ type: "volume", source: p.volume.name, target: SECRETS_DIR }] : []),
+      ...(p.config ? [{ type: "volume", source: p.config.volume.name, target: p.config.files.dir }] : []),
+    ],
+    upload: [
+      ...(p.volume ? p.svc.secrets.map((s) => ({ file: `${SECRETS_DIR}/${s.name}`, content: p.secretVariables.get(s.name)!.stringValue, permissions: SECRET_FILE_MODE })) : []),
+      ...(p.config ? p.config.files.files.map((f) => ({ file: `${p.config!.files.dir}/${f.path}`, content: f.content, permissions: SECRET_FILE_MODE })) : []),
+    ],
+  });
+}
+
+/**
+ * A never-started container of the service's image that writes `upload` into the volumes it
+ * mounts (see {@link secretsSeed} for why this is the way into a read-only container).
+ */
+function seedContainer(scope: Construct, p: Pick<SeedProps, "id" | "name" | "svc" | "image" | "labels">, what: Required<Pick<ContainerConfig, "mounts" | "upload">>): Container {
   const sec = p.svc.security;
   return new Container(scope, p.id, {
     name: p.name,
@@ -116,9 +158,19 @@ function secretsSeed(scope: Construct, p: SeedProps): Container {
     capabilities: { drop: ["ALL"] },
     securityOpts: ["no-new-privileges:true"],
     labels: p.labels,
-    mounts: [{ type: "volume", source: p.volume.name, target: SECRETS_DIR }],
-    upload: p.svc.secrets.map((s) => ({ file: `${SECRETS_DIR}/${s.name}`, content: p.secretVariables.get(s.name)!.stringValue, permissions: SECRET_FILE_MODE })),
+    mounts: what.mounts,
+    upload: what.upload,
   });
+}
+
+/** Folders that hold a service's config files on Docker, each with its files (path order). */
+export function configFolders(svc: Pick<ServiceModel, "files">): { dir: string; files: KeyedFile[] }[] {
+  const byDir = new Map<string, KeyedFile[]>();
+  for (const f of keyedFiles(svc)) {
+    const dir = f.path.slice(0, f.path.lastIndexOf("/")) || "/";
+    byDir.set(dir, [...(byDir.get(dir) ?? []), f]);
+  }
+  return [...byDir.entries()].map(([dir, files]) => ({ dir, files }));
 }
 
 /** Eight hex digits of sha256 over a canonical JSON: the part of a surged container's name that changes with what replaces it. */
@@ -132,6 +184,8 @@ export interface DockerContainerSet {
   /** The `docker_image` pinned to the set's release. */
   readonly image: Image;
   readonly secretsSeed?: Container;
+  /** The seed of the set's config-file volumes (none without files). */
+  readonly filesSeed?: Container;
   readonly containers: Container[];
 }
 
@@ -156,6 +210,8 @@ export class DockerService extends Construct {
   public readonly secretsSeed?: Container;
   /** Each container set, lowered. */
   public readonly sets: DockerContainerSet[] = [];
+  /** The never-started container that writes the first set's config files into their volumes (none without files). */
+  public readonly filesSeed?: Container;
 
   constructor(scope: Construct, id: string, props: DockerServiceProps) {
     super(scope, id);
@@ -215,7 +271,8 @@ export class DockerService extends Construct {
       const tag = set.name ? `${set.name}-` : "";
       const setName = set.name ? [svc.name, set.name] : [svc.name];
       const release: ServiceModel = { ...svc, image: set.release.image, version: set.release.version };
-      const containerLabels = labelList(serviceLabels(env, release));
+      // The user's labels and annotations (a container has only labels) under envkit's own.
+      const containerLabels = labelList({ ...(svc.annotations ?? {}), ...workloadLabels(env, release) });
       // Pulled from a registry, never built in the deploy path; kept locally so a rollback works offline.
       const image = new Image(this, `${tag}image`, { name: formatImageRef(set.release.image), keepLocally: true });
       const surge = set.replace === "surge";
@@ -223,6 +280,7 @@ export class DockerService extends Construct {
       const mounts: NonNullable<ContainerConfig["mounts"]> = [...dataMounts];
       const mountNames = [...dataMountNames];
       let seed: Container | undefined;
+      let secretsVolume: Volume | undefined;
       if (svc.secrets.length > 0) {
         const hostDir = dockerOptions(env).secretsHostDir;
         if (hostDir) {
@@ -239,32 +297,89 @@ export class DockerService extends Construct {
           // started, and the app mounts the volume read-only. See secretsSeed. One per set: a slot's
           // release (the seed's image) must not replace the other slot's containers.
           const volumeName = scopedName(env.app, env.name, dataOwner.name, ...setName.slice(1), "secrets");
-          const sv = new Volume(this, `${tag}secrets-volume`, { name: volumeName, labels: volumeLabelList });
-          this.volumes.push(sv);
-          // A surged set's containers are create_before_destroy, which Terraform extends to what
-          // they depend on: the seed too, so its name must change whenever it is replaced. Its
-          // replacement causes known at synth are the image and the secrets' revisions; a new
-          // value without a new revision is refused by the engine ("name already in use").
-          const seedName = scopedName(env.app, env.name, ...setName, "secrets-seed");
-          seed = secretsSeed(this, {
-            id: `${tag}secrets-seed`,
-            name: surge ? `${seedName}-${replacementHash({ image: formatImageRef(set.release.image), secrets: svc.secrets })}` : seedName,
-            env,
-            svc,
-            image,
-            volume: sv,
-            labels: [...componentLabelList, { label: SEED_ROLE_LABEL, value: SEED_ROLE }].sort((a, b) => a.label.localeCompare(b.label)),
-            secretVariables: props.secrets,
-          });
-          mounts.push({ type: "volume", source: sv.name, target: SECRETS_DIR, readOnly: true });
+          secretsVolume = new Volume(this, `${tag}secrets-volume`, { name: volumeName, labels: volumeLabelList });
+          this.volumes.push(secretsVolume);
+          mounts.push({ type: "volume", source: secretsVolume.name, target: SECRETS_DIR, readOnly: true });
           mountNames.push({ source: volumeName, target: SECRETS_DIR });
         }
       }
+      // Generated configuration takes the secrets' way in: the root is read-only (see secretsSeed).
+      let config: SeedProps["config"];
+      if (props.config && props.config.files.length > 0) {
+        const configName = scopedName(env.app, env.name, dataOwner.name, ...setName.slice(1), "config");
+        const cv = new Volume(this, `${tag}config-volume`, { name: configName, labels: volumeLabelList });
+        this.volumes.push(cv);
+        config = { volume: cv, files: props.config };
+        mounts.push({ type: "volume", source: cv.name, target: props.config.dir, readOnly: true });
+        mountNames.push({ source: configName, target: props.config.dir });
+      }
+      if (secretsVolume || config) {
+        // A surged set's containers are create_before_destroy, which Terraform extends to what
+        // they depend on: the seed too, so its name must change whenever it is replaced. Its
+        // replacement causes known at synth are the image, the secrets' revisions and the
+        // generated files; a new value without a new revision is refused by the engine ("name
+        // already in use").
+        const seedName = scopedName(env.app, env.name, ...setName, "secrets-seed");
+        seed = secretsSeed(this, {
+          id: `${tag}secrets-seed`,
+          name: surge ? `${seedName}-${replacementHash({ image: formatImageRef(set.release.image), secrets: svc.secrets, ...(config ? { config: props.config } : {}) })}` : seedName,
+          env,
+          svc,
+          image,
+          volume: secretsVolume,
+          config,
+          labels: [...componentLabelList, { label: SEED_ROLE_LABEL, value: SEED_ROLE }].sort((a, b) => a.label.localeCompare(b.label)),
+          secretVariables: props.secrets,
+        });
+      }
+      for (const hostPath of props.readOnlyHostPaths ?? []) {
+        mounts.push({ type: "bind", source: hostPath, target: hostPath, readOnly: true });
+        mountNames.push({ source: hostPath, target: hostPath });
+      }
       if (!this.secretsSeed && seed) (this as { secretsSeed?: Container }).secretsSeed = seed;
+
+      // Config files: the provider cannot upload into a read-only container (see secretsSeed), and
+      // API 1.41 has no volume subpath, so each folder holding config files is a volume named by
+      // the files' content hash, written by a never-started seed and mounted read-only. A change is
+      // new volumes and a new seed, and the containers are replaced with it (replace_triggered_by);
+      // a revert makes the old content again. The folder shows only the declared files. One per
+      // set, like the secrets seed (its image is the set's release).
+      const folders = configFolders(svc);
+      let filesSeed: Container | undefined;
+      if (folders.length > 0) {
+        const hash = configFilesHash(svc);
+        const folderVolumes = folders.map((_f, i) => {
+          const v = new Volume(this, `${tag}files-volume-${i}`, { name: scopedName(env.app, env.name, ...setName, "files", hash, String(i)), labels: componentLabelList });
+          this.volumes.push(v);
+          return v;
+        });
+        const seedName = scopedName(env.app, env.name, ...setName, "files-seed");
+        filesSeed = seedContainer(
+          this,
+          {
+            id: `${tag}files-seed`,
+            // As the secrets seed: a surged set's seed is create_before_destroy too, so its name changes with it.
+            name: surge ? `${seedName}-${replacementHash({ image: formatImageRef(set.release.image), files: hash })}` : seedName,
+            svc,
+            image,
+            labels: [...componentLabelList, { label: SEED_ROLE_LABEL, value: FILES_SEED_ROLE }].sort((a, b) => a.label.localeCompare(b.label)),
+          },
+          {
+            mounts: folders.map((f, i) => ({ type: "volume", source: folderVolumes[i].name, target: f.dir })),
+            upload: folders.flatMap((f) => f.files.map((x) => ({ file: x.path, content: x.content, permissions: `0${CONFIG_FILE_MODE.toString(8)}` }))),
+          },
+        );
+        folders.forEach((f, i) => {
+          mounts.push({ type: "volume", source: folderVolumes[i].name, target: f.dir, readOnly: true });
+          mountNames.push({ source: scopedName(env.app, env.name, ...setName, "files", hash, String(i)), target: f.dir });
+        });
+      }
+      if (!this.filesSeed && filesSeed) (this as { filesSeed?: Container }).filesSeed = filesSeed;
+      const seeds = [seed, filesSeed].filter((x): x is Container => x !== undefined);
 
       // A set behind the proxy answers to `<svc>-<set>`; the proxy answers to the service's name.
       const networks = props.networks.map((n) => ({ name: n.name, aliases: routing === "alias" ? n.aliases.map(() => setHost(svc, set)) : [...n.aliases] }));
-      const lowered: DockerContainerSet = { set, image, secretsSeed: seed, containers: [] };
+      const lowered: DockerContainerSet = { set, image, secretsSeed: seed, filesSeed, containers: [] };
       // What forces a container's replacement, as plain values (ForceNew attributes of
       // resource_docker_container.go and the replace_triggered_by causes known at synth): a
       // surged set's containers are named by its hash, so the successor can exist next to them.
@@ -272,7 +387,7 @@ export class DockerService extends Construct {
         ? replacementHash({
             image: formatImageRef(set.release.image), entrypoint: svc.command ?? null, command: svc.args ?? null, env: envList, user: engineUser(sec),
             readOnly: sec.readOnlyRootFilesystem, caps: [sec.dropCapabilities, sec.addCapabilities], securityOpts, privileged: sec.privileged,
-            labels: containerLabels, log: logRotation(svc), stop: STOP_GRACE_SECONDS, mounts: mountNames, networks: props.networks.map((n) => [n.plainName ?? n.name, n.aliases]), ports: ports ?? null,
+            labels: containerLabels, log: logRotation(svc), stop: svc.terminationGraceSeconds ?? STOP_GRACE_SECONDS, stopSignal: svc.stopSignal ?? null, sysctls: svc.sysctls ?? {}, files: configFilesHash(svc), mounts: mountNames, networks: props.networks.map((n) => [n.plainName ?? n.name, n.aliases]), ports: ports ?? null,
             secrets: svc.secrets, subnet: env.subnet?.text ?? null,
           })
         : undefined;
@@ -302,6 +417,11 @@ export class DockerService extends Construct {
           // when the container is replaced (e.g. by the next release).
           cpuPeriod: CPU_PERIOD_MICROS,
           cpuQuota: svc.resources.cpuLimitMillis * (CPU_PERIOD_MICROS / 1000),
+          // The request as a relative weight (1024 per core, at least the engine's minimum 2);
+          // applied in place by Update. No memory reservation: 3.6.2 has no memory_reservation.
+          cpuShares: dockerOptions(env).cpuSharesFromRequests ? cpuShares(svc.resources.cpuMillis) : undefined,
+          sysctls: Object.keys(svc.sysctls ?? {}).length ? { ...svc.sysctls } : undefined,
+          stopSignal: svc.stopSignal,
           healthcheck,
           // A surged set's successor must be healthy before its predecessor is destroyed: apply
           // waits for it (funcs:542-580) and create_before_destroy orders the destroy after.
@@ -313,6 +433,8 @@ export class DockerService extends Construct {
           logDriver: "json-file",
           logOpts: logRotation(svc),
           labels: [...containerLabels, { label: "envkit.dev/replica", value: String(i) }, ...(set.name ? [{ label: SET_LABEL, value: set.name }] : [])],
+          // With the monitoring set, cAdvisor (no Docker socket) tells services apart by this.
+          cgroupParent: env.monitoring.stack ? cgroupParent(env, svc) : undefined,
           networksAdvanced: networks.map((n) => ({ name: n.name, aliases: n.aliases.length ? [...n.aliases] : undefined })),
           ports,
           mounts: mounts.length ? mounts : undefined,
@@ -321,8 +443,8 @@ export class DockerService extends Construct {
           // shutdown of every database on every release. It is read from state at delete (not ForceNew);
           // stop_timeout is the engine's own default for `docker stop` and daemon shutdown
           // (Config.StopTimeout, funcs:58-72; ForceNew, ctr:302-308).
-          destroyGraceSeconds: STOP_GRACE_SECONDS,
-          stopTimeout: STOP_GRACE_SECONDS,
+          destroyGraceSeconds: svc.terminationGraceSeconds ?? STOP_GRACE_SECONDS,
+          stopTimeout: svc.terminationGraceSeconds ?? STOP_GRACE_SECONDS,
           // must_run = true would make every refresh (any `terraform plan`, envkit review
           // included) delete a stopped container and drop it from state (funcs:634-688,
           // 845-854), taking its logs with it. A container that stopped after its restart
@@ -336,11 +458,11 @@ export class DockerService extends Construct {
           // Never `logs`: they would be kept in state. A new release replaces it: it runs again.
           attach: job ? true : undefined,
           // After the seed has written the files; replaced with it, so a new value is read.
-          dependsOn: seed ? [seed] : undefined,
+          dependsOn: seeds.length ? seeds : undefined,
           lifecycle:
-            seed || surge || job
+            seeds.length || surge || job
               ? {
-                  ...(seed ? { replaceTriggeredBy: [`${seed.terraformResourceType}.${seed.friendlyUniqueId}.id`] } : {}),
+                  ...(seeds.length ? { replaceTriggeredBy: seeds.map((x) => `${x.terraformResourceType}.${x.friendlyUniqueId}.id`) } : {}),
                   ...(surge ? { createBeforeDestroy: true } : {}),
                   ...(job ? { postcondition: [{ condition: "${self.exit_code == 0}", errorMessage: `job "${svc.name}" exited with a non-zero code; read its output with docker logs ${scopedName(env.app, env.name, ...setName, String(i))}, fix it and apply again (terraform apply -replace re-runs it)` }] } : {}),
                 }

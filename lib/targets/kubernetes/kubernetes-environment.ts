@@ -1,3 +1,4 @@
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { LimitRangeV1 } from "@cdktf/provider-kubernetes/lib/limit-range-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
@@ -5,6 +6,7 @@ import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { Construct } from "constructs";
+import { declareStackOutputs } from "../shared/outputs";
 import { inertModel } from "../shared/terraform-literal";
 import { TerraformStack } from "../../facade/cdktf";
 import { EnvironmentModel, environmentSecrets } from "../../model/environment";
@@ -12,6 +14,8 @@ import { scopedName, secretResourceName } from "../../model/names";
 import { cpuToKubernetes, memoryToKubernetes } from "../../model/quantity";
 import { environmentLabels } from "../shared/labels";
 import { declareSecretVariables } from "../shared/secret-variables";
+import { generateRules, renderRules } from "../../observability/rules";
+import { kubernetesSelectors } from "./kubernetes-metrics";
 import { KubernetesService } from "./kubernetes-service";
 import { kubernetesOptions } from "./options";
 
@@ -46,6 +50,8 @@ export class KubernetesEnvironment extends Construct {
   /** Secret name → `kubernetes_secret_v1` fed through `data_wo`. */
   public readonly secrets = new Map<string, SecretV1>();
   public readonly services = new Map<string, KubernetesService>();
+  /** The `prometheus-rules` ConfigMap: the environment's generated Prometheus rule file. */
+  public readonly rules: ConfigMapV1;
 
   constructor(scope: Construct, id: string, props: KubernetesEnvironmentProps) {
     super(scope, id);
@@ -136,6 +142,14 @@ export class KubernetesEnvironment extends Construct {
       );
     }
 
+    // The environment's alert and recording rules, for a Prometheus that loads rule files from
+    // ConfigMaps with this label (a sidecar such as kiwigrid/k8s-sidecar; README "Operate it").
+    const [rulesKey, rulesValue] = kubernetesOptions(env).rulesLabel.split("=");
+    this.rules = new ConfigMapV1(this, "prometheus-rules", {
+      metadata: { name: "prometheus-rules", namespace: ns, labels: { ...labels, [rulesKey]: rulesValue } },
+      data: { [`${scopedName(env.app, env.name)}.rules.yml`]: renderRules(generateRules(env, kubernetesSelectors(env))) },
+    });
+
     for (const svc of env.services) {
       const dependsOn = svc.secrets.map((s) => this.secrets.get(s.name)!);
       this.services.set(svc.name, new KubernetesService(this, svc.name, { environment: env, service: svc, namespace: ns, dependsOn }));
@@ -149,5 +163,16 @@ export class KubernetesEnvironment extends Construct {
         if (d) d.dependsOn = [...(d.dependsOn ?? []), `${w.terraformResourceType}.${w.friendlyUniqueId}`];
       }
     }
+    // Addresses for other stacks: cluster DNS names and, for public services, their ingress URLs.
+    const nsName = scopedName(env.app, env.name);
+    declareStackOutputs(
+      this,
+      env,
+      (svc) => ({
+        internal: svc.ports.map((p) => `${svc.name}.${nsName}.svc.cluster.local:${p.port}`),
+        public: svc.public && env.domain && svc.ports.length ? [`${env.tlsSecretName ? "https" : "http"}://${svc.name}.${env.domain}`] : [],
+      }),
+      { namespace: { value: this.namespace.metadata.name, description: `The namespace of ${env.app}/${env.name}.` } },
+    );
   }
 }

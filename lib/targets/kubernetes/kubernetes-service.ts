@@ -15,7 +15,8 @@ import type { ITerraformDependable } from "../../facade/cdktf";
 import { formatDuration } from "../../model/duration";
 import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { memoryToKubernetes } from "../../model/quantity";
-import { componentLabels, selectorLabels, serviceLabels } from "../shared/labels";
+import { configFilesHash, keyedFiles } from "../shared/config-files";
+import { componentLabels, selectorLabels, workloadLabels } from "../shared/labels";
 import { NGINX_CANARY, NGINX_CANARY_WEIGHT, SLOT_LABEL, rolloutPlan } from "./rollout-plan";
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { serviceEnvironment } from "../shared/service-env";
@@ -48,6 +49,8 @@ export function contentHash(data: Record<string, string>): string {
 export class KubernetesService extends Construct {
   public readonly serviceAccount: ServiceAccountV1;
   public readonly configMap: ConfigMapV1;
+  /** The immutable, content-hashed ConfigMap of the service's config files (none without files). */
+  public readonly filesConfigMap?: ConfigMapV1;
   /** The workload that takes traffic (the Deployment or StatefulSet of the live slot, or the stable), or the Job / CronJob. */
   public readonly workload: DeploymentV1 | StatefulSetV1 | JobV1 | CronJobV1;
   /** Every workload of the service: one, or two slots (blue-green, canary). */
@@ -87,6 +90,18 @@ export class KubernetesService extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
 
+    // Config files: one immutable ConfigMap named by their content hash (a change is a new
+    // ConfigMap and a new pod template, so the workload rolls; a revert names the old content).
+    const files = keyedFiles(svc);
+    if (files.length > 0) {
+      this.filesConfigMap = new ConfigMapV1(this, "files", {
+        metadata: meta(`${svc.name}-files-${configFilesHash(svc)}`),
+        data: Object.fromEntries(files.map((f) => [f.key, f.content])),
+        immutable: true,
+        lifecycle: { createBeforeDestroy: true },
+      });
+    }
+
     const plan = rolloutPlan(env, svc);
     const timeout = formatDuration(svc.rollout.timeoutSeconds);
     const r = svc.rollout;
@@ -102,10 +117,10 @@ export class KubernetesService extends Construct {
       // Each workload runs its own release: its image and version label are that release's.
       const runs: ServiceModel = { ...svc, image: w.release.image, version: w.release.version };
       const slotLabel: Record<string, string> = w.slot ? { [SLOT_LABEL]: w.slot } : {};
-      const template = podTemplate(env, runs, { configMapName: this.configMap.metadata.name, serviceAccountName: this.serviceAccount.metadata.name, extraLabels: slotLabel, restartPolicy: done ? "Never" : undefined });
+      const template = podTemplate(env, runs, { configMapName: this.configMap.metadata.name, serviceAccountName: this.serviceAccount.metadata.name, extraLabels: slotLabel, filesConfigMapName: this.filesConfigMap?.metadata.name, restartPolicy: done ? "Never" : undefined });
       const replicas = String(w.autoscaled && svc.autoscaling ? Math.max(svc.autoscaling.minReplicas, w.replicas) : w.replicas);
       const ignoreReplicas = w.autoscaled ? { ignoreChanges: ["spec[0].replicas"] } : undefined;
-      const workloadLabels = { ...serviceLabels(env, runs), ...slotLabel };
+      const labelsOfWorkload = { ...workloadLabels(env, runs), ...slotLabel };
       const matchLabels = { ...selector, ...slotLabel };
       if (svc.kind === "job") {
         // Its pod template is immutable (every attribute ForceNew in hashicorp/kubernetes 2.38.0
@@ -115,7 +130,7 @@ export class KubernetesService extends Construct {
         // deleted by the cluster would be planned again and re-run.
         workloads.push(
           new JobV1(this, w.id, {
-            metadata: meta(w.name, workloadLabels),
+            metadata: meta(w.name, labelsOfWorkload),
             spec: { template: template as JobV1SpecTemplate },
             waitForCompletion: true,
             // The provider's own default is 1 minute (resource_kubernetes_job_v1.go:43-47), shorter
@@ -127,14 +142,14 @@ export class KubernetesService extends Construct {
       } else if (svc.kind === "cronjob") {
         workloads.push(
           new CronJobV1(this, w.id, {
-            metadata: meta(w.name, workloadLabels),
+            metadata: meta(w.name, labelsOfWorkload),
             spec: {
               schedule: svc.schedule!,
               // The schedule is documented as UTC, whatever the controller's own time zone.
               timezone: "Etc/UTC",
               // A run still going when the next is due: the next is skipped, never two at once.
               concurrencyPolicy: "Forbid",
-              jobTemplate: { metadata: { labels: workloadLabels }, spec: { template: template as CronJobV1SpecJobTemplateSpecTemplate } },
+              jobTemplate: { metadata: { labels: labelsOfWorkload }, spec: { template: template as CronJobV1SpecJobTemplateSpecTemplate } },
             },
             dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
           }),
@@ -148,7 +163,7 @@ export class KubernetesService extends Construct {
           new StatefulSetV1(this, w.id, {
             // Its name is in its claims' names (<template>-<name>-<n>): a renamed service keeps the
             // old one, so the replaced StatefulSet's pods re-bind the retained claims.
-            metadata: meta(dataName(svc), workloadLabels),
+            metadata: meta(dataName(svc), labelsOfWorkload),
             spec: {
               replicas,
               serviceName: headless.metadata.name,
@@ -173,7 +188,7 @@ export class KubernetesService extends Construct {
       } else {
         workloads.push(
           new DeploymentV1(this, w.id, {
-            metadata: meta(w.name, workloadLabels),
+            metadata: meta(w.name, labelsOfWorkload),
             spec: { replicas, selector: { matchLabels }, strategy, revisionHistoryLimit: 10, template },
             waitForRollout: true,
             timeouts: { create: timeout, update: timeout },
@@ -260,6 +275,13 @@ export class KubernetesService extends Construct {
       // A LoadBalancer or NodePort Service brings clients from outside the cluster to the pods'
       // ports (the policy sees the pod port, after the Service's translation).
       from.push({ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: svc.ports.map((p) => ({ port: String(p.port), protocol: p.protocol.toUpperCase() })) });
+    }
+    // The cluster's Prometheus scrapes the metrics port (default-deny would drop the scrape).
+    if (svc.metrics) {
+      from.push({
+        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": kubernetesOptions(env).prometheusNamespace } } }],
+        ports: [{ port: String(svc.metrics.port), protocol: "TCP" }],
+      });
     }
     if (from.length > 0 && kubernetesOptions(env).networkPolicies) {
       this.networkPolicies.push(new NetworkPolicyV1(this, "allow-ingress", { metadata: meta(`${svc.name}-allow-ingress`), spec: { podSelector: { matchLabels: selector }, policyTypes: ["Ingress"], ingress: from } }));

@@ -29,6 +29,18 @@ export const KubernetesSettingsSchema = z.strictObject({
    * `NodePort` Service each (`services.<name>.exposure` overrides). @default "ClusterIP"
    */
   exposure: z.enum(["ClusterIP", "LoadBalancer", "NodePort"]).optional(),
+  /** Namespace of the cluster's Prometheus, allowed to scrape the metrics ports. @default "monitoring" */
+  prometheusNamespace: Name.optional(),
+  /**
+   * Label (`key=value`) on the rules ConfigMap, for the Prometheus sidecar that loads rule files
+   * from ConfigMaps (e.g. kiwigrid k8s-sidecar: LABEL / LABEL_VALUE). @default "envkit.dev/prometheus-rules=true"
+   */
+  rulesLabel: z.string().regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?=([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, { message: 'must be "key=value" with a Kubernetes label key and value, e.g. "prometheus_rule=1"' }).optional(),
+  /**
+   * Existing `kubernetes.io/dockerconfigjson` secrets in the namespace that every pod pulls
+   * its image with (create them outside envkit: their content is a credential). @default []
+   */
+  imagePullSecrets: z.array(Name).max(32).optional(),
 });
 
 /** Defaults of the `kubernetes:` block (paths relative to it); composed into the one defaults table. */
@@ -38,6 +50,9 @@ export const KUBERNETES_DEFAULTS: readonly DefaultRule[] = [
   { path: "podSecurity", value: "restricted", doc: "Pod Security Admission enforce/audit/warn level" },
   { path: "networkPolicies", value: true, doc: "default-deny plus one allow per declared connection" },
   { path: "exposure", value: "ClusterIP", doc: "public services sit behind the ingress; internal ones are always ClusterIP" },
+  { path: "prometheusNamespace", value: "monitoring", doc: "the namespace kube-prometheus and the Prometheus chart install into" },
+  { path: "rulesLabel", value: "envkit.dev/prometheus-rules=true", doc: "the label a rule-loading sidecar selects ConfigMaps by" },
+  { path: "imagePullSecrets", value: [], doc: "images are pulled without credentials (public registries, or the node's own)" },
 ];
 
 /** Where the defaults above are defined, as `envkit explain` names it. */
@@ -57,6 +72,12 @@ export interface KubernetesOptions {
   readonly podSecurity: "restricted" | "baseline" | "privileged";
   /** Default-deny network policies plus one allow per declared connection. @default true */
   readonly networkPolicies: boolean;
+  /** Namespace of the Prometheus that scrapes the metrics ports. @default "monitoring" */
+  readonly prometheusNamespace: string;
+  /** `key=value` label of the rules ConfigMap. @default "envkit.dev/prometheus-rules=true" */
+  readonly rulesLabel: string;
+  /** Pull secrets (by name) every pod uses. @default [] */
+  readonly imagePullSecrets: readonly string[];
   /** How public services are exposed. @default "ClusterIP" */
   readonly exposure: "ClusterIP" | "LoadBalancer" | "NodePort";
 }
