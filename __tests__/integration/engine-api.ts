@@ -651,7 +651,13 @@ export function planUpdate(before: Json, after: Json): UpdatePlan {
   const cbd = new Set<string>([...now].filter(([, b]) => b.lifecycle?.create_before_destroy === true).map(([a]) => a));
   for (let grew = true; grew; ) {
     grew = false;
-    for (const a of [...cbd]) for (const d of dependencies(now.get(a)!)) if (!cbd.has(d)) (cbd.add(d), (grew = true));
+    for (const a of [...cbd]) {
+      for (const d of dependencies(now.get(a)!)) {
+        if (cbd.has(d)) continue;
+        cbd.add(d);
+        grew = true;
+      }
+    }
   }
   return {
     added: [...now.keys()].filter((a) => !old.has(a)),
