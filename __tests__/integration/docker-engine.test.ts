@@ -415,3 +415,49 @@ const SECRETS = { db_password: "e2e-db-password", jwt_secret: "e2e-jwt-secret" }
     });
   });
 });
+
+(enabled ? describe : describe.skip)(`a job on a real engine: it runs to completion before its dependants${enabled ? "" : ` (SKIPPED: ${reasons.join("; ")})`}`, () => {
+  const serve = { image: image("plain"), ports: [{ name: "http", port: 8080 }], health: { http: { path: "/healthz", port: "http" }, interval: "1s", timeout: "2s", retries: 3, startPeriod: "2s" } };
+  const made: { json: Json; created: Created }[] = [];
+  /** The app: a job that runs `script` (as the service user, on the read-only root) before `api`. */
+  const stack = (name: string, script: string, subnet: string): Json =>
+    synthJson([resolveOne({ name, services: { api: serve, migrate: { image: image("plain"), kind: "job", runBefore: ["api"], command: ["sh", "-c", script] } } }, "dev", dockerEnv({ release: { api: TAG, migrate: TAG }, network: { subnet } }))]).get("dev")!;
+  const up = async (json: Json): Promise<Created> => {
+    await removeNamed(namesIn(json));
+    const created = emptyCreated();
+    made.push({ json, created });
+    await applyStack(json, {}, created);
+    return created;
+  };
+
+  beforeAll(() => imagesBuilt(), 120_000);
+  afterAll(async () => {
+    for (const m of made) await destroyStack(m.created);
+    for (const m of made) await removeNamed(namesIn(m.json));
+  }, 120_000);
+
+  it("a job that exits 0: apply waited for it, then created the dependant (which came up healthy)", async () => {
+    const created = await up(stack("e2ej", "id -u > /tmp/uid; sleep 2; exit 0", "10.247.0.0/16"));
+    expect(created.exitCodes.get("e2ej-dev-migrate-1")).toBe(0);
+    const job = await inspect("e2ej-dev-migrate-1");
+    // A rolling set's containers carry a replacement hash in their names.
+    const apiName = created.createdOrder.find((n) => /^e2ej-dev-api-([0-9a-f]{8}-)?1$/.test(n))!;
+    const api = await inspect(apiName);
+    expect(job.State.Status).toBe("exited");
+    expect(job.Config.User).toBe("10001:10001");
+    expect(job.HostConfig.RestartPolicy.Name).toBe("no");
+    // The dependant was created only after the job had finished.
+    expect(Date.parse(api.Created)).toBeGreaterThanOrEqual(Date.parse(job.State.FinishedAt));
+    expect(created.createdOrder.indexOf(apiName)).toBeGreaterThan(created.createdOrder.indexOf("e2ej-dev-migrate-1"));
+    expect(api.State.Health.Status).toBe("healthy");
+  });
+
+  it("a job that exits non-zero fails apply with its postcondition's message, and the dependant is never created", async () => {
+    const json = stack("e2ek", "exit 3", "10.248.0.0/16");
+    await expect(up(json)).rejects.toThrow(/Resource postcondition failed: job "migrate" exited with a non-zero code; read its output with docker logs e2ek-dev-migrate-1/);
+    expect(made[made.length - 1].created.exitCodes.get("e2ek-dev-migrate-1")).toBe(3);
+    expect(made[made.length - 1].created.createdOrder.filter((n) => n.startsWith("e2ek-dev-api-"))).toEqual([]);
+    const left = (await api("GET", `/containers/json?all=true&filters=${encodeURIComponent(JSON.stringify({ name: ["e2ek-dev-api-"] }))}`)).json as unknown as Json[];
+    expect(left).toEqual([]);
+  });
+});

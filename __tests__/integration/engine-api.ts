@@ -146,10 +146,12 @@ export interface Created {
   readonly started: string[];
   /** Container names in the order they were created. */
   readonly createdOrder: string[];
+  /** Exit codes of the containers apply attached to (jobs), by name. */
+  readonly exitCodes: Map<string, number>;
 }
 
 export function emptyCreated(): Created {
-  return { containers: [], networks: [], volumes: [], started: [], createdOrder: [] };
+  return { containers: [], networks: [], volumes: [], started: [], createdOrder: [], exitCodes: new Map() };
 }
 
 /** Attributes the provider computes, readable through `${type.key.attr}` once the resource exists. */
@@ -228,13 +230,13 @@ const CONTAINER_KEYS = [
   "name", "image", "entrypoint", "command", "env", "user", "read_only", "tmpfs", "capabilities", "security_opts", "privileged",
   "memory", "memory_swap", "cpu_period", "cpu_quota", "healthcheck", "wait", "wait_timeout", "restart", "max_retry_count",
   "log_driver", "log_opts", "labels", "networks_advanced", "network_mode", "ports", "mounts", "upload", "destroy_grace_seconds",
-  "stop_timeout", "must_run", "start", "remove_volumes", "depends_on", "lifecycle", "provider", "cpu_shares", "sysctls", "stop_signal",
+  "stop_timeout", "must_run", "start", "remove_volumes", "depends_on", "lifecycle", "provider", "cpu_shares", "sysctls", "stop_signal", "attach",
 ] as const;
 
 /** The ContainerCreate body D funcs:49-418 builds from a (resolved) docker_container. */
 export function containerCreateBody(c: Json, where: string): Json {
   only(c, CONTAINER_KEYS, where);
-  if (c.lifecycle) only(c.lifecycle, ["replace_triggered_by", "prevent_destroy", "create_before_destroy", "ignore_changes"], `${where}.lifecycle`);
+  if (c.lifecycle) only(c.lifecycle, ["replace_triggered_by", "prevent_destroy", "create_before_destroy", "ignore_changes", "postcondition"], `${where}.lifecycle`);
   const config: Json = { Image: c.image, Hostname: "", Domainname: "", Tty: false, OpenStdin: false, StopSignal: c.stop_signal ?? "" }; // D funcs:64-72 (StopSignal: d.Get("stop_signal"), :70)
   if (c.stop_timeout !== undefined) config.StopTimeout = c.stop_timeout; // D funcs:59-62
   if (c.env?.length) config.Env = [...c.env]; // D funcs:74-76
@@ -363,6 +365,19 @@ async function createContainer(address: string, c: Json, created: Created): Prom
     await api("POST", `/containers/${id}/start`);
     created.started.push(c.name);
     if (c.wait) await waitHealthy(id, c.wait_timeout ?? 60, where); // D funcs:542-580
+  }
+  if (c.attach) {
+    // D funcs:583-630: ContainerWait(id, "not-running") (M28 client/container_wait.go: POST
+    // /containers/{id}/wait?condition=not-running), no check of the status code; then Read sets
+    // exit_code from the inspected state (D funcs:690-692).
+    await api("POST", `/containers/${id}/wait?condition=not-running`);
+    const exitCode = Number((await api("GET", `/containers/${id}/json`)).json!.State.ExitCode);
+    created.exitCodes.set(c.name, exitCode);
+    // Terraform then checks the resource's postconditions. Only the one envkit emits is understood.
+    for (const pc of (c.lifecycle?.postcondition as Json[] | undefined) ?? []) {
+      if (pc.condition !== "${self.exit_code == 0}") throw new Error(`${where}.lifecycle.postcondition: the engine stand-in evaluates only "\${self.exit_code == 0}", not ${JSON.stringify(pc.condition)}`);
+      if (exitCode !== 0) throw new Error(`${where}: Resource postcondition failed: ${pc.error_message}`);
+    }
   }
   return id;
 }
@@ -687,6 +702,7 @@ export async function updateStack(before: Json, after: Json, created: Created, v
     networks: [...keep(created.networks), ...made.networks],
     volumes: [...keep(created.volumes), ...made.volumes],
     started: [...created.started, ...made.started],
+    exitCodes: new Map([...created.exitCodes, ...made.exitCodes]),
     createdOrder: [...created.createdOrder, ...made.createdOrder],
   };
   return { plan, created: next, timings: { createdMs, totalMs: Date.now() - t0 } };

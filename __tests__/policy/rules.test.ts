@@ -131,6 +131,29 @@ describe("model and project rules: a passing and a failing fixture each", () => 
     expect(model(k8sStaging({ services: { web: { replicas: 1 }, api: { replicas: 2 } } }), "ENVK-AVL-001")[0]).toMatchObject({ path: "services.web.replicas", service: "web" });
   });
 
+  it("ENVK-AVL-001: never tells a job, a cron job or a singleton to run two replicas", () => {
+    const app = miniApp();
+    app.services.api = { ...app.services.api, singleton: true };
+    app.services.migrate = { image: "ghcr.io/acme/api", kind: "job", runBefore: ["api"], connections: [{ to: "db", port: "pg" }] };
+    app.services.nightly = { image: "ghcr.io/acme/api", kind: "cronjob", schedule: "0 3 * * *" };
+    const digest = `sha256:${"a".repeat(64)}`;
+    const env = resolveOne(app, "staging", k8sEnv({ release: { web: `1@${digest}`, api: `1@${digest}`, db: `1@${digest}`, migrate: `1@${digest}`, nightly: `1@${digest}` }, services: { web: { replicas: 2 } } }));
+    expect(model(env, "ENVK-AVL-001")).toEqual([]);
+  });
+
+  it("ENVK-NET-004: egress to 0.0.0.0/0, and any egress on Docker (no per-destination rule there)", () => {
+    const withEgress = (egress: NonNullable<ReturnType<typeof miniApp>["services"]["api"]["egress"]>) => {
+      const app = miniApp();
+      app.services.api = { ...app.services.api, egress };
+      return app;
+    };
+    expect(model(k8sStaging(), "ENVK-NET-004")).toEqual([]);
+    expect(model(resolveOne(withEgress([{ cidr: "203.0.113.0/24", port: 443 }]), "staging", k8sEnv()), "ENVK-NET-004")).toEqual([]);
+    expect(model(resolveOne(withEgress([{ cidr: "0.0.0.0/0", port: 443 }]), "staging", k8sEnv()), "ENVK-NET-004")).toEqual([{ path: "services.api.egress.0.cidr", service: "api", message: '"api" may reach every address (0.0.0.0/0) on port 443' }]);
+    const docker = model(resolveOne(withEgress([{ host: "api.stripe.com", port: 443 }]), "dev", dockerEnv()), "ENVK-NET-004");
+    expect(docker).toEqual([{ path: "services.api.egress.0", service: "api", message: expect.stringContaining('"api" egress to api.stripe.com:443: on Docker its egress network routes to every address') }]);
+  });
+
   it("ENVK-STA-001: local state in a production-like environment", () => {
     expect(model(k8sStaging(), "ENVK-STA-001")).toEqual([]);
     expect(model(k8sStaging({ backend: { type: "local" } }), "ENVK-STA-001")[0].message).toBe("state is kept in a local file");
@@ -182,7 +205,7 @@ describe("model and project rules: a passing and a failing fixture each", () => 
   it("covers every model and project rule with a fixture", () => {
     // The Swarm rules' passing and failing fixtures are in __tests__/targets/swarm.test.ts,
     // ENVK-MON-001's in __tests__/targets/docker-monitoring.test.ts.
-    const covered = ["ENVK-MON-001", "ENVK-IMG-002", "ENVK-HLT-002", "ENVK-K8S-004", "ENVK-AVL-001", "ENVK-STA-001", "ENVK-NET-002", "ENVK-NET-003", "ENVK-REL-001", "ENVK-SWM-001", "ENVK-SWM-002", "ENVK-SWM-003"];
+    const covered = ["ENVK-MON-001", "ENVK-IMG-002", "ENVK-HLT-002", "ENVK-K8S-004", "ENVK-AVL-001", "ENVK-STA-001", "ENVK-NET-002", "ENVK-NET-003", "ENVK-NET-004", "ENVK-REL-001", "ENVK-SWM-001", "ENVK-SWM-002", "ENVK-SWM-003"];
     expect(RULES.filter((r) => r.pass !== "json").map((r) => r.id).sort()).toEqual(covered.sort());
   });
 });

@@ -81,6 +81,18 @@ describe("the kubernetes rules agree with hashicorp/kubernetes 2.38.0's schema",
     expect(forcesReplacement("kubernetes_config_map_v1", "data.LOG_LEVEL")).toBe(true);
   });
 
+  it("job: a new image replaces the Job (its pod template is immutable), so it runs again; the TTL is in place", () => {
+    expect(classify("kubernetes_job_v1", "spec[0].template[0].spec[0].container[0].image")).toBe("replace");
+    expect(classify("kubernetes_job_v1", "spec[0].ttl_seconds_after_finished")).toBe("in-place");
+    expect(classify("kubernetes_job_v1", "wait_for_completion")).toBe("in-place");
+  });
+
+  it("cron job: a new image updates the cron job in place (its job template's pod spec is updatable); the schedule too", () => {
+    expect(classify("kubernetes_cron_job_v1", "spec[0].job_template[0].spec[0].template[0].spec[0].container[0].image", false)).toBe("in-place");
+    expect(classify("kubernetes_cron_job_v1", "spec[0].schedule")).toBe("in-place");
+    expect(classify("kubernetes_cron_job_v1", "spec[0].job_template[0].spec[0].completions")).toBe("replace");
+  });
+
   it("every type in the table is in one of the two fixtures (no rule without a source)", () => {
     const known = new Set([...Object.keys(docker.resources), ...Object.keys(k8s.resources), "kubernetes_persistent_volume_claim_v1"]);
     expect(Object.keys(RULES).filter((t) => !known.has(t))).toEqual([]);

@@ -83,6 +83,14 @@ const SHARED_DEFAULTS: readonly DefaultRule[] = [
   // Service shape
   { path: "services.*.kind", value: "stateless", doc: "services are stateless unless they keep data" },
   { path: "services.*.public", value: false, doc: "services are internal unless exposed on purpose" },
+  { path: "services.*.enabled", value: true, doc: "every service of app.yaml is deployed unless an environment opts it out" },
+  { path: "services.*.singleton", value: false, doc: "services may run several replicas side by side" },
+  { path: "services.*.runBefore", value: [], doc: "no service waits for this job" },
+  { path: "services.*.init", value: [], doc: "no init steps" },
+  { path: "services.*.egress", value: [], doc: "no traffic leaves the application (default-deny)" },
+  { path: "services.*.egress.*.protocol", value: "tcp", doc: "TCP" },
+  { path: "services.*.ports.*.servicePort", value: (c: DefaultContext) => c.parent.port, doc: "clients dial the container's own port" },
+  { path: "services.*.connections.*.optional", value: false, doc: "a connection to a service that is not deployed is an error" },
   { path: "services.*.ports", value: [], doc: "no ports" },
   { path: "services.*.ports.*.protocol", value: "tcp", doc: "TCP" },
   { path: "services.*.env", value: {}, doc: "no environment variables" },
@@ -172,10 +180,13 @@ const SHARED_DEFAULTS: readonly DefaultRule[] = [
     path: "services.*.rollout.strategy",
     value: (c: DefaultContext) => {
       const strategy = envRollout(c).strategy;
+      const svc = serviceOf(c);
+      // A singleton never runs twice, and a job or cron job runs to completion: nothing rolls.
+      if (svc.singleton === true || svc.kind === "job" || svc.kind === "cronjob") return "recreate";
       // Two copies of a stateful service would share (or split) one database's data.
-      return serviceOf(c).kind === "stateful" && (strategy === "blue-green" || strategy === "canary") ? "rolling" : strategy;
+      return svc.kind === "stateful" && (strategy === "blue-green" || strategy === "canary") ? "rolling" : strategy;
     },
-    doc: "the environment's rollout.strategy (a stateful service rolls instead of running two copies of its data)",
+    doc: "the environment's rollout.strategy (a stateful service rolls instead of running two copies of its data; a singleton, job or cron job is recreated: never two at once)",
   },
   { path: "services.*.rollout.maxSurge", value: (c: DefaultContext) => (c.parent.strategy === "recreate" ? undefined : envRollout(c).maxSurge), doc: "the environment's rollout.maxSurge" },
   { path: "services.*.rollout.maxUnavailable", value: (c: DefaultContext) => (c.parent.strategy === "recreate" ? undefined : envRollout(c).maxUnavailable), doc: "the environment's rollout.maxUnavailable" },
@@ -243,7 +254,9 @@ export function applyDefaults(doc: Record<string, unknown>, envName: string, tar
         if (next === undefined) return;
         setOwn(obj, seg, next);
       }
-      if (isPlainObject(next) || isNamedList(next)) visit(next as Record<string, unknown>, i + 1, [...at, seg], bound);
+      // Lists of items without names (connections, egress) are walked by index.
+      const itemList = Array.isArray(next) && segs[i + 1] === "*" && next.every((x) => isPlainObject(x));
+      if (isPlainObject(next) || isNamedList(next) || itemList) visit(next as Record<string, unknown>, i + 1, [...at, seg], bound);
     };
     visit(doc, 0, [], []);
   }

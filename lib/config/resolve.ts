@@ -1,10 +1,13 @@
 import { containsUrlPassword } from "../model/url";
+import { parseAddress } from "../model/address";
 import { ConfigIssue } from "../errors";
 import { Cidr, contains, overlaps, parseCidr } from "../model/cidr";
 import { parseDuration } from "../model/duration";
 import {
   ConnectionModel,
+  EgressModel,
   EnvironmentModel,
+  InitStepModel,
   HEALTH_CHECK_KINDS,
   HealthCheck,
   HealthModel,
@@ -17,8 +20,9 @@ import {
   ServiceModel,
   SurgeValue,
   TargetName,
+  runsToCompletion,
 } from "../model/environment";
-import { ImageRef, checkImmutable, parseRelease } from "../model/image-ref";
+import { ImageRef, checkImmutable, parseImageRef, parseRelease } from "../model/image-ref";
 import { CONTAINER_CPU, CONTAINER_MEMORY, QUOTA_CPU, QUOTA_MEMORY, QuantityBound, VOLUME_SIZE } from "../model/limits";
 import { MAX_LABEL, SECRETS_MOUNT, checkConstructId, checkDnsLabel, isReservedVolumeName, isWithinPath, secretFileEnv } from "../model/names";
 import { parseCpu, parseMemory } from "../model/quantity";
@@ -35,6 +39,8 @@ import {
   AppSchema,
   AutoscalingSchema,
   BackendConfig,
+  ConnectionSchema,
+  EgressSchema,
   EnvironmentConfig,
   HealthSchema,
   LoggingSchema,
@@ -393,10 +399,12 @@ interface BuildContext {
 type Defaulted<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
 
 /** A service after layering and defaults (see defaults.ts for what fills each field). */
-type ServiceDefaulted = "kind" | "public" | "env" | "files" | "labels" | "annotations" | "terminationGracePeriod" | "sysctls" | "secrets" | "connections" | "replicas" | "writablePaths" | "writableSize";
-type EffectiveService = Omit<ServiceConfig, "ports" | "volumes" | "health" | "resources" | "security" | "restart" | "logging" | "metrics" | "autoscaling" | "rollout"> &
+type ServiceDefaulted = "kind" | "public" | "env" | "files" | "labels" | "annotations" | "terminationGracePeriod" | "sysctls" | "secrets" | "replicas" | "writablePaths" | "writableSize" | "enabled" | "singleton" | "runBefore" | "init";
+type EffectiveService = Omit<ServiceConfig, "ports" | "volumes" | "health" | "resources" | "security" | "restart" | "logging" | "metrics" | "autoscaling" | "rollout" | "connections" | "egress"> &
   Defaulted<Pick<ServiceConfig, ServiceDefaulted>, ServiceDefaulted> & {
-    ports: Defaulted<z.infer<typeof PortSchema>, "protocol">[];
+    ports: Defaulted<z.infer<typeof PortSchema>, "protocol" | "servicePort">[];
+    connections: Defaulted<z.infer<typeof ConnectionSchema>, "optional">[];
+    egress: Defaulted<z.infer<typeof EgressSchema>, "protocol">[];
     volumes: Defaulted<z.infer<typeof VolumeSchema>, "size">[];
     health?: Defaulted<z.infer<typeof HealthSchema>, "interval" | "timeout" | "retries" | "startPeriod">;
     resources: Required<z.infer<typeof ResourcesSchema>>;
@@ -617,9 +625,12 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
   const connections: ConnectionModel[] = [];
   /** Old name → the service renamed from it (a map, so "constructor" finds nothing inherited). */
   const renamedBy = new Map<string, string>();
+  // Opt-in services: not deployed here, so nothing of theirs is checked (no release needed).
+  const disabled = serviceNames.filter((n) => doc.services[n].enabled === false);
   for (const name of serviceNames) {
     const s = doc.services[name];
     const at = (...rest: (string | number)[]): (string | number)[] => ["services", name, ...rest];
+    if (!s.enabled) continue;
     const nameProblem = checkDnsLabel(name);
     if (nameProblem) err(at(), `service name ${nameProblem}`);
     else {
@@ -663,7 +674,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     } else image = pin(["release", name], rel);
 
     // Ports.
-    const ports: PortModel[] = s.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol, hostPort: p.hostPort ?? p.port }));
+    const ports: PortModel[] = s.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol, hostPort: p.hostPort ?? p.port, servicePort: p.servicePort, ...(p.nodePort !== undefined && { nodePort: p.nodePort }) }));
     const portNames = ports.map((p) => p.name);
     const dup = portNames.find((p, i) => portNames.indexOf(p) !== i);
     if (dup) err(at("ports", dup), `port name "${dup}" is used twice`);
@@ -755,6 +766,21 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     const [uid, gid] = String(s.security.user).split(":").map(Number);
     if (s.security.runAsNonRoot && uid === 0) err(at("security", "user"), `user "${s.security.user}" is root while runAsNonRoot is true; use a non-zero uid such as "10001:10001" (or set runAsNonRoot: false on purpose)`);
 
+    // Work that runs to completion, singletons, exposure, init steps, egress.
+    checkShape(s, name, at, err);
+    const init: InitStepModel[] = s.init.map((step, i) => {
+      if (step.image === undefined) return { command: step.command };
+      const r = parseImageRef(step.image);
+      if (!r.ok) {
+        err(at("init", i, "image"), r.error);
+        return { command: step.command };
+      }
+      const mutable = checkImmutable(r.value);
+      if (mutable) err(at("init", i, "image"), `[ENVK-IMG-001] init image "${step.image}" is mutable: ${mutable}; pin it as "<repository>:<tag>@sha256:<digest>", or leave image out to use the service's own release`);
+      return { command: step.command, image: r.value };
+    });
+    const egress: EgressModel[] = s.egress.map((e) => ({ ...(e.host !== undefined && { host: e.host }), ...(e.cidr !== undefined && { cidr: e.cidr }), port: e.port, protocol: e.protocol }));
+
     // Autoscaling.
     let autoscaling: ServiceModel["autoscaling"];
     if (s.autoscaling) {
@@ -767,6 +793,12 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       ...(previousName !== undefined && { previousName }),
       kind: s.kind,
       public: s.public,
+      singleton: s.singleton,
+      ...(s.schedule !== undefined && { schedule: s.schedule }),
+      runBefore: s.runBefore.filter((n) => !disabled.includes(n)),
+      init,
+      ...(s.exposure !== undefined && { exposure: s.exposure }),
+      egress,
       image,
       version: rel ?? "",
       ports,
@@ -808,21 +840,44 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
   }
 
   // Connections: the target must exist and expose the named port.
+  const skippedConnections: { path: string; note: string }[] = [];
   for (const svc of services) {
-    const own = doc.services[svc.name].connections as { to: string; port: string }[];
+    const own = doc.services[svc.name].connections;
     const list: ConnectionModel[] = [];
     own.forEach((c, i) => {
       const at: (string | number)[] = ["services", svc.name, "connections", i];
+      if (disabled.includes(c.to)) {
+        if (c.optional) {
+          skippedConnections.push({ path: pathKey(at), note: `skipped: "${c.to}" is not deployed in this environment (enabled: false)${c.env ? `, so ${c.env} is not set` : ""}` });
+          return;
+        }
+        return err([...at, "to"], `connects to "${c.to}", which is not deployed in this environment (services.${c.to}.enabled: false); mark the connection optional: true (it is then skipped here) or enable "${c.to}"`);
+      }
       const target = services.find((x) => x.name === c.to);
       if (!target) return err([...at, "to"], `connects to "${c.to}", which is not a service${didYouMean(c.to, serviceNames)}; services: ${serviceNames.join(", ")}`);
       if (target.name === svc.name) return err([...at, "to"], `a service cannot declare a connection to itself`);
+      if (runsToCompletion(target.kind)) return err([...at, "to"], `"${c.to}" is a ${target.kind}, which serves nothing; connect to the services it talks to instead (or use runBefore to order it before "${svc.name}")`);
       const port = target.ports.find((p) => p.name === c.port);
       if (!port) return err([...at, "port"], `"${c.to}" has no port named "${c.port}"${didYouMean(c.port, target.ports.map((p) => p.name))}; its ports: ${target.ports.map((p) => p.name).join(", ") || "none"}`);
-      list.push({ from: svc.name, to: target.name, portName: port.name, port: port.port, protocol: port.protocol });
+      if (c.env !== undefined) {
+        const clash = Object.hasOwn(svc.env, c.env) ? `services.${svc.name}.env sets it too` : c.env === "APP_ENV" || svc.secrets.some((x) => secretFileEnv(x.name) === c.env) ? "envkit sets it itself" : list.find((o) => o.env === c.env) ? "another connection sets it" : undefined;
+        if (clash) err([...at, "env"], `"${c.env}" would be set twice (${clash}); remove one, or name this connection's variable differently`);
+      }
+      list.push({ from: svc.name, to: target.name, portName: port.name, port: port.port, protocol: port.protocol, servicePort: port.servicePort, ...(c.env !== undefined && { env: c.env }) });
     });
     svc.connections = list;
     connections.push(...list);
   }
+  for (const svc of services) {
+    svc.runBefore.forEach((dependant) => {
+      const i = doc.services[svc.name].runBefore.indexOf(dependant);
+      const at = ["services", svc.name, "runBefore", i];
+      if (dependant === svc.name) err(at, `a job cannot run before itself; remove "${dependant}"`);
+      else if (!Object.hasOwn(doc.services, dependant)) err(at, `"${dependant}" is not a service${didYouMean(dependant, serviceNames)}; services: ${serviceNames.join(", ")}`);
+    });
+  }
+  // Addresses in environment variables must be declared connections (default-deny blocks the rest).
+  for (const svc of services) issues.push(...addressIssues(svc, services, disabled, prov));
 
   for (const sec of revisions.keys()) {
     if (!services.some((s) => s.secrets.some((x) => x.name === sec))) err(["secretRevisions", sec], `"${sec}" is not a secret of any service; declared secrets: ${[...new Set(services.flatMap((s) => s.secrets.map((x) => x.name)))].join(", ") || "none"}`);
@@ -863,6 +918,8 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     target,
     services,
     subnet,
+    ...(disabled.length > 0 && { disabledServices: disabled }),
+    ...(skippedConnections.length > 0 && { skippedConnections }),
     quota,
     limitRange,
     domain: doc.domain,
@@ -886,6 +943,74 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
   }
   if (issues.some((i) => i.severity !== "warning")) return undefined;
   return model;
+}
+
+/**
+ * What a service's kind allows: a job or cron job runs to completion, so it is never public,
+ * serves no port, has no health check (its exit code is its health) and runs one pod; a singleton
+ * runs exactly one replica.
+ */
+function checkShape(s: EffectiveService, name: string, at: (...rest: Segments) => Segments, err: (segs: Segments, message: string) => void): void {
+  const done = s.kind === "job" || s.kind === "cronjob";
+  if (done) {
+    const what = `a ${s.kind} runs to completion`;
+    if (s.public) err(at("public"), `${what} and serves nothing; remove public (or use kind: stateless)`);
+    if (s.ports.length > 0) err(at("ports"), `${what} and serves nothing, so it has no ports; remove ports (connect from the job to what it uses instead)`);
+    if (s.health) err(at("health"), `${what}, and its exit code says whether it worked; remove health`);
+    if (s.autoscaling) err(at("autoscaling"), `${what} in one pod; remove autoscaling`);
+    if (s.replicas !== 1) err(at("replicas"), `${what} in one pod, so replicas is 1; to not run it in this environment set enabled: false`);
+    if (s.singleton) err(at("singleton"), `${what} in one pod already; remove singleton`);
+  }
+  if (s.kind === "cronjob" && s.schedule === undefined) err(at("schedule"), `a cronjob needs a schedule, e.g. schedule: "0 3 * * *" (03:00 UTC daily)`);
+  if (s.kind !== "cronjob" && s.schedule !== undefined) err(at("schedule"), `only a cronjob runs on a schedule, and "${name}" is ${s.kind}; set kind: cronjob or remove schedule`);
+  if (s.kind !== "job" && s.runBefore.length > 0) err(at("runBefore"), `only a job runs before other services, and "${name}" is ${s.kind}; set kind: job or remove runBefore`);
+  if ((s.singleton || done) && s.rollout.strategy !== "recreate") {
+    const what = done ? `"${name}" is a ${s.kind}, which runs to completion and never rolls` : `"${name}" is a singleton, and ${s.rollout.strategy} runs a second copy while it updates`;
+    err(at("rollout", "strategy"), `${what}; use rollout.strategy: recreate (or remove it: it is the default here)`);
+  }
+  if (s.singleton) {
+    if (s.replicas > 1) err(at("replicas"), `"${name}" is a singleton, so it runs exactly one replica, not ${s.replicas}; set replicas: 1 (or remove singleton to run several)`);
+    if (s.autoscaling) err(at("autoscaling"), `"${name}" is a singleton, so it is never scaled; remove autoscaling (or singleton)`);
+  }
+  if (s.exposure !== undefined && !s.public) err(at("exposure"), `exposure ${s.exposure} makes "${name}" reachable from outside the environment, and it is not public; set public: true or remove exposure`);
+  s.ports.forEach((p) => {
+    if (p.nodePort !== undefined && !s.public) err(at("ports", p.name, "nodePort"), `a node port is reachable from outside the cluster, and "${name}" is not public; set public: true (and exposure: NodePort) or remove nodePort`);
+  });
+}
+
+/**
+ * Environment variables whose value names another service's address (`REDIS_HOST=redis`,
+ * `API_URL=http://api:8080/`) must match a declared connection: otherwise default-deny blocks the
+ * traffic at run time. Each finding names the variable, the address and the connection to add.
+ */
+function addressIssues(svc: ServiceModel, services: readonly ServiceModel[], disabled: readonly string[], prov: Provenance): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const [k, v] of Object.entries(svc.env)) {
+    const ref = parseAddress(k, v);
+    if (!ref || ref.host === svc.name) continue;
+    const segs = ["services", svc.name, "env", k];
+    const push = (message: string): void => void out.push({ ...prov.locate(segs), path: pathKey(segs), message });
+    if (disabled.includes(ref.host)) {
+      push(`"${v}" names service "${ref.host}", which is not deployed in this environment (enabled: false); generate the variable from an optional connection instead: connections: [{ to: ${ref.host}, port: <port name>, optional: true, env: ${k} }]`);
+      continue;
+    }
+    const server = services.find((x) => x.name === ref.host);
+    if (!server) continue;
+    const conns = svc.connections.filter((c) => c.to === server.name);
+    const portHint = server.ports.find((p) => p.servicePort === ref.port || p.port === ref.port)?.name ?? server.ports[0]?.name ?? "<port name>";
+    // connections[].env writes `<host>:<port>`: offered for a value of that form only.
+    const plainAddress = v.trim() === `${ref.host}:${ref.port}`;
+    const generate = (port: string): string => (plainAddress ? `let envkit set the variable: { to: ${server.name}, port: ${port}, env: ${k} }` : `connections[].env can write "${server.name}:<port>" into a variable of its own, e.g. { to: ${server.name}, port: ${port}, env: ${server.name.toUpperCase().replace(/-/g, "_")}_ADDR }`);
+    if (conns.length === 0) {
+      push(`"${v}" is the address of service "${server.name}", but "${svc.name}" declares no connection to it, so default-deny blocks the traffic; add connections: [{ to: ${server.name}, port: ${portHint} }] (${generate(portHint)})`);
+      continue;
+    }
+    if (ref.port !== undefined && !conns.some((c) => c.servicePort === ref.port)) {
+      const dial = conns.map((c) => `${c.portName} = ${c.servicePort}`).join(", ");
+      push(`"${v}" dials port ${ref.port} of "${server.name}", but the declared connection allows ${dial}; fix the port, or ${generate(conns[0].portName)}`);
+    }
+  }
+  return out;
 }
 
 /**

@@ -54,6 +54,7 @@ const SecretName = z.string().regex(SECRET_NAME, {
 });
 const PORT_RANGE = { message: "ports are 1-65535" };
 const PortNumber = z.number().int().min(1, PORT_RANGE).max(65535, PORT_RANGE);
+const NODE_PORT_RANGE = { message: "node ports are 30000-32767 (the Kubernetes default service-node-port-range); leave nodePort out to let the cluster allocate one" };
 const PortName = z.string().check((ctx) => {
   const m = checkPortName(ctx.value);
   if (m) ctx.issues.push({ code: "custom", message: m, input: ctx.value });
@@ -138,6 +139,14 @@ export const PortSchema = z.strictObject({
   protocol: z.enum(["tcp", "udp"]).optional(),
   /** Docker only: host port to publish on (public services only). @default same as `port` */
   hostPort: PortNumber.optional(),
+  /**
+   * The port clients dial (the Kubernetes Service port; `port` is the container's). On Docker and
+   * Swarm clients reach the container port directly, so it must equal `port` there.
+   * @default same as `port`
+   */
+  servicePort: PortNumber.optional(),
+  /** Kubernetes NodePort/LoadBalancer services: the node port, 30000-32767. @default allocated by the cluster */
+  nodePort: z.number().int().min(30000, NODE_PORT_RANGE).max(32767, NODE_PORT_RANGE).optional(),
 });
 
 /**
@@ -235,7 +244,46 @@ export const HealthSchema = z
   .check(oneCheckKind);
 
 /** A declared connection: this service may talk to `to` on port `port` (a port name). */
-export const ConnectionSchema = z.strictObject({ to: Name, port: Name });
+export const ConnectionSchema = z.strictObject({
+  to: Name,
+  port: Name,
+  /**
+   * The connection is skipped (with a note in `envkit explain`) where `to` is not deployed
+   * (`enabled: false` in that environment), instead of being an error. @default false
+   */
+  optional: z.boolean().optional(),
+  /**
+   * An environment variable set to the server's address, `<host>:<port>` as this target spells it
+   * (the Kubernetes Service name and its servicePort, the Docker network alias, the Swarm service
+   * alias), e.g. `REDIS_ADDR`. @default none
+   */
+  env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an environment variable name (letters, digits, _; not starting with a digit), e.g. REDIS_ADDR" }).optional(),
+});
+
+/** An allowed destination outside the application (through default-deny). */
+export const EgressSchema = z
+  .strictObject({
+    /** A DNS name, e.g. `smtp.example.com` (Docker and Swarm; Kubernetes needs `cidr`). */
+    host: z.string().regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { message: "must be a lowercase DNS name, e.g. smtp.example.com" }).optional(),
+    /** An IPv4 range, e.g. `203.0.113.0/24`; Kubernetes NetworkPolicy matches addresses only. */
+    cidr: Cidr.optional(),
+    port: PortNumber,
+    /** @default "tcp" */
+    protocol: z.enum(["tcp", "udp"]).optional(),
+  })
+  .check((ctx) => {
+    if (ctx.value.host === undefined && ctx.value.cidr === undefined) ctx.issues.push({ code: "custom", message: 'name the destination: host (e.g. "smtp.example.com") and/or cidr (e.g. "203.0.113.0/24"; Kubernetes needs it)', input: ctx.value });
+  });
+
+/** A step run to completion before the service's container starts (Kubernetes init container). */
+export const InitStepSchema = z.strictObject({
+  command: z.array(z.string()).min(1),
+  /** A pinned image reference with a digest. @default the service's own image */
+  image: z.string().optional(),
+});
+
+/** A cron schedule: five fields (minute hour day-of-month month day-of-week), or a macro such as `@daily`. */
+const CronSchedule = z.string().regex(/^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|([0-9*/,-]+|[A-Za-z]{3}) ([0-9*/,-]+) ([0-9*/,?LW-]+) ([0-9*/,-]+|[A-Za-z]{3}(-[A-Za-z]{3})?) ([0-9*/,?L#-]+|[A-Za-z]{3}(-[A-Za-z]{3})?))$/, { message: 'must be a cron schedule of five fields (minute hour day-of-month month day-of-week), e.g. "0 3 * * *", or a macro such as "@daily"' });
 
 /** A persistent volume of a stateful service. */
 export const VolumeSchema = z.strictObject({
@@ -392,8 +440,11 @@ export const ServiceRolloutSchema = z.strictObject({
 export const ServiceSchema = z.strictObject({
   /** Image repository without tag, e.g. `ghcr.io/acme/api`; the release pins it per environment. */
   image: ImageRepository,
-  /** @default "stateless" */
-  kind: z.enum(["stateless", "stateful"]).optional(),
+  /**
+   * `stateless` and `stateful` run continuously; a `job` runs to completion once per release
+   * (e.g. a migration), a `cronjob` on `schedule` (Kubernetes only). @default "stateless"
+   */
+  kind: z.enum(["stateless", "stateful", "job", "cronjob"]).optional(),
   /**
    * The service's previous name, when it is renamed: its resources move (Terraform `moved`
    * blocks) instead of being destroyed and created, and what holds its data (volumes, the
@@ -403,6 +454,23 @@ export const ServiceSchema = z.strictObject({
   renamedFrom: z.string().optional(),
   /** Reachable from outside the environment (published port / ingress). @default false */
   public: z.boolean().optional(),
+  /** Whether the service is deployed in this environment (`false`: opt-in elsewhere). @default true */
+  enabled: z.boolean().optional(),
+  /** Exactly one replica, never two at once (stop before start on every update). @default false */
+  singleton: z.boolean().optional(),
+  /** Kind `cronjob`: when it runs, cron syntax in UTC. @default none (required for a cronjob) */
+  schedule: CronSchedule.optional(),
+  /** Kind `job`: services that start only after this job completed successfully. @default [] */
+  runBefore: uniqueList(Name, "service").optional(),
+  /** Steps run to completion before the container starts (Kubernetes init containers). @default [] */
+  init: z.array(InitStepSchema).optional(),
+  /**
+   * How a public service is exposed on Kubernetes: `ClusterIP` (behind the ingress),
+   * `LoadBalancer` or `NodePort`. @default the environment's `kubernetes.exposure`
+   */
+  exposure: z.enum(["ClusterIP", "LoadBalancer", "NodePort"]).optional(),
+  /** Destinations outside the application this service may reach through default-deny. @default [] */
+  egress: z.array(EgressSchema).optional(),
   /** @default [] */
   ports: namedList(PortSchema, "port").optional(),
   command: z.array(z.string()).optional(),

@@ -49,7 +49,7 @@ export function declareFromResolved(scope: Construct, declarations: Declarations
     const release = doc.release && Object.hasOwn(doc.release, name) ? doc.release[name] : undefined;
     // Config files as the model holds them: their text, already read from any `source`.
     const files = resolved.model.services.find((s) => s.name === name)?.files;
-    const props: ServiceProps = { ...(rest as Omit<typeof rest, "files">), name, release: release as string, secrets: (secretNames ?? []).map(secretOf), ...(files?.length ? { files } : {}) };
+    const props: ServiceProps = { ...(rest as Omit<typeof rest, "files">), ...(kind === "job" || kind === "cronjob" ? { kind } : {}), name, release: release as string, secrets: (secretNames ?? []).map(secretOf), ...(files?.length ? { files } : {}) };
     // A service named like a construct the stack itself holds keeps its name, under another id.
     const id = RESERVED_IDS.has(name) || name === resolved.model.target ? `service:${name}` : name;
     const service =
@@ -59,7 +59,7 @@ export function declareFromResolved(scope: Construct, declarations: Declarations
     services.set(name, service);
   }
   for (const name of declared) {
-    for (const c of doc.services[name].connections ?? []) services.get(name)!.connectTo(services.get(c.to)!, c.port);
+    for (const c of doc.services[name].connections ?? []) services.get(name)!.connectTo(services.get(c.to)!, c.port, { ...(c.optional !== undefined && { optional: c.optional }), ...(c.env !== undefined && { env: c.env }) });
   }
   declarations.builtFrom(resolved);
 }

@@ -8,6 +8,10 @@ export interface ConnectionProps {
   readonly server: Service;
   /** The name of the server's port. */
   readonly port: string;
+  /** Skipped where the server is not deployed (`enabled: false`). @default false */
+  readonly optional?: boolean;
+  /** Environment variable of the client set to the server's address. @default none */
+  readonly env?: string;
 }
 
 /**
@@ -29,7 +33,7 @@ export class Connection extends Construct {
     const declarations = declarationsOf(this, "connection");
     declarations.add(this, () => {
       const list = declarations.connections.get(client.serviceName) ?? [];
-      list.push({ to: props.server.serviceName, port: props.port });
+      list.push({ to: props.server.serviceName, port: props.port, ...(props.optional !== undefined && { optional: props.optional }), ...(props.env !== undefined && { env: props.env }) });
       declarations.connections.set(client.serviceName, list);
       client.connections.push(this);
     });

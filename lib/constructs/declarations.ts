@@ -82,7 +82,7 @@ export class Declarations {
   public readonly secrets: DeclaredSecret[] = [];
   public quota?: DeclaredQuota;
   /** Connections added by `connectTo`, per client service name. */
-  public readonly connections = new Map<string, { readonly to: string; readonly port: string }[]>();
+  public readonly connections = new Map<string, { readonly to: string; readonly port: string; readonly optional?: boolean; readonly env?: string }[]>();
   /**
    * The resolved environment of exactly these declarations, when a builder made them from one
    * (the YAML path): it is used as is, with its file:line provenance. Any later declaration drops it.

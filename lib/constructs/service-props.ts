@@ -21,6 +21,10 @@ export interface PortProps {
   readonly protocol?: "tcp" | "udp";
   /** Docker only: the host port a public service publishes on. @default same as `port` */
   readonly hostPort?: number;
+  /** The port clients dial (Kubernetes Service port); equal to `port` on Docker and Swarm. @default same as `port` */
+  readonly servicePort?: number;
+  /** Kubernetes node port (30000-32767) for NodePort/LoadBalancer exposure. @default allocated by the cluster */
+  readonly nodePort?: number;
 }
 
 /** The ways a check decides health: exactly one per check. */
@@ -101,6 +105,26 @@ export interface SecurityProps {
   readonly seccompProfile?: string;
   /** Kubernetes: mount the service-account token. @default false */
   readonly automountServiceAccountToken?: boolean;
+}
+
+/** A step run to completion before the container starts (Kubernetes init container). */
+export interface InitStepProps {
+  /** The step's command, exec form. */
+  readonly command: readonly string[];
+  /** A pinned image reference with a digest. @default the service's own image */
+  readonly image?: string;
+}
+
+/** A destination outside the application the service may reach through default-deny. */
+export interface EgressProps {
+  /** A DNS name (Docker, Swarm); Kubernetes needs `cidr`. @default none */
+  readonly host?: string;
+  /** An IPv4 range, e.g. `"203.0.113.0/24"`. @default none */
+  readonly cidr?: string;
+  /** The destination port. */
+  readonly port: number;
+  /** Transport protocol. @default "tcp" */
+  readonly protocol?: "tcp" | "udp";
 }
 
 /** Restart behaviour (Docker). */

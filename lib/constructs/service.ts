@@ -4,7 +4,7 @@ import { EnvkitError } from "../errors";
 import { Connection } from "./connection";
 import { DeclaredService, Declarations, declarationsOf } from "./declarations";
 import type { Secret } from "./secret";
-import { AutoscalingProps, HealthProps, RolloutProps, LoggingProps, MemoryQuantity, MetricsProps, PortProps, ResourcesProps, RestartProps, SecurityProps } from "./service-props";
+import { AutoscalingProps, EgressProps, HealthProps, InitStepProps, LoggingProps, MemoryQuantity, MetricsProps, PortProps, ResourcesProps, RestartProps, RolloutProps, SecurityProps } from "./service-props";
 
 /** Props of {@link Service} (and of {@link StatefulService}, which adds volumes). */
 export interface ServiceProps {
@@ -29,6 +29,25 @@ export interface ServiceProps {
   readonly release?: string;
   /** Reachable from outside the environment (published port on Docker, ingress on Kubernetes). @default false */
   readonly public?: boolean;
+  /**
+   * `"job"` runs to completion once per release, `"cronjob"` on `schedule` (Kubernetes); a
+   * {@link StatefulService} is stateful. @default "stateless"
+   */
+  readonly kind?: "stateless" | "job" | "cronjob";
+  /** Whether the service is deployed. @default true */
+  readonly enabled?: boolean;
+  /** Exactly one replica, never two at once. @default false */
+  readonly singleton?: boolean;
+  /** A cronjob's cron schedule (UTC). @default none (required for a cronjob) */
+  readonly schedule?: string;
+  /** A job's dependants, by service name: they start after it succeeded. @default [] */
+  readonly runBefore?: readonly string[];
+  /** Steps run before the container starts (Kubernetes init containers). @default [] */
+  readonly init?: readonly InitStepProps[];
+  /** Kubernetes exposure of a public service. @default the environment's `kubernetes.exposure` */
+  readonly exposure?: "ClusterIP" | "LoadBalancer" | "NodePort";
+  /** Destinations outside the application. @default [] */
+  readonly egress?: readonly EgressProps[];
   /** Ports the service listens on; connections and exposure name them. @default [] (no ports) */
   readonly ports?: readonly PortProps[];
   /** Overrides the image's entrypoint. @default the image's entrypoint */
@@ -141,7 +160,9 @@ export class Service extends Construct implements DeclaredService {
 
   /** `host:port` of the named port, for another service's configuration (e.g. `DB_ADDR`). */
   public address(portName: string): string {
-    return `${this.host}:${this.port(portName)}`;
+    // Clients dial the servicePort (the Kubernetes Service port; the container port elsewhere).
+    const p = (this.props.ports ?? []).find((x) => x.name === portName);
+    return `${this.host}:${p?.servicePort ?? this.port(portName)}`;
   }
 
   /**
@@ -149,11 +170,11 @@ export class Service extends Construct implements DeclaredService {
    * environment lets through (a network per connection on Docker, a NetworkPolicy on Kubernetes).
    * On Docker this service also starts after `server` is healthy.
    */
-  public connectTo(server: Service, portName: string): Connection {
+  public connectTo(server: Service, portName: string, options: { readonly optional?: boolean; readonly env?: string } = {}): Connection {
     const base = `to-${server.serviceName}-${portName}`;
     let id = base;
     for (let n = 2; this.node.tryFindChild(id); n++) id = `${base}-${n}`;
-    return new Connection(this, id, { server, port: portName });
+    return new Connection(this, id, { server, port: portName, ...options });
   }
 
   /** Lets this service read `secret` (in addition to the `secrets` prop). */
@@ -162,8 +183,8 @@ export class Service extends Construct implements DeclaredService {
   }
 
   /** The kind the environment lowers: overridden by {@link StatefulService}. */
-  protected get kind(): "stateless" | "stateful" {
-    return "stateless";
+  protected get kind(): "stateless" | "stateful" | "job" | "cronjob" {
+    return this.props.kind ?? "stateless";
   }
 
   /** Extra configuration of subclasses (volumes). */
@@ -179,6 +200,13 @@ export class Service extends Construct implements DeclaredService {
       kind: this.kind,
       renamedFrom: p.renamedFrom,
       public: p.public,
+      enabled: p.enabled,
+      singleton: p.singleton,
+      schedule: p.schedule,
+      runBefore: plain(p.runBefore as string[] | undefined),
+      init: plain(p.init as ServiceConfig["init"]),
+      exposure: p.exposure,
+      egress: plain(p.egress as ServiceConfig["egress"]),
       ports: plain(p.ports as ServiceConfig["ports"]),
       command: plain(p.command as string[] | undefined),
       args: plain(p.args as string[] | undefined),

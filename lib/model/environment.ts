@@ -20,6 +20,10 @@ export interface PortModel {
   readonly protocol: "tcp" | "udp";
   /** Host port for publishing (Docker, public services). */
   readonly hostPort: number;
+  /** The port clients dial (Kubernetes Service port); equals `port` unless set. */
+  readonly servicePort: number;
+  /** Kubernetes node port (NodePort/LoadBalancer exposure), when pinned. */
+  readonly nodePort?: number;
 }
 
 /** The kinds of health check; a check has exactly one (layering replaces one kind by another). */
@@ -85,6 +89,33 @@ export interface ConnectionModel {
   readonly portName: string;
   readonly port: number;
   readonly protocol: "tcp" | "udp";
+  /** The port clients dial: the server port's `servicePort`. */
+  readonly servicePort: number;
+  /** Environment variable of the client set to the server's address (`connections[].env`). */
+  readonly env?: string;
+}
+
+/** What runs continuously (`stateless`, `stateful`) and what runs to completion (`job`, `cronjob`). */
+export type ServiceKind = "stateless" | "stateful" | "job" | "cronjob";
+
+/** Whether a kind runs to completion rather than continuously. */
+export function runsToCompletion(kind: ServiceKind): kind is "job" | "cronjob" {
+  return kind === "job" || kind === "cronjob";
+}
+
+/** A destination outside the application a service may reach. */
+export interface EgressModel {
+  readonly host?: string;
+  readonly cidr?: string;
+  readonly port: number;
+  readonly protocol: "tcp" | "udp";
+}
+
+/** A step run to completion before a service's container starts. */
+export interface InitStepModel {
+  readonly command: readonly string[];
+  /** The image, pinned; absent means the service's own image. */
+  readonly image?: ImageRef;
 }
 
 /** A persistent volume. */
@@ -144,8 +175,20 @@ export interface ServiceModel {
    * addresses under it and keep it on what holds data (see targets/shared/renames.ts).
    */
   readonly previousName?: string;
-  readonly kind: "stateless" | "stateful";
+  readonly kind: ServiceKind;
   readonly public: boolean;
+  /** Exactly one replica, never two at once (`singleton`). */
+  readonly singleton: boolean;
+  /** Kind `cronjob`: its cron schedule. */
+  readonly schedule?: string;
+  /** Kind `job`: services that start only after it completed. */
+  readonly runBefore: readonly string[];
+  /** Init steps, in order. */
+  readonly init: readonly InitStepModel[];
+  /** Kubernetes exposure, when the service sets it (else the target's default applies). */
+  readonly exposure?: "ClusterIP" | "LoadBalancer" | "NodePort";
+  /** Destinations outside the application it may reach. */
+  readonly egress: readonly EgressModel[];
   readonly image: ImageRef;
   /** The release string as written (tag and/or digest), used as the `version` label. */
   readonly version: string;
@@ -340,6 +383,10 @@ export interface EnvironmentModel {
   readonly services: readonly ServiceModel[];
   /** The environment's address range, where its target reads `network.subnet`. */
   readonly subnet?: Cidr;
+  /** Services of the application not deployed here (`enabled: false`). @default none */
+  readonly disabledServices?: readonly string[];
+  /** Connections skipped because their server is not deployed here (optional ones), with why, for explain. @default none */
+  readonly skippedConnections?: readonly { readonly path: string; readonly note: string }[];
   readonly quota?: QuotaModel;
   /** Container defaults for the environment, where its target reads `limitRange`. */
   readonly limitRange?: ResourcesModel;

@@ -20,7 +20,8 @@ function targetCheck(ruleId: string): (input: RuleInput) => RawFinding[] {
   return (input) => {
     const env = model(input);
     const check = env && adapterFor(env.target)?.ruleChecks?.[ruleId];
-    return check ? check(env).map((p) => ({ path: p.path.join("."), message: p.message })) : [];
+    // A finding under services.<name> concerns that service (suppressions scoped to it match).
+    return check ? check(env).map((p) => ({ path: p.path.join("."), message: p.message, ...(p.path[0] === "services" && p.path.length > 1 && { service: String(p.path[1]) }) })) : [];
   };
 }
 
@@ -103,7 +104,8 @@ export const RULES: readonly Rule[] = [
     fix: "Declare `health` for the service: `http: { path, port }`, `tcp: { port }`, `grpc: { port }` or `command: [...]` (on Docker an http/tcp/grpc check also needs a program in the image: `health.probe`).",
     references: [CIS + " (5.26)", KUBE_SCORE, "Seeds S4 L149-154, L851-866"],
     pass: "json",
-    check: (input) => eachWorkload(input, (w) => (w.hasHealthCheck ? undefined : "has no health check (Docker) or no readiness and liveness probes (Kubernetes)")),
+    // A job or cron job is judged by its exit code, not by a check while it runs.
+    check: (input) => eachWorkload(input, (w) => (w.hasHealthCheck || w.runsToCompletion ? undefined : "has no health check (Docker) or no readiness and liveness probes (Kubernetes)")),
   },
   {
     id: "ENVK-HLT-002",
@@ -239,6 +241,23 @@ export const RULES: readonly Rule[] = [
     check: targetCheck("ENVK-NET-003"),
   },
   {
+    id: "ENVK-NET-004",
+    title: "Egress to any address",
+    rationale:
+      "An egress rule is a hole in default-deny. `0.0.0.0/0` (or any /0) lets the service reach every address, so a compromised container can exfiltrate anywhere. On Docker and Swarm an egress network routes to every address (the engine has no per-destination rule), so there every egress is this wide whatever host it names.",
+    fix: "Name the destination's own range in `egress[].cidr` (e.g. the provider's published /24) and run where it is enforced (Kubernetes NetworkPolicy), or suppress with the reason the wide egress is acceptable (e.g. a developer machine).",
+    references: ["Kubernetes NetworkPolicy (ipBlock)", "CIS Docker Benchmark v1.6 (5.x, restrict network traffic between containers)"],
+    pass: "model",
+    check: (input) => {
+      const env = model(input);
+      if (!env) return [];
+      const open = env.services.flatMap((s) =>
+        s.egress.flatMap((e, i) => (e.cidr !== undefined && e.cidr.endsWith("/0") ? [{ path: `services.${s.name}.egress.${i}.cidr`, service: s.name, message: `"${s.name}" may reach every address (${e.cidr}) on port ${e.port}` }] : [])),
+      );
+      return [...open, ...targetCheck("ENVK-NET-004")(input).filter((f) => !open.some((o) => o.path === f.path))];
+    },
+  },
+  {
     id: "ENVK-K8S-001",
     title: "Namespace without resource quota",
     rationale: "Without a quota one environment can consume a shared cluster.",
@@ -307,14 +326,14 @@ export const RULES: readonly Rule[] = [
   {
     id: "ENVK-AVL-001",
     title: "Production-like stateless service with fewer than 2 replicas",
-    rationale: "One replica means every node drain, eviction or crash is an outage.",
+    rationale: "One replica means every node drain, eviction or crash is an outage. Not for jobs and cron jobs (they run to completion) nor for services declared `singleton: true` (they must run exactly once).",
     fix: "Set `replicas: 2` (or more) for the service in this environment.",
     references: ["Seeds S3 L9 (several replicas across nodes)", KUBE_SCORE],
     pass: "model",
     productionOnly: true,
     check: (input) =>
       (model(input)?.services ?? [])
-        .filter((s) => s.kind === "stateless" && (s.autoscaling?.minReplicas ?? s.replicas) < 2)
+        .filter((s) => s.kind === "stateless" && !s.singleton && (s.autoscaling?.minReplicas ?? s.replicas) < 2)
         .map((s) => ({ path: `services.${s.name}.replicas`, service: s.name, message: `stateless service "${s.name}" runs ${s.replicas} replica(s)` })),
   },
   {
@@ -324,7 +343,7 @@ export const RULES: readonly Rule[] = [
     fix: "Keep the PDB envkit emits for workloads with more than one replica.",
     references: [KUBE_SCORE],
     pass: "json",
-    check: (input) => eachWorkload(input, (w) => (w.hasDisruptionBudget === false && w.replicas > 1 ? `has ${w.replicas} replicas and no PodDisruptionBudget` : undefined)),
+    check: (input) => eachWorkload(input, (w) => (w.hasDisruptionBudget === false && w.replicas > 1 && !w.runsToCompletion ? `has ${w.replicas} replicas and no PodDisruptionBudget` : undefined)),
   },
   {
     id: "ENVK-STA-001",

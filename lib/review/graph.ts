@@ -7,9 +7,15 @@ const id = (s: string): string => s.replace(/[^A-Za-z0-9_]/g, "_");
 export function toMermaid(env: EnvironmentModel): string {
   const lines = ["flowchart LR"];
   if (env.services.some((s) => s.public)) lines.push('  internet(("internet"))');
-  for (const s of env.services) lines.push(`  ${id(s.name)}${s.kind === "stateful" ? `[("${s.name}")]` : `["${s.name}"]`}`);
+  for (const s of env.services) lines.push(`  ${id(s.name)}${s.kind === "stateful" ? `[("${s.name}")]` : s.kind === "job" || s.kind === "cronjob" ? `{{"${s.name}"}}` : `["${s.name}"]`}`);
   for (const s of env.services.filter((x) => x.public)) lines.push(`  internet -->|${s.ports.map((p) => p.port).join(",")}| ${id(s.name)}`);
   for (const c of env.connections) lines.push(`  ${id(c.from)} -->|${c.port}/${c.protocol}| ${id(c.to)}`);
+  // Jobs run before their dependants; egress leaves the application.
+  for (const s of env.services) for (const d of s.runBefore ?? []) lines.push(`  ${id(s.name)} -.->|before| ${id(d)}`);
+  for (const [dest, from] of egressTargets(env)) {
+    lines.push(`  ${id(`out_${dest}`)}(("${dest.replace(/"/g, "_")}"))`);
+    for (const [svc, port] of from) lines.push(`  ${id(svc)} -->|${port}| ${id(`out_${dest}`)}`);
+  }
   return lines.join("\n");
 }
 
@@ -18,11 +24,28 @@ export function toDot(env: EnvironmentModel): string {
   const q = (s: string): string => JSON.stringify(s);
   const lines = [`digraph ${q(`${env.app}-${env.name}`)} {`, "  rankdir=LR;"];
   if (env.services.some((s) => s.public)) lines.push('  internet [shape=doublecircle];');
-  for (const s of env.services) lines.push(`  ${q(s.name)} [shape=${s.kind === "stateful" ? "cylinder" : "box"}];`);
+  for (const s of env.services) lines.push(`  ${q(s.name)} [shape=${s.kind === "stateful" ? "cylinder" : s.kind === "job" || s.kind === "cronjob" ? "hexagon" : "box"}];`);
   for (const s of env.services.filter((x) => x.public)) lines.push(`  internet -> ${q(s.name)} [label=${q(s.ports.map((p) => p.port).join(","))}];`);
   for (const c of env.connections) lines.push(`  ${q(c.from)} -> ${q(c.to)} [label=${q(`${c.port}/${c.protocol}`)}];`);
+  for (const s of env.services) for (const d of s.runBefore ?? []) lines.push(`  ${q(s.name)} -> ${q(d)} [style=dashed, label="before"];`);
+  for (const [dest, from] of egressTargets(env)) {
+    lines.push(`  ${q(dest)} [shape=doublecircle];`);
+    for (const [svc, port] of from) lines.push(`  ${q(svc)} -> ${q(dest)} [label=${q(port)}];`);
+  }
   lines.push("}");
   return lines.join("\n");
+}
+
+/** Destinations outside the application (host, else cidr) → [service, "port/protocol"] pairs. */
+function egressTargets(env: EnvironmentModel): Map<string, [string, string][]> {
+  const out = new Map<string, [string, string][]>();
+  for (const s of env.services) {
+    for (const e of s.egress ?? []) {
+      const dest = e.host ?? e.cidr ?? "outside";
+      out.set(dest, [...(out.get(dest) ?? []), [s.name, `${e.port}/${e.protocol}`]]);
+    }
+  }
+  return out;
 }
 
 /** Edges as `from->to:port` strings, for comparing graphs. */

@@ -44,6 +44,11 @@ const K8S = "hashicorp/kubernetes 2.38.0";
 const DOCKER = "kreuzwerker/docker 3.6.2";
 const K8S_IDENTITY = ["metadata.name", "metadata.namespace", "metadata.generate_name"];
 const TEMPLATE_IDENTITY = ["spec.template.metadata.name", "spec.template.metadata.namespace", "spec.template.metadata.generate_name"];
+/** ForceNew paths of a job spec at `p` (schema_job_spec.go jobSpecFields): the same in Jobs and cron jobs' templates. */
+const jobSpecForceNew = (p: string): string[] => [
+  `${p}.backoff_limit_per_index`, `${p}.completions`, `${p}.completion_mode`, `${p}.pod_failure_policy`, ...SELECTOR(`${p}.selector`),
+  `${p}.template`, `${p}.template.metadata.name`, `${p}.template.metadata.generate_name`, `${p}.template.spec`,
+];
 const SELECTOR = (p: string): string[] => [p, `${p}.match_expressions`, `${p}.match_expressions.key`, `${p}.match_expressions.operator`, `${p}.match_expressions.values`, `${p}.match_labels`];
 const VCT = "spec.volume_claim_template";
 
@@ -206,6 +211,22 @@ export const RULES: Readonly<Record<string, TypeRules>> = {
   kubernetes_resource_quota_v1: { source: `${K8S} kubernetes/resource_kubernetes_resource_quota_v1.go`, forceNew: [...K8S_IDENTITY, "spec.scopes"], holdsData: false, onReplace: "the quota is deleted and created again" },
   kubernetes_limit_range_v1: { source: `${K8S} kubernetes/resource_kubernetes_limit_range_v1.go`, forceNew: K8S_IDENTITY, holdsData: false, onReplace: "the limit range is deleted and created again" },
   kubernetes_ingress_v1: { source: `${K8S} kubernetes/resource_kubernetes_ingress_v1.go`, forceNew: K8S_IDENTITY, holdsData: false, onReplace: "the ingress is deleted and created again: the site is unreachable meanwhile" },
+  // A Job's pod template is immutable (jobSpecFields(false)): a new release replaces the Job, which
+  // then runs again; so does any change of the template's pod spec.
+  kubernetes_job_v1: {
+    source: `${K8S} kubernetes/schema_job_spec.go`,
+    forceNew: [...K8S_IDENTITY, ...jobSpecForceNew("spec")],
+    countOnly: ["spec.pod_failure_policy", "spec.template"],
+    holdsData: false,
+    onReplace: "the job is deleted and created again, so it runs again (a migration is applied again; apply waits for it to complete before its dependants)",
+  },
+  kubernetes_cron_job_v1: {
+    source: `${K8S} kubernetes/schema_cron_job_spec_v1.go`,
+    forceNew: [...K8S_IDENTITY, "spec.job_template.metadata.name", "spec.job_template.metadata.namespace", "spec.job_template.metadata.generate_name", ...jobSpecForceNew("spec.job_template.spec")],
+    countOnly: ["spec.job_template.spec.pod_failure_policy", "spec.job_template.spec.template", "spec.job_template.spec.template.spec"],
+    holdsData: false,
+    onReplace: "the cron job is deleted and created again (its history of finished jobs goes with it); the schedule continues",
+  },
   kubernetes_horizontal_pod_autoscaler_v2: { source: `${K8S} kubernetes/resource_kubernetes_horizontal_pod_autoscaler_v2.go`, forceNew: K8S_IDENTITY, holdsData: false, onReplace: "the autoscaler is deleted and created again" },
 };
 

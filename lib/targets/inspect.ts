@@ -32,6 +32,8 @@ export interface WorkloadView {
   readonly publishedPorts: readonly string[];
   /** Whether a PodDisruptionBudget selects it (Kubernetes; undefined elsewhere). */
   readonly hasDisruptionBudget?: boolean;
+  /** A job or cron job: runs to completion (judged by its exit code, no health check). @default false */
+  readonly runsToCompletion?: boolean;
 }
 
 /** Namespace-level controls (Kubernetes only). */

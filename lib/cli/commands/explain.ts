@@ -61,10 +61,13 @@ export function explainCommand(opts: { config: string; env?: string; path?: stri
     } else if (Array.isArray(value) && !isLeafList && value.length > 0) {
       value.forEach((item, i) => visit(item, [...at, itemKey(item, i)]));
     } else {
+      // A connection skipped here (its server is not deployed) says so on each of its lines.
+      const key = at.join(".");
+      const skipped = env.model.skippedConnections?.find((c) => key === c.path || key.startsWith(`${c.path}.`));
       // A service's own variable that replaced a shared one (`env:`) shows both.
       const shadowed = env.provenance.shadowed(at);
       const over = shadowed ? ` (over env.${at[at.length - 1]} = ${JSON.stringify((env.model.effective.env as Record<string, unknown> | undefined)?.[String(at[at.length - 1])])} from ${describe(shadowed)})` : "";
-      lines.push(`${at.join(".") || "(root)"} = ${JSON.stringify(value)}    # ${describe(env.provenance.origin(at))}${over}`);
+      lines.push(`${key || "(root)"} = ${JSON.stringify(value)}    # ${describe(env.provenance.origin(at))}${over}${skipped ? `; ${skipped.note}` : ""}`);
     }
   };
   visit(cur, walked);

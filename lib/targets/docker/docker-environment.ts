@@ -133,5 +133,12 @@ export class DockerEnvironment extends Construct {
         if (servers.length) container.dependsOn = [...(container.dependsOn ?? []), ...servers.map(address)];
       }
     }
+    // A job's `runBefore`: those containers are created after the job's container ran to a zero
+    // exit (attach + postcondition in DockerService), e.g. a migration before the worker.
+    for (const job of env.services) {
+      for (const dependant of job.runBefore) {
+        for (const container of this.services.get(dependant)?.containers ?? []) container.dependsOn = [...(container.dependsOn ?? []), ...this.services.get(job.name)!.containers.map(address)];
+      }
+    }
   }
 }

@@ -85,6 +85,8 @@ export function inspectDockerStack(json: StackJson): StackView {
         ...volumes.filter((v) => v.host_path !== undefined).map((v) => String(v.host_path)),
       ],
       publishedPorts: ((c.ports as Json[] | undefined) ?? []).map((p) => `${p.ip ?? "0.0.0.0"}:${p.external ?? p.internal}`),
+      // A job's container: apply attaches and waits for it to exit (DockerService).
+      ...(c.attach === true && { runsToCompletion: true }),
     };
   }
 }

@@ -265,6 +265,7 @@ export class DockerService extends Construct {
       ? svc.ports.map((p) => ({ internal: p.port, external: p.hostPort, ip: dockerOptions(env).publishAddress, protocol: p.protocol }))
       : undefined;
 
+    const job = svc.kind === "job";
     for (const set of containerSets(svc)) {
       // Each set is named for what it is (`-blue`, `-canary`); a service with one set keeps its names.
       const tag = set.name ? `${set.name}-` : "";
@@ -426,8 +427,9 @@ export class DockerService extends Construct {
           // waits for it (funcs:542-580) and create_before_destroy orders the destroy after.
           wait,
           waitTimeout,
-          restart: svc.restart.policy,
-          maxRetryCount: svc.restart.policy === "on-failure" ? svc.restart.maxRetries : undefined,
+          // A job's container runs once: a restart would run it again behind apply's back.
+          restart: job ? "no" : svc.restart.policy,
+          maxRetryCount: !job && svc.restart.policy === "on-failure" ? svc.restart.maxRetries : undefined,
           logDriver: "json-file",
           logOpts: logRotation(svc),
           labels: [...containerLabels, { label: "envkit.dev/replica", value: String(i) }, ...(set.name ? [{ label: SET_LABEL, value: set.name }] : [])],
@@ -448,11 +450,22 @@ export class DockerService extends Construct {
           // 845-854), taking its logs with it. A container that stopped after its restart
           // policy gave up stays visible for `docker logs`; the next apply does not restart it.
           mustRun: false,
+          // A job: apply attaches and waits until the container stopped (ContainerWait "not-running",
+          // kreuzwerker/docker 3.6.2 resource_docker_container_funcs.go:583-630), then reads its
+          // exit code (funcs:690-692; `exit_code` is computed, resource_docker_container.go:117-121).
+          // Attach does not fail on a non-zero exit, so a postcondition does: the apply fails and
+          // the services that `runBefore` names (which depend on this container) are not created.
+          // Never `logs`: they would be kept in state. A new release replaces it: it runs again.
+          attach: job ? true : undefined,
           // After the seed has written the files; replaced with it, so a new value is read.
           dependsOn: seeds.length ? seeds : undefined,
           lifecycle:
-            seeds.length || surge
-              ? { ...(seeds.length ? { replaceTriggeredBy: seeds.map((x) => `${x.terraformResourceType}.${x.friendlyUniqueId}.id`) } : {}), ...(surge ? { createBeforeDestroy: true } : {}) }
+            seeds.length || surge || job
+              ? {
+                  ...(seeds.length ? { replaceTriggeredBy: seeds.map((x) => `${x.terraformResourceType}.${x.friendlyUniqueId}.id`) } : {}),
+                  ...(surge ? { createBeforeDestroy: true } : {}),
+                  ...(job ? { postcondition: [{ condition: "${self.exit_code == 0}", errorMessage: `job "${svc.name}" exited with a non-zero code; read its output with docker logs ${scopedName(env.app, env.name, ...setName, String(i))}, fix it and apply again (terraform apply -replace re-runs it)` }] } : {}),
+                }
               : undefined,
         });
         lowered.containers.push(container);

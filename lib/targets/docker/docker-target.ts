@@ -9,6 +9,7 @@ import type * as Lowering from "./docker-environment";
 import { planNetworks, startOrderCycles } from "../shared/network-plan";
 import { inContainerProblem } from "../shared/health";
 import { plainTcpHostProblem } from "../shared/engine-host";
+import { engineEgressFindings, engineShapeIssues } from "../shared/engine-shape";
 import { dockerProxyPlan, proxyRouting } from "./docker-routing";
 import { hostBudgetProblems } from "./host-budget";
 import { proxyListenerProblems } from "../shared/proxy-sets";
@@ -49,7 +50,7 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
     if (pool && pool.ok) issues.push({ path: at, severity: "warning", message: `"${range.text}" overlaps Docker's default address pool ${pool.value.text}, where networks Docker creates on its own are placed; prefer a range such as 10.200.0.0/16` });
     return issues;
   },
-  ruleChecks: { "ENVK-NET-003": plainTcpHost },
+  ruleChecks: { "ENVK-NET-003": plainTcpHost, "ENVK-NET-004": (env) => engineEgressFindings(env, "Docker") },
   findingCauses: {
     "ENVK-SEC-009": (_s, env) => (dockerOptions(env).secretsHostDir ? [DOCKER, "secretsHostDir"] : null),
     "ENVK-NET-001": (_s, env) => (dockerOptions(env).publishAddress === "0.0.0.0" ? [DOCKER, "publishAddress"] : null),
@@ -61,6 +62,7 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
     };
     const plan = planNetworks(env);
     if (plan.error) at("network.subnet", plan.error);
+    issues.push(...engineShapeIssues(env, { label: "Docker" }));
     // Each client container is created after the servers it connects to are healthy (README: "start
     // in order"), so a cycle of connections cannot be started. Reported rather than broken
     // silently: dropping one direction's wait would start a client before its server, which is

@@ -154,6 +154,15 @@ export class KubernetesEnvironment extends Construct {
       const dependsOn = svc.secrets.map((s) => this.secrets.get(s.name)!);
       this.services.set(svc.name, new KubernetesService(this, svc.name, { environment: env, service: svc, namespace: ns, dependsOn }));
     }
+    // A job's `runBefore`: those workloads are created or updated only after the Job completed
+    // (it waits for completion), e.g. a migration before the release that needs the new schema.
+    for (const job of env.services) {
+      const w = this.services.get(job.name)!.workload;
+      for (const dependant of job.runBefore) {
+        const d = this.services.get(dependant)?.workload;
+        if (d) d.dependsOn = [...(d.dependsOn ?? []), `${w.terraformResourceType}.${w.friendlyUniqueId}`];
+      }
+    }
     // Addresses for other stacks: cluster DNS names and, for public services, their ingress URLs.
     const nsName = scopedName(env.app, env.name);
     declareStackOutputs(

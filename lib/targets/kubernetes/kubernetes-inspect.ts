@@ -8,16 +8,23 @@ const first = (v: unknown): Json => ((Array.isArray(v) ? v[0] : v) as Json | und
 export function inspectKubernetesStack(json: StackJson): StackView {
   const pdbSelectors = resources(json, "kubernetes_pod_disruption_budget_v1").map(([, , r]) => JSON.stringify(first(first(r.spec).selector).match_labels ?? {}));
   const workloads: WorkloadView[] = [];
-  for (const [type, id, r] of [...resources(json, "kubernetes_deployment_v1"), ...resources(json, "kubernetes_stateful_set_v1")]) {
-    const spec = first(r.spec);
+  const jobs = new Set(["kubernetes_job_v1", "kubernetes_cron_job_v1"]);
+  const kinds = ["kubernetes_deployment_v1", "kubernetes_stateful_set_v1", "kubernetes_job_v1", "kubernetes_cron_job_v1"];
+  for (const [type, id, r] of kinds.flatMap((k) => resources(json, k))) {
+    const outer = first(r.spec);
+    // A CronJob's pod template is one level down, in its job template.
+    const spec = type === "kubernetes_cron_job_v1" ? first(first(outer.job_template).spec) : outer;
     const tpl = first(spec.template);
     const podSpec = first(tpl.spec);
     const podSec = first(podSpec.security_context);
     const labels = (first(tpl.metadata).labels as Record<string, string> | undefined) ?? {};
     const replicas = Number(spec.replicas ?? 1);
+    const done = jobs.has(type);
     const selector = JSON.stringify(first(spec.selector).match_labels ?? {});
     const hostMounts = ((podSpec.volume as Json[] | undefined) ?? []).filter((v) => v.host_path !== undefined).map((v) => String(first(v.host_path).path));
-    for (const c of (podSpec.container as Json[] | undefined) ?? []) {
+    // Init containers run with the pod's privileges too: each is judged like a container.
+    const containers = [...((podSpec.container as Json[] | undefined) ?? []).map((c) => ({ c, init: false })), ...((podSpec.init_container as Json[] | undefined) ?? []).map((c) => ({ c, init: true }))];
+    for (const { c, init } of containers) {
       const sec = first(c.security_context);
       const res = first(c.resources);
       const limits = (res.limits as Json | undefined) ?? {};
@@ -41,7 +48,8 @@ export function inspectKubernetesStack(json: StackJson): StackView {
         hostNamespaces: [...(podSpec.host_network === true ? ["network"] : []), ...(podSpec.host_pid === true ? ["pid"] : []), ...(podSpec.host_ipc === true ? ["ipc"] : [])],
         hostMounts,
         publishedPorts: ((c.port as Json[] | undefined) ?? []).filter((p) => p.host_port !== undefined).map((p) => `0.0.0.0:${p.host_port}`),
-        hasDisruptionBudget: pdbSelectors.includes(selector),
+        hasDisruptionBudget: done ? undefined : pdbSelectors.includes(selector),
+        ...((done || init) && { runsToCompletion: true }),
       });
     }
   }

@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { CronJobV1, CronJobV1SpecJobTemplateSpecTemplate } from "@cdktf/provider-kubernetes/lib/cron-job-v1";
+import { JobV1, JobV1SpecTemplate } from "@cdktf/provider-kubernetes/lib/job-v1";
 import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import { HorizontalPodAutoscalerV2 } from "@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2";
 import { IngressV1 } from "@cdktf/provider-kubernetes/lib/ingress-v1";
-import { NetworkPolicyV1, NetworkPolicyV1SpecIngress } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
+import { NetworkPolicyV1, NetworkPolicyV1SpecEgress, NetworkPolicyV1SpecIngress } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
@@ -19,7 +21,7 @@ import { NGINX_CANARY, NGINX_CANARY_WEIGHT, SLOT_LABEL, rolloutPlan } from "./ro
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { serviceEnvironment } from "../shared/service-env";
 import { SECRETS_DIR, podTemplate } from "./pod-template";
-import { kubernetesOptions } from "./options";
+import { kubernetesOptions, serviceExposure } from "./options";
 
 /** Props of {@link KubernetesService}. */
 export interface KubernetesServiceProps {
@@ -49,10 +51,10 @@ export class KubernetesService extends Construct {
   public readonly configMap: ConfigMapV1;
   /** The immutable, content-hashed ConfigMap of the service's config files (none without files). */
   public readonly filesConfigMap?: ConfigMapV1;
-  /** The Deployment (stateless) or StatefulSet (stateful) that takes traffic: the live slot, or the stable. */
-  public readonly workload: DeploymentV1 | StatefulSetV1;
+  /** The workload that takes traffic (the Deployment or StatefulSet of the live slot, or the stable), or the Job / CronJob. */
+  public readonly workload: DeploymentV1 | StatefulSetV1 | JobV1 | CronJobV1;
   /** Every workload of the service: one, or two slots (blue-green, canary). */
-  public readonly workloads: readonly (DeploymentV1 | StatefulSetV1)[];
+  public readonly workloads: readonly (DeploymentV1 | StatefulSetV1 | JobV1 | CronJobV1)[];
   public readonly service?: ServiceV1;
   /** blue-green: `<svc>-preview`, selecting the idle slot. */
   public readonly previewService?: ServiceV1;
@@ -105,18 +107,54 @@ export class KubernetesService extends Construct {
     const r = svc.rollout;
     // Recreate stops every old pod before the new ones start; the others surge as configured.
     const strategy = r.strategy === "recreate" ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxSurge: String(r.maxSurge), maxUnavailable: String(r.maxUnavailable) } };
-    const ports = svc.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol.toUpperCase() }));
-    const workloads: (DeploymentV1 | StatefulSetV1)[] = [];
+    // What clients dial: each port's servicePort, forwarded to the container's named port.
+    const ports = svc.ports.map((p) => ({ name: p.name, port: p.servicePort, targetPort: p.name, protocol: p.protocol.toUpperCase() }));
+    // A job's pod is not restarted in place: a failed attempt is a new pod (its logs stay), up to
+    // the Job's backoff limit (Kubernetes' default, 6).
+    const done = svc.kind === "job" || svc.kind === "cronjob";
+    const workloads: (DeploymentV1 | StatefulSetV1 | JobV1 | CronJobV1)[] = [];
     for (const w of plan.workloads) {
       // Each workload runs its own release: its image and version label are that release's.
       const runs: ServiceModel = { ...svc, image: w.release.image, version: w.release.version };
       const slotLabel: Record<string, string> = w.slot ? { [SLOT_LABEL]: w.slot } : {};
-      const template = podTemplate(env, runs, { configMapName: this.configMap.metadata.name, serviceAccountName: this.serviceAccount.metadata.name, extraLabels: slotLabel, filesConfigMapName: this.filesConfigMap?.metadata.name });
+      const template = podTemplate(env, runs, { configMapName: this.configMap.metadata.name, serviceAccountName: this.serviceAccount.metadata.name, extraLabels: slotLabel, filesConfigMapName: this.filesConfigMap?.metadata.name, restartPolicy: done ? "Never" : undefined });
       const replicas = String(w.autoscaled && svc.autoscaling ? Math.max(svc.autoscaling.minReplicas, w.replicas) : w.replicas);
       const ignoreReplicas = w.autoscaled ? { ignoreChanges: ["spec[0].replicas"] } : undefined;
       const labelsOfWorkload = { ...workloadLabels(env, runs), ...slotLabel };
       const matchLabels = { ...selector, ...slotLabel };
-      if (svc.kind === "stateful") {
+      if (svc.kind === "job") {
+        // Its pod template is immutable (every attribute ForceNew in hashicorp/kubernetes 2.38.0
+        // schema_job_spec.go), so a new release replaces the Job: it runs once per release.
+        // wait_for_completion makes apply wait for success, so the services that `runBefore` names
+        // (which depend on it) are created or updated only after it completed; no TTL, since a Job
+        // deleted by the cluster would be planned again and re-run.
+        workloads.push(
+          new JobV1(this, w.id, {
+            metadata: meta(w.name, labelsOfWorkload),
+            spec: { template: template as JobV1SpecTemplate },
+            waitForCompletion: true,
+            // The provider's own default is 1 minute (resource_kubernetes_job_v1.go:43-47), shorter
+            // than most migrations: apply waits the rollout timeout, as for a Deployment.
+            timeouts: { create: timeout, update: timeout },
+            dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+          }),
+        );
+      } else if (svc.kind === "cronjob") {
+        workloads.push(
+          new CronJobV1(this, w.id, {
+            metadata: meta(w.name, labelsOfWorkload),
+            spec: {
+              schedule: svc.schedule!,
+              // The schedule is documented as UTC, whatever the controller's own time zone.
+              timezone: "Etc/UTC",
+              // A run still going when the next is due: the next is skipped, never two at once.
+              concurrencyPolicy: "Forbid",
+              jobTemplate: { metadata: { labels: labelsOfWorkload }, spec: { template: template as CronJobV1SpecJobTemplateSpecTemplate } },
+            },
+            dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+          }),
+        );
+      } else if (svc.kind === "stateful") {
         const headless = new ServiceV1(this, "headless", {
           metadata: meta(`${svc.name}-headless`),
           spec: { clusterIp: "None", selector, port: ports, publishNotReadyAddresses: true },
@@ -163,8 +201,14 @@ export class KubernetesService extends Construct {
     this.workloads = workloads;
     this.workload = workloads[plan.workloads.findIndex((w) => w.autoscaled || w.takesTraffic)];
 
+    // Internal services are always ClusterIP; a public one is exposed as configured.
+    const exposure = serviceExposure(env, svc);
     if (svc.ports.length > 0) {
-      this.service = new ServiceV1(this, "service", { metadata: meta(svc.name), spec: { type: "ClusterIP", selector: { ...plan.selector }, port: ports } });
+      // Clients dial servicePort; the Service forwards to the container's named port.
+      this.service = new ServiceV1(this, "service", {
+        metadata: meta(svc.name),
+        spec: { type: exposure, selector: { ...plan.selector }, port: ports.map((p, i) => ({ ...p, nodePort: exposure !== "ClusterIP" ? svc.ports[i].nodePort : undefined })) },
+      });
       // blue-green: the idle slot under its own name, to test before the switch.
       if (plan.previewSelector) this.previewService = new ServiceV1(this, "preview", { metadata: meta(`${svc.name}-preview`), spec: { type: "ClusterIP", selector: { ...plan.previewSelector }, port: ports } });
       if (plan.exactCanary) {
@@ -196,14 +240,14 @@ export class KubernetesService extends Construct {
       });
     }
 
-    if (svc.public && env.domain && this.service) {
+    if (svc.public && exposure === "ClusterIP" && env.domain && this.service) {
       const ingressClassName = kubernetesOptions(env).ingressClassName;
       const route = (id: string, name: string, host: string, backend: string, annotations?: Record<string, string>): IngressV1 =>
         new IngressV1(this, id, {
           metadata: { ...meta(name), annotations },
           spec: {
             ingressClassName,
-            rule: [{ host, http: { path: [{ path: "/", pathType: "Prefix", backend: { service: { name: backend, port: { number: svc.ports[0].port } } } }] } }],
+            rule: [{ host, http: { path: [{ path: "/", pathType: "Prefix", backend: { service: { name: backend, port: { number: svc.ports[0].servicePort } } } }] } }],
             tls: env.tlsSecretName ? [{ hosts: [host], secretName: env.tlsSecretName }] : undefined,
           },
         });
@@ -222,11 +266,15 @@ export class KubernetesService extends Construct {
       from: [{ podSelector: { matchLabels: selectorLabels(env, env.services.find((s) => s.name === c.from)!) } }],
       ports: [{ port: String(c.port), protocol: c.protocol.toUpperCase() }],
     }));
-    if (svc.public) {
+    if (svc.public && exposure === "ClusterIP") {
       from.push({
         from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": kubernetesOptions(env).ingressNamespace } } }],
         ports: svc.ports.map((p) => ({ port: String(p.port), protocol: p.protocol.toUpperCase() })),
       });
+    } else if (svc.public && svc.ports.length > 0) {
+      // A LoadBalancer or NodePort Service brings clients from outside the cluster to the pods'
+      // ports (the policy sees the pod port, after the Service's translation).
+      from.push({ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: svc.ports.map((p) => ({ port: String(p.port), protocol: p.protocol.toUpperCase() })) });
     }
     // The cluster's Prometheus scrapes the metrics port (default-deny would drop the scrape).
     if (svc.metrics) {
@@ -238,11 +286,14 @@ export class KubernetesService extends Construct {
     if (from.length > 0 && kubernetesOptions(env).networkPolicies) {
       this.networkPolicies.push(new NetworkPolicyV1(this, "allow-ingress", { metadata: meta(`${svc.name}-allow-ingress`), spec: { podSelector: { matchLabels: selector }, policyTypes: ["Ingress"], ingress: from } }));
     }
-    if (svc.connections.length > 0 && kubernetesOptions(env).networkPolicies) {
-      const to = svc.connections.map((c) => ({
+    if ((svc.connections.length > 0 || svc.egress.length > 0) && kubernetesOptions(env).networkPolicies) {
+      const to: NetworkPolicyV1SpecEgress[] = svc.connections.map((c) => ({
         to: [{ podSelector: { matchLabels: selectorLabels(env, env.services.find((s) => s.name === c.to)!) } }],
         ports: [{ port: String(c.port), protocol: c.protocol.toUpperCase() }],
       }));
+      // Destinations outside the application: a NetworkPolicy matches addresses, never names, so
+      // each egress needs its cidr here (the Kubernetes adapter's validation says so).
+      for (const e of svc.egress) if (e.cidr) to.push({ to: [{ ipBlock: { cidr: e.cidr } }], ports: [{ port: String(e.port), protocol: e.protocol.toUpperCase() }] });
       this.networkPolicies.push(new NetworkPolicyV1(this, "allow-egress", { metadata: meta(`${svc.name}-allow-egress`), spec: { podSelector: { matchLabels: selector }, policyTypes: ["Egress"], egress: to } }));
     }
     // After every resource exists: each gets a `moved` block from its address under the old name.

@@ -5,7 +5,7 @@ import { LowerOptions, TargetAdapter, TargetIssue } from "../target";
 import type * as Providers from "../shared/provider";
 import { inspectKubernetesStack } from "./kubernetes-inspect";
 import type * as Lowering from "./kubernetes-environment";
-import { KUBERNETES, KUBERNETES_DEFAULTS, KUBERNETES_SETTINGS_SOURCE, KubernetesSettingsSchema } from "./options";
+import { KUBERNETES, KUBERNETES_DEFAULTS, KUBERNETES_SETTINGS_SOURCE, KubernetesSettingsSchema, serviceExposure } from "./options";
 import { quotaFitProblems } from "./quota-fit";
 import { canarySplitNote, rolloutPlan } from "./rollout-plan";
 
@@ -22,7 +22,8 @@ export const kubernetesTarget: TargetAdapter<typeof KubernetesSettingsSchema> = 
     },
   },
   checkSettings(env: EnvironmentModel): TargetIssue[] {
-    const open = env.services.filter((s) => s.public);
+    // A LoadBalancer or NodePort service is reached without the ingress, so without a domain.
+    const open = env.services.filter((s) => s.public && serviceExposure(env, s) === "ClusterIP");
     if (env.domain || open.length === 0) return [];
     return [{ path: ["domain"], message: `public services (${open.map((s) => s.name).join(", ")}) need a domain for their ingress; set domain: e.g. "${env.name}.${env.app}.example.com"` }];
   },
@@ -32,7 +33,25 @@ export const kubernetesTarget: TargetAdapter<typeof KubernetesSettingsSchema> = 
     const issues: TargetIssue[] = [];
     // Service objects in the namespace: <svc>, <svc>-headless (stateful), <svc>-preview (blue-green), <svc>-stable/-canary (canary).
     const serviceObjects = new Map<string, string>();
+    // A node port is the cluster's, one per number: the API refuses a second ("already allocated").
+    const nodePorts = new Map<number, string>();
     for (const svc of env.services) {
+      for (const p of svc.ports) {
+        if (p.nodePort === undefined || serviceExposure(env, svc) === "ClusterIP") continue;
+        const other = nodePorts.get(p.nodePort);
+        if (other) issues.push({ path: ["services", svc.name, "ports", p.name, "nodePort"], message: `node port ${p.nodePort} is already taken by ${other}; choose another in 30000-32767 (or leave nodePort out)` });
+        else nodePorts.set(p.nodePort, `"${svc.name}" port "${p.name}"`);
+      }
+      svc.egress.forEach((e, i) => {
+        if (e.cidr === undefined) {
+          issues.push({ path: ["services", svc.name, "egress", String(i)], message: `a Kubernetes NetworkPolicy matches addresses, never host names (vanilla NetworkPolicy has no FQDN rules), so egress to "${e.host}" cannot be allowed by name; add cidr: the range ${e.host} is served from (e.g. its provider's published /24)` });
+        }
+      });
+      if (serviceExposure(env, svc) === "ClusterIP") {
+        for (const p of svc.ports) {
+          if (p.nodePort !== undefined) issues.push({ path: ["services", svc.name, "ports", p.name, "nodePort"], message: `a node port needs a NodePort or LoadBalancer Service, and "${svc.name}" is exposed as ClusterIP; set services.${svc.name}.exposure: NodePort (or kubernetes.exposure) or remove nodePort` });
+        }
+      }
       if (svc.public && svc.ports.length === 0) issues.push({ path: ["services", svc.name, "public"], message: `public service "${svc.name}" has no port for its ingress; declare a port or set public: false` });
       // The API rejects a Service whose name does not start with a letter.
       const dns1035 = checkDns1035Label(svc.name);

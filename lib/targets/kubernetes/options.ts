@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { DefaultRule } from "../../config/defaults";
-import { EnvironmentModel } from "../../model/environment";
+import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { checkDnsLabel } from "../../model/names";
 
 /** This target's name: the `target:` value and the key of its settings block. */
@@ -24,6 +24,11 @@ export const KubernetesSettingsSchema = z.strictObject({
   podSecurity: z.enum(["restricted", "baseline", "privileged"]).optional(),
   /** Default-deny plus per-connection NetworkPolicies. @default true */
   networkPolicies: z.boolean().optional(),
+  /**
+   * How public services are exposed: `ClusterIP` behind the ingress, or a `LoadBalancer` /
+   * `NodePort` Service each (`services.<name>.exposure` overrides). @default "ClusterIP"
+   */
+  exposure: z.enum(["ClusterIP", "LoadBalancer", "NodePort"]).optional(),
   /** Namespace of the cluster's Prometheus, allowed to scrape the metrics ports. @default "monitoring" */
   prometheusNamespace: Name.optional(),
   /**
@@ -44,6 +49,7 @@ export const KUBERNETES_DEFAULTS: readonly DefaultRule[] = [
   { path: "ingressClassName", value: "nginx", doc: "ingress class" },
   { path: "podSecurity", value: "restricted", doc: "Pod Security Admission enforce/audit/warn level" },
   { path: "networkPolicies", value: true, doc: "default-deny plus one allow per declared connection" },
+  { path: "exposure", value: "ClusterIP", doc: "public services sit behind the ingress; internal ones are always ClusterIP" },
   { path: "prometheusNamespace", value: "monitoring", doc: "the namespace kube-prometheus and the Prometheus chart install into" },
   { path: "rulesLabel", value: "envkit.dev/prometheus-rules=true", doc: "the label a rule-loading sidecar selects ConfigMaps by" },
   { path: "imagePullSecrets", value: [], doc: "images are pulled without credentials (public registries, or the node's own)" },
@@ -72,6 +78,13 @@ export interface KubernetesOptions {
   readonly rulesLabel: string;
   /** Pull secrets (by name) every pod uses. @default [] */
   readonly imagePullSecrets: readonly string[];
+  /** How public services are exposed. @default "ClusterIP" */
+  readonly exposure: "ClusterIP" | "LoadBalancer" | "NodePort";
+}
+
+/** The Service type of a service: a public one's own or the environment's exposure; internal ones ClusterIP. */
+export function serviceExposure(env: EnvironmentModel, svc: Pick<ServiceModel, "public" | "exposure">): "ClusterIP" | "LoadBalancer" | "NodePort" {
+  return svc.public ? (svc.exposure ?? kubernetesOptions(env).exposure) : "ClusterIP";
 }
 
 /** The literal defaults, for a model built by hand without some of the keys. */

@@ -76,7 +76,7 @@ export function probes(h: HealthModel): {
  * requests and limits, probes, emptyDir for writable paths, secrets as files, config from a
  * content-hashed ConfigMap.
  */
-export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { configMapName: string; serviceAccountName: string; filesConfigMapName?: string; extraLabels?: Readonly<Record<string, string>> }): DeploymentV1SpecTemplate {
+export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { configMapName: string; serviceAccountName: string; filesConfigMapName?: string; restartPolicy?: "Never"; extraLabels?: Readonly<Record<string, string>> }): DeploymentV1SpecTemplate {
   const sec = svc.security;
   const p = svc.health ? probes(svc.health) : undefined;
   const volumes: DeploymentV1SpecTemplateSpecVolume[] = [];
@@ -114,6 +114,26 @@ export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { co
     ? { type: "Localhost", localhostProfile: sec.seccompProfile.slice("Localhost/".length) }
     : { type: sec.seccompProfile };
   const spread = svc.replicas > 1 || svc.autoscaling !== undefined;
+  // What the service's container and its init containers share: the hardening, the resources,
+  // the configuration and the mounts (an init step sees what the service will see).
+  const common = {
+    imagePullPolicy: "IfNotPresent",
+    envFrom: [{ configMapRef: { name: opts.configMapName } }],
+    resources: {
+      requests: { cpu: cpuToKubernetes(svc.resources.cpuMillis), memory: memoryToKubernetes(svc.resources.memoryBytes) },
+      limits: { cpu: cpuToKubernetes(svc.resources.cpuLimitMillis), memory: memoryToKubernetes(svc.resources.memoryLimitBytes) },
+    },
+    securityContext: {
+      runAsNonRoot: sec.runAsNonRoot,
+      allowPrivilegeEscalation: !sec.noNewPrivileges,
+      privileged: sec.privileged,
+      readOnlyRootFilesystem: sec.readOnlyRootFilesystem,
+      capabilities: { drop: [...sec.dropCapabilities], add: sec.addCapabilities.length ? [...sec.addCapabilities] : undefined },
+      seccompProfile: seccomp,
+    },
+    volumeMount: mounts.length ? mounts : undefined,
+  };
+  const initContainer = svc.init.map((step, i) => ({ name: `init-${i + 1}`, image: formatImageRef(step.image ?? svc.image), command: [...step.command], ...common }));
   const annotations: Record<string, string> = { ...(svc.annotations ?? {}) };
   if (files.length > 0) annotations[FILES_HASH_KEY] = configFilesHash(svc);
   Object.assign(annotations, scrapeAnnotations(svc));
@@ -136,6 +156,8 @@ export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { co
         seccompProfile: seccomp,
         sysctl: sysctls.length ? sysctls.map(([name, value]) => ({ name, value })) : undefined,
       },
+      restartPolicy: opts.restartPolicy,
+      initContainer: initContainer.length ? initContainer : undefined,
       topologySpreadConstraint: spread
         ? [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: [{ matchLabels: selectorLabels(env, svc) }] }]
         : undefined,
@@ -143,27 +165,17 @@ export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { co
         {
           name: svc.name,
           image: formatImageRef(svc.image),
-          imagePullPolicy: "IfNotPresent",
+          imagePullPolicy: common.imagePullPolicy,
           command: svc.command ? [...svc.command] : undefined,
           args: svc.args ? [...svc.args] : undefined,
           port: svc.ports.map((pt) => ({ name: pt.name, containerPort: pt.port, protocol: pt.protocol.toUpperCase() })),
-          envFrom: [{ configMapRef: { name: opts.configMapName } }],
-          resources: {
-            requests: { cpu: cpuToKubernetes(svc.resources.cpuMillis), memory: memoryToKubernetes(svc.resources.memoryBytes) },
-            limits: { cpu: cpuToKubernetes(svc.resources.cpuLimitMillis), memory: memoryToKubernetes(svc.resources.memoryLimitBytes) },
-          },
-          securityContext: {
-            runAsNonRoot: sec.runAsNonRoot,
-            allowPrivilegeEscalation: !sec.noNewPrivileges,
-            privileged: sec.privileged,
-            readOnlyRootFilesystem: sec.readOnlyRootFilesystem,
-            capabilities: { drop: [...sec.dropCapabilities], add: sec.addCapabilities.length ? [...sec.addCapabilities] : undefined },
-            seccompProfile: seccomp,
-          },
+          envFrom: common.envFrom,
+          resources: common.resources,
+          securityContext: common.securityContext,
           readinessProbe: p?.readiness,
           livenessProbe: p?.liveness,
           startupProbe: p?.startup,
-          volumeMount: mounts.length ? mounts : undefined,
+          volumeMount: common.volumeMount,
         },
       ],
       volume: volumes.length ? volumes : undefined,

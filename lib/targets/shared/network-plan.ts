@@ -23,7 +23,7 @@ export interface PlannedNetwork {
 
 /** What the plan reads of an environment (tests build it directly). */
 export type NetworkPlanInput = Pick<EnvironmentModel, "app" | "name" | "subnet"> & {
-  readonly services: readonly Pick<ServiceModel, "name" | "public" | "replicas">[];
+  readonly services: readonly (Pick<ServiceModel, "name" | "public" | "replicas"> & Partial<Pick<ServiceModel, "egress" | "runBefore">>)[];
   readonly connections: readonly Pick<ConnectionModel, "from" | "to">[];
 };
 
@@ -49,6 +49,8 @@ function blockSize(containers: number): number {
  * - `front`: public services only (not internal, so ports can be published);
  * - one internal network per declared client→server pair, joined by exactly those two, where the
  *   server answers to its service name;
+ * - `<service>-egress`: not internal, joined by that service only, for each service that declares
+ *   `egress` (the only way out of the environment besides `front`);
  * - a service with no network from the above gets its own internal network (never the default
  *   bridge).
  *
@@ -88,6 +90,9 @@ export function planNetworks(env: NetworkPlanInput): { networks: PlannedNetwork[
   for (const key of [...pairs.keys()].sort()) {
     const { client, server } = pairs.get(key)!;
     specs.push({ purpose: key, internal: true, members: new Map([[client, []], [server, [server]]]) });
+  }
+  for (const svc of env.services) {
+    if ((svc.egress?.length ?? 0) > 0) specs.push({ purpose: `${svc.name}-egress`, internal: false, members: new Map([[svc.name, []]]) });
   }
   const joined = new Set(specs.flatMap((s) => [...s.members.keys()]));
   for (const svc of env.services) {
@@ -194,6 +199,8 @@ export function inRange(outer: Cidr, subnetText: string): boolean {
 export function startOrderCycles(env: Pick<NetworkPlanInput, "services" | "connections">): string[][] {
   const out = new Map<string, string[]>(env.services.map((s) => [s.name, []]));
   for (const c of env.connections) if (!out.get(c.from)?.includes(c.to)) out.get(c.from)?.push(c.to);
+  // A job's dependants start after it (runBefore), so they are edges too.
+  for (const s of env.services) for (const d of s.runBefore ?? []) if (!out.get(d)?.includes(s.name)) out.get(d)?.push(s.name);
   for (const list of out.values()) list.sort();
   const names = [...out.keys()].sort();
   // Tarjan's strongly connected components, iterative: a config may chain thousands of services,

@@ -1,4 +1,4 @@
-import { EnvironmentModel, ServiceModel } from "../../model/environment";
+import { ConnectionModel, EnvironmentModel, ServiceModel } from "../../model/environment";
 import { secretFileEnv } from "../../model/names";
 
 /**
@@ -9,8 +9,21 @@ import { secretFileEnv } from "../../model/names";
  */
 export function serviceEnvironment(env: EnvironmentModel, svc: ServiceModel, secretPath: (name: string) => string): Record<string, string> {
   const generated: Record<string, string> = { APP_ENV: env.name };
+  for (const c of svc.connections) if (c.env !== undefined) generated[c.env] = connectionAddress(c);
   for (const s of svc.secrets) generated[secretFileEnv(s.name)] = secretPath(s.name);
   // Generated keys first (a stable order in the output), then configured ones, then the generated
   // values again so that they win.
   return { ...generated, ...svc.env, ...generated };
+}
+
+/**
+ * The address a client dials for a connection, `<host>:<port>`. The host is the server's service
+ * name on every target: the Kubernetes Service of the same namespace (KubernetesService names it
+ * after the service), the server's alias on the Docker pair network, its alias on the Swarm
+ * overlay (network plan members). The port is the server port's `servicePort`: the Kubernetes
+ * Service port; on Docker and Swarm validation keeps it equal to the container port, which is
+ * what clients reach there (no engine translates ports between containers on a user network).
+ */
+export function connectionAddress(c: Pick<ConnectionModel, "to" | "servicePort">): string {
+  return `${c.to}:${c.servicePort}`;
 }

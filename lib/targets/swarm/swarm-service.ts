@@ -52,7 +52,8 @@ function restartCondition(policy: string): "none" | "on-failure" | "any" {
  * The routing mesh (`ingress`) has no such clash.
  */
 export function updateOrder(env: EnvironmentModel, svc: ServiceModel): "start-first" | "stop-first" {
-  if (svc.kind === "stateful") return "stop-first";
+  // A singleton must never run twice, not even for the seconds of an update.
+  if (svc.kind === "stateful" || svc.singleton) return "stop-first";
   if (svc.public && svc.ports.length > 0 && swarmOptions(env).publishMode === "host") return "stop-first";
   return "start-first";
 }

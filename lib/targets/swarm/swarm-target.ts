@@ -4,6 +4,7 @@ import { EnvironmentModel } from "../../model/environment";
 import { LowerOptions, TargetAdapter, TargetIssue } from "../target";
 import type * as Providers from "../shared/provider";
 import { plainTcpHostProblem } from "../shared/engine-host";
+import { engineEgressFindings, engineShapeIssues } from "../shared/engine-shape";
 import { inContainerProblem } from "../shared/health";
 import { planNetworks } from "../shared/network-plan";
 import type * as Lowering from "./swarm-environment";
@@ -75,7 +76,7 @@ export const swarmTarget: TargetAdapter<typeof SwarmSettingsSchema> = {
     if (ingress.ok && overlaps(ingress.value, env.subnet)) issues.push({ path: at, message: `"${env.subnet.text}" overlaps ${SWARM_INGRESS}, the subnet of Swarm's ingress network (docker swarm init's default); use a range such as 10.230.0.0/16` });
     return issues;
   },
-  ruleChecks: { "ENVK-NET-003": plainTcpHost, "ENVK-SWM-001": noAutomaticRollback, "ENVK-SWM-002": notSpread, "ENVK-SWM-003": unpinnedState },
+  ruleChecks: { "ENVK-NET-003": plainTcpHost, "ENVK-NET-004": (env) => engineEgressFindings(env, "Swarm"), "ENVK-SWM-001": noAutomaticRollback, "ENVK-SWM-002": notSpread, "ENVK-SWM-003": unpinnedState },
   findingCauses: {
     // The model asks for no-new-privileges; Swarm cannot apply it per service.
     "ENVK-SEC-003": (s) => (s.security.noNewPrivileges ? ["target"] : ["services", s.name, "security", "noNewPrivileges"]),
@@ -87,6 +88,10 @@ export const swarmTarget: TargetAdapter<typeof SwarmSettingsSchema> = {
     };
     const plan = planNetworks(env);
     if (plan.error) at(["network", "subnet"], plan.error);
+    // kreuzwerker/docker 3.6.2 docker_service has only the replicated and global modes
+    // (resource_docker_service.go:749-783), no replicated-job, and apply waits only for running
+    // tasks (converge_config): a job could neither be declared nor waited for.
+    issues.push(...engineShapeIssues(env, { label: "Swarm", noJobs: "the Swarm provider (kreuzwerker/docker 3.6.2) has no replicated-job service mode and apply cannot wait for a task to complete, so a job cannot run before the services that need it" }));
     // The engine runs the (readiness) check inside the task's container: it needs a program there.
     for (const svc of env.services) {
       const health = svc.health && inContainerProblem(svc.name, svc.health);

@@ -1,0 +1,53 @@
+import { EnvironmentModel } from "../../model/environment";
+import type { TargetIssue } from "../target";
+
+/*
+ * What a Docker engine (one host, or a Swarm) cannot express of a service's shape, said once for
+ * both engine targets: a schedule, init containers, a client port other than the container's,
+ * Kubernetes exposure. Each message names what to write instead.
+ */
+
+/** What differs between the engine targets. */
+export interface EngineShape {
+  /** The target's name as messages say it ("Docker", "Swarm"). */
+  readonly label: string;
+  /** Why `kind: job` cannot run here, or undefined where it can. */
+  readonly noJobs?: string;
+}
+
+/** Refusals of what the engine target cannot run, each with the fix. */
+export function engineShapeIssues(env: EnvironmentModel, shape: EngineShape): TargetIssue[] {
+  const out: TargetIssue[] = [];
+  const t = shape.label;
+  for (const svc of env.services) {
+    const at = (...rest: (string | number)[]): (string | number)[] => ["services", svc.name, ...rest];
+    if (svc.kind === "cronjob") {
+      out.push({ path: at("kind"), message: `${t} has no scheduler, so a cronjob cannot run here; set services.${svc.name}.enabled: false in this environment (and run it from the host's cron, e.g. a timer that runs the image), or run this environment on Kubernetes` });
+    }
+    if (svc.kind === "job" && shape.noJobs) out.push({ path: at("kind"), message: `${shape.noJobs}; set services.${svc.name}.enabled: false in this environment, or run it on Docker or Kubernetes` });
+    if (svc.init.length > 0) {
+      out.push({ path: at("init"), message: `${t} has no init containers (steps run before every start of the container); set init: [] for "${svc.name}" in this environment and run the step as a kind: job with runBefore: [${svc.name}] (it runs once per release, before "${svc.name}" is created)` });
+    }
+    if (svc.exposure !== undefined) out.push({ path: at("exposure"), message: `exposure is how Kubernetes exposes a public service; on ${t} public: true publishes its ports (hostPort), so remove exposure from this environment` });
+    for (const p of svc.ports) {
+      // A service alias resolves to the container (or Swarm VIP) itself, and nothing between two
+      // containers on a user network translates ports: clients reach the container port.
+      if (p.servicePort !== p.port) {
+        out.push({ path: at("ports", p.name, "servicePort"), message: `on ${t} clients reach the container's port ${p.port} directly (a network alias resolves to the container, and no engine translates ports between containers), so servicePort ${p.servicePort} cannot be honoured; set servicePort: ${p.port} in this environment (or make the image listen on ${p.servicePort}), and let envkit write client addresses with connections[].env` });
+      }
+      if (p.nodePort !== undefined) out.push({ path: at("ports", p.name, "nodePort"), message: `node ports are Kubernetes'; on ${t} a public port is published as hostPort, so remove nodePort from this environment` });
+    }
+  }
+  return out;
+}
+
+/**
+ * ENVK-NET-004 on an engine target: an egress network is a bridge (or overlay) with a route out,
+ * and the engine has no per-destination rule, so the service can reach every address, whatever
+ * host or cidr its egress names.
+ */
+export function engineEgressFindings(env: EnvironmentModel, label: string): TargetIssue[] {
+  return env.services.flatMap((s) =>
+    s.egress.map((e, i) => ({ path: ["services", s.name, "egress", i], message: `"${s.name}" egress to ${e.host ?? e.cidr}:${e.port}: on ${label} its egress network routes to every address (the engine cannot restrict destinations), so only the port list documents intent` })),
+  );
+}
