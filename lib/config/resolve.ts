@@ -406,7 +406,7 @@ function resolveBackup(
         ? { kind: "hostPath", path: b.to.hostPath }
         : b.to.claim !== undefined
           ? { kind: "claim", name: b.to.claim }
-          : { kind: "objectStore", bucket: b.to.objectStore!.bucket, secret: b.to.objectStore!.secret, endpoint: b.to.objectStore!.endpoint };
+          : { kind: "objectStore", bucket: b.to.objectStore!.bucket, secret: b.to.objectStore!.secret, endpoint: b.to.objectStore!.endpoint, image: b.to.objectStore!.image };
   const dump = dumpMethodOf(image);
   const base = { method: b.method, schedule: b.schedule, retention: parseRetention(b.retention), to };
   if (b.method === "archive") {

@@ -108,7 +108,7 @@ export type BackupDestination =
   | { readonly kind: "volume"; readonly name: string; readonly sizeBytes: number }
   | { readonly kind: "hostPath"; readonly path: string }
   | { readonly kind: "claim"; readonly name: string }
-  | { readonly kind: "objectStore"; readonly bucket: string; readonly secret: string; readonly endpoint?: string };
+  | { readonly kind: "objectStore"; readonly bucket: string; readonly secret: string; readonly endpoint?: string; readonly image: string };
 
 /** A scheduled backup of one service, resolved. */
 export interface BackupModel {

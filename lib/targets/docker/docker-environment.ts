@@ -7,7 +7,7 @@ import { EnvironmentModel } from "../../model/environment";
 import { environmentLabels } from "../shared/labels";
 import { declareSecretVariables } from "../shared/secret-variables";
 import { DockerService, DockerServiceNetwork } from "./docker-service";
-import { planNetworks } from "./network-plan";
+import { backupJobName, planNetworks } from "./network-plan";
 import { dockerOptions } from "./options";
 
 /** Props of {@link DockerEnvironment}. */
@@ -44,7 +44,7 @@ export class DockerEnvironment extends Construct {
     // only a path, never key material, is written to the JSON.
     this.provider = props.provider ?? new DockerProvider(this, "provider", { host: dockerOptions(env).host, certPath: tcp ? dockerOptions(env).certPath : undefined });
 
-    const plan = planNetworks(env);
+    const plan = planNetworks(env, { backups: true });
     if (plan.error) throw new Error(plan.error);
     const labels = environmentLabels(env);
     const labelList = Object.keys(labels).sort().map((label) => ({ label, value: labels[label] }));
@@ -67,11 +67,13 @@ export class DockerEnvironment extends Construct {
     // Networks per service, built once (a filter per service would be quadratic in services).
     const joined = new Map<string, DockerServiceNetwork[]>(env.services.map((svc) => [svc.name, []]));
     for (const n of plan.networks) {
-      for (const [member, aliases] of n.members) joined.get(member)!.push({ name: this.networks.get(n.purpose)!.name, aliases });
+      // A backup job is no service: its network is handed to the service that runs it.
+      for (const [member, aliases] of n.members) joined.get(member)?.push({ name: this.networks.get(n.purpose)!.name, aliases });
     }
     for (const svc of env.services) {
       const networks = joined.get(svc.name)!;
-      this.services.set(svc.name, new DockerService(this, svc.name, { environment: env, service: svc, networks, secrets: secretVariables }));
+      const backupNetwork = this.networks.get(backupJobName(svc.name));
+      this.services.set(svc.name, new DockerService(this, svc.name, { environment: env, service: svc, networks, secrets: secretVariables, backupNetwork }));
     }
 
     // A network is replaced when its subnet or name changes; Docker refuses to delete a network
@@ -79,7 +81,7 @@ export class DockerEnvironment extends Construct {
     // The trigger is the network's id, which changes only when the network is replaced (an
     // in-place update of the network must not restart its containers).
     const networksOf = new Map<string, Network[]>(env.services.map((svc) => [svc.name, []]));
-    for (const n of plan.networks) for (const member of n.members.keys()) networksOf.get(member)!.push(this.networks.get(n.purpose)!);
+    for (const n of plan.networks) for (const member of n.members.keys()) networksOf.get(member)?.push(this.networks.get(n.purpose)!);
     // Start order: a client's containers are created after its servers' containers, which wait
     // until healthy (`wait`), like Compose's `depends_on: condition: service_healthy`. Cycles are
     // refused by the Docker adapter's validation.

@@ -1,4 +1,4 @@
-import { Container, ContainerConfig } from "@cdktf/provider-docker/lib/container";
+import { Container, ContainerConfig, ContainerMounts } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
@@ -7,6 +7,7 @@ import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { formatImageRef } from "../../model/image-ref";
 import { scopedName } from "../../model/names";
 import { memoryToDockerMb } from "../../model/quantity";
+import { DockerBackup } from "./docker-backup";
 import { dockerHealth } from "./docker-health";
 import { componentLabels, serviceLabels } from "../shared/labels";
 import { dataName, moveFromPreviousName } from "../shared/renames";
@@ -20,7 +21,10 @@ export interface DockerServiceNetwork {
 }
 
 /** Props of {@link DockerService}: `secrets` maps each secret name to its sensitive Terraform variable. */
-export type DockerServiceProps = EngineServiceProps<DockerServiceNetwork, TerraformVariable>;
+export type DockerServiceProps = EngineServiceProps<DockerServiceNetwork, TerraformVariable> & {
+  /** The network the service's backup job shares with it (dump methods). @default none */
+  readonly backupNetwork?: { readonly name: string };
+};
 
 /** Where secrets appear inside containers, and the stop grace period (shared with every engine-API target). */
 export { SECRETS_DIR, STOP_GRACE_SECONDS };
@@ -128,6 +132,8 @@ export class DockerService extends Construct {
    * (uploaded secrets only; undefined with `docker.secretsHostDir` or without secrets).
    */
   public readonly secretsSeed?: Container;
+  /** The scheduled backup container, where the service has a backup. */
+  public readonly backup?: DockerBackup;
 
   constructor(scope: Construct, id: string, props: DockerServiceProps) {
     super(scope, id);
@@ -143,6 +149,7 @@ export class DockerService extends Construct {
     this.image = new Image(this, "image", { name: formatImageRef(svc.image), keepLocally: true });
 
     const mounts: NonNullable<ContainerConfig["mounts"]> = [];
+    const dataVolumes = new Map<string, Volume>();
     for (const vol of svc.volumes) {
       const v = new Volume(this, `volume-${vol.name}`, {
         name: scopedName(env.app, env.name, dataOwner.name, vol.name),
@@ -150,6 +157,7 @@ export class DockerService extends Construct {
         lifecycle: env.preventDestroyVolumes ? { preventDestroy: true } : undefined,
       });
       this.volumes.push(v);
+      dataVolumes.set(vol.name, v);
       mounts.push({ type: "volume", source: v.name, target: vol.path });
     }
 
@@ -256,6 +264,19 @@ export class DockerService extends Construct {
           lifecycle: seed ? { replaceTriggeredBy: [`${seed.terraformResourceType}.${seed.friendlyUniqueId}.id`] } : undefined,
         }),
       );
+    }
+    if (svc.backup) {
+      this.backup = new DockerBackup(this, "backup", {
+        environment: env,
+        service: svc,
+        image: this.image,
+        dataVolumes,
+        secretMounts: (mounts as ContainerMounts[]).filter((m) => m.target.startsWith(SECRETS_DIR)),
+        dependsOn: seed ? [seed] : undefined,
+        network: props.backupNetwork,
+        tmpfs: tmpfsOptions(sec.uid, sec.gid, writableSizeBytes),
+        cpuPeriodMicros: CPU_PERIOD_MICROS,
+      });
     }
     // After every resource exists: each gets a `moved` block from its address under the old name.
     moveFromPreviousName(this, svc);

@@ -17,6 +17,7 @@ import { componentLabels, selectorLabels, serviceLabels } from "../shared/labels
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { serviceEnvironment } from "../shared/service-env";
 import { SECRETS_DIR, podTemplate } from "./pod-template";
+import { KubernetesBackup } from "./kubernetes-backup";
 import { kubernetesOptions } from "./options";
 
 /** Props of {@link KubernetesService}. */
@@ -51,6 +52,8 @@ export class KubernetesService extends Construct {
   public readonly autoscaler?: HorizontalPodAutoscalerV2;
   public readonly ingress?: IngressV1;
   public readonly networkPolicies: NetworkPolicyV1[] = [];
+  /** The scheduled backup, where the service has one. */
+  public readonly backup?: KubernetesBackup;
 
   constructor(scope: Construct, id: string, props: KubernetesServiceProps) {
     super(scope, id);
@@ -175,6 +178,9 @@ export class KubernetesService extends Construct {
         ports: [{ port: String(c.port), protocol: c.protocol.toUpperCase() }],
       }));
       this.networkPolicies.push(new NetworkPolicyV1(this, "allow-egress", { metadata: meta(`${svc.name}-allow-egress`), spec: { podSelector: { matchLabels: selector }, policyTypes: ["Egress"], egress: to } }));
+    }
+    if (svc.backup) {
+      this.backup = new KubernetesBackup(this, "backup", { environment: env, service: svc, namespace, configMapName: this.configMap.metadata.name, serviceAccountName: this.serviceAccount.metadata.name });
     }
     // After every resource exists: each gets a `moved` block from its address under the old name.
     moveFromPreviousName(this, svc);

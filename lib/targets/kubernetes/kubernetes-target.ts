@@ -1,3 +1,4 @@
+import { backupDestinationProblem } from "../shared/backup-job";
 import { Construct } from "constructs";
 import { EnvironmentModel } from "../../model/environment";
 import { MAX_LABEL, checkDns1035Label } from "../../model/names";
@@ -32,6 +33,8 @@ export const kubernetesTarget: TargetAdapter<typeof KubernetesSettingsSchema> = 
     // Service objects in the namespace: <svc> and, for stateful services, <svc>-headless.
     const serviceObjects = new Map<string, string>();
     for (const svc of env.services) {
+      const backup = backupDestinationProblem(svc, "Kubernetes", ["volume", "claim", "objectStore"]);
+      if (backup) issues.push(backup);
       if (svc.public && svc.ports.length === 0) issues.push({ path: ["services", svc.name, "public"], message: `public service "${svc.name}" has no port for its ingress; declare a port or set public: false` });
       // The API rejects a Service whose name does not start with a letter.
       const dns1035 = checkDns1035Label(svc.name);

@@ -15,6 +15,11 @@ export const ARCHIVE_SOURCE_DIR = "/source";
 /** The environment variable carrying the job, so one run can be started by hand (README "Backups and restore"). */
 export const BACKUP_JOB_ENV = "ENVKIT_BACKUP_JOB";
 
+/** Where the scheduler records the last run's outcome (`ok` or `failed`), on the tmpfs. */
+export const BACKUP_STATUS_FILE = "/tmp/envkit-backup.status";
+/** The scheduler container's health check: unhealthy while the last run failed. */
+export const BACKUP_HEALTH_TEST = ["CMD-SHELL", `! grep -q failed ${BACKUP_STATUS_FILE} 2>/dev/null`];
+
 /** File extension of each method's backups (the retention and the restore look for it). */
 export const BACKUP_EXTENSION: Readonly<Record<BackupModel["method"], string>> = { postgres: "pgdump", mysql: "sql.gz", redis: "rdb", archive: "tar.gz" };
 
@@ -126,7 +131,20 @@ export function schedulerScript(schedule: string): string {
     "  set -- $(date -u '+%M %H %d %m %w')",
     "  m=${1#0}; h=${2#0}; d=${3#0}; mo=${4#0}; w=$5",
     ...cronTestLines(c).map((l) => `  ${l}`),
-    `  sh -c "$${BACKUP_JOB_ENV}" || echo "envkit-backup: run failed (exit $?)" >&2`,
+    // The outcome of the last run, for the container's health check (BACKUP_STATUS_FILE).
+    `  if sh -c "$${BACKUP_JOB_ENV}"; then echo ok > ${BACKUP_STATUS_FILE}; else echo "envkit-backup: run failed (exit $?)" >&2; echo failed > ${BACKUP_STATUS_FILE}; fi`,
     "done",
   ].join("\n");
+}
+
+/**
+ * Why a target cannot write a service's backup where it is configured (each target lists the
+ * destinations it can reach), as a located issue; undefined when it can.
+ */
+export function backupDestinationProblem(svc: ServiceModel, target: string, supported: readonly BackupModel["to"]["kind"][]): { path: (string | number)[]; message: string } | undefined {
+  const b = svc.backup;
+  if (!b) return undefined;
+  if (supported.length === 0) return { path: ["services", svc.name, "backup"], message: `envkit does not schedule backups on ${target} yet; remove the backup here (backup: null) and suppress ENVK-DAT-001 with the reason and the backup you run instead` };
+  if (supported.includes(b.to.kind)) return undefined;
+  return { path: ["services", svc.name, "backup", "to", b.to.kind], message: `a backup to ${b.to.kind} is not available on ${target}; use ${supported.join(" or ")}` };
 }
