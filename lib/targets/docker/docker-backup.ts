@@ -10,6 +10,7 @@ import { STOP_GRACE_SECONDS, engineUser, envAssignments, labelList, logRotation 
 import { componentLabels } from "../shared/labels";
 import { backupJobName } from "../shared/network-plan";
 import { dataName } from "../shared/renames";
+import { terraformLiteral } from "../shared/terraform-literal";
 
 /** Props of {@link DockerBackup}. */
 export interface DockerBackupProps {
@@ -47,6 +48,13 @@ export class DockerBackup extends Construct {
   public readonly container: Container;
   /** The backup volume for `to: { volume }` (kept on destroy). */
   public readonly volume?: Volume;
+  /**
+   * For a backup volume and a non-root service: a one-shot container that hands the new
+   * volume's root to the service's uid:gid. The engine creates a volume mounted at a folder the
+   * image lacks as root:root 0755 (it copies owner and mode only from an existing image folder),
+   * which a non-root job could not write.
+   */
+  public readonly owner?: Container;
 
   constructor(scope: Construct, id: string, props: DockerBackupProps) {
     super(scope, id);
@@ -63,6 +71,23 @@ export class DockerBackup extends Construct {
         lifecycle: { preventDestroy: true },
       });
       mounts.push({ type: "volume", source: this.volume.name, target: BACKUP_DIR });
+      if (svc.security.uid !== 0) {
+        this.owner = new Container(this, "owner", {
+          name: scopedName(env.app, env.name, job.name, "owner"),
+          image: props.image.imageId,
+          entrypoint: ["chown", engineUser(svc.security), BACKUP_DIR],
+          // Root with CHOWN only: it can change the owner of the volume's root and nothing else.
+          user: "0:0",
+          readOnly: true,
+          capabilities: { drop: ["ALL"], add: ["CHOWN"] },
+          securityOpts: ["no-new-privileges:true"],
+          networkMode: "none",
+          restart: "no",
+          mustRun: false,
+          labels,
+          mounts: [{ type: "volume", source: this.volume.name, target: BACKUP_DIR }],
+        });
+      }
     } else if (b.to.kind === "hostPath") {
       mounts.push({ type: "bind", source: b.to.path, target: BACKUP_DIR });
     } else {
@@ -77,9 +102,10 @@ export class DockerBackup extends Construct {
     this.container = new Container(this, "container", {
       name: scopedName(env.app, env.name, job.name),
       image: props.image.imageId,
-      entrypoint: ["sh", "-c", schedulerScript(b.schedule)],
+      // Generated shell, not configuration: Terraform must not read its ${...} as templates.
+      entrypoint: ["sh", "-c", terraformLiteral(schedulerScript(b.schedule))],
       // The service's own settings (user, database, *_FILE paths) plus the job itself.
-      env: [...envAssignments(env, svc), `${BACKUP_JOB_ENV}=${backupJobScript(svc)}`],
+      env: [...envAssignments(env, svc), `${BACKUP_JOB_ENV}=${terraformLiteral(backupJobScript(svc))}`],
       user: engineUser(sec),
       readOnly: true,
       tmpfs: { "/tmp": props.tmpfs },
@@ -101,7 +127,7 @@ export class DockerBackup extends Construct {
       mounts,
       destroyGraceSeconds: STOP_GRACE_SECONDS,
       mustRun: false,
-      dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+      dependsOn: props.dependsOn || this.owner ? [...(props.dependsOn ?? []), ...(this.owner ? [this.owner] : [])] : undefined,
     });
   }
 }

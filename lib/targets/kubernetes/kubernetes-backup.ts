@@ -8,6 +8,7 @@ import { memoryToKubernetes } from "../../model/quantity";
 import { ARCHIVE_SOURCE_DIR, BACKUP_DIR, BACKUP_EXTENSION, BACKUP_JOB_ENV, backupJobScript } from "../shared/backup-job";
 import { componentLabels, selectorLabels } from "../shared/labels";
 import { dataName } from "../shared/renames";
+import { terraformLiteral } from "../shared/terraform-literal";
 import { kubernetesOptions } from "./options";
 import { podTemplate } from "./pod-template";
 
@@ -86,7 +87,8 @@ export class KubernetesBackup extends Construct {
     const dump: DeploymentV1SpecTemplateSpecContainer = {
       ...main,
       name: "backup",
-      env: [{ name: BACKUP_JOB_ENV, value: script }],
+      // Generated shell, not configuration: Terraform must not read its ${...} as templates.
+      env: [{ name: BACKUP_JOB_ENV, value: terraformLiteral(script) }],
       volumeMount: [...((main.volumeMount as DeploymentV1SpecTemplateSpecContainerVolumeMount[] | undefined) ?? []), ...mounts],
     };
     const containers: DeploymentV1SpecTemplateSpecContainer[] = [];

@@ -42,7 +42,7 @@ function dumpAndCheck(b: BackupModel, host: string): string[] {
         `u="\${POSTGRES_USER:-postgres}"`,
         // Custom format: compressed, and pg_restore can list it (the check) and restore selectively.
         `pg_dump -h ${host} -p ${port} -U "$u" -d "\${POSTGRES_DB:-$u}" -Fc -f "$f.partial"`,
-        `pg_restore --list "$f.partial" >/dev/null`,
+        checked("postgres"),
       ];
     case "mysql":
       return [
@@ -53,19 +53,39 @@ function dumpAndCheck(b: BackupModel, host: string): string[] {
         `rm -f /tmp/envkit-backup.failed; { mysqldump --defaults-extra-file=/tmp/envkit-backup.cnf -h ${host} -P ${port} -u "$u" --single-transaction --routines --triggers $dbs || touch /tmp/envkit-backup.failed; } | gzip > "$f.partial"`,
         `rm -f /tmp/envkit-backup.cnf`,
         `if [ -e /tmp/envkit-backup.failed ]; then echo "envkit-backup: mysqldump failed" >&2; exit 1; fi`,
-        `gzip -t "$f.partial"`,
+        checked("mysql"),
       ];
     case "redis":
       return [
         `if [ -n "\${REDIS_PASSWORD_FILE:-}" ]; then REDISCLI_AUTH="$(cat "$REDIS_PASSWORD_FILE")"; export REDISCLI_AUTH; fi`,
         // A point-in-time RDB streamed by the server itself (as to a replica): no access to its files.
         `redis-cli -h ${host} -p ${port} --rdb "$f.partial" >/dev/null`,
-        `redis-check-rdb "$f.partial" >/dev/null`,
+        checked("redis"),
       ];
     case "archive":
-      return [`tar -C ${ARCHIVE_SOURCE_DIR} -czf "$f.partial" .`, `gzip -t "$f.partial"`, `tar -tzf "$f.partial" >/dev/null`];
+      return [`tar -C ${ARCHIVE_SOURCE_DIR} -czf "$f.partial" .`, checked("archive")];
   }
 }
+
+/**
+ * The check a backup file must pass (after each run, and before a restore): the file is named by
+ * `file`, a shell word. `archive`: gzip's CRC over the whole stream, then tar reads every header.
+ */
+export function integrityCheck(method: BackupModel["method"], file: string): string {
+  switch (method) {
+    case "postgres":
+      return `pg_restore --list ${file} >/dev/null`;
+    case "mysql":
+      return `gzip -t ${file}`;
+    case "redis":
+      return `redis-check-rdb ${file} >/dev/null`;
+    case "archive":
+      return `gzip -t ${file} && tar -tzf ${file} >/dev/null`;
+  }
+}
+
+/** The integrity check inside the job: `set -e` ignores a failure left of `&&`, so the failure exits explicitly. */
+const checked = (method: BackupModel["method"]): string => `${integrityCheck(method, '"$f.partial"')} || { echo "envkit-backup: integrity check failed: $f.partial" >&2; exit 1; }`;
 
 /** Deletes what the retention no longer keeps; the newest backup is always kept (a stalled job must not end with none). */
 function retention(svc: ServiceModel, b: BackupModel): string[] {
@@ -125,9 +145,12 @@ export function schedulerScript(schedule: string): string {
   const c = s.value;
   return [
     `echo "envkit-backup: schedule ${c.text} (UTC)"`,
+    // sh as PID 1 ignores SIGTERM without a handler: without it every stop would wait for SIGKILL.
+    "trap 'exit 0' TERM INT",
     "while :; do",
     // ${x#0} strips one leading zero: "08" is not an octal error in $(( )), "00" becomes "0".
-    '  s=$(date -u +%S); s=${s#0}; sleep $((60 - s))',
+    // Sleep in the background and wait: a trap runs only between commands.
+    '  s=$(date -u +%S); s=${s#0}; sleep $((60 - s)) & wait $!',
     "  set -- $(date -u '+%M %H %d %m %w')",
     "  m=${1#0}; h=${2#0}; d=${3#0}; mo=${4#0}; w=$5",
     ...cronTestLines(c).map((l) => `  ${l}`),
