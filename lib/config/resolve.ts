@@ -378,7 +378,7 @@ function resolveHealth(
 function resolveBackup(
   b: NonNullable<NonNullable<EffectiveService["backup"]>>,
   svc: string,
-  image: Pick<ServiceModel["image"], "repository">,
+  image: { readonly repository: string; readonly shown: string },
   ports: readonly PortModel[],
   volumes: readonly ServiceModel["volumes"][number][],
   at: (...rest: (string | number)[]) => (string | number)[],
@@ -411,7 +411,7 @@ function resolveBackup(
   const base = { method: b.method, schedule: b.schedule, retention: parseRetention(b.retention), to };
   if (b.method === "archive") {
     if (dump) {
-      err(where("method"), `"${svc}" runs ${dump} (image ${image.repository}): a tar of its live volume is not a consistent backup (files change while tar reads them); use method: ${dump}`);
+      err(where("method"), `"${svc}" runs ${dump} (image ${image.shown}): a tar of its live volume is not a consistent backup (files change while tar reads them); use method: ${dump}`);
       return undefined;
     }
     if (b.volume === undefined) {
@@ -426,7 +426,7 @@ function resolveBackup(
     return { ...base, volume };
   }
   if (b.volume !== undefined) err(where("volume"), `volume applies to method archive only; a ${b.method} dump reads the server over the network, so remove it`);
-  if (dump && dump !== b.method) err(where("method"), `"${svc}" runs ${dump} (image ${image.repository}), so a ${b.method} dump cannot read it; use method: ${dump}`);
+  if (dump && dump !== b.method) err(where("method"), `"${svc}" runs ${dump} (image ${image.shown}), so a ${b.method} dump cannot read it; use method: ${dump}`);
   const port = ports.find((p) => p.port === DUMP_PORTS[b.method as keyof typeof DUMP_PORTS]) ?? (ports.length === 1 ? ports[0] : undefined);
   if (!port) {
     err(where("method"), `a ${b.method} dump connects to the server's port, but "${svc}" ${ports.length ? `has several and none is ${DUMP_PORTS[b.method as keyof typeof DUMP_PORTS]}` : "declares none"}; declare the port (e.g. ports: [{ name: ${b.method}, port: ${DUMP_PORTS[b.method as keyof typeof DUMP_PORTS]} }])`);
@@ -606,7 +606,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       else err(at("writablePaths", i), `"${w}" is inside volume "${v.name}" (${v.path}), which is writable already; remove it from writablePaths`);
     });
 
-    const backup = s.backup ? resolveBackup(s.backup, name, image, ports, volumes, at, err) : undefined;
+    const backup = s.backup ? resolveBackup(s.backup, name, { repository: image.repository, shown: s.image }, ports, volumes, at, err) : undefined;
 
     // Security.
     const [uid, gid] = String(s.security.user).split(":").map(Number);
