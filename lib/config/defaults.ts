@@ -88,7 +88,7 @@ const SHARED_DEFAULTS: readonly DefaultRule[] = [
     doc: "archive: the service's only volume (a service with several must name one)",
     onlyIfParentExists: true,
   },
-  { path: "services.*.backup.to", value: { volume: "backups" }, doc: "a protected volume (Docker) or claim (Kubernetes) <app>-<env>-<service>-backups, kept on destroy", onlyIfParentExists: true },
+  { path: "services.*.backup.to", value: () => ({ volume: "backups" }), doc: "a protected volume (Docker) or claim (Kubernetes) <app>-<env>-<service>-backups, kept on destroy", onlyIfParentExists: true },
   { path: "services.*.backup.to.size", value: (c: DefaultContext) => (c.parent.volume !== undefined ? "10Gi" : undefined), doc: "10 GiB for the backup volume (dumps are compressed; check its use against the retention)", onlyIfParentExists: true },
   { path: "services.*.replicas", value: 1, doc: "one replica" },
   { path: "services.*.writablePaths", value: ["/tmp"], doc: "only /tmp is writable on the read-only root filesystem" },
