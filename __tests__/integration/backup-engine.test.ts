@@ -33,7 +33,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 const IMAGE = "envkit-e2e-backup/files";
 const TAG = "e2e";
-const TOOLS = ["sh", "true", "wc", "tar", "gzip", "date", "sleep", "ls", "sort", "tail", "find", "rm", "mv", "cat", "grep", "echo", "mkdir", "head", "chown", "id", "touch", "printf"];
+const TOOLS = ["sh", "true", "wc", "tar", "gzip", "date", "sleep", "ls", "sort", "tail", "find", "rm", "mv", "cat", "grep", "echo", "mkdir", "head", "id", "stat", "touch", "printf"];
 
 /** A busybox image whose /appdata is the app user's (uid 10001), as a real image prepares its data folder. */
 async function buildImage(): Promise<void> {
@@ -94,8 +94,6 @@ const docker = (...args: string[]): { code: number; out: string } => {
     json = synthJson([resolveOne(APP, "e2e", dockerEnv({ release: { files: TAG }, network: { subnet: "10.237.0.0/16" } }))]).get("e2e")!;
     await removeNamed(namesIn(json));
     await applyStack(json, {}, created);
-    // The owner container hands the backup volume to the job's uid, then exits.
-    await api("POST", `/containers/${JOB}-owner/wait?condition=not-running`);
   }, 120_000);
 
   afterAll(async () => {
@@ -106,11 +104,12 @@ const docker = (...args: string[]): { code: number; out: string } => {
   it("runs the job in a hardened container: the service's non-root user, read-only root, no capability, no network, the data volume read-only", async () => {
     const info = await inspect(JOB);
     expect({ user: info.Config.User, readOnly: info.HostConfig.ReadonlyRootfs, capDrop: info.HostConfig.CapDrop, networks: Object.keys(info.NetworkSettings.Networks ?? {}) }).toEqual({ user: "10001:10001", readOnly: true, capDrop: ["ALL"], networks: ["none"] });
-    expect((await inspect(`${JOB}-owner`)).State.ExitCode).toBe(0);
     expect((await sh(JOB, "touch /source/x")).out).toMatch(/Read-only file system/);
     expect((await sh(JOB, "touch /x")).code).not.toBe(0);
     const binds = (info.Mounts as Json[]).map((m) => `${m.Name}:${m.Destination}:${m.RW ? "rw" : "ro"}`).sort();
-    expect(binds).toEqual([`${BACKUPS}:/backups:rw`, `${DATA}:/source:ro`]);
+    // The backup volume sits on the data folder's path, so the engine gave it that folder's owner (uid 10001).
+    expect(binds).toEqual([`${BACKUPS}:/appdata:rw`, `${DATA}:/source:ro`]);
+    expect((await sh(JOB, "stat -c '%u:%g' /appdata")).out).toBe("10001:10001");
   });
 
   it("backs up the volume, keeps only the retention's newest archives, and restores the deleted data with the documented procedure", async () => {
@@ -120,10 +119,10 @@ const docker = (...args: string[]): { code: number; out: string } => {
     for (let i = 0; i < 3; i++) {
       if (i > 0) await sh(JOB, "sleep 1");
       const run = await sh(JOB, 'eval "$ENVKIT_BACKUP_JOB"');
-      expect(run).toEqual({ code: 0, out: expect.stringMatching(/^envkit-backup: wrote \/backups\/files-\d{8}T\d{6}Z\.tar\.gz$/) });
+      expect(run).toEqual({ code: 0, out: expect.stringMatching(/^envkit-backup: wrote \/appdata\/files-\d{8}T\d{6}Z\.tar\.gz$/) });
       runs.push(run.out.replace("envkit-backup: wrote ", ""));
     }
-    const kept = (await sh(JOB, "ls -1 /backups")).out.split("\n").map((f) => `/backups/${f}`);
+    const kept = (await sh(JOB, "ls -1 /appdata")).out.split("\n").map((f) => `/appdata/${f}`);
     expect(kept.sort()).toEqual(runs.slice(1).sort());
     const newest = path.basename(runs[2]);
 
@@ -137,11 +136,11 @@ const docker = (...args: string[]): { code: number; out: string } => {
   });
 
   it("refuses a corrupted archive: the integrity check fails on a truncated copy and on flipped bytes", async () => {
-    const good = (await sh(JOB, "ls -1 /backups | tail -n 1")).out;
-    expect((await sh(JOB, integrityCheck("archive", `/backups/${good}`))).code).toBe(0);
-    expect((await sh(JOB, `head -c 60 /backups/${good} > /tmp/cut.tar.gz; ${integrityCheck("archive", "/tmp/cut.tar.gz")}`)).code).not.toBe(0);
+    const good = (await sh(JOB, "ls -1 /appdata | tail -n 1")).out;
+    expect((await sh(JOB, integrityCheck("archive", `/appdata/${good}`))).code).toBe(0);
+    expect((await sh(JOB, `head -c 60 /appdata/${good} > /tmp/cut.tar.gz; ${integrityCheck("archive", "/tmp/cut.tar.gz")}`)).code).not.toBe(0);
     // A byte in the middle of the compressed stream changed (bit rot): gzip's CRC catches it.
-    const flipped = await sh(JOB, `{ head -c 30 /backups/${good}; printf 'XXXX'; tail -c +35 /backups/${good}; } > /tmp/rot.tar.gz; ${integrityCheck("archive", "/tmp/rot.tar.gz")}`);
+    const flipped = await sh(JOB, `{ head -c 30 /appdata/${good}; printf 'XXXX'; tail -c +35 /appdata/${good}; } > /tmp/rot.tar.gz; ${integrityCheck("archive", "/tmp/rot.tar.gz")}`);
     expect(flipped.code).not.toBe(0);
   });
 

@@ -16,7 +16,7 @@ function app(dbBackup: Json | null = { method: "postgres" }, extra: Json = {}): 
   } as AppConfig;
 }
 const issues = (a: AppConfig, envs: Record<string, EnvironmentConfig>): string[] => resolve(a, envs).issues.map((i) => `${i.path}: ${i.message}`);
-const k8s = (over: Partial<EnvironmentConfig> = {}): EnvironmentConfig => k8sEnv({ policy: { enforcement: "mandatory" }, ...over });
+const k8s = (over: Partial<EnvironmentConfig> = {}): EnvironmentConfig => k8sEnv({ policy: { enforcement: "mandatory" }, services: { web: { replicas: 2 }, api: { replicas: 2 } }, ...over });
 
 describe("services.<svc>.backup: configuration", () => {
   it("defaults per environment name: daily at 02:00, 30 days in prod, 7 days elsewhere, to a protected volume of 10Gi", () => {
@@ -163,12 +163,13 @@ describe("backups on Docker", () => {
     expect((db.networks_advanced as Json[]).some((n) => String(n.name).includes("db-backup") && (n.aliases as string[]).includes("db"))).toBe(true);
   });
 
-  it("writes to a backup volume Terraform refuses to destroy, handed to the job's uid by a one-shot CHOWN-only container", () => {
+  it("writes to a backup volume Terraform refuses to destroy, mounted on the service's data folder (its owner) with no root helper", () => {
     const json = test();
     const vol = resourcesOf(json, "docker_volume").find((v) => v.name === "demo-test-db-backups")!;
     expect(vol.lifecycle).toEqual({ prevent_destroy: true });
-    const owner = resourcesOf(json, "docker_container").find((c) => c.name === "demo-test-db-backup-owner")!;
-    expect(owner).toMatchObject({ entrypoint: ["chown", "70:70", "/backups"], user: "0:0", read_only: true, capabilities: { drop: ["ALL"], add: ["CHOWN"] }, network_mode: "none", restart: "no" });
+    expect(job(json).mounts).toEqual([{ type: "volume", source: expect.stringContaining("demo_test_db_backup_volume"), target: "/var/lib/postgresql/data" }].map((m) => ({ ...m, source: expect.stringContaining("docker_volume") })));
+    expect(String(job(json).env.find((e: string) => e.startsWith("ENVKIT_BACKUP_JOB=")))).toContain("f=/var/lib/postgresql/data/db-");
+    expect(resourcesOf(json, "docker_container").filter((c) => c.user === "0:0" || c.user === "0")).toEqual([]);
   });
 
   it("an archive joins no network and mounts the data volume read-only at /source", () => {
@@ -177,12 +178,22 @@ describe("backups on Docker", () => {
     const c = resourcesOf(json, "docker_container").find((x) => x.name === "demo-test-files-backup")!;
     expect(c.network_mode).toBe("none");
     expect(c.mounts).toContainEqual({ type: "volume", source: expect.stringContaining("docker_volume"), target: "/source", read_only: true });
+    expect(c.mounts).toContainEqual({ type: "volume", source: expect.stringContaining("docker_volume"), target: "/srv" });
   });
 
   it("a host folder is a bind mount at /backups, and no backup volume is created", () => {
     const json = test(app({ method: "postgres", to: { hostPath: "/srv/backups/shop" } }));
     expect(job(json).mounts).toContainEqual({ type: "bind", source: "/srv/backups/shop", target: "/backups" });
     expect(resourcesOf(json, "docker_volume").some((v) => v.name === "demo-test-db-backups")).toBe(false);
+  });
+});
+
+describe("backups on Docker: a volume needs a data folder", () => {
+  it("refuses a backup volume for a service without a volume, and names hostPath", () => {
+    const cache = { image: "docker.io/library/redis", kind: "stateful", ports: [{ name: "redis", port: 6379 }], backup: { method: "redis" } };
+    expect(issues(app(null, { cache }), { test: dockerEnv({ release: { web: "1", api: "1", db: "1", cache: "1" } }) })).toContain(
+      'services.cache.backup.to.volume: on Docker a backup volume is mounted on the service\'s data folder (so the engine gives it the folder\'s owner), and "cache" has no volume; back up to a hostPath, or declare the volume',
+    );
   });
 });
 

@@ -5,6 +5,7 @@ import { Quota } from "./quota";
 import { Secret } from "./secret";
 import { Service, ServiceProps } from "./service";
 import { StatefulService } from "./stateful-service";
+import type { BackupProps } from "./service-props";
 import type { VolumeProps } from "./volume";
 import type { EnvironmentSettings } from "./lowering";
 
@@ -38,7 +39,7 @@ export function declareFromResolved(scope: Construct, declarations: Declarations
   if (doc.quota) new Quota(scope, QUOTA_ID, doc.quota);
   const services = new Map<string, Service>();
   for (const name of Object.keys(doc.services)) {
-    const { kind, secrets: secretNames, volumes, ...rest } = doc.services[name];
+    const { kind, secrets: secretNames, volumes, backup, ...rest } = doc.services[name];
     delete rest.connections; // declared below with connectTo
     const release = doc.release && Object.hasOwn(doc.release, name) ? doc.release[name] : undefined;
     const props: ServiceProps = { ...rest, name, release: release as string, secrets: (secretNames ?? []).map(secretOf) };
@@ -46,7 +47,7 @@ export function declareFromResolved(scope: Construct, declarations: Declarations
     const id = RESERVED_IDS.has(name) || name === resolved.model.target ? `service:${name}` : name;
     const service =
       kind === "stateful"
-        ? new StatefulService(scope, id, { ...props, volumes: Object.fromEntries((volumes ?? []).map(({ name: v, ...volume }) => [v, volume as VolumeProps])) })
+        ? new StatefulService(scope, id, { ...props, volumes: Object.fromEntries((volumes ?? []).map(({ name: v, ...volume }) => [v, volume as VolumeProps])), ...(backup ? { backup: backup as BackupProps } : {}) })
         : new Service(scope, id, props);
     services.set(name, service);
   }

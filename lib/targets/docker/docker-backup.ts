@@ -41,20 +41,21 @@ export interface DockerBackupProps {
  * like the service: read-only root with a tmpfs /tmp, the service's non-root user, every
  * capability dropped, no-new-privileges, no engine socket. A dump joins only the network it
  * shares with its database; an archive joins none and mounts the data volume read-only. It
- * writes to a protected volume (prevent_destroy, whatever the environment's setting) or a host
- * folder. One run on demand: `docker exec <container> sh -c 'eval "$ENVKIT_BACKUP_JOB"'`.
+ * writes to a protected volume (prevent_destroy, whatever the environment's setting; see
+ * {@link DockerBackup.directory}) or a host folder. One run on demand: `docker exec <container> sh -c 'eval "$ENVKIT_BACKUP_JOB"'`.
  */
 export class DockerBackup extends Construct {
   public readonly container: Container;
   /** The backup volume for `to: { volume }` (kept on destroy). */
   public readonly volume?: Volume;
   /**
-   * For a backup volume and a non-root service: a one-shot container that hands the new
-   * volume's root to the service's uid:gid. The engine creates a volume mounted at a folder the
-   * image lacks as root:root 0755 (it copies owner and mode only from an existing image folder),
-   * which a non-root job could not write.
+   * Where the destination is mounted in the container. A backup volume goes where the service keeps
+   * the data it protects (the archived volume, else the first), with the data itself elsewhere
+   * (`/source`, archive only): Docker gives a new volume the owner and mode of the image folder it
+   * is first mounted on (the same copy that makes the service's own data volume its user's), so
+   * the non-root job can write it without a root helper. A host folder is at /backups.
    */
-  public readonly owner?: Container;
+  public readonly directory: string;
 
   constructor(scope: Construct, id: string, props: DockerBackupProps) {
     super(scope, id);
@@ -70,25 +71,12 @@ export class DockerBackup extends Construct {
         labels: labelList(componentLabels(env, { ...job, name: dataName(svc) })),
         lifecycle: { preventDestroy: true },
       });
-      mounts.push({ type: "volume", source: this.volume.name, target: BACKUP_DIR });
-      if (svc.security.uid !== 0) {
-        this.owner = new Container(this, "owner", {
-          name: scopedName(env.app, env.name, job.name, "owner"),
-          image: props.image.imageId,
-          entrypoint: ["chown", engineUser(svc.security), BACKUP_DIR],
-          // Root with CHOWN only: it can change the owner of the volume's root and nothing else.
-          user: "0:0",
-          readOnly: true,
-          capabilities: { drop: ["ALL"], add: ["CHOWN"] },
-          securityOpts: ["no-new-privileges:true"],
-          networkMode: "none",
-          restart: "no",
-          mustRun: false,
-          labels,
-          mounts: [{ type: "volume", source: this.volume.name, target: BACKUP_DIR }],
-        });
-      }
+      const home = b.volume ?? svc.volumes[0];
+      if (!home) throw new Error(`services.${svc.name}.backup.to.volume: "${svc.name}" has no volume whose folder the image prepares for its user; back up to a hostPath instead`);
+      this.directory = home.path;
+      mounts.push({ type: "volume", source: this.volume.name, target: this.directory });
     } else if (b.to.kind === "hostPath") {
+      this.directory = BACKUP_DIR;
       mounts.push({ type: "bind", source: b.to.path, target: BACKUP_DIR });
     } else {
       throw new Error(`services.${svc.name}.backup.to: ${b.to.kind} is not available on Docker; use volume or hostPath`);
@@ -105,7 +93,7 @@ export class DockerBackup extends Construct {
       // Generated shell, not configuration: Terraform must not read its ${...} as templates.
       entrypoint: ["sh", "-c", terraformLiteral(schedulerScript(b.schedule))],
       // The service's own settings (user, database, *_FILE paths) plus the job itself.
-      env: [...envAssignments(env, svc), `${BACKUP_JOB_ENV}=${terraformLiteral(backupJobScript(svc))}`],
+      env: [...envAssignments(env, svc), `${BACKUP_JOB_ENV}=${terraformLiteral(backupJobScript(svc, this.directory))}`],
       user: engineUser(sec),
       readOnly: true,
       tmpfs: { "/tmp": props.tmpfs },
@@ -126,8 +114,9 @@ export class DockerBackup extends Construct {
       networksAdvanced: props.network ? [{ name: props.network.name }] : undefined,
       mounts,
       destroyGraceSeconds: STOP_GRACE_SECONDS,
+      stopTimeout: STOP_GRACE_SECONDS,
       mustRun: false,
-      dependsOn: props.dependsOn || this.owner ? [...(props.dependsOn ?? []), ...(this.owner ? [this.owner] : [])] : undefined,
+      dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
     });
   }
 }

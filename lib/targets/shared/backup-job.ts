@@ -88,32 +88,32 @@ export function integrityCheck(method: BackupModel["method"], file: string): str
 const checked = (method: BackupModel["method"]): string => `${integrityCheck(method, '"$f.partial"')} || { echo "envkit-backup: integrity check failed: $f.partial" >&2; exit 1; }`;
 
 /** Deletes what the retention no longer keeps; the newest backup is always kept (a stalled job must not end with none). */
-function retention(svc: ServiceModel, b: BackupModel): string[] {
-  const list = `ls -1 ${BACKUP_DIR}/${backupFilePattern(svc, b)} 2>/dev/null | sort -r`;
+function retention(svc: ServiceModel, b: BackupModel, dir: string): string[] {
+  const list = `ls -1 ${dir}/${backupFilePattern(svc, b)} 2>/dev/null | sort -r`;
   const r = b.retention;
   const prune =
     "count" in r
       ? `${list} | tail -n +${r.count + 1} | while read -r old; do rm -f "$old"; done`
       : `${list} | tail -n +2 | while read -r old; do if [ -n "$(find "$old" -mmin +${r.days * 1440})" ]; then rm -f "$old"; fi; done`;
   // A run killed mid-dump leaves a .partial: removed once it is a day old.
-  return [prune, `find ${BACKUP_DIR} -maxdepth 1 -name '${svc.name}-*.partial' -mmin +1440 -exec rm -f {} \\;`];
+  return [prune, `find ${dir} -maxdepth 1 -name '${svc.name}-*.partial' -mmin +1440 -exec rm -f {} \\;`];
 }
 
 /**
- * One backup run of a service as a POSIX sh script: dump to `<dir>/<service>-<UTC time>.<ext>.partial`,
+ * One backup run of a service as a POSIX sh script (`dir`: where the destination is mounted): dump to `<dir>/<service>-<UTC time>.<ext>.partial`,
  * check it, rename it into place, prune. Any failing step stops the run with a non-zero status
  * (the CronJob's failed Job, the Docker container's log) and leaves no file that looks complete.
  */
-export function backupJobScript(svc: ServiceModel): string {
+export function backupJobScript(svc: ServiceModel, dir: string = BACKUP_DIR): string {
   const b = svc.backup;
   if (!b) throw new Error(`services.${svc.name}.backup: no backup to write a job for`);
   return [
     "set -eu",
     "umask 077",
-    `f=${BACKUP_DIR}/${svc.name}-$(date -u +%Y%m%dT%H%M%SZ).${BACKUP_EXTENSION[b.method]}`,
+    `f=${dir}/${svc.name}-$(date -u +%Y%m%dT%H%M%SZ).${BACKUP_EXTENSION[b.method]}`,
     ...dumpAndCheck(b, svc.name),
     `mv "$f.partial" "$f"`,
-    ...retention(svc, b),
+    ...retention(svc, b, dir),
     `echo "envkit-backup: wrote $f"`,
   ].join("\n");
 }
