@@ -42,7 +42,7 @@ export const kubernetesTarget: TargetAdapter<typeof KubernetesSettingsSchema> = 
       // Names derived in the namespace must be labels of at most 63 characters. The ConfigMap's
       // 18-character suffix is the longest, so it also covers the StatefulSet limit (52: its pods'
       // "controller-revision-hash" label is "<name>-<10-character hash>").
-      const derived = [`${svc.name}-config-0123456789`, `${svc.name}-allow-ingress`, `${svc.name}-allow-egress`, ...(svc.kind === "stateful" ? [`${svc.name}-headless`] : [])];
+      const derived = [`${svc.name}-config-0123456789`, `${svc.name}-allow-ingress`, `${svc.name}-allow-egress`, ...(svc.kind === "stateful" ? [`${svc.name}-headless`] : []), ...(svc.backup ? [`${svc.name}-backup-allow-egress`] : [])];
       const longest = derived.reduce((a, b) => (b.length > a.length ? b : a));
       if (longest.length > MAX_LABEL) {
         issues.push({ path: ["services", svc.name], message: `the Kubernetes name "${longest}" derived from service "${svc.name}" would be ${longest.length} characters (limit ${MAX_LABEL}); shorten the service name by ${longest.length - MAX_LABEL}` });
