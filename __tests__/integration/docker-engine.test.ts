@@ -6,7 +6,8 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { AppConfig, EnvironmentConfig } from "../../lib/config/schema";
 import { REFERENCE_APP, dockerEnv, resolveOne, synthJson } from "../helpers";
-import { Created, api, applyStack, destroyStack, emptyCreated, engineProblemsSync, exec, inspect, namesIn, removeNamed } from "./engine-api";
+import { Created, api, applyStack, destroyStack, emptyCreated, engineProblemsSync, exec, inspect as inspectByName, namesIn, removeNamed } from "./engine-api";
+import { proxyImageBuilt, proxyImageProblems, withLocalProxyImage } from "./proxy-image";
 
 /*
  * Applies synthesized Docker stacks to a real engine through engine-api.ts, which sends the
@@ -18,7 +19,7 @@ import { Created, api, applyStack, destroyStack, emptyCreated, engineProblemsSyn
  */
 const BUSYBOX = "/bin/busybox";
 const staticBusybox = fs.existsSync(BUSYBOX) && execFileSync("file", ["-L", BUSYBOX], { encoding: "utf8" }).includes("statically linked");
-const reasons = [...engineProblemsSync(), ...(staticBusybox ? [] : [`no static ${BUSYBOX} (install busybox-static)`])];
+const reasons = [...engineProblemsSync(), ...(staticBusybox ? [] : [`no static ${BUSYBOX} (install busybox-static)`]), ...proxyImageProblems()];
 const enabled = reasons.length === 0;
 if (!enabled) process.stderr.write(`\n*** SKIPPED: Docker engine tests: ${reasons.join("; ")} ***\n\n`);
 
@@ -133,7 +134,21 @@ function hostGet(port: number, p: string): Promise<{ status: number; body: strin
   });
 }
 
-const sh = (container: string, cmd: string) => exec(container, ["sh", "-c", cmd]);
+/**
+ * A container's name without the hash a rolling set's containers and seeds carry
+ * (`shop-dev-api-3a9e0cde-1` → `shop-dev-api-1`, docker-service.ts): the tests name containers
+ * the readable way and `real` finds the synthesized name.
+ */
+const plain = (name: string): string => name.replace(/-[0-9a-f]{8}(-\d+)$/, "$1").replace(/-secrets-seed-[0-9a-f]{8}$/, "-secrets-seed");
+const synthesized = new Map<string, string>();
+/** Records every container name of a synthesized stack under its plain form. */
+const remember = (json: Json): Json => {
+  for (const c of Object.values((json.resource?.docker_container ?? {}) as Record<string, Json>)) synthesized.set(plain(String(c.name)), String(c.name));
+  return json;
+};
+const real = (name: string): string => synthesized.get(name) ?? name;
+const inspect = (container: string) => inspectByName(real(container));
+const sh = (container: string, cmd: string) => exec(real(container), ["sh", "-c", cmd]);
 const SECRETS = { db_password: "e2e-db-password", jwt_secret: "e2e-jwt-secret" };
 
 (enabled ? describe : describe.skip)(`the reference app's dev stack on a real Docker engine, applied as kreuzwerker/docker 3.6.2 would${enabled ? "" : ` (SKIPPED: ${reasons.join("; ")})`}`, () => {
@@ -142,9 +157,10 @@ const SECRETS = { db_password: "e2e-db-password", jwt_secret: "e2e-jwt-secret" }
   const applyStarted = { at: 0, ms: 0 };
 
   beforeAll(async () => {
-    await imagesBuilt();
+    await Promise.all([imagesBuilt(), proxyImageBuilt()]);
     const { app, env } = referenceDev();
-    json = synthJson([resolveOne(app, "dev", env)]).get("dev")!;
+    // As synthesized; only the proxy's pinned image is replaced by its offline stand-in.
+    json = remember(withLocalProxyImage(synthJson([resolveOne(app, "dev", env)]).get("dev")!));
     await removeNamed(namesIn(json)); // leftovers of an interrupted run
     applyStarted.at = Date.now();
     try {
@@ -164,8 +180,10 @@ const SECRETS = { db_password: "e2e-db-password", jwt_secret: "e2e-jwt-secret" }
 
   it("brings up all five services healthy, and creates one never-started secrets seed per service with secrets", async () => {
     for (const name of apps) expect({ name, health: (await inspect(name)).State.Health?.Status }).toEqual({ name, health: "healthy" });
-    expect([...created.started].sort()).toEqual([...apps].sort());
-    const seeds = containers().filter((c) => c.start === false).map((c) => c.name).sort();
+    // web is public and rolls: the envkit proxy publishes its port (strategies/docker-strategies.test.ts).
+    expect([...created.started].map(plain).sort()).toEqual([...apps, "shop-dev-proxy"].sort());
+    expect((await inspect("shop-dev-proxy")).State.Health?.Status).toBe("healthy");
+    const seeds = containers().filter((c) => c.start === false && !/proxy-config/.test(c.name)).map((c) => plain(c.name)).sort();
     expect(seeds).toEqual(["shop-dev-api-secrets-seed", "shop-dev-db-secrets-seed", "shop-dev-worker-secrets-seed"]);
     for (const s of seeds) {
       const info = await inspect(s);
@@ -230,12 +248,14 @@ const SECRETS = { db_password: "e2e-db-password", jwt_secret: "e2e-jwt-secret" }
     ];
     for (const [client, server] of pairs) {
       const [c, s] = [`shop-dev-${client}-1`, `shop-dev-${server}-1`];
-      expect({ client, server, after: created.createdOrder.indexOf(c) > created.createdOrder.indexOf(s) }).toEqual({ client, server, after: true });
+      const order = created.createdOrder.map(plain);
+      expect({ client, server, after: order.indexOf(c) > order.indexOf(s) }).toEqual({ client, server, after: true });
       // The engine's own clock agrees: a passing probe of the server ended before the client existed.
       expect({ client, server, createdAfterHealthy: (await createdAt(c)) >= (await healthyBy(s)) }).toEqual({ client, server, createdAfterHealthy: true });
     }
     // Each app container is created after its seed has written the files.
-    for (const s of ["api", "worker", "db"]) expect(created.createdOrder.indexOf(`shop-dev-${s}-1`)).toBeGreaterThan(created.createdOrder.indexOf(`shop-dev-${s}-secrets-seed`));
+    const order = created.createdOrder.map(plain);
+    for (const s of ["api", "worker", "db"]) expect(order.indexOf(`shop-dev-${s}-1`)).toBeGreaterThan(order.indexOf(`shop-dev-${s}-secrets-seed`));
   });
 
   it("lets each declared client reach its server by alias", async () => {
@@ -260,10 +280,10 @@ const SECRETS = { db_password: "e2e-db-password", jwt_secret: "e2e-jwt-secret" }
     }));
   });
 
-  it("publishes only the public service, on loopback", async () => {
+  it("publishes only the public service, on loopback, through the envkit proxy (no service container binds a host port)", async () => {
     expect(await hostGet(8080, "/")).toEqual({ status: 200, body: "ok\n" });
-    for (const c of apps.filter((a) => a !== "shop-dev-web-1")) expect({ c, ports: (await inspect(c)).HostConfig.PortBindings ?? {} }).toEqual({ c, ports: {} });
-    expect((await inspect("shop-dev-web-1")).HostConfig.PortBindings).toEqual({ "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "8080" }] });
+    for (const c of apps) expect({ c, ports: (await inspect(c)).HostConfig.PortBindings ?? {} }).toEqual({ c, ports: {} });
+    expect((await inspect("shop-dev-proxy")).HostConfig.PortBindings).toEqual({ "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "8080" }] });
   });
 
   it("applies the hardening, limits, restart and log settings as the provider sends them", async () => {
@@ -287,7 +307,7 @@ const SECRETS = { db_password: "e2e-db-password", jwt_secret: "e2e-jwt-secret" }
 
   it("destroys everything it created, each started app stopping cleanly on SIGTERM within its grace period (exit 0)", async () => {
     const exitCodes = await destroyStack(created);
-    expect(exitCodes).toEqual(Object.fromEntries(apps.map((a) => [a, 0])));
+    expect(Object.fromEntries(Object.entries(exitCodes).map(([k, v]) => [plain(k), v]))).toEqual(Object.fromEntries([...apps, "shop-dev-proxy"].map((a) => [a, 0])));
     const names = namesIn(json);
     for (const c of names.containers) expect({ c, status: (await api("GET", `/containers/${c}/json`, undefined, { allow: [404] })).status }).toEqual({ c, status: 404 });
     for (const n of names.networks) expect({ n, status: (await api("GET", `/networks/${n}`, undefined, { allow: [404] })).status }).toEqual({ n, status: 404 });
@@ -322,7 +342,7 @@ const SECRETS = { db_password: "e2e-db-password", jwt_secret: "e2e-jwt-secret" }
   }, 120_000);
 
   it("the old design fails as the provider would: an upload into a read-only container is refused by the engine", async () => {
-    const json = synthJson([resolveOne({ name: "e2eo", services: { app: { ...serve, health, secrets: ["token"] } } }, "dev", dockerEnv({ release: { app: TAG }, network: { subnet: "10.246.0.0/16" } }))]).get("dev")!;
+    const json = synthJson([resolveOne({ name: "e2eo", services: { app: { ...serve, health, secrets: ["token"] } } }, "dev", dockerEnv({ release: { app: TAG }, network: { subnet: "10.246.0.0/16" }, rollout: { strategy: "recreate" } } as Partial<EnvironmentConfig>))]).get("dev")!;
     // Move the seed's upload onto the read-only app container, and drop the seed.
     const byName = (n: string) => Object.entries(json.resource.docker_container as Record<string, Json>).find(([, c]) => c.name === n)!;
     const [seedKey, seed] = byName("e2eo-dev-app-secrets-seed");
@@ -341,7 +361,7 @@ const SECRETS = { db_password: "e2e-db-password", jwt_secret: "e2e-jwt-secret" }
 
   it("a new secret value replaces the seed and the app reads it (what replace_triggered_by on the seed's id gives)", async () => {
     const app: AppConfig = { name: "e2er", services: { app: { ...serve, health, secrets: ["token"] } } };
-    const env = dockerEnv({ release: { app: TAG }, network: { subnet: "10.245.0.0/16" } });
+    const env = dockerEnv({ release: { app: TAG }, network: { subnet: "10.245.0.0/16" }, rollout: { strategy: "recreate" } } as Partial<EnvironmentConfig>);
     const json = await up(app, env, { token: "first" });
     expect((await sh("e2er-dev-app-1", "cat $TOKEN_FILE")).out).toBe("first");
     // Terraform's plan for the new value: the seed (upload is ForceNew) and, through the trigger, the app.
@@ -365,7 +385,7 @@ const SECRETS = { db_password: "e2e-db-password", jwt_secret: "e2e-jwt-secret" }
     try {
       fs.chmodSync(dir, 0o755);
       fs.writeFileSync(path.join(dir, "token"), "from-the-host", { mode: 0o644 });
-      const json = await up({ name: "e2eh", services: { app: { ...serve, health, secrets: ["token"] } } }, dockerEnv({ release: { app: TAG }, network: { subnet: "10.244.0.0/16" }, docker: { secretsHostDir: dir } }));
+      const json = await up({ name: "e2eh", services: { app: { ...serve, health, secrets: ["token"] } } }, dockerEnv({ release: { app: TAG }, network: { subnet: "10.244.0.0/16" }, docker: { secretsHostDir: dir }, rollout: { strategy: "recreate" } } as Partial<EnvironmentConfig>));
       expect(json.variable).toBeUndefined();
       expect((await sh("e2eh-dev-app-1", "id -u; cat $TOKEN_FILE")).out).toBe("10001\nfrom-the-host");
       expect((await sh("e2eh-dev-app-1", "echo x > $TOKEN_FILE")).code).not.toBe(0);
@@ -378,7 +398,7 @@ const SECRETS = { db_password: "e2e-db-password", jwt_secret: "e2e-jwt-secret" }
     const writable = ["/tmp", "/cache", "/private", "/scratch"];
     beforeAll(async () => {
       const svc = { ...serve, health, writablePaths: writable };
-      await up({ name: "e2ew", services: { app: svc, redis: { ...svc, security: { user: "999:999" } } } }, dockerEnv({ release: { app: TAG, redis: TAG }, network: { subnet: "10.249.0.0/16" } }));
+      await up({ name: "e2ew", services: { app: svc, redis: { ...svc, security: { user: "999:999" } } } }, dockerEnv({ release: { app: TAG, redis: TAG }, network: { subnet: "10.249.0.0/16" }, rollout: { strategy: "recreate" } } as Partial<EnvironmentConfig>));
     }, 120_000);
 
     it.each([

@@ -574,3 +574,112 @@ export function engineProblemsSync(): string[] {
   const out = execFileSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 30_000 }).trim();
   return out ? [out] : [];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Terraform's plan and apply of a changed configuration (an update of what applyStack created)
+
+/** What a second apply did: Terraform's actions per address. */
+export interface UpdatePlan {
+  /** Created because they are new. */
+  readonly added: string[];
+  /** Replaced (a changed body, a replaced reference or a replace_triggered_by), and in which order. */
+  readonly replaced: { address: string; order: "create-before-destroy" | "destroy-before-create" }[];
+  /** Destroyed because the configuration no longer has them. */
+  readonly removed: string[];
+  /** Left alone. */
+  readonly unchanged: string[];
+}
+
+/** Every resource body of a stack by address. */
+function bodiesOf(json: Json): Map<string, Json> {
+  const out = new Map<string, Json>();
+  for (const [t, byKey] of Object.entries((json.resource ?? {}) as Record<string, Record<string, Json>>)) for (const [k, b] of Object.entries(byKey)) out.set(`${t}.${k}`, b);
+  return out;
+}
+
+/**
+ * Terraform's plan for `after` over the state `before` left, for the resources this stand-in
+ * maps. Every docker_container/docker_network/docker_volume argument envkit changes between two
+ * syntheses is ForceNew (D ctr, resource_docker_network.go, resource_docker_volume.go: no Update
+ * for networks and volumes; the container's in-place fields are `restart`, `memory`, … which
+ * envkit never changes alone), so a changed body is a replacement; docker_image is replaced when
+ * its `name` changes (D img:36-41). A resource is also replaced when one it references by a
+ * computed attribute (`id`, `image_id`) is replaced (the new value is unknown at plan, and the
+ * referring argument is ForceNew), or when a `replace_triggered_by` address is replaced.
+ * create_before_destroy applies to a resource that sets it and, as Terraform propagates it, to
+ * every resource a create-before-destroy resource depends on.
+ */
+export function planUpdate(before: Json, after: Json): UpdatePlan {
+  const [old, now] = [bodiesOf(before), bodiesOf(after)];
+  const replaced = new Set<string>();
+  for (const [a, b] of now) {
+    const o = old.get(a);
+    if (!o) continue;
+    const changed = a.startsWith("docker_image.") ? o.name !== b.name : JSON.stringify({ ...o, depends_on: undefined, lifecycle: undefined }) !== JSON.stringify({ ...b, depends_on: undefined, lifecycle: undefined });
+    if (changed) replaced.add(a);
+  }
+  // References to computed attributes of replaced resources, and replace_triggered_by, to a fixed point.
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [a, b] of now) {
+      if (replaced.has(a) || !old.has(a)) continue;
+      const refs = JSON.stringify({ ...b, lifecycle: undefined, depends_on: undefined }).match(/\$\{[a-z_]+\.[A-Za-z0-9_-]+\.(id|image_id)\}/g) ?? [];
+      const triggers = ((b.lifecycle?.replace_triggered_by as string[] | undefined) ?? []).map((t) => t.replace(/\.[a-z_]+$/, ""));
+      if ([...refs.map((r) => r.slice(2, -1).replace(/\.[a-z_]+$/, "")), ...triggers].some((d) => replaced.has(d))) {
+        replaced.add(a);
+        grew = true;
+      }
+    }
+  }
+  const cbd = new Set<string>([...now].filter(([, b]) => b.lifecycle?.create_before_destroy === true).map(([a]) => a));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const a of [...cbd]) for (const d of dependencies(now.get(a)!)) if (!cbd.has(d)) (cbd.add(d), (grew = true));
+  }
+  return {
+    added: [...now.keys()].filter((a) => !old.has(a)),
+    replaced: [...replaced].map((address) => ({ address, order: cbd.has(address) ? "create-before-destroy" : "destroy-before-create" })),
+    removed: [...old.keys()].filter((a) => !now.has(a)),
+    unchanged: [...now.keys()].filter((a) => old.has(a) && !replaced.has(a)),
+  };
+}
+
+/**
+ * Applies `after` over what applying `before` created, as `terraform apply` would: first the
+ * destroy-before-create replacements (dependants first), then every new and replacing resource
+ * (in Terraform's dependency order, the rest refreshed by name), then the deposed
+ * create-before-destroy instances and the removed resources (dependants first). Docker images
+ * are never removed (envkit keeps them locally). Returns the plan and what now exists.
+ */
+export async function updateStack(before: Json, after: Json, created: Created, vars: Record<string, string> = {}): Promise<{ plan: UpdatePlan; created: Created; timings: { createdMs: number; totalMs: number } }> {
+  const t0 = Date.now();
+  const plan = planUpdate(before, after);
+  const gone = (addresses: string[]): Created => ({
+    ...emptyCreated(),
+    containers: created.containers.filter((c) => addresses.includes(c.address)),
+    networks: created.networks.filter((n) => addresses.includes(n.address)),
+    volumes: created.volumes.filter((v) => addresses.includes(v.address)),
+    started: created.started,
+  });
+  const first = plan.replaced.filter((r) => r.order === "destroy-before-create").map((r) => r.address);
+  if (first.length) await destroyStack(gone(first));
+  const made = emptyCreated();
+  await applyStack(after, vars, made, { replace: [...plan.added, ...plan.replaced.map((r) => r.address)] });
+  const createdMs = Date.now() - t0;
+  const last = [...plan.replaced.filter((r) => r.order === "create-before-destroy").map((r) => r.address), ...plan.removed];
+  // Deposed instances are the old ones: select them by the old ids (the new ones share the address).
+  if (last.length) {
+    const old = gone(last);
+    await destroyStack({ ...old, containers: old.containers.filter((c) => !made.containers.some((m) => m.id === c.id)) });
+  }
+  const replacedOrRemoved = new Set([...plan.removed, ...plan.replaced.map((r) => r.address)]);
+  const keep = <T extends { address: string }>(xs: readonly T[]) => xs.filter((x) => !replacedOrRemoved.has(x.address));
+  const next: Created = {
+    containers: [...keep(created.containers), ...made.containers],
+    networks: [...keep(created.networks), ...made.networks],
+    volumes: [...keep(created.volumes), ...made.volumes],
+    started: [...created.started, ...made.started],
+    createdOrder: [...created.createdOrder, ...made.createdOrder],
+  };
+  return { plan, created: next, timings: { createdMs, totalMs: Date.now() - t0 } };
+}

@@ -10,7 +10,7 @@ const synthOne = (app: AppConfig, env = dockerEnv()): Json => synthJson([resolve
 
 /** Terraform address (`docker_container.<key>`) of the resource of `type` named `name`. */
 function address(json: Json, type: string, name: string): string {
-  const entry = Object.entries((json.resource?.[type] ?? {}) as Record<string, Json>).find(([, body]) => body.name === name);
+  const entry = Object.entries((json.resource?.[type] ?? {}) as Record<string, Json>).find(([, body]) => body.name === name || String(body.name).replace(/-[0-9a-f]{8}(-\d+)$/, "$1").replace(/-secrets-seed-[0-9a-f]{8}$/, "-secrets-seed") === name);
   if (!entry) throw new Error(`no ${type} named ${name}`);
   return `${type}.${entry[0]}`;
 }

@@ -18,9 +18,12 @@ const synthModel = (m: EnvironmentModel): Json => {
   new DockerEnvironment(stack, "docker", { environment: m });
   return JSON.parse(Testing.synth(stack)) as Json;
 };
+/** A container or seed name without its replacement hash (rolling sets carry one; see docker-service.ts). */
+const unhashed = (name: string): string => name.replace(/-[0-9a-f]{8}(-\d+)$/, "$1").replace(/-secrets-seed-[0-9a-f]{8}$/, "-secrets-seed");
 const withService = (m: EnvironmentModel, name: string, f: (s: ServiceModel) => ServiceModel): EnvironmentModel => ({ ...m, services: m.services.map((s) => (s.name === name ? f(s) : s)) });
 const container = (json: Json, name: string): Json => {
-  const c = resourcesOf(json, "docker_container").find((x) => x.name === name);
+  // A surged (rolling) container's name carries a hash of what replaces it: <app>-<env>-<svc>-<hash>-<i>.
+  const c = resourcesOf(json, "docker_container").find((x) => x.name === name || unhashed(String(x.name)) === name);
   if (!c) throw new Error(`no container ${name}; have ${resourcesOf(json, "docker_container").map((x) => x.name).join(", ")}`);
   return c;
 };
@@ -30,8 +33,9 @@ describe("Docker target: the reference app's dev and test stacks", () => {
 
   it.each(["dev", "test"])("%s: every container is hardened", (env) => {
     const json = stacks.get(env)!;
-    // The services' containers; the backup jobs' are checked in backup.test.ts.
-    const containers = resourcesOf(json, "docker_container").filter((c) => c.start !== false && !String(c.name).endsWith("-backup"));
+    // The five services; the envkit proxy (in front of the public rolling web) is judged in
+    // strategies/docker-strategies.test.ts, the backup jobs in backup.test.ts.
+    const containers = resourcesOf(json, "docker_container").filter((c) => c.start !== false && c.name !== `shop-${env}-proxy` && !String(c.name).endsWith("-backup"));
     expect(containers.length).toBe(5);
     for (const c of containers) {
       expect(c.healthcheck?.test?.length).toBeGreaterThan(0);
@@ -56,7 +60,7 @@ describe("Docker target: the reference app's dev and test stacks", () => {
   });
 
   it.each(["dev", "test"])("%s: every image is pinned to the release and kept locally, never built", (env) => {
-    for (const img of resourcesOf(stacks.get(env)!, "docker_image")) {
+    for (const img of resourcesOf(stacks.get(env)!, "docker_image").filter((i) => !String(i.name).startsWith("haproxy:"))) {
       expect(img.name).toMatch(/:[0-9][\w.-]*$/);
       expect(img.keep_locally).toBe(true);
       expect(img.build).toBeUndefined();
@@ -106,7 +110,7 @@ describe("Docker target: defaults and their overrides", () => {
     const labels = Object.fromEntries(api.labels.map((l: Json) => [l.label, l.value]));
     expect(labels).toMatchObject({ "app.kubernetes.io/part-of": "demo", "envkit.dev/environment": "dev", "app.kubernetes.io/name": "api", "app.kubernetes.io/version": "1.0.0" });
     expect(resourcesOf(json, "docker_network").map((n) => n.name).sort()).toEqual(["demo-dev-api-to-db", "demo-dev-front", "demo-dev-web-to-api"]);
-    expect(resourcesOf(json, "docker_volume").map((v) => v.name).sort()).toEqual(["demo-dev-api-secrets", "demo-dev-db-data"]);
+    expect(resourcesOf(json, "docker_volume").map((v) => v.name).sort()).toEqual(["demo-dev-api-secrets", "demo-dev-db-data", "demo-dev-proxy-config"]);
   });
 
   it("puts only public services on the non-internal front network; connection networks are internal", () => {
@@ -129,11 +133,11 @@ describe("Docker target: defaults and their overrides", () => {
     expect(container(json, "demo-dev-batch-1").network_mode).toBeUndefined();
   });
 
-  it("publishes only public services, on loopback by default, and on the configured address otherwise", () => {
-    const json = synthOne(miniApp());
+  it("publishes only public services, on loopback by default, and on the configured address otherwise (recreate: on the service's container)", () => {
+    const json = synthOne(miniApp(), dockerEnv({ rollout: { strategy: "recreate" } }));
     expect(container(json, "demo-dev-web-1").ports).toEqual([{ internal: 8080, external: 8080, ip: "127.0.0.1", protocol: "tcp" }]);
     expect(container(json, "demo-dev-api-1").ports).toBeUndefined();
-    const open = synthOne(miniApp(), dockerEnv({ docker: { publishAddress: "0.0.0.0" }, services: { web: { ports: [{ name: "http", hostPort: 80 }] } } }));
+    const open = synthOne(miniApp(), dockerEnv({ rollout: { strategy: "recreate" }, docker: { publishAddress: "0.0.0.0" }, services: { web: { ports: [{ name: "http", hostPort: 80 }] } } }));
     expect(container(open, "demo-dev-web-1").ports).toEqual([{ internal: 8080, external: 80, ip: "0.0.0.0", protocol: "tcp" }]);
   });
 
@@ -145,8 +149,8 @@ describe("Docker target: defaults and their overrides", () => {
 
   it("runs replicas as numbered containers sharing the service alias", () => {
     const json = synthOne(miniApp(), dockerEnv({ services: { api: { replicas: 3 } } }));
-    const apis = resourcesOf(json, "docker_container").filter((c) => /^demo-dev-api-\d+$/.test(String(c.name)));
-    expect(apis.map((c) => c.name).sort()).toEqual(["demo-dev-api-1", "demo-dev-api-2", "demo-dev-api-3"]);
+    const apis = resourcesOf(json, "docker_container").filter((c) => /^demo-dev-api-\d+$/.test(unhashed(String(c.name))));
+    expect(apis.map((c) => unhashed(c.name)).sort()).toEqual(["demo-dev-api-1", "demo-dev-api-2", "demo-dev-api-3"]);
     for (const c of apis) expect(c.networks_advanced.find((n: Json) => String(n.name).includes("web-to-api")).aliases).toEqual(["api"]);
   });
 
@@ -299,7 +303,7 @@ describe("Docker target: defaults and their overrides", () => {
   it("pins the image to the digest when the release has one", () => {
     const digest = `sha256:${"b".repeat(64)}`;
     const json = synthOne(miniApp(), dockerEnv({ release: { web: "1.0.0", api: `1.0.0@${digest}`, db: `@${digest}` } }));
-    const names = resourcesOf(json, "docker_image").map((i) => i.name).sort();
+    const names = resourcesOf(json, "docker_image").map((i) => i.name).filter((n) => !n.startsWith("haproxy:")).sort();
     expect(names).toEqual([`docker.io/library/postgres@${digest}`, `ghcr.io/acme/api:1.0.0@${digest}`, "ghcr.io/acme/web:1.0.0"].sort());
   });
 
@@ -323,7 +327,7 @@ describe("Docker target: defaults and their overrides", () => {
     const de = new DockerEnvironment(stack, "docker", { environment: resolveOne(miniApp(), "dev", dockerEnv()).model });
     de.services.get("api")!.containers[0].addOverride("stop_timeout", 45);
     const json = JSON.parse(Testing.synth(stack)) as Json;
-    expect(Object.values(json.resource.docker_container as Record<string, Json>).find((c) => c.name === "demo-dev-api-1")!.stop_timeout).toBe(45);
+    expect(Object.values(json.resource.docker_container as Record<string, Json>).find((c) => unhashed(c.name) === "demo-dev-api-1")!.stop_timeout).toBe(45);
     expect(de.networks.get("front")!.nameInput).toBe("demo-dev-front");
     expect(de.services.get("db")!.volumes[0].nameInput).toBe("demo-dev-db-data");
   });

@@ -1,20 +1,21 @@
 import { formatIssue } from "../../lib/errors";
 import { evaluatePolicy } from "../../lib/policy/engine";
-import { peakPods, quotaFitProblems, surgeCount } from "../../lib/targets/kubernetes/quota-fit";
+import { quotaFitProblems } from "../../lib/targets/kubernetes/quota-fit";
+import { peakReplicas, surgeCount } from "../../lib/targets/shared/capacity";
 import { k8sEnv, miniApp, model, resolve } from "../helpers";
 
 describe("quota fit check", () => {
   it("counts replicas plus rolling-update surge for Deployments, none for StatefulSets", () => {
     const m = model(miniApp(), "staging", k8sEnv());
-    expect(peakPods(m, m.services.find((s) => s.name === "api")!)).toEqual({ replicas: 2, surge: 1 });
-    expect(peakPods(m, m.services.find((s) => s.name === "db")!)).toEqual({ replicas: 1, surge: 0 });
+    expect(peakReplicas(m.services.find((s) => s.name === "api")!)).toMatchObject({ steady: 2, extra: 1 });
+    expect(peakReplicas(m.services.find((s) => s.name === "db")!)).toMatchObject({ steady: 1, extra: 0 });
     expect(surgeCount("25%", 10)).toBe(3);
     expect(surgeCount(2, 10)).toBe(2);
   });
 
   it("uses the HPA maximum as the replica count", () => {
     const m = model(miniApp(), "staging", k8sEnv({ services: { web: { replicas: 2 }, api: { autoscaling: { minReplicas: 2, maxReplicas: 6 } } } }));
-    expect(peakPods(m, m.services.find((s) => s.name === "api")!)).toEqual({ replicas: 6, surge: 2 });
+    expect(peakReplicas(m.services.find((s) => s.name === "api")!)).toMatchObject({ steady: 6, extra: 2 });
   });
 
   it("rejects an oversized environment with the arithmetic per service", () => {
@@ -23,7 +24,7 @@ describe("quota fit check", () => {
       {
         path: ["quota", "cpu"],
         message:
-          "the workloads need requests.cpu 700m at peak but the quota allows 500m: web 100m × (2 replicas + 1 surge) = 300m; api 100m × (2 replicas + 1 surge) = 300m; db 100m × (1 replicas + 0 surge) = 100m; raise quota.cpu to at least 700m or lower replicas/resources",
+          "the workloads need requests.cpu 700m at peak but the quota allows 500m: web 100m × 3 pods [rolling: 2 replicas + 1 surge (maxSurge 25%)] = 300m; api 100m × 3 pods [rolling: 2 replicas + 1 surge (maxSurge 25%)] = 300m; db 100m × 1 pods [rolling: 1 replicas + 0 surge (one pod at a time, no surge)] = 100m; raise quota.cpu to at least 700m or lower replicas/resources",
       },
     ]);
   });

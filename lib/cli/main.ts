@@ -10,6 +10,7 @@ import { COMPARE_HELP, compareCommand } from "./commands/compare";
 import { GRAPH_HELP, graphCommand } from "./commands/graph";
 import { RELEASES_HELP, releasesCommand } from "./commands/releases";
 import { PROMOTE_HELP, promoteCommand } from "./commands/promote";
+import { ROLLOUT_HELP, rolloutCommand } from "./commands/rollout";
 import { CliIO, EXIT, UsageError } from "./io";
 import { VERSION } from "./version";
 
@@ -27,6 +28,7 @@ Verbs:
   graph     services and allowed connections (mermaid or dot)
   releases  record what an environment runs after a deploy (promotion order); list the record
   promote   copy releases (tag@digest) from one environment file to the next, keeping the file's layout
+  rollout   advance a canary one weight step, or switch a blue-green service's live slot (one edit)
 
 Exit codes: 0 success, 1 invalid input / failed check, 2 usage error, 3 internal error.`;
 
@@ -66,6 +68,12 @@ const VERBS: Record<string, Verb> = {
     options: { config: S, from: S, to: S, format: S, "dry-run": { type: "boolean" }, "force-unrecorded": { type: "boolean" } },
     positionals: Infinity,
     run: (v, p, io) => promoteCommand({ config: need(v, "config"), from: need(v, "from"), to: need(v, "to"), services: p, format: v.format as string | undefined, dryRun: v["dry-run"] === true, forceUnrecorded: v["force-unrecorded"] === true }, io),
+  },
+  rollout: {
+    help: ROLLOUT_HELP,
+    options: { config: S, env: S, service: S, step: { type: "boolean" }, switch: { type: "boolean" }, steps: S, "dry-run": { type: "boolean" } },
+    positionals: 0,
+    run: (v, _p, io) => rolloutCommand({ config: need(v, "config"), env: need(v, "env"), service: need(v, "service"), step: v.step === true, switch: v.switch === true, steps: v.steps as string | undefined, dryRun: v["dry-run"] === true }, io),
   },
   graph: { help: GRAPH_HELP, options: { config: S, env: S, format: S }, positionals: 0, run: (v, _p, io) => graphCommand({ config: need(v, "config"), env: need(v, "env"), format: v.format as string | undefined }, io) },
 };

@@ -55,6 +55,18 @@ const BY_NAME_SUBNET: ReadonlyMap<string, string> = new Map([
  * retention; test periodic, short retention; dev on demand"; S4 L1291-1339: 30 days).
  */
 const BY_NAME_BACKUP_RETENTION: ReadonlyMap<string, string> = new Map([["prod", "30d"]]);
+/** The environment-wide `rollout` (defaulted before the per-service rows that read it). */
+function envRollout(c: DefaultContext): Record<string, unknown> {
+  const r = c.doc.rollout;
+  return isPlainObject(r) ? r : {};
+}
+
+/** The service a `services.*` rule is filling. */
+function serviceOf(c: DefaultContext): Record<string, unknown> {
+  const services = c.doc.services;
+  const svc = isPlainObject(services) && Object.hasOwn(services, c.bound[0]) ? services[c.bound[0]] : undefined;
+  return isPlainObject(svc) ? svc : {};
+}
 
 /** Local state lives next to the output folder: `<out>/stacks/<env>/../../../terraform.<env>.tfstate`. */
 function localStatePath(env: string): string {
@@ -134,9 +146,23 @@ const SHARED_DEFAULTS: readonly DefaultRule[] = [
   { path: "network.subnet", value: (c: DefaultContext) => BY_NAME_SUBNET.get(c.envName), doc: "dev 10.200.0.0/16, test 10.201.0.0/16, staging 10.202.0.0/16, prod 10.203.0.0/16; other names must set it", setting: "network.subnet" },
   { path: "backend", value: (c: DefaultContext) => ({ type: "local", path: localStatePath(c.envName) }), doc: "local state next to the output folder (relative, so output is machine-independent)" },
   { path: "backend.path", value: (c: DefaultContext) => (c.parent.type === "local" ? localStatePath(c.envName) : undefined), doc: "local state path relative to the stack folder, so output is machine-independent" },
+  { path: "rollout.strategy", value: "rolling", doc: "rolling updates: no downtime, about 1.2x resources while rolling" },
   { path: "rollout.maxSurge", value: "25%", doc: "25% extra pods during a rolling update" },
   { path: "rollout.maxUnavailable", value: 0, doc: "no capacity lost during a rolling update" },
   { path: "rollout.timeout", value: "10m", doc: "apply waits 10 minutes for a rollout" },
+  {
+    path: "services.*.rollout.strategy",
+    value: (c: DefaultContext) => {
+      const strategy = envRollout(c).strategy;
+      // Two copies of a stateful service would share (or split) one database's data.
+      return serviceOf(c).kind === "stateful" && (strategy === "blue-green" || strategy === "canary") ? "rolling" : strategy;
+    },
+    doc: "the environment's rollout.strategy (a stateful service rolls instead of running two copies of its data)",
+  },
+  { path: "services.*.rollout.maxSurge", value: (c: DefaultContext) => (c.parent.strategy === "recreate" ? undefined : envRollout(c).maxSurge), doc: "the environment's rollout.maxSurge" },
+  { path: "services.*.rollout.maxUnavailable", value: (c: DefaultContext) => (c.parent.strategy === "recreate" ? undefined : envRollout(c).maxUnavailable), doc: "the environment's rollout.maxUnavailable" },
+  { path: "services.*.rollout.timeout", value: (c: DefaultContext) => envRollout(c).timeout, doc: "the environment's rollout.timeout" },
+  { path: "services.*.rollout.idleReplicas", value: (c: DefaultContext) => (c.parent.strategy === "blue-green" ? serviceOf(c).replicas : undefined), doc: "the idle blue-green slot keeps the service's replicas (an instant switch back); set 0 after a soak" },
   { path: "volumes.preventDestroy", value: false, doc: "volumes can be destroyed (set true for data you keep)" },
   { path: "limitRange.cpu", value: "100m", doc: "LimitRange default CPU request", setting: "limitRange" },
   { path: "limitRange.memory", value: "128Mi", doc: "LimitRange default memory request", setting: "limitRange" },

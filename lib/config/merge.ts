@@ -1,4 +1,4 @@
-import { HEALTH_CHECK_KINDS } from "../model/environment";
+import { HEALTH_CHECK_KINDS, ROLLOUT_FIELDS, RolloutStrategy } from "../model/environment";
 
 /**
  * Layering semantics (the environment over the application), in one place:
@@ -9,7 +9,8 @@ import { HEALTH_CHECK_KINDS } from "../model/environment";
  * - `undefined` in the overlay leaves the base value; `null` replaces it (`health: null` removes
  *   the application's check);
  * - keys that exclude each other ({@link EXCLUSIVE_KEYS}): where the overlay sets one, the base's
- *   others are dropped, so an environment's `health.http` replaces the app's `health.command`.
+ *   others are dropped, so an environment's `health.http` replaces the app's `health.command`;
+ *   an overlay that changes `services.<svc>.rollout.strategy` drops the old strategy's fields.
  * Paths are those of the whole document (app.yaml over an environment file's root).
  * Inputs are never mutated. Only own keys count, so a key such as `constructor` or `toString`
  * is an ordinary key here (never Object.prototype's), and `__proto__` stays a plain key.
@@ -31,12 +32,25 @@ export const EXCLUSIVE_KEYS: readonly { readonly path: string; readonly keys: re
   { path: "services.*.backup.to", keys: ["volume", "hostPath", "claim", "objectStore"] },
 ];
 
+function matches(path: string, at: readonly string[]): boolean {
+  const segs = path.split(".");
+  return segs.length === at.length && segs.every((s, i) => s === "*" || s === at[i]);
+}
+
 function exclusiveAt(at: readonly string[]): readonly string[] | undefined {
-  for (const rule of EXCLUSIVE_KEYS) {
-    const segs = rule.path.split(".");
-    if (segs.length === at.length && segs.every((s, i) => s === "*" || s === at[i])) return rule.keys;
-  }
-  return undefined;
+  return EXCLUSIVE_KEYS.find((rule) => matches(rule.path, at))?.keys;
+}
+
+/**
+ * An overlay that changes a service's rollout strategy drops the base's fields of the old one
+ * (an app-wide blue-green's `slots` mean nothing to an environment's `strategy: rolling`).
+ */
+const STRATEGY_PATH = "services.*.rollout";
+
+function strategyDropped(base: Record<string, unknown>, overlay: Record<string, unknown>, at: readonly string[]): ReadonlySet<string> | undefined {
+  if (!matches(STRATEGY_PATH, at) || typeof overlay.strategy !== "string" || overlay.strategy === base.strategy || !Object.hasOwn(ROLLOUT_FIELDS, overlay.strategy)) return undefined;
+  const keep = new Set(["strategy", "timeout", ...ROLLOUT_FIELDS[overlay.strategy as RolloutStrategy]]);
+  return new Set(Object.keys(base).filter((k) => !keep.has(k)));
 }
 
 function layerAt(base: unknown, overlay: unknown, at: readonly string[]): unknown {
@@ -44,7 +58,7 @@ function layerAt(base: unknown, overlay: unknown, at: readonly string[]): unknow
   if (isPlainObject(base) && isPlainObject(overlay)) {
     const out: Record<string, unknown> = {};
     const exclusive = exclusiveAt(at);
-    const replaced = exclusive?.some((k) => Object.hasOwn(overlay, k) && overlay[k] !== undefined) ? new Set(exclusive) : undefined;
+    const replaced = exclusive?.some((k) => Object.hasOwn(overlay, k) && overlay[k] !== undefined) ? new Set(exclusive) : strategyDropped(base, overlay, at);
     for (const k of Object.keys(base)) if (!replaced?.has(k)) setOwn(out, k, clone(base[k]));
     for (const k of Object.keys(overlay)) setOwn(out, k, Object.hasOwn(out, k) ? layerAt(out[k], overlay[k], [...at, k]) : clone(overlay[k]));
     return out;

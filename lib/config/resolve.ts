@@ -12,12 +12,15 @@ import {
   HealthModel,
   HealthRoleModel,
   PortModel,
+  ROLLOUT_FIELDS,
+  ReleaseModel,
   ResourcesModel,
+  RolloutModel,
   ServiceModel,
   SurgeValue,
   TargetName,
 } from "../model/environment";
-import { checkImmutable, parseRelease } from "../model/image-ref";
+import { ImageRef, checkImmutable, parseRelease } from "../model/image-ref";
 import { CONTAINER_CPU, CONTAINER_MEMORY, QUOTA_CPU, QUOTA_MEMORY, QuantityBound, VOLUME_SIZE } from "../model/limits";
 import { MAX_LABEL, SECRETS_MOUNT, checkConstructId, checkDnsLabel, isReservedVolumeName, isWithinPath, secretFileEnv } from "../model/names";
 import { parseCpu, parseMemory } from "../model/quantity";
@@ -40,6 +43,7 @@ import {
   RestartSchema,
   SecuritySchema,
   ServiceConfig,
+  ServiceRolloutSchema,
   SuppressionSchema,
   VolumeSchema,
   environmentSchemaFor,
@@ -265,7 +269,7 @@ function resolveOne(app: SourceDocument, envDoc: SourceDocument, name: string, a
 type Defaulted<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
 
 /** A service after layering and defaults (see defaults.ts for what fills each field). */
-type EffectiveService = Omit<ServiceConfig, "ports" | "volumes" | "health" | "resources" | "security" | "restart" | "logging" | "autoscaling"> &
+type EffectiveService = Omit<ServiceConfig, "ports" | "volumes" | "health" | "resources" | "security" | "restart" | "logging" | "autoscaling" | "rollout"> &
   Defaulted<Pick<ServiceConfig, "kind" | "public" | "env" | "secrets" | "connections" | "replicas" | "writablePaths" | "writableSize">, "kind" | "public" | "env" | "secrets" | "connections" | "replicas" | "writablePaths" | "writableSize"> & {
     ports: Defaulted<z.infer<typeof PortSchema>, "protocol">[];
     volumes: Defaulted<z.infer<typeof VolumeSchema>, "size">[];
@@ -276,6 +280,7 @@ type EffectiveService = Omit<ServiceConfig, "ports" | "volumes" | "health" | "re
     logging: Required<z.infer<typeof LoggingSchema>>;
     autoscaling?: Defaulted<z.infer<typeof AutoscalingSchema>, "cpuUtilization">;
     backup?: Defaulted<z.infer<typeof BackupSchema>, "schedule" | "retention" | "to"> | null;
+    rollout: Defaulted<z.infer<typeof ServiceRolloutSchema>, "strategy" | "timeout">;
   };
 
 /** The whole environment after layering and defaults: what `envkit explain` shows. */
@@ -435,6 +440,77 @@ function resolveBackup(
   return { ...base, port };
 }
 
+/** A release string of `repository` checked as `release.<svc>` is: parsed, and immutable. */
+function pinRelease(repository: string, svc: string, segs: Segments, rel: string, err: (segs: Segments, message: string) => void): ImageRef {
+  const r = parseRelease(repository, rel);
+  if (!r.ok) {
+    err(segs, r.error);
+    return { repository };
+  }
+  const mutable = checkImmutable(r.value);
+  if (mutable) err(segs, `[ENVK-IMG-001] release "${rel}" of "${svc}" is mutable: ${mutable}`);
+  return r.value;
+}
+
+/** Which strategy a field belongs to, for "given under another strategy" messages. */
+const FIELD_OWNER: Readonly<Record<string, string>> = { live: "blue-green", slots: "blue-green", idleReplicas: "blue-green", canary: "canary", maxSurge: "rolling, blue-green and canary", maxUnavailable: "rolling, blue-green and canary" };
+
+/**
+ * A service's rollout: its strategy's fields present and no other strategy's, blue-green and
+ * canary refused on stateful services, slot and canary releases pinned like `release.<svc>`.
+ */
+function resolveRollout(
+  s: EffectiveService,
+  svc: string,
+  stable: string | undefined,
+  at: (...rest: Segments) => Segments,
+  err: (segs: Segments, message: string) => void,
+  secs: (segs: Segments, v: string) => number,
+  pin: (segs: Segments, rel: string) => ImageRef,
+  envWide: boolean,
+): RolloutModel {
+  const r = s.rollout;
+  const strategy = r.strategy;
+  const timeoutSeconds = secs(at("rollout", "timeout"), r.timeout);
+  const where = at("rollout", "strategy");
+  for (const field of Object.keys(r)) {
+    if (field === "strategy" || field === "timeout" || ROLLOUT_FIELDS[strategy].includes(field)) continue;
+    err(at("rollout", field), `${field} is a setting of ${FIELD_OWNER[field]}, and "${svc}" uses strategy ${strategy}; remove ${field} (or set the strategy it belongs to)`);
+  }
+  const surge = { maxSurge: r.maxSurge as SurgeValue, maxUnavailable: r.maxUnavailable as SurgeValue };
+  if (strategy === "recreate") return { strategy, timeoutSeconds };
+  if (strategy === "rolling") return { strategy, ...surge, timeoutSeconds };
+  if (s.kind === "stateful") {
+    err(where, `"${svc}" is stateful, and ${strategy} runs two copies of it side by side: two copies of one database's data (two writers on one volume, or two copies that diverge); use strategy rolling or recreate for a stateful service`);
+  }
+  const fromEnv = envWide ? ` (the environment's rollout.strategy is ${strategy}, so every stateless service needs its own)` : "";
+  const release = (segs: Segments, v: string | undefined): ReleaseModel => ({ image: v === undefined ? { repository: s.image } : pin(segs, v), version: v ?? "" });
+  if (strategy === "blue-green") {
+    const now = stable ?? "<the release running now>";
+    const example = `services.${svc}.rollout: { strategy: blue-green, live: blue, slots: { blue: "${now}", green: "<the next release>" } }`;
+    if (r.live === undefined || r.slots === undefined) {
+      const missing = [r.live === undefined && "live (the slot that takes traffic)", r.slots === undefined && "slots (the release of each slot)"].filter(Boolean).join(" and ");
+      err(where, `blue-green needs ${missing}${fromEnv}; write ${example}`);
+    } else {
+      for (const slot of ["blue", "green"] as const) {
+        if (r.slots[slot] === undefined) err(at("rollout", "slots"), `slot ${slot} has no release; blue-green runs both slots, so pin both (slots: { blue: "…", green: "…" }; the idle one may repeat the live release)`);
+      }
+    }
+    if (stable !== undefined) err(["release", svc], `"${svc}" uses blue-green, where services.${svc}.rollout.slots pin the releases; remove release.${svc} (move its value to the live slot)`);
+    return {
+      strategy,
+      live: r.live ?? "blue",
+      slots: { blue: release(at("rollout", "slots", "blue"), r.slots?.blue), green: release(at("rollout", "slots", "green"), r.slots?.green) },
+      idleReplicas: r.idleReplicas ?? s.replicas,
+      ...surge,
+      timeoutSeconds,
+    };
+  }
+  // Without a canary block only the stable runs: the resting state between two canaries.
+  if (r.canary === undefined) return { strategy, weight: 0, ...surge, timeoutSeconds };
+  return { strategy, canary: release(at("rollout", "canary", "release"), r.canary.release), weight: r.canary.weight, ...surge, timeoutSeconds };
+}
+
 function buildModel(effective: Record<string, unknown>, envName: string, prov: Provenance, issues: ConfigIssue[], adapter: TargetAdapter | undefined): EnvironmentModel | undefined {
   // Validated by the schemas per file and completed by applyDefaults: this is its shape now.
   const doc = effective as unknown as EffectiveConfig;
@@ -510,20 +586,19 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       err(at(), `derived resource names such as "${derived}" would be ${derived.length} characters (limit ${MAX_LABEL}); shorten the application, environment, service, volume or secret name by ${derived.length - MAX_LABEL}`);
     }
 
-    // Release: immutable image per environment.
+    // Release: immutable image per environment (blue-green pins one per slot instead).
+    const pin = (segs: Segments, rel: string): ImageRef => pinRelease(s.image, name, segs, rel, err);
     let image = { repository: s.image } as ServiceModel["image"];
-    const rel = release.get(name);
-    if (rel === undefined) {
-      err(["release", name], `no release for service "${name}"; pin an immutable image, e.g. release: { ${name}: "1.4.2@sha256:…" }`);
-    } else {
-      const r = parseRelease(s.image, rel);
-      if (!r.ok) err(["release", name], r.error);
-      else {
-        const mutable = checkImmutable(r.value);
-        if (mutable) err(["release", name], `[ENVK-IMG-001] release "${rel}" of "${name}" is mutable: ${mutable}`);
-        image = r.value;
-      }
-    }
+    let rel = release.get(name);
+    const rollout = resolveRollout(s, name, rel, at, err, secs, pin, prov.origin(at("rollout", "strategy"))?.kind === "default");
+    if (rollout.strategy === "blue-green") {
+      const live = rollout.slots[rollout.live];
+      image = live.image;
+      rel = live.version;
+    } else if (rel === undefined) {
+      const stable = rollout.strategy === "canary" ? " (the stable release; the canary's is services.<svc>.rollout.canary.release)" : "";
+      err(["release", name], `no release for service "${name}"${stable}; pin an immutable image, e.g. release: { ${name}: "1.4.2@sha256:…" }`);
+    } else image = pin(["release", name], rel);
 
     // Ports.
     const ports: PortModel[] = s.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol, hostPort: p.hostPort ?? p.port }));
@@ -637,6 +712,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       ...(backup && { backup }),
       resources,
       replicas: s.replicas,
+      rollout,
       writablePaths: s.writablePaths,
       writableSizeBytes: writableSize(at("writableSize"), s.writableSize),
       security: {
@@ -718,7 +794,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     backend: doc.backend,
     enforcement: doc.policy.enforcement,
     suppressions: doc.policy.suppressions,
-    rollout: { maxSurge: doc.rollout.maxSurge as SurgeValue, maxUnavailable: doc.rollout.maxUnavailable as SurgeValue, timeoutSeconds: secs(["rollout", "timeout"], doc.rollout.timeout) },
+    rollout: { strategy: doc.rollout.strategy, maxSurge: doc.rollout.maxSurge as SurgeValue, maxUnavailable: doc.rollout.maxUnavailable as SurgeValue, timeoutSeconds: secs(["rollout", "timeout"], doc.rollout.timeout) },
     preventDestroyVolumes: doc.volumes.preventDestroy,
     // Only an adapter's own block is its settings (no adapter: a planned target, refused later).
     targetOptions: adapter && typeof targetOptions === "object" && targetOptions !== null ? { ...(targetOptions as Record<string, unknown>) } : {},

@@ -6,7 +6,7 @@ import { parseRepository } from "../model/image-ref";
 import { CONTAINER_CPU, CONTAINER_MEMORY, MAX_QUOTA_COUNT, MAX_REPLICAS, QUOTA_CPU, QUOTA_MEMORY, QuantityBound, VOLUME_SIZE } from "../model/limits";
 import { parseCpu, parseMemory } from "../model/quantity";
 import { DNS1123_LABEL, SECRET_NAME, checkContainerPath, checkDnsLabel, checkPortName } from "../model/names";
-import { BACKUP_METHODS, HEALTH_CHECK_KINDS, PROBE_TOOLS } from "../model/environment";
+import { BACKUP_METHODS, HEALTH_CHECK_KINDS, PROBE_TOOLS, ROLLOUT_STRATEGIES, SLOTS } from "../model/environment";
 import { parseCron } from "../model/cron";
 import { Parsed } from "../model/result";
 import { KnownTargetName, REGISTRY, TARGETS, TargetRegistry, targetNames } from "../targets/registry";
@@ -361,6 +361,44 @@ export const AutoscalingSchema = z.strictObject({
 
 const envValue = z.union([z.string(), z.number(), z.boolean()]);
 
+const Strategy = z.enum(ROLLOUT_STRATEGIES);
+/** A release as in `release.<svc>` (checked against the service's image in resolve.ts). */
+const SlotRelease = z.string().min(1, { message: 'write a release such as "1.4.2@sha256:…"' });
+const WEIGHT_RANGE = { message: "the canary weight is a percentage of traffic: a whole number from 0 to 100" };
+
+/**
+ * A service's own rollout. Which fields apply depends on the strategy (checked after layering,
+ * in resolve.ts): rolling, blue-green and canary take maxSurge/maxUnavailable; blue-green takes
+ * live, slots and idleReplicas; canary takes canary.
+ */
+export const ServiceRolloutSchema = z.strictObject({
+  /**
+   * `recreate` | `rolling` | `blue-green` | `canary`.
+   * @default the environment's `rollout.strategy` (`rolling` for a stateful service when that is blue-green or canary)
+   */
+  strategy: Strategy.optional(),
+  /** Extra pods while a workload rolls (rolling, blue-green, canary). @default the environment's `rollout.maxSurge` */
+  maxSurge: Percentage.optional(),
+  /** Pods that may be missing while a workload rolls. @default the environment's `rollout.maxUnavailable` */
+  maxUnavailable: Percentage.optional(),
+  /** How long apply waits for this service's rollout. @default the environment's `rollout.timeout` */
+  timeout: Duration.optional(),
+  /** blue-green: the slot that takes traffic (`blue` | `green`); the other is the preview. */
+  live: z.enum(SLOTS).optional(),
+  /** blue-green: the release of each slot, written like `release.<svc>`. */
+  slots: z.strictObject({ blue: SlotRelease.optional(), green: SlotRelease.optional() }).optional(),
+  /** blue-green: replicas of the idle slot (0 scales it down after a soak). @default the service's replicas */
+  idleReplicas: Replicas.min(0).optional(),
+  /** canary: the canary release and its share of traffic; the stable release is `release.<svc>`. */
+  canary: z
+    .strictObject({
+      release: SlotRelease,
+      /** Percent of traffic, 0..100. */
+      weight: z.number().int(WEIGHT_RANGE).min(0, WEIGHT_RANGE).max(100, WEIGHT_RANGE),
+    })
+    .optional(),
+});
+
 /** One service of the application, as written in app.yaml. */
 export const ServiceSchema = z.strictObject({
   /** Image repository without tag, e.g. `ghcr.io/acme/api`; the release pins it per environment. */
@@ -394,6 +432,8 @@ export const ServiceSchema = z.strictObject({
   resources: ResourcesSchema.optional(),
   /** @default 1 */
   replicas: Replicas.min(0).optional(),
+  /** How a new release of this service replaces the running one. @default the environment's `rollout` */
+  rollout: ServiceRolloutSchema.optional(),
   /** Paths the image writes to; mounted as tmpfs/emptyDir on a read-only root. @default ["/tmp"] */
   writablePaths: uniqueList(ContainerPath, "writable path").optional(),
   /**
@@ -500,6 +540,8 @@ const ENVIRONMENT_HEAD = {
     .optional(),
   rollout: z
     .strictObject({
+      /** `recreate` | `rolling` | `blue-green` | `canary`; each service may override it. @default "rolling" */
+      strategy: Strategy.optional(),
       /** @default "25%" */
       maxSurge: Percentage.optional(),
       /** @default 0 */

@@ -179,6 +179,12 @@ export interface ServiceModel {
   readonly backup?: BackupModel;
   readonly resources: ResourcesModel;
   readonly replicas: number;
+  /**
+   * How a new release replaces the running one (`services.<svc>.rollout`, else the environment's
+   * `rollout`). For blue-green, `image`/`version` are the live slot's release; for canary, the
+   * stable release (`release.<svc>`).
+   */
+  readonly rollout: RolloutModel;
   readonly writablePaths: readonly string[];
   /** Size of each writable path (tmpfs / emptyDir), bytes. */
   readonly writableSizeBytes: number;
@@ -201,6 +207,80 @@ export interface QuotaModel {
 
 /** A rolling-update bound: a count or a percentage of replicas. */
 export type SurgeValue = number | `${number}%`;
+
+/** The delivery strategies (`rollout.strategy`). */
+export const ROLLOUT_STRATEGIES = ["recreate", "rolling", "blue-green", "canary"] as const;
+/** One of {@link ROLLOUT_STRATEGIES}. */
+export type RolloutStrategy = (typeof ROLLOUT_STRATEGIES)[number];
+/**
+ * The fields of `services.<svc>.rollout` each strategy reads, besides `strategy` and `timeout`
+ * (which all read). Layering drops the base's fields of another strategy when an overlay
+ * changes the strategy; a field of another strategy written next to it is an error.
+ */
+export const ROLLOUT_FIELDS: Readonly<Record<RolloutStrategy, readonly string[]>> = {
+  recreate: [],
+  rolling: ["maxSurge", "maxUnavailable"],
+  "blue-green": ["live", "slots", "idleReplicas", "maxSurge", "maxUnavailable"],
+  canary: ["canary", "maxSurge", "maxUnavailable"],
+};
+
+/** The two slots of a blue-green service. */
+export const SLOTS = ["blue", "green"] as const;
+/** One of {@link SLOTS}. */
+export type SlotName = (typeof SLOTS)[number];
+
+/** One pinned release: the parsed image and the release string as written. */
+export interface ReleaseModel {
+  readonly image: ImageRef;
+  readonly version: string;
+}
+
+/**
+ * How a service's new release replaces the running one. `maxSurge`/`maxUnavailable` on
+ * blue-green and canary bound how each slot's (or the stable/canary) workload rolls when its own
+ * release changes.
+ */
+export type RolloutModel =
+  | { readonly strategy: "recreate"; readonly timeoutSeconds: number }
+  | { readonly strategy: "rolling"; readonly maxSurge: SurgeValue; readonly maxUnavailable: SurgeValue; readonly timeoutSeconds: number }
+  | {
+      readonly strategy: "blue-green";
+      /** The slot that takes traffic; the other one is reachable under `<svc>-preview`. */
+      readonly live: SlotName;
+      readonly slots: { readonly blue: ReleaseModel; readonly green: ReleaseModel };
+      /** Replicas of the idle slot (0 after a soak). */
+      readonly idleReplicas: number;
+      readonly maxSurge: SurgeValue;
+      readonly maxUnavailable: SurgeValue;
+      readonly timeoutSeconds: number;
+    }
+  | {
+      readonly strategy: "canary";
+      /** The release in trial; absent: no canary in flight, only the stable runs (weight 0). */
+      readonly canary?: ReleaseModel;
+      /** Percent of traffic (0..100) the canary should take. */
+      readonly weight: number;
+      readonly maxSurge: SurgeValue;
+      readonly maxUnavailable: SurgeValue;
+      readonly timeoutSeconds: number;
+    };
+
+/**
+ * Every release a service runs, with the config path that pins it: `release.<svc>` (the stable or
+ * only one), each blue-green slot, and a canary's. The live slot comes first.
+ */
+export function serviceReleases(svc: ServiceModel): { readonly path: string; readonly release: ReleaseModel }[] {
+  const r = svc.rollout;
+  const at = `services.${svc.name}.rollout`;
+  if (r.strategy === "blue-green") return [r.live, idleSlot(r.live)].map((slot) => ({ path: `${at}.slots.${slot}`, release: r.slots[slot] }));
+  const main = { path: `release.${svc.name}`, release: { image: svc.image, version: svc.version } };
+  return r.strategy === "canary" && r.canary ? [main, { path: `${at}.canary.release`, release: r.canary }] : [main];
+}
+
+/** The idle slot of a blue-green rollout. */
+export function idleSlot(live: SlotName): SlotName {
+  return live === "blue" ? "green" : "blue";
+}
 
 /** A suppression of a guardrail finding. */
 export interface SuppressionModel {
@@ -226,7 +306,8 @@ export interface EnvironmentModel {
   readonly backend: BackendConfig;
   readonly enforcement: "advisory" | "mandatory";
   readonly suppressions: readonly SuppressionModel[];
-  readonly rollout: { readonly maxSurge: SurgeValue; readonly maxUnavailable: SurgeValue; readonly timeoutSeconds: number };
+  /** The environment-wide rollout settings (each service's effective ones are `ServiceModel.rollout`). */
+  readonly rollout: { readonly strategy: RolloutStrategy; readonly maxSurge: SurgeValue; readonly maxUnavailable: SurgeValue; readonly timeoutSeconds: number };
   readonly preventDestroyVolumes: boolean;
   /**
    * The settings block of the environment's target (`<target>:` in its file), validated by that

@@ -48,6 +48,30 @@ export interface GitHistory {
 }
 
 /**
+ * Every release an environment file pins, per service: `release.<svc>` and, under
+ * `services.<svc>.rollout`, each blue-green slot and a canary's release (all of them run there).
+ */
+export function filePins(data: unknown): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const add = (svc: string, rel: unknown): void => {
+    if (typeof rel !== "string") return;
+    if (!out.has(svc)) out.set(svc, []);
+    if (!out.get(svc)!.includes(rel)) out.get(svc)!.push(rel);
+  };
+  const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+  const doc = obj(data);
+  for (const [svc, rel] of Object.entries(obj(doc?.release) ?? {})) add(svc, rel);
+  for (const [svc, conf] of Object.entries(obj(doc?.services) ?? {})) {
+    const rollout = obj(obj(conf)?.rollout);
+    const slots = obj(rollout?.slots);
+    add(svc, slots?.blue);
+    add(svc, slots?.green);
+    add(svc, obj(rollout?.canary)?.release);
+  }
+  return out;
+}
+
+/**
  * Release history from version control: every `release` value each environment file held in the
  * last commits that touched it (current pins are compared directly by the rules). Two git
  * processes in all, however long the history. Outside a git checkout there is none; a shallow
@@ -57,16 +81,17 @@ export function gitHistory(configDir: string | undefined, opts: { readonly commi
   const seen = new Map<string, Set<string>>();
   const services = new Map<string, Set<string>>();
   const pinnedAt = new Map<string, number>();
-  const add = (env: string, releases: unknown, time: number): void => {
-    if (!releases || typeof releases !== "object") return;
-    for (const [svc, rel] of Object.entries(releases as Record<string, unknown>)) {
-      const key = `${env}/${svc}`;
-      if (!seen.has(key)) seen.set(key, new Set());
-      seen.get(key)!.add(String(rel));
-      if (!services.has(env)) services.set(env, new Set());
-      services.get(env)!.add(svc);
-      // The log is read newest first: the last time seen is the oldest commit that pinned it.
-      if (Number.isFinite(time)) pinnedAt.set(`${key}\n${String(rel)}`, time);
+  const add = (env: string, data: unknown, time: number): void => {
+    for (const [svc, releases] of filePins(data)) {
+      for (const rel of releases) {
+        const key = `${env}/${svc}`;
+        if (!seen.has(key)) seen.set(key, new Set());
+        seen.get(key)!.add(rel);
+        if (!services.has(env)) services.set(env, new Set());
+        services.get(env)!.add(svc);
+        // The log is read newest first: the last time seen is the oldest commit that pinned it.
+        if (Number.isFinite(time)) pinnedAt.set(`${key}\n${rel}`, time);
+      }
     }
   };
   const releasesOf = (env: string, svc: string): ReadonlySet<string> => seen.get(`${env}/${svc}`) ?? new Set();
@@ -94,7 +119,7 @@ export function gitHistory(configDir: string | undefined, opts: { readonly commi
   const present = wanted.filter((w) => !missing.has(w.spec));
   present.forEach((w, i) => {
     try {
-      add(w.env, (parse(texts[i] ?? "") as { release?: unknown } | null)?.release, w.time);
+      add(w.env, parse(texts[i] ?? ""), w.time);
     } catch {
       // An old commit with broken YAML says nothing about releases.
     }
@@ -127,8 +152,8 @@ export interface PromotionHistory extends ReleaseHistory {
    * (a release that appears in both environments in the same change has not run anywhere).
    */
   readonly base?: { readonly ref: string; readonly commit: string };
-  /** What `env` pins for `service` at the base commit (only with {@link base}). */
-  pinnedAtBase?(env: string, service: string): string | undefined;
+  /** What `env` pins for `service` at the base commit (only with {@link base}): its release, blue-green slots and canary. */
+  pinnedAtBase?(env: string, service: string): readonly string[];
   /** Every release any service of `env` ran (recorded, in history, or pinned at the base). */
   releasesIn(env: string): ReadonlySet<string>;
   /** Whether `env` has any history for a service of this name (pinned at the base, recorded or in git history). */
@@ -139,14 +164,14 @@ export interface PromotionHistory extends ReleaseHistory {
 
 const DAY_MS = 24 * 3600 * 1000;
 
-function combine(record: ReleaseRecord | undefined, fromGit: GitHistory, extra: { pinned?: (env: string) => Readonly<Record<string, string>> } = {}) {
+function combine(record: ReleaseRecord | undefined, fromGit: GitHistory, extra: { pinned?: (env: string) => ReadonlyMap<string, readonly string[]> } = {}) {
   const servicesIn = (env: string): string[] => {
     const recorded = record?.environments && Object.hasOwn(record.environments, env) ? Object.keys(record.environments[env]) : [];
-    return [...new Set([...recorded, ...fromGit.servicesOf(env), ...Object.keys(extra.pinned?.(env) ?? {})])];
+    return [...new Set([...recorded, ...fromGit.servicesOf(env), ...(extra.pinned?.(env)?.keys() ?? [])])];
   };
   const releasesOf = (env: string, svc: string): ReadonlySet<string> => {
     const pinned = extra.pinned?.(env);
-    const atBase = pinned && Object.hasOwn(pinned, svc) ? [pinned[svc]] : [];
+    const atBase = pinned?.get(svc) ?? [];
     return new Set([...recordedReleases(record, env, svc).map((r) => r.release), ...fromGit.releasesOf(env, svc), ...atBase]);
   };
   return {
@@ -237,16 +262,15 @@ export function baseReleaseHistory(configDir: string, refs: readonly string[], f
   const fromGit = gitHistory(configDir, { commit });
   const shownRecord = `${RELEASE_RECORD_FILE} at ${ref}`;
   const rec = recordAt(top, commit, inRepo(RELEASE_RECORD_FILE), shownRecord);
-  const pins = new Map<string, Record<string, string>>();
-  const pinned = (env: string): Readonly<Record<string, string>> => {
+  const pins = new Map<string, Map<string, string[]>>();
+  const pinned = (env: string): ReadonlyMap<string, string[]> => {
     if (!pins.has(env)) {
-      let releases: Record<string, string> = {};
+      let releases = new Map<string, string[]>();
       for (const ext of ["yaml", "yml"]) {
         const text = git(top, ["cat-file", "blob", `${commit}:${inRepo(`environments/${env}.${ext}`)}`])?.toString("utf8");
         if (text === undefined) continue;
         const parsed = parseYaml(`environments/${env}.${ext} at ${ref}`, text);
-        const r = (parsed.doc?.data as { release?: unknown } | null | undefined)?.release;
-        if (r && typeof r === "object" && !Array.isArray(r)) releases = Object.fromEntries(Object.entries(r as Record<string, unknown>).filter(([, v]) => typeof v === "string")) as Record<string, string>;
+        releases = filePins(parsed.doc?.data);
         break;
       }
       pins.set(env, releases);
@@ -265,10 +289,7 @@ export function baseReleaseHistory(configDir: string, refs: readonly string[], f
     searched,
     unavailable,
     issues: [],
-    pinnedAtBase: (env, svc) => {
-      const p = pinned(env);
-      return Object.hasOwn(p, svc) ? p[svc] : undefined;
-    },
+    pinnedAtBase: (env, svc) => pinned(env).get(svc) ?? [],
     ...combine(rec.record, fromGit, { pinned }),
     recordHint: (env, svc) => `a release counts as having run in "${env}" only once the base ${ref} pins or records it there: merge the change to environments/${env}.yaml (and deploy it; "envkit releases record --env ${env}") before promoting ${svc}`,
   };

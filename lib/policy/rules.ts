@@ -1,5 +1,6 @@
 import { checkImmutable, parseImageRef } from "../model/image-ref";
 import { overlaps } from "../model/cidr";
+import { serviceReleases } from "../model/environment";
 import { adapterFor } from "../targets/registry";
 import type { PromotionHistory } from "./history";
 import { RawFinding, ReleaseHistory, Rule, RuleInput, eachWorkload } from "./rule";
@@ -54,7 +55,13 @@ export const RULES: readonly Rule[] = [
     references: ["Seeds S3 L5 (deploy the same tested image)", "SLSA provenance guidance"],
     pass: "model",
     productionOnly: true,
-    check: (input) => (model(input)?.services ?? []).filter((s) => !s.image.digest).map((s) => ({ path: `release.${s.name}`, service: s.name, message: `release "${s.version}" of "${s.name}" has no digest` })),
+    // Every release the service runs: a blue-green slot or a canary without a digest is as unpinned.
+    check: (input) =>
+      (model(input)?.services ?? []).flatMap((s) =>
+        serviceReleases(s)
+          .filter((r) => !r.release.image.digest && r.release.version !== "")
+          .map((r) => ({ path: r.path, service: s.name, message: `release "${r.release.version}" of "${s.name}"${r.path.startsWith("release.") ? "" : ` (${r.path})`} has no digest` })),
+      ),
   },
   {
     id: "ENVK-SEC-001",
@@ -363,26 +370,32 @@ export const RULES: readonly Rule[] = [
       const out: RawFinding[] = [];
       for (const s of input.env.services) {
         // At a base commit (a pull request), what the change itself pins in the source counts for nothing.
-        const now = h.base ? h.pinnedAtBase?.(from.name, s.name) : from.services.find((x) => x.name === s.name)?.version;
+        const source = from.services.find((x) => x.name === s.name);
+        const running = h.base ? (h.pinnedAtBase?.(from.name, s.name) ?? []) : source ? serviceReleases(source).map((r) => r.release.version) : [];
         const ran = h.releasesOf(from.name, s.name);
-        if (s.version === now || ran.has(s.version)) continue;
-        // The same bytes count under another tag; a name the source has no history of (a renamed or
-        // moved service) is judged by its digest alone, whichever service of the source ran it.
-        const named = now !== undefined || ran.size > 0 || Boolean(h.knows?.(from.name, s.name));
-        const pool = named ? [now, ...ran] : [...(h.releasesIn?.(from.name) ?? []), ...(h.base ? [] : from.services.map((x) => x.version))];
-        if (s.image.digest && pool.some((r) => digestOf(r) === s.image.digest)) continue;
-        const searched = h.searched?.length ? `; searched: ${h.searched.join(", ")}` : "";
-        // Say exactly which source was missing and how to record the release, so the fix is clear.
-        const gaps = h.unavailable?.length ? `; unavailable: ${h.unavailable.join(", ")}` : h.available ? "" : "; history unavailable";
-        const hint = (gaps || h.base) && h.recordHint ? `; ${h.recordHint(from.name, s.name)}` : "";
-        const where = h.base ? ` at the base ${h.base.ref} (${h.base.commit.slice(0, 12)})` : "";
-        const pins = now !== undefined ? `${h.base ? "it pinned" : "it runs"} "${now}"` : `it pins no release for "${s.name}"`;
-        const byDigest = named ? "" : `; "${s.name}" is new to "${from.name}", so it is judged by digest: ${s.image.digest ? `no service there ran ${s.image.digest}` : "the release has none"}`;
-        out.push({
-          path: `release.${s.name}`,
-          service: s.name,
-          message: `"${s.name}" release "${s.version}" never ran in "${from.name}"${where}${gaps ? " as far as envkit can tell" : ""} (${pins}${byDigest}${searched}${gaps})${hint}`,
-        });
+        // Every release the service runs here (a blue-green slot, a canary) must have run there.
+        for (const { path, release } of serviceReleases(s)) {
+          if (running.includes(release.version) || ran.has(release.version)) continue;
+          // The same bytes count under another tag; a name the source has no history of (a renamed or
+          // moved service) is judged by its digest alone, whichever service of the source ran it.
+          const named = running.length > 0 || ran.size > 0 || Boolean(h.knows?.(from.name, s.name));
+          const pool = named ? [...running, ...ran] : [...(h.releasesIn?.(from.name) ?? []), ...(h.base ? [] : from.services.flatMap((x) => serviceReleases(x).map((r) => r.release.version)))];
+          if (release.image.digest && pool.some((r) => digestOf(r) === release.image.digest)) continue;
+          const searched = h.searched?.length ? `; searched: ${h.searched.join(", ")}` : "";
+          // Say exactly which source was missing and how to record the release, so the fix is clear.
+          const gaps = h.unavailable?.length ? `; unavailable: ${h.unavailable.join(", ")}` : h.available ? "" : "; history unavailable";
+          const hint = (gaps || h.base) && h.recordHint ? `; ${h.recordHint(from.name, s.name)}` : "";
+          const where = h.base ? ` at the base ${h.base.ref} (${h.base.commit.slice(0, 12)})` : "";
+          const now = running.map((r) => `"${r}"`).join(", ");
+          const pins = running.length ? `${h.base ? "it pinned" : "it runs"} ${now}` : `it pins no release for "${s.name}"`;
+          const byDigest = named ? "" : `; "${s.name}" is new to "${from.name}", so it is judged by digest: ${release.image.digest ? `no service there ran ${release.image.digest}` : "the release has none"}`;
+          const role = path.startsWith("release.") ? "release" : path.endsWith(".canary.release") ? "canary release" : `slot ${path.slice(path.lastIndexOf(".") + 1)} release`;
+          out.push({
+            path,
+            service: s.name,
+            message: `"${s.name}" ${role} "${release.version}" never ran in "${from.name}"${where}${gaps ? " as far as envkit can tell" : ""} (${pins}${byDigest}${searched}${gaps})${hint}`,
+          });
+        }
       }
       return out;
     },

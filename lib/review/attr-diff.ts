@@ -1,4 +1,5 @@
 import { ChangeKind, classify, isSensitivePath } from "./replacement";
+import { sameJson } from "./same-json";
 
 /** One changed attribute (values masked when sensitive). */
 export interface AttributeChange {
@@ -92,7 +93,7 @@ export function attributeChanges(type: string, before: Json | undefined, after: 
 
   // Leaves inside a block element never change the block's count: their own rule decides.
   const walk = (b: unknown, a: unknown, path: string, schema: string): void => {
-    if (JSON.stringify(b) === JSON.stringify(a)) return;
+    if (sameJson(b, a)) return;
     const join = (p: string, k: string): string => (p ? `${p}.${k}` : k);
     if ((isObject(b) || b === undefined) && (isObject(a) || a === undefined) && (isObject(b) || isObject(a)) && Object.keys({ ...(b as Json), ...(a as Json) }).some((k) => k !== "//")) {
       const bo = (b ?? {}) as Json;

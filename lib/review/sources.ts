@@ -22,11 +22,19 @@ const SidecarSchema = z.object({
 });
 
 /**
+ * Texts already parsed, shared between the two sides of a review: an environment whose stack is
+ * byte-identical on both sides (most of them, in a typical change) is parsed and checked once, and
+ * both sides hold the same object, which the diff then skips at once.
+ */
+export type ParsedTexts = Map<string, unknown>;
+
+/**
  * Reads every `stacks/<env>/cdk.tf.json` (and its sidecar) of a synthesized output folder. Files
  * that cannot be read, are not JSON, or do not have a stack's shape are issues naming the file
- * (and line), never their content: a stack may hold sensitive values.
+ * (and line), never their content: a stack may hold sensitive values. Pass the same `parsed` map
+ * when reading both sides of a review.
  */
-export function readOutputDir(dir: string): Map<string, { json: Json; model?: StackModel }> {
+export function readOutputDir(dir: string, parsed: ParsedTexts = new Map()): Map<string, { json: Json; model?: StackModel }> {
   const stacksDir = path.join(dir, "stacks");
   if (!fs.existsSync(stacksDir)) throw new EnvkitError([{ file: dir, path: "", message: "holds no stacks/ folder; pass a synthesized output folder (cdktf.out layout) or a git ref" }]);
   const out = new Map<string, { json: Json; model?: StackModel }>();
@@ -40,9 +48,9 @@ export function readOutputDir(dir: string): Map<string, { json: Json; model?: St
   for (const env of envs) {
     const file = path.join(stacksDir, env, "cdk.tf.json");
     if (!fs.existsSync(file)) continue;
-    const json = readJsonFile(file, issues);
+    const json = readJsonFile(file, issues, parsed);
     if (json === undefined) continue;
-    const shape = stackShapeProblem(json);
+    const shape = checkedShape(json);
     if (shape) {
       issues.push({ file, path: shape.path, message: `is not a synthesized stack: ${shape.message}; synthesize it again with envkit synth` });
       continue;
@@ -67,7 +75,7 @@ export function readOutputDir(dir: string): Map<string, { json: Json; model?: St
 }
 
 /** Parses a JSON file; on failure records an issue with the line, never the content. */
-export function readJsonFile(file: string, issues: ConfigIssue[]): unknown {
+export function readJsonFile(file: string, issues: ConfigIssue[], parsed?: ParsedTexts): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
@@ -75,8 +83,12 @@ export function readJsonFile(file: string, issues: ConfigIssue[]): unknown {
     issues.push(fsIssue(file, e, "read", "check the file and its permissions"));
     return undefined;
   }
+  const known = parsed?.get(text);
+  if (known !== undefined) return known;
   try {
-    return JSON.parse(text) as unknown;
+    const json = JSON.parse(text) as unknown;
+    parsed?.set(text, json);
+    return json;
   } catch (e) {
     // V8's message may quote the text around the error: only its position (when given) is kept.
     const pos = /at position (\d+)/.exec((e as Error).message);
@@ -84,6 +96,16 @@ export function readJsonFile(file: string, issues: ConfigIssue[]): unknown {
     issues.push({ file, line, path: "", message: "is not valid JSON; it is not a synthesized output (synthesize it again with envkit synth)" });
     return undefined;
   }
+}
+
+/** Shape verdicts of parsed stacks, so a stack shared by both sides of a review is walked once. */
+const SHAPES = new WeakMap<object, { path: string; message: string } | null>();
+
+function checkedShape(json: unknown): { path: string; message: string } | undefined {
+  if (typeof json !== "object" || json === null) return stackShapeProblem(json);
+  let verdict = SHAPES.get(json);
+  if (verdict === undefined) SHAPES.set(json, (verdict = stackShapeProblem(json) ?? null));
+  return verdict ?? undefined;
 }
 
 /** Why parsed JSON is not a cdktf stack the review tools can read, or undefined. */
@@ -97,13 +119,31 @@ function stackShapeProblem(json: unknown): { path: string; message: string } | u
       for (const [id, body] of Object.entries(byId)) if (!isObject(body)) return { path: `resource.${type}.${id}`, message: "expected an object" };
     }
   }
-  // Review code walks values recursively: bound the nesting without recursing here.
-  const stack: { v: unknown; depth: number }[] = [{ v: json, depth: 0 }];
-  while (stack.length > 0) {
-    const { v, depth } = stack.pop()!;
+  // Review code walks values recursively: bound the nesting without recursing here (two parallel
+  // stacks, no object per value: a 1,000-service stack has millions of values).
+  const values: unknown[] = [json];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const v = values.pop();
+    const depth = depths.pop()!;
     if (typeof v !== "object" || v === null) continue;
     if (depth > MAX_JSON_DEPTH) return { path: "", message: `nests deeper than ${MAX_JSON_DEPTH} levels` };
-    for (const child of Object.values(v)) stack.push({ v: child, depth: depth + 1 });
+    if (Array.isArray(v)) {
+      for (const child of v) {
+        if (typeof child === "object" && child !== null) {
+          values.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      for (const key in v) {
+        const child = (v as Record<string, unknown>)[key];
+        if (typeof child === "object" && child !== null) {
+          values.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    }
   }
   return undefined;
 }

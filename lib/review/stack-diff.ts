@@ -2,6 +2,7 @@ import { AttributeChange, RefNamer, attributeChanges as diffAttributes } from ".
 import { addConsequences } from "./consequences";
 import { holdsData, knowsType } from "./replacement";
 import { SettingChange, diffSettings } from "./settings-diff";
+import { sameJson } from "./same-json";
 
 export type { AttributeChange, RefNamer } from "./attr-diff";
 export type { SettingChange } from "./settings-diff";
@@ -151,6 +152,8 @@ function renameReferences(body: Json, renames: ReadonlyMap<string, string>): Jso
 
 /** Resource-level changes of one stack, with their consequences. */
 export function diffStacks(base: Json | undefined, head: Json | undefined): ResourceChange[] {
+  // The same parsed text on both sides (see readOutputDir): nothing changed.
+  if (base !== undefined && base === head) return [];
   const h = all(head);
   const namer = refNamer(head, base);
   const moved = moves(head);
@@ -172,7 +175,7 @@ export function diffStacks(base: Json | undefined, head: Json | undefined): Reso
       out.push({ address, type, name: readableName((before ?? after)!.body), action, attributes: before ? [] : attributeChanges(type, undefined, after!.body, namer), dataLoss: action === "delete" && holdsData(type) });
       continue;
     }
-    const attributes = attributeChanges(type, before.body, after.body, namer);
+    const attributes = sameJson(before.body, after.body) ? [] : attributeChanges(type, before.body, after.body, namer);
     if (attributes.length === 0 && !movedFrom) continue;
     const replace = attributes.some((a) => a.forcesReplacement);
     const action: Action = replace ? "replace" : attributes.length ? "update" : "move";
@@ -211,8 +214,10 @@ export function diffOutputs(base: ReadonlyMap<string, { json: Json; model?: Stac
     const connectionsChanged = JSON.stringify(eb) !== JSON.stringify(eh);
     const status = !b ? "added" : !h ? "removed" : changes.length || settings.length || connectionsChanged ? "changed" : "unchanged";
     const model = h?.model ?? b?.model;
-    const edgesAdded = b ? eh.filter((e) => !eb.includes(e)) : [];
-    const edgesRemoved = h ? eb.filter((e) => !eh.includes(e)) : [];
+    const inBase = new Set(eb);
+    const inHead = new Set(eh);
+    const edgesAdded = b ? eh.filter((e) => !inBase.has(e)) : [];
+    const edgesRemoved = h ? eb.filter((e) => !inHead.has(e)) : [];
     return { env, status, target: model?.target, changes, settings, connectionsChanged, edgesAdded, edgesRemoved, model };
   });
   return { summary: summarize(environments), meta: meta && Object.values(meta).some(Boolean) ? meta : undefined, environments };

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import { ConfigIssue, EnvkitError } from "../../errors";
 import { toMarkdown, GITHUB_COMMENT_LIMIT } from "../../review/markdown";
 import { planToReport } from "../../review/plan";
-import { RefSynthesizer, readJsonFile, readOutputDir } from "../../review/sources";
+import { ParsedTexts, RefSynthesizer, readJsonFile, readOutputDir } from "../../review/sources";
 import { DiffReport, diffOutputs } from "../../review/stack-diff";
 import { truncateAtSections } from "../../review/truncate";
 import { CliIO, EXIT, UsageError } from "../io";
@@ -83,7 +83,9 @@ export function diffCommand(opts: DiffOptions, io: CliIO): number {
     if (!opts.base || !opts.head) throw new UsageError("diff needs --base and --head (or --plan)");
     const refs = new RefSynthesizer({ configDir: opts.config, log: (s) => io.err(s), install: opts.install });
     try {
-      const load = (spec: string) => (fs.existsSync(spec) && fs.statSync(spec).isDirectory() ? readOutputDir(spec) : readOutputDir(refs.synthesize(spec).dir));
+      // One parse of each text for both sides: an unchanged environment is read and checked once.
+      const parsed: ParsedTexts = new Map();
+      const load = (spec: string) => readOutputDir(fs.existsSync(spec) && fs.statSync(spec).isDirectory() ? spec : refs.synthesize(spec).dir, parsed);
       report = diffOutputs(load(opts.base), load(opts.head), reviewMeta({ commit: opts.commit, base: opts.base, head: opts.head, runUrl: opts.runUrl }));
     } finally {
       refs.dispose();

@@ -2,13 +2,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Node, Pair, Scalar, YAMLMap, isAlias, isMap, isScalar, parse, parseDocument } from "yaml";
 import { fsIssue, isFsError, loadConfigDir, readConfigDir, readConfigFile } from "../../config/load";
-import { ResolvedEnvironment } from "../../config/resolve";
+import { ConfigSource, ResolvedEnvironment } from "../../config/resolve";
 import { didYouMean } from "../../config/suggest";
 import { lineAt, parseYaml } from "../../config/yaml-source";
 import { ConfigIssue, EnvkitError, formatIssue, sortIssues } from "../../errors";
 import { PromotionHistory, releaseHistory } from "../../policy/history";
 import { soakMs } from "../../policy/promotion";
 import { writeFileAtomically } from "../../policy/release-record";
+import { SlotName, idleSlot, serviceReleases } from "../../model/environment";
 import { CliIO, EXIT, UsageError } from "../io";
 
 export const PROMOTE_HELP = `Usage: envkit promote --config DIR --from SOURCE --to TARGET [SERVICE…] [--dry-run]
@@ -33,6 +34,13 @@ Refused, with nothing written (one line each, file:line):
     clock is the system's, or ENVKIT_NOW (an ISO 8601 time) for a reproducible run;
   - an unknown service name.
 
+Rollout strategies in TARGET (see "envkit rollout"): a blue-green service gets the release in
+its idle slot (services.<svc>.rollout.slots.<idle>), so the promotion is tested under
+<svc>-preview before "envkit rollout --switch" makes it live; a service whose live slot already
+runs it is unchanged. SOURCE's release is what takes its traffic: release.<svc>, its live slot,
+or its canary's stable. A service running a canary in TARGET is refused (finish the canary
+first: its stable would change under it).
+
 Prints the release change per service (old → new, unchanged ones listed as such): --format text
 (default), markdown (a table for the pull request body) or json. Run "envkit validate" next,
 then commit the file.
@@ -56,6 +64,8 @@ export interface PromotedRelease {
   readonly old?: string;
   readonly new: string;
   readonly status: "changed" | "added" | "unchanged";
+  /** blue-green in TARGET: the idle slot that got the release (`envkit rollout --switch` makes it live). */
+  readonly slot?: SlotName;
 }
 
 type Edit = { start: number; end: number; text: string };
@@ -180,6 +190,113 @@ export function setReleases(text: string, updates: readonly ReleaseUpdate[], fil
   return bom + out;
 }
 
+/** One edit of an environment file: set a scalar that is there, or remove a key with its value. */
+export type YamlEdit = { readonly set: readonly string[]; readonly value: string | number } | { readonly remove: readonly string[] };
+
+/**
+ * Applies `edits` to an environment file's text in place, like {@link setReleases}: a set replaces
+ * only the scalar's source range (keeping its quoting), a remove drops the key's lines (block) or
+ * its `key: value` item and one comma (flow). Every other byte stays. Refuses (an
+ * {@link EnvkitError} naming `file:line`) a path the file does not hold, aliases, anchors and
+ * block scalars; the result must parse to exactly the old data with the edits applied.
+ */
+export function editYaml(text: string, edits: readonly YamlEdit[], file = "<environment file>"): string {
+  const bom = text.startsWith("\uFEFF") ? "\uFEFF" : "";
+  const body = text.slice(bom.length);
+  const doc = parseDocument(body, { uniqueKeys: true });
+  const lineOf = (offset: number) => body.slice(0, offset).split("\n").length;
+  if (doc.errors.length) throw refuse(file, undefined, "", "is not valid YAML; fix it (envkit validate names the problem) before editing it");
+  /** The pair at `segs` and the map holding it. */
+  const find = (segs: readonly string[]): { map: YAMLMap; pair: Pair } => {
+    let node: unknown = doc.contents;
+    let pair: Pair | undefined;
+    let map: YAMLMap | undefined;
+    segs.forEach((seg, i) => {
+      const at = segs.slice(0, i).join(".");
+      if (isAlias(node)) throw refuse(file, pair ? lineOf((pair.key as Node).range![0]) : undefined, at, "is an alias (*name); write the value itself there");
+      if (!isMap(node)) throw refuse(file, pair ? lineOf((pair.key as Node).range![0]) : undefined, at || segs.join("."), `is not a map, so ${segs.join(".")} cannot be edited there`);
+      map = node;
+      pair = node.items.find((p) => keyName(p) === seg);
+      if (!pair) throw refuse(file, undefined, segs.slice(0, i + 1).join("."), `is not set in this file (perhaps in app.yaml); write it in ${file} first`);
+      node = pair.value;
+    });
+    return { map: map!, pair: pair! };
+  };
+  const changes: Edit[] = [];
+  const expected = structuredClone((doc.toJS() ?? {}) as Record<string, unknown>);
+  for (const e of edits) {
+    const segs = "set" in e ? e.set : e.remove;
+    const { map, pair } = find(segs);
+    const at = segs.join(".");
+    const keyStart = (pair.key as Node).range![0];
+    const node = pair.value as Node | null;
+    let parent = expected as Record<string, unknown>;
+    for (const seg of segs.slice(0, -1)) parent = parent[seg] as Record<string, unknown>;
+    if ("set" in e) {
+      const where = lineOf(keyStart);
+      if (isAlias(node)) throw refuse(file, where, at, "is an alias (*name); write the value itself there");
+      if (!isScalar(node) || !node.range) throw refuse(file, where, at, "is not a single value; write it as one, then run the command again");
+      if (node.anchor) throw refuse(file, where, at, `carries the anchor &${node.anchor}, which other values may repeat; remove the anchor first`);
+      if (node.type === Scalar.BLOCK_FOLDED || node.type === Scalar.BLOCK_LITERAL) throw refuse(file, where, at, "is a block scalar (| or >); write it on one line");
+      parent[segs[segs.length - 1]] = e.value;
+      if (node.value === e.value) continue;
+      changes.push({ start: node.range[0], end: node.range[1], text: typeof e.value === "number" ? String(e.value) : render(e.value, node.type) });
+      continue;
+    }
+    delete parent[segs[segs.length - 1]];
+    let end = node?.range?.[1] ?? (pair.key as Node).range![1];
+    while (end > keyStart && /\s/.test(body[end - 1])) end--;
+    if (map.flow) {
+      // `a: 1, b: 2`: drop the item and the comma after it, else the one before it.
+      const after = /^\s*,\s*/.exec(body.slice(end));
+      if (after) changes.push({ start: keyStart, end: end + after[0].length, text: "" });
+      else {
+        const before = /,\s*$/.exec(body.slice(0, keyStart));
+        changes.push({ start: before ? keyStart - before[0].length : keyStart, end, text: "" });
+      }
+    } else {
+      // The key's first line to the last line of its value, with the line break.
+      const start = body.lastIndexOf("\n", keyStart - 1) + 1;
+      const stop = lineEnd(body, end);
+      const next = body.startsWith("\r\n", stop) ? stop + 2 : body[stop] === "\n" ? stop + 1 : stop;
+      changes.push({ start, end: next, text: "" });
+    }
+  }
+  let out = body;
+  for (const c of [...changes].sort((a, b) => b.start - a.start)) out = out.slice(0, c.start) + c.text + out.slice(c.end);
+  const again = parseYaml(file, out);
+  if (!again.doc || !sameData(again.doc.data, expected)) throw new Error(`envkit produced an edit of ${file} that changes more than ${edits.map((e) => ("set" in e ? e.set : e.remove).join(".")).join(", ")}; nothing was written`);
+  return bom + out;
+}
+
+/**
+ * Writes `next` over `file` atomically (its old bytes `raw` are the guard): an fs failure is one
+ * issue saying the file still holds its old content, returned rather than thrown.
+ */
+export function writeEnvironmentFile(file: string, next: string, raw: string, what: string, retry: string): ConfigIssue | undefined {
+  try {
+    writeFileAtomically(file, next, raw);
+    return undefined;
+  } catch (e) {
+    if (!isFsError(e)) throw e;
+    return fsIssue(file, e, "written", `it still holds its old content (${what}); check the folder's permissions and free space, then run ${retry} again`);
+  }
+}
+
+/** Prints issues sorted, one `file:line: path: message` line each, and gives the exit code. */
+export function issuePrinter(io: CliIO): (issues: readonly ConfigIssue[]) => number {
+  return (issues) => {
+    for (const i of sortIssues(issues)) io.err(formatIssue(i));
+    return EXIT.invalid;
+  };
+}
+
+/** An issue for each of `wanted` that is not an environment of the application. */
+export function unknownEnvironments(config: string, source: ConfigSource, wanted: readonly string[]): ConfigIssue[] {
+  const names = [...source.environments.keys()];
+  return wanted.filter((n) => !source.environments.has(n)).map((n) => ({ file: path.join(config, "environments"), path: "", message: `no environment "${n}"${didYouMean(n, names)}; environments: ${names.join(", ")}` }));
+}
+
 function now(): number {
   const given = process.env.ENVKIT_NOW;
   if (given === undefined) return Date.now();
@@ -204,7 +321,8 @@ function ran(history: PromotionHistory, env: string, service: string, release: s
 
 function renderText(from: string, to: string, file: string, rows: readonly PromotedRelease[]): string {
   const width = Math.max(...rows.map((r) => r.service.length));
-  const lines = rows.map((r) => `  ${r.service.padEnd(width)}  ${r.status === "unchanged" ? `unchanged  ${r.new}` : `${r.old ?? "(none)"} → ${r.new}`}`);
+  const slot = (r: PromotedRelease) => (r.slot ? `  (idle slot ${r.slot}; envkit rollout --env ${to} --service ${r.service} --switch makes it live)` : "");
+  const lines = rows.map((r) => `  ${r.service.padEnd(width)}  ${r.status === "unchanged" ? `unchanged  ${r.new}` : `${r.old ?? "(none)"} → ${r.new}${slot(r)}`}`);
   return [`promote ${from} → ${to} (${file}):`, ...lines].join("\n");
 }
 
@@ -218,7 +336,7 @@ function renderMarkdown(from: string, to: string, file: string, rows: readonly P
     "",
     `| Service | ${code(to)} before | ${code(to)} after |`,
     "|---|---|---|",
-    ...rows.map((r) => `| ${r.service} | ${r.old ? code(r.old) : "_(none)_"} | ${r.status === "unchanged" ? "unchanged" : code(r.new)} |`),
+    ...rows.map((r) => `| ${r.service}${r.slot ? ` (idle slot ${r.slot})` : ""} | ${r.old ? code(r.old) : "_(none)_"} | ${r.status === "unchanged" ? "unchanged" : code(r.new)} |`),
   ].join("\n");
 }
 
@@ -235,15 +353,11 @@ export function promoteCommand(opts: { config: string; from: string; to: string;
   if (!["text", "markdown", "json"].includes(format)) throw new UsageError(`--format must be text, markdown or json (got "${format}")`);
   if (opts.from === opts.to) throw new UsageError(`--from and --to are both "${opts.from}"; promote copies releases from one environment to another`);
   const note = (line: string) => (format === "text" ? io.out(line) : io.err(line));
-  const fail = (issues: readonly ConfigIssue[]) => {
-    for (const i of sortIssues(issues)) io.err(formatIssue(i));
-    return EXIT.invalid;
-  };
+  const fail = issuePrinter(io);
   const read = readConfigDir(opts.config);
   if (!read.source) return fail(read.issues);
-  const names = [...read.source.environments.keys()];
-  const unknownEnv = [opts.from, opts.to].filter((n) => !read.source!.environments.has(n));
-  if (unknownEnv.length) return fail(unknownEnv.map((n) => ({ file: path.join(opts.config, "environments"), path: "", message: `no environment "${n}"${didYouMean(n, names)}; environments: ${names.join(", ")}` })));
+  const unknownEnv = unknownEnvironments(opts.config, read.source, [opts.from, opts.to]);
+  if (unknownEnv.length) return fail(unknownEnv);
   const resolved = new Map<string, ResolvedEnvironment>();
   const problems: ConfigIssue[] = [];
   for (const name of [opts.from, opts.to]) {
@@ -277,9 +391,11 @@ export function promoteCommand(opts: { config: string; from: string; to: string;
   const rows: PromotedRelease[] = [];
   for (const name of wanted.filter((n) => all.includes(n))) {
     const svc = source.model.services.find((s) => s.name === name)!;
+    // What takes traffic in SOURCE: its release, its live slot, or its stable (never a canary in trial).
     const release = svc.version;
-    const at = source.provenance.locate(["release", name]);
-    const where = { file: at.file ?? envFile(source), line: at.line, path: `release.${name}` };
+    const pinnedAt = serviceReleases(svc)[0].path;
+    const at = source.provenance.locate(pinnedAt.split("."));
+    const where = { file: at.file ?? envFile(source), line: at.line, path: pinnedAt };
     if (!svc.image.digest) {
       refusals.push({ ...where, message: `"${release}" has no digest; promote only "<tag>@sha256:<digest>": a tag can be re-pushed, so "${opts.to}" might not get the image that ran in "${opts.from}"` });
       continue;
@@ -289,7 +405,19 @@ export function promoteCommand(opts: { config: string; from: string; to: string;
       if (opts.forceUnrecorded) warnings.push(formatIssue({ ...where, severity: "warning", message: `"${release}" is promoted although nothing shows it ran in "${opts.from}" (${sources}; --force-unrecorded)` }));
       else refusals.push({ ...where, message: `"${release}" never ran in "${opts.from}" as far as envkit can tell (${sources}); deploy it there and run "envkit releases record --config ${opts.config} --env ${opts.from}", or pass --force-unrecorded` });
     }
-    const old = target.model.services.find((s) => s.name === name)?.version;
+    const into = target.model.services.find((s) => s.name === name);
+    let old = into?.version;
+    let slot: SlotName | undefined;
+    const r = into?.rollout;
+    if (r?.strategy === "blue-green" && r.slots[r.live].version !== release) {
+      // The idle slot gets the release; switching traffic to it is a separate, revertible change.
+      slot = idleSlot(r.live);
+      old = r.slots[slot].version;
+    } else if (r?.strategy === "canary" && r.canary && old !== release) {
+      const c = lineAt(target.source, ["services", name, "rollout", "canary"]);
+      refusals.push({ file, line: c, path: `services.${name}.rollout.canary`, message: `"${name}" runs a canary (${r.canary.version} at ${r.weight}%) in "${opts.to}", and promoting would change its stable under it; finish it first (envkit rollout --env ${opts.to} --service ${name} --step until it is promoted) or remove the canary block` });
+      continue;
+    }
     if (soak !== undefined && old !== release) {
       const since = history.since(opts.from, name, release);
       const soakAt = { file, line: lineAt(target.source, ["promotion", "soak"]), path: "promotion.soak" };
@@ -298,7 +426,7 @@ export function promoteCommand(opts: { config: string; from: string; to: string;
         refusals.push({ ...soakAt, message: `"${name}" release "${release}" has soaked ${duration(Math.max(0, clock - since.at))} of ${soakText} in "${opts.from}" (since ${new Date(since.at).toISOString()}, from ${since.from}); promote after ${new Date(since.at + soak).toISOString()}` });
       }
     }
-    rows.push({ service: name, old, new: release, status: old === release ? "unchanged" : old === undefined ? "added" : "changed" });
+    rows.push({ service: name, old, new: release, status: old === release ? "unchanged" : old === undefined ? "added" : "changed", ...(slot && { slot }) });
   }
   if (refusals.length) {
     fail(refusals);
@@ -308,23 +436,24 @@ export function promoteCommand(opts: { config: string; from: string; to: string;
   for (const w of warnings) io.err(w);
 
   const changes = rows.filter((r) => r.status !== "unchanged");
+  // release.<svc> lines, then the idle slots of blue-green services.
+  const edit = (raw: string): string => {
+    const releases = changes.filter((c) => !c.slot).map((c) => ({ service: c.service, release: c.new }));
+    const slots = changes.filter((c) => c.slot).map((c) => ({ set: ["services", c.service, "rollout", "slots", c.slot!], value: c.new }));
+    return editYaml(releases.length ? setReleases(raw, releases, file) : raw, slots, file);
+  };
   let written = false;
   if (changes.length && !opts.dryRun) {
     const guarded = readConfigFile(file, opts.config);
     if (guarded.text === undefined) return fail(guarded.issue ? [guarded.issue] : []);
     // The raw text (a byte-order mark included), so every byte but the releases' is written back.
     const raw = fs.readFileSync(file, "utf8");
-    const next = setReleases(raw, changes.map((c) => ({ service: c.service, release: c.new })), file);
-    try {
-      writeFileAtomically(file, next, raw);
-    } catch (e) {
-      if (!isFsError(e)) throw e;
-      return fail([fsIssue(file, e, "written", `it still holds its old content (no release was promoted); check the folder's permissions and free space, then run envkit promote again`)]);
-    }
+    const problem = writeEnvironmentFile(file, edit(raw), raw, "no release was promoted", "envkit promote");
+    if (problem) return fail([problem]);
     written = true;
   } else if (changes.length) {
     // A dry run still proves the edit can be made.
-    setReleases(fs.readFileSync(file, "utf8"), changes.map((c) => ({ service: c.service, release: c.new })), file);
+    edit(fs.readFileSync(file, "utf8"));
   }
   if (format === "json") io.out(JSON.stringify({ from: opts.from, to: opts.to, file, dryRun: Boolean(opts.dryRun), written, services: rows }, null, 2));
   else io.out(format === "markdown" ? renderMarkdown(opts.from, opts.to, file, rows, warnings.length > 0) : renderText(opts.from, opts.to, file, rows));

@@ -6,6 +6,9 @@ import { inertModel } from "../shared/terraform-literal";
 import { EnvironmentModel } from "../../model/environment";
 import { environmentLabels } from "../shared/labels";
 import { declareSecretVariables } from "../shared/secret-variables";
+import { DockerProxy, DockerProxyNetwork } from "./docker-proxy";
+import { dockerProxyPlan, proxyRouting } from "./docker-routing";
+import { proxyMembership, withSourceLimits } from "../shared/proxy-sets";
 import { DockerService, DockerServiceNetwork } from "./docker-service";
 import { backupJobName, planNetworks } from "./network-plan";
 import { dockerOptions } from "./options";
@@ -33,6 +36,8 @@ export class DockerEnvironment extends Construct {
   public readonly networks = new Map<string, Network>();
   /** Service name → its construct. */
   public readonly services = new Map<string, DockerService>();
+  /** The envkit proxy, when a service is routed through it (public rolling, blue-green, canary). */
+  public readonly proxy?: DockerProxy;
 
   constructor(scope: Construct, id: string, props: DockerEnvironmentProps) {
     super(scope, id);
@@ -68,12 +73,26 @@ export class DockerEnvironment extends Construct {
     const joined = new Map<string, DockerServiceNetwork[]>(env.services.map((svc) => [svc.name, []]));
     for (const n of plan.networks) {
       // A backup job is no service: its network is handed to the service that runs it.
-      for (const [member, aliases] of n.members) joined.get(member)?.push({ name: this.networks.get(n.purpose)!.name, aliases });
+      for (const [member, aliases] of n.members) joined.get(member)?.push({ name: this.networks.get(n.purpose)!.name, aliases, plainName: n.name });
     }
     for (const svc of env.services) {
       const networks = joined.get(svc.name)!;
       const backupNetwork = this.networks.get(backupJobName(svc.name));
       this.services.set(svc.name, new DockerService(this, svc.name, { environment: env, service: svc, networks, secrets: secretVariables, backupNetwork }));
+    }
+
+    // The proxy joins the networks where a routed service is addressed: the front network for a
+    // public rolling service (whose containers keep their alias), every network where a
+    // blue-green/canary service answers to its name (the proxy takes the name over). Each internal
+    // listener accepts only the subnets of the networks where its service is addressed.
+    const proxyPlan = dockerProxyPlan(env);
+    if (proxyPlan) {
+      const byName = new Map(env.services.map((s) => [s.name, s]));
+      const { joins, allow } = proxyMembership(plan.networks, (m) => proxyRouting(byName.get(m)!));
+      const proxyNetworks: DockerProxyNetwork[] = joins.map((j) => ({ name: this.networks.get(j.purpose)!.name, aliases: j.aliases }));
+      const routed = { ...proxyPlan, plan: withSourceLimits(proxyPlan.plan, (s) => byName.get(s)!.public, allow) };
+      const upstreams = proxyPlan.services.flatMap((s) => this.services.get(s.name)!.containers);
+      (this as { proxy?: DockerProxy }).proxy = new DockerProxy(this, "proxy", { environment: env, plan: routed, networks: proxyNetworks, upstreams });
     }
 
     // A network is replaced when its subnet or name changes; Docker refuses to delete a network
@@ -90,8 +109,10 @@ export class DockerEnvironment extends Construct {
     // Plain addresses, not resource objects: cdktf 0.21 renders an object in replace_triggered_by
     // as "${type.name}", which Terraform rejects (hashicorp/terraform-cdk#3196).
     const address = (r: TerraformResource): string => `${r.terraformResourceType}.${r.friendlyUniqueId}`;
+    // A client of a service the proxy answers for starts after the proxy too.
+    const viaProxy = (s: string): TerraformResource[] => (this.proxy && proxyRouting(env.services.find((x) => x.name === s)!) === "alias" ? [this.proxy.container] : []);
     for (const svc of env.services) {
-      const servers = [...serversOf.get(svc.name)!].sort().flatMap((s) => this.services.get(s)!.containers);
+      const servers = [...serversOf.get(svc.name)!].sort().flatMap((s) => [...this.services.get(s)!.containers, ...viaProxy(s)]);
       for (const container of this.services.get(svc.name)!.containers) {
         container.lifecycle = { ...container.lifecycle, replaceTriggeredBy: [...(container.lifecycle?.replaceTriggeredBy ?? []), ...networksOf.get(svc.name)!.map((n) => `${address(n)}.id`)] };
         if (servers.length) container.dependsOn = [...(container.dependsOn ?? []), ...servers.map(address)];

@@ -44,7 +44,9 @@ export function inspectDockerStack(json: StackJson): StackView {
   // Containers reference their image resource; report the image it pulls.
   const images = new Map(resources(json, "docker_image").map(([, id, r]) => [`\${docker_image.${id}.image_id}`, String(r.name)]));
   const containers = resources(json, "docker_container");
-  const found = containers.flatMap(([type, id, c]) => uploads(type, id, c));
+  // The envkit proxy's configuration seed uploads its generated HAProxy file: no secret, no exposure.
+  const isProxyConfig = (c: Json): boolean => ((c.labels as Json[] | undefined) ?? []).some((l) => l.label === "envkit.dev/role" && l.value === "proxy-config-seed") && isInertContainer(c);
+  const found = containers.filter(([, , c]) => !isProxyConfig(c)).flatMap(([type, id, c]) => uploads(type, id, c));
   const view = (l: { resource: string; message: string }) => ({ resource: l.resource, message: l.message });
   const workloads: WorkloadView[] = containers.filter(([, , c]) => !isInertContainer(c)).map(([type, id, c]) => {
     const labels = ((c.labels as Json[] | undefined) ?? []).reduce<Record<string, string>>((a, l) => ({ ...a, [String(l.label)]: String(l.value) }), {});

@@ -1,6 +1,7 @@
 import { Container, ContainerConfig, ContainerMounts } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
+import { createHash } from "node:crypto";
 import { Construct } from "constructs";
 import { TerraformVariable } from "../../facade/cdktf";
 import { EnvironmentModel, ServiceModel } from "../../model/environment";
@@ -13,11 +14,15 @@ import { componentLabels, serviceLabels } from "../shared/labels";
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { EngineServiceProps, SECRETS_DIR, STOP_GRACE_SECONDS, engineUser, envAssignments, labelList, logRotation } from "../shared/container-spec";
 import { dockerOptions } from "./options";
+import { ContainerSet, containerSets, proxyRouting, setHost } from "./docker-routing";
 
 /** A network a service's containers join, with the DNS aliases they answer to there. */
 export interface DockerServiceNetwork {
+  /** The network's name (a reference to the `docker_network`, so containers are created after it). */
   readonly name: string;
   readonly aliases: readonly string[];
+  /** The network's name as a plain string (what a surged container's name hashes). @default name */
+  readonly plainName?: string;
 }
 
 /** Props of {@link DockerService}: `secrets` maps each secret name to its sensitive Terraform variable. */
@@ -56,6 +61,9 @@ export function tmpfsOptions(uid: number, gid: number, sizeBytes: number): strin
   return uid === 0 ? base : `${base},uid=${uid},gid=${gid},mode=0700`;
 }
 
+/** Label naming the container set (`blue`, `green`, `stable`, `canary`) of a service with several. */
+export const SET_LABEL = "envkit.dev/set";
+
 /** Label that marks a service's secrets seed (see {@link DockerService.secretsSeed}). */
 export const SEED_ROLE_LABEL = "envkit.dev/role";
 /** Value of {@link SEED_ROLE_LABEL} on a secrets seed. */
@@ -76,6 +84,8 @@ export const SEED_ENTRYPOINT = ["/envkit-secrets-seed-is-never-started"];
 export const SECRET_FILE_MODE = "0444";
 
 interface SeedProps {
+  readonly id: string;
+  readonly name: string;
   readonly env: EnvironmentModel;
   readonly svc: ServiceModel;
   readonly image: Image;
@@ -97,8 +107,8 @@ interface SeedProps {
  */
 function secretsSeed(scope: Construct, p: SeedProps): Container {
   const sec = p.svc.security;
-  return new Container(scope, "secrets-seed", {
-    name: scopedName(p.env.app, p.env.name, p.svc.name, "secrets-seed"),
+  return new Container(scope, p.id, {
+    name: p.name,
     image: p.image.imageId,
     entrypoint: SEED_ENTRYPOINT,
     start: false,
@@ -115,23 +125,41 @@ function secretsSeed(scope: Construct, p: SeedProps): Container {
   });
 }
 
+/** Eight hex digits of sha256 over a canonical JSON: the part of a surged container's name that changes with what replaces it. */
+export function replacementHash(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 8);
+}
+
+/** One container set as lowered: its image, its secrets seed (if any) and its containers. */
+export interface DockerContainerSet {
+  readonly set: ContainerSet;
+  /** The `docker_image` pinned to the set's release. */
+  readonly image: Image;
+  readonly secretsSeed?: Container;
+  readonly containers: Container[];
+}
+
 /**
- * One service on a Docker host: its pinned image, its volumes and `replicas` hardened containers
- * sharing the service's network alias. The provider resources are public escape hatches:
- * `image`, `volumes` and `containers` (use `addOverride` on them for anything envkit lacks).
+ * One service on a Docker host: its volumes and, per container set of its delivery strategy
+ * (docker-routing.ts: the service; a blue-green slot; stable and canary), a pinned image and
+ * hardened containers sharing the set's network alias. The provider resources are public escape
+ * hatches: `image`, `volumes`, `containers`, `sets` (use `addOverride` on them for anything
+ * envkit lacks).
  */
 export class DockerService extends Construct {
-  /** The `docker_image` pinned to the environment's release. */
+  /** The `docker_image` of the first set (the service's own release unless it is blue-green). */
   public readonly image: Image;
-  /** One `docker_volume` per declared volume (stateful services). */
+  /** One `docker_volume` per declared volume (stateful services), then each set's secrets volume. */
   public readonly volumes: Volume[] = [];
-  /** The `docker_container` of each replica, in order. */
+  /** The `docker_container` of each replica of every set, in order. */
   public readonly containers: Container[] = [];
   /**
-   * The never-started container that writes the service's secret files into its secrets volume
+   * The never-started container that writes the first set's secret files into its secrets volume
    * (uploaded secrets only; undefined with `docker.secretsHostDir` or without secrets).
    */
   public readonly secretsSeed?: Container;
+  /** Each container set, lowered. */
+  public readonly sets: DockerContainerSet[] = [];
   /** The scheduled backup container, where the service has a backup. */
   public readonly backup?: DockerBackup;
 
@@ -143,47 +171,24 @@ export class DockerService extends Construct {
     // A renamed service keeps its volumes' names and labels (both ForceNew): the move keeps the data.
     const dataOwner: ServiceModel = { ...svc, name: dataName(svc) };
     const volumeLabelList = labelList(componentLabels(env, dataOwner));
-    const containerLabels = labelList(serviceLabels(env, svc));
 
-    // Pulled from a registry, never built in the deploy path; kept locally so a rollback works offline.
-    this.image = new Image(this, "image", { name: formatImageRef(svc.image), keepLocally: true });
-
-    const mounts: NonNullable<ContainerConfig["mounts"]> = [];
+    const dataMounts: NonNullable<ContainerConfig["mounts"]> = [];
+    const dataMountNames: { source: string; target: string }[] = [];
     const dataVolumes = new Map<string, Volume>();
     for (const vol of svc.volumes) {
+      const name = scopedName(env.app, env.name, dataOwner.name, vol.name);
       const v = new Volume(this, `volume-${vol.name}`, {
-        name: scopedName(env.app, env.name, dataOwner.name, vol.name),
+        name,
         labels: volumeLabelList,
         lifecycle: env.preventDestroyVolumes ? { preventDestroy: true } : undefined,
       });
       this.volumes.push(v);
       dataVolumes.set(vol.name, v);
-      mounts.push({ type: "volume", source: v.name, target: vol.path });
+      dataMounts.push({ type: "volume", source: v.name, target: vol.path });
+      dataMountNames.push({ source: name, target: vol.path });
     }
 
     const sec = svc.security;
-    let seed: Container | undefined;
-    if (svc.secrets.length > 0) {
-      const hostDir = dockerOptions(env).secretsHostDir;
-      if (hostDir) {
-        // Operator-provided files: the value never enters Terraform state.
-        for (const s of svc.secrets) {
-          mounts.push({ type: "bind", source: `${hostDir}/${s.name}`, target: `${SECRETS_DIR}/${s.name}`, readOnly: true });
-        }
-      } else {
-        // The provider extracts every `upload` at `/` (kreuzwerker/docker 3.6.2
-        // resource_docker_container_funcs.go:526-531) and the engine refuses any extraction at `/`
-        // of a read-only container, whatever is mounted below (moby v20.10.24 daemon/archive.go:
-        // 356-363). So the files go into a volume through a seed container that is created, never
-        // started, and the app mounts the volume read-only. See secretsSeed.
-        const sv = new Volume(this, "secrets-volume", { name: scopedName(env.app, env.name, dataOwner.name, "secrets"), labels: volumeLabelList });
-        this.volumes.push(sv);
-        seed = secretsSeed(this, { env, svc, image: this.image, volume: sv, labels: [...componentLabelList, { label: SEED_ROLE_LABEL, value: SEED_ROLE }].sort((a, b) => a.label.localeCompare(b.label)), secretVariables: props.secrets });
-        mounts.push({ type: "volume", source: sv.name, target: SECRETS_DIR, readOnly: true });
-      }
-    }
-    this.secretsSeed = seed;
-
     const envList = envAssignments(env, svc);
     const securityOpts: string[] = [];
     if (sec.noNewPrivileges) securityOpts.push("no-new-privileges:true");
@@ -204,16 +209,87 @@ export class DockerService extends Construct {
     if (!Number.isSafeInteger(writableSizeBytes) || writableSizeBytes <= 0) {
       throw new Error(`services.${svc.name}.writableSize: ${writableSizeBytes} bytes is not a tmpfs size; use a positive size such as "64Mi"`);
     }
+    const tmpfs = sec.readOnlyRootFilesystem ? Object.fromEntries(svc.writablePaths.map((p) => [p, tmpfsOptions(sec.uid, sec.gid, writableSizeBytes)])) : undefined;
 
-    const ports = svc.public
+    // Behind the proxy, the proxy publishes the ports (docker-proxy.ts); otherwise the container itself.
+    const routing = proxyRouting(svc);
+    const ports = svc.public && !routing
       ? svc.ports.map((p) => ({ internal: p.port, external: p.hostPort, ip: dockerOptions(env).publishAddress, protocol: p.protocol }))
       : undefined;
 
-    for (let i = 1; i <= Math.max(svc.replicas, 0); i++) {
-      this.containers.push(
-        new Container(this, `container-${i}`, {
-          name: scopedName(env.app, env.name, svc.name, String(i)),
-          image: this.image.imageId,
+    let backupSecretMounts: ContainerMounts[] | undefined;
+    for (const set of containerSets(svc)) {
+      // Each set is named for what it is (`-blue`, `-canary`); a service with one set keeps its names.
+      const tag = set.name ? `${set.name}-` : "";
+      const setName = set.name ? [svc.name, set.name] : [svc.name];
+      const release: ServiceModel = { ...svc, image: set.release.image, version: set.release.version };
+      const containerLabels = labelList(serviceLabels(env, release));
+      // Pulled from a registry, never built in the deploy path; kept locally so a rollback works offline.
+      const image = new Image(this, `${tag}image`, { name: formatImageRef(set.release.image), keepLocally: true });
+      const surge = set.replace === "surge";
+
+      const mounts: NonNullable<ContainerConfig["mounts"]> = [...dataMounts];
+      const mountNames = [...dataMountNames];
+      let seed: Container | undefined;
+      if (svc.secrets.length > 0) {
+        const hostDir = dockerOptions(env).secretsHostDir;
+        if (hostDir) {
+          // Operator-provided files: the value never enters Terraform state.
+          for (const s of svc.secrets) {
+            mounts.push({ type: "bind", source: `${hostDir}/${s.name}`, target: `${SECRETS_DIR}/${s.name}`, readOnly: true });
+            mountNames.push({ source: `${hostDir}/${s.name}`, target: `${SECRETS_DIR}/${s.name}` });
+          }
+        } else {
+          // The provider extracts every `upload` at `/` (kreuzwerker/docker 3.6.2
+          // resource_docker_container_funcs.go:526-531) and the engine refuses any extraction at `/`
+          // of a read-only container, whatever is mounted below (moby v20.10.24 daemon/archive.go:
+          // 356-363). So the files go into a volume through a seed container that is created, never
+          // started, and the app mounts the volume read-only. See secretsSeed. One per set: a slot's
+          // release (the seed's image) must not replace the other slot's containers.
+          const volumeName = scopedName(env.app, env.name, dataOwner.name, ...setName.slice(1), "secrets");
+          const sv = new Volume(this, `${tag}secrets-volume`, { name: volumeName, labels: volumeLabelList });
+          this.volumes.push(sv);
+          // A surged set's containers are create_before_destroy, which Terraform extends to what
+          // they depend on: the seed too, so its name must change whenever it is replaced. Its
+          // replacement causes known at synth are the image and the secrets' revisions; a new
+          // value without a new revision is refused by the engine ("name already in use").
+          const seedName = scopedName(env.app, env.name, ...setName, "secrets-seed");
+          seed = secretsSeed(this, {
+            id: `${tag}secrets-seed`,
+            name: surge ? `${seedName}-${replacementHash({ image: formatImageRef(set.release.image), secrets: svc.secrets })}` : seedName,
+            env,
+            svc,
+            image,
+            volume: sv,
+            labels: [...componentLabelList, { label: SEED_ROLE_LABEL, value: SEED_ROLE }].sort((a, b) => a.label.localeCompare(b.label)),
+            secretVariables: props.secrets,
+          });
+          mounts.push({ type: "volume", source: sv.name, target: SECRETS_DIR, readOnly: true });
+          mountNames.push({ source: volumeName, target: SECRETS_DIR });
+        }
+      }
+      if (!this.secretsSeed && seed) (this as { secretsSeed?: Container }).secretsSeed = seed;
+      // The backup job reads the first set's secret files (every set mounts the same values).
+      backupSecretMounts ??= (mounts as ContainerMounts[]).filter((m) => m.target.startsWith(SECRETS_DIR));
+
+      // A set behind the proxy answers to `<svc>-<set>`; the proxy answers to the service's name.
+      const networks = props.networks.map((n) => ({ name: n.name, aliases: routing === "alias" ? n.aliases.map(() => setHost(svc, set)) : [...n.aliases] }));
+      const lowered: DockerContainerSet = { set, image, secretsSeed: seed, containers: [] };
+      // What forces a container's replacement, as plain values (ForceNew attributes of
+      // resource_docker_container.go and the replace_triggered_by causes known at synth): a
+      // surged set's containers are named by its hash, so the successor can exist next to them.
+      const identity = surge
+        ? replacementHash({
+            image: formatImageRef(set.release.image), entrypoint: svc.command ?? null, command: svc.args ?? null, env: envList, user: engineUser(sec),
+            readOnly: sec.readOnlyRootFilesystem, caps: [sec.dropCapabilities, sec.addCapabilities], securityOpts, privileged: sec.privileged,
+            labels: containerLabels, log: logRotation(svc), stop: STOP_GRACE_SECONDS, mounts: mountNames, networks: props.networks.map((n) => [n.plainName ?? n.name, n.aliases]), ports: ports ?? null,
+            secrets: svc.secrets, subnet: env.subnet?.text ?? null,
+          })
+        : undefined;
+      for (let i = 1; i <= Math.max(set.replicas, 0); i++) {
+        const container = new Container(this, `${tag}container-${i}`, {
+          name: scopedName(env.app, env.name, ...setName, ...(identity ? [identity] : []), String(i)),
+          image: image.imageId,
           entrypoint: svc.command ? [...svc.command] : undefined,
           command: svc.args ? [...svc.args] : undefined,
           env: envList,
@@ -222,7 +298,7 @@ export class DockerService extends Construct {
           // An empty tmpfs per writable path, owned by the service user: see tmpfsOptions.
           // kreuzwerker/docker 3.6.2 never applies a `tmpfs` change to an existing container
           // (not ForceNew, ignored by Update): it is planned in place and drifts until replaced.
-          tmpfs: sec.readOnlyRootFilesystem ? Object.fromEntries(svc.writablePaths.map((p) => [p, tmpfsOptions(sec.uid, sec.gid, writableSizeBytes)])) : undefined,
+          tmpfs,
           capabilities: { drop: [...sec.dropCapabilities], add: sec.addCapabilities.length ? [...sec.addCapabilities] : undefined },
           securityOpts,
           privileged: sec.privileged,
@@ -237,14 +313,16 @@ export class DockerService extends Construct {
           cpuPeriod: CPU_PERIOD_MICROS,
           cpuQuota: svc.resources.cpuLimitMillis * (CPU_PERIOD_MICROS / 1000),
           healthcheck,
+          // A surged set's successor must be healthy before its predecessor is destroyed: apply
+          // waits for it (funcs:542-580) and create_before_destroy orders the destroy after.
           wait,
           waitTimeout,
           restart: svc.restart.policy,
           maxRetryCount: svc.restart.policy === "on-failure" ? svc.restart.maxRetries : undefined,
           logDriver: "json-file",
           logOpts: logRotation(svc),
-          labels: [...containerLabels, { label: "envkit.dev/replica", value: String(i) }],
-          networksAdvanced: props.networks.map((n) => ({ name: n.name, aliases: n.aliases.length ? [...n.aliases] : undefined })),
+          labels: [...containerLabels, { label: "envkit.dev/replica", value: String(i) }, ...(set.name ? [{ label: SET_LABEL, value: set.name }] : [])],
+          networksAdvanced: networks.map((n) => ({ name: n.name, aliases: n.aliases.length ? [...n.aliases] : undefined })),
           ports,
           mounts: mounts.length ? mounts : undefined,
           // Without destroy_grace_seconds the provider stops with a 0 s timeout, i.e. SIGKILL right
@@ -261,18 +339,25 @@ export class DockerService extends Construct {
           mustRun: false,
           // After the seed has written the files; replaced with it, so a new value is read.
           dependsOn: seed ? [seed] : undefined,
-          lifecycle: seed ? { replaceTriggeredBy: [`${seed.terraformResourceType}.${seed.friendlyUniqueId}.id`] } : undefined,
-        }),
-      );
+          lifecycle:
+            seed || surge
+              ? { ...(seed ? { replaceTriggeredBy: [`${seed.terraformResourceType}.${seed.friendlyUniqueId}.id`] } : {}), ...(surge ? { createBeforeDestroy: true } : {}) }
+              : undefined,
+        });
+        lowered.containers.push(container);
+        this.containers.push(container);
+      }
+      this.sets.push(lowered);
     }
+    this.image = this.sets[0].image;
     if (svc.backup) {
       this.backup = new DockerBackup(this, "backup", {
         environment: env,
         service: svc,
         image: this.image,
         dataVolumes,
-        secretMounts: (mounts as ContainerMounts[]).filter((m) => m.target.startsWith(SECRETS_DIR)),
-        dependsOn: seed ? [seed] : undefined,
+        secretMounts: backupSecretMounts ?? [],
+        dependsOn: this.secretsSeed ? [this.secretsSeed] : undefined,
         network: props.backupNetwork,
         tmpfs: tmpfsOptions(sec.uid, sec.gid, writableSizeBytes),
         cpuPeriodMicros: CPU_PERIOD_MICROS,

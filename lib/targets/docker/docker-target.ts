@@ -10,6 +10,9 @@ import type * as Lowering from "./docker-environment";
 import { planNetworks, startOrderCycles } from "../shared/network-plan";
 import { inContainerProblem } from "../shared/health";
 import { plainTcpHostProblem } from "../shared/engine-host";
+import { dockerProxyPlan, proxyRouting } from "./docker-routing";
+import { hostBudgetProblems } from "./host-budget";
+import { proxyListenerProblems } from "../shared/proxy-sets";
 import { DOCKER, DOCKER_DEFAULTS, DOCKER_SETTINGS_SOURCE, DockerSettingsSchema, dockerOptions } from "./options";
 
 /** ENVK-NET-003: a `tcp://` engine address without TLS certificates (see shared/engine-host.ts). */
@@ -91,8 +94,9 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
       if (svc.replicas > MAX_DOCKER_REPLICAS) {
         at(`services.${svc.name}.replicas`, `${svc.replicas} replicas of "${svc.name}" on Docker would be ${svc.replicas} containers on one host; use at most ${MAX_DOCKER_REPLICAS} on Docker (or a Kubernetes target)`);
       }
-      if (svc.public && svc.replicas > 1 && svc.ports.length > 0) {
-        at(`services.${svc.name}.replicas`, `public service "${svc.name}" has ${svc.replicas} replicas on one Docker host, but each published host port can be bound once; use replicas: 1 on Docker (or a Swarm/Kubernetes target)`);
+      // Behind the envkit proxy only the proxy binds the host port; otherwise each replica would.
+      if (svc.public && svc.replicas > 1 && svc.ports.length > 0 && !proxyRouting(svc)) {
+        at(`services.${svc.name}.replicas`, `public service "${svc.name}" has ${svc.replicas} replicas on one Docker host, but each published host port can be bound once; use replicas: 1, or rollout.strategy rolling (the envkit proxy publishes the port), on Docker`);
       }
       if (svc.kind === "stateful" && svc.replicas > 1) {
         at(`services.${svc.name}.replicas`, `stateful service "${svc.name}" has ${svc.replicas} replicas, which would share one Docker volume; use replicas: 1`);
@@ -105,6 +109,18 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
         hostPorts.set(key, svc.name);
       }
     }
+    // The proxy listens on each routed service's own port (clients keep addressing <svc>:<port>)
+    // and on a preview port per public one: one HAProxy, so no two may share a port.
+    const proxy = dockerProxyPlan(env);
+    if (proxy) {
+      issues.push(...proxyListenerProblems(proxy.services, proxy.plan, ["docker", "proxy", "previewPortOffset"]));
+      const published = new Map(env.services.filter((s) => s.public && !proxyRouting(s)).flatMap((s) => s.ports.map((p) => [p.hostPort, s.name] as const)));
+      for (const p of proxy.publish) {
+        const other = published.get(p.hostPort);
+        if (other) issues.push({ path: ["docker", "proxy", "previewPortOffset"], message: `the envkit proxy would publish ${p.hostPort} (a preview port), which "${other}" already publishes; change docker.proxy.previewPortOffset` });
+      }
+    }
+    issues.push(...hostBudgetProblems(env));
     return issues;
   },
   inspect: inspectDockerStack,

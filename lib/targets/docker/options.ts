@@ -2,13 +2,31 @@ import { z } from "zod";
 import type { DefaultRule } from "../../config/defaults";
 import { parseIpAddress } from "../../model/cidr";
 import { EnvironmentModel } from "../../model/environment";
+import { QUOTA_CPU, QUOTA_MEMORY } from "../../model/limits";
+import { parseCpu, parseMemory } from "../../model/quantity";
 import { EngineHostSchema } from "../shared/engine-host";
+import { PROXY_DEFAULTS, PROXY_SETTINGS, ProxySettings, parsedString as parsed, proxySettings } from "../shared/proxy-settings";
 
 /** This target's name: the `target:` value and the key of its settings block. */
 export const DOCKER = "docker";
 
 /** The Docker engine address: the one every engine-API target checks (no credentials in it). */
 const DockerHost = EngineHostSchema;
+
+/** The `docker.proxy` block: the environment's envkit proxy (see lib/targets/shared/proxy.ts). */
+export const DockerProxySchema = z.strictObject({
+  ...PROXY_SETTINGS,
+  /** A public blue-green or canary service's preview (idle slot, or canary alone) is on 127.0.0.1 at hostPort + this. @default 10000 */
+  previewPortOffset: z.number().int().min(1).max(60000).optional(),
+});
+
+/** The `docker.hostBudget` block: what the host can give the environment, checked against every strategy's peak. */
+export const HostBudgetSchema = z.strictObject({
+  /** CPU the environment's containers may be limited to in total, at peak. */
+  cpu: parsed((s) => parseCpu(s, QUOTA_CPU)).optional(),
+  /** Memory the environment's containers may be limited to in total, at peak. */
+  memory: parsed((s) => parseMemory(s, QUOTA_MEMORY)).optional(),
+});
 
 /** The `docker:` block of an environment file. */
 export const DockerSettingsSchema = z.strictObject({
@@ -29,12 +47,18 @@ export const DockerSettingsSchema = z.strictObject({
    * enters Terraform state. @default unset: values come from TF_VAR_<name> and are uploaded
    */
   secretsHostDir: z.string().regex(/^\//, { message: "must be an absolute path on the Docker host, e.g. /etc/envkit/secrets/dev" }).optional(),
+  /** The envkit proxy in front of public rolling, blue-green and canary services. @default the defaults of each field */
+  proxy: DockerProxySchema.optional(),
+  /** The host's capacity for this environment (sum of container limits at each strategy's peak). @default unset: not checked */
+  hostBudget: HostBudgetSchema.optional(),
 });
 
 /** Defaults of the `docker:` block (paths relative to it); composed into the one defaults table. */
 export const DOCKER_DEFAULTS: readonly DefaultRule[] = [
   { path: "host", value: "unix:///var/run/docker.sock", doc: "the local Docker engine" },
   { path: "publishAddress", value: "127.0.0.1", doc: "published ports listen on loopback only" },
+  ...PROXY_DEFAULTS,
+  { path: "proxy.previewPortOffset", value: 10000, doc: "a public service on hostPort 8080 previews its idle slot on 127.0.0.1:18080" },
 ];
 
 /** Where the defaults above are defined, as `envkit explain` names it. */
@@ -50,10 +74,15 @@ export interface DockerOptions {
   readonly publishAddress: string;
   /** Host folder holding one file per secret, bind-mounted read-only instead of uploading. @default unset */
   readonly secretsHostDir?: string;
+  /** The envkit proxy's settings, defaults applied. */
+  readonly proxy: ProxySettings & { readonly previewPortOffset: number };
+  /** The host budget, if declared. @default unset */
+  readonly hostBudget?: { readonly cpu?: string; readonly memory?: string };
 }
 
 /** The literal defaults, for a model built by hand without some of the keys. */
-const FILLED: Readonly<Record<string, unknown>> = Object.fromEntries(DOCKER_DEFAULTS.map((d) => [d.path, d.value]));
+const FILLED: Readonly<Record<string, unknown>> = Object.fromEntries(DOCKER_DEFAULTS.filter((d) => !d.path.includes(".")).map((d) => [d.path, d.value]));
+
 
 /**
  * The Docker settings of `env`: the one reader, so the model's shape is this target's business.
@@ -62,6 +91,6 @@ const FILLED: Readonly<Record<string, unknown>> = Object.fromEntries(DOCKER_DEFA
  * of another target's environment are never read as Docker's.
  */
 export function dockerOptions(env: EnvironmentModel): DockerOptions {
-  const own = env.target === DOCKER ? env.targetOptions : {};
-  return { ...FILLED, ...own } as unknown as DockerOptions;
+  const own = (env.target === DOCKER ? env.targetOptions : {}) as Record<string, unknown>;
+  return { ...FILLED, ...own, proxy: proxySettings(own.proxy, DOCKER_DEFAULTS) } as unknown as DockerOptions;
 }

@@ -14,6 +14,7 @@ import { formatDuration } from "../../model/duration";
 import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { memoryToKubernetes } from "../../model/quantity";
 import { componentLabels, selectorLabels, serviceLabels } from "../shared/labels";
+import { NGINX_CANARY, NGINX_CANARY_WEIGHT, SLOT_LABEL, rolloutPlan } from "./rollout-plan";
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { serviceEnvironment } from "../shared/service-env";
 import { SECRETS_DIR, podTemplate } from "./pod-template";
@@ -37,20 +38,35 @@ export function contentHash(data: Record<string, string>): string {
 }
 
 /**
- * One service on Kubernetes: ServiceAccount (no token), content-hashed ConfigMap, Deployment or
- * StatefulSet with the restricted pod template, ClusterIP Service, and — when they apply —
- * headless Service, PodDisruptionBudget, HPA, Ingress and its connection NetworkPolicies.
+ * One service on Kubernetes: ServiceAccount (no token), content-hashed ConfigMap, Deployment(s) or
+ * StatefulSet with the restricted pod template (one per slot of its rollout strategy, see
+ * rollout-plan.ts), ClusterIP Service, and — when they apply — preview/stable/canary Services,
+ * headless Service, PodDisruptionBudgets, HPA, Ingresses and its connection NetworkPolicies.
  * `workload` is the main escape hatch; the others are public fields too.
  */
 export class KubernetesService extends Construct {
   public readonly serviceAccount: ServiceAccountV1;
   public readonly configMap: ConfigMapV1;
-  /** The Deployment (stateless) or StatefulSet (stateful). */
+  /** The Deployment (stateless) or StatefulSet (stateful) that takes traffic: the live slot, or the stable. */
   public readonly workload: DeploymentV1 | StatefulSetV1;
+  /** Every workload of the service: one, or two slots (blue-green, canary). */
+  public readonly workloads: readonly (DeploymentV1 | StatefulSetV1)[];
   public readonly service?: ServiceV1;
+  /** blue-green: `<svc>-preview`, selecting the idle slot. */
+  public readonly previewService?: ServiceV1;
+  /** canary with exact weights: `<svc>-stable` and `<svc>-canary`, behind the two Ingresses. */
+  public readonly stableService?: ServiceV1;
+  public readonly canaryService?: ServiceV1;
+  /** The first of {@link podDisruptionBudgets}. */
   public readonly podDisruptionBudget?: PodDisruptionBudgetV1;
+  /** One per workload with more than one pod. */
+  public readonly podDisruptionBudgets: PodDisruptionBudgetV1[] = [];
   public readonly autoscaler?: HorizontalPodAutoscalerV2;
   public readonly ingress?: IngressV1;
+  /** canary with exact weights: the ingress-nginx canary Ingress. */
+  public readonly canaryIngress?: IngressV1;
+  /** blue-green, public: `<svc>-preview.<domain>`. */
+  public readonly previewIngress?: IngressV1;
   public readonly networkPolicies: NetworkPolicyV1[] = [];
   /** The scheduled backup, where the service has one. */
   public readonly backup?: KubernetesBackup;
@@ -72,89 +88,120 @@ export class KubernetesService extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
 
-    const template = podTemplate(env, svc, { configMapName: this.configMap.metadata.name, serviceAccountName: this.serviceAccount.metadata.name });
-    const timeout = formatDuration(env.rollout.timeoutSeconds);
-    const replicas = String(svc.autoscaling ? Math.max(svc.autoscaling.minReplicas, svc.replicas) : svc.replicas);
-    const ignoreReplicas = svc.autoscaling ? { ignoreChanges: ["spec[0].replicas"] } : undefined;
-    if (svc.kind === "stateful") {
-      const headless = new ServiceV1(this, "headless", {
-        metadata: meta(`${svc.name}-headless`),
-        spec: { clusterIp: "None", selector, port: svc.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol.toUpperCase() })), publishNotReadyAddresses: true },
-      });
-      this.workload = new StatefulSetV1(this, "workload", {
-        // Its name is in its claims' names (<template>-<name>-<n>): a renamed service keeps the
-        // old one, so the replaced StatefulSet's pods re-bind the retained claims.
-        metadata: meta(dataName(svc), serviceLabels(env, svc)),
-        spec: {
-          replicas,
-          serviceName: headless.metadata.name,
-          selector: { matchLabels: selector },
-          podManagementPolicy: "OrderedReady",
-          updateStrategy: [{ type: "RollingUpdate" }],
-          // Deleting or scaling down the StatefulSet keeps the data.
-          persistentVolumeClaimRetentionPolicy: [{ whenDeleted: "Retain", whenScaled: "Retain" }],
-          template: template as StatefulSetV1SpecTemplate,
-          volumeClaimTemplate: svc.volumes.map((v) => ({
-            metadata: { name: v.name, labels },
-            spec: { accessModes: ["ReadWriteOnce"], storageClassName: v.storageClass, resources: { requests: { storage: memoryToKubernetes(v.sizeBytes) } } },
-          })),
-        },
-        waitForRollout: true,
-        timeouts: { create: timeout, update: timeout },
-        lifecycle: ignoreReplicas,
-        dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
-      });
-    } else {
-      this.workload = new DeploymentV1(this, "workload", {
-        metadata: meta(svc.name, serviceLabels(env, svc)),
-        spec: {
-          replicas,
-          selector: { matchLabels: selector },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: String(env.rollout.maxSurge), maxUnavailable: String(env.rollout.maxUnavailable) } },
-          revisionHistoryLimit: 10,
-          template,
-        },
-        waitForRollout: true,
-        timeouts: { create: timeout, update: timeout },
-        lifecycle: ignoreReplicas,
-        dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
-      });
+    const plan = rolloutPlan(env, svc);
+    const timeout = formatDuration(svc.rollout.timeoutSeconds);
+    const r = svc.rollout;
+    // Recreate stops every old pod before the new ones start; the others surge as configured.
+    const strategy = r.strategy === "recreate" ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxSurge: String(r.maxSurge), maxUnavailable: String(r.maxUnavailable) } };
+    const ports = svc.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol.toUpperCase() }));
+    const workloads: (DeploymentV1 | StatefulSetV1)[] = [];
+    for (const w of plan.workloads) {
+      // Each workload runs its own release: its image and version label are that release's.
+      const runs: ServiceModel = { ...svc, image: w.release.image, version: w.release.version };
+      const slotLabel: Record<string, string> = w.slot ? { [SLOT_LABEL]: w.slot } : {};
+      const template = podTemplate(env, runs, { configMapName: this.configMap.metadata.name, serviceAccountName: this.serviceAccount.metadata.name, extraLabels: slotLabel });
+      const replicas = String(w.autoscaled && svc.autoscaling ? Math.max(svc.autoscaling.minReplicas, w.replicas) : w.replicas);
+      const ignoreReplicas = w.autoscaled ? { ignoreChanges: ["spec[0].replicas"] } : undefined;
+      const workloadLabels = { ...serviceLabels(env, runs), ...slotLabel };
+      const matchLabels = { ...selector, ...slotLabel };
+      if (svc.kind === "stateful") {
+        const headless = new ServiceV1(this, "headless", {
+          metadata: meta(`${svc.name}-headless`),
+          spec: { clusterIp: "None", selector, port: ports, publishNotReadyAddresses: true },
+        });
+        workloads.push(
+          new StatefulSetV1(this, w.id, {
+            // Its name is in its claims' names (<template>-<name>-<n>): a renamed service keeps the
+            // old one, so the replaced StatefulSet's pods re-bind the retained claims.
+            metadata: meta(dataName(svc), workloadLabels),
+            spec: {
+              replicas,
+              serviceName: headless.metadata.name,
+              selector: { matchLabels },
+              podManagementPolicy: "OrderedReady",
+              // One pod at a time whatever the strategy: a StatefulSet has no surge.
+              updateStrategy: [{ type: "RollingUpdate" }],
+              // Deleting or scaling down the StatefulSet keeps the data.
+              persistentVolumeClaimRetentionPolicy: [{ whenDeleted: "Retain", whenScaled: "Retain" }],
+              template: template as StatefulSetV1SpecTemplate,
+              volumeClaimTemplate: svc.volumes.map((v) => ({
+                metadata: { name: v.name, labels },
+                spec: { accessModes: ["ReadWriteOnce"], storageClassName: v.storageClass, resources: { requests: { storage: memoryToKubernetes(v.sizeBytes) } } },
+              })),
+            },
+            waitForRollout: true,
+            timeouts: { create: timeout, update: timeout },
+            lifecycle: ignoreReplicas,
+            dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+          }),
+        );
+      } else {
+        workloads.push(
+          new DeploymentV1(this, w.id, {
+            metadata: meta(w.name, workloadLabels),
+            spec: { replicas, selector: { matchLabels }, strategy, revisionHistoryLimit: 10, template },
+            waitForRollout: true,
+            timeouts: { create: timeout, update: timeout },
+            lifecycle: ignoreReplicas,
+            dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+          }),
+        );
+      }
     }
+    this.workloads = workloads;
+    this.workload = workloads[plan.workloads.findIndex((w) => w.autoscaled || w.takesTraffic)];
 
     if (svc.ports.length > 0) {
-      this.service = new ServiceV1(this, "service", {
-        metadata: meta(svc.name),
-        spec: { type: "ClusterIP", selector, port: svc.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol.toUpperCase() })) },
-      });
+      this.service = new ServiceV1(this, "service", { metadata: meta(svc.name), spec: { type: "ClusterIP", selector: { ...plan.selector }, port: ports } });
+      // blue-green: the idle slot under its own name, to test before the switch.
+      if (plan.previewSelector) this.previewService = new ServiceV1(this, "preview", { metadata: meta(`${svc.name}-preview`), spec: { type: "ClusterIP", selector: { ...plan.previewSelector }, port: ports } });
+      if (plan.exactCanary) {
+        this.stableService = new ServiceV1(this, "service-stable", { metadata: meta(`${svc.name}-stable`), spec: { type: "ClusterIP", selector: { ...plan.exactCanary.stableSelector }, port: ports } });
+        if (plan.exactCanary.canarySelector) this.canaryService = new ServiceV1(this, "service-canary", { metadata: meta(`${svc.name}-canary`), spec: { type: "ClusterIP", selector: { ...plan.exactCanary.canarySelector }, port: ports } });
+      }
     }
 
-    const maxPods = svc.autoscaling ? svc.autoscaling.maxReplicas : svc.replicas;
-    if (maxPods > 1) {
-      this.podDisruptionBudget = new PodDisruptionBudgetV1(this, "pdb", { metadata: meta(svc.name), spec: { maxUnavailable: "1", selector: { matchLabels: selector } } });
-    }
+    // One budget per workload that runs more than one pod, selecting exactly its pods.
+    plan.workloads.forEach((w) => {
+      const maxPods = w.autoscaled && svc.autoscaling ? Math.max(svc.autoscaling.maxReplicas, w.replicas) : w.replicas;
+      if (maxPods <= 1) return;
+      const id = w.slot ? `pdb-${w.slot}` : "pdb";
+      this.podDisruptionBudgets.push(new PodDisruptionBudgetV1(this, id, { metadata: meta(w.name), spec: { maxUnavailable: "1", selector: { matchLabels: { ...selector, ...(w.slot ? { [SLOT_LABEL]: w.slot } : {}) } } } }));
+    });
+    this.podDisruptionBudget = this.podDisruptionBudgets[0];
 
     if (svc.autoscaling) {
+      // The autoscaler drives the workload that takes the traffic: the live slot, or the stable.
+      const scaled = workloads[plan.workloads.findIndex((w) => w.autoscaled)];
       this.autoscaler = new HorizontalPodAutoscalerV2(this, "hpa", {
         metadata: meta(svc.name),
         spec: {
           minReplicas: svc.autoscaling.minReplicas,
           maxReplicas: svc.autoscaling.maxReplicas,
-          scaleTargetRef: { apiVersion: "apps/v1", kind: svc.kind === "stateful" ? "StatefulSet" : "Deployment", name: this.workload.metadata.name },
+          scaleTargetRef: { apiVersion: "apps/v1", kind: svc.kind === "stateful" ? "StatefulSet" : "Deployment", name: scaled.metadata.name },
           metric: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: svc.autoscaling.cpuUtilization } } }],
         },
       });
     }
 
     if (svc.public && env.domain && this.service) {
+      const ingressClassName = kubernetesOptions(env).ingressClassName;
+      const route = (id: string, name: string, host: string, backend: string, annotations?: Record<string, string>): IngressV1 =>
+        new IngressV1(this, id, {
+          metadata: { ...meta(name), annotations },
+          spec: {
+            ingressClassName,
+            rule: [{ host, http: { path: [{ path: "/", pathType: "Prefix", backend: { service: { name: backend, port: { number: svc.ports[0].port } } } }] } }],
+            tls: env.tlsSecretName ? [{ hosts: [host], secretName: env.tlsSecretName }] : undefined,
+          },
+        });
       const host = `${svc.name}.${env.domain}`;
-      this.ingress = new IngressV1(this, "ingress", {
-        metadata: meta(svc.name),
-        spec: {
-          ingressClassName: kubernetesOptions(env).ingressClassName,
-          rule: [{ host, http: { path: [{ path: "/", pathType: "Prefix", backend: { service: { name: this.service.metadata.name, port: { number: svc.ports[0].port } } } }] } }],
-          tls: env.tlsSecretName ? [{ hosts: [host], secretName: env.tlsSecretName }] : undefined,
-        },
-      });
+      // With exact canary weights the main Ingress reaches the stable pods only; the canary Ingress takes its weight.
+      this.ingress = route("ingress", svc.name, host, (this.stableService ?? this.service).metadata.name);
+      if (this.canaryService && plan.exactCanary) {
+        this.canaryIngress = route("ingress-canary", `${svc.name}-canary`, host, this.canaryService.metadata.name, { [NGINX_CANARY]: "true", [NGINX_CANARY_WEIGHT]: String(plan.exactCanary.weight) });
+      }
+      if (this.previewService) this.previewIngress = route("ingress-preview", `${svc.name}-preview`, `${svc.name}-preview.${env.domain}`, this.previewService.metadata.name);
     }
 
     // Connection allows: ingress on this (server) side from each declared client, egress on the client side.

@@ -8,6 +8,7 @@ import { inspectKubernetesStack } from "./kubernetes-inspect";
 import type * as Lowering from "./kubernetes-environment";
 import { KUBERNETES, KUBERNETES_DEFAULTS, KUBERNETES_SETTINGS_SOURCE, KubernetesSettingsSchema } from "./options";
 import { quotaFitProblems } from "./quota-fit";
+import { canarySplitNote, rolloutPlan } from "./rollout-plan";
 
 /** Lowers `target: kubernetes` environments to hashicorp/kubernetes `*_v1`/`*_v2` resources. */
 export const kubernetesTarget: TargetAdapter<typeof KubernetesSettingsSchema> = {
@@ -30,7 +31,7 @@ export const kubernetesTarget: TargetAdapter<typeof KubernetesSettingsSchema> = 
   validate(env: EnvironmentModel): TargetIssue[] {
     // The quota fit check is guardrail ENVK-K8S-004 (severity per environment), not repeated here.
     const issues: TargetIssue[] = [];
-    // Service objects in the namespace: <svc> and, for stateful services, <svc>-headless.
+    // Service objects in the namespace: <svc>, <svc>-headless (stateful), <svc>-preview (blue-green), <svc>-stable/-canary (canary).
     const serviceObjects = new Map<string, string>();
     for (const svc of env.services) {
       const backup = backupDestinationProblem(svc, "Kubernetes", ["volume", "claim", "objectStore"]);
@@ -50,6 +51,11 @@ export const kubernetesTarget: TargetAdapter<typeof KubernetesSettingsSchema> = 
       const objects: [string, string][] = [];
       if (svc.ports.length > 0) objects.push([svc.name, "Service"]);
       if (svc.kind === "stateful") objects.push([`${svc.name}-headless`, "headless Service"]);
+      const plan = rolloutPlan(env, svc);
+      if (svc.ports.length > 0 && plan.previewSelector) objects.push([`${svc.name}-preview`, "preview Service"]);
+      if (svc.ports.length > 0 && plan.exactCanary) objects.push([`${svc.name}-stable`, "stable Service"], ...(plan.exactCanary.canarySelector ? ([[`${svc.name}-canary`, "canary Service"]] as [string, string][]) : []));
+      const split = canarySplitNote(env, svc);
+      if (split) issues.push({ path: ["services", svc.name, "rollout", "canary", "weight"], message: split, severity: "warning" });
       for (const [name, kind] of objects) {
         const other = serviceObjects.get(name);
         if (other !== undefined) issues.push({ path: ["services", svc.name], message: `the ${kind} "${name}" of "${svc.name}" has the same name as ${other}; rename one of the services` });

@@ -73,7 +73,7 @@ export function probes(h: HealthModel): {
  * requests and limits, probes, emptyDir for writable paths, secrets as files, config from a
  * content-hashed ConfigMap.
  */
-export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { configMapName: string; serviceAccountName: string }): DeploymentV1SpecTemplate {
+export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { configMapName: string; serviceAccountName: string; extraLabels?: Readonly<Record<string, string>> }): DeploymentV1SpecTemplate {
   const sec = svc.security;
   const p = svc.health ? probes(svc.health) : undefined;
   const volumes: DeploymentV1SpecTemplateSpecVolume[] = [];
@@ -104,7 +104,7 @@ export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { co
     : { type: sec.seccompProfile };
   const spread = svc.replicas > 1 || svc.autoscaling !== undefined;
   return {
-    metadata: { labels: serviceLabels(env, svc) },
+    metadata: { labels: { ...serviceLabels(env, svc), ...opts.extraLabels } },
     spec: {
       serviceAccountName: opts.serviceAccountName,
       automountServiceAccountToken: sec.automountServiceAccountToken,

@@ -1,19 +1,6 @@
-import { EnvironmentModel, ServiceModel, SurgeValue } from "../../model/environment";
+import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { formatCpu, formatMemory } from "../../model/quantity";
-
-/** How many pods a workload can run at once: replicas (or HPA max) plus the rolling-update surge. */
-export function peakPods(env: EnvironmentModel, svc: ServiceModel): { replicas: number; surge: number } {
-  const replicas = svc.autoscaling ? Math.max(svc.autoscaling.maxReplicas, svc.replicas) : svc.replicas;
-  // StatefulSets replace pods one by one without surge; Deployments surge.
-  const surge = svc.kind === "stateful" ? 0 : surgeCount(env.rollout.maxSurge, replicas);
-  return { replicas, surge };
-}
-
-/** Resolves a count-or-percentage against a replica count, rounding up as Kubernetes does for surge. */
-export function surgeCount(v: SurgeValue, replicas: number): number {
-  if (typeof v === "number") return v;
-  return Math.ceil((Number(v.slice(0, -1)) * replicas) / 100);
-}
+import { peakReplicas } from "../shared/capacity";
 
 interface Dimension {
   readonly quotaKey: string;
@@ -25,8 +12,9 @@ interface Dimension {
 }
 
 /**
- * The synth-time fit check: the sum over workloads of requests × (replicas + surge) must fit the
- * namespace quota. Returns one message per exceeded dimension, showing the arithmetic per service.
+ * The synth-time fit check: the sum over workloads of requests × the pods their rollout strategy
+ * needs at peak (targets/shared/capacity.ts) must fit the namespace quota. Returns one message
+ * per exceeded dimension, showing each service's strategy arithmetic.
  */
 export function quotaFitProblems(env: EnvironmentModel): { path: string[]; message: string }[] {
   const q = env.quota;
@@ -46,12 +34,12 @@ export function quotaFitProblems(env: EnvironmentModel): { path: string[]; messa
     let total = 0;
     const parts: string[] = [];
     for (const svc of env.services) {
-      const { replicas, surge } = peakPods(env, svc);
+      const { steady, extra, why } = peakReplicas(svc);
       const per = d.perPod(svc);
       if (per === 0) continue;
-      const pods = replicas + surge;
+      const pods = steady + extra;
       total += per * pods;
-      parts.push(`${svc.name} ${d.format(per)} × (${replicas} replicas + ${surge} surge) = ${d.format(per * pods)}`);
+      parts.push(`${svc.name} ${d.format(per)} × ${pods} pods [${why}] = ${d.format(per * pods)}`);
     }
     if (total > d.limit) {
       problems.push({

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { DefaultRule } from "../../config/defaults";
 import { EnvironmentModel } from "../../model/environment";
 import { EngineHostSchema } from "../shared/engine-host";
+import { PROXY_DEFAULTS, PROXY_SETTINGS, ProxySettings, proxySettings } from "../shared/proxy-settings";
 
 /** This target's name: the `target:` value and the key of its settings block. */
 export const SWARM = "swarm";
@@ -36,6 +37,8 @@ export const SwarmSettingsSchema = z.strictObject({
   nodes: z.record(z.string(), Hostname).optional(),
   /** Stateful services allowed to run on any node (their local data does not follow them). @default [] */
   unpinned: z.array(z.string()).max(1000).optional(),
+  /** The envkit proxy service in front of blue-green and canary services. @default the defaults of each field */
+  proxy: z.strictObject(PROXY_SETTINGS).optional(),
 });
 
 /** Defaults of the `swarm:` block (paths relative to it); composed into the one defaults table. */
@@ -45,6 +48,7 @@ export const SWARM_DEFAULTS: readonly DefaultRule[] = [
   { path: "failureAction", value: "rollback", doc: "an update whose tasks fail their health check rolls back by itself" },
   { path: "converge", value: true, doc: "terraform apply waits for each service to converge and fails when Swarm rolled it back" },
   { path: "encryptNetworks", value: false, doc: "overlay traffic unencrypted (IPsec needs ESP, IP protocol 50, open between nodes)" },
+  ...PROXY_DEFAULTS,
 ];
 
 /** Where the defaults above are defined, as `envkit explain` names it. */
@@ -74,18 +78,20 @@ export interface SwarmOptions {
   readonly nodes: Readonly<Record<string, string>>;
   /** Stateful services not pinned to a node. @default [] */
   readonly unpinned: readonly string[];
+  /** The envkit proxy's settings, defaults applied. */
+  readonly proxy: ProxySettings;
 }
 
 /** The literal defaults, for a model built by hand without some of the keys. */
-const FILLED: Readonly<Record<string, unknown>> = { ...Object.fromEntries(SWARM_DEFAULTS.map((d) => [d.path, d.value])), constraints: [], nodes: {}, unpinned: [] };
+const FILLED: Readonly<Record<string, unknown>> = { ...Object.fromEntries(SWARM_DEFAULTS.filter((d) => !d.path.includes(".")).map((d) => [d.path, d.value])), constraints: [], nodes: {}, unpinned: [] };
 
 /**
  * The Swarm settings of `env`: the one reader of its `targetOptions`; keys a hand-built model
  * leaves out get the documented defaults, and another target's settings are never read as these.
  */
 export function swarmOptions(env: EnvironmentModel): SwarmOptions {
-  const own = env.target === SWARM ? env.targetOptions : {};
-  return { ...FILLED, ...own } as unknown as SwarmOptions;
+  const own = (env.target === SWARM ? env.targetOptions : {}) as Record<string, unknown>;
+  return { ...FILLED, ...own, proxy: proxySettings(own.proxy, SWARM_DEFAULTS) } as unknown as SwarmOptions;
 }
 
 /** The node label that pins a stateful service when no hostname is set: `envkit.<app>.<env>.<service>`. */

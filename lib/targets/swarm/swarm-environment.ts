@@ -10,6 +10,9 @@ import { planNetworks } from "../shared/network-plan";
 import { declareSecretVariables } from "../shared/secret-variables";
 import { inertModel } from "../shared/terraform-literal";
 import { swarmOptions } from "./options";
+import { proxyMembership, routedBySets, withSourceLimits } from "../shared/proxy-sets";
+import { SwarmProxy } from "./swarm-proxy";
+import { swarmProxyPlan } from "./swarm-routing";
 import { SwarmService, SwarmServiceNetwork } from "./swarm-service";
 
 /** Props of {@link SwarmEnvironment}. */
@@ -42,6 +45,8 @@ export class SwarmEnvironment extends Construct {
   public readonly secrets = new Map<string, Secret>();
   /** Service name → its construct. */
   public readonly services = new Map<string, SwarmService>();
+  /** The envkit proxy, when a service is blue-green or canary. */
+  public readonly proxy?: SwarmProxy;
 
   constructor(scope: Construct, id: string, props: SwarmEnvironmentProps) {
     super(scope, id);
@@ -91,6 +96,18 @@ export class SwarmEnvironment extends Construct {
     for (const n of plan.networks) for (const [member, aliases] of n.members) joined.get(member)!.push({ id: this.networks.get(n.purpose)!.id, aliases });
     for (const svc of env.services) {
       this.services.set(svc.name, new SwarmService(this, svc.name, { environment: env, service: svc, networks: joined.get(svc.name)!, secrets: this.secrets }));
+    }
+
+    const proxyPlan = swarmProxyPlan(env);
+    if (proxyPlan) {
+      const byName = new Map(env.services.map((s) => [s.name, s]));
+      const { joins, allow } = proxyMembership(plan.networks, (m) => (routedBySets(byName.get(m)!) ? "alias" : undefined));
+      (this as { proxy?: SwarmProxy }).proxy = new SwarmProxy(this, "proxy", {
+        environment: env,
+        plan: { ...proxyPlan, plan: withSourceLimits(proxyPlan.plan, (s) => byName.get(s)!.public, allow) },
+        networks: joins.map((j) => ({ id: this.networks.get(j.purpose)!.id, aliases: j.aliases })),
+        upstreams: env.services.filter(routedBySets).flatMap((s) => this.services.get(s.name)!.services),
+      });
     }
   }
 }

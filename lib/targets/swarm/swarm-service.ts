@@ -6,7 +6,9 @@ import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { formatImageRef } from "../../model/image-ref";
 import { scopedName } from "../../model/names";
 import { EngineServiceProps, STOP_GRACE_SECONDS, engineHealthcheck, engineUser, envAssignments, labelList, logRotation } from "../shared/container-spec";
+import { surgeCount } from "../shared/capacity";
 import { componentLabels } from "../shared/labels";
+import { ReleaseSet, releaseSets, routedBySets, setHost } from "../shared/proxy-sets";
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { pinLabel, swarmOptions } from "./options";
 
@@ -19,6 +21,9 @@ export interface SwarmServiceNetwork {
 
 /** Props of {@link SwarmService}: `secrets` maps each secret name to its `docker_secret`. */
 export type SwarmServiceProps = EngineServiceProps<SwarmServiceNetwork, Secret>;
+
+/** Label naming the release set (`blue`, `green`, `stable`, `canary`) of a service with several. */
+export const SET_LABEL = "envkit.dev/set";
 
 /** Mode of each secret file: read by the service user only (the file is owned by its uid/gid). */
 export const SECRET_FILE_MODE = 0o400;
@@ -62,24 +67,50 @@ export function placementConstraints(env: EnvironmentModel, svc: ServiceModel): 
 }
 
 /**
- * One service on a Swarm: a replicated `docker_service` whose task runs the hardened container,
- * updated one task at a time behind its health check and rolled back by Swarm when a task fails.
- * The provider resource is a public escape hatch (`service`).
+ * How Swarm updates a service's tasks under its strategy: recreate stops every task first and
+ * starts the new ones together (parallelism 0 = all); the others replace as many tasks at once as
+ * `maxSurge` allows (at least one), new task first where the service can run two (updateOrder),
+ * each behind its health check, rolled back on failure (swarm.failureAction).
+ */
+export function updatePolicy(env: EnvironmentModel, svc: ServiceModel, replicas: number): { parallelism: number; order: "start-first" | "stop-first" } {
+  const r = svc.rollout;
+  if (r.strategy === "recreate") return { parallelism: 0, order: "stop-first" };
+  return { parallelism: Math.max(1, surgeCount(r.maxSurge, replicas)), order: updateOrder(env, svc) };
+}
+
+/**
+ * One service on a Swarm: per release set of its strategy (shared/proxy-sets.ts: the service; a
+ * blue-green slot `<svc>-blue`/`<svc>-green`; `<svc>-stable`/`<svc>-canary`) a replicated
+ * `docker_service` whose task runs the hardened container, updated behind its health check and
+ * rolled back by Swarm when a task fails. The sets of a blue-green or canary service publish
+ * nothing and answer to `<svc>-<set>`: the envkit proxy service (swarm-proxy.ts) takes the
+ * service's name and its published ports. The provider resources are public escape hatches
+ * (`service`: the first set's; `services`).
  */
 export class SwarmService extends Construct {
-  /** The `docker_service`. */
+  /** The first set's `docker_service` (the service's own unless it is blue-green). */
   public readonly service: Service;
+  /** Every set's `docker_service`, in order. */
+  public readonly services: Service[] = [];
 
   constructor(scope: Construct, id: string, props: SwarmServiceProps) {
     super(scope, id);
+    for (const set of releaseSets(props.service)) this.services.push(this.lower(set, props));
+    this.service = this.services[0];
+    // A `moved` block from the service's address under its old name.
+    moveFromPreviousName(this, props.service);
+  }
+
+  private lower(set: ReleaseSet, props: SwarmServiceProps): Service {
     const { environment: env, service: svc } = props;
     const o = swarmOptions(env);
     const sec = svc.security;
+    const routed = routedBySets(svc);
     // No version label anywhere on a docker_service: `labels` and `container_spec.labels` are sets
     // whose `label`/`value` are ForceNew in kreuzwerker/docker 3.6.2 (helpers.go labelSchema), so a
     // release bump would replace the service (all tasks stopped at once) instead of rolling it.
     // The image reference carries the version.
-    const labels = labelList(componentLabels(env, svc));
+    const labels = labelList({ ...componentLabels(env, svc), ...(set.name ? { [SET_LABEL]: set.name } : {}) });
 
     const mounts: ServiceTaskSpecContainerSpecMounts[] = svc.volumes.map((v) => ({ type: "volume", source: scopedName(env.app, env.name, dataName(svc), v.name), target: v.path }));
     // An empty tmpfs per writable path. No tmpfs_options: 3.6.2 reads size_bytes as int64 from an
@@ -89,23 +120,24 @@ export class SwarmService extends Construct {
 
     const health = engineHealthcheck(svc);
     const stateless = svc.kind === "stateless";
+    const policy = updatePolicy(env, svc, set.replicas);
     const update: ServiceUpdateConfig = {
-      parallelism: 1,
+      parallelism: policy.parallelism,
       delay: formatDuration(UPDATE_DELAY_SECONDS),
       failureAction: o.failureAction,
       monitor: formatDuration(UPDATE_MONITOR_SECONDS),
       // Any failed task: a release that fails on one replica is a broken release.
       maxFailureRatio: "0",
-      order: updateOrder(env, svc),
+      order: policy.order,
     };
 
-    this.service = new Service(this, "service", {
-      name: scopedName(env.app, env.name, svc.name),
+    return new Service(this, set.name ? `${set.name}-service` : "service", {
+      name: scopedName(env.app, env.name, ...(set.name ? [svc.name, set.name] : [svc.name])),
       labels,
-      mode: { replicated: { replicas: Math.max(0, svc.replicas) } },
+      mode: { replicated: { replicas: Math.max(0, set.replicas) } },
       taskSpec: {
         containerSpec: {
-          image: formatImageRef(svc.image),
+          image: formatImageRef(set.release.image),
           command: svc.command ? [...svc.command] : undefined,
           args: svc.args ? [...svc.args] : undefined,
           env: Object.fromEntries(envAssignments(env, svc).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)])),
@@ -146,20 +178,19 @@ export class SwarmService extends Construct {
           maxReplicas: stateless ? o.maxReplicasPerNode : undefined,
         },
         logDriver: { name: "json-file", options: logRotation(svc) },
-        networksAdvanced: props.networks.map((n) => ({ name: n.id, aliases: n.aliases.length ? [...n.aliases] : undefined })),
+        // A set behind the proxy answers to `<svc>-<set>` where the service answers to its name.
+        networksAdvanced: props.networks.map((n) => ({ name: n.id, aliases: n.aliases.length ? (routed ? [setHost(svc, set)] : [...n.aliases]) : undefined })),
       },
       updateConfig: update,
       // A failed rollback pauses for a human rather than flapping between releases.
       rollbackConfig: { ...update, delay: "0s", failureAction: "pause" },
       // Only with converge_config does apply wait: until every task runs (create) or the update
       // completed (update); a Swarm rollback is then an apply error (resource_docker_service_funcs.go:192-214).
-      convergeConfig: o.converge ? { delay: "7s", timeout: formatDuration(env.rollout.timeoutSeconds) } : undefined,
+      convergeConfig: o.converge ? { delay: "7s", timeout: formatDuration(svc.rollout.timeoutSeconds) } : undefined,
       endpointSpec: {
         mode: "vip",
-        ports: svc.public && svc.ports.length ? svc.ports.map((p) => ({ name: p.name, protocol: p.protocol, targetPort: p.port, publishedPort: p.hostPort, publishMode: o.publishMode })) : undefined,
+        ports: svc.public && svc.ports.length && !routed ? svc.ports.map((p) => ({ name: p.name, protocol: p.protocol, targetPort: p.port, publishedPort: p.hostPort, publishMode: o.publishMode })) : undefined,
       },
     });
-    // A `moved` block from the service's address under its old name.
-    moveFromPreviousName(this, svc);
   }
 }

@@ -9,6 +9,8 @@ import { inContainerProblem } from "../shared/health";
 import { planNetworks } from "../shared/network-plan";
 import type * as Lowering from "./swarm-environment";
 import { inspectSwarmStack } from "./swarm-inspect";
+import { proxyListenerProblems, routedBySets } from "../shared/proxy-sets";
+import { swarmProxyPlan } from "./swarm-routing";
 import { SWARM, SWARM_DEFAULTS, SWARM_SETTINGS_SOURCE, SwarmSettingsSchema, swarmOptions } from "./options";
 
 /** Swarm's ingress network and the pool it carves overlay networks without a subnet from (docker swarm init defaults). */
@@ -115,6 +117,8 @@ export const swarmTarget: TargetAdapter<typeof SwarmSettingsSchema> = {
         published.set(key, svc.name);
       }
     }
+    const proxy = swarmProxyPlan(env);
+    if (proxy) for (const p of proxyListenerProblems(env.services.filter(routedBySets), proxy.plan)) at(p.path, p.message);
     return issues;
   },
   inspect: inspectSwarmStack,
