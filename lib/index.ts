@@ -107,6 +107,7 @@ import type * as DockerEnvironmentModule from "./targets/docker/docker-environme
 import type * as DockerServiceModule from "./targets/docker/docker-service";
 import type * as KubernetesEnvironmentModule from "./targets/kubernetes/kubernetes-environment";
 import type * as KubernetesServiceModule from "./targets/kubernetes/kubernetes-service";
+import type * as PrometheusOperatorModule from "./targets/kubernetes/prometheus-operator";
 
 /** One Terraform stack per environment, with its own backend (see stacks/environment-stack.ts). */
 export declare const EnvironmentStack: typeof EnvironmentStackModule.EnvironmentStack;
@@ -144,6 +145,10 @@ export type KubernetesEnvironment = KubernetesEnvironmentModule.KubernetesEnviro
 /** One service of a Kubernetes environment: workload, service, policies, disruption budget. */
 export declare const KubernetesService: typeof KubernetesServiceModule.KubernetesService;
 export type KubernetesService = KubernetesServiceModule.KubernetesService;
+/** Opt-in PrometheusRule and ServiceMonitors of an environment, for a stack of their own (the CRDs must exist at plan time). */
+export declare const PrometheusOperatorObjects: typeof PrometheusOperatorModule.PrometheusOperatorObjects;
+export type PrometheusOperatorObjects = PrometheusOperatorModule.PrometheusOperatorObjects;
+export type { PrometheusOperatorObjectsProps } from "./targets/kubernetes/prometheus-operator";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const constructs = {
@@ -183,6 +188,9 @@ const constructs = {
   get KubernetesService() {
     return (require("./targets/kubernetes/kubernetes-service") as typeof KubernetesServiceModule).KubernetesService;
   },
+  get PrometheusOperatorObjects() {
+    return (require("./targets/kubernetes/prometheus-operator") as typeof PrometheusOperatorModule).PrometheusOperatorObjects;
+  },
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 Object.defineProperty(exports, "EnvironmentStack", { enumerable: true, get: function () { return constructs.EnvironmentStack; } });
@@ -197,3 +205,4 @@ Object.defineProperty(exports, "DockerEnvironment", { enumerable: true, get: fun
 Object.defineProperty(exports, "DockerService", { enumerable: true, get: function () { return constructs.DockerService; } });
 Object.defineProperty(exports, "KubernetesEnvironment", { enumerable: true, get: function () { return constructs.KubernetesEnvironment; } });
 Object.defineProperty(exports, "KubernetesService", { enumerable: true, get: function () { return constructs.KubernetesService; } });
+Object.defineProperty(exports, "PrometheusOperatorObjects", { enumerable: true, get: function () { return constructs.PrometheusOperatorObjects; } });

@@ -31,7 +31,9 @@ describe("main.ts (the cdktf app)", () => {
     const r = runMain({ CDKTF_OUTDIR: out, ENVKIT_CONFIG: path.join(__dirname, "..", "..", "examples", "minimal") });
     expect(r.code).toBe(0);
     const json = JSON.parse(fs.readFileSync(path.join(out, "stacks", "dev", "cdk.tf.json"), "utf8"));
-    expect(Object.values(json.resource.docker_container as Record<string, { name: string }>).map((c) => c.name)).toEqual(["hello-dev-web-1"]);
+    // Rolling (the default): the public web's container carries a replacement hash and the envkit proxy publishes its port.
+    const names = Object.values(json.resource.docker_container as Record<string, { name: string }>).map((c) => c.name).sort();
+    expect(names).toEqual([expect.stringMatching(/^hello-dev-proxy$/), expect.stringMatching(/^hello-dev-proxy-config-[0-9a-f]+$/), expect.stringMatching(/^hello-dev-web-[0-9a-f]{8}-1$/)]);
   });
 
   it("exits 1 on a mandatory finding only the synthesized JSON shows, before anything is written", () => {

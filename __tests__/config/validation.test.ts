@@ -179,8 +179,8 @@ describe("validation rules (objects from TypeScript)", () => {
     expect(errors.join("\n")).toMatch(/host port 8080\/tcp is already published by "web"; set a different hostPort/);
   });
 
-  it("rejects a public Docker service with several replicas", () => {
-    expect(errorsOf(miniApp(), { dev: dockerEnv({ services: { web: { replicas: 2 } } }) }).join("\n")).toMatch(/public service "web" has 2 replicas on one Docker host/);
+  it("rejects a public Docker service with several replicas that bind the host port themselves (recreate: no proxy)", () => {
+    expect(errorsOf(miniApp(), { dev: dockerEnv({ services: { web: { replicas: 2, rollout: { strategy: "recreate" } } } }) }).join("\n")).toMatch(/public service "web" has 2 replicas on one Docker host/);
   });
 
   it("rejects a replicated stateful Docker service", () => {

@@ -2,7 +2,8 @@ import { dockerEnv, k8sEnv, miniApp, resolve, resolveOne, resourcesOf, synthJson
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const apiContainer = (json: Json): Json => resourcesOf(json, "docker_container").find((c) => c.name === "demo-dev-api-1")!;
+// The api's first replica: rolling containers carry a content hash (demo-dev-api-<hash>-1).
+const apiContainer = (json: Json): Json => resourcesOf(json, "docker_container").find((c) => /^demo-dev-api(-[0-9a-f]{8})?-1$/.test(c.name))!;
 const apiPod = (json: Json): Json => resourcesOf(json, "kubernetes_deployment_v1").find((d) => d.metadata.name === "api")!.spec.template.spec;
 
 describe("services.<svc>.writableSize", () => {

@@ -75,10 +75,14 @@ describe("NaN and Infinity where a number is wanted", () => {
   it("cpu: .nan in YAML names the quantity forms, at the line", () => {
     const dir = copyReferenceApp();
     try {
-      edit(path.join(dir, "environments", "staging.yaml"), "resources: { cpu: 250m, memory: 256Mi }", "resources: { cpu: .nan, memory: 256Mi }");
+      const file = path.join(dir, "environments", "staging.yaml");
+      edit(file, "resources: { cpu: 250m, memory: 256Mi }", "resources: { cpu: .nan, memory: 256Mi }");
+      // The edited line, wherever the file has it (other settings above may move it).
+      const line = fs.readFileSync(file, "utf8").split("\n").findIndex((l) => l.includes("cpu: .nan")) + 1;
       const r = cli("validate", "--config", dir);
       expect(r.code).not.toBe(0);
-      expect(r.err + r.out).toMatch(/staging\.yaml:44: services\.worker\.resources\.cpu: NaN is not a number \(\.nan in YAML\); write cores \("0\.5", "2"\) or millicores \("500m"\)/);
+      expect(r.err + r.out).toContain(`staging.yaml:${line}: services.worker.resources.cpu: NaN is not a number`);
+      expect(r.err + r.out).toMatch(/staging\.yaml:\d+: services\.worker\.resources\.cpu: NaN is not a number \(\.nan in YAML\); write cores \("0\.5", "2"\) or millicores \("500m"\)/);
       expect(r.err + r.out).not.toMatch(ZOD_TEXT);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -49,6 +49,7 @@ export function declareShop(env: Construct, name: Env): Record<string, Service> 
     env: { NODE_ENV: "production", LOG_LEVEL: logLevel, DB_HOST: "db", DB_PORT: 5432, DB_NAME: "shop", DB_USER: "shop", REDIS_HOST: "cache", REDIS_PORT: 6379 },
     secrets: [dbPassword, jwtSecret],
     health: { http: { path: "/health", port: "http" }, startPeriod: "40s" },
+    metrics: { port: "http", path: "/metrics" },
     resources: staging ? { cpu: "500m", memory: "512Mi" } : { cpu: "250m", memory: "256Mi" },
     ...(staging ? { replicas: 2 } : {}),
   });
@@ -99,10 +100,12 @@ export const SETTINGS = {
   staging: {
     domain: "staging.shop.example.com",
     tls: { secretName: "shop-staging-tls" },
+    slo: { availability: 99.9 },
+    monitoring: { level: "full" as const },
     kubernetes: { context: "staging" },
     backend: { type: "s3" as const, bucket: "acme-terraform-state", key: "shop/staging.tfstate", region: "eu-central-1", encrypt: true, useLockfile: true },
     rollout: { maxSurge: 1, maxUnavailable: 0, timeout: "10m" },
     policy: { enforcement: "mandatory" as const },
   },
-  dev: { network: { subnet: "10.200.0.0/16" }, policy: { enforcement: "advisory" as const } },
+  dev: { network: { subnet: "10.200.0.0/16" }, monitoring: { level: "basic" as const }, policy: { enforcement: "advisory" as const } },
 };

@@ -28,6 +28,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const REPO = "envkit-e2e/slot";
 const WEB_PORT = 18481;
 const API_PORT = 18482;
+const SITE_PORT = 18483;
 const PREVIEW_OFFSET = 10000;
 
 /** One busybox image per release: httpd on 8080 answering "/" with the release's name, /healthz for the check. */
@@ -62,24 +63,27 @@ const app: AppConfig = {
   services: {
     web: { image: REPO, public: true, ports: [{ name: "http", port: 8080 }], health },
     api: { image: REPO, public: true, ports: [{ name: "http", port: 8080 }], health, replicas: 2 },
+    site: { image: REPO, public: true, ports: [{ name: "http", port: 8080 }], health, replicas: 2 },
   },
 } as AppConfig;
 
-function env(live: "blue" | "green", weight: number): EnvironmentConfig {
+function env(live: "blue" | "green", weight: number, site = "blue"): EnvironmentConfig {
   return {
     target: "docker",
     network: { subnet: "10.238.0.0/16" },
     policy: { enforcement: "advisory" },
-    release: { api: "blue" },
+    release: { api: "blue", site },
     docker: { proxy: { previewPortOffset: PREVIEW_OFFSET } },
     services: {
       web: { ports: [{ name: "http", hostPort: WEB_PORT }], rollout: { strategy: "blue-green", live, slots: { blue: "blue", green: "green" } } },
       api: { ports: [{ name: "http", hostPort: API_PORT }], rollout: { strategy: "canary", canary: { release: "green", weight } } },
+      // rolling, the default: behind the proxy because it is public
+      site: { ports: [{ name: "http", hostPort: SITE_PORT }] },
     },
   } as unknown as EnvironmentConfig;
 }
 
-const synth = (live: "blue" | "green", weight: number): Json => withLocalProxyImage(synthJson([resolveOne(app, "e2e", env(live, weight))]).get("e2e")!);
+const synth = (live: "blue" | "green", weight: number, site = "blue"): Json => withLocalProxyImage(synthJson([resolveOne(app, "e2e", env(live, weight, site))]).get("e2e")!);
 
 /** One GET on a fresh connection (no keep-alive: each request is a new connection the proxy balances). */
 function get(port: number): Promise<string> {
@@ -196,5 +200,30 @@ const tally = (xs: string[]): Record<string, number> => xs.reduce<Record<string,
     process.stderr.write(`engine test: canary 20%: ${JSON.stringify(at20)} of 100; after the step to 50%: ${JSON.stringify(at50)} of 100\n`);
     expect(at20).toEqual({ blue: 80, green: 20, failures: 0 });
     expect(at50).toEqual({ blue: 50, green: 50, failures: 0 });
+  }, 120_000);
+
+  it("rolls a public service to a new release with no failed request: successors healthy before the old containers go", async () => {
+    const next = synth("green", 50, "green");
+    stacks.push(next);
+    let done = false;
+    const running = loop(SITE_PORT, () => done, 5000);
+    await new Promise((r) => setTimeout(r, 500));
+    const update = await updateStack(current, next, created);
+    created = update.created;
+    current = next;
+    await new Promise((r) => setTimeout(r, 1500));
+    done = true;
+    const { answers, failures } = await running;
+    process.stderr.write(`engine test: rolling release of a public service (2 replicas): apply ${update.timings.totalMs} ms (successors healthy after ${update.timings.createdMs} ms); ${answers.length + failures.length} requests, ${failures.length} failed, answers ${JSON.stringify(tally(answers))}\n`);
+    expect(failures).toEqual([]);
+    expect(answers[answers.length - 1]).toBe("green");
+    // Only the site's image and containers were replaced, successors first; the proxy and its configuration stayed.
+    expect(update.plan.replaced.map((r) => `${r.address.replace(/_[0-9A-F]{8}$/, "")} ${r.order}`).sort()).toEqual([
+      "docker_container.docker_site_container-1 create-before-destroy",
+      "docker_container.docker_site_container-2 create-before-destroy",
+      "docker_image.docker_site_image create-before-destroy",
+    ]);
+    const names = (await api("GET", `/containers/json?filters=${encodeURIComponent(JSON.stringify({ name: ["e2ebg-e2e-site-"] }))}`)).json as unknown as Json[];
+    expect(names.map((c) => String(c.Names[0])).filter((n) => !/seed/.test(n))).toHaveLength(2);
   }, 120_000);
 });

@@ -23,7 +23,12 @@ function jsonFindings(ruleId: string, env: ResolvedEnvironment, mutate?: (json: 
   return ruleById(ruleId)!.check({ pass: "json", env: env.model, stack: viewOf(env, json) });
 }
 const first = (json: Json, type: string): Json => Object.values(json.resource[type] as Record<string, Json>)[0];
-const named = (json: Json, type: string, name: string): Json => Object.values(json.resource[type] as Record<string, Json>).find((r) => (r.name ?? r.metadata?.name) === name)!;
+// Surged containers carry a replacement hash (demo-dev-api-<hash8>-1): match the name without it.
+const named = (json: Json, type: string, name: string): Json =>
+  Object.values(json.resource[type] as Record<string, Json>).find((r) => {
+    const n = String(r.name ?? r.metadata?.name);
+    return n === name || n.replace(/-[0-9a-f]{8}(-\d+)$/, "$1") === name;
+  })!;
 
 const dockerDev = (): ResolvedEnvironment => resolveOne(miniApp(), "dev", dockerEnv());
 const k8sStaging = (over: Partial<EnvironmentConfig> = {}): ResolvedEnvironment => resolveOne(miniApp(), "staging", k8sEnv(over));
@@ -43,7 +48,8 @@ describe("JSON-pass rules: a passing and a failing fixture each", () => {
     ["ENVK-SEC-007", (j) => named(j, "docker_container", "demo-dev-api-1").security_opts.push("seccomp=unconfined")],
     ["ENVK-SEC-008", (j) => (named(j, "docker_container", "demo-dev-api-1").network_mode = "host")],
     ["ENVK-SEC-009", (j) => (named(j, "docker_container", "demo-dev-api-1").mounts = [{ type: "bind", source: "/var/run/docker.sock", target: "/var/run/docker.sock" }])],
-    ["ENVK-NET-001", (j) => (named(j, "docker_container", "demo-dev-web-1").ports[0].ip = "0.0.0.0")],
+    // The public web's port is published by the envkit proxy (rolling, the default).
+    ["ENVK-NET-001", (j) => (named(j, "docker_container", "demo-dev-proxy").ports[0].ip = "0.0.0.0")],
   ];
   it.each(dockerCases)("%s on Docker: secure defaults pass, the escape hatch fails", (rule, mutate) => {
     expect(jsonFindings(rule, dockerDev())).toEqual([]);
@@ -179,8 +185,9 @@ describe("model and project rules: a passing and a failing fixture each", () => 
   });
 
   it("covers every model and project rule with a fixture", () => {
-    // The Swarm rules' passing and failing fixtures are in __tests__/targets/swarm.test.ts.
-    const covered = ["ENVK-IMG-002", "ENVK-HLT-002", "ENVK-K8S-004", "ENVK-AVL-001", "ENVK-DAT-001", "ENVK-STA-001", "ENVK-NET-002", "ENVK-NET-003", "ENVK-REL-001", "ENVK-SWM-001", "ENVK-SWM-002", "ENVK-SWM-003"];
+    // The Swarm rules' passing and failing fixtures are in __tests__/targets/swarm.test.ts,
+    // ENVK-MON-001's in __tests__/targets/docker-monitoring.test.ts.
+    const covered = ["ENVK-MON-001", "ENVK-IMG-002", "ENVK-HLT-002", "ENVK-K8S-004", "ENVK-AVL-001", "ENVK-DAT-001", "ENVK-STA-001", "ENVK-NET-002", "ENVK-NET-003", "ENVK-REL-001", "ENVK-SWM-001", "ENVK-SWM-002", "ENVK-SWM-003"];
     expect(RULES.filter((r) => r.pass !== "json").map((r) => r.id).sort()).toEqual(covered.sort());
   });
 });

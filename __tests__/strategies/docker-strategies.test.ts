@@ -118,7 +118,8 @@ describe("the Docker proxy container", () => {
     expect(seed.upload).toEqual([{ file: "/usr/local/etc/envkit-proxy/haproxy.cfg", content: expect.stringContaining("frontend web-http"), permissions: "0444" }]);
     expect(proxy.mounts).toEqual([{ type: "volume", source: expect.stringMatching(/docker_volume\..*proxy.*config.*\.name/), target: "/usr/local/etc/envkit-proxy", read_only: true }]);
     expect(JSON.stringify(proxy)).not.toContain("frontend");
-    expect(proxy.lifecycle).toBeUndefined();
+    // Replaced only with a network it joins, never with its configuration.
+    expect(proxy.lifecycle).toEqual({ replace_triggered_by: [expect.stringMatching(/^docker_network\..*front.*\.id$/)] });
   });
 
   it("moves traffic only after the upstream containers exist: the seed depends on them", () => {

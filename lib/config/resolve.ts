@@ -28,6 +28,7 @@ import { REGISTRY, TARGETS, TargetRegistry, adapterFor } from "../targets/regist
 import { TARGET_READ_SETTINGS, TargetAdapter } from "../targets/target";
 import { DEFAULTS_SOURCE, DefaultRule, applyDefaults } from "./defaults";
 import { layer } from "./merge";
+import { EffectiveMetrics, EffectiveMonitoring, EffectiveSlo, expandMonitoringSet, resolveMetrics, resolveMonitoring } from "./monitoring";
 import type { z } from "zod";
 import {
   AppConfig,
@@ -258,6 +259,7 @@ function resolveOne(app: SourceDocument, envDoc: SourceDocument, name: string, a
   const adapter = adapterFor(target, registry);
   if (adapter) issues.push(...unreadSettingIssues(envDoc, adapter, registry));
   const effective = layer(appData, envData) as Record<string, unknown>;
+  issues.push(...expandMonitoringSet(effective, envDoc, adapter));
   const defaulted = applyDefaults(effective, name, target, registry);
   const prov = new Provenance(app, envDoc, defaulted);
   const model = buildModel(effective, name, prov, issues, adapter);
@@ -269,7 +271,7 @@ function resolveOne(app: SourceDocument, envDoc: SourceDocument, name: string, a
 type Defaulted<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
 
 /** A service after layering and defaults (see defaults.ts for what fills each field). */
-type EffectiveService = Omit<ServiceConfig, "ports" | "volumes" | "health" | "resources" | "security" | "restart" | "logging" | "autoscaling" | "rollout"> &
+type EffectiveService = Omit<ServiceConfig, "ports" | "volumes" | "health" | "resources" | "security" | "restart" | "logging" | "metrics" | "autoscaling" | "rollout"> &
   Defaulted<Pick<ServiceConfig, "kind" | "public" | "env" | "secrets" | "connections" | "replicas" | "writablePaths" | "writableSize">, "kind" | "public" | "env" | "secrets" | "connections" | "replicas" | "writablePaths" | "writableSize"> & {
     ports: Defaulted<z.infer<typeof PortSchema>, "protocol">[];
     volumes: Defaulted<z.infer<typeof VolumeSchema>, "size">[];
@@ -278,6 +280,7 @@ type EffectiveService = Omit<ServiceConfig, "ports" | "volumes" | "health" | "re
     security: Required<z.infer<typeof SecuritySchema>>;
     restart: Required<z.infer<typeof RestartSchema>>;
     logging: Required<z.infer<typeof LoggingSchema>>;
+    metrics?: EffectiveMetrics;
     autoscaling?: Defaulted<z.infer<typeof AutoscalingSchema>, "cpuUtilization">;
     backup?: Defaulted<z.infer<typeof BackupSchema>, "schedule" | "retention" | "to"> | null;
     rollout: Defaulted<z.infer<typeof ServiceRolloutSchema>, "strategy" | "timeout">;
@@ -285,7 +288,7 @@ type EffectiveService = Omit<ServiceConfig, "ports" | "volumes" | "health" | "re
 
 /** The whole environment after layering and defaults: what `envkit explain` shows. */
 type EffectiveConfig = Omit<AppConfig, "services"> &
-  Omit<EnvironmentConfig, "services" | "policy" | "rollout" | "volumes" | keyof typeof TARGETS | "limitRange" | "backend" | "secretRevisions"> & {
+  Omit<EnvironmentConfig, "services" | "policy" | "rollout" | "volumes" | keyof typeof TARGETS | "limitRange" | "backend" | "secretRevisions" | "slo" | "monitoring"> & {
     services: Record<string, EffectiveService>;
     policy: { enforcement: "advisory" | "mandatory"; suppressions: z.infer<typeof SuppressionSchema>[] };
     rollout: Required<NonNullable<EnvironmentConfig["rollout"]>>;
@@ -294,6 +297,8 @@ type EffectiveConfig = Omit<AppConfig, "services"> &
     limitRange?: Required<z.infer<typeof ResourcesSchema>>;
     backend: BackendConfig;
     secretRevisions: Record<string, number>;
+    slo: EffectiveSlo;
+    monitoring: EffectiveMonitoring;
   };
 
 type HealthInput = NonNullable<EffectiveService["health"]>;
@@ -729,6 +734,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       },
       restart: s.restart,
       logging: s.logging,
+      metrics: resolveMetrics(s.metrics, ports, at("metrics"), err),
       autoscaling,
     });
   }
@@ -791,6 +797,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     limitRange,
     domain: doc.domain,
     tlsSecretName: doc.tls?.secretName,
+    ...resolveMonitoring(doc.slo, doc.monitoring, secs, err),
     backend: doc.backend,
     enforcement: doc.policy.enforcement,
     suppressions: doc.policy.suppressions,

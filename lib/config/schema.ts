@@ -359,6 +359,28 @@ export const AutoscalingSchema = z.strictObject({
   cpuUtilization: z.number().int().min(1).max(100).optional(),
 });
 
+/** A Prometheus metric name (no labels, no spaces). */
+const MetricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: 'must be a Prometheus metric name: letters, digits, "_" and ":", not starting with a digit, e.g. "http_requests_total"' });
+/** A Prometheus label name. */
+const LabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { message: 'must be a Prometheus label name: letters, digits and "_", not starting with a digit, e.g. "code"' });
+
+/**
+ * The service's metrics endpoint and the names its HTTP metrics use (the Prometheus client
+ * libraries' conventions by default), read by the generated SLO alerts and dashboards.
+ */
+export const MetricsSchema = z.strictObject({
+  /** The named port (from `ports`) that serves the metrics. */
+  port: Name,
+  /** @default "/metrics" */
+  path: HttpPath.optional(),
+  /** Counter of handled requests, labelled with the status. @default "http_requests_total" */
+  requests: MetricName.optional(),
+  /** Label of {@link requests} holding the HTTP status code. @default "code" */
+  statusLabel: LabelName.optional(),
+  /** Histogram of request durations in seconds (`<name>_bucket`). @default "http_request_duration_seconds" */
+  latency: MetricName.optional(),
+});
+
 const envValue = z.union([z.string(), z.number(), z.boolean()]);
 
 const Strategy = z.enum(ROLLOUT_STRATEGIES);
@@ -444,6 +466,8 @@ export const ServiceSchema = z.strictObject({
   security: SecuritySchema.optional(),
   restart: RestartSchema.optional(),
   logging: LoggingSchema.optional(),
+  /** Where Prometheus scrapes the service's own metrics; absent: no scrape, no SLO alerts. */
+  metrics: MetricsSchema.optional(),
   autoscaling: AutoscalingSchema.optional(),
 });
 
@@ -501,6 +525,69 @@ const LocalBackend = z.strictObject({
 /** Where an environment keeps its Terraform state. */
 export const BackendSchema = z.discriminatedUnion("type", [LocalBackend, S3Backend, GcsBackend, AzurermBackend, PgBackend, RemoteBackend]);
 
+/** A share in percent, above 0 and at most 100. */
+const Percent = z.number().gt(0, { message: "a percentage above 0" }).max(100, { message: "a percentage of at most 100" });
+
+/** Objectives per environment (`slo:`), in percent and as a duration. */
+export const SloSchema = z.strictObject({
+  /** Share of requests that succeed, in percent; the error budget is 100 − this. @default 99.95 */
+  availability: z.number().min(90, { message: "an availability below 90% leaves an error budget no burn-rate alert can use; write e.g. 99.9" }).lt(100, { message: "an availability of 100% leaves no error budget (every error pages); write e.g. 99.95" }).optional(),
+  /** Share of 5xx responses over 5 minutes above which an alert fires, in percent. @default 0.1 */
+  errorRate: Percent.optional(),
+  /** 99th-percentile latency above which an alert fires. @default "500ms" */
+  latencyP99: Duration.optional(),
+});
+
+/** Warning, critical and emergency thresholds in percent of the limit (rising: checked once layered). */
+const Tiers = z.strictObject({ warning: Percent.optional(), critical: Percent.optional(), emergency: Percent.optional() });
+
+/** An Alertmanager receiver of the Docker monitoring set: a webhook whose URL is a secret. */
+export const ReceiverSchema = z.strictObject({
+  name: Name,
+  /**
+   * Name of an envkit secret holding the webhook URL (a chat webhook URL carries its token);
+   * Alertmanager reads it from a file (`url_file`).
+   */
+  webhookSecret: SecretName,
+});
+
+/** An image pinned by tag and digest: `prom/prometheus:v2.53.0@sha256:<64 hex digits>`. */
+const PinnedImage = z.string().regex(/^[a-z0-9][a-z0-9._/:-]*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}@sha256:[0-9a-f]{64}$/, {
+  message: 'must be pinned as "repository:tag@sha256:<64 hex digits>", e.g. "docker.io/prom/prometheus:v2.53.0@sha256:…" (take the digest from your registry: docker buildx imagetools inspect <image>)',
+});
+
+/** What the environment monitors and how loudly (`monitoring:`). */
+export const MonitoringSchema = z.strictObject({
+  /**
+   * `basic`: down, restart loops, the top CPU and memory tier, disk; `standard`: every tier;
+   * `full`: standard plus the SLO alerts (burn rates, error rate, latency). @default "basic"
+   */
+  level: z.enum(["basic", "standard", "full"]).optional(),
+  /** @default "15s" */
+  scrapeInterval: Duration.optional(),
+  /** A target or container down this long alerts. @default "1m" */
+  downAfter: Duration.optional(),
+  /** CPU use in percent of the CPU limit. @default {warning: 70, critical: 85, emergency: 95} */
+  cpu: Tiers.optional(),
+  /** Memory working set in percent of the memory limit. @default {warning: 80, critical: 85, emergency: 90} */
+  memory: Tiers.optional(),
+  /** Volume or host disk used, in percent. @default {warning: 85, critical: 90} */
+  disk: z.strictObject({ warning: Percent.optional(), critical: Percent.optional() }).optional(),
+  /** A restart loop: more than `count` restarts of one replica within `window`. */
+  restarts: z.strictObject({ /** @default 3 */ count: z.number().int().min(1).optional(), /** @default "1h" */ window: Duration.optional() }).optional(),
+  /** Docker: run Prometheus, Alertmanager, Grafana and cAdvisor next to the services. @default false */
+  stack: z.boolean().optional(),
+  /**
+   * Images of the monitoring set, each pinned `repository:tag@sha256:<digest>` (required with
+   * `stack: true`: envkit ships no digest it could not vouch for).
+   */
+  images: z
+    .strictObject({ prometheus: PinnedImage.optional(), alertmanager: PinnedImage.optional(), grafana: PinnedImage.optional(), cadvisor: PinnedImage.optional() })
+    .optional(),
+  /** Where the Docker monitoring set's Alertmanager sends alerts. @default [] */
+  receivers: namedList(ReceiverSchema, "receiver").optional(),
+});
+
 /** The keys of an environment file every target shares, before the targets' own blocks. */
 const ENVIRONMENT_HEAD = {
   /** Immutable image per service: `"<tag>"`, `"<tag>@sha256:…"` or `"@sha256:…"`. */
@@ -530,6 +617,10 @@ const ENVIRONMENT_HEAD = {
   domain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: "must be a lowercase DNS name, e.g. staging.shop.example.com" }).optional(),
   /** TLS for the ingress, by reference to an existing Kubernetes secret. */
   tls: z.strictObject({ secretName: Name }).optional(),
+  /** Service-level objectives of the services with `metrics`; the burn-rate alerts derive from them. */
+  slo: SloSchema.optional(),
+  /** Which alerts are generated, their thresholds, and the Docker monitoring set. */
+  monitoring: MonitoringSchema.optional(),
   backend: BackendSchema.optional(),
   policy: z
     .strictObject({

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import type { AppConfig, EnvironmentConfig, ServiceConfig } from "../config/schema";
+import { MONITORING_SERVICES } from "../observability/monitoring-set";
 import { Declarations, PrebuiltEnvironment } from "./declarations";
 import { Quota } from "./quota";
 import { Secret } from "./secret";
@@ -38,7 +39,11 @@ export function declareFromResolved(scope: Construct, declarations: Declarations
   };
   if (doc.quota) new Quota(scope, QUOTA_ID, doc.quota);
   const services = new Map<string, Service>();
-  for (const name of Object.keys(doc.services)) {
+  // The monitoring set is the resolver's to add (monitoring.stack): declared here, a fresh
+  // resolution would find its services twice.
+  const added = new Set<string>(resolved.model.monitoring.stack ? Object.values(MONITORING_SERVICES) : []);
+  const declared = Object.keys(doc.services).filter((name) => !added.has(name));
+  for (const name of declared) {
     const { kind, secrets: secretNames, volumes, backup, ...rest } = doc.services[name];
     delete rest.connections; // declared below with connectTo
     const release = doc.release && Object.hasOwn(doc.release, name) ? doc.release[name] : undefined;
@@ -51,7 +56,7 @@ export function declareFromResolved(scope: Construct, declarations: Declarations
         : new Service(scope, id, props);
     services.set(name, service);
   }
-  for (const name of Object.keys(doc.services)) {
+  for (const name of declared) {
     for (const c of doc.services[name].connections ?? []) services.get(name)!.connectTo(services.get(c.to)!, c.port);
   }
   declarations.builtFrom(resolved);

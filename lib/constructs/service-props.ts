@@ -119,6 +119,20 @@ export interface LoggingProps {
   readonly maxFile?: number;
 }
 
+/** Where Prometheus scrapes the service's own metrics, and the names its HTTP metrics use. */
+export interface MetricsProps {
+  /** The named port (from `ports`) that serves the metrics. */
+  readonly port: string;
+  /** The HTTP path of the metrics endpoint. @default "/metrics" */
+  readonly path?: string;
+  /** Counter of handled requests, labelled with the status. @default "http_requests_total" */
+  readonly requests?: string;
+  /** Label of `requests` holding the HTTP status code. @default "code" */
+  readonly statusLabel?: string;
+  /** Histogram of request durations in seconds. @default "http_request_duration_seconds" */
+  readonly latency?: string;
+}
+
 /** Horizontal autoscaling (Kubernetes HPA autoscaling/v2). */
 export interface AutoscalingProps {
   /** Fewest replicas the autoscaler keeps. */

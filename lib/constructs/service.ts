@@ -4,7 +4,7 @@ import { EnvkitError } from "../errors";
 import { Connection } from "./connection";
 import { DeclaredService, Declarations, declarationsOf } from "./declarations";
 import type { Secret } from "./secret";
-import { AutoscalingProps, HealthProps, LoggingProps, MemoryQuantity, PortProps, ResourcesProps, RestartProps, SecurityProps } from "./service-props";
+import { AutoscalingProps, HealthProps, LoggingProps, MemoryQuantity, MetricsProps, PortProps, ResourcesProps, RestartProps, SecurityProps } from "./service-props";
 
 /** Props of {@link Service} (and of {@link StatefulService}, which adds volumes). */
 export interface ServiceProps {
@@ -57,6 +57,8 @@ export interface ServiceProps {
   readonly restart?: RestartProps;
   /** Log rotation (Docker json-file). @default { maxSize: "10m", maxFile: 3 } */
   readonly logging?: LoggingProps;
+  /** Where Prometheus scrapes the service's metrics (scrape annotations, SLO alerts, dashboards). @default none (not scraped) */
+  readonly metrics?: MetricsProps;
   /** Horizontal autoscaling (Kubernetes). @default none (a fixed replica count) */
   readonly autoscaling?: AutoscalingProps;
 }
@@ -171,6 +173,7 @@ export class Service extends Construct implements DeclaredService {
       security: plain(p.security as ServiceConfig["security"]),
       restart: plain(p.restart as ServiceConfig["restart"]),
       logging: plain(p.logging as ServiceConfig["logging"]),
+      metrics: plain(p.metrics as ServiceConfig["metrics"]),
       autoscaling: plain(p.autoscaling as ServiceConfig["autoscaling"]),
       ...this.extraConfig(),
     };

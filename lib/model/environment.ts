@@ -191,7 +191,56 @@ export interface ServiceModel {
   readonly security: SecurityModel;
   readonly restart: { readonly policy: string; readonly maxRetries: number };
   readonly logging: { readonly maxSize: string; readonly maxFile: number };
+  /** Where Prometheus scrapes the service's own metrics, and their names (absent: not scraped). */
+  readonly metrics?: MetricsModel;
   readonly autoscaling?: { readonly minReplicas: number; readonly maxReplicas: number; readonly cpuUtilization: number };
+}
+
+/** A service's metrics endpoint (its port resolved) and the names of its HTTP metrics. */
+export interface MetricsModel {
+  readonly portName: string;
+  readonly port: number;
+  readonly path: string;
+  /** Request counter, labelled with {@link statusLabel}. */
+  readonly requests: string;
+  readonly statusLabel: string;
+  /** Request-duration histogram in seconds (its `_bucket` series). */
+  readonly latency: string;
+}
+
+/** Objectives, as fractions and seconds. */
+export interface SloModel {
+  /** e.g. 0.9995; the error budget is 1 − this. */
+  readonly availability: number;
+  /** e.g. 0.001 (0.1%). */
+  readonly errorRate: number;
+  readonly latencyP99Seconds: number;
+}
+
+/** How loudly an environment is monitored (see lib/observability/rules.ts). */
+export const MONITORING_LEVELS = ["basic", "standard", "full"] as const;
+/** One of {@link MONITORING_LEVELS}. */
+export type MonitoringLevel = (typeof MONITORING_LEVELS)[number];
+
+/** Alert tiers in percent of a limit. */
+export interface TiersModel {
+  readonly warning: number;
+  readonly critical: number;
+  readonly emergency: number;
+}
+
+/** Monitoring settings, resolved. */
+export interface MonitoringModel {
+  readonly level: MonitoringLevel;
+  readonly scrapeIntervalSeconds: number;
+  readonly downAfterSeconds: number;
+  readonly cpu: TiersModel;
+  readonly memory: TiersModel;
+  readonly disk: { readonly warning: number; readonly critical: number };
+  readonly restarts: { readonly count: number; readonly windowSeconds: number };
+  /** Run the monitoring set (Prometheus, Alertmanager, Grafana, cAdvisor) where the target can. */
+  readonly stack: boolean;
+  readonly receivers: readonly { readonly name: string; readonly webhookSecret: string }[];
 }
 
 /** Namespace quota, canonical units. */
@@ -303,6 +352,10 @@ export interface EnvironmentModel {
   readonly limitRange?: ResourcesModel;
   readonly domain?: string;
   readonly tlsSecretName?: string;
+  /** The objectives the SLO alerts derive from. */
+  readonly slo: SloModel;
+  /** Which alerts are generated, with which thresholds, and whether the monitoring set runs. */
+  readonly monitoring: MonitoringModel;
   readonly backend: BackendConfig;
   readonly enforcement: "advisory" | "mandatory";
   readonly suppressions: readonly SuppressionModel[];

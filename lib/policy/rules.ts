@@ -353,6 +353,19 @@ export const RULES: readonly Rule[] = [
         .map((s) => ({ path: `services.${s.name}.backup`, service: s.name, message: `stateful service "${s.name}" keeps data in ${s.volumes.map((v) => `"${v.name}"`).join(", ")} and has no backup` })),
   },
   {
+    id: "ENVK-MON-001",
+    title: "Alerts with no receiver",
+    rationale: "The monitoring set's Alertmanager without a receiver evaluates every alert and tells no one: the outage is found by users. Its route then ends in a receiver that sends nothing.",
+    fix: "Add `monitoring.receivers: [{ name: oncall, webhookSecret: oncall_webhook }]` (the URL is a secret, supplied as TF_VAR_oncall_webhook).",
+    references: ["Seeds S1 L1210, S4 L1230-1236 (alert routing)", "Prometheus Alertmanager configuration"],
+    pass: "model",
+    productionOnly: true,
+    check: (input) => {
+      const env = model(input);
+      return env && env.monitoring.stack && env.monitoring.receivers.length === 0 ? [{ path: "monitoring.receivers", message: "the monitoring set's Alertmanager has no receiver: every alert goes nowhere" }] : [];
+    },
+  },
+  {
     id: "ENVK-REL-001",
     title: "Release that never ran in the environment it is promoted from",
     rationale: "Promotion means running exactly what passed the previous stage; skipping it ships untested images.",

@@ -79,6 +79,8 @@ export interface TargetAdapter<S extends z.ZodType = z.ZodType> {
   /** Adds the provider and every resource of the environment under `scope`. */
   lower(scope: Construct, env: EnvironmentModel, options?: LowerOptions): void;
   /** The Terraform provider type (`docker`, `kubernetes`) the lowered resources belong to. */
+  /** Whether `monitoring.stack` runs here (the monitoring set is lowered like the services). @default false */
+  readonly monitoringSet?: boolean;
   readonly providerType: string;
   /**
    * The provider settings that choose which engine or cluster the state's objects live in, and

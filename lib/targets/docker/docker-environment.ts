@@ -6,6 +6,7 @@ import { inertModel } from "../shared/terraform-literal";
 import { EnvironmentModel } from "../../model/environment";
 import { environmentLabels } from "../shared/labels";
 import { declareSecretVariables } from "../shared/secret-variables";
+import { monitoringAdditions } from "./docker-monitoring";
 import { DockerProxy, DockerProxyNetwork } from "./docker-proxy";
 import { dockerProxyPlan, proxyRouting } from "./docker-routing";
 import { proxyMembership, withSourceLimits } from "../shared/proxy-sets";
@@ -78,7 +79,7 @@ export class DockerEnvironment extends Construct {
     for (const svc of env.services) {
       const networks = joined.get(svc.name)!;
       const backupNetwork = this.networks.get(backupJobName(svc.name));
-      this.services.set(svc.name, new DockerService(this, svc.name, { environment: env, service: svc, networks, secrets: secretVariables, backupNetwork }));
+      this.services.set(svc.name, new DockerService(this, svc.name, { environment: env, service: svc, networks, secrets: secretVariables, backupNetwork, ...monitoringAdditions(env, svc) }));
     }
 
     // The proxy joins the networks where a routed service is addressed: the front network for a
@@ -88,11 +89,18 @@ export class DockerEnvironment extends Construct {
     const proxyPlan = dockerProxyPlan(env);
     if (proxyPlan) {
       const byName = new Map(env.services.map((s) => [s.name, s]));
-      const { joins, allow } = proxyMembership(plan.networks, (m) => proxyRouting(byName.get(m)!));
+      const { joins, allow } = proxyMembership(plan.networks, (m) => {
+        // A backup job is a member of its database's backup network, not a service: never routed.
+        const member = byName.get(m);
+        return member ? proxyRouting(member) : undefined;
+      });
       const proxyNetworks: DockerProxyNetwork[] = joins.map((j) => ({ name: this.networks.get(j.purpose)!.name, aliases: j.aliases }));
       const routed = { ...proxyPlan, plan: withSourceLimits(proxyPlan.plan, (s) => byName.get(s)!.public, allow) };
       const upstreams = proxyPlan.services.flatMap((s) => this.services.get(s.name)!.containers);
-      (this as { proxy?: DockerProxy }).proxy = new DockerProxy(this, "proxy", { environment: env, plan: routed, networks: proxyNetworks, upstreams });
+      const proxy = new DockerProxy(this, "proxy", { environment: env, plan: routed, networks: proxyNetworks, upstreams });
+      // Like every container: replaced with a network it joins (Docker refuses to delete a network with endpoints).
+      proxy.container.lifecycle = { replaceTriggeredBy: joins.map((j) => `${this.networks.get(j.purpose)!.terraformResourceType}.${this.networks.get(j.purpose)!.friendlyUniqueId}.id`) };
+      (this as { proxy?: DockerProxy }).proxy = proxy;
     }
 
     // A network is replaced when its subnet or name changes; Docker refuses to delete a network

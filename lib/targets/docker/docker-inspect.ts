@@ -48,7 +48,10 @@ export function inspectDockerStack(json: StackJson): StackView {
   const isProxyConfig = (c: Json): boolean => ((c.labels as Json[] | undefined) ?? []).some((l) => l.label === "envkit.dev/role" && l.value === "proxy-config-seed") && isInertContainer(c);
   const found = containers.filter(([, , c]) => !isProxyConfig(c)).flatMap(([type, id, c]) => uploads(type, id, c));
   const view = (l: { resource: string; message: string }) => ({ resource: l.resource, message: l.message });
-  const workloads: WorkloadView[] = containers.filter(([, , c]) => !isInertContainer(c)).map(([type, id, c]) => {
+  const workloads: WorkloadView[] = containers.filter(([, , c]) => !isInertContainer(c)).flatMap(([type, id, c]) => perService(view1(type, id, c), c));
+  return { workloads, secretLeaks: found.filter((l) => l.literal).map(view), stateExposures: found.filter((l) => !l.literal).map(view) };
+
+  function view1(type: string, id: string, c: Json): WorkloadView {
     const labels = ((c.labels as Json[] | undefined) ?? []).reduce<Record<string, string>>((a, l) => ({ ...a, [String(l.label)]: String(l.value) }), {});
     const opts = (c.security_opts as string[] | undefined) ?? [];
     const caps = (c.capabilities as Json | undefined) ?? {};
@@ -83,6 +86,19 @@ export function inspectDockerStack(json: StackJson): StackView {
       ],
       publishedPorts: ((c.ports as Json[] | undefined) ?? []).map((p) => `${p.ip ?? "0.0.0.0"}:${p.external ?? p.internal}`),
     };
-  });
-  return { workloads, secretLeaks: found.filter((l) => l.literal).map(view), stateExposures: found.filter((l) => !l.literal).map(view) };
+  }
+}
+
+/**
+ * The envkit proxy publishes ports on behalf of services (its `envkit.dev/published-for` label):
+ * each such port is reported as that service's, so findings and suppressions about a published
+ * port name the service; the proxy itself keeps the rest.
+ */
+function perService(v: WorkloadView, c: Json): WorkloadView[] {
+  const label = ((c.labels as Json[] | undefined) ?? []).find((l) => l.label === "envkit.dev/published-for");
+  if (!label) return [v];
+  const owner = new Map(String(label.value).split(",").map((e) => e.split("=") as [string, string]));
+  const ports = ((c.ports as Json[] | undefined) ?? []).map((p) => ({ text: `${p.ip ?? "0.0.0.0"}:${p.external ?? p.internal}`, service: owner.get(String(p.external ?? p.internal)) }));
+  const services = [...new Set(ports.map((p) => p.service).filter((s): s is string => !!s))];
+  return [{ ...v, publishedPorts: ports.filter((p) => !p.service).map((p) => p.text) }, ...services.map((s) => ({ ...v, service: s, publishedPorts: ports.filter((p) => p.service === s).map((p) => p.text) }))];
 }

@@ -16,8 +16,14 @@ import { dockerOptions } from "./options";
 export const PROXY_CONFIG_ROLE = "proxy-config-seed";
 /** {@link SEED_ROLE_LABEL} value of the proxy container. */
 export const PROXY_ROLE = "proxy";
-/** The proxy's `app.kubernetes.io/name`: not a service name (those are DNS labels without this prefix rule clash). */
+/** The proxy's `app.kubernetes.io/name`. */
 export const PROXY_NAME = "envkit-proxy";
+/**
+ * Label on the proxy listing which service each published host port serves (`8080=web,18080=web`),
+ * so a guardrail finding about a published port is the service's (a suppression scoped to `web`
+ * covers the proxy publishing web's port).
+ */
+export const PUBLISHED_FOR_LABEL = "envkit.dev/published-for";
 
 /** A network the proxy joins, with the names it answers to there. */
 export interface DockerProxyNetwork {
@@ -64,7 +70,8 @@ export class DockerProxy extends Construct {
     const env = props.environment;
     const o = dockerOptions(env);
     this.config = haproxyConfig(props.plan.plan);
-    const labels = (role: string) => labelList({ ...environmentLabels(env), [LABEL.name]: PROXY_NAME, [SEED_ROLE_LABEL]: role });
+    const labels = (role: string, extra: Record<string, string> = {}) => labelList({ ...environmentLabels(env), [LABEL.name]: PROXY_NAME, [SEED_ROLE_LABEL]: role, ...extra });
+    const publishedFor = props.plan.publish.map((p) => `${p.hostPort}=${p.service}`).join(",");
     const user = `${PROXY_UID}:${PROXY_UID}`;
 
     this.image = new Image(this, "image", { name: o.proxy.image, keepLocally: true });
@@ -114,7 +121,7 @@ export class DockerProxy extends Construct {
       restart: "unless-stopped",
       logDriver: "json-file",
       logOpts: { "max-size": "10m", "max-file": "3" },
-      labels: labels(PROXY_ROLE),
+      labels: labels(PROXY_ROLE, publishedFor ? { [PUBLISHED_FOR_LABEL]: publishedFor } : {}),
       networksAdvanced: props.networks.map((n) => ({ name: n.name, aliases: n.aliases.length ? [...n.aliases] : undefined })),
       ports: props.plan.publish.length ? props.plan.publish.map((p) => ({ internal: p.listen, external: p.hostPort, ip: p.ip, protocol: p.protocol })) : undefined,
       mounts: [{ type: "volume", source: this.configVolume.name, target: PROXY_CONFIG_DIR, readOnly: true }],

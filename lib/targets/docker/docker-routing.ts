@@ -48,6 +48,8 @@ export { setHost };
 export interface ProxyPublish {
   readonly listen: number;
   readonly hostPort: number;
+  /** The service whose traffic it carries. */
+  readonly service: string;
   readonly ip: string;
   readonly protocol: "tcp";
 }
@@ -81,7 +83,7 @@ export function dockerProxyPlan(env: EnvironmentModel): DockerProxyPlan | undefi
     const { live, preview } = proxySets(svc, (set) => set.replicas);
     const own = serviceRoutes(env, svc, { live, preview }, (hostPort) => hostPort + o.proxy.previewPortOffset);
     routes.push(...own.routes);
-    for (const p of own.publish) publish.push({ listen: p.listen, hostPort: p.hostPort, ip: p.preview ? PREVIEW_ADDRESS : o.publishAddress, protocol: "tcp" });
+    for (const p of own.publish) publish.push({ listen: p.listen, hostPort: p.hostPort, service: svc.name, ip: p.preview ? PREVIEW_ADDRESS : o.publishAddress, protocol: "tcp" });
   }
   return { plan: { scope: `${env.app}-${env.name}`, routes }, publish, services };
 }

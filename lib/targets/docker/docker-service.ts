@@ -10,6 +10,7 @@ import { scopedName } from "../../model/names";
 import { memoryToDockerMb } from "../../model/quantity";
 import { DockerBackup } from "./docker-backup";
 import { dockerHealth } from "./docker-health";
+import { cgroupParent } from "./docker-metrics";
 import { componentLabels, serviceLabels } from "../shared/labels";
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { EngineServiceProps, SECRETS_DIR, STOP_GRACE_SECONDS, engineUser, envAssignments, labelList, logRotation } from "../shared/container-spec";
@@ -25,8 +26,22 @@ export interface DockerServiceNetwork {
   readonly plainName?: string;
 }
 
-/** Props of {@link DockerService}: `secrets` maps each secret name to its sensitive Terraform variable. */
+/** Generated files a service reads from a read-only folder (the monitoring set's configuration). */
+export interface DockerServiceConfigFiles {
+  /** Absolute folder inside the container. */
+  readonly dir: string;
+  /** Paths relative to `dir`, and their contents. */
+  readonly files: readonly { readonly path: string; readonly content: string }[];
+}
+
+/**
+ * Props of {@link DockerService}: `secrets` maps each secret name to its sensitive Terraform
+ * variable; `config` files arrive like uploaded secrets (a seed writes them into a volume the
+ * service mounts read-only); `readOnlyHostPaths` are bind mounts, read-only (cAdvisor's cgroups).
+ */
 export type DockerServiceProps = EngineServiceProps<DockerServiceNetwork, TerraformVariable> & {
+  readonly config?: DockerServiceConfigFiles;
+  readonly readOnlyHostPaths?: readonly string[];
   /** The network the service's backup job shares with it (dump methods). @default none */
   readonly backupNetwork?: { readonly name: string };
 };
@@ -89,7 +104,8 @@ interface SeedProps {
   readonly env: EnvironmentModel;
   readonly svc: ServiceModel;
   readonly image: Image;
-  readonly volume: Volume;
+  readonly volume?: Volume;
+  readonly config?: { readonly volume: Volume; readonly files: DockerServiceConfigFiles };
   readonly labels: { label: string; value: string }[];
   readonly secretVariables: ReadonlyMap<string, TerraformVariable>;
 }
@@ -120,8 +136,14 @@ function secretsSeed(scope: Construct, p: SeedProps): Container {
     capabilities: { drop: ["ALL"] },
     securityOpts: ["no-new-privileges:true"],
     labels: p.labels,
-    mounts: [{ type: "volume", source: p.volume.name, target: SECRETS_DIR }],
-    upload: p.svc.secrets.map((s) => ({ file: `${SECRETS_DIR}/${s.name}`, content: p.secretVariables.get(s.name)!.stringValue, permissions: SECRET_FILE_MODE })),
+    mounts: [
+      ...(p.volume ? [{ type: "volume", source: p.volume.name, target: SECRETS_DIR }] : []),
+      ...(p.config ? [{ type: "volume", source: p.config.volume.name, target: p.config.files.dir }] : []),
+    ],
+    upload: [
+      ...(p.volume ? p.svc.secrets.map((s) => ({ file: `${SECRETS_DIR}/${s.name}`, content: p.secretVariables.get(s.name)!.stringValue, permissions: SECRET_FILE_MODE })) : []),
+      ...(p.config ? p.config.files.files.map((f) => ({ file: `${p.config!.files.dir}/${f.path}`, content: f.content, permissions: SECRET_FILE_MODE })) : []),
+    ],
   });
 }
 
@@ -231,6 +253,7 @@ export class DockerService extends Construct {
       const mounts: NonNullable<ContainerConfig["mounts"]> = [...dataMounts];
       const mountNames = [...dataMountNames];
       let seed: Container | undefined;
+      let secretsVolume: Volume | undefined;
       if (svc.secrets.length > 0) {
         const hostDir = dockerOptions(env).secretsHostDir;
         if (hostDir) {
@@ -247,26 +270,44 @@ export class DockerService extends Construct {
           // started, and the app mounts the volume read-only. See secretsSeed. One per set: a slot's
           // release (the seed's image) must not replace the other slot's containers.
           const volumeName = scopedName(env.app, env.name, dataOwner.name, ...setName.slice(1), "secrets");
-          const sv = new Volume(this, `${tag}secrets-volume`, { name: volumeName, labels: volumeLabelList });
-          this.volumes.push(sv);
-          // A surged set's containers are create_before_destroy, which Terraform extends to what
-          // they depend on: the seed too, so its name must change whenever it is replaced. Its
-          // replacement causes known at synth are the image and the secrets' revisions; a new
-          // value without a new revision is refused by the engine ("name already in use").
-          const seedName = scopedName(env.app, env.name, ...setName, "secrets-seed");
-          seed = secretsSeed(this, {
-            id: `${tag}secrets-seed`,
-            name: surge ? `${seedName}-${replacementHash({ image: formatImageRef(set.release.image), secrets: svc.secrets })}` : seedName,
-            env,
-            svc,
-            image,
-            volume: sv,
-            labels: [...componentLabelList, { label: SEED_ROLE_LABEL, value: SEED_ROLE }].sort((a, b) => a.label.localeCompare(b.label)),
-            secretVariables: props.secrets,
-          });
-          mounts.push({ type: "volume", source: sv.name, target: SECRETS_DIR, readOnly: true });
+          secretsVolume = new Volume(this, `${tag}secrets-volume`, { name: volumeName, labels: volumeLabelList });
+          this.volumes.push(secretsVolume);
+          mounts.push({ type: "volume", source: secretsVolume.name, target: SECRETS_DIR, readOnly: true });
           mountNames.push({ source: volumeName, target: SECRETS_DIR });
         }
+      }
+      // Generated configuration takes the secrets' way in: the root is read-only (see secretsSeed).
+      let config: SeedProps["config"];
+      if (props.config && props.config.files.length > 0) {
+        const configName = scopedName(env.app, env.name, dataOwner.name, ...setName.slice(1), "config");
+        const cv = new Volume(this, `${tag}config-volume`, { name: configName, labels: volumeLabelList });
+        this.volumes.push(cv);
+        config = { volume: cv, files: props.config };
+        mounts.push({ type: "volume", source: cv.name, target: props.config.dir, readOnly: true });
+        mountNames.push({ source: configName, target: props.config.dir });
+      }
+      if (secretsVolume || config) {
+        // A surged set's containers are create_before_destroy, which Terraform extends to what
+        // they depend on: the seed too, so its name must change whenever it is replaced. Its
+        // replacement causes known at synth are the image, the secrets' revisions and the
+        // generated files; a new value without a new revision is refused by the engine ("name
+        // already in use").
+        const seedName = scopedName(env.app, env.name, ...setName, "secrets-seed");
+        seed = secretsSeed(this, {
+          id: `${tag}secrets-seed`,
+          name: surge ? `${seedName}-${replacementHash({ image: formatImageRef(set.release.image), secrets: svc.secrets, ...(config ? { config: props.config } : {}) })}` : seedName,
+          env,
+          svc,
+          image,
+          volume: secretsVolume,
+          config,
+          labels: [...componentLabelList, { label: SEED_ROLE_LABEL, value: SEED_ROLE }].sort((a, b) => a.label.localeCompare(b.label)),
+          secretVariables: props.secrets,
+        });
+      }
+      for (const hostPath of props.readOnlyHostPaths ?? []) {
+        mounts.push({ type: "bind", source: hostPath, target: hostPath, readOnly: true });
+        mountNames.push({ source: hostPath, target: hostPath });
       }
       if (!this.secretsSeed && seed) (this as { secretsSeed?: Container }).secretsSeed = seed;
       // The backup job reads the first set's secret files (every set mounts the same values).
@@ -322,6 +363,8 @@ export class DockerService extends Construct {
           logDriver: "json-file",
           logOpts: logRotation(svc),
           labels: [...containerLabels, { label: "envkit.dev/replica", value: String(i) }, ...(set.name ? [{ label: SET_LABEL, value: set.name }] : [])],
+          // With the monitoring set, cAdvisor (no Docker socket) tells services apart by this.
+          cgroupParent: env.monitoring.stack ? cgroupParent(env, svc) : undefined,
           networksAdvanced: networks.map((n) => ({ name: n.name, aliases: n.aliases.length ? [...n.aliases] : undefined })),
           ports,
           mounts: mounts.length ? mounts : undefined,

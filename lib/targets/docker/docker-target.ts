@@ -130,6 +130,7 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
   },
   providerType: DOCKER,
   providerEndpoint: { keys: ["host", "context"], noun: "engine" },
+  monitoringSet: true,
   lower(scope: Construct, env: EnvironmentModel, options?: LowerOptions): void {
     // Loaded on first use: validate, policy and review never pay for the provider classes.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,3 +1,4 @@
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { LimitRangeV1 } from "@cdktf/provider-kubernetes/lib/limit-range-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
@@ -12,6 +13,8 @@ import { scopedName, secretResourceName } from "../../model/names";
 import { cpuToKubernetes, memoryToKubernetes } from "../../model/quantity";
 import { environmentLabels } from "../shared/labels";
 import { declareSecretVariables } from "../shared/secret-variables";
+import { generateRules, renderRules } from "../../observability/rules";
+import { kubernetesSelectors } from "./kubernetes-metrics";
 import { KubernetesService } from "./kubernetes-service";
 import { kubernetesOptions } from "./options";
 
@@ -46,6 +49,8 @@ export class KubernetesEnvironment extends Construct {
   /** Secret name → `kubernetes_secret_v1` fed through `data_wo`. */
   public readonly secrets = new Map<string, SecretV1>();
   public readonly services = new Map<string, KubernetesService>();
+  /** The `prometheus-rules` ConfigMap: the environment's generated Prometheus rule file. */
+  public readonly rules: ConfigMapV1;
 
   constructor(scope: Construct, id: string, props: KubernetesEnvironmentProps) {
     super(scope, id);
@@ -135,6 +140,14 @@ export class KubernetesEnvironment extends Construct {
         }),
       );
     }
+
+    // The environment's alert and recording rules, for a Prometheus that loads rule files from
+    // ConfigMaps with this label (a sidecar such as kiwigrid/k8s-sidecar; README "Operate it").
+    const [rulesKey, rulesValue] = kubernetesOptions(env).rulesLabel.split("=");
+    this.rules = new ConfigMapV1(this, "prometheus-rules", {
+      metadata: { name: "prometheus-rules", namespace: ns, labels: { ...labels, [rulesKey]: rulesValue } },
+      data: { [`${scopedName(env.app, env.name)}.rules.yml`]: renderRules(generateRules(env, kubernetesSelectors(env))) },
+    });
 
     for (const svc of env.services) {
       const dependsOn = svc.secrets.map((s) => this.secrets.get(s.name)!);

@@ -216,6 +216,13 @@ export class KubernetesService extends Construct {
         ports: svc.ports.map((p) => ({ port: String(p.port), protocol: p.protocol.toUpperCase() })),
       });
     }
+    // The cluster's Prometheus scrapes the metrics port (default-deny would drop the scrape).
+    if (svc.metrics) {
+      from.push({
+        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": kubernetesOptions(env).prometheusNamespace } } }],
+        ports: [{ port: String(svc.metrics.port), protocol: "TCP" }],
+      });
+    }
     if (from.length > 0 && kubernetesOptions(env).networkPolicies) {
       this.networkPolicies.push(new NetworkPolicyV1(this, "allow-ingress", { metadata: meta(`${svc.name}-allow-ingress`), spec: { podSelector: { matchLabels: selector }, policyTypes: ["Ingress"], ingress: from } }));
     }

@@ -24,6 +24,13 @@ export const KubernetesSettingsSchema = z.strictObject({
   podSecurity: z.enum(["restricted", "baseline", "privileged"]).optional(),
   /** Default-deny plus per-connection NetworkPolicies. @default true */
   networkPolicies: z.boolean().optional(),
+  /** Namespace of the cluster's Prometheus, allowed to scrape the metrics ports. @default "monitoring" */
+  prometheusNamespace: Name.optional(),
+  /**
+   * Label (`key=value`) on the rules ConfigMap, for the Prometheus sidecar that loads rule files
+   * from ConfigMaps (e.g. kiwigrid k8s-sidecar: LABEL / LABEL_VALUE). @default "envkit.dev/prometheus-rules=true"
+   */
+  rulesLabel: z.string().regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?=([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, { message: 'must be "key=value" with a Kubernetes label key and value, e.g. "prometheus_rule=1"' }).optional(),
 });
 
 /** Defaults of the `kubernetes:` block (paths relative to it); composed into the one defaults table. */
@@ -32,6 +39,8 @@ export const KUBERNETES_DEFAULTS: readonly DefaultRule[] = [
   { path: "ingressClassName", value: "nginx", doc: "ingress class" },
   { path: "podSecurity", value: "restricted", doc: "Pod Security Admission enforce/audit/warn level" },
   { path: "networkPolicies", value: true, doc: "default-deny plus one allow per declared connection" },
+  { path: "prometheusNamespace", value: "monitoring", doc: "the namespace kube-prometheus and the Prometheus chart install into" },
+  { path: "rulesLabel", value: "envkit.dev/prometheus-rules=true", doc: "the label a rule-loading sidecar selects ConfigMaps by" },
 ];
 
 /** Where the defaults above are defined, as `envkit explain` names it. */
@@ -51,6 +60,10 @@ export interface KubernetesOptions {
   readonly podSecurity: "restricted" | "baseline" | "privileged";
   /** Default-deny network policies plus one allow per declared connection. @default true */
   readonly networkPolicies: boolean;
+  /** Namespace of the Prometheus that scrapes the metrics ports. @default "monitoring" */
+  readonly prometheusNamespace: string;
+  /** `key=value` label of the rules ConfigMap. @default "envkit.dev/prometheus-rules=true" */
+  readonly rulesLabel: string;
 }
 
 /** The literal defaults, for a model built by hand without some of the keys. */

@@ -9,6 +9,7 @@ import { formatImageRef } from "../../model/image-ref";
 import { secretResourceName } from "../../model/names";
 import { cpuToKubernetes, memoryToKubernetes } from "../../model/quantity";
 import { selectorLabels, serviceLabels } from "../shared/labels";
+import { scrapeAnnotations } from "./kubernetes-metrics";
 
 /** Where secrets appear inside containers (the seeds' `*_FILE` convention). */
 export const SECRETS_DIR = "/run/secrets";
@@ -104,7 +105,8 @@ export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { co
     : { type: sec.seccompProfile };
   const spread = svc.replicas > 1 || svc.autoscaling !== undefined;
   return {
-    metadata: { labels: { ...serviceLabels(env, svc), ...opts.extraLabels } },
+    // Scrape annotations where the service has metrics (kubernetes-metrics.ts).
+    metadata: { labels: { ...serviceLabels(env, svc), ...opts.extraLabels }, annotations: scrapeAnnotations(svc) },
     spec: {
       serviceAccountName: opts.serviceAccountName,
       automountServiceAccountToken: sec.automountServiceAccountToken,
