@@ -1,12 +1,10 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
-import * as os from "node:os";
-import * as path from "node:path";
 import { AppConfig, EnvironmentConfig } from "../../lib/config/schema";
 import { resolveOne, synthJson } from "../helpers";
 import { Created, UpdatePlan, api, applyStack, destroyStack, emptyCreated, engineProblemsSync, inspect, namesIn, removeNamed, updateStack } from "./engine-api";
-import { proxyImageBuilt, proxyImageProblems, withLocalProxyImage } from "./proxy-image";
+import { importReleaseImage, proxyImageBuilt, proxyImageProblems, withLocalProxyImage } from "./proxy-image";
 
 /*
  * Blue-green and canary through the envkit proxy on a real engine (the issue's "done when"): the
@@ -32,30 +30,9 @@ const SITE_PORT = 18483;
 const PREVIEW_OFFSET = 10000;
 
 /** One busybox image per release: httpd on 8080 answering "/" with the release's name, /healthz for the check. */
-async function buildSlotImages(): Promise<void> {
-  for (const release of ["blue", "green"]) {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-slot-rootfs-"));
-    const tar = `${root}.tar`;
-    try {
-      for (const d of ["bin", "www", "tmp"]) fs.mkdirSync(path.join(root, d));
-      fs.copyFileSync(BUSYBOX, path.join(root, "bin", "busybox"));
-      fs.chmodSync(path.join(root, "bin", "busybox"), 0o755);
-      for (const tool of ["sh", "wget", "httpd"]) fs.symlinkSync("busybox", path.join(root, "bin", tool));
-      // A clean stop on SIGTERM (exit 0 within the grace period), as a real server does.
-      fs.writeFileSync(path.join(root, "bin", "serve"), "#!/bin/sh\ntrap 'exit 0' TERM\nhttpd -f -p 8080 -h /www & wait\n", { mode: 0o755 });
-      fs.writeFileSync(path.join(root, "www", "index.html"), `${release}\n`);
-      fs.writeFileSync(path.join(root, "www", "healthz"), "ok\n");
-      fs.chmodSync(path.join(root, "tmp"), 0o1777);
-      execFileSync("tar", ["-C", root, "--owner=0", "--group=0", "-cf", tar, "bin", "www", "tmp"]);
-      const q = new URLSearchParams([["fromSrc", "-"], ["repo", REPO], ["tag", release], ["changes", "ENV PATH=/bin"], ["changes", 'CMD ["/bin/serve"]']]);
-      const res = await api("POST", `/images/create?${q}`, fs.readFileSync(tar), { contentType: "application/x-tar" });
-      if (/"error"/.test(res.body.toString("utf8"))) throw new Error(`import of ${REPO}:${release}: ${res.body.toString("utf8").slice(0, 300)}`);
-    } finally {
-      fs.rmSync(root, { recursive: true, force: true });
-      fs.rmSync(tar, { force: true });
-    }
-  }
-}
+const buildSlotImages = async (): Promise<void> => {
+  for (const release of ["blue", "green"]) await importReleaseImage(REPO, release, "healthz", '["/bin/serve"]');
+};
 
 const health = { http: { path: "/healthz", port: "http" }, interval: "1s", timeout: "2s", retries: 3, startPeriod: "1s" };
 const app: AppConfig = {

@@ -228,14 +228,14 @@ const CONTAINER_KEYS = [
   "name", "image", "entrypoint", "command", "env", "user", "read_only", "tmpfs", "capabilities", "security_opts", "privileged",
   "memory", "memory_swap", "cpu_period", "cpu_quota", "healthcheck", "wait", "wait_timeout", "restart", "max_retry_count",
   "log_driver", "log_opts", "labels", "networks_advanced", "network_mode", "ports", "mounts", "upload", "destroy_grace_seconds",
-  "stop_timeout", "must_run", "start", "remove_volumes", "depends_on", "lifecycle", "provider",
+  "stop_timeout", "must_run", "start", "remove_volumes", "depends_on", "lifecycle", "provider", "cpu_shares", "sysctls", "stop_signal",
 ] as const;
 
 /** The ContainerCreate body D funcs:49-418 builds from a (resolved) docker_container. */
 export function containerCreateBody(c: Json, where: string): Json {
   only(c, CONTAINER_KEYS, where);
   if (c.lifecycle) only(c.lifecycle, ["replace_triggered_by", "prevent_destroy", "create_before_destroy", "ignore_changes"], `${where}.lifecycle`);
-  const config: Json = { Image: c.image, Hostname: "", Domainname: "", Tty: false, OpenStdin: false, StopSignal: "" }; // D funcs:64-72
+  const config: Json = { Image: c.image, Hostname: "", Domainname: "", Tty: false, OpenStdin: false, StopSignal: c.stop_signal ?? "" }; // D funcs:64-72 (StopSignal: d.Get("stop_signal"), :70)
   if (c.stop_timeout !== undefined) config.StopTimeout = c.stop_timeout; // D funcs:59-62
   if (c.env?.length) config.Env = [...c.env]; // D funcs:74-76
   if (c.command?.length) {
@@ -309,6 +309,8 @@ export function containerCreateBody(c: Json, where: string): Json {
   if (c.memory_swap) host.MemorySwap = c.memory_swap > 0 ? c.memory_swap * 1024 * 1024 : c.memory_swap; // D funcs:314-320
   if (c.cpu_period) host.CpuPeriod = c.cpu_period; // D funcs:337-345 (cpus is never emitted: it panics in 3.6.2)
   if (c.cpu_quota) host.CpuQuota = c.cpu_quota;
+  if (c.cpu_shares) host.CpuShares = c.cpu_shares; // D funcs:347-349
+  if (c.sysctls && Object.keys(c.sysctls).length) host.Sysctls = { ...c.sysctls }; // D funcs:371-373
   if (c.log_opts && Object.keys(c.log_opts).length) host.LogConfig.Config = { ...c.log_opts }; // D funcs:355-357
   host.NetworkMode = c.network_mode ?? "bridge"; // D funcs:359-362 (schema default "bridge", D ctr:733-738)
   host.Init = false; // D funcs:410-411: always sent, false unless set
@@ -634,7 +636,13 @@ export function planUpdate(before: Json, after: Json): UpdatePlan {
   const cbd = new Set<string>([...now].filter(([, b]) => b.lifecycle?.create_before_destroy === true).map(([a]) => a));
   for (let grew = true; grew; ) {
     grew = false;
-    for (const a of [...cbd]) for (const d of dependencies(now.get(a)!)) if (!cbd.has(d)) (cbd.add(d), (grew = true));
+    for (const a of [...cbd]) {
+      for (const d of dependencies(now.get(a)!)) {
+        if (cbd.has(d)) continue;
+        cbd.add(d);
+        grew = true;
+      }
+    }
   }
   return {
     added: [...now.keys()].filter((a) => !old.has(a)),

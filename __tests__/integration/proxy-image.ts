@@ -62,3 +62,31 @@ export function withLocalProxyImage(json: Json): Json {
   for (const img of Object.values((copy.resource?.docker_image ?? {}) as Record<string, Json>)) if (/^haproxy:/.test(String(img.name))) img.name = LOCAL_PROXY_IMAGE;
   return copy;
 }
+
+/**
+ * Imports one busybox upstream image `<repo>:<release>` whose httpd on 8080 answers "/" with the
+ * release's name and `health` (a file name under /www) for the check; `cmd` is its CMD, with
+ * /bin/serve (httpd that exits 0 on SIGTERM) available.
+ */
+export async function importReleaseImage(repo: string, release: string, health: string, cmd: string): Promise<void> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-release-rootfs-"));
+  const tar = `${root}.tar`;
+  try {
+    for (const d of ["bin", "www", "tmp"]) fs.mkdirSync(path.join(root, d));
+    fs.copyFileSync(BUSYBOX, path.join(root, "bin", "busybox"));
+    fs.chmodSync(path.join(root, "bin", "busybox"), 0o755);
+    for (const tool of ["sh", "wget", "httpd"]) fs.symlinkSync("busybox", path.join(root, "bin", tool));
+    // A clean stop on SIGTERM (exit 0 within the grace period), as a real server does.
+    fs.writeFileSync(path.join(root, "bin", "serve"), "#!/bin/sh\ntrap 'exit 0' TERM\nhttpd -f -p 8080 -h /www & wait\n", { mode: 0o755 });
+    fs.writeFileSync(path.join(root, "www", "index.html"), `${release}\n`);
+    fs.writeFileSync(path.join(root, "www", health), "ok\n");
+    fs.chmodSync(path.join(root, "tmp"), 0o1777);
+    execFileSync("tar", ["-C", root, "--owner=0", "--group=0", "-cf", tar, "bin", "www", "tmp"]);
+    const q = new URLSearchParams([["fromSrc", "-"], ["repo", repo], ["tag", release], ["changes", "ENV PATH=/bin"], ["changes", `CMD ${cmd}`]]);
+    const res = await api("POST", `/images/create?${q}`, fs.readFileSync(tar), { contentType: "application/x-tar" });
+    if (/"error"/.test(res.body.toString("utf8"))) throw new Error(`import of ${repo}:${release}: ${res.body.toString("utf8").slice(0, 300)}`);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(tar, { force: true });
+  }
+}

@@ -60,6 +60,8 @@ export function serviceSpec(s: Json, ref: Refs): Json {
         StopGracePeriod: nanos(c.stop_grace_period),
         Healthcheck: h ? { Test: h.test, Interval: nanos(h.interval), Timeout: nanos(h.timeout), Retries: h.retries, StartPeriod: nanos(h.start_period) } : undefined,
         Mounts: list(c.mounts).map((m) => ({ Type: m.type, Target: m.target, Source: m.source, ReadOnly: m.read_only === true })),
+        // resource_docker_service_structures.go:929-950: like secrets, with config_id / config_name.
+        Configs: list(c.configs).map((x) => ({ File: { Name: x.file_name, UID: x.file_uid ?? "0", GID: x.file_gid ?? "0", Mode: x.file_mode ?? 0o444 }, ConfigID: ref(x.config_id), ConfigName: ref(x.config_name) })),
         Secrets: list(c.secrets).map((x) => ({ File: { Name: x.file_name, UID: x.file_uid ?? "0", GID: x.file_gid ?? "0", Mode: x.file_mode ?? 0o444 }, SecretID: ref(x.secret_id), SecretName: ref(x.secret_name) })),
       },
       Resources: {
@@ -122,12 +124,19 @@ export async function applySwarmStack(json: Json, vars: Record<string, string>):
     const res = await api("POST", "/secrets/create", { Name: s.name, Labels: labels(s.labels), Data: Buffer.from(vars[v]).toString("base64") });
     created.ids.set(`docker_secret.${id}`, { id: String(res.json!.ID), name: s.name });
   }
+  for (const [id, c] of Object.entries((json.resource?.docker_config ?? {}) as Record<string, Json>)) await createConfig(created, id, c);
   for (const [id, s] of Object.entries((json.resource?.docker_service ?? {}) as Record<string, Json>)) {
     const res = await api("POST", "/services/create", serviceSpec(s, ref));
     created.services.set(`docker_service.${id}`, String(res.json!.ID));
     created.ids.set(`docker_service.${id}`, { id: String(res.json!.ID), name: s.name });
   }
   return created;
+}
+
+/** resource_docker_config.go: POST /configs/create with the (already base64) `data`; no Update (every field ForceNew). */
+export async function createConfig(created: SwarmCreated, id: string, c: Json): Promise<void> {
+  const res = await api("POST", "/configs/create", { Name: c.name, Labels: labels(c.labels), Data: c.data });
+  created.ids.set(`docker_config.${id}`, { id: String(res.json!.ID), name: c.name });
 }
 
 /** An in-place update of one docker_service (what Terraform does on a release bump). */
@@ -177,7 +186,7 @@ export async function destroySwarmStack(created: SwarmCreated): Promise<void> {
     let left = 0;
     for (const [address, { id }] of created.ids) {
       if (address.startsWith("docker_service.")) continue;
-      const path = address.startsWith("docker_secret.") ? `/secrets/${id}` : `/networks/${id}`;
+      const path = address.startsWith("docker_secret.") ? `/secrets/${id}` : address.startsWith("docker_config.") ? `/configs/${id}` : `/networks/${id}`;
       const res = await api("DELETE", path, undefined, { allow: [404, 400, 403, 409, 500] });
       if (res.status >= 400 && res.status !== 404) left++;
     }

@@ -8,6 +8,9 @@ import { dockerEnv, miniApp, resolve, resolveOne, synthJson } from "../helpers";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** The releases without the given services' (blue-green services pin theirs in slots). */
+const without = (r: Record<string, string>, ...names: string[]): Record<string, string> => Object.fromEntries(Object.entries(r).filter(([k]) => !names.includes(k)));
+
 const DIGEST = (c: string) => `sha256:${c.repeat(64)}`;
 const app = (over: Partial<AppConfig> = {}): AppConfig => miniApp(over);
 
@@ -24,7 +27,7 @@ const proxyConfig = (json: Json): string => String(proxySeed(json).upload[0].con
 
 /** The web service as blue-green with the given live slot (both slots pinned). */
 const blueGreen = (live: "blue" | "green", over: Json = {}): EnvironmentConfig => {
-  const { web: _web, ...release } = dockerEnv().release as Record<string, string>;
+  const release = without(dockerEnv().release as Record<string, string>, "web");
   return dockerEnv({ release, services: { web: { rollout: { strategy: "blue-green", live, slots: { blue: "1.0.0", green: "1.1.0" }, ...over } } } } as Partial<EnvironmentConfig>);
 };
 const canary = (weight: number, replicas = 4): EnvironmentConfig =>
@@ -178,7 +181,7 @@ describe("blue-green on Docker", () => {
   });
 
   it("keeps an internal blue-green service's listener closed to networks that did not declare a connection", () => {
-    const { api: _api, ...release } = dockerEnv().release as Record<string, string>;
+    const release = without(dockerEnv().release as Record<string, string>, "api");
     const json = synth(dockerEnv({ release, services: { api: { rollout: { strategy: "blue-green", live: "green", slots: { blue: "1.0.0", green: "1.1.0" } } } } } as Partial<EnvironmentConfig>));
     expect(proxyConfig(json)).toMatch(/frontend api-http\n    bind :3000\n    tcp-request connection reject unless \{ src 10\.210\.\d+\.\d+\/\d+ \}\n/);
     // The client reaches the proxy under the server's name and starts after it.
@@ -218,7 +221,7 @@ describe("Docker strategy validation", () => {
   });
 
   it("refuses two routed services the proxy would listen for on one port", () => {
-    const { api: _a, web: _w, ...release } = dockerEnv().release as Record<string, string>;
+    const release = without(dockerEnv().release as Record<string, string>, "api", "web");
     const bg = { strategy: "blue-green", live: "blue", slots: { blue: "1.0.0", green: "1.0.0" } };
     const a = app({ services: { ...app().services, api: { ...app().services.api, ports: [{ name: "http", port: 8080 }] } } } as Partial<AppConfig>);
     expect(errors(dockerEnv({ release, services: { web: { rollout: bg }, api: { rollout: bg } } } as Partial<EnvironmentConfig>), a)).toMatch(/the envkit proxy would listen on 8080 for "api" port http and for "web" port http|the envkit proxy would listen on 8080 for "web" port http and for "api" port http/);

@@ -13,6 +13,9 @@ import { SwarmEnvironment } from "../../lib/targets/swarm/swarm-environment";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** The releases without the given services' (blue-green services pin theirs in slots). */
+const without = (r: Record<string, string>, ...names: string[]): Record<string, string> => Object.fromEntries(Object.entries(r).filter(([k]) => !names.includes(k)));
+
 const app: AppConfig = {
   name: "demo",
   services: {
@@ -47,7 +50,7 @@ const aliases = (s: Json): string[] => s.task_spec.networks_advanced.flatMap((n:
 const proxyText = (json: Json): string => Buffer.from(String(Object.values(json.resource.docker_config as Record<string, Json>)[0].data), "base64").toString("utf8");
 
 const blueGreen = (live: "blue" | "green"): EnvironmentConfig => {
-  const { web: _web, ...release } = RELEASES;
+  const release = without(RELEASES, "web");
   return swarmEnv({ release, services: { web: { replicas: 2, rollout: { strategy: "blue-green", live, slots: { blue: "1.0.0", green: "1.1.0" } } } } });
 };
 
@@ -87,7 +90,7 @@ describe("blue-green on Swarm", () => {
     const proxy = service(blue, "demo-s-proxy");
     expect(proxy.endpoint_spec.ports ?? proxy.endpoint_spec[0].ports).toEqual([expect.objectContaining({ published_port: 8080, target_port: 8080, publish_mode: "ingress" })]);
     expect(aliases(proxy)).toEqual(["web"]);
-    expect(proxyText(blue)).toMatch(/backend web-http\n    balance roundrobin\n    server-template blue- 2 web-blue:8080 weight 1\n/);
+    expect(proxyText(blue)).toMatch(/backend web-http\n    balance roundrobin\n    server-template blue- 4 tasks.web-blue:8080 weight 1\n/);
     expect(proxyText(blue)).not.toContain("web-green:");
   });
 
@@ -119,8 +122,8 @@ describe("canary on Swarm", () => {
     const json = synth(swarmEnv({ services: { api: { replicas: 4, rollout: { strategy: "canary", canary: { release: "1.1.0", weight: 20 } } } } }));
     expect(service(json, "demo-s-api-stable").mode.replicated.replicas ?? service(json, "demo-s-api-stable").mode[0].replicated[0].replicas).toBe(3);
     expect(service(json, "demo-s-api-canary").task_spec.container_spec.image).toBe("ghcr.io/acme/api:1.1.0");
-    // One virtual IP per set: weights are the shares themselves, reduced (80:20 = 4:1).
-    expect(proxyText(json)).toMatch(/server-template stable- 2 api-stable:3000 weight 4\n    server-template canary- 2 api-canary:3000 weight 1\n/);
+    // The tasks' own addresses (tasks.<alias>): 3 stable tasks × 4 : 1 canary task × 3 = 80 : 20.
+    expect(proxyText(json)).toMatch(/server-template stable- 6 tasks\.api-stable:3000 weight 4\n    server-template canary- 2 tasks\.api-canary:3000 weight 3\n/);
     // An internal service's listener accepts only its clients' network.
     expect(proxyText(json)).toMatch(/frontend api-http\n    bind :3000\n    tcp-request connection reject unless \{ src 10\.230\.\d+\.\d+\/\d+ \}\n/);
   });

@@ -55,6 +55,13 @@ const BY_NAME_SUBNET: ReadonlyMap<string, string> = new Map([
  * retention; test periodic, short retention; dev on demand"; S4 L1291-1339: 30 days).
  */
 const BY_NAME_BACKUP_RETENTION: ReadonlyMap<string, string> = new Map([["prod", "30d"]]);
+
+/** The seeds' shares of production per well-known environment name (`budget.ratio`). */
+const BY_NAME_BUDGET: ReadonlyMap<string, string> = new Map([
+  ["dev", "20%"],
+  ["test", "30%"],
+  ["staging", "40%"],
+]);
 /** The environment-wide `rollout` (defaulted before the per-service rows that read it). */
 function envRollout(c: DefaultContext): Record<string, unknown> {
   const r = c.doc.rollout;
@@ -85,6 +92,13 @@ const SHARED_DEFAULTS: readonly DefaultRule[] = [
   { path: "services.*.ports", value: [], doc: "no ports" },
   { path: "services.*.ports.*.protocol", value: "tcp", doc: "TCP" },
   { path: "services.*.env", value: {}, doc: "no environment variables" },
+  { path: "services.*.files", value: [], doc: "no config files" },
+  { path: "services.*.labels", value: {}, doc: "no extra labels (envkit's own are always set)" },
+  { path: "services.*.annotations", value: {}, doc: "no annotations" },
+  { path: "services.*.terminationGracePeriod", value: "30s", doc: "30s between the stop signal and SIGKILL (Kubernetes' default), so databases shut down cleanly" },
+  { path: "services.*.sysctls", value: {}, doc: "the kernel's defaults" },
+  { path: "env", value: {}, doc: "no environment variables shared by every service" },
+  { path: "budget.ratio", value: (c: DefaultContext) => BY_NAME_BUDGET.get(c.envName), doc: "dev 20%, test 30%, staging 40% of the environment named in budget.of (the seeds' shares); other names must set it", onlyIfParentExists: true },
   { path: "services.*.secrets", value: [], doc: "no secrets" },
   { path: "services.*.connections", value: [], doc: "no outgoing connections: undeclared traffic is blocked" },
   { path: "services.*.volumes", value: [], doc: "no volumes" },

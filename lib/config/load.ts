@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigIssue, EnvkitError } from "../errors";
+import { checkRelativeSource } from "../model/names";
 import { ConfigSource, ResolveResult, ResolvedEnvironment, resolveAll } from "./resolve";
 import { AppConfig, EnvironmentConfig } from "./schema";
 import { MAX_CONFIG_BYTES, SourceDocument, checkDocument, formatBytes, parseYaml } from "./yaml-source";
@@ -49,7 +50,30 @@ export function readConfigDir(dir: string): { source?: ConfigSource; issues: Con
     if (r.doc) environments.set(name, r.doc);
   }
   if (!app.doc) return { issues };
-  return { source: { app: app.doc, environments }, issues };
+  return { source: { app: app.doc, environments, files: readSourceFiles([app.doc, ...environments.values()], root, dir) }, issues };
+}
+
+/**
+ * The files named by `services.*.files[].source` in any document, read with every guard of a
+ * config file (inside the folder after following links, a regular file, bounded, UTF-8). Paths
+ * are relative to the application folder; a malformed one is left to the schema's message.
+ */
+function readSourceFiles(docs: readonly SourceDocument[], root: string, dir: string): Map<string, { text?: string; issue?: ConfigIssue }> {
+  const out = new Map<string, { text?: string; issue?: ConfigIssue }>();
+  for (const doc of docs) {
+    const services = (doc.data as { services?: unknown } | null)?.services;
+    if (!services || typeof services !== "object") continue;
+    for (const svc of Object.values(services as Record<string, unknown>)) {
+      const files = (svc as { files?: unknown } | null)?.files;
+      if (!Array.isArray(files)) continue;
+      for (const f of files) {
+        const source = (f as { source?: unknown } | null)?.source;
+        if (typeof source !== "string" || out.has(source) || checkRelativeSource(source)) continue;
+        out.set(source, readConfigText(path.join(dir, source), root, dir, () => "does not exist in the application folder"));
+      }
+    }
+  }
+  return out;
 }
 
 /** The YAML file names in environments/, and issues for files that only look like them. */

@@ -27,8 +27,10 @@ import { parseCpu, parseMemory } from "../model/quantity";
 import { REGISTRY, TARGETS, TargetRegistry, adapterFor } from "../targets/registry";
 import { TARGET_READ_SETTINGS, TargetAdapter } from "../targets/target";
 import { DEFAULTS_SOURCE, DefaultRule, applyDefaults } from "./defaults";
-import { layer } from "./merge";
+import { isPlainObject, layer, setOwn } from "./merge";
 import { EffectiveMetrics, EffectiveMonitoring, EffectiveSlo, expandMonitoringSet, resolveMetrics, resolveMonitoring } from "./monitoring";
+import { extendsChain, inheritedDocument, inheritedLines } from "./extends";
+import { BudgetDoc, applyBudget, resolveFiles, resolveMetadata, resolveSysctls } from "./resolve-extras";
 import type { z } from "zod";
 import {
   AppConfig,
@@ -58,6 +60,12 @@ export interface ConfigSource {
   readonly app: SourceDocument;
   /** Environment name → its document, in a stable (sorted) order. */
   readonly environments: ReadonlyMap<string, SourceDocument>;
+  /**
+   * Config files named by `services.*.files[].source`, read by the loader with the guards of
+   * every config file (load.ts): relative path as written → its text or the issue. Absent for
+   * objects from TypeScript (no application folder).
+   */
+  readonly files?: ReadonlyMap<string, { readonly text?: string; readonly issue?: ConfigIssue }>;
 }
 
 /** Where an effective value came from. */
@@ -67,24 +75,46 @@ export type ValueOrigin =
 
 /** Answers "where did this effective value come from?" for one environment. */
 export class Provenance {
+  /**
+   * @param parents the environments `env` extends, nearest first, without the keys children do
+   *   not inherit (extends.ts)
+   * @param shared `services.<svc>.env.<K>` → `env.<K>` for variables a service got from the
+   *   shared `env:` (and, in `shadows`, for shared variables a service's own value replaced)
+   */
   constructor(
     private readonly app: SourceDocument,
     private readonly env: SourceDocument,
     private readonly defaulted: ReadonlyMap<string, DefaultRule>,
+    private readonly parents: readonly SourceDocument[] = [],
+    private readonly shared: ReadonlyMap<string, readonly (string | number)[]> = new Map(),
+    private readonly shadows: ReadonlyMap<string, readonly (string | number)[]> = new Map(),
   ) {}
 
   /** Origin of the value at `segments` (named-list items addressed by name). */
   origin(segments: readonly (string | number)[]): ValueOrigin | undefined {
+    const alias = this.shared.get(pathKey(segments));
+    if (alias) return this.origin(alias);
     for (let n = segments.length; n > 0; n--) {
       const k = pathKey(segments.slice(0, n));
       const rule = this.defaulted.get(k);
       if (rule) return { kind: "default", where: rule.where ?? DEFAULTS_SOURCE, rule: rule.path, doc: rule.doc };
-      const envLine = this.env.lines.get(k);
-      if (envLine) return { kind: "file", file: this.env.file, line: envLine };
-      const appLine = this.app.lines.get(k);
-      if (appLine) return { kind: "file", file: this.app.file, line: appLine };
+      for (const doc of [this.env, ...this.parents, this.app]) {
+        const line = doc.lines.get(k);
+        if (line) return { kind: "file", file: doc.file, line };
+      }
     }
     return undefined;
+  }
+
+  /** The shared variable (`env.<K>`) the value at `segments` came from, or undefined. */
+  sharedFrom(segments: readonly (string | number)[]): readonly (string | number)[] | undefined {
+    return this.shared.get(pathKey(segments));
+  }
+
+  /** Where the shared value a service's own value replaced came from (`env.<K>` under `services.<svc>.env.<K>`), or undefined. */
+  shadowed(segments: readonly (string | number)[]): ValueOrigin | undefined {
+    const at = this.shadows.get(pathKey(segments));
+    return at ? this.origin(at) : undefined;
   }
 
   /** `file:line` for messages about the value at `segments`. */
@@ -96,6 +126,8 @@ export class Provenance {
       for (let n = segments.length; n > 0; n--) {
         const prefix = segments.slice(0, n);
         if (holds(this.env.data, prefix)) break;
+        const parent = this.parents.find((p) => holds(p.data, prefix));
+        if (parent) return { file: parent.file, line: lineAt(parent, segments) };
         if (holds(this.app.data, prefix)) return { file: this.app.file, line: lineAt(this.app, segments) };
       }
     }
@@ -148,12 +180,27 @@ export function resolveAll(source: ConfigSource, only?: string, registry: Target
   }
   const environments: ResolvedEnvironment[] = [];
   const perEnvironment: EnvironmentIssues[] = [];
-  for (const [name, doc] of source.environments) {
-    if (only !== undefined && name !== only) continue;
-    const r = resolveOne(source.app, doc, name, appResult.success && appReserved.length === 0, registry);
-    perEnvironment.push({ env: name, file: doc.file, checked: r.checked, issues: r.issues });
-    if (r.env) environments.push(r.env);
+  // An environment with a budget needs the model of the one it is a share of: those resolve first
+  // (a budget of an environment that has a budget itself is refused, so one pass suffices).
+  const budgetOf = new Map<string, string>();
+  for (const name of source.environments.keys()) {
+    const of = budgetSource(source, name);
+    if (of !== undefined) budgetOf.set(name, of);
   }
+  const wanted = (name: string): boolean => only === undefined || name === only || (budgetOf.get(only) === name && !budgetOf.has(name));
+  const order = [...source.environments.keys()].sort((a, b) => Number(budgetOf.has(a)) - Number(budgetOf.has(b)));
+  const models = new Map<string, EnvironmentModel>();
+  for (const name of order) {
+    if (!wanted(name)) continue;
+    const doc = source.environments.get(name)!;
+    const r = resolveOne(source, doc, name, appResult.success && appReserved.length === 0, registry, models, budgetOf);
+    perEnvironment.push({ env: name, file: doc.file, checked: r.checked, issues: r.issues });
+    if (r.env) {
+      models.set(name, r.env.model);
+      if (only === undefined || name === only) environments.push(r.env);
+    }
+  }
+  environments.sort((a, b) => (a.model.name < b.model.name ? -1 : a.model.name > b.model.name ? 1 : 0));
   issues.push(...mergeEnvironmentIssues(perEnvironment));
   issues.push(...promotionSourceIssues(source));
   if (only === undefined) issues.push(...crossEnvironmentChecks(environments));
@@ -236,7 +283,26 @@ function reservedKeyIssues(doc: SourceDocument): ConfigIssue[] {
   return issues;
 }
 
-function resolveOne(app: SourceDocument, envDoc: SourceDocument, name: string, appValid: boolean, registry: TargetRegistry): { env?: ResolvedEnvironment; issues: ConfigIssue[]; checked: boolean } {
+/** The `budget.of` an environment has, directly or through `extends` (raw documents, before validation). */
+function budgetSource(source: ConfigSource, name: string): string | undefined {
+  const { chain } = extendsChain(name, source.environments);
+  for (const n of [name, ...chain]) {
+    const b = (source.environments.get(n)!.data as { budget?: unknown } | null)?.budget;
+    if (b && typeof b === "object" && typeof (b as { of?: unknown }).of === "string") return (b as { of: string }).of;
+  }
+  return undefined;
+}
+
+function resolveOne(
+  source: ConfigSource,
+  envDoc: SourceDocument,
+  name: string,
+  appValid: boolean,
+  registry: TargetRegistry,
+  models: ReadonlyMap<string, EnvironmentModel>,
+  budgetOf: ReadonlyMap<string, string>,
+): { env?: ResolvedEnvironment; issues: ConfigIssue[]; checked: boolean } {
+  const app = source.app;
   const issues: ConfigIssue[] = [];
   const nameProblem = checkDnsLabel(name, 30) ?? checkConstructId(name, "an environment");
   if (nameProblem) issues.push({ file: envDoc.file, path: "", message: `environment name (from the file name): ${nameProblem}` });
@@ -245,10 +311,27 @@ function resolveOne(app: SourceDocument, envDoc: SourceDocument, name: string, a
   if (!envResult.success) issues.push(...fromZod(envResult.error, schema, envDoc.data, locateIn(envDoc)));
   const envReserved = reservedKeyIssues(envDoc);
   issues.push(...envReserved);
-  if (!appValid || !envResult.success || nameProblem || envReserved.length > 0) return { issues, checked: false };
+  // extends: every file of the chain must be valid; its issues are the parent's own (merged).
+  const { chain, issue: chainIssue } = extendsChain(name, source.environments);
+  if (chainIssue) issues.push(chainIssue);
+  let parentsValid = !chainIssue;
+  for (const p of chain) {
+    const pdoc = source.environments.get(p)!;
+    const pr = schema.safeParse(pdoc.data);
+    if (!pr.success) {
+      issues.push(...fromZod(pr.error, schema, pdoc.data, locateIn(pdoc)));
+      parentsValid = false;
+    } else if (envResult.success && (pr.data as { target: string }).target !== (envResult.data as { target: string }).target) {
+      const own = (envResult.data as { target: string }).target;
+      issues.push({ file: envDoc.file, line: lineAt(envDoc, ["target"]), path: "target", message: `"${own}" differs from the target of "${p}" (${(pr.data as { target: string }).target}), which this environment extends; an environment extends one on the same target (set target: ${(pr.data as { target: string }).target}, or copy the settings instead of extends)` });
+      parentsValid = false;
+    }
+  }
+  if (!appValid || !envResult.success || nameProblem || envReserved.length > 0 || !parentsValid) return { issues, checked: false };
 
   const appData = app.data as Record<string, unknown>;
-  const envData = envDoc.data as Record<string, unknown>;
+  const envData = chain.length ? inheritedDocument(name, chain, source.environments) : (envDoc.data as Record<string, unknown>);
+  const parents = chain.map((p) => inheritedLines(source.environments.get(p)!));
   const appServices = Object.keys(appData.services as object);
   for (const svc of Object.keys((envData.services as object) ?? {})) {
     if (!Object.hasOwn(appData.services as object, svc)) {
@@ -259,20 +342,63 @@ function resolveOne(app: SourceDocument, envDoc: SourceDocument, name: string, a
   const adapter = adapterFor(target, registry);
   if (adapter) issues.push(...unreadSettingIssues(envDoc, adapter, registry));
   const effective = layer(appData, envData) as Record<string, unknown>;
+  // The shared env is the application's services' own: the monitoring set (added next) is envkit's.
+  const { shared, shadows } = shareEnvironment(effective);
   issues.push(...expandMonitoringSet(effective, envDoc, adapter));
   const defaulted = applyDefaults(effective, name, target, registry);
-  const prov = new Provenance(app, envDoc, defaulted);
-  const model = buildModel(effective, name, prov, issues, adapter);
+  const prov = new Provenance(app, envDoc, defaulted, parents, shared, shadows);
+  const budgetParent = budgetOf.has(name) ? { of: budgetOf.get(name)!, model: models.get(budgetOf.get(name)!), hasBudget: budgetOf.has(budgetOf.get(name)!), exists: source.environments.has(budgetOf.get(name)!) } : undefined;
+  const model = buildModel(effective, name, prov, issues, adapter, { files: source.files, chain, budget: budgetParent, defaulted });
   if (issues.some((i) => i.severity !== "warning") || !model) return { issues, checked: true };
   return { env: { model, provenance: prov, source: envDoc }, issues, checked: true };
+}
+
+/**
+ * The shared `env:` (app.yaml's, then the environment's) applied to every service before defaults:
+ * a service's own variable wins. Returns which service variables came from it (`shared`) and
+ * which replaced a shared one (`shadows`), both `services.<svc>.env.<K>` → `env.<K>`.
+ */
+function shareEnvironment(doc: Record<string, unknown>): { shared: Map<string, string[]>; shadows: Map<string, string[]> } {
+  const shared = new Map<string, string[]>();
+  const shadows = new Map<string, string[]>();
+  const common = doc.env;
+  if (!isPlainObject(common) || !isPlainObject(doc.services)) return { shared, shadows };
+  for (const svc of Object.keys(doc.services)) {
+    const s = doc.services[svc];
+    if (!isPlainObject(s)) continue;
+    const own = isPlainObject(s.env) ? s.env : {};
+    const merged: Record<string, unknown> = {};
+    for (const k of Object.keys(common)) {
+      const key = pathKey(["services", svc, "env", k]);
+      if (Object.hasOwn(own, k)) shadows.set(key, ["env", k]);
+      else {
+        setOwn(merged, k, common[k]);
+        shared.set(key, ["env", k]);
+      }
+    }
+    for (const k of Object.keys(own)) setOwn(merged, k, own[k]);
+    // Only where there is something to say: a service without variables keeps the defaulted `{}`.
+    if (Object.keys(merged).length > 0) s.env = merged;
+  }
+  return { shared, shadows };
+}
+
+/** What {@link buildModel} needs beyond the document: files read by the loader, the chain, the budget's reference. */
+interface BuildContext {
+  readonly files?: ConfigSource["files"];
+  readonly chain: readonly string[];
+  readonly budget?: { readonly of: string; readonly model?: EnvironmentModel; readonly hasBudget: boolean; readonly exists: boolean };
+  /** The defaults' record, where derived values (a budget's quota) are entered so explain names them. */
+  readonly defaulted: Map<string, DefaultRule>;
 }
 
 /** `T` with the keys `K` filled in (by defaults.ts). */
 type Defaulted<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
 
 /** A service after layering and defaults (see defaults.ts for what fills each field). */
+type ServiceDefaulted = "kind" | "public" | "env" | "files" | "labels" | "annotations" | "terminationGracePeriod" | "sysctls" | "secrets" | "connections" | "replicas" | "writablePaths" | "writableSize";
 type EffectiveService = Omit<ServiceConfig, "ports" | "volumes" | "health" | "resources" | "security" | "restart" | "logging" | "metrics" | "autoscaling" | "rollout"> &
-  Defaulted<Pick<ServiceConfig, "kind" | "public" | "env" | "secrets" | "connections" | "replicas" | "writablePaths" | "writableSize">, "kind" | "public" | "env" | "secrets" | "connections" | "replicas" | "writablePaths" | "writableSize"> & {
+  Defaulted<Pick<ServiceConfig, ServiceDefaulted>, ServiceDefaulted> & {
     ports: Defaulted<z.infer<typeof PortSchema>, "protocol">[];
     volumes: Defaulted<z.infer<typeof VolumeSchema>, "size">[];
     health?: Defaulted<z.infer<typeof HealthSchema>, "interval" | "timeout" | "retries" | "startPeriod">;
@@ -516,7 +642,7 @@ function resolveRollout(
   return { strategy, canary: release(at("rollout", "canary", "release"), r.canary.release), weight: r.canary.weight, ...surge, timeoutSeconds };
 }
 
-function buildModel(effective: Record<string, unknown>, envName: string, prov: Provenance, issues: ConfigIssue[], adapter: TargetAdapter | undefined): EnvironmentModel | undefined {
+function buildModel(effective: Record<string, unknown>, envName: string, prov: Provenance, issues: ConfigIssue[], adapter: TargetAdapter | undefined, ctx: BuildContext): EnvironmentModel | undefined {
   // Validated by the schemas per file and completed by applyDefaults: this is its shape now.
   const doc = effective as unknown as EffectiveConfig;
   const err = (segs: (string | number)[], message: string): void => {
@@ -585,7 +711,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       if (was === undefined) renamedBy.set(previousName, name);
     }
     // Every derived name must fit a DNS-1123 label: <app>-<env>-<service>-<longest suffix>.
-    const longestSuffix = Math.max("config-0123456789".length, ...s.volumes.map((v) => v.name.length), ...s.secrets.map((x) => x.length), s.backup?.to.volume?.length ?? 0);
+    const longestSuffix = Math.max("config-0123456789".length, `file-${s.files.length}-0123456789`.length, ...s.volumes.map((v) => v.name.length), ...s.secrets.map((x) => x.length), s.backup?.to.volume?.length ?? 0);
     const derived = `${app}-${envName}-${name}-${"x".repeat(longestSuffix)}`;
     if (derived.length > MAX_LABEL) {
       err(at(), `derived resource names such as "${derived}" would be ${derived.length} characters (limit ${MAX_LABEL}); shorten the application, environment, service, volume or secret name by ${derived.length - MAX_LABEL}`);
@@ -630,16 +756,19 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     const envEntries: [string, string][] = [];
     for (const [k, v] of Object.entries(s.env as Record<string, unknown>)) {
       const value = String(v);
+      // A variable from the shared `env:` is reported once, at its own path.
+      const sharedAt = prov.sharedFrom(at("env", k)) !== undefined;
+      const envErr = (segs: Segments, message: string): void => (sharedAt ? err(["env", k], message.replace(`services.${name}.secrets`, "services.<name>.secrets of the services that read it")) : err(segs, message));
       const validName = /^[A-Za-z_][A-Za-z0-9_]*$/.test(k);
-      if (!validName) err(at("env", k), `"${k}" is not a valid environment variable name (letters, digits, _; not starting with a digit)`);
+      if (!validName) envErr(at("env", k), `"${k}" is not a valid environment variable name (letters, digits, _; not starting with a digit)`);
       // The secret hint suggests the name as a secret name: only meaningful for a valid name.
       if (validName && SECRET_KEY.test(k) && !k.endsWith("_FILE") && value !== "") {
-        err(at("env", k), `[ENVK-SEC-001] "${k}" looks like a secret, and secret values are never accepted in config; declare it by name under services.${name}.secrets (e.g. secrets: [${k.toLowerCase()}]) and supply TF_VAR_${k.toLowerCase()} at apply time`);
+        envErr(at("env", k), `[ENVK-SEC-001] "${k}" looks like a secret, and secret values are never accepted in config; declare it by name under services.${name}.secrets (e.g. secrets: [${k.toLowerCase()}]) and supply TF_VAR_${k.toLowerCase()} at apply time`);
       } else if (containsUrlPassword(value)) {
-        err(at("env", k), `[ENVK-SEC-001] the value of "${k}" embeds a password in a URL; move the credential to a declared secret and build the URL in the application`);
+        envErr(at("env", k), `[ENVK-SEC-001] the value of "${k}" embeds a password in a URL; move the credential to a declared secret and build the URL in the application`);
       }
       const reserved = generated.get(k);
-      if (reserved !== undefined) err(at("env", k), `"${k}" is reserved: ${reserved}, and a value here would hide it; remove it from env (read ${k} in the application instead)`);
+      if (reserved !== undefined) envErr(at("env", k), `"${k}" is reserved: ${reserved}, and a value here would hide it; remove it from env (read ${k} in the application instead)`);
       envEntries.push([k, value]);
     }
     // fromEntries defines own properties, so no key can reach the prototype.
@@ -647,6 +776,11 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     for (const sec of secretNames) {
       if (Object.hasOwn(env, sec.toUpperCase())) err(at("env", sec.toUpperCase()), `"${sec.toUpperCase()}" clashes with secret "${sec}"; the secret is delivered as ${sec.toUpperCase()}_FILE`);
     }
+
+    const files = resolveFiles(s, name, at, err, ctx);
+    const meta = resolveMetadata(s, at, err);
+    const sysctls = resolveSysctls(s.sysctls, at, err);
+    const terminationGraceSeconds = Math.ceil(secs(at("terminationGracePeriod"), s.terminationGracePeriod));
 
     // Health.
     const health = s.health ? resolveHealth(s.health, name, ports, at, err, secs) : undefined;
@@ -710,6 +844,12 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       command: s.command,
       args: s.args,
       env,
+      files,
+      labels: meta.labels,
+      annotations: meta.annotations,
+      terminationGraceSeconds,
+      ...(s.stopSignal !== undefined && { stopSignal: s.stopSignal }),
+      sysctls,
       secrets: secretNames.map((n) => ({ name: n, revision: revisions.get(n) ?? 1 })),
       health,
       connections: [],
@@ -766,6 +906,8 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     const c = parseCidr(doc.network.subnet);
     if (c.ok) subnet = c.value;
   }
+  const budgetAt = prov.locate(["budget"]);
+  const budget = applyBudget(doc as unknown as BudgetDoc, envName, adapter, { ...ctx, where: `${budgetAt.file ?? "budget"}${budgetAt.line ? `:${budgetAt.line}` : ""}` }, err, services);
   const q = doc.quota;
   const quota = q
     ? {
@@ -796,6 +938,8 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     quota,
     limitRange,
     domain: doc.domain,
+    ...(budget && { budget }),
+    extendsChain: [...ctx.chain],
     tlsSecretName: doc.tls?.secretName,
     ...resolveMonitoring(doc.slo, doc.monitoring, secs, err),
     backend: doc.backend,

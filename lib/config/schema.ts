@@ -5,7 +5,7 @@ import { parseDuration } from "../model/duration";
 import { parseRepository } from "../model/image-ref";
 import { CONTAINER_CPU, CONTAINER_MEMORY, MAX_QUOTA_COUNT, MAX_REPLICAS, QUOTA_CPU, QUOTA_MEMORY, QuantityBound, VOLUME_SIZE } from "../model/limits";
 import { parseCpu, parseMemory } from "../model/quantity";
-import { DNS1123_LABEL, SECRET_NAME, checkContainerPath, checkDnsLabel, checkPortName } from "../model/names";
+import { DNS1123_LABEL, SECRET_NAME, checkContainerPath, checkDnsLabel, checkPortName, checkRelativeSource } from "../model/names";
 import { BACKUP_METHODS, HEALTH_CHECK_KINDS, PROBE_TOOLS, ROLLOUT_STRATEGIES, SLOTS } from "../model/environment";
 import { parseCron } from "../model/cron";
 import { Parsed } from "../model/result";
@@ -383,6 +383,27 @@ export const MetricsSchema = z.strictObject({
 
 const envValue = z.union([z.string(), z.number(), z.boolean()]);
 
+/** Signals a process is asked to stop with (what Docker and Swarm accept as `stop_signal`). */
+export const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
+
+/** One config file: a path in the container and its text, inline or from a file of the application folder. */
+export const ConfigFileSchema = z
+  .strictObject({
+    /** Absolute path of the file inside the container, e.g. `/etc/nginx/conf.d/default.conf`. */
+    path: ContainerPath,
+    /** The file's text. */
+    content: z.string().optional(),
+    /** A file relative to the application folder (no "..", no absolute path), read at synth. */
+    source: z.string().optional(),
+  })
+  .check((ctx) => {
+    const { content, source } = ctx.value;
+    if ((content === undefined) === (source === undefined)) ctx.issues.push({ code: "custom", message: "set exactly one of content (the text) or source (a file in the application folder)", input: ctx.value });
+    if (source !== undefined) {
+      const m = checkRelativeSource(source);
+      if (m) ctx.issues.push({ code: "custom", message: m, input: source, path: ["source"] });
+    }
+  });
 const Strategy = z.enum(ROLLOUT_STRATEGIES);
 /** A release as in `release.<svc>` (checked against the service's image in resolve.ts). */
 const SlotRelease = z.string().min(1, { message: 'write a release such as "1.4.2@sha256:…"' });
@@ -442,6 +463,23 @@ export const ServiceSchema = z.strictObject({
   args: z.array(z.string()).optional(),
   /** Non-secret environment variables. @default {} */
   env: z.record(z.string(), envValue).optional(),
+  /**
+   * Config files rendered into the container, read-only, content-hashed (a change rolls the
+   * workload, a rollback restores it). Each is `{ path, content }` or `{ path, source }` (a file
+   * relative to the application folder). A list: an environment's `files` replaces the app's.
+   * @default []
+   */
+  files: z.array(ConfigFileSchema).optional(),
+  /** Extra labels on the workload and its pods/containers (not envkit's own keys). @default {} */
+  labels: z.record(z.string(), z.string()).optional(),
+  /** Annotations on the pod template (Kubernetes) or labels on the container (Docker, Swarm). @default {} */
+  annotations: z.record(z.string(), z.string()).optional(),
+  /** Time between the stop signal and SIGKILL. @default "30s" */
+  terminationGracePeriod: Duration.optional(),
+  /** Signal that asks the process to stop (Docker, Swarm; Kubernetes has no such field). @default the image's STOPSIGNAL, else SIGTERM */
+  stopSignal: z.enum(STOP_SIGNALS).optional(),
+  /** Namespaced kernel parameters from the safe set, e.g. `net.ipv4.tcp_keepalive_time: 600`. @default {} */
+  sysctls: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   /** Names of secrets this service needs; values are supplied at apply time. @default [] */
   secrets: uniqueList(SecretName, "secret").optional(),
   health: HealthSchema.optional(),
@@ -474,6 +512,8 @@ export const ServiceSchema = z.strictObject({
 /** app.yaml: the application, described once. */
 export const AppSchema = z.strictObject({
   name: Name,
+  /** Environment variables every service gets; a service's own `env` wins. @default {} */
+  env: z.record(z.string(), envValue).optional(),
   services: z.record(z.string(), ServiceSchema),
 });
 
@@ -590,6 +630,12 @@ export const MonitoringSchema = z.strictObject({
 
 /** The keys of an environment file every target shares, before the targets' own blocks. */
 const ENVIRONMENT_HEAD = {
+  /**
+   * Another environment this one is, with changes: its file is layered under this one (same
+   * semantics as an environment over app.yaml). Not inherited: `backend`, `network.subnet`,
+   * `extends`. @default none
+   */
+  extends: Name.optional(),
   /** Immutable image per service: `"<tag>"`, `"<tag>@sha256:…"` or `"@sha256:…"`. */
   release: z.record(z.string(), z.string()).optional(),
   /** Per-service overrides. */
@@ -615,6 +661,20 @@ const ENVIRONMENT_HEAD = {
   limitRange: ResourcesSchema.optional(),
   /** DNS domain for public services: `<service>.<domain>`. */
   domain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: "must be a lowercase DNS name, e.g. staging.shop.example.com" }).optional(),
+  /** Environment variables every service of this environment gets (over app.yaml's `env`). @default {} */
+  env: z.record(z.string(), envValue).optional(),
+  /**
+   * A share of another environment's totals: quota (where the target reads one) and the
+   * environment's total requests derive from `of`'s totals × `ratio` unless set explicitly.
+   */
+  budget: z
+    .strictObject({
+      /** The environment whose totals this one is a share of (e.g. prod). */
+      of: Name,
+      /** `"40%"`. @default dev 20%, test 30%, staging 40%; other names must set it */
+      ratio: z.string().regex(/^(100|[1-9][0-9]?)%$/, { message: 'must be a percentage from "1%" to "100%", e.g. "40%"' }).optional(),
+    })
+    .optional(),
   /** TLS for the ingress, by reference to an existing Kubernetes secret. */
   tls: z.strictObject({ secretName: Name }).optional(),
   /** Service-level objectives of the services with `metrics`; the burn-rate alerts derive from them. */

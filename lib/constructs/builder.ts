@@ -46,8 +46,11 @@ export function declareFromResolved(scope: Construct, declarations: Declarations
   for (const name of declared) {
     const { kind, secrets: secretNames, volumes, backup, ...rest } = doc.services[name];
     delete rest.connections; // declared below with connectTo
+    delete rest.files; // from the model below (a `source` has no folder to be read from here)
     const release = doc.release && Object.hasOwn(doc.release, name) ? doc.release[name] : undefined;
-    const props: ServiceProps = { ...rest, name, release: release as string, secrets: (secretNames ?? []).map(secretOf) };
+    // Config files as the model holds them: their text, already read from any `source`.
+    const files = resolved.model.services.find((s) => s.name === name)?.files;
+    const props: ServiceProps = { ...(rest as Omit<typeof rest, "files">), name, release: release as string, secrets: (secretNames ?? []).map(secretOf), ...(files?.length ? { files } : {}) };
     // A service named like a construct the stack itself holds keeps its name, under another id.
     const id = RESERVED_IDS.has(name) || name === resolved.model.target ? `service:${name}` : name;
     const service =

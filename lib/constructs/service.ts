@@ -37,6 +37,22 @@ export interface ServiceProps {
   /** Non-secret environment variables. @default {} */
   readonly env?: Readonly<Record<string, string | number | boolean>>;
   /**
+   * Config files rendered read-only into the container, content-hashed (a change rolls the
+   * workload). From code only `content` (there is no application folder to read `source` from).
+   * @default []
+   */
+  readonly files?: readonly { readonly path: string; readonly content: string }[];
+  /** Extra labels on the workload and its pods/containers (not envkit's own keys). @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Annotations (Kubernetes pod template; container labels on Docker and Swarm). @default {} */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Time between the stop signal and SIGKILL. @default "30s" */
+  readonly terminationGracePeriod?: string;
+  /** Stop signal (Docker, Swarm). @default the image's STOPSIGNAL, else SIGTERM */
+  readonly stopSignal?: "SIGTERM" | "SIGINT" | "SIGQUIT" | "SIGHUP" | "SIGUSR1" | "SIGUSR2" | "SIGWINCH";
+  /** Safe namespaced sysctls, e.g. `{ "net.ipv4.tcp_keepalive_time": 600 }`. @default {} */
+  readonly sysctls?: Readonly<Record<string, string | number>>;
+  /**
    * Secrets the service reads, each as a file under `/run/secrets/<name>` with `<NAME>_FILE`
    * pointing at it; values are supplied at apply time, never written in code or output. @default []
    */
@@ -164,6 +180,12 @@ export class Service extends Construct implements DeclaredService {
       command: plain(p.command as string[] | undefined),
       args: plain(p.args as string[] | undefined),
       env: plain(p.env as ServiceConfig["env"]),
+      files: plain(p.files as ServiceConfig["files"]),
+      labels: plain(p.labels as ServiceConfig["labels"]),
+      annotations: plain(p.annotations as ServiceConfig["annotations"]),
+      terminationGracePeriod: p.terminationGracePeriod,
+      stopSignal: p.stopSignal,
+      sysctls: plain(p.sysctls as ServiceConfig["sysctls"]),
       secrets: secrets.length > 0 ? [...new Set(secrets)] : undefined,
       health: plain(p.health as ServiceConfig["health"]),
       resources: plain(p.resources as ServiceConfig["resources"]),

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { BackendConfig } from "../config/schema";
 import { Cidr } from "./cidr";
 import { ImageRef } from "./image-ref";
@@ -124,6 +125,18 @@ export interface BackupModel {
   readonly to: BackupDestination;
 }
 
+/** A config file of a service: where it appears in the container and its text. */
+export interface ConfigFileModel {
+  readonly path: string;
+  readonly content: string;
+}
+
+/** Content hash of a service's config files (path and text): names the objects that carry them, so a change rolls the workload and a revert restores the old one. */
+export function filesHash(files: readonly ConfigFileModel[]): string {
+  const canonical = JSON.stringify([...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((f) => [f.path, f.content]));
+  return createHash("sha256").update(canonical).digest("hex").slice(0, 10);
+}
+
 /** A secret, by name only. Its value is supplied at apply time as `TF_VAR_<name>`. */
 export interface SecretRef {
   readonly name: string;
@@ -170,6 +183,18 @@ export interface ServiceModel {
   readonly command?: readonly string[];
   readonly args?: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /** Config files, read-only in the container (content already read from `source`). */
+  readonly files: readonly ConfigFileModel[];
+  /** The user's extra labels (never envkit's own keys). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The user's annotations (Kubernetes pod template; container labels on Docker and Swarm). */
+  readonly annotations: Readonly<Record<string, string>>;
+  /** Seconds between the stop signal and SIGKILL. */
+  readonly terminationGraceSeconds: number;
+  /** The stop signal, where the user set one (absent: the image's STOPSIGNAL, else SIGTERM). */
+  readonly stopSignal?: string;
+  /** Namespaced kernel parameters from the safe set, values as strings. */
+  readonly sysctls: Readonly<Record<string, string>>;
   readonly secrets: readonly SecretRef[];
   readonly health?: HealthModel;
   /** Outgoing connections of this service. */
@@ -351,6 +376,10 @@ export interface EnvironmentModel {
   /** Container defaults for the environment, where its target reads `limitRange`. */
   readonly limitRange?: ResourcesModel;
   readonly domain?: string;
+  /** This environment as a share of another's totals (`budget`), ratio as a fraction. */
+  readonly budget?: { readonly of: string; readonly ratio: number };
+  /** The environment this one extends (`extends`), nearest first. */
+  readonly extendsChain: readonly string[];
   readonly tlsSecretName?: string;
   /** The objectives the SLO alerts derive from. */
   readonly slo: SloModel;

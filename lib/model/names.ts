@@ -109,3 +109,28 @@ export function checkConstructId(name: string, what: string): string | undefined
   if (!Object.getOwnPropertyNames(Object.prototype).includes(name)) return undefined;
   return `"${name}" cannot name ${what}: it is a built-in property of JavaScript objects, which the construct tree behind synthesis would mistake for an existing child; rename it, e.g. "${name.toLowerCase().replace(/[^a-z0-9]+/g, "")}-1"`;
 }
+
+const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * Why `key` is not a Kubernetes label/annotation key (`[prefix/]name`, k8s.io/apimachinery
+ * validation IsQualifiedName), with a fix; undefined when it is. Docker accepts any such key.
+ */
+export function checkMetadataKey(key: string): string | undefined {
+  const slash = key.indexOf("/");
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  if (prefix !== undefined && (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) return `"${key}": the prefix before "/" must be a lowercase DNS subdomain of at most 253 characters, e.g. "acme.com/team"`;
+  if (name.length === 0 || name.length > MAX_LABEL || !QUALIFIED_NAME.test(name)) return `"${key}" is not a label key: the name${prefix !== undefined ? " after the prefix" : ""} is 1-63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit, e.g. "team" or "acme.com/team"`;
+  return undefined;
+}
+
+/** Why `source` is not a plain relative path inside the application folder, or undefined. */
+export function checkRelativeSource(source: string): string | undefined {
+  const segs = source.split("/");
+  if (source === "" || source.startsWith("/") || /^[A-Za-z]:/.test(source) || source.includes("\\") || segs.some((s) => s === "" || s === "." || s === "..")) {
+    return `"${source}" must be a relative path inside the application folder, without "..", "." or empty segments, e.g. "files/nginx.conf"`;
+  }
+  return undefined;
+}

@@ -74,6 +74,34 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Keys that name or point at a secret rather than hold one (`secret_name`, `DB_PASSWORD_FILE`). */
 const REFERENCE_KEY = /(_?name|_?ref|_?id|_?revision|_?file|_?path|description)$/i;
 
+const ASSIGNMENT = /^\s*(?:export\s+)?["']?([A-Za-z_][A-Za-z0-9_.-]{0,200})["']?\s*[:=]\s*(.*)$/;
+const PRIVATE_KEY = /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----/;
+
+/**
+ * Lines of a text file (a service's config file) that look like secret material, by the
+ * patterns of {@link findSecretLiterals}: `key = value` / `key: value` with a secret-like key and a
+ * literal value, a URL with a password, a PEM private key. Only line numbers and what was found
+ * are returned, never the text. Linear in the text's length.
+ */
+export function findSecretLinesInText(text: string): { line: number; message: string }[] {
+  const out: { line: number; message: string }[] = [];
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.length > 4096 ? raw.slice(0, 4096) : raw;
+    if (PRIVATE_KEY.test(line)) return void out.push({ line: i + 1, message: "holds a private key" });
+    const m = ASSIGNMENT.exec(line);
+    if (m) {
+      const key = m[1];
+      const value = m[2].trim().replace(/^["']|["'],?$/g, "").replace(/[;,]$/, "").trim();
+      const last = key.split(/[.-]/).pop()!;
+      if (value !== "" && SECRET_WORD.test(key) && !REFERENCE_KEY.test(last) && !value.startsWith("${") && !value.startsWith("/") && !value.startsWith("$")) {
+        return void out.push({ line: i + 1, message: "assigns a literal value to a secret-like key" });
+      }
+    }
+    if (containsUrlPassword(line)) out.push({ line: i + 1, message: "holds a URL with an embedded password" });
+  });
+  return out;
+}
+
 /**
  * Finds literal secret material anywhere in a stack: `KEY=value` assignments with a secret-like
  * key (unless the value is a file path or a Terraform reference), attributes with a secret-like
@@ -86,6 +114,13 @@ export function findSecretLiterals(json: unknown, at = ""): { path: string; mess
   const isRef = (s: string): boolean => s.startsWith("${") || s.startsWith("/");
   const visit = (v: unknown, p: string, key?: string): void => {
     if (typeof v === "string") {
+      // A multi-line string is a file's text (config files): judged line by line.
+      if (v.includes("\n")) {
+        const hit = findSecretLinesInText(v)[0];
+        if (hit) out.push({ path: p, message: `line ${hit.line} of this text ${hit.message}` });
+        else if (key && IDENTIFIER.test(key) && SECRET_WORD.test(key) && !REFERENCE_KEY.test(key) && !isRef(v)) out.push({ path: p, message: `sets secret-like key "${key}" to a literal value` });
+        return;
+      }
       const eq = v.indexOf("=");
       const name = eq > 0 ? v.slice(0, eq) : "";
       const value = eq > 0 ? v.slice(eq + 1) : "";

@@ -61,7 +61,10 @@ export function explainCommand(opts: { config: string; env?: string; path?: stri
     } else if (Array.isArray(value) && !isLeafList && value.length > 0) {
       value.forEach((item, i) => visit(item, [...at, itemKey(item, i)]));
     } else {
-      lines.push(`${at.join(".") || "(root)"} = ${JSON.stringify(value)}    # ${describe(env.provenance.origin(at))}`);
+      // A service's own variable that replaced a shared one (`env:`) shows both.
+      const shadowed = env.provenance.shadowed(at);
+      const over = shadowed ? ` (over env.${at[at.length - 1]} = ${JSON.stringify((env.model.effective.env as Record<string, unknown> | undefined)?.[String(at[at.length - 1])])} from ${describe(shadowed)})` : "";
+      lines.push(`${at.join(".") || "(root)"} = ${JSON.stringify(value)}    # ${describe(env.provenance.origin(at))}${over}`);
     }
   };
   visit(cur, walked);

@@ -5,6 +5,8 @@ import type { TerraformResource } from "../../facade/cdktf";
 import { inertModel } from "../shared/terraform-literal";
 import { EnvironmentModel } from "../../model/environment";
 import { environmentLabels } from "../shared/labels";
+import { declareStackOutputs } from "../shared/outputs";
+import { registryAuthBlocks } from "../shared/registry-auth";
 import { declareSecretVariables } from "../shared/secret-variables";
 import { monitoringAdditions } from "./docker-monitoring";
 import { DockerProxy, DockerProxyNetwork } from "./docker-proxy";
@@ -48,7 +50,11 @@ export class DockerEnvironment extends Construct {
     const tcp = dockerOptions(env).host.startsWith("tcp://");
     // Certificates are read by the provider at apply time from certPath (or DOCKER_CERT_PATH):
     // only a path, never key material, is written to the JSON.
-    this.provider = props.provider ?? new DockerProvider(this, "provider", { host: dockerOptions(env).host, certPath: tcp ? dockerOptions(env).certPath : undefined });
+    // With docker.secretsHostDir the files come from the Docker host and nothing reads a variable;
+    // declared, each would still be asked for (TF_VAR_<name>) on every plan and apply.
+    const secretVariables = dockerOptions(env).secretsHostDir ? new Map<string, never>() : declareSecretVariables(this, env, { ephemeral: false });
+    this.provider =
+      props.provider ?? new DockerProvider(this, "provider", { host: dockerOptions(env).host, certPath: tcp ? dockerOptions(env).certPath : undefined, registryAuth: registryAuthBlocks(this, dockerOptions(env).registryAuth, secretVariables) });
 
     const plan = planNetworks(env, { backups: true });
     if (plan.error) throw new Error(plan.error);
@@ -67,9 +73,6 @@ export class DockerEnvironment extends Construct {
       );
     }
 
-    // With docker.secretsHostDir the files come from the Docker host and nothing reads a variable;
-    // declared, each would still be asked for (TF_VAR_<name>) on every plan and apply.
-    const secretVariables = dockerOptions(env).secretsHostDir ? new Map<string, never>() : declareSecretVariables(this, env, { ephemeral: false });
     // Networks per service, built once (a filter per service would be quadratic in services).
     const joined = new Map<string, DockerServiceNetwork[]>(env.services.map((svc) => [svc.name, []]));
     for (const n of plan.networks) {
@@ -102,6 +105,16 @@ export class DockerEnvironment extends Construct {
       proxy.container.lifecycle = { replaceTriggeredBy: joins.map((j) => `${this.networks.get(j.purpose)!.terraformResourceType}.${this.networks.get(j.purpose)!.friendlyUniqueId}.id`) };
       (this as { proxy?: DockerProxy }).proxy = proxy;
     }
+    // Addresses for other stacks: the service name on its networks, and the published ports.
+    declareStackOutputs(
+      this,
+      env,
+      (svc) => ({
+        internal: svc.ports.map((p) => `${svc.name}:${p.port}`),
+        public: svc.public ? svc.ports.map((p) => `${dockerOptions(env).publishAddress}:${p.hostPort}`) : [],
+      }),
+      { networks: { value: [...this.networks.values()].map((n) => n.name), description: `The Docker networks of ${env.app}/${env.name}.` } },
+    );
 
     // A network is replaced when its subnet or name changes; Docker refuses to delete a network
     // with attached containers ("has active endpoints"), so its containers are replaced with it.

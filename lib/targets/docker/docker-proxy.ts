@@ -4,7 +4,8 @@ import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
 import { EnvironmentModel } from "../../model/environment";
 import { scopedName } from "../../model/names";
-import { memoryToDockerMb, parseCpu, parseMemory } from "../../model/quantity";
+import { memoryToDockerMb } from "../../model/quantity";
+import { proxyLimits } from "../shared/proxy-settings";
 import { STOP_GRACE_SECONDS, labelList } from "../shared/container-spec";
 import { LABEL, environmentLabels } from "../shared/labels";
 import { PROXY_CONFIG_DIR, PROXY_CONFIG_FILE, PROXY_UID, configHash, haproxyConfig, proxyEntrypoint, proxyHealthTest } from "../shared/proxy";
@@ -97,9 +98,7 @@ export class DockerProxy extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
 
-    const cpuMillis = parseCpu(o.proxy.cpuLimit);
-    const memory = parseMemory(o.proxy.memoryLimit);
-    if (!cpuMillis.ok || !memory.ok) throw new Error(`docker.proxy: ${!cpuMillis.ok ? cpuMillis.error : !memory.ok ? memory.error : ""}`);
+    const limits = proxyLimits(o.proxy, "docker.proxy");
     this.container = new Container(this, "container", {
       name: scopedName(env.app, env.name, "proxy"),
       image: this.image.imageId,
@@ -111,10 +110,10 @@ export class DockerProxy extends Construct {
       // net.ipv4.ip_unprivileged_port_start=0 in each container's network namespace.
       capabilities: { drop: ["ALL"] },
       securityOpts: ["no-new-privileges:true"],
-      memory: memoryToDockerMb(memory.value),
-      memorySwap: memoryToDockerMb(memory.value),
+      memory: memoryToDockerMb(limits.memoryBytes),
+      memorySwap: memoryToDockerMb(limits.memoryBytes),
       cpuPeriod: CPU_PERIOD_MICROS,
-      cpuQuota: cpuMillis.value * (CPU_PERIOD_MICROS / 1000),
+      cpuQuota: limits.cpuMillis * (CPU_PERIOD_MICROS / 1000),
       healthcheck: { test: proxyHealthTest(), interval: "2s", timeout: "2s", retries: 3, startPeriod: "2s" },
       wait: true,
       waitTimeout: 60,

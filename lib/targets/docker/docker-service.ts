@@ -11,7 +11,8 @@ import { memoryToDockerMb } from "../../model/quantity";
 import { DockerBackup } from "./docker-backup";
 import { dockerHealth } from "./docker-health";
 import { cgroupParent } from "./docker-metrics";
-import { componentLabels, serviceLabels } from "../shared/labels";
+import { CONFIG_FILE_MODE, KeyedFile, configFilesHash, keyedFiles } from "../shared/config-files";
+import { componentLabels, workloadLabels } from "../shared/labels";
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { EngineServiceProps, SECRETS_DIR, STOP_GRACE_SECONDS, engineUser, envAssignments, labelList, logRotation } from "../shared/container-spec";
 import { dockerOptions } from "./options";
@@ -83,6 +84,13 @@ export const SET_LABEL = "envkit.dev/set";
 export const SEED_ROLE_LABEL = "envkit.dev/role";
 /** Value of {@link SEED_ROLE_LABEL} on a secrets seed. */
 export const SEED_ROLE = "secrets-seed";
+/** Value of {@link SEED_ROLE_LABEL} on a config-files seed. */
+export const FILES_SEED_ROLE = "files-seed";
+
+/** Docker CPU shares of a CPU request: 1024 per core, at least 2 (the engine's minimum). */
+export function cpuShares(cpuMillis: number): number {
+  return Math.max(2, Math.round((cpuMillis * 1024) / 1000));
+}
 /**
  * The seed's entrypoint: a path no image has, so a seed started by hand fails at once ("executable
  * file not found") instead of running the app with a writable root. Set explicitly because the
@@ -122,6 +130,23 @@ interface SeedProps {
  * (replace_triggered_by). Files of removed secrets stay in the volume until it is removed.
  */
 function secretsSeed(scope: Construct, p: SeedProps): Container {
+  return seedContainer(scope, p, {
+    mounts: [
+      ...(p.volume ? [{ type: "volume", source: p.volume.name, target: SECRETS_DIR }] : []),
+      ...(p.config ? [{ type: "volume", source: p.config.volume.name, target: p.config.files.dir }] : []),
+    ],
+    upload: [
+      ...(p.volume ? p.svc.secrets.map((s) => ({ file: `${SECRETS_DIR}/${s.name}`, content: p.secretVariables.get(s.name)!.stringValue, permissions: SECRET_FILE_MODE })) : []),
+      ...(p.config ? p.config.files.files.map((f) => ({ file: `${p.config!.files.dir}/${f.path}`, content: f.content, permissions: SECRET_FILE_MODE })) : []),
+    ],
+  });
+}
+
+/**
+ * A never-started container of the service's image that writes `upload` into the volumes it
+ * mounts (see {@link secretsSeed} for why this is the way into a read-only container).
+ */
+function seedContainer(scope: Construct, p: Pick<SeedProps, "id" | "name" | "svc" | "image" | "labels">, what: Required<Pick<ContainerConfig, "mounts" | "upload">>): Container {
   const sec = p.svc.security;
   return new Container(scope, p.id, {
     name: p.name,
@@ -136,15 +161,19 @@ function secretsSeed(scope: Construct, p: SeedProps): Container {
     capabilities: { drop: ["ALL"] },
     securityOpts: ["no-new-privileges:true"],
     labels: p.labels,
-    mounts: [
-      ...(p.volume ? [{ type: "volume", source: p.volume.name, target: SECRETS_DIR }] : []),
-      ...(p.config ? [{ type: "volume", source: p.config.volume.name, target: p.config.files.dir }] : []),
-    ],
-    upload: [
-      ...(p.volume ? p.svc.secrets.map((s) => ({ file: `${SECRETS_DIR}/${s.name}`, content: p.secretVariables.get(s.name)!.stringValue, permissions: SECRET_FILE_MODE })) : []),
-      ...(p.config ? p.config.files.files.map((f) => ({ file: `${p.config!.files.dir}/${f.path}`, content: f.content, permissions: SECRET_FILE_MODE })) : []),
-    ],
+    mounts: what.mounts,
+    upload: what.upload,
   });
+}
+
+/** Folders that hold a service's config files on Docker, each with its files (path order). */
+export function configFolders(svc: Pick<ServiceModel, "files">): { dir: string; files: KeyedFile[] }[] {
+  const byDir = new Map<string, KeyedFile[]>();
+  for (const f of keyedFiles(svc)) {
+    const dir = f.path.slice(0, f.path.lastIndexOf("/")) || "/";
+    byDir.set(dir, [...(byDir.get(dir) ?? []), f]);
+  }
+  return [...byDir.entries()].map(([dir, files]) => ({ dir, files }));
 }
 
 /** Eight hex digits of sha256 over a canonical JSON: the part of a surged container's name that changes with what replaces it. */
@@ -158,6 +187,8 @@ export interface DockerContainerSet {
   /** The `docker_image` pinned to the set's release. */
   readonly image: Image;
   readonly secretsSeed?: Container;
+  /** The seed of the set's config-file volumes (none without files). */
+  readonly filesSeed?: Container;
   readonly containers: Container[];
 }
 
@@ -184,6 +215,8 @@ export class DockerService extends Construct {
   public readonly sets: DockerContainerSet[] = [];
   /** The scheduled backup container, where the service has a backup. */
   public readonly backup?: DockerBackup;
+  /** The never-started container that writes the first set's config files into their volumes (none without files). */
+  public readonly filesSeed?: Container;
 
   constructor(scope: Construct, id: string, props: DockerServiceProps) {
     super(scope, id);
@@ -245,7 +278,8 @@ export class DockerService extends Construct {
       const tag = set.name ? `${set.name}-` : "";
       const setName = set.name ? [svc.name, set.name] : [svc.name];
       const release: ServiceModel = { ...svc, image: set.release.image, version: set.release.version };
-      const containerLabels = labelList(serviceLabels(env, release));
+      // The user's labels and annotations (a container has only labels) under envkit's own.
+      const containerLabels = labelList({ ...(svc.annotations ?? {}), ...workloadLabels(env, release) });
       // Pulled from a registry, never built in the deploy path; kept locally so a rollback works offline.
       const image = new Image(this, `${tag}image`, { name: formatImageRef(set.release.image), keepLocally: true });
       const surge = set.replace === "surge";
@@ -313,9 +347,48 @@ export class DockerService extends Construct {
       // The backup job reads the first set's secret files (every set mounts the same values).
       backupSecretMounts ??= (mounts as ContainerMounts[]).filter((m) => m.target.startsWith(SECRETS_DIR));
 
+      // Config files: the provider cannot upload into a read-only container (see secretsSeed), and
+      // API 1.41 has no volume subpath, so each folder holding config files is a volume named by
+      // the files' content hash, written by a never-started seed and mounted read-only. A change is
+      // new volumes and a new seed, and the containers are replaced with it (replace_triggered_by);
+      // a revert makes the old content again. The folder shows only the declared files. One per
+      // set, like the secrets seed (its image is the set's release).
+      const folders = configFolders(svc);
+      let filesSeed: Container | undefined;
+      if (folders.length > 0) {
+        const hash = configFilesHash(svc);
+        const folderVolumes = folders.map((_f, i) => {
+          const v = new Volume(this, `${tag}files-volume-${i}`, { name: scopedName(env.app, env.name, ...setName, "files", hash, String(i)), labels: componentLabelList });
+          this.volumes.push(v);
+          return v;
+        });
+        const seedName = scopedName(env.app, env.name, ...setName, "files-seed");
+        filesSeed = seedContainer(
+          this,
+          {
+            id: `${tag}files-seed`,
+            // As the secrets seed: a surged set's seed is create_before_destroy too, so its name changes with it.
+            name: surge ? `${seedName}-${replacementHash({ image: formatImageRef(set.release.image), files: hash })}` : seedName,
+            svc,
+            image,
+            labels: [...componentLabelList, { label: SEED_ROLE_LABEL, value: FILES_SEED_ROLE }].sort((a, b) => a.label.localeCompare(b.label)),
+          },
+          {
+            mounts: folders.map((f, i) => ({ type: "volume", source: folderVolumes[i].name, target: f.dir })),
+            upload: folders.flatMap((f) => f.files.map((x) => ({ file: x.path, content: x.content, permissions: `0${CONFIG_FILE_MODE.toString(8)}` }))),
+          },
+        );
+        folders.forEach((f, i) => {
+          mounts.push({ type: "volume", source: folderVolumes[i].name, target: f.dir, readOnly: true });
+          mountNames.push({ source: scopedName(env.app, env.name, ...setName, "files", hash, String(i)), target: f.dir });
+        });
+      }
+      if (!this.filesSeed && filesSeed) (this as { filesSeed?: Container }).filesSeed = filesSeed;
+      const seeds = [seed, filesSeed].filter((x): x is Container => x !== undefined);
+
       // A set behind the proxy answers to `<svc>-<set>`; the proxy answers to the service's name.
       const networks = props.networks.map((n) => ({ name: n.name, aliases: routing === "alias" ? n.aliases.map(() => setHost(svc, set)) : [...n.aliases] }));
-      const lowered: DockerContainerSet = { set, image, secretsSeed: seed, containers: [] };
+      const lowered: DockerContainerSet = { set, image, secretsSeed: seed, filesSeed, containers: [] };
       // What forces a container's replacement, as plain values (ForceNew attributes of
       // resource_docker_container.go and the replace_triggered_by causes known at synth): a
       // surged set's containers are named by its hash, so the successor can exist next to them.
@@ -323,7 +396,7 @@ export class DockerService extends Construct {
         ? replacementHash({
             image: formatImageRef(set.release.image), entrypoint: svc.command ?? null, command: svc.args ?? null, env: envList, user: engineUser(sec),
             readOnly: sec.readOnlyRootFilesystem, caps: [sec.dropCapabilities, sec.addCapabilities], securityOpts, privileged: sec.privileged,
-            labels: containerLabels, log: logRotation(svc), stop: STOP_GRACE_SECONDS, mounts: mountNames, networks: props.networks.map((n) => [n.plainName ?? n.name, n.aliases]), ports: ports ?? null,
+            labels: containerLabels, log: logRotation(svc), stop: svc.terminationGraceSeconds ?? STOP_GRACE_SECONDS, stopSignal: svc.stopSignal ?? null, sysctls: svc.sysctls ?? {}, files: configFilesHash(svc), mounts: mountNames, networks: props.networks.map((n) => [n.plainName ?? n.name, n.aliases]), ports: ports ?? null,
             secrets: svc.secrets, subnet: env.subnet?.text ?? null,
           })
         : undefined;
@@ -353,6 +426,11 @@ export class DockerService extends Construct {
           // when the container is replaced (e.g. by the next release).
           cpuPeriod: CPU_PERIOD_MICROS,
           cpuQuota: svc.resources.cpuLimitMillis * (CPU_PERIOD_MICROS / 1000),
+          // The request as a relative weight (1024 per core, at least the engine's minimum 2);
+          // applied in place by Update. No memory reservation: 3.6.2 has no memory_reservation.
+          cpuShares: dockerOptions(env).cpuSharesFromRequests ? cpuShares(svc.resources.cpuMillis) : undefined,
+          sysctls: Object.keys(svc.sysctls ?? {}).length ? { ...svc.sysctls } : undefined,
+          stopSignal: svc.stopSignal,
           healthcheck,
           // A surged set's successor must be healthy before its predecessor is destroyed: apply
           // waits for it (funcs:542-580) and create_before_destroy orders the destroy after.
@@ -373,18 +451,18 @@ export class DockerService extends Construct {
           // shutdown of every database on every release. It is read from state at delete (not ForceNew);
           // stop_timeout is the engine's own default for `docker stop` and daemon shutdown
           // (Config.StopTimeout, funcs:58-72; ForceNew, ctr:302-308).
-          destroyGraceSeconds: STOP_GRACE_SECONDS,
-          stopTimeout: STOP_GRACE_SECONDS,
+          destroyGraceSeconds: svc.terminationGraceSeconds ?? STOP_GRACE_SECONDS,
+          stopTimeout: svc.terminationGraceSeconds ?? STOP_GRACE_SECONDS,
           // must_run = true would make every refresh (any `terraform plan`, envkit review
           // included) delete a stopped container and drop it from state (funcs:634-688,
           // 845-854), taking its logs with it. A container that stopped after its restart
           // policy gave up stays visible for `docker logs`; the next apply does not restart it.
           mustRun: false,
           // After the seed has written the files; replaced with it, so a new value is read.
-          dependsOn: seed ? [seed] : undefined,
+          dependsOn: seeds.length ? seeds : undefined,
           lifecycle:
-            seed || surge
-              ? { ...(seed ? { replaceTriggeredBy: [`${seed.terraformResourceType}.${seed.friendlyUniqueId}.id`] } : {}), ...(surge ? { createBeforeDestroy: true } : {}) }
+            seeds.length || surge
+              ? { ...(seeds.length ? { replaceTriggeredBy: seeds.map((x) => `${x.terraformResourceType}.${x.friendlyUniqueId}.id`) } : {}), ...(surge ? { createBeforeDestroy: true } : {}) }
               : undefined,
         });
         lowered.containers.push(container);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RegistryAuth, RegistryAuthSchema } from "../shared/registry-auth";
 import type { DefaultRule } from "../../config/defaults";
 import { parseIpAddress } from "../../model/cidr";
 import { EnvironmentModel } from "../../model/environment";
@@ -47,6 +48,13 @@ export const DockerSettingsSchema = z.strictObject({
    * enters Terraform state. @default unset: values come from TF_VAR_<name> and are uploaded
    */
   secretsHostDir: z.string().regex(/^\//, { message: "must be an absolute path on the Docker host, e.g. /etc/envkit/secrets/dev" }).optional(),
+  /**
+   * Give each container CPU shares from its service's CPU request (1024 per core), so a busy
+   * host divides CPU by request as a Kubernetes node does. @default true
+   */
+  cpuSharesFromRequests: z.boolean().optional(),
+  /** Private registries the engine pulls from (provider `registry_auth`). @default none */
+  registryAuth: RegistryAuthSchema.optional(),
   /** The envkit proxy in front of public rolling, blue-green and canary services. @default the defaults of each field */
   proxy: DockerProxySchema.optional(),
   /** The host's capacity for this environment (sum of container limits at each strategy's peak). @default unset: not checked */
@@ -57,6 +65,7 @@ export const DockerSettingsSchema = z.strictObject({
 export const DOCKER_DEFAULTS: readonly DefaultRule[] = [
   { path: "host", value: "unix:///var/run/docker.sock", doc: "the local Docker engine" },
   { path: "publishAddress", value: "127.0.0.1", doc: "published ports listen on loopback only" },
+  { path: "cpuSharesFromRequests", value: true, doc: "CPU shares follow the CPU request (1024 per core): a busy host shares CPU by request (kreuzwerker/docker 3.6.2 has no memory_reservation, so memory has only its limit)" },
   ...PROXY_DEFAULTS,
   { path: "proxy.previewPortOffset", value: 10000, doc: "a public service on hostPort 8080 previews its idle slot on 127.0.0.1:18080" },
 ];
@@ -66,6 +75,8 @@ export const DOCKER_SETTINGS_SOURCE = "lib/targets/docker/options.ts";
 
 /** The Docker target's settings of an environment (`docker:` in its file), defaults applied. */
 export interface DockerOptions {
+  /** Private registries and the variables of their passwords. @default none */
+  readonly registryAuth?: RegistryAuth;
   /** Engine address. @default "unix:///var/run/docker.sock" */
   readonly host: string;
   /** Folder of the TLS client certificates for a `tcp://` host (never key material). @default DOCKER_CERT_PATH */
@@ -74,6 +85,8 @@ export interface DockerOptions {
   readonly publishAddress: string;
   /** Host folder holding one file per secret, bind-mounted read-only instead of uploading. @default unset */
   readonly secretsHostDir?: string;
+  /** CPU shares from the CPU request. @default true */
+  readonly cpuSharesFromRequests: boolean;
   /** The envkit proxy's settings, defaults applied. */
   readonly proxy: ProxySettings & { readonly previewPortOffset: number };
   /** The host budget, if declared. @default unset */

@@ -6,6 +6,7 @@ import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { Construct } from "constructs";
+import { declareStackOutputs } from "../shared/outputs";
 import { inertModel } from "../shared/terraform-literal";
 import { TerraformStack } from "../../facade/cdktf";
 import { EnvironmentModel, environmentSecrets } from "../../model/environment";
@@ -153,5 +154,16 @@ export class KubernetesEnvironment extends Construct {
       const dependsOn = svc.secrets.map((s) => this.secrets.get(s.name)!);
       this.services.set(svc.name, new KubernetesService(this, svc.name, { environment: env, service: svc, namespace: ns, dependsOn }));
     }
+    // Addresses for other stacks: cluster DNS names and, for public services, their ingress URLs.
+    const nsName = scopedName(env.app, env.name);
+    declareStackOutputs(
+      this,
+      env,
+      (svc) => ({
+        internal: svc.ports.map((p) => `${svc.name}.${nsName}.svc.cluster.local:${p.port}`),
+        public: svc.public && env.domain && svc.ports.length ? [`${env.tlsSecretName ? "https" : "http"}://${svc.name}.${env.domain}`] : [],
+      }),
+      { namespace: { value: this.namespace.metadata.name, description: `The namespace of ${env.app}/${env.name}.` } },
+    );
   }
 }

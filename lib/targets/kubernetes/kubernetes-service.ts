@@ -13,7 +13,8 @@ import type { ITerraformDependable } from "../../facade/cdktf";
 import { formatDuration } from "../../model/duration";
 import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { memoryToKubernetes } from "../../model/quantity";
-import { componentLabels, selectorLabels, serviceLabels } from "../shared/labels";
+import { configFilesHash, keyedFiles } from "../shared/config-files";
+import { componentLabels, selectorLabels, workloadLabels } from "../shared/labels";
 import { NGINX_CANARY, NGINX_CANARY_WEIGHT, SLOT_LABEL, rolloutPlan } from "./rollout-plan";
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { serviceEnvironment } from "../shared/service-env";
@@ -47,6 +48,8 @@ export function contentHash(data: Record<string, string>): string {
 export class KubernetesService extends Construct {
   public readonly serviceAccount: ServiceAccountV1;
   public readonly configMap: ConfigMapV1;
+  /** The immutable, content-hashed ConfigMap of the service's config files (none without files). */
+  public readonly filesConfigMap?: ConfigMapV1;
   /** The Deployment (stateless) or StatefulSet (stateful) that takes traffic: the live slot, or the stable. */
   public readonly workload: DeploymentV1 | StatefulSetV1;
   /** Every workload of the service: one, or two slots (blue-green, canary). */
@@ -88,6 +91,18 @@ export class KubernetesService extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
 
+    // Config files: one immutable ConfigMap named by their content hash (a change is a new
+    // ConfigMap and a new pod template, so the workload rolls; a revert names the old content).
+    const files = keyedFiles(svc);
+    if (files.length > 0) {
+      this.filesConfigMap = new ConfigMapV1(this, "files", {
+        metadata: meta(`${svc.name}-files-${configFilesHash(svc)}`),
+        data: Object.fromEntries(files.map((f) => [f.key, f.content])),
+        immutable: true,
+        lifecycle: { createBeforeDestroy: true },
+      });
+    }
+
     const plan = rolloutPlan(env, svc);
     const timeout = formatDuration(svc.rollout.timeoutSeconds);
     const r = svc.rollout;
@@ -99,10 +114,10 @@ export class KubernetesService extends Construct {
       // Each workload runs its own release: its image and version label are that release's.
       const runs: ServiceModel = { ...svc, image: w.release.image, version: w.release.version };
       const slotLabel: Record<string, string> = w.slot ? { [SLOT_LABEL]: w.slot } : {};
-      const template = podTemplate(env, runs, { configMapName: this.configMap.metadata.name, serviceAccountName: this.serviceAccount.metadata.name, extraLabels: slotLabel });
+      const template = podTemplate(env, runs, { configMapName: this.configMap.metadata.name, serviceAccountName: this.serviceAccount.metadata.name, extraLabels: slotLabel, filesConfigMapName: this.filesConfigMap?.metadata.name });
       const replicas = String(w.autoscaled && svc.autoscaling ? Math.max(svc.autoscaling.minReplicas, w.replicas) : w.replicas);
       const ignoreReplicas = w.autoscaled ? { ignoreChanges: ["spec[0].replicas"] } : undefined;
-      const workloadLabels = { ...serviceLabels(env, runs), ...slotLabel };
+      const labelsOfWorkload = { ...workloadLabels(env, runs), ...slotLabel };
       const matchLabels = { ...selector, ...slotLabel };
       if (svc.kind === "stateful") {
         const headless = new ServiceV1(this, "headless", {
@@ -113,7 +128,7 @@ export class KubernetesService extends Construct {
           new StatefulSetV1(this, w.id, {
             // Its name is in its claims' names (<template>-<name>-<n>): a renamed service keeps the
             // old one, so the replaced StatefulSet's pods re-bind the retained claims.
-            metadata: meta(dataName(svc), workloadLabels),
+            metadata: meta(dataName(svc), labelsOfWorkload),
             spec: {
               replicas,
               serviceName: headless.metadata.name,
@@ -138,7 +153,7 @@ export class KubernetesService extends Construct {
       } else {
         workloads.push(
           new DeploymentV1(this, w.id, {
-            metadata: meta(w.name, workloadLabels),
+            metadata: meta(w.name, labelsOfWorkload),
             spec: { replicas, selector: { matchLabels }, strategy, revisionHistoryLimit: 10, template },
             waitForRollout: true,
             timeouts: { create: timeout, update: timeout },

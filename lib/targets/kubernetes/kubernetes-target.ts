@@ -48,6 +48,11 @@ export const kubernetesTarget: TargetAdapter<typeof KubernetesSettingsSchema> = 
       if (longest.length > MAX_LABEL) {
         issues.push({ path: ["services", svc.name], message: `the Kubernetes name "${longest}" derived from service "${svc.name}" would be ${longest.length} characters (limit ${MAX_LABEL}); shorten the service name by ${longest.length - MAX_LABEL}` });
       }
+      // hashicorp/kubernetes 2.38.0 has no stop-signal field (no `stop_signal` in its container
+      // schema or the generated bindings): the runtime sends the image's STOPSIGNAL.
+      if (svc.stopSignal !== undefined && svc.stopSignal !== "SIGTERM") {
+        issues.push({ path: ["services", svc.name, "stopSignal"], severity: "warning", message: `${svc.stopSignal} has no effect on target "kubernetes" (the provider has no stop-signal field; the container runtime sends the image's STOPSIGNAL, else SIGTERM); bake STOPSIGNAL ${svc.stopSignal} into the image, or set stopSignal only in the Docker and Swarm environments` });
+      }
       const objects: [string, string][] = [];
       if (svc.ports.length > 0) objects.push([svc.name, "Service"]);
       if (svc.kind === "stateful") objects.push([`${svc.name}-headless`, "headless Service"]);

@@ -31,6 +31,11 @@ export const KubernetesSettingsSchema = z.strictObject({
    * from ConfigMaps (e.g. kiwigrid k8s-sidecar: LABEL / LABEL_VALUE). @default "envkit.dev/prometheus-rules=true"
    */
   rulesLabel: z.string().regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?=([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, { message: 'must be "key=value" with a Kubernetes label key and value, e.g. "prometheus_rule=1"' }).optional(),
+  /**
+   * Existing `kubernetes.io/dockerconfigjson` secrets in the namespace that every pod pulls
+   * its image with (create them outside envkit: their content is a credential). @default []
+   */
+  imagePullSecrets: z.array(Name).max(32).optional(),
 });
 
 /** Defaults of the `kubernetes:` block (paths relative to it); composed into the one defaults table. */
@@ -41,6 +46,7 @@ export const KUBERNETES_DEFAULTS: readonly DefaultRule[] = [
   { path: "networkPolicies", value: true, doc: "default-deny plus one allow per declared connection" },
   { path: "prometheusNamespace", value: "monitoring", doc: "the namespace kube-prometheus and the Prometheus chart install into" },
   { path: "rulesLabel", value: "envkit.dev/prometheus-rules=true", doc: "the label a rule-loading sidecar selects ConfigMaps by" },
+  { path: "imagePullSecrets", value: [], doc: "images are pulled without credentials (public registries, or the node's own)" },
 ];
 
 /** Where the defaults above are defined, as `envkit explain` names it. */
@@ -64,6 +70,8 @@ export interface KubernetesOptions {
   readonly prometheusNamespace: string;
   /** `key=value` label of the rules ConfigMap. @default "envkit.dev/prometheus-rules=true" */
   readonly rulesLabel: string;
+  /** Pull secrets (by name) every pod uses. @default [] */
+  readonly imagePullSecrets: readonly string[];
 }
 
 /** The literal defaults, for a model built by hand without some of the keys. */

@@ -8,8 +8,10 @@ import { EnvironmentModel, HealthCheck, HealthModel, ServiceModel } from "../../
 import { formatImageRef } from "../../model/image-ref";
 import { secretResourceName } from "../../model/names";
 import { cpuToKubernetes, memoryToKubernetes } from "../../model/quantity";
-import { selectorLabels, serviceLabels } from "../shared/labels";
+import { selectorLabels, workloadLabels } from "../shared/labels";
 import { scrapeAnnotations } from "./kubernetes-metrics";
+import { CONFIG_FILE_MODE, FILES_HASH_KEY, configFilesHash, keyedFiles } from "../shared/config-files";
+import { kubernetesOptions } from "./options";
 
 /** Where secrets appear inside containers (the seeds' `*_FILE` convention). */
 export const SECRETS_DIR = "/run/secrets";
@@ -74,7 +76,7 @@ export function probes(h: HealthModel): {
  * requests and limits, probes, emptyDir for writable paths, secrets as files, config from a
  * content-hashed ConfigMap.
  */
-export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { configMapName: string; serviceAccountName: string; extraLabels?: Readonly<Record<string, string>> }): DeploymentV1SpecTemplate {
+export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { configMapName: string; serviceAccountName: string; filesConfigMapName?: string; extraLabels?: Readonly<Record<string, string>> }): DeploymentV1SpecTemplate {
   const sec = svc.security;
   const p = svc.health ? probes(svc.health) : undefined;
   const volumes: DeploymentV1SpecTemplateSpecVolume[] = [];
@@ -100,15 +102,31 @@ export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { co
     mounts.push({ name: "secrets", mountPath: SECRETS_DIR, readOnly: true });
   }
   for (const v of svc.volumes) mounts.push({ name: v.name, mountPath: v.path });
+  const files = keyedFiles(svc);
+  if (opts.filesConfigMapName && files.length > 0) {
+    // One volume, each file mounted on its own path (subPath): the image's other files in that
+    // folder stay visible. subPath mounts never see ConfigMap updates; these ConfigMaps are
+    // immutable and content-named, so a change is a new pod template anyway.
+    volumes.push({ name: "config-files", configMap: { name: opts.filesConfigMapName, defaultMode: `0${CONFIG_FILE_MODE.toString(8)}`, items: files.map((f) => ({ key: f.key, path: f.key })) } });
+    for (const f of files) mounts.push({ name: "config-files", mountPath: f.path, subPath: f.key, readOnly: true });
+  }
   const seccomp = sec.seccompProfile.startsWith("Localhost/")
     ? { type: "Localhost", localhostProfile: sec.seccompProfile.slice("Localhost/".length) }
     : { type: sec.seccompProfile };
   const spread = svc.replicas > 1 || svc.autoscaling !== undefined;
+  const annotations: Record<string, string> = { ...(svc.annotations ?? {}) };
+  if (files.length > 0) annotations[FILES_HASH_KEY] = configFilesHash(svc);
+  Object.assign(annotations, scrapeAnnotations(svc));
+  const sysctls = Object.entries(svc.sysctls ?? {});
   return {
-    // Scrape annotations where the service has metrics (kubernetes-metrics.ts).
-    metadata: { labels: { ...serviceLabels(env, svc), ...opts.extraLabels }, annotations: scrapeAnnotations(svc) },
+    // The user's annotations, the files' hash and, where the service has metrics, the scrape annotations (kubernetes-metrics.ts).
+    metadata: { labels: { ...workloadLabels(env, svc), ...opts.extraLabels }, annotations: Object.keys(annotations).length ? annotations : undefined },
     spec: {
       serviceAccountName: opts.serviceAccountName,
+      // Kubernetes 2.38 has no stop-signal field: the runtime sends the image's STOPSIGNAL (the
+      // Kubernetes adapter warns when stopSignal is set).
+      terminationGracePeriodSeconds: svc.terminationGraceSeconds ?? 30,
+      imagePullSecrets: kubernetesOptions(env).imagePullSecrets.length ? kubernetesOptions(env).imagePullSecrets.map((name) => ({ name })) : undefined,
       automountServiceAccountToken: sec.automountServiceAccountToken,
       securityContext: {
         runAsNonRoot: sec.runAsNonRoot,
@@ -116,6 +134,7 @@ export function podTemplate(env: EnvironmentModel, svc: ServiceModel, opts: { co
         runAsGroup: String(sec.gid),
         fsGroup: svc.volumes.length || svc.secrets.length ? String(sec.gid) : undefined,
         seccompProfile: seccomp,
+        sysctl: sysctls.length ? sysctls.map(([name, value]) => ({ name, value })) : undefined,
       },
       topologySpreadConstraint: spread
         ? [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: [{ matchLabels: selectorLabels(env, svc) }] }]

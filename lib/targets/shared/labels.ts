@@ -35,3 +35,12 @@ export function labelSafeVersion(svc: ServiceModel): string {
   const v = svc.image.tag ?? svc.image.digest?.replace("sha256:", "sha256-").slice(0, 19) ?? "unknown";
   return v.slice(0, 63);
 }
+
+/**
+ * Labels of a service's workload and pods with the user's own (`services.<svc>.labels`) under
+ * them: envkit's keys always win, so a selector can never be overridden (validation refuses
+ * the envkit.dev/ and app.kubernetes.io/ namespaces as well).
+ */
+export function workloadLabels(env: EnvironmentModel, svc: ServiceModel): Record<string, string> {
+  return { ...(svc.labels ?? {}), ...serviceLabels(env, svc) };
+}

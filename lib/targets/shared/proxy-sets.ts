@@ -59,12 +59,12 @@ export function setHost(svc: ServiceModel, set: Pick<ReleaseSet, "name">): strin
  * The proxy's sets for a service's traffic and for its preview. blue-green: the live slot (100%),
  * preview the idle slot while it has replicas. canary: stable and canary by weight (an empty set
  * takes no share), preview the canary alone. One set otherwise. `servers` is how many addresses
- * a set's name resolves to (containers on Docker, one virtual IP on Swarm).
+ * a set's name resolves to; `hostOf` the name the proxy resolves for a set's alias.
  */
-export function proxySets(svc: ServiceModel, servers: (set: ReleaseSet) => number): { live: ProxySet[]; preview?: ProxySet } {
+export function proxySets(svc: ServiceModel, servers: (set: ReleaseSet) => number, hostOf: (name: string) => string = (n) => n): { live: ProxySet[]; preview?: ProxySet } {
   const sets = releaseSets(svc);
   const r = svc.rollout;
-  const of = (s: ReleaseSet, share: number): ProxySet => ({ name: s.name ?? "stable", host: setHost(svc, s), servers: s.replicas > 0 ? servers(s) : 0, share });
+  const of = (s: ReleaseSet, share: number): ProxySet => ({ name: s.name ?? "stable", host: hostOf(setHost(svc, s)), servers: s.replicas > 0 ? servers(s) : 0, share });
   if (r.strategy === "blue-green") {
     const on = sets.find((s) => s.name === r.live)!;
     const off = sets.find((s) => s.name === idleSlot(r.live))!;

@@ -53,3 +53,12 @@ export function proxySettings<T extends ProxySettings>(own: unknown, defaults: r
   const filled = Object.fromEntries(defaults.filter((d) => d.path.startsWith("proxy.")).map((d) => [d.path.slice("proxy.".length), d.value]));
   return { ...filled, ...((own as object | undefined) ?? {}) } as unknown as T;
 }
+
+/** The proxy's limits in canonical units (millicores, bytes); the schema already checked them. */
+export function proxyLimits(s: ProxySettings, where: string): { cpuMillis: number; memoryBytes: number } {
+  const cpu = parseCpu(s.cpuLimit);
+  const memory = parseMemory(s.memoryLimit);
+  if (!cpu.ok) throw new Error(`${where}.cpuLimit: ${cpu.error}`);
+  if (!memory.ok) throw new Error(`${where}.memoryLimit: ${memory.error}`);
+  return { cpuMillis: cpu.value, memoryBytes: memory.value };
+}

@@ -20,6 +20,15 @@ import { EnvironmentModel } from "../../model/environment";
 const TEMPLATE_OPENER = /([$%])\{/g;
 
 /**
+ * The text a {@link terraformLiteral} renders, i.e. its inverse: for values envkit encodes itself
+ * before Terraform sees them (base64 of a config file), where the escapes must not be encoded.
+ * Exact because every `{` after a marker in an escaped string follows at least two markers.
+ */
+export function fromTerraformLiteral(s: string): string {
+  return s.includes("{") ? s.replace(/([$%])\1\{/g, "$1{") : s;
+}
+
+/**
  * Escapes a string so that Terraform's template evaluation of it, as a JSON string, returns exactly
  * `s`. Terraform itself still normalizes every string to Unicode NFC and drops a leading U+FEFF
  * (both checked with terraform 1.11); neither evaluates anything, and no literal escape avoids them.

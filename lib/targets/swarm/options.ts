@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RegistryAuth, RegistryAuthSchema } from "../shared/registry-auth";
 import type { DefaultRule } from "../../config/defaults";
 import { EnvironmentModel } from "../../model/environment";
 import { EngineHostSchema } from "../shared/engine-host";
@@ -37,6 +38,8 @@ export const SwarmSettingsSchema = z.strictObject({
   nodes: z.record(z.string(), Hostname).optional(),
   /** Stateful services allowed to run on any node (their local data does not follow them). @default [] */
   unpinned: z.array(z.string()).max(1000).optional(),
+  /** Private registries the engine pulls from (provider `registry_auth`). @default none */
+  registryAuth: RegistryAuthSchema.optional(),
   /** The envkit proxy service in front of blue-green and canary services. @default the defaults of each field */
   proxy: z.strictObject(PROXY_SETTINGS).optional(),
 });
@@ -56,6 +59,8 @@ export const SWARM_SETTINGS_SOURCE = "lib/targets/swarm/options.ts";
 
 /** The Swarm target's settings of an environment (`swarm:` in its file), defaults applied. */
 export interface SwarmOptions {
+  /** Private registries and the variables of their passwords. @default none */
+  readonly registryAuth?: RegistryAuth;
   /** Manager address. @default "unix:///var/run/docker.sock" */
   readonly host: string;
   /** Folder of the TLS client certificates for a `tcp://` host. @default DOCKER_CERT_PATH */

@@ -7,6 +7,8 @@ import { scopedName } from "../../model/names";
 import { labelList } from "../shared/container-spec";
 import { environmentLabels } from "../shared/labels";
 import { planNetworks } from "../shared/network-plan";
+import { declareStackOutputs } from "../shared/outputs";
+import { registryAuthBlocks } from "../shared/registry-auth";
 import { declareSecretVariables } from "../shared/secret-variables";
 import { inertModel } from "../shared/terraform-literal";
 import { swarmOptions } from "./options";
@@ -52,7 +54,11 @@ export class SwarmEnvironment extends Construct {
     super(scope, id);
     const env = inertModel(props.environment);
     const o = swarmOptions(env);
-    this.provider = props.provider ?? new DockerProvider(this, "provider", { host: o.host, certPath: o.host.startsWith("tcp://") ? o.certPath : undefined });
+    // docker_secret.data is Sensitive but stored in state (kreuzwerker/docker 3.6.2
+    // resource_docker_secret.go:30-37): the value passes through Terraform. Declared like every
+    // target's secret variables; the guardrail view reports the exposure (ENVK-SEC-001).
+    const secretVariables = declareSecretVariables(this, env, { ephemeral: false });
+    this.provider = props.provider ?? new DockerProvider(this, "provider", { host: o.host, certPath: o.host.startsWith("tcp://") ? o.certPath : undefined, registryAuth: registryAuthBlocks(this, o.registryAuth, secretVariables) });
 
     const plan = planNetworks(env);
     if (plan.error) throw new Error(plan.error);
@@ -73,10 +79,6 @@ export class SwarmEnvironment extends Construct {
       );
     }
 
-    // docker_secret.data is Sensitive but stored in state (kreuzwerker/docker 3.6.2
-    // resource_docker_secret.go:30-37): the value passes through Terraform. Declared like every
-    // target's secret variables; the guardrail view reports the exposure (ENVK-SEC-001).
-    declareSecretVariables(this, env, { ephemeral: false });
     for (const s of environmentSecrets(env)) {
       this.secrets.set(
         s.name,
@@ -109,5 +111,12 @@ export class SwarmEnvironment extends Construct {
         upstreams: env.services.filter(routedBySets).flatMap((s) => this.services.get(s.name)!.services),
       });
     }
+    // Addresses for other stacks: the service name on its overlay networks, and the published ports (every node with the routing mesh).
+    declareStackOutputs(
+      this,
+      env,
+      (svc) => ({ internal: svc.ports.map((p) => `${svc.name}:${p.port}`), public: svc.public ? svc.ports.map((p) => `*:${p.hostPort}`) : [] }),
+      { networks: { value: [...this.networks.values()].map((n) => n.name), description: `The overlay networks of ${env.app}/${env.name}.` } },
+    );
   }
 }

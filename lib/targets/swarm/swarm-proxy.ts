@@ -3,7 +3,7 @@ import { Service } from "@cdktf/provider-docker/lib/service";
 import { Construct } from "constructs";
 import { EnvironmentModel } from "../../model/environment";
 import { scopedName } from "../../model/names";
-import { parseCpu, parseMemory } from "../../model/quantity";
+import { proxyLimits } from "../shared/proxy-settings";
 import { STOP_GRACE_SECONDS, labelList, logRotation } from "../shared/container-spec";
 import { LABEL, environmentLabels } from "../shared/labels";
 import { PROXY_CONFIG_FILE, PROXY_UID, configHash, haproxyConfig, proxyEntrypoint, proxyHealthTest } from "../shared/proxy";
@@ -50,9 +50,7 @@ export class SwarmProxy extends Construct {
       data: Buffer.from(this.text, "utf8").toString("base64"),
       lifecycle: { createBeforeDestroy: true },
     });
-    const cpu = parseCpu(o.proxy.cpuLimit);
-    const memory = parseMemory(o.proxy.memoryLimit);
-    if (!cpu.ok || !memory.ok) throw new Error(`swarm.proxy: ${!cpu.ok ? cpu.error : !memory.ok ? memory.error : ""}`);
+    const { cpuMillis, memoryBytes } = proxyLimits(o.proxy, "swarm.proxy");
     const [entry, ...args] = proxyEntrypoint();
     this.service = new Service(this, "service", {
       name: scopedName(env.app, env.name, "proxy"),
@@ -73,14 +71,16 @@ export class SwarmProxy extends Construct {
           mounts: [{ type: "tmpfs", target: "/tmp" }],
           configs: [{ configId: this.config.id, configName: this.config.name, fileName: PROXY_CONFIG_FILE, fileUid: String(PROXY_UID), fileGid: String(PROXY_UID), fileMode: 0o444 }],
         },
-        resources: { limits: { nanoCpus: cpu.value * 1_000_000, memoryBytes: memory.value }, reservation: { nanoCpus: Math.ceil(cpu.value / 5) * 1_000_000, memoryBytes: Math.ceil(memory.value / 2) } },
+        resources: { limits: { nanoCpus: cpuMillis * 1_000_000, memoryBytes }, reservation: { nanoCpus: Math.ceil(cpuMillis / 5) * 1_000_000, memoryBytes: Math.ceil(memoryBytes / 2) } },
         restartPolicy: { condition: "any", delay: "5s", maxAttempts: 0, window: "120s" },
         logDriver: { name: "json-file", options: logRotation({ logging: { maxSize: "10m", maxFile: 3 } }) },
         networksAdvanced: props.networks.map((n) => ({ name: n.id, aliases: n.aliases.length ? [...n.aliases] : undefined })),
       },
-      // A new configuration rolls the proxy new task first (the routing mesh keeps serving from the old one).
-      updateConfig: { parallelism: 1, delay: "0s", failureAction: "rollback", monitor: "5s", maxFailureRatio: "0", order: "start-first" },
-      rollbackConfig: { parallelism: 1, delay: "0s", failureAction: "pause", monitor: "5s", maxFailureRatio: "0", order: "start-first" },
+      // A new configuration rolls the proxy new task first (the routing mesh keeps serving from the
+      // old one); with publishMode host the new task could not bind the port the old one holds, so
+      // it is stop-first there (a short gap on each switch).
+      updateConfig: { parallelism: 1, delay: "0s", failureAction: "rollback", monitor: "5s", maxFailureRatio: "0", order: o.publishMode === "host" ? "stop-first" : "start-first" },
+      rollbackConfig: { parallelism: 1, delay: "0s", failureAction: "pause", monitor: "5s", maxFailureRatio: "0", order: o.publishMode === "host" ? "stop-first" : "start-first" },
       convergeConfig: o.converge ? { delay: "2s", timeout: "3m" } : undefined,
       endpointSpec: {
         mode: "vip",

@@ -1,14 +1,17 @@
+import { Config } from "@cdktf/provider-docker/lib/config";
 import { Secret } from "@cdktf/provider-docker/lib/secret";
 import { Service, ServiceTaskSpecContainerSpecMounts, ServiceUpdateConfig } from "@cdktf/provider-docker/lib/service";
 import { Construct } from "constructs";
 import { formatDuration } from "../../model/duration";
-import { EnvironmentModel, ServiceModel } from "../../model/environment";
+import { EnvironmentModel, ServiceModel, filesHash } from "../../model/environment";
 import { formatImageRef } from "../../model/image-ref";
 import { scopedName } from "../../model/names";
 import { EngineServiceProps, STOP_GRACE_SECONDS, engineHealthcheck, engineUser, envAssignments, labelList, logRotation } from "../shared/container-spec";
 import { surgeCount } from "../shared/capacity";
+import { CONFIG_FILE_MODE, keyedFiles } from "../shared/config-files";
 import { componentLabels } from "../shared/labels";
 import { ReleaseSet, releaseSets, routedBySets, setHost } from "../shared/proxy-sets";
+import { fromTerraformLiteral } from "../shared/terraform-literal";
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { pinLabel, swarmOptions } from "./options";
 
@@ -90,11 +93,26 @@ export function updatePolicy(env: EnvironmentModel, svc: ServiceModel, replicas:
 export class SwarmService extends Construct {
   /** The first set's `docker_service` (the service's own unless it is blue-green). */
   public readonly service: Service;
+  /** One `docker_config` per config file, in path order. */
+  public readonly configs: Config[];
   /** Every set's `docker_service`, in order. */
   public readonly services: Service[] = [];
 
   constructor(scope: Construct, id: string, props: SwarmServiceProps) {
     super(scope, id);
+    // Config files: one docker_config per file, named by its content hash (Swarm configs are
+    // immutable; a change is a new config and a rolling update, a revert names the old one),
+    // shared by every release set of the service.
+    this.configs = keyedFiles(props.service).map(
+      (f) =>
+        new Config(this, `config-${f.key}`, {
+          name: scopedName(props.environment.app, props.environment.name, props.service.name, f.key, filesHash([f])),
+          // The provider wants base64; the model's text is escaped for Terraform, encoded here as written.
+          data: Buffer.from(fromTerraformLiteral(f.content), "utf8").toString("base64"),
+          // The service moves to the new config before the old one is removed (Swarm refuses to remove one in use).
+          lifecycle: { createBeforeDestroy: true },
+        }),
+    );
     for (const set of releaseSets(props.service)) this.services.push(this.lower(set, props));
     this.service = this.services[0];
     // A `moved` block from the service's address under its old name.
@@ -110,13 +128,17 @@ export class SwarmService extends Construct {
     // whose `label`/`value` are ForceNew in kreuzwerker/docker 3.6.2 (helpers.go labelSchema), so a
     // release bump would replace the service (all tasks stopped at once) instead of rolling it.
     // The image reference carries the version.
-    const labels = labelList({ ...componentLabels(env, svc), ...(set.name ? { [SET_LABEL]: set.name } : {}) });
+    const labels = labelList({ ...(svc.labels ?? {}), ...componentLabels(env, svc), ...(set.name ? { [SET_LABEL]: set.name } : {}) });
+    // Annotations have no place on a Swarm service of their own: they are container labels.
+    const containerLabels = labelList({ ...(svc.annotations ?? {}), ...(svc.labels ?? {}), ...componentLabels(env, svc), ...(set.name ? { [SET_LABEL]: set.name } : {}) });
 
     const mounts: ServiceTaskSpecContainerSpecMounts[] = svc.volumes.map((v) => ({ type: "volume", source: scopedName(env.app, env.name, dataName(svc), v.name), target: v.path }));
     // An empty tmpfs per writable path. No tmpfs_options: 3.6.2 reads size_bytes as int64 from an
     // int and panics whenever the block is present (resource_docker_service_structures.go:840-842,
     // kreuzwerker#563); the tmpfs' pages are charged to the task's memory limit instead.
     if (sec.readOnlyRootFilesystem) for (const p of svc.writablePaths) mounts.push({ type: "tmpfs", target: p });
+
+    const configFiles = keyedFiles(svc);
 
     const health = engineHealthcheck(svc);
     const stateless = svc.kind === "stateless";
@@ -149,9 +171,14 @@ export class SwarmService extends Construct {
           // setting: tasks get the engine's default seccomp profile, and no-new-privileges only from
           // the daemon-wide `"no-new-privileges": true` (daemon.json) of every node. The guardrail
           // view says so (allowPrivilegeEscalation), rather than pretending.
-          labels,
-          stopSignal: "SIGTERM",
-          stopGracePeriod: formatDuration(STOP_GRACE_SECONDS),
+          labels: containerLabels,
+          // Absent: the image's STOPSIGNAL (e.g. SIGQUIT for nginx), else SIGTERM.
+          stopSignal: svc.stopSignal,
+          stopGracePeriod: formatDuration(svc.terminationGraceSeconds ?? STOP_GRACE_SECONDS),
+          sysctl: Object.keys(svc.sysctls ?? {}).length ? { ...svc.sysctls } : undefined,
+          configs: configFiles.length
+            ? configFiles.map((f, i) => ({ configId: this.configs[i].id, configName: this.configs[i].name, fileName: f.path, fileUid: "0", fileGid: "0", fileMode: CONFIG_FILE_MODE }))
+            : undefined,
           healthcheck: health,
           mounts: mounts.length ? mounts : undefined,
           secrets: svc.secrets.length
