@@ -71,7 +71,8 @@ export function k8sEnv(over: Partial<EnvironmentConfig> = {}): EnvironmentConfig
     release: { web: `1.0.0@${DIGEST}`, api: `1.0.0@${DIGEST}`, db: `16.4@${DIGEST}` },
     domain: "demo.example.com",
     backend: { type: "s3", bucket: "state", key: "demo.tfstate", region: "eu-west-1" },
-    services: { web: { replicas: 2 }, api: { replicas: 2 } },
+    // Mandatory (not dev or test): the stateful db backs up, as ENVK-DAT-001 asks.
+    services: { web: { replicas: 2 }, api: { replicas: 2 }, db: { backup: { method: "postgres" } } },
     ...over,
   };
 }

@@ -137,7 +137,7 @@ describe("names the cluster would reject", () => {
   it("rejects a service whose derived Kubernetes names would exceed 63 characters (adapter check)", () => {
     const m = model(miniApp(), "staging", k8sEnv());
     const long = "a".repeat(50);
-    const services = m.services.map((s) => (s.name === "db" ? ({ ...s, name: long } as ServiceModel) : s));
+    const services = m.services.map((s) => (s.name === "db" ? ({ ...s, name: long, backup: undefined } as ServiceModel) : s));
     const issues = kubernetesTarget.validate({ ...m, services });
     expect(issues.map((i) => i.message).join("\n")).toMatch(new RegExp(`the Kubernetes name "${long}-config-0123456789" derived from service "${long}" would be 68 characters \\(limit 63\\); shorten the service name by 5`));
   });

@@ -74,6 +74,7 @@ export function declareShop(env: Construct, name: Env): Record<string, Service> 
     resources: staging ? { cpu: "1", memory: "1Gi" } : { cpu: "250m", memory: "256Mi" },
     security: { user: "70:70" },
     writablePaths: ["/tmp", "/var/run/postgresql"],
+    ...(staging ? { backup: { method: "postgres" } } : {}),
   });
   const cache = new StatefulService(env, "cache", {
     image: "docker.io/library/redis",
@@ -84,6 +85,7 @@ export function declareShop(env: Construct, name: Env): Record<string, Service> 
     volumes: { data: { path: "/data", size: "1Gi" } },
     resources: staging ? { cpu: "250m", memory: "256Mi" } : { cpu: "100m", memory: "128Mi" },
     security: { user: "999:999" },
+    ...(staging ? { backup: { method: "redis" } } : {}),
   });
   web.connectTo(api, "http");
   api.connectTo(db, "postgres");

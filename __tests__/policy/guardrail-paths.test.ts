@@ -176,6 +176,7 @@ describe("guardrails inside app.synth()", () => {
             { rule: "ENVK-SEC-004", scope: "api", reason: "loads a kernel module for the VPN sidecar" },
             { rule: "ENVK-AVL-001", reason: "one Docker host runs one replica" },
             { rule: "ENVK-SEC-010", reason: "the state is in an encrypted bucket only the deployers can read" },
+            { rule: "ENVK-DAT-001", reason: "this fixture's database holds no data worth keeping" },
           ],
         },
       }),

@@ -154,6 +154,11 @@ describe("model and project rules: a passing and a failing fixture each", () => 
     expect(docker).toEqual([{ path: "services.api.egress.0", service: "api", message: expect.stringContaining('"api" egress to api.stripe.com:443: on Docker its egress network routes to every address') }]);
   });
 
+  it("ENVK-DAT-001: a stateful service without a backup in a production-like environment", () => {
+    expect(model(k8sStaging(), "ENVK-DAT-001")).toEqual([]);
+    expect(model(k8sStaging({ services: { web: { replicas: 2 }, api: { replicas: 2 } } }), "ENVK-DAT-001")[0]).toMatchObject({ path: "services.db.backup", service: "db" });
+  });
+
   it("ENVK-STA-001: local state in a production-like environment", () => {
     expect(model(k8sStaging(), "ENVK-STA-001")).toEqual([]);
     expect(model(k8sStaging({ backend: { type: "local" } }), "ENVK-STA-001")[0].message).toBe("state is kept in a local file");
@@ -205,7 +210,7 @@ describe("model and project rules: a passing and a failing fixture each", () => 
   it("covers every model and project rule with a fixture", () => {
     // The Swarm rules' passing and failing fixtures are in __tests__/targets/swarm.test.ts,
     // ENVK-MON-001's in __tests__/targets/docker-monitoring.test.ts.
-    const covered = ["ENVK-MON-001", "ENVK-IMG-002", "ENVK-HLT-002", "ENVK-K8S-004", "ENVK-AVL-001", "ENVK-STA-001", "ENVK-NET-002", "ENVK-NET-003", "ENVK-NET-004", "ENVK-REL-001", "ENVK-SWM-001", "ENVK-SWM-002", "ENVK-SWM-003"];
+    const covered = ["ENVK-MON-001", "ENVK-IMG-002", "ENVK-HLT-002", "ENVK-K8S-004", "ENVK-AVL-001", "ENVK-DAT-001", "ENVK-STA-001", "ENVK-NET-002", "ENVK-NET-003", "ENVK-NET-004", "ENVK-REL-001", "ENVK-SWM-001", "ENVK-SWM-002", "ENVK-SWM-003"];
     expect(RULES.filter((r) => r.pass !== "json").map((r) => r.id).sort()).toEqual(covered.sort());
   });
 });
@@ -295,7 +300,7 @@ describe("policy reports and the reference app", () => {
     expect(report.findings.filter((f: Json) => f.severity === "error")).toEqual([]);
     // Every suppression in use is one the environment files state with a reason.
     const suppressed = report.suppressed.map((s: Json) => `${s.env} ${s.rule}`);
-    expect([...new Set(suppressed)].sort()).toEqual(["dev ENVK-SEC-010", "swarm ENVK-NET-001", "swarm ENVK-SEC-003", "swarm ENVK-SEC-010", "test ENVK-NET-001", "test ENVK-SEC-010"]);
+    expect([...new Set(suppressed)].sort()).toEqual(["dev ENVK-SEC-010", "swarm ENVK-DAT-001", "swarm ENVK-NET-001", "swarm ENVK-SEC-003", "swarm ENVK-SEC-010", "test ENVK-NET-001", "test ENVK-SEC-010"]);
   });
 
   it("changing a prod release to latest fails validate naming the rule", () => {

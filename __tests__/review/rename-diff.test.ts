@@ -18,7 +18,8 @@ function renamed(app: AppConfig, withRenamedFrom = true): AppConfig {
 }
 function renamedEnv(env: EnvironmentConfig): EnvironmentConfig {
   const { db, ...release } = env.release as Record<string, string>;
-  return { ...env, release: { ...release, database: db } };
+  const { db: dbOverlay, ...services } = (env.services ?? {}) as Record<string, NonNullable<EnvironmentConfig["services"]>[string]>;
+  return { ...env, release: { ...release, database: db }, ...(env.services ? { services: { ...services, ...(dbOverlay ? { database: dbOverlay } : {}) } } : {}) };
 }
 
 function diff(target: string, withRenamedFrom = true): { changes: ResourceChange[]; base: Json; head: Json } {

@@ -118,7 +118,7 @@ describe("IndependentStack writes the bytes stock cdktf writes (app.synth(), eve
 
   it.each<[string, EnvironmentModel]>([
     ["docker with replicas, host-file secrets and a TLS host", resolveOne(miniApp(), "dev", dockerEnv({ services: { api: { replicas: 3 } }, docker: { secretsHostDir: "/etc/s", host: "tcp://h:2376", certPath: "/c" }, volumes: { preventDestroy: true } })).model],
-    ["kubernetes with autoscaling, TLS, quota and rotation", resolveOne(miniApp(), "staging", k8sEnv({ services: { web: { replicas: 2 }, api: { autoscaling: { minReplicas: 2, maxReplicas: 5 } } }, tls: { secretName: "t" }, quota: { cpu: "8", pods: 40 }, secretRevisions: { api_token: 3 } })).model],
+    ["kubernetes with autoscaling, TLS, quota and rotation", resolveOne(miniApp(), "staging", k8sEnv({ services: { web: { replicas: 2 }, api: { autoscaling: { minReplicas: 2, maxReplicas: 5 } }, db: { backup: { method: "postgres" } } }, tls: { secretName: "t" }, quota: { cpu: "8", pods: 40 }, secretRevisions: { api_token: 3 } })).model],
   ])("for %s", (_n, env) => {
     expectSameBytes([env]);
   });

@@ -35,7 +35,8 @@ function renamedApp(): AppConfig {
 /** The environment with releases (and per-service overrides) keyed by the new name. */
 function renamedEnv(env: EnvironmentConfig): EnvironmentConfig {
   const { db, ...release } = env.release as Record<string, string>;
-  return { ...env, release: { ...release, database: db } };
+  const { db: dbOverlay, ...services } = (env.services ?? {}) as Record<string, NonNullable<EnvironmentConfig["services"]>[string]>;
+  return { ...env, release: { ...release, database: db }, ...(env.services ? { services: { ...services, ...(dbOverlay ? { database: dbOverlay } : {}) } } : {}) };
 }
 
 /** Every resource address (`type.name`) of a synthesized stack. */

@@ -50,6 +50,12 @@ const BY_NAME_SUBNET: ReadonlyMap<string, string> = new Map([
   ["prod", "10.203.0.0/16"],
 ]);
 
+/**
+ * Backup retention per well-known environment name (seeds S0 L164-167: "prod daily, long
+ * retention; test periodic, short retention; dev on demand"; S4 L1291-1339: 30 days).
+ */
+const BY_NAME_BACKUP_RETENTION: ReadonlyMap<string, string> = new Map([["prod", "30d"]]);
+
 /** The seeds' shares of production per well-known environment name (`budget.ratio`). */
 const BY_NAME_BUDGET: ReadonlyMap<string, string> = new Map([
   ["dev", "20%"],
@@ -105,6 +111,19 @@ const SHARED_DEFAULTS: readonly DefaultRule[] = [
   { path: "services.*.connections", value: [], doc: "no outgoing connections: undeclared traffic is blocked" },
   { path: "services.*.volumes", value: [], doc: "no volumes" },
   { path: "services.*.volumes.*.size", value: "1Gi", doc: "1 GiB per volume" },
+  { path: "services.*.backup.schedule", value: "0 2 * * *", doc: "daily at 02:00 (seeds: prod backs up daily; a daily dump of a test database costs only its short retention)", onlyIfParentExists: true },
+  { path: "services.*.backup.retention", value: (c: DefaultContext) => BY_NAME_BACKUP_RETENTION.get(c.envName) ?? "7d", doc: "30 days in prod (long retention: the seeds' RETENTION_DAYS=30), 7 days elsewhere (short retention); dev has no backup unless it declares one", onlyIfParentExists: true },
+  {
+    path: "services.*.backup.volume",
+    value: (c: DefaultContext) => {
+      const vols = (c.doc.services as Record<string, { volumes?: { name: string }[] }>)[c.bound[0]]?.volumes ?? [];
+      return c.parent.method === "archive" && vols.length === 1 ? vols[0].name : undefined;
+    },
+    doc: "archive: the service's only volume (a service with several must name one)",
+    onlyIfParentExists: true,
+  },
+  { path: "services.*.backup.to", value: () => ({ volume: "backups" }), doc: "a protected volume (Docker) or claim (Kubernetes) <app>-<env>-<service>-backups, kept on destroy", onlyIfParentExists: true },
+  { path: "services.*.backup.to.size", value: (c: DefaultContext) => (c.parent.volume !== undefined ? "10Gi" : undefined), doc: "10 GiB for the backup volume (dumps are compressed; check its use against the retention)", onlyIfParentExists: true },
   { path: "services.*.replicas", value: 1, doc: "one replica" },
   { path: "services.*.writablePaths", value: ["/tmp"], doc: "only /tmp is writable on the read-only root filesystem" },
   { path: "services.*.writableSize", value: "64Mi", doc: "64 MiB per writable path (tmpfs on Docker counts against the memory limit)" },
@@ -249,7 +268,8 @@ export function applyDefaults(doc: Record<string, unknown>, envName: string, tar
       }
       let next = Object.hasOwn(obj, seg) ? obj[seg] : undefined;
       if (next === undefined) {
-        if (rule.onlyIfParentExists && i === segs.length - 2) return;
+        // Never create the parent (or any ancestor) of a value that exists only under its parent.
+        if (rule.onlyIfParentExists) return;
         next = segs[i + 1] === "*" ? undefined : {};
         if (next === undefined) return;
         setOwn(obj, seg, next);

@@ -29,6 +29,7 @@ export const EXCLUSIVE_KEYS: readonly { readonly path: string; readonly keys: re
   { path: "services.*.health.liveness", keys: HEALTH_CHECK_KINDS },
   { path: "services.*.health.startup", keys: HEALTH_CHECK_KINDS },
   { path: "services.*.health.probe", keys: ["tool", "command"] },
+  { path: "services.*.backup.to", keys: ["volume", "hostPath", "claim", "objectStore"] },
 ];
 
 function matches(path: string, at: readonly string[]): boolean {

@@ -3,7 +3,9 @@ import { parseAddress } from "../model/address";
 import { ConfigIssue } from "../errors";
 import { Cidr, contains, overlaps, parseCidr } from "../model/cidr";
 import { parseDuration } from "../model/duration";
+import { DUMP_PORTS, dumpMethodOf, parseRetention } from "../model/backup";
 import {
+  BackupModel,
   ConnectionModel,
   EgressModel,
   EnvironmentModel,
@@ -39,6 +41,7 @@ import {
   AppSchema,
   AutoscalingSchema,
   BackendConfig,
+  BackupSchema,
   ConnectionSchema,
   EgressSchema,
   EnvironmentConfig,
@@ -413,6 +416,7 @@ type EffectiveService = Omit<ServiceConfig, "ports" | "volumes" | "health" | "re
     logging: Required<z.infer<typeof LoggingSchema>>;
     metrics?: EffectiveMetrics;
     autoscaling?: Defaulted<z.infer<typeof AutoscalingSchema>, "cpuUtilization">;
+    backup?: Defaulted<z.infer<typeof BackupSchema>, "schedule" | "retention" | "to"> | null;
     rollout: Defaulted<z.infer<typeof ServiceRolloutSchema>, "strategy" | "timeout">;
   };
 
@@ -508,6 +512,71 @@ function resolveHealth(
     startup: roles.get("startup") ?? none,
     probe: h.probe?.command ? { command: h.probe.command } : h.probe?.tool ? { tool: h.probe.tool } : undefined,
   };
+}
+
+/**
+ * A service's backup, checked: a destination of exactly one kind, the volume an archive reads,
+ * the port a dump connects to, and no `archive` of a database volume whose dump method envkit
+ * knows (tar of live database files is not a consistent backup).
+ */
+function resolveBackup(
+  b: NonNullable<NonNullable<EffectiveService["backup"]>>,
+  svc: string,
+  image: { readonly repository: string; readonly shown: string },
+  ports: readonly PortModel[],
+  volumes: readonly ServiceModel["volumes"][number][],
+  at: (...rest: (string | number)[]) => (string | number)[],
+  err: (segs: (string | number)[], message: string) => void,
+): BackupModel | undefined {
+  const where = (...rest: (string | number)[]): (string | number)[] => at("backup", ...rest);
+  if (b.method === undefined) {
+    err(where(), `a backup needs a method: postgres, mysql, redis or archive (e.g. backup: { method: postgres })`);
+    return undefined;
+  }
+  const kinds = (["volume", "hostPath", "claim", "objectStore"] as const).filter((k) => b.to[k] !== undefined);
+  if (kinds.length !== 1) {
+    err(where("to"), kinds.length === 0 ? `name where backups go: one of volume, hostPath, claim or objectStore (e.g. to: { volume: backups })` : `set one destination, not ${kinds.join(" and ")}`);
+    return undefined;
+  }
+  if (b.to.size !== undefined && kinds[0] !== "volume") err(where("to", "size"), `size applies to a backup volume only; remove it (the ${kinds[0]} has its own size)`);
+  const toVolume = b.to.volume;
+  if (toVolume !== undefined && volumes.some((v) => v.name === toVolume)) err(where("to", "volume"), `"${toVolume}" is also a data volume of "${svc}"; a backup must not live on the volume it protects: name another volume, e.g. "backups"`);
+  const sizeBytes = toVolume !== undefined ? parseMemory(String(b.to.size), VOLUME_SIZE) : undefined;
+  if (sizeBytes && !sizeBytes.ok) err(where("to", "size"), sizeBytes.error);
+  const to: BackupModel["to"] =
+    toVolume !== undefined
+      ? { kind: "volume", name: toVolume, sizeBytes: sizeBytes?.ok ? sizeBytes.value : 0 }
+      : b.to.hostPath !== undefined
+        ? { kind: "hostPath", path: b.to.hostPath }
+        : b.to.claim !== undefined
+          ? { kind: "claim", name: b.to.claim }
+          : { kind: "objectStore", bucket: b.to.objectStore!.bucket, secret: b.to.objectStore!.secret, endpoint: b.to.objectStore!.endpoint, image: b.to.objectStore!.image };
+  const dump = dumpMethodOf(image);
+  const base = { method: b.method, schedule: b.schedule, retention: parseRetention(b.retention), to };
+  if (b.method === "archive") {
+    if (dump) {
+      err(where("method"), `"${svc}" runs ${dump} (image ${image.shown}): a tar of its live volume is not a consistent backup (files change while tar reads them); use method: ${dump}`);
+      return undefined;
+    }
+    if (b.volume === undefined) {
+      err(where("volume"), volumes.length === 0 ? `"${svc}" has no volume to archive; declare one under volumes or choose a dump method` : `"${svc}" has ${volumes.length} volumes; name the one to archive: ${volumes.map((v) => v.name).join(", ")}`);
+      return undefined;
+    }
+    const volume = volumes.find((v) => v.name === b.volume);
+    if (!volume) {
+      err(where("volume"), `"${b.volume}" is not a volume of "${svc}"${didYouMean(b.volume, volumes.map((v) => v.name))}; its volumes: ${volumes.map((v) => v.name).join(", ") || "none"}`);
+      return undefined;
+    }
+    return { ...base, volume };
+  }
+  if (b.volume !== undefined) err(where("volume"), `volume applies to method archive only; a ${b.method} dump reads the server over the network, so remove it`);
+  if (dump && dump !== b.method) err(where("method"), `"${svc}" runs ${dump} (image ${image.shown}), so a ${b.method} dump cannot read it; use method: ${dump}`);
+  const port = ports.find((p) => p.port === DUMP_PORTS[b.method as keyof typeof DUMP_PORTS]) ?? (ports.length === 1 ? ports[0] : undefined);
+  if (!port) {
+    err(where("method"), `a ${b.method} dump connects to the server's port, but "${svc}" ${ports.length ? `has several and none is ${DUMP_PORTS[b.method as keyof typeof DUMP_PORTS]}` : "declares none"}; declare the port (e.g. ports: [{ name: ${b.method}, port: ${DUMP_PORTS[b.method as keyof typeof DUMP_PORTS]} }])`);
+    return undefined;
+  }
+  return { ...base, port };
 }
 
 /** A release string of `repository` checked as `release.<svc>` is: parsed, and immutable. */
@@ -653,7 +722,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       if (was === undefined) renamedBy.set(previousName, name);
     }
     // Every derived name must fit a DNS-1123 label: <app>-<env>-<service>-<longest suffix>.
-    const longestSuffix = Math.max("config-0123456789".length, `file-${s.files.length}-0123456789`.length, ...s.volumes.map((v) => v.name.length), ...s.secrets.map((x) => x.length));
+    const longestSuffix = Math.max("config-0123456789".length, `file-${s.files.length}-0123456789`.length, ...s.volumes.map((v) => v.name.length), ...s.secrets.map((x) => x.length), s.backup?.to.volume?.length ?? 0);
     const derived = `${app}-${envName}-${name}-${"x".repeat(longestSuffix)}`;
     if (derived.length > MAX_LABEL) {
       err(at(), `derived resource names such as "${derived}" would be ${derived.length} characters (limit ${MAX_LABEL}); shorten the application, environment, service, volume or secret name by ${derived.length - MAX_LABEL}`);
@@ -762,6 +831,8 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       else err(at("writablePaths", i), `"${w}" is inside volume "${v.name}" (${v.path}), which is writable already; remove it from writablePaths`);
     });
 
+    const backup = s.backup ? resolveBackup(s.backup, name, { repository: image.repository, shown: s.image }, ports, volumes, at, err) : undefined;
+
     // Security.
     const [uid, gid] = String(s.security.user).split(":").map(Number);
     if (s.security.runAsNonRoot && uid === 0) err(at("security", "user"), `user "${s.security.user}" is root while runAsNonRoot is true; use a non-zero uid such as "10001:10001" (or set runAsNonRoot: false on purpose)`);
@@ -815,6 +886,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       health,
       connections: [],
       volumes,
+      ...(backup && { backup }),
       resources,
       replicas: s.replicas,
       rollout,

@@ -6,7 +6,8 @@ import { parseRepository } from "../model/image-ref";
 import { CONTAINER_CPU, CONTAINER_MEMORY, MAX_QUOTA_COUNT, MAX_REPLICAS, QUOTA_CPU, QUOTA_MEMORY, QuantityBound, VOLUME_SIZE } from "../model/limits";
 import { parseCpu, parseMemory } from "../model/quantity";
 import { DNS1123_LABEL, SECRET_NAME, checkContainerPath, checkDnsLabel, checkPortName, checkRelativeSource } from "../model/names";
-import { HEALTH_CHECK_KINDS, PROBE_TOOLS, ROLLOUT_STRATEGIES, SLOTS } from "../model/environment";
+import { BACKUP_METHODS, HEALTH_CHECK_KINDS, PROBE_TOOLS, ROLLOUT_STRATEGIES, SLOTS } from "../model/environment";
+import { parseCron } from "../model/cron";
 import { Parsed } from "../model/result";
 import { KnownTargetName, REGISTRY, TARGETS, TargetRegistry, targetNames } from "../targets/registry";
 import { didYouMean } from "./suggest";
@@ -295,6 +296,59 @@ export const VolumeSchema = z.strictObject({
   storageClass: z.string().optional(),
 });
 
+/** A five-field cron schedule, numbers only: `"0 2 * * *"` is daily at 02:00 (the cluster's or host's time zone). */
+const CronText = z.string().check((ctx) => {
+  const r = parseCron(ctx.value);
+  if (!r.ok) ctx.issues.push({ code: "custom", message: r.error, input: ctx.value });
+});
+
+/** An absolute folder on the Docker host, plain characters only (it becomes a bind mount's source). */
+const HostPath = z.string().regex(/^\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { message: 'must be an absolute folder on the Docker host of letters, digits, ".", "_", "-" and "/", e.g. "/srv/backups/shop"' }).refine((v) => !v.split("/").some((seg) => seg === "." || seg === ".."), { message: 'a host folder may not contain "." or ".." segments; write the folder itself, e.g. "/srv/backups/shop"' });
+
+/**
+ * Where a service's backups go: exactly one of `volume` (created and protected by envkit),
+ * `hostPath` (Docker), `claim` (an existing Kubernetes claim) or `objectStore` (Kubernetes).
+ */
+export const BackupDestinationSchema = z.strictObject({
+  /** A volume (Docker) or claim (Kubernetes) envkit creates with prevent_destroy: `<app>-<env>-<service>-<name>`. */
+  volume: Name.optional(),
+  /** Size of the backup volume (`volume` only). @default "10Gi" */
+  size: VolumeSize.optional(),
+  /** Docker: a folder on the host (bind mount); it must exist and be writable by the backup's uid. */
+  hostPath: HostPath.optional(),
+  /** Kubernetes: an existing claim (not created or deleted by envkit). */
+  claim: Name.optional(),
+  /** Kubernetes: an S3-compatible bucket; credentials from an existing Secret, never in config. */
+  objectStore: z
+    .strictObject({
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be an S3 bucket name (3-63 lowercase letters, digits, . and -)" }),
+      /** Name of an existing Kubernetes Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
+      secret: Name,
+      /** S3 endpoint for non-AWS stores. @default AWS */
+      endpoint: z.string().regex(/^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/?$/, { message: 'must be an https:// endpoint, e.g. "https://s3.eu-central-1.amazonaws.com"' }).optional(),
+      /** The uploader image, pinned by digest, carrying the `aws` CLI (e.g. amazon/aws-cli@sha256:…). */
+      image: z.string().regex(/^[a-z0-9./_:-]+@sha256:[0-9a-f]{64}$/, { message: 'must be an image pinned by digest, "<repository>@sha256:<64 hex>", carrying the aws CLI' }),
+    })
+    .optional(),
+});
+
+/** A scheduled backup of a service (see README "Backups and restore"). */
+export const BackupSchema = z.strictObject({
+  /**
+   * `postgres` (pg_dump custom format), `mysql` (mysqldump --single-transaction | gzip), `redis`
+   * (redis-cli --rdb), or `archive` (a tar of a volume: consistent only for data at rest).
+   */
+  method: z.enum(BACKUP_METHODS),
+  /** Five-field cron schedule. @default "0 2 * * *" (daily at 02:00) */
+  schedule: CronText.optional(),
+  /** Backups kept: a count (`14`) or an age in days (`"30d"`). @default "30d" in prod, "7d" elsewhere */
+  retention: z.union([z.number().int().min(1).max(1000), z.string().regex(/^[1-9]\d{0,3}d$/, { message: 'write a count (e.g. 14) or an age in days (e.g. "30d")' })]).optional(),
+  /** `archive`: the service's volume to archive. @default the service's only volume */
+  volume: Name.optional(),
+  /** @default { volume: "backups" } */
+  to: BackupDestinationSchema.optional(),
+});
+
 /** Requests and limits. */
 export const ResourcesSchema = z.strictObject({
   /** CPU request. @default "100m" */
@@ -501,6 +555,8 @@ export const ServiceSchema = z.strictObject({
   connections: z.array(ConnectionSchema).optional(),
   /** @default [] */
   volumes: namedList(VolumeSchema, "volume").optional(),
+  /** Scheduled backups of this service's data. @default none */
+  backup: BackupSchema.optional(),
   resources: ResourcesSchema.optional(),
   /** @default 1 */
   replicas: Replicas.min(0).optional(),
@@ -533,6 +589,8 @@ export const AppSchema = z.strictObject({
 export const ServiceOverlaySchema = ServiceSchema.partial().extend({
   ports: namedList(PortSchema.partial().required({ name: true }), "port").optional(),
   volumes: namedList(VolumeSchema.partial().required({ name: true }), "volume").optional(),
+  /** `null` removes the application's backup in this environment (e.g. dev). */
+  backup: BackupSchema.partial().nullable().optional(),
   /** `null` removes the application's health check in this environment. */
   health: HealthSchema.nullable().optional(),
   /** Refused: a rename is of the application, in every environment at once. */

@@ -6,6 +6,7 @@ import { Quota } from "./quota";
 import { Secret } from "./secret";
 import { Service, ServiceProps } from "./service";
 import { StatefulService } from "./stateful-service";
+import type { BackupProps } from "./service-props";
 import type { VolumeProps } from "./volume";
 import type { EnvironmentSettings } from "./lowering";
 
@@ -43,7 +44,7 @@ export function declareFromResolved(scope: Construct, declarations: Declarations
   const added = new Set<string>(resolved.model.monitoring.stack ? Object.values(MONITORING_SERVICES) : []);
   const declared = Object.keys(doc.services).filter((name) => !added.has(name));
   for (const name of declared) {
-    const { kind, secrets: secretNames, volumes, ...rest } = doc.services[name];
+    const { kind, secrets: secretNames, volumes, backup, ...rest } = doc.services[name];
     delete rest.connections; // declared below with connectTo
     delete rest.files; // from the model below (a `source` has no folder to be read from here)
     const release = doc.release && Object.hasOwn(doc.release, name) ? doc.release[name] : undefined;
@@ -54,7 +55,7 @@ export function declareFromResolved(scope: Construct, declarations: Declarations
     const id = RESERVED_IDS.has(name) || name === resolved.model.target ? `service:${name}` : name;
     const service =
       kind === "stateful"
-        ? new StatefulService(scope, id, { ...props, volumes: Object.fromEntries((volumes ?? []).map(({ name: v, ...volume }) => [v, volume as VolumeProps])) })
+        ? new StatefulService(scope, id, { ...props, volumes: Object.fromEntries((volumes ?? []).map(({ name: v, ...volume }) => [v, volume as VolumeProps])), ...(backup ? { backup: backup as BackupProps } : {}) })
         : new Service(scope, id, props);
     services.set(name, service);
   }

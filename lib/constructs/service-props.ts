@@ -192,3 +192,31 @@ export interface AutoscalingProps {
   /** Target average CPU utilisation, percent. @default 70 */
   readonly cpuUtilization?: number;
 }
+
+/** Where a service's backups go: exactly one of `volume`, `hostPath`, `claim`, `objectStore`. */
+export interface BackupDestinationProps {
+  /** A protected volume (Docker) or claim (Kubernetes) envkit creates. @default "backups" when no other destination is set */
+  readonly volume?: string;
+  /** Size of the backup volume. @default "10Gi" */
+  readonly size?: string;
+  /** Docker: an existing host folder. @default none */
+  readonly hostPath?: string;
+  /** Kubernetes: an existing claim. @default none */
+  readonly claim?: string;
+  /** Kubernetes: an S3-compatible bucket, credentials from an existing Secret. @default none */
+  readonly objectStore?: { readonly bucket: string; readonly secret: string; readonly endpoint?: string; readonly image: string };
+}
+
+/** A scheduled backup of a stateful service (README "Backups and restore"). */
+export interface BackupProps {
+  /** `postgres`, `mysql`, `redis` or `archive` (a tar of a volume at rest). */
+  readonly method: "postgres" | "mysql" | "redis" | "archive";
+  /** Five-field cron schedule, UTC. @default "0 2 * * *" */
+  readonly schedule?: string;
+  /** A count of backups or an age in days (`"30d"`). @default "30d" in prod, "7d" elsewhere */
+  readonly retention?: number | string;
+  /** `archive`: the volume to archive. @default the service's only volume */
+  readonly volume?: string;
+  /** Where the backups go. @default { volume: "backups" } */
+  readonly to?: BackupDestinationProps;
+}

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import type { ServiceConfig } from "../config/schema";
-import { Service, ServiceProps } from "./service";
+import { Service, ServiceProps, plain } from "./service";
+import type { BackupProps } from "./service-props";
 import { Volume, VolumeProps } from "./volume";
 
 /** Props of {@link StatefulService}. */
@@ -10,6 +11,8 @@ export interface StatefulServiceProps extends ServiceProps {
    * @default {} (no volumes)
    */
   readonly volumes?: Readonly<Record<string, VolumeProps>>;
+  /** Scheduled backups of the service's data. @default none */
+  readonly backup?: BackupProps;
 }
 
 /**
@@ -20,8 +23,11 @@ export class StatefulService extends Service {
   /** Volume name → its construct. */
   public readonly volumes = new Map<string, Volume>();
 
+  private readonly backup?: BackupProps;
+
   constructor(scope: Construct, id: string, props: StatefulServiceProps) {
     super(scope, id, props);
+    this.backup = props.backup;
     for (const [name, volume] of Object.entries(props.volumes ?? {})) this.addVolume(name, volume);
   }
 
@@ -36,6 +42,6 @@ export class StatefulService extends Service {
 
   protected extraConfig(): Partial<ServiceConfig> {
     const volumes = [...this.volumes.values()].map((v) => v.toVolumeConfig());
-    return volumes.length > 0 ? { volumes } : {};
+    return { ...(volumes.length > 0 ? { volumes } : {}), ...(this.backup ? { backup: plain(this.backup as ServiceConfig["backup"]) } : {}) };
   }
 }

@@ -126,6 +126,36 @@ export interface VolumeModel {
   readonly storageClass?: string;
 }
 
+/** How a backup is taken: a logical dump by the database's own client, or a tar of a volume. */
+export const BACKUP_METHODS = ["postgres", "mysql", "redis", "archive"] as const;
+/** One of {@link BACKUP_METHODS}. */
+export type BackupMethod = (typeof BACKUP_METHODS)[number];
+
+/**
+ * Where backups are written. `volume`: a volume (Docker) or claim (Kubernetes) envkit creates and
+ * protects (prevent_destroy); `hostPath`: a folder on the Docker host; `claim`: an existing
+ * Kubernetes claim; `objectStore`: a bucket, credentials by reference to a Kubernetes secret.
+ */
+export type BackupDestination =
+  | { readonly kind: "volume"; readonly name: string; readonly sizeBytes: number }
+  | { readonly kind: "hostPath"; readonly path: string }
+  | { readonly kind: "claim"; readonly name: string }
+  | { readonly kind: "objectStore"; readonly bucket: string; readonly secret: string; readonly endpoint?: string; readonly image: string };
+
+/** A scheduled backup of one service, resolved. */
+export interface BackupModel {
+  readonly method: BackupMethod;
+  /** Five-field cron schedule, validated (see model/cron.ts). */
+  readonly schedule: string;
+  /** Keep the newest `count` backups, or those younger than `days`. */
+  readonly retention: { readonly count: number } | { readonly days: number };
+  /** `archive`: the service's volume that is archived. */
+  readonly volume?: VolumeModel;
+  /** Dump methods: the service's port the client connects to. */
+  readonly port?: PortModel;
+  readonly to: BackupDestination;
+}
+
 /** A config file of a service: where it appears in the container and its text. */
 export interface ConfigFileModel {
   readonly path: string;
@@ -213,6 +243,8 @@ export interface ServiceModel {
   /** Outgoing connections of this service. */
   readonly connections: readonly ConnectionModel[];
   readonly volumes: readonly VolumeModel[];
+  /** The scheduled backup, where this environment has one (`backup`). */
+  readonly backup?: BackupModel;
   readonly resources: ResourcesModel;
   readonly replicas: number;
   /**

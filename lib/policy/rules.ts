@@ -359,6 +359,19 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
+    id: "ENVK-DAT-001",
+    title: "Stateful service without a backup in a mandatory environment",
+    rationale: "A protected volume survives `terraform destroy`, not a dropped table, a bad migration or a lost disk; without a scheduled, checked backup there is nothing to restore (seeds S0 L164-167: production backs up daily with long retention).",
+    fix: "Add `backup: { method: postgres | mysql | redis | archive }` to the service (app.yaml or this environment's file); defaults give a daily run and a protected backup volume. Where backups are taken outside envkit, suppress the finding with that reason.",
+    references: ["Seeds S0 L164-167, L580-609 (backup policy, mysqldump)", "Seeds S4 L1285-1370 (retention, gzip -t)"],
+    pass: "model",
+    productionOnly: true,
+    check: (input) =>
+      (model(input)?.services ?? [])
+        .filter((s) => s.kind === "stateful" && s.volumes.length > 0 && !s.backup)
+        .map((s) => ({ path: `services.${s.name}.backup`, service: s.name, message: `stateful service "${s.name}" keeps data in ${s.volumes.map((v) => `"${v.name}"`).join(", ")} and has no backup` })),
+  },
+  {
     id: "ENVK-MON-001",
     title: "Alerts with no receiver",
     rationale: "The monitoring set's Alertmanager without a receiver evaluates every alert and tells no one: the outage is found by users. Its route then ends in a receiver that sends nothing.",

@@ -122,7 +122,9 @@ export function compareMatrix(envs: readonly ResolvedEnvironment[], history: Rel
   const rows: MatrixRow[] = [];
   const identical: string[] = [];
   for (const p of paths) {
-    const vals = flat.map((f) => f.get(p));
+    // An explicit `null` (e.g. `backup: null`: removed in this environment) reads as not set; the
+    // removed object's own keys are rows of their own.
+    const vals = flat.map((f) => (f.get(p) === "null" ? undefined : f.get(p)));
     if (vals.every((v) => v === vals[0])) identical.push(p);
     else rows.push({ setting: p, values: Object.fromEntries(names.map((n, i) => [n, vals[i] === undefined ? null : (JSON.parse(vals[i]!) as unknown)])) });
   }

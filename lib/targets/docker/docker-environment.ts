@@ -13,7 +13,7 @@ import { DockerProxy, DockerProxyNetwork } from "./docker-proxy";
 import { dockerProxyPlan, proxyRouting } from "./docker-routing";
 import { proxyMembership, withSourceLimits } from "../shared/proxy-sets";
 import { DockerService, DockerServiceNetwork } from "./docker-service";
-import { planNetworks } from "./network-plan";
+import { backupJobName, planNetworks } from "./network-plan";
 import { dockerOptions } from "./options";
 
 /** Props of {@link DockerEnvironment}. */
@@ -56,7 +56,7 @@ export class DockerEnvironment extends Construct {
     this.provider =
       props.provider ?? new DockerProvider(this, "provider", { host: dockerOptions(env).host, certPath: tcp ? dockerOptions(env).certPath : undefined, registryAuth: registryAuthBlocks(this, dockerOptions(env).registryAuth, secretVariables) });
 
-    const plan = planNetworks(env);
+    const plan = planNetworks(env, { backups: true });
     if (plan.error) throw new Error(plan.error);
     const labels = environmentLabels(env);
     const labelList = Object.keys(labels).sort().map((label) => ({ label, value: labels[label] }));
@@ -76,11 +76,13 @@ export class DockerEnvironment extends Construct {
     // Networks per service, built once (a filter per service would be quadratic in services).
     const joined = new Map<string, DockerServiceNetwork[]>(env.services.map((svc) => [svc.name, []]));
     for (const n of plan.networks) {
-      for (const [member, aliases] of n.members) joined.get(member)!.push({ name: this.networks.get(n.purpose)!.name, aliases, plainName: n.name });
+      // A backup job is no service: its network is handed to the service that runs it.
+      for (const [member, aliases] of n.members) joined.get(member)?.push({ name: this.networks.get(n.purpose)!.name, aliases, plainName: n.name });
     }
     for (const svc of env.services) {
       const networks = joined.get(svc.name)!;
-      this.services.set(svc.name, new DockerService(this, svc.name, { environment: env, service: svc, networks, secrets: secretVariables, ...monitoringAdditions(env, svc) }));
+      const backupNetwork = this.networks.get(backupJobName(svc.name));
+      this.services.set(svc.name, new DockerService(this, svc.name, { environment: env, service: svc, networks, secrets: secretVariables, backupNetwork, ...monitoringAdditions(env, svc) }));
     }
 
     // The proxy joins the networks where a routed service is addressed: the front network for a
@@ -90,7 +92,11 @@ export class DockerEnvironment extends Construct {
     const proxyPlan = dockerProxyPlan(env);
     if (proxyPlan) {
       const byName = new Map(env.services.map((s) => [s.name, s]));
-      const { joins, allow } = proxyMembership(plan.networks, (m) => proxyRouting(byName.get(m)!));
+      const { joins, allow } = proxyMembership(plan.networks, (m) => {
+        // A backup job is a member of its database's backup network, not a service: never routed.
+        const member = byName.get(m);
+        return member ? proxyRouting(member) : undefined;
+      });
       const proxyNetworks: DockerProxyNetwork[] = joins.map((j) => ({ name: this.networks.get(j.purpose)!.name, aliases: j.aliases }));
       const routed = { ...proxyPlan, plan: withSourceLimits(proxyPlan.plan, (s) => byName.get(s)!.public, allow) };
       const upstreams = proxyPlan.services.flatMap((s) => this.services.get(s.name)!.containers);
@@ -115,7 +121,7 @@ export class DockerEnvironment extends Construct {
     // The trigger is the network's id, which changes only when the network is replaced (an
     // in-place update of the network must not restart its containers).
     const networksOf = new Map<string, Network[]>(env.services.map((svc) => [svc.name, []]));
-    for (const n of plan.networks) for (const member of n.members.keys()) networksOf.get(member)!.push(this.networks.get(n.purpose)!);
+    for (const n of plan.networks) for (const member of n.members.keys()) networksOf.get(member)?.push(this.networks.get(n.purpose)!);
     // Start order: a client's containers are created after its servers' containers, which wait
     // until healthy (`wait`), like Compose's `depends_on: condition: service_healthy`. Cycles are
     // refused by the Docker adapter's validation.

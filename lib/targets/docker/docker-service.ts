@@ -1,4 +1,4 @@
-import { Container, ContainerConfig } from "@cdktf/provider-docker/lib/container";
+import { Container, ContainerConfig, ContainerMounts } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { createHash } from "node:crypto";
@@ -8,6 +8,7 @@ import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { formatImageRef } from "../../model/image-ref";
 import { scopedName } from "../../model/names";
 import { memoryToDockerMb } from "../../model/quantity";
+import { DockerBackup } from "./docker-backup";
 import { dockerHealth } from "./docker-health";
 import { cgroupParent } from "./docker-metrics";
 import { CONFIG_FILE_MODE, KeyedFile, configFilesHash, keyedFiles } from "../shared/config-files";
@@ -42,6 +43,8 @@ export interface DockerServiceConfigFiles {
 export type DockerServiceProps = EngineServiceProps<DockerServiceNetwork, TerraformVariable> & {
   readonly config?: DockerServiceConfigFiles;
   readonly readOnlyHostPaths?: readonly string[];
+  /** The network the service's backup job shares with it (dump methods). @default none */
+  readonly backupNetwork?: { readonly name: string };
 };
 
 /** Where secrets appear inside containers, and the stop grace period (shared with every engine-API target). */
@@ -210,6 +213,8 @@ export class DockerService extends Construct {
   public readonly secretsSeed?: Container;
   /** Each container set, lowered. */
   public readonly sets: DockerContainerSet[] = [];
+  /** The scheduled backup container, where the service has a backup. */
+  public readonly backup?: DockerBackup;
   /** The never-started container that writes the first set's config files into their volumes (none without files). */
   public readonly filesSeed?: Container;
 
@@ -224,6 +229,7 @@ export class DockerService extends Construct {
 
     const dataMounts: NonNullable<ContainerConfig["mounts"]> = [];
     const dataMountNames: { source: string; target: string }[] = [];
+    const dataVolumes = new Map<string, Volume>();
     for (const vol of svc.volumes) {
       const name = scopedName(env.app, env.name, dataOwner.name, vol.name);
       const v = new Volume(this, `volume-${vol.name}`, {
@@ -232,6 +238,7 @@ export class DockerService extends Construct {
         lifecycle: env.preventDestroyVolumes ? { preventDestroy: true } : undefined,
       });
       this.volumes.push(v);
+      dataVolumes.set(vol.name, v);
       dataMounts.push({ type: "volume", source: v.name, target: vol.path });
       dataMountNames.push({ source: name, target: vol.path });
     }
@@ -266,6 +273,7 @@ export class DockerService extends Construct {
       : undefined;
 
     const job = svc.kind === "job";
+    let backupSecretMounts: ContainerMounts[] | undefined;
     for (const set of containerSets(svc)) {
       // Each set is named for what it is (`-blue`, `-canary`); a service with one set keeps its names.
       const tag = set.name ? `${set.name}-` : "";
@@ -337,6 +345,8 @@ export class DockerService extends Construct {
         mountNames.push({ source: hostPath, target: hostPath });
       }
       if (!this.secretsSeed && seed) (this as { secretsSeed?: Container }).secretsSeed = seed;
+      // The backup job reads the first set's secret files (every set mounts the same values).
+      backupSecretMounts ??= (mounts as ContainerMounts[]).filter((m) => m.target.startsWith(SECRETS_DIR));
 
       // Config files: the provider cannot upload into a read-only container (see secretsSeed), and
       // API 1.41 has no volume subpath, so each folder holding config files is a volume named by
@@ -474,6 +484,19 @@ export class DockerService extends Construct {
       this.sets.push(lowered);
     }
     this.image = this.sets[0].image;
+    if (svc.backup) {
+      this.backup = new DockerBackup(this, "backup", {
+        environment: env,
+        service: svc,
+        image: this.image,
+        dataVolumes,
+        secretMounts: backupSecretMounts ?? [],
+        dependsOn: this.secretsSeed ? [this.secretsSeed] : undefined,
+        network: props.backupNetwork,
+        tmpfs: tmpfsOptions(sec.uid, sec.gid, writableSizeBytes),
+        cpuPeriodMicros: CPU_PERIOD_MICROS,
+      });
+    }
     // After every resource exists: each gets a `moved` block from its address under the old name.
     moveFromPreviousName(this, svc);
   }

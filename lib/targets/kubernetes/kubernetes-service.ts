@@ -21,6 +21,7 @@ import { NGINX_CANARY, NGINX_CANARY_WEIGHT, SLOT_LABEL, rolloutPlan } from "./ro
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { serviceEnvironment } from "../shared/service-env";
 import { SECRETS_DIR, podTemplate } from "./pod-template";
+import { KubernetesBackup } from "./kubernetes-backup";
 import { kubernetesOptions, serviceExposure } from "./options";
 
 /** Props of {@link KubernetesService}. */
@@ -72,6 +73,8 @@ export class KubernetesService extends Construct {
   /** blue-green, public: `<svc>-preview.<domain>`. */
   public readonly previewIngress?: IngressV1;
   public readonly networkPolicies: NetworkPolicyV1[] = [];
+  /** The scheduled backup, where the service has one. */
+  public readonly backup?: KubernetesBackup;
 
   constructor(scope: Construct, id: string, props: KubernetesServiceProps) {
     super(scope, id);
@@ -295,6 +298,9 @@ export class KubernetesService extends Construct {
       // each egress needs its cidr here (the Kubernetes adapter's validation says so).
       for (const e of svc.egress) if (e.cidr) to.push({ to: [{ ipBlock: { cidr: e.cidr } }], ports: [{ port: String(e.port), protocol: e.protocol.toUpperCase() }] });
       this.networkPolicies.push(new NetworkPolicyV1(this, "allow-egress", { metadata: meta(`${svc.name}-allow-egress`), spec: { podSelector: { matchLabels: selector }, policyTypes: ["Egress"], egress: to } }));
+    }
+    if (svc.backup) {
+      this.backup = new KubernetesBackup(this, "backup", { environment: env, service: svc, namespace, configMapName: this.configMap.metadata.name, serviceAccountName: this.serviceAccount.metadata.name });
     }
     // After every resource exists: each gets a `moved` block from its address under the old name.
     moveFromPreviousName(this, svc);

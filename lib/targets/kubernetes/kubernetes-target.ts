@@ -1,3 +1,4 @@
+import { backupDestinationProblem } from "../shared/backup-job";
 import { Construct } from "constructs";
 import { EnvironmentModel } from "../../model/environment";
 import { MAX_LABEL, checkDns1035Label } from "../../model/names";
@@ -52,6 +53,8 @@ export const kubernetesTarget: TargetAdapter<typeof KubernetesSettingsSchema> = 
           if (p.nodePort !== undefined) issues.push({ path: ["services", svc.name, "ports", p.name, "nodePort"], message: `a node port needs a NodePort or LoadBalancer Service, and "${svc.name}" is exposed as ClusterIP; set services.${svc.name}.exposure: NodePort (or kubernetes.exposure) or remove nodePort` });
         }
       }
+      const backup = backupDestinationProblem(svc, "Kubernetes", ["volume", "claim", "objectStore"]);
+      if (backup) issues.push(backup);
       if (svc.public && svc.ports.length === 0) issues.push({ path: ["services", svc.name, "public"], message: `public service "${svc.name}" has no port for its ingress; declare a port or set public: false` });
       // The API rejects a Service whose name does not start with a letter.
       const dns1035 = checkDns1035Label(svc.name);
@@ -59,7 +62,7 @@ export const kubernetesTarget: TargetAdapter<typeof KubernetesSettingsSchema> = 
       // Names derived in the namespace must be labels of at most 63 characters. The ConfigMap's
       // 18-character suffix is the longest, so it also covers the StatefulSet limit (52: its pods'
       // "controller-revision-hash" label is "<name>-<10-character hash>").
-      const derived = [`${svc.name}-config-0123456789`, `${svc.name}-allow-ingress`, `${svc.name}-allow-egress`, ...(svc.kind === "stateful" ? [`${svc.name}-headless`] : [])];
+      const derived = [`${svc.name}-config-0123456789`, `${svc.name}-allow-ingress`, `${svc.name}-allow-egress`, ...(svc.kind === "stateful" ? [`${svc.name}-headless`] : []), ...(svc.backup ? [`${svc.name}-backup-allow-egress`] : [])];
       const longest = derived.reduce((a, b) => (b.length > a.length ? b : a));
       if (longest.length > MAX_LABEL) {
         issues.push({ path: ["services", svc.name], message: `the Kubernetes name "${longest}" derived from service "${svc.name}" would be ${longest.length} characters (limit ${MAX_LABEL}); shorten the service name by ${longest.length - MAX_LABEL}` });

@@ -23,9 +23,14 @@ export interface PlannedNetwork {
 
 /** What the plan reads of an environment (tests build it directly). */
 export type NetworkPlanInput = Pick<EnvironmentModel, "app" | "name" | "subnet"> & {
-  readonly services: readonly (Pick<ServiceModel, "name" | "public" | "replicas"> & Partial<Pick<ServiceModel, "egress" | "runBefore">>)[];
+  readonly services: readonly (Pick<ServiceModel, "name" | "public" | "replicas"> & Partial<Pick<ServiceModel, "egress" | "runBefore" | "backup">>)[];
   readonly connections: readonly Pick<ConnectionModel, "from" | "to">[];
 };
+
+/** The backup job of a service, as a network member and a container name: `<service>-backup`. */
+export function backupJobName(service: string): string {
+  return `${service}-backup`;
+}
 
 /** Smallest block a network gets: a /28 (13 containers besides the gateway). */
 const MIN_BLOCK = 16;
@@ -79,7 +84,7 @@ function blockSize(containers: number): number {
  * Size changes (a service's replicas crossing 13, 29, … containers per network) move that
  * service's networks, and the range itself moves everything.
  */
-export function planNetworks(env: NetworkPlanInput): { networks: PlannedNetwork[]; error?: string } {
+export function planNetworks(env: NetworkPlanInput, opts: { backups?: boolean } = {}): { networks: PlannedNetwork[]; error?: string } {
   const specs: { purpose: string; internal: boolean; members: Map<string, string[]> }[] = [];
   const publicServices = env.services.filter((s) => s.public);
   if (publicServices.length > 0) {
@@ -94,6 +99,10 @@ export function planNetworks(env: NetworkPlanInput): { networks: PlannedNetwork[
   for (const svc of env.services) {
     if ((svc.egress?.length ?? 0) > 0) specs.push({ purpose: `${svc.name}-egress`, internal: false, members: new Map([[svc.name, []]]) });
   }
+  // A dump job (`backup` other than archive) reaches its database over a network of its own,
+  // joined by the two of them only: `<service>-backup`, its member the job `<service>-backup`.
+  const backupJobs = opts.backups ? env.services.filter((s) => s.backup && s.backup.method !== "archive").map((s) => s.name) : [];
+  for (const svc of [...backupJobs].sort()) specs.push({ purpose: backupJobName(svc), internal: true, members: new Map([[backupJobName(svc), []], [svc, [svc]]]) });
   const joined = new Set(specs.flatMap((s) => [...s.members.keys()]));
   for (const svc of env.services) {
     if (!joined.has(svc.name)) specs.push({ purpose: `${svc.name}-isolated`, internal: true, members: new Map([[svc.name, [svc.name]]]) });
@@ -101,7 +110,7 @@ export function planNetworks(env: NetworkPlanInput): { networks: PlannedNetwork[
 
   const range = env.subnet!;
   const rangeSize = range.last - range.first + 1;
-  const replicas = new Map(env.services.map((s) => [s.name, Math.max(0, s.replicas)]));
+  const replicas = new Map([...env.services.map((s): [string, number] => [s.name, Math.max(0, s.replicas)]), ...backupJobs.map((j): [string, number] => [backupJobName(j), 1])]);
   const containersOf = (members: Map<string, string[]>): number => [...members.keys()].reduce((n, m) => n + (replicas.get(m) ?? 0), 0);
   const frontSize = Math.min(256, rangeSize / 4);
   const frontSpec = specs.find((s) => s.purpose === "front");

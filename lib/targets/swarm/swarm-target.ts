@@ -1,3 +1,4 @@
+import { backupDestinationProblem } from "../shared/backup-job";
 import { Construct } from "constructs";
 import { overlaps, parseCidr } from "../../model/cidr";
 import { EnvironmentModel } from "../../model/environment";
@@ -96,6 +97,8 @@ export const swarmTarget: TargetAdapter<typeof SwarmSettingsSchema> = {
     for (const svc of env.services) {
       const health = svc.health && inContainerProblem(svc.name, svc.health);
       if (health) at(health.path, `on Swarm ${health.message}`);
+      const backup = backupDestinationProblem(svc, "Swarm", []);
+      if (backup) at(backup.path, backup.message);
     }
     const o = swarmOptions(env);
     const byName = new Map(env.services.map((s) => [s.name, s]));
