@@ -108,4 +108,18 @@ describe("examples/voting-app", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("the migration reads its SQL from a content-hashed config file on both targets", () => {
+    for (const env of ["staging", "prod"]) {
+      const cm = resourcesOf(stacks.get(env)!, "kubernetes_config_map_v1").find((c) => /^migrate-files-[0-9a-f]{10}$/.test(c.metadata.name));
+      expect(Object.values(cm!.data)).toEqual([expect.stringContaining("CREATE TABLE IF NOT EXISTS votes")]);
+    }
+    const seed = resourcesOf(stacks.get("dev")!, "docker_container").find((c) => /migrate.*files-seed/.test(c.name));
+    expect(seed!.upload).toEqual([expect.objectContaining({ file: "/etc/vote/schema.sql" })]);
+  });
+
+  it("db is backed up with pg_dump by a Forbid CronJob in staging and prod, and not in dev (backup: null)", () => {
+    for (const env of ["staging", "prod"]) expect(byName(env, "kubernetes_cron_job_v1", "db-backup").spec).toMatchObject({ concurrency_policy: "Forbid" });
+    expect(resourcesOf(stacks.get("dev")!, "docker_container").filter((c) => /backup/.test(c.name))).toEqual([]);
+  });
 });

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { AppConfig, EnvironmentConfig } from "../../lib/config/schema";
 import { formatIssue } from "../../lib/errors";
 import { findSecretLiterals } from "../../lib/targets/inspect";
+import { inspectDockerStack } from "../../lib/targets/docker/docker-inspect";
 import { validateDir } from "../../lib/pipeline";
 import { dockerEnv, k8sEnv, miniApp, resolve, resolveOne, resourcesOf, synthJson } from "../helpers";
 
@@ -232,5 +233,16 @@ describe("config file text is never a Terraform template", () => {
     expect(Object.values(k.data)).toEqual(["home = $${HOME}\n%%{ if x }\n"]);
     const seed = resourcesOf(synth(withFiles([{ path: "/etc/app/a.conf", content: text }]), dockerEnv()), "docker_container").find((c) => /files-seed/.test(c.name))!;
     expect(seed.upload[0].content).toBe("home = $${HOME}\n%%{ if x }\n");
+  });
+});
+
+describe("a config file on Docker is not a secret in state (its text is scanned where it is written)", () => {
+  it("the files seed's literal upload is neither a leak nor a state exposure; a literal under /run/secrets still is", () => {
+    const json = synth(withFiles(oneFile), dockerEnv());
+    const view = inspectDockerStack(json);
+    expect(view.secretLeaks).toEqual([]);
+    const seed = Object.entries(json.resource.docker_container as Json).find(([, c]) => /files-seed/.test((c as Json).name))!;
+    (seed[1] as Json).upload.push({ file: "/run/secrets/db_password", content: "hunter2" });
+    expect(inspectDockerStack(json).secretLeaks).toEqual([expect.objectContaining({ resource: `docker_container.${seed[0]}`, message: expect.stringContaining('upload of "/run/secrets/db_password" stores a literal value') })]);
   });
 });

@@ -1,3 +1,4 @@
+import { SECRETS_DIR } from "../shared/container-spec";
 import { LABEL } from "../shared/labels";
 import { StackJson, StackView, WorkloadView, resources } from "../inspect";
 
@@ -26,6 +27,10 @@ function uploads(type: string, id: string, c: Json): { resource: string; message
     // Name the variable, never a literal (it may be the secret itself).
     const variable = /^\$\{var\.([A-Za-z0-9_-]+)\}$/.exec(value)?.[1];
     const what = variable ? `the value of var.${variable}` : "a literal value";
+    // A literal uploaded outside the secrets folder is a config file (services.<svc>.files, the
+    // monitoring set's generated files): its content is scanned for secrets where it is written
+    // (ENVK-SEC-001 at its config line) and by the JSON pass's string scan, not flagged here as one.
+    if (!variable && !String(u.file).startsWith(`${SECRETS_DIR}/`)) return [];
     return [
       {
         resource: `${type}.${id}`,
