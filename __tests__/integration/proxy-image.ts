@@ -76,8 +76,10 @@ export async function importReleaseImage(repo: string, release: string, health: 
     fs.copyFileSync(BUSYBOX, path.join(root, "bin", "busybox"));
     fs.chmodSync(path.join(root, "bin", "busybox"), 0o755);
     for (const tool of ["sh", "wget", "httpd"]) fs.symlinkSync("busybox", path.join(root, "bin", tool));
-    // A clean stop on SIGTERM (exit 0 within the grace period), as a real server does.
-    fs.writeFileSync(path.join(root, "bin", "serve"), "#!/bin/sh\ntrap 'exit 0' TERM\nhttpd -f -p 8080 -h /www & wait\n", { mode: 0o755 });
+    // A graceful stop on SIGTERM, as a real server does: stop accepting (the proxy then retries a
+    // new connection on another server), let the requests in flight finish (httpd answers each
+    // in a child of its own), exit 0 within the grace period. Exiting at once would reset them.
+    fs.writeFileSync(path.join(root, "bin", "serve"), "#!/bin/sh\nhttpd -f -p 8080 -h /www &\npid=$!\ntrap 'kill $pid; sleep 1; exit 0' TERM\nwait\n", { mode: 0o755 });
     fs.writeFileSync(path.join(root, "www", "index.html"), `${release}\n`);
     fs.writeFileSync(path.join(root, "www", health), "ok\n");
     fs.chmodSync(path.join(root, "tmp"), 0o1777);
