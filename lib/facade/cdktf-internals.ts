@@ -23,12 +23,6 @@ export interface CdktfInternals {
   readonly deepMerge: (target: unknown, ...sources: unknown[]) => unknown;
   /** cdktf/lib/tokens/private/stack-trace: every token reads `captureStackTrace` from here when it is created. */
   readonly stackTrace: { captureStackTrace: (below?: unknown) => string[] };
-  /** cdktf/lib/synthesize/synthesizer: the aspect pass a stack's synthesis starts with. */
-  readonly invokeAspects: (root: unknown) => void;
-  /** cdktf/lib/validations/validate-terraform-version: the validation a stack with `moved` blocks gets. */
-  readonly ValidateTerraformVersion: new (constraint: string, hint: string) => { validate(): string[] };
-  /** cdktf/lib/errors: the error synthesis throws for error annotations. */
-  readonly encounteredAnnotationWithLevelError: (errors: string) => Error;
 }
 
 /** The installed cdktf's version, from its package.json; undefined when that cannot be read. */
@@ -65,12 +59,6 @@ export function cdktfInternals(): CdktfInternals | undefined {
     deepMerge: (require("cdktf/lib/util") as CdktfInternals).deepMerge,
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     stackTrace: require("cdktf/lib/tokens/private/stack-trace") as CdktfInternals["stackTrace"],
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    invokeAspects: (require("cdktf/lib/synthesize/synthesizer") as CdktfInternals).invokeAspects,
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    ValidateTerraformVersion: (require("cdktf/lib/validations/validate-terraform-version") as CdktfInternals).ValidateTerraformVersion,
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    encounteredAnnotationWithLevelError: (require("cdktf/lib/errors") as CdktfInternals).encounteredAnnotationWithLevelError,
   };
   return memo;
 }

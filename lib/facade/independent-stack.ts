@@ -7,9 +7,8 @@
  * constructs), a "preparing" resolve pass over every element that only exists to discover
  * cross-stack references (~2.5 s), a final resolve of the whole, already-resolved document
  * (~1.5 s), and a resolution context allocated for every value, token or not (~2 s). This module
- * removes the last three, and its synthesizer (fast-synthesizer.ts) writes the document with a
- * serializer that produces json-stable-stringify's bytes without its per-value indirections;
- * nothing else changes: tests compare the bytes `app.synth()` writes with stock cdktf's.
+ * removes the last three and nothing else; tests compare the bytes `app.synth()` writes with
+ * stock cdktf's.
  *
  * Skipping the preparing pass means cdktf never wires a reference to another stack (an output
  * there, a remote-state data source here), so such a reference would be written verbatim and
@@ -22,7 +21,6 @@ import { DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, Str
 import { Construct } from "constructs";
 import { ConfigIssue, EnvkitError } from "../errors";
 import { CdktfInternals, cdktfInternals } from "./cdktf-internals";
-import { FastStackSynthesizer } from "./fast-synthesizer";
 
 /** Substring of every encoded string and list token (`${TfToken[…]}`, `#{TfToken[…]}`). */
 const TOKEN_MARK = "TfToken[";
@@ -146,7 +144,6 @@ export class IndependentStack extends TerraformStack {
     super(scope, id);
     this.internals = cdktfInternals();
     this.fastSynthesis = this.internals !== undefined;
-    if (this.internals) this.synthesizer = new FastStackSynthesizer(this, this.synthesizer, this.internals);
   }
 
   /** Skips the preparing resolve pass: it only discovers (and wires) cross-stack references. */
