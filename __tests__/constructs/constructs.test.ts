@@ -185,8 +185,7 @@ describe("rollout strategies through the constructs", () => {
   const GREEN = "1.1.0@sha256:" + "b".repeat(64);
   const declared = (rollout: ConstructorParameters<typeof Service>[2]["rollout"], release?: string): Json => {
     const stack = new EnvironmentStack(newApp(tmp()), "staging", { app: "shop", target: "kubernetes", settings: { domain: "staging.example.com" }, ...quiet });
-    const { release: _stable, ...rest } = minimalApi;
-    new Service(stack, "api", { ...rest, ...(release ? { release } : {}), replicas: 2, rollout });
+    new Service(stack, "api", { ...minimalApi, release, replicas: 2, rollout });
     return stackJson(stack);
   };
 
