@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { RegistryAuth, RegistryAuthSchema } from "../shared/registry-auth";
+import { RegistryAuth, RegistryAuthSchema } from "../shared/registry-auth-schema";
 import type { DefaultRule } from "../../config/defaults";
 import { parseIpAddress } from "../../model/cidr";
 import { EnvironmentModel } from "../../model/environment";

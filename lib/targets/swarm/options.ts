@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { RegistryAuth, RegistryAuthSchema } from "../shared/registry-auth";
+import { RegistryAuth, RegistryAuthSchema } from "../shared/registry-auth-schema";
 import type { DefaultRule } from "../../config/defaults";
 import { EnvironmentModel } from "../../model/environment";
 import { EngineHostSchema } from "../shared/engine-host";
