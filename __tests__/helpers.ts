@@ -138,3 +138,12 @@ export function filesOf(root: string): Map<string, Buffer> {
 export function snapshot(dir: string): Record<string, string> {
   return Object.fromEntries([...filesOf(dir)].map(([p, b]) => [p, b.toString("base64")]));
 }
+
+/**
+ * Whether a Docker container is `name` (`<app>-<env>-<svc>-<n>`): under rolling, the default, a
+ * stateless service's containers carry a hash of what replaces them (`<app>-<env>-<svc>-<hash8>-<n>`).
+ */
+export function isContainer(actual: unknown, name: string): boolean {
+  const n = String(actual);
+  return n === name || n.replace(/-[0-9a-f]{8}(-\d+)$/, "$1") === name;
+}

@@ -1,7 +1,7 @@
 import * as fc from "fast-check";
 import { AppConfig } from "../../lib/config/schema";
 import { ResolvedEnvironment } from "../../lib/config/resolve";
-import { dockerEnv, k8sEnv, miniApp, resolveOne, synthJson } from "../helpers";
+import { dockerEnv, isContainer, k8sEnv, miniApp, resolveOne, synthJson } from "../helpers";
 
 /*
  * One user string per configuration field that reaches a Terraform string, put into the small
@@ -80,7 +80,7 @@ function bodies(json: Json, type: string): Json[] {
 
 /** Every field's emitted string in the Docker stack. */
 export function dockerEmitted(json: Json, s: HostileInputs): Emitted[] {
-  const container = (svc: string): Json => one(bodies(json, "docker_container").filter((c) => c.name === `demo-dev-${svc}-1`), `${svc} container`);
+  const container = (svc: string): Json => one(bodies(json, "docker_container").filter((c) => isContainer(c.name, `demo-dev-${svc}-1`)), `${svc} container`);
   const api = container("api");
   const provider = json.provider.docker[0];
   const tmpfsKeys = Object.keys(api.tmpfs);

@@ -115,7 +115,8 @@ describe("synthesized stacks carry user strings as literals", () => {
     const live = allStrings(json).filter((s) => s.includes("var.db_password") && liveOpeners(s).length > 0);
     // The only live reference is envkit's own upload of the secret file.
     expect(live).toEqual(["${var.db_password}"]);
-    const upload = Object.values(json.resource.docker_container as Record<string, Json>).flatMap((c) => (c.upload ?? []) as Json[]);
+    // The secret files' uploads (the envkit proxy's seed uploads its generated configuration too).
+    const upload = Object.values(json.resource.docker_container as Record<string, Json>).flatMap((c) => (c.upload ?? []) as Json[]).filter((u) => String(u.file).startsWith("/run/secrets/"));
     expect(upload.map((u) => u.content)).toEqual(["${var.db_password}"]);
     const env = Object.values(json.resource.docker_container as Record<string, Json>).flatMap((c) => c.env as string[]);
     expect(env).toContain("EVIL=$${var.db_password}");

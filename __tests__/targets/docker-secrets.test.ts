@@ -5,13 +5,17 @@ import * as path from "node:path";
 import { AppConfig } from "../../lib/config/schema";
 import { inspectDockerStack } from "../../lib/targets/docker/docker-inspect";
 import { containerCreateBody, tarOneFile } from "../integration/engine-api";
-import { dockerEnv, miniApp, resolveOne, synthJson } from "../helpers";
+import { dockerEnv, isContainer, miniApp, resolveOne, synthJson } from "../helpers";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const synthOne = (app: AppConfig = miniApp(), env = dockerEnv()): Json => synthJson([resolveOne(app, "dev", env)]).get("dev")!;
+// The secrets mechanism itself, under recreate: no envkit proxy and plain container names (rolling's
+// seeds and hashed names are covered in __tests__/strategies/docker-strategies.test.ts).
+const recreate = (over: Parameters<typeof dockerEnv>[0] = {}) => dockerEnv({ rollout: { strategy: "recreate" }, ...over });
+const synthOne = (app: AppConfig = miniApp(), env = recreate()): Json => synthJson([resolveOne(app, "dev", env)]).get("dev")!;
 const entry = (json: Json, name: string): [string, Json] => {
-  const e = Object.entries((json.resource?.docker_container ?? {}) as Record<string, Json>).find(([, c]) => c.name === name);
+  // Under rolling (the default) surged containers and their seed carry a replacement hash.
+  const e = Object.entries((json.resource?.docker_container ?? {}) as Record<string, Json>).find(([, c]) => isContainer(c.name, name) || String(c.name).replace(/-[0-9a-f]{8}$/, "") === name);
   if (!e) throw new Error(`no docker_container named ${name}`);
   return e;
 };
@@ -73,7 +77,7 @@ describe("Docker secrets: a never-started seed writes them into a volume the rea
   });
 
   it("ties every replica to the seed", () => {
-    const j = synthOne(miniApp(), dockerEnv({ services: { api: { replicas: 2 } } }));
+    const j = synthOne(miniApp(), recreate({ services: { api: { replicas: 2 } } }));
     const s = address(j, "demo-dev-api-secrets-seed");
     for (const n of ["demo-dev-api-1", "demo-dev-api-2"]) expect({ n, trigger: container(j, n).lifecycle.replace_triggered_by.includes(`${s}.id`), dep: container(j, n).depends_on.includes(s) }).toEqual({ n, trigger: true, dep: true });
     expect(Object.values(j.resource.docker_container as Record<string, Json>).filter((c) => c.start === false)).toHaveLength(1);
@@ -151,7 +155,7 @@ describe("Docker secrets in Terraform state: every uploaded value is reported (E
 });
 
 describe("Docker secrets from docker.secretsHostDir: nothing passes through Terraform", () => {
-  const json = synthOne(miniApp(), dockerEnv({ docker: { secretsHostDir: HOST_DIR } }));
+  const json = synthOne(miniApp(), recreate({ docker: { secretsHostDir: HOST_DIR } }));
 
   it("declares no secret variable, so Terraform asks for none", () => {
     expect(json.variable).toBeUndefined();

@@ -1,4 +1,5 @@
 import { SECRETS_DIR } from "../shared/container-spec";
+import { FILES_SEED_ROLE, SEED_ROLE, SEED_ROLE_LABEL } from "./seed-labels";
 import { LABEL } from "../shared/labels";
 import { StackJson, StackView, WorkloadView, resources } from "../inspect";
 
@@ -20,6 +21,7 @@ export function isInertContainer(c: Json): boolean {
 
 /** Where each `upload` of a container takes its content from, when that content lands in state. */
 function uploads(type: string, id: string, c: Json): { resource: string; message: string; literal: boolean }[] {
+  const seed = isInertContainer(c) && ((c.labels as Json[] | undefined) ?? []).some((l) => l.label === SEED_ROLE_LABEL && (l.value === SEED_ROLE || l.value === FILES_SEED_ROLE));
   return ((c.upload as Json[] | undefined) ?? []).flatMap((u) => {
     const from = typeof u.content === "string" ? "content" : typeof u.content_base64 === "string" ? "content_base64" : undefined;
     if (!from) return []; // `source`: read at apply time from a file; only source_hash is stored.
@@ -27,10 +29,11 @@ function uploads(type: string, id: string, c: Json): { resource: string; message
     // Name the variable, never a literal (it may be the secret itself).
     const variable = /^\$\{var\.([A-Za-z0-9_-]+)\}$/.exec(value)?.[1];
     const what = variable ? `the value of var.${variable}` : "a literal value";
-    // A literal uploaded outside the secrets folder is a config file (services.<svc>.files, the
-    // monitoring set's generated files): its content is scanned for secrets where it is written
-    // (ENVK-SEC-001 at its config line) and by the JSON pass's string scan, not flagged here as one.
-    if (!variable && !String(u.file).startsWith(`${SECRETS_DIR}/`)) return [];
+    // A literal that one of envkit's own never-started seeds writes outside the secrets folder is a
+    // config file (services.<svc>.files, the monitoring set's generated files): its text was scanned
+    // for secrets where it is written (ENVK-SEC-001 at its config line) and is by the JSON pass's
+    // string scan; it is not a secret in state. Anything else uploaded literally still is reported.
+    if (!variable && seed && !String(u.file).startsWith(`${SECRETS_DIR}/`)) return [];
     return [
       {
         resource: `${type}.${id}`,

@@ -4,6 +4,7 @@ import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { createHash } from "node:crypto";
 import { Construct } from "constructs";
 import { TerraformVariable } from "../../facade/cdktf";
+import { FILES_SEED_ROLE, SEED_ROLE, SEED_ROLE_LABEL } from "./seed-labels";
 import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { formatImageRef } from "../../model/image-ref";
 import { scopedName } from "../../model/names";
@@ -80,12 +81,7 @@ export function tmpfsOptions(uid: number, gid: number, sizeBytes: number): strin
 /** Label naming the container set (`blue`, `green`, `stable`, `canary`) of a service with several. */
 export const SET_LABEL = "envkit.dev/set";
 
-/** Label that marks a service's secrets seed (see {@link DockerService.secretsSeed}). */
-export const SEED_ROLE_LABEL = "envkit.dev/role";
-/** Value of {@link SEED_ROLE_LABEL} on a secrets seed. */
-export const SEED_ROLE = "secrets-seed";
-/** Value of {@link SEED_ROLE_LABEL} on a config-files seed. */
-export const FILES_SEED_ROLE = "files-seed";
+export { FILES_SEED_ROLE, SEED_ROLE, SEED_ROLE_LABEL } from "./seed-labels";
 
 /** Docker CPU shares of a CPU request: 1024 per core, at least 2 (the engine's minimum). */
 export function cpuShares(cpuMillis: number): number {
