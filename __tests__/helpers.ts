@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -146,4 +147,24 @@ export function snapshot(dir: string): Record<string, string> {
 export function isContainer(actual: unknown, name: string): boolean {
   const n = String(actual);
   return n === name || n.replace(/-[0-9a-f]{8}(-\d+)$/, "$1") === name;
+}
+
+/** git with a fixed identity and `main` as the first branch (tests never read the user's config). */
+export function testGit(cwd: string, ...args: string[]): string {
+  return execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main", ...args], { cwd, stdio: "pipe" }).toString();
+}
+
+/**
+ * A repository at `root` as a pull request sees it: `main` holds what `writeBase` writes, the
+ * checked-out branch `change` adds what `writeHead` writes on top.
+ */
+export function pullRequestRepo(root: string, writeBase: () => void, writeHead: () => void): void {
+  testGit(root, "init", "-q");
+  writeBase();
+  testGit(root, "add", "-A");
+  testGit(root, "commit", "-qm", "base");
+  testGit(root, "checkout", "-qb", "change");
+  writeHead();
+  testGit(root, "add", "-A");
+  testGit(root, "commit", "-q", "--allow-empty", "-m", "the pull request");
 }

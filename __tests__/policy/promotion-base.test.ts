@@ -1,13 +1,12 @@
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { baseReleaseHistory, releaseHistory } from "../../lib/policy/history";
 import { chooseBase } from "../../lib/policy/promotion";
 import { EnvkitError } from "../../lib/errors";
-import { cli } from "../helpers";
+import { cli, pullRequestRepo, testGit } from "../helpers";
 
-const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main", ...args], { cwd, stdio: "pipe" }).toString();
+const git = testGit;
 const D = (c: string) => `sha256:${c.repeat(64)}`;
 const A = `1.0.0@${D("a")}`;
 const B = `1.1.0@${D("b")}`;
@@ -33,14 +32,7 @@ function repo(base: State, head: State): { repo: string; app: string } {
     fs.writeFileSync(path.join(app, "environments", "staging.yaml"), envYaml(s.staging));
     fs.writeFileSync(path.join(app, "environments", "prod.yaml"), envYaml(s.prod, true));
   };
-  git(root, "init", "-q");
-  write(base);
-  git(root, "add", "-A");
-  git(root, "commit", "-qm", "base");
-  git(root, "checkout", "-qb", "change");
-  write(head);
-  git(root, "add", "-A");
-  git(root, "commit", "-q", "--allow-empty", "-m", "the pull request");
+  pullRequestRepo(root, () => write(base), () => write(head));
   return { repo: root, app };
 }
 

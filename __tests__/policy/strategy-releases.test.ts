@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -8,7 +7,7 @@ import { EnvironmentModel } from "../../lib/model/environment";
 import { filePins } from "../../lib/policy/history";
 import { ReleaseHistory } from "../../lib/policy/rule";
 import { ruleById } from "../../lib/policy/rules";
-import { cli, k8sEnv, miniApp, resolve } from "../helpers";
+import { cli, k8sEnv, miniApp, pullRequestRepo, resolve } from "../helpers";
 
 /*
  * Promotion order (ENVK-REL-001) and digests (ENVK-IMG-002) count every release a service runs:
@@ -90,7 +89,6 @@ describe("release pins read from environment files (git history, the base ref)",
 });
 
 describe("ENVK-REL-001 over slots at a pull request's base (--base)", () => {
-  const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main", ...args], { cwd, stdio: "pipe" }).toString();
   const A = `1.0.0@${D("a")}`;
   const B = `1.1.0@${D("b")}`;
   const APP = "name: shop\nservices:\n  api:\n    image: ghcr.io/acme/api\n    health:\n      command: [\"true\"]\n";
@@ -107,13 +105,7 @@ describe("ENVK-REL-001 over slots at a pull request's base (--base)", () => {
       fs.writeFileSync(path.join(root, "environments", "staging.yaml"), s);
       fs.writeFileSync(path.join(root, "environments", "prod.yaml"), p);
     };
-    git(root, "init", "-q");
-    write(base);
-    git(root, "add", "-A");
-    git(root, "commit", "-qm", "base");
-    git(root, "checkout", "-qb", "change");
-    write(head);
-    git(root, "commit", "-qam", "the pull request");
+    pullRequestRepo(root, () => write(base), () => write(head));
     return root;
   }
   const rel = (err: string) => err.split("\n").filter((l) => l.includes("[ENVK-REL-001]"));
