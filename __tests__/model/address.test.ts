@@ -12,11 +12,14 @@ describe("parseAddress: service addresses inside environment-variable values", (
   });
 
   it("agrees with the WHATWG URL parser on the host and port of URLs (user info, path, query)", () => {
+    // The oracle decodes "xn--" labels as punycode (IDNA) and rejects invalid ones ("xn--a", found
+    // by fast-check): such a label is no service name anyone writes, so the comparison leaves it out.
+    const urlLabel = label.filter((l) => !l.startsWith("xn--"));
     const scheme = fc.constantFrom("http", "https", "redis", "postgres", "amqp", "grpc");
     const user = fc.option(fc.stringMatching(/^[a-z0-9]{1,8}$/), { nil: undefined });
     const rest = fc.stringMatching(/^(\/[a-z0-9]{0,6}){0,3}(\?[a-z]=[0-9])?$/);
     fc.assert(
-      fc.property(scheme, user, label, fc.option(port, { nil: undefined }), rest, (s, u, h, p, r) => {
+      fc.property(scheme, user, urlLabel, fc.option(port, { nil: undefined }), rest, (s, u, h, p, r) => {
         const value = `${s}://${u ? `${u}@` : ""}${h}${p ? `:${p}` : ""}${r}`;
         const url = new URL(value);
         const got = parseAddress("ANY", value);
