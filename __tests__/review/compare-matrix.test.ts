@@ -57,7 +57,10 @@ describe("envkit compare dev test staging prod (a matrix)", () => {
   it("renders every table row with one cell per environment (no broken table)", () => {
     const tableRows = md.split("\n").filter((l) => l.startsWith("| "));
     for (const l of tableRows) expect(l.replace(/\\\|/g, "").split("|").length).toBe(ALL.length + 3);
-    expect(tableRows.length).toBe(json.rows.length + 1);
+    // The settings table, then the connections that differ (the monitoring set's, in dev and test).
+    const [settingsPart, connectionsPart = ""] = md.split("### Connections");
+    expect(settingsPart.split("\n").filter((l) => l.startsWith("| ")).length).toBe(json.rows.length + 1);
+    expect(connectionsPart.split("\n").filter((l) => l.startsWith("| ")).length).toBe(json.edges.length + 1);
   });
 
   it("shortens image digests in markdown only (JSON keeps them whole)", () => {

@@ -52,7 +52,7 @@ describe("envkit diff on the reference app: bump a staging release and delete te
     expect(test.status).toBe("removed");
     expect(test.changes.every((c) => c.action === "delete")).toBe(true);
     expect(md.out).toContain("> [!CAUTION]");
-    expect(md.out).toMatch(/> - \*\*test: the whole environment is destroyed\*\* \(\d+ resources\), including 5 that hold data: `shop-test-cache-backups`, `shop-test-cache-data`, `shop-test-db-backups`, `shop-test-db-data`, `shop-test-proxy-config`\./);
+    expect(md.out).toMatch(/> - \*\*test: the whole environment is destroyed\*\* \(\d+ resources\), including 11 that hold data: `shop-test-alertmanager-config`, `shop-test-alertmanager-data`, `shop-test-cache-backups`, `shop-test-cache-data`, `shop-test-db-backups`, `shop-test-db-data`, `shop-test-grafana-config`, `shop-test-grafana-data`, `shop-test-prometheus-config`, `shop-test-prometheus-data`, `shop-test-proxy-config`\./);
   });
 
   it("collapses unchanged environments into one line and stays under GitHub's limit", () => {

@@ -204,7 +204,7 @@ describe("readable changes", () => {
     const { md, report } = review(
       headWith("dev", (j) => {
         const api = Object.values(j.resource.docker_container as Record<string, Json>).find((c) => isContainer(c.name, "shop-dev-api-1"))!;
-        api.networks_advanced.find((n: Json) => n.aliases)!.aliases = ["api", "api-v2"];
+        api.networks_advanced.find((n: Json) => n.aliases && String(n.name).includes("web-to-api"))!.aliases = ["api", "api-v2"];
       }),
     );
     const paths = env(report, "dev").changes.flatMap((c) => c.attributes.map((a) => a.path));

@@ -36,7 +36,8 @@ describe("Docker target: the reference app's dev and test stacks", () => {
     // The five services; the envkit proxy (in front of the public rolling web) is judged in
     // strategies/docker-strategies.test.ts, the backup jobs in backup.test.ts.
     const containers = resourcesOf(json, "docker_container").filter((c) => c.start !== false && c.name !== `shop-${env}-proxy` && !String(c.name).endsWith("-backup"));
-    expect(containers.length).toBe(5);
+    // With the monitoring set: Prometheus, Alertmanager, Grafana and cAdvisor, hardened alike.
+    expect(containers.length).toBe(9);
     for (const c of containers) {
       expect(c.healthcheck?.test?.length).toBeGreaterThan(0);
       expect(c.memory).toBeGreaterThan(0);

@@ -96,7 +96,8 @@ describe("Swarm target: the reference app's swarm stack", () => {
   });
 
   it("runs every service as a replicated docker_service with a hardened container", () => {
-    expect(services.map((s) => s.name).sort()).toEqual(["shop-swarm-api", "shop-swarm-cache", "shop-swarm-db", "shop-swarm-web", "shop-swarm-worker"]);
+    // The five services and the monitoring set on Swarm (Prometheus, Alertmanager, Grafana: no cAdvisor).
+    expect(services.map((s) => s.name).sort()).toEqual(["shop-swarm-alertmanager", "shop-swarm-api", "shop-swarm-cache", "shop-swarm-db", "shop-swarm-grafana", "shop-swarm-prometheus", "shop-swarm-web", "shop-swarm-worker"]);
     for (const s of services) {
       const c = s.task_spec.container_spec;
       expect(s.mode.replicated.replicas).toBeGreaterThanOrEqual(1);
@@ -131,9 +132,10 @@ describe("Swarm target: the reference app's swarm stack", () => {
     for (const name of ["db", "cache"]) expect(service(json, `shop-swarm-${name}`).update_config.order).toBe("stop-first");
   });
 
-  it("publishes only the public service", () => {
+  it("publishes only the public services (the front end and Grafana)", () => {
     const published = services.filter((s) => s.endpoint_spec.ports?.length).map((s) => s.name);
-    expect(published).toEqual(["shop-swarm-web"]);
+    expect(published).toEqual(["shop-swarm-grafana", "shop-swarm-web"]);
+    expect(service(json, "shop-swarm-grafana").endpoint_spec.ports).toEqual([{ name: "http", protocol: "tcp", target_port: 3000, published_port: 3000, publish_mode: "ingress" }]);
     expect(service(json, "shop-swarm-web").endpoint_spec.ports).toEqual([{ name: "http", protocol: "tcp", target_port: 8080, published_port: 8080, publish_mode: "ingress" }]);
   });
 
@@ -145,7 +147,9 @@ describe("Swarm target: the reference app's swarm stack", () => {
 
   it("carves one overlay network per connection from the environment's range, internal except the front", () => {
     const nets = resourcesOf(json, "docker_network");
-    expect(nets.length).toBe(6);
+    // Six of the application's connections and the front; three of the monitoring set's
+    // (grafana-to-prometheus, prometheus-to-alertmanager, prometheus-to-api).
+    expect(nets.length).toBe(9);
     for (const n of nets) {
       expect(n.driver).toBe("overlay");
       expect(n.attachable).toBe(false);
@@ -161,7 +165,7 @@ describe("Swarm target: the reference app's swarm stack", () => {
 
   it("mounts each secret from a revisioned docker_secret at /run/secrets/<name>, owned by the service user, mode 0400", () => {
     const secrets = resourcesOf(json, "docker_secret");
-    expect(secrets.map((s) => s.name).sort()).toEqual(["shop-swarm-db_password-r1", "shop-swarm-jwt_secret-r1"]);
+    expect(secrets.map((s) => s.name).sort()).toEqual(["shop-swarm-db_password-r1", "shop-swarm-grafana_admin_password-r1", "shop-swarm-jwt_secret-r1", "shop-swarm-oncall_webhook_url-r1"]);
     for (const s of secrets) {
       expect(s.lifecycle).toEqual({ create_before_destroy: true });
       expect(s.data).toMatch(/^\$\{base64encode\(var\.[a-z_]+\)\}$/);
@@ -178,10 +182,10 @@ describe("Swarm target: the reference app's swarm stack", () => {
   it("reports that docker_secret keeps each value in Terraform state (ENVK-SEC-010, suppressed with its reason in the reference app), naming the variable and never a value", () => {
     const view = inspectSwarmStack(json);
     expect(view.secretLeaks).toEqual([]);
-    expect(view.stateExposures!.length).toBe(2);
+    expect(view.stateExposures!.length).toBe(4);
     expect(view.stateExposures![0].message).toMatch(/stores the value of var\.db_password in Terraform state/);
     expect(checked.policy.findings.filter((f) => f.rule === "ENVK-SEC-001")).toEqual([]);
-    expect(checked.policy.suppressed.filter((f) => f.rule === "ENVK-SEC-010").length).toBe(2);
+    expect(checked.policy.suppressed.filter((f) => f.rule === "ENVK-SEC-010").length).toBe(4);
   });
 
   it("gives writable paths an empty tmpfs without tmpfs_options (3.6.2 panics on size_bytes)", () => {

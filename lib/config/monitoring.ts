@@ -91,16 +91,20 @@ export function expandMonitoringSet(effective: Record<string, unknown>, envDoc: 
   const at = (...p: string[]): Pick<ConfigIssue, "file" | "line" | "path"> => ({ file: envDoc.file, line: lineAt(envDoc, ["monitoring", ...p]) ?? lineAt(envDoc, ["monitoring"]), path: ["monitoring", ...p].join(".") });
   if (!adapter.monitoringSet) return [{ ...at("stack"), message: `target "${adapter.name}" runs no monitoring set; remove stack: true and use the cluster's own Prometheus (the generated rules and scrape settings are there for it)` }];
   const images = mon.images ?? {};
-  const missing = MONITORING_ROLES.filter((r) => images[r] === undefined);
+  const { roles, without = {} } = adapter.monitoringSet;
+  // An image for a role the target does not run would be pinned, reviewed and never pulled.
+  const unused = MONITORING_ROLES.filter((r) => !roles.includes(r) && images[r] !== undefined);
+  if (unused.length) return unused.map((r) => ({ ...at("images", r), message: `target "${adapter.name}" runs no ${r} in its monitoring set (${without[r] ?? "not part of this target's set"}); remove images.${r}` }));
+  const missing = roles.filter((r) => images[r] === undefined);
   if (missing.length) return [{ ...at("images"), message: `stack: true needs every image pinned by digest; add ${missing.map((r) => `images.${r}`).join(", ")} as "repository:tag@sha256:<digest>" (e.g. from docker buildx imagetools inspect)` }];
   const services = effective.services as Record<string, ServiceConfig>;
-  const taken = MONITORING_ROLES.filter((r) => Object.hasOwn(services, MONITORING_SERVICES[r]));
+  const taken = roles.filter((r) => Object.hasOwn(services, MONITORING_SERVICES[r]));
   if (taken.length) return [{ ...at("stack"), message: `the monitoring set adds the services ${taken.map((r) => `"${MONITORING_SERVICES[r]}"`).join(", ")}, which the application already has; rename yours or remove stack: true` }];
-  const set = monitoringSetServices(images as Record<MonitoringRole, string>, services, (mon.receivers ?? []).map((r) => r.webhookSecret));
+  const set = monitoringSetServices(images, services, (mon.receivers ?? []).map((r) => r.webhookSecret), roles);
   const release = (effective.release ?? {}) as Record<string, string>;
-  for (const r of MONITORING_ROLES) {
-    setOwn(services, MONITORING_SERVICES[r], set.services[r]);
-    setOwn(release, MONITORING_SERVICES[r], set.release[r]);
+  for (const r of roles) {
+    setOwn(services, MONITORING_SERVICES[r], set.services[r]!);
+    setOwn(release, MONITORING_SERVICES[r], set.release[r]!);
   }
   effective.release = release;
   return [];

@@ -32,6 +32,7 @@ import { REGISTRY, TARGETS, TargetRegistry, adapterFor } from "../targets/regist
 import { TARGET_READ_SETTINGS, TargetAdapter } from "../targets/target";
 import { DEFAULTS_SOURCE, DefaultRule, applyDefaults } from "./defaults";
 import { isPlainObject, layer, setOwn } from "./merge";
+import { MONITORING_SERVICES } from "../observability/monitoring-set";
 import { EffectiveMetrics, EffectiveMonitoring, EffectiveSlo, expandMonitoringSet, resolveMetrics, resolveMonitoring } from "./monitoring";
 import { extendsChain, inheritedDocument, inheritedLines } from "./extends";
 import { BudgetDoc, applyBudget, resolveFiles, resolveMetadata, resolveSysctls } from "./resolve-extras";
@@ -926,7 +927,9 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
         return err([...at, "to"], `connects to "${c.to}", which is not deployed in this environment (services.${c.to}.enabled: false); mark the connection optional: true (it is then skipped here) or enable "${c.to}"`);
       }
       const target = services.find((x) => x.name === c.to);
-      if (!target) return err([...at, "to"], `connects to "${c.to}", which is not a service${didYouMean(c.to, serviceNames)}; services: ${serviceNames.join(", ")}`);
+      // The list names the application's own services, the same in every environment (so one
+      // mistake in app.yaml is one line); the suggestion also knows the monitoring set's.
+      if (!target) return err([...at, "to"], `connects to "${c.to}", which is not a service${didYouMean(c.to, serviceNames)}; services: ${serviceNames.filter((n) => !(doc.monitoring.stack && (Object.values(MONITORING_SERVICES) as string[]).includes(n))).join(", ")}`);
       if (target.name === svc.name) return err([...at, "to"], `a service cannot declare a connection to itself`);
       if (runsToCompletion(target.kind)) return err([...at, "to"], `"${c.to}" is a ${target.kind}, which serves nothing; connect to the services it talks to instead (or use runBefore to order it before "${svc.name}")`);
       const port = target.ports.find((p) => p.name === c.port);

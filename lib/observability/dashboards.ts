@@ -5,7 +5,7 @@ import { MetricSelectors } from "./selectors";
 /*
  * One Grafana dashboard per service (dashboard JSON model, schemaVersion 39): request rate,
  * error ratio and P99 latency where the service has metrics, CPU and memory as shares of its
- * limits always. Target-neutral: the series come from the target's selectors, as in the rules.
+ * limits where the target's series tell the service's containers apart (not on Swarm). Target-neutral: the series come from the target's selectors, as in the rules.
  */
 
 /** The uid of the provisioned Prometheus data source every panel reads. */
@@ -55,11 +55,13 @@ export function serviceDashboard(env: EnvironmentModel, svc: ServiceModel, sel: 
   }
   const by = sel.replicaLabels.join(", ");
   const legend = sel.replicaLabels.map((l) => `{{${l}}}`).join(" ");
-  if (svc.resources.cpuLimitMillis > 0) {
-    panel("CPU (% of limit)", "percent", `100 * sum by (${by}) (rate(container_cpu_usage_seconds_total{${sel.containers(svc)}}[${CPU_RATE_WINDOW}])) / ${num(svc.resources.cpuLimitMillis / 1000)}`, legend);
+  // Only where the target's series tell this service's containers apart (see MetricSelectors).
+  const containers = sel.containers?.(svc);
+  if (containers !== undefined && svc.resources.cpuLimitMillis > 0) {
+    panel("CPU (% of limit)", "percent", `100 * sum by (${by}) (rate(container_cpu_usage_seconds_total{${containers}}[${CPU_RATE_WINDOW}])) / ${num(svc.resources.cpuLimitMillis / 1000)}`, legend);
   }
-  if (svc.resources.memoryLimitBytes > 0) {
-    panel("Memory (% of limit)", "percent", `100 * max by (${by}) (container_memory_working_set_bytes{${sel.containers(svc)}}) / ${num(svc.resources.memoryLimitBytes)}`, legend);
+  if (containers !== undefined && svc.resources.memoryLimitBytes > 0) {
+    panel("Memory (% of limit)", "percent", `100 * max by (${by}) (container_memory_working_set_bytes{${containers}}) / ${num(svc.resources.memoryLimitBytes)}`, legend);
   }
   return {
     uid: uidOf(env, svc),

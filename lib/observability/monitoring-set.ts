@@ -32,28 +32,34 @@ export function splitPinned(pinned: string): { repository: string; release: stri
 
 /**
  * The set's services and their releases, for an environment whose services are `services`
- * (the ones with `metrics` are scraped) and whose receivers read `webhookSecrets`.
+ * (the ones with `metrics` are scraped) and whose receivers read `webhookSecrets`: the `roles`
+ * the target runs (every role by default), each image pinned in `images`.
  */
-export function monitoringSetServices(images: Readonly<Record<MonitoringRole, string>>, services: Readonly<Record<string, ServiceConfig>>, webhookSecrets: readonly string[]): { services: Record<MonitoringRole, ServiceConfig>; release: Record<MonitoringRole, string> } {
+export function monitoringSetServices(
+  images: Readonly<Partial<Record<MonitoringRole, string>>>,
+  services: Readonly<Record<string, ServiceConfig>>,
+  webhookSecrets: readonly string[],
+  roles: readonly MonitoringRole[] = MONITORING_ROLES,
+): { services: Partial<Record<MonitoringRole, ServiceConfig>>; release: Partial<Record<MonitoringRole, string>> } {
   const http = (role: MonitoringRole) => [{ name: "http", port: MONITORING_PORTS[role] }];
-  const repo = (role: MonitoringRole): string => splitPinned(images[role]).repository;
+  const repo = (role: MonitoringRole): string => splitPinned(images[role]!).repository;
   const scraped = Object.entries(services)
     .filter(([, s]) => s.metrics)
     .map(([name, s]) => ({ to: name, port: s.metrics!.port }));
   const nobody = { user: "65534:65534" };
-  const out: Record<MonitoringRole, ServiceConfig> = {
-    prometheus: {
+  const all: Record<MonitoringRole, () => ServiceConfig> = {
+    prometheus: () => ({
       image: repo("prometheus"),
       kind: "stateful",
       ports: http("prometheus"),
       args: [`--config.file=${MONITORING_CONFIG_DIR}/prometheus.yml`, "--storage.tsdb.path=/prometheus", "--storage.tsdb.retention.time=15d", "--web.console.templates=/usr/share/prometheus/consoles", "--web.console.libraries=/usr/share/prometheus/console_libraries"],
       health: { http: { path: "/-/ready", port: "http" }, startPeriod: "60s" },
-      connections: [...scraped, { to: MONITORING_SERVICES.alertmanager, port: "http" }, { to: MONITORING_SERVICES.cadvisor, port: "http" }],
+      connections: [...scraped, { to: MONITORING_SERVICES.alertmanager, port: "http" }, ...(roles.includes("cadvisor") ? [{ to: MONITORING_SERVICES.cadvisor, port: "http" }] : [])],
       volumes: [{ name: "data", path: "/prometheus", size: "10Gi" }],
       resources: { cpu: "250m", memory: "512Mi" },
       security: nobody,
-    },
-    alertmanager: {
+    }),
+    alertmanager: () => ({
       image: repo("alertmanager"),
       kind: "stateful",
       ports: http("alertmanager"),
@@ -63,8 +69,8 @@ export function monitoringSetServices(images: Readonly<Record<MonitoringRole, st
       volumes: [{ name: "data", path: "/alertmanager", size: "1Gi" }],
       resources: { cpu: "100m", memory: "128Mi" },
       security: nobody,
-    },
-    grafana: {
+    }),
+    grafana: () => ({
       image: repo("grafana"),
       kind: "stateful",
       public: true,
@@ -76,6 +82,9 @@ export function monitoringSetServices(images: Readonly<Record<MonitoringRole, st
         GF_USERS_ALLOW_SIGN_UP: "false",
         GF_ANALYTICS_REPORTING_ENABLED: "false",
         GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+        // Logs to stdout only (the engine rotates them): the image's default also writes
+        // /var/log/grafana, which a read-only root refuses.
+        GF_LOG_MODE: "console",
       },
       secrets: [GRAFANA_PASSWORD_SECRET],
       health: { http: { path: "/api/health", port: "http" }, startPeriod: "60s" },
@@ -84,8 +93,8 @@ export function monitoringSetServices(images: Readonly<Record<MonitoringRole, st
       resources: { cpu: "100m", memory: "256Mi" },
       // The image's grafana user (472) in group root, as its own folders are.
       security: { user: "472:0" },
-    },
-    cadvisor: {
+    }),
+    cadvisor: () => ({
       image: repo("cadvisor"),
       ports: http("cadvisor"),
       // No Docker socket: cAdvisor reads raw cgroups only (no names or labels; see the adapters).
@@ -93,8 +102,9 @@ export function monitoringSetServices(images: Readonly<Record<MonitoringRole, st
       health: { http: { path: "/healthz", port: "http" } },
       resources: { cpu: "100m", memory: "128Mi" },
       security: nobody,
-    },
+    }),
   };
-  const release = Object.fromEntries(MONITORING_ROLES.map((r) => [r, splitPinned(images[r]).release])) as Record<MonitoringRole, string>;
+  const out = Object.fromEntries(roles.map((r) => [r, all[r]()])) as Partial<Record<MonitoringRole, ServiceConfig>>;
+  const release = Object.fromEntries(roles.map((r) => [r, splitPinned(images[r]!).release])) as Partial<Record<MonitoringRole, string>>;
   return { services: out, release };
 }

@@ -101,7 +101,7 @@ export function generateRules(env: EnvironmentModel, sel: MetricSelectors): Rule
         labels: { ...base, severity: "critical" },
         annotations: { summary: `${svc.name} in ${env.name}: no scrape target at all`, description: `Prometheus has no target for ${svc.name} (every replica is gone or undiscovered) for ${downFor}.` },
       });
-    } else {
+    } else if (sel.present) {
       availability.push({
         alert: "ServiceContainersMissing",
         expr: `absent(${sel.present(svc)})`,
@@ -120,22 +120,26 @@ export function generateRules(env: EnvironmentModel, sel: MetricSelectors): Rule
       });
     }
     const window = formatDuration(mon.restarts.windowSeconds);
-    availability.push({
-      alert: "ServiceRestartLoop",
-      expr: `${sel.restarts(svc, window)} > ${mon.restarts.count}`,
-      labels: { ...base, severity: "warning" },
-      annotations: { summary: `${svc.name} in ${env.name}: restart loop`, description: `A replica of ${svc.name} restarted more than ${mon.restarts.count} times within ${window} ({{ $value }}).` },
-    });
+    if (sel.restarts) {
+      availability.push({
+        alert: "ServiceRestartLoop",
+        expr: `${sel.restarts(svc, window)} > ${mon.restarts.count}`,
+        labels: { ...base, severity: "warning" },
+        annotations: { summary: `${svc.name} in ${env.name}: restart loop`, description: `A replica of ${svc.name} restarted more than ${mon.restarts.count} times within ${window} ({{ $value }}).` },
+      });
+    }
 
     const by = sel.replicaLabels.join(", ");
     const cores = svc.resources.cpuLimitMillis / 1000;
-    if (cores > 0) {
+    // Only where the target's series tell this service's containers apart (see MetricSelectors).
+    const containers = sel.containers?.(svc);
+    if (containers !== undefined && cores > 0) {
       for (const tier of tiersOf(env, mon.cpu)) {
         resources.push({
           alert: "ServiceCpuHigh",
           // A share of the limit: CPU seconds per second ÷ limit cores. At the limit the
           // container is throttled, so 100% is the ceiling, not a measurement error.
-          expr: `100 * sum by (${by}) (rate(container_cpu_usage_seconds_total{${sel.containers(svc)}}[${CPU_RATE_WINDOW}])) / ${num(cores)} > ${num(tier.percent)}`,
+          expr: `100 * sum by (${by}) (rate(container_cpu_usage_seconds_total{${containers}}[${CPU_RATE_WINDOW}])) / ${num(cores)} > ${num(tier.percent)}`,
           for: RESOURCE_FOR,
           labels: { ...base, severity: tier.severity },
           annotations: { summary: `${svc.name} in ${env.name}: CPU above ${tier.percent}% of its limit`, description: `A replica of ${svc.name} uses {{ $value | humanize }}% of its ${num(cores)}-core limit.` },
@@ -144,12 +148,12 @@ export function generateRules(env: EnvironmentModel, sel: MetricSelectors): Rule
     }
     // Only where a limit exists: without one there is no share (and cAdvisor's 0 would divide to +Inf).
     const limit = svc.resources.memoryLimitBytes;
-    if (limit > 0) {
+    if (containers !== undefined && limit > 0) {
       for (const tier of tiersOf(env, mon.memory)) {
         resources.push({
           alert: "ServiceMemoryHigh",
           // The working set is what the OOM killer counts (usage_bytes also counts the page cache).
-          expr: `100 * max by (${by}) (container_memory_working_set_bytes{${sel.containers(svc)}}) / ${num(limit)} > ${num(tier.percent)}`,
+          expr: `100 * max by (${by}) (container_memory_working_set_bytes{${containers}}) / ${num(limit)} > ${num(tier.percent)}`,
           for: RESOURCE_FOR,
           labels: { ...base, severity: tier.severity },
           annotations: { summary: `${svc.name} in ${env.name}: memory above ${tier.percent}% of its limit`, description: `A replica of ${svc.name} holds {{ $value | humanize }}% of its memory limit; at 100% it is OOM-killed.` },

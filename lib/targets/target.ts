@@ -4,6 +4,7 @@ import type { DefaultRule } from "../config/defaults";
 import { EnvironmentModel, ServiceModel, TargetName } from "../model/environment";
 import type { TerraformProvider } from "../facade/cdktf";
 import { StackJson, StackView } from "./inspect";
+import type { MonitoringRole } from "../observability/monitoring-set";
 
 /** How {@link TargetAdapter.lower} places the environment among the user's own constructs. */
 export interface LowerOptions {
@@ -79,8 +80,13 @@ export interface TargetAdapter<S extends z.ZodType = z.ZodType> {
   /** Adds the provider and every resource of the environment under `scope`. */
   lower(scope: Construct, env: EnvironmentModel, options?: LowerOptions): void;
   /** The Terraform provider type (`docker`, `kubernetes`) the lowered resources belong to. */
-  /** Whether `monitoring.stack` runs here (the monitoring set is lowered like the services). @default false */
-  readonly monitoringSet?: boolean;
+  /**
+   * Whether `monitoring.stack` runs here (the monitoring set is lowered like the services) and
+   * which of the set's roles the target runs (Swarm runs no cAdvisor: without the Docker socket it
+   * cannot tell Swarm services apart), each with why a left-out role is left out.
+   * @default no monitoring set
+   */
+  readonly monitoringSet?: { readonly roles: readonly MonitoringRole[]; readonly without?: Partial<Readonly<Record<MonitoringRole, string>>> };
   readonly providerType: string;
   /**
    * The provider settings that choose which engine or cluster the state's objects live in, and

@@ -12,6 +12,7 @@ import { memoryToDockerMb } from "../../model/quantity";
 import { DockerBackup } from "./docker-backup";
 import { dockerHealth } from "./docker-health";
 import { cgroupParent } from "./docker-metrics";
+import type { GeneratedConfigFiles } from "../shared/monitoring-config";
 import { CONFIG_FILE_MODE, KeyedFile, configFilesHash, keyedFiles } from "../shared/config-files";
 import { componentLabels, workloadLabels } from "../shared/labels";
 import { dataName, moveFromPreviousName } from "../shared/renames";
@@ -29,12 +30,7 @@ export interface DockerServiceNetwork {
 }
 
 /** Generated files a service reads from a read-only folder (the monitoring set's configuration). */
-export interface DockerServiceConfigFiles {
-  /** Absolute folder inside the container. */
-  readonly dir: string;
-  /** Paths relative to `dir`, and their contents. */
-  readonly files: readonly { readonly path: string; readonly content: string }[];
-}
+export type DockerServiceConfigFiles = GeneratedConfigFiles;
 
 /**
  * Props of {@link DockerService}: `secrets` maps each secret name to its sensitive Terraform

@@ -15,6 +15,7 @@ import { dockerProxyPlan, proxyRouting } from "./docker-routing";
 import { hostBudgetProblems } from "./host-budget";
 import { proxyListenerProblems } from "../shared/proxy-sets";
 import { DOCKER, DOCKER_DEFAULTS, DOCKER_SETTINGS_SOURCE, DockerSettingsSchema, dockerOptions } from "./options";
+import { MONITORING_ROLES } from "../../observability/monitoring-set";
 
 /** ENVK-NET-003: a `tcp://` engine address without TLS certificates (see shared/engine-host.ts). */
 function plainTcpHost(env: EnvironmentModel): TargetIssue[] {
@@ -136,7 +137,7 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
   },
   providerType: DOCKER,
   providerEndpoint: { keys: ["host", "context"], noun: "engine" },
-  monitoringSet: true,
+  monitoringSet: { roles: MONITORING_ROLES },
   lower(scope: Construct, env: EnvironmentModel, options?: LowerOptions): void {
     // Loaded on first use: validate, policy and review never pay for the provider classes.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -16,6 +16,7 @@ import { proxyMembership, routedBySets, withSourceLimits } from "../shared/proxy
 import { SwarmProxy } from "./swarm-proxy";
 import { swarmProxyPlan } from "./swarm-routing";
 import { SwarmService, SwarmServiceNetwork } from "./swarm-service";
+import { swarmMonitoringConfig } from "./swarm-monitoring";
 
 /** Props of {@link SwarmEnvironment}. */
 export interface SwarmEnvironmentProps {
@@ -97,7 +98,7 @@ export class SwarmEnvironment extends Construct {
     const joined = new Map<string, SwarmServiceNetwork[]>(env.services.map((svc) => [svc.name, []]));
     for (const n of plan.networks) for (const [member, aliases] of n.members) joined.get(member)!.push({ id: this.networks.get(n.purpose)!.id, aliases });
     for (const svc of env.services) {
-      this.services.set(svc.name, new SwarmService(this, svc.name, { environment: env, service: svc, networks: joined.get(svc.name)!, secrets: this.secrets }));
+      this.services.set(svc.name, new SwarmService(this, svc.name, { environment: env, service: svc, networks: joined.get(svc.name)!, secrets: this.secrets, config: swarmMonitoringConfig(env, svc) }));
     }
 
     const proxyPlan = swarmProxyPlan(env);

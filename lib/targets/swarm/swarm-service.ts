@@ -14,6 +14,7 @@ import { ReleaseSet, releaseSets, routedBySets, setHost } from "../shared/proxy-
 import { fromTerraformLiteral } from "../shared/terraform-literal";
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { pinLabel, swarmOptions } from "./options";
+import type { GeneratedConfigFiles } from "../shared/monitoring-config";
 
 /** A network a service's tasks join: the network's id (what Swarm stores) and the DNS aliases there. */
 export interface SwarmServiceNetwork {
@@ -22,8 +23,18 @@ export interface SwarmServiceNetwork {
   readonly aliases: readonly string[];
 }
 
-/** Props of {@link SwarmService}: `secrets` maps each secret name to its `docker_secret`. */
-export type SwarmServiceProps = EngineServiceProps<SwarmServiceNetwork, Secret>;
+/**
+ * Props of {@link SwarmService}: `secrets` maps each secret name to its `docker_secret`; `config`
+ * files (the monitoring set's generated configuration) arrive like the service's own config files,
+ * as docker_config objects under `config.dir`.
+ */
+export type SwarmServiceProps = EngineServiceProps<SwarmServiceNetwork, Secret> & { readonly config?: GeneratedConfigFiles };
+
+/** The service's config files and the generated ones (under their folder), as one list. */
+function serviceFiles(props: Pick<SwarmServiceProps, "service" | "config">): Pick<ServiceModel, "files"> {
+  const generated = (props.config?.files ?? []).map((f) => ({ path: `${props.config!.dir}/${f.path}`, content: f.content }));
+  return { files: [...props.service.files, ...generated] };
+}
 
 /** Label naming the release set (`blue`, `green`, `stable`, `canary`) of a service with several. */
 export const SET_LABEL = "envkit.dev/set";
@@ -104,7 +115,7 @@ export class SwarmService extends Construct {
     // Config files: one docker_config per file, named by its content hash (Swarm configs are
     // immutable; a change is a new config and a rolling update, a revert names the old one),
     // shared by every release set of the service.
-    this.configs = keyedFiles(props.service).map(
+    this.configs = keyedFiles(serviceFiles(props)).map(
       (f) =>
         new Config(this, `config-${f.key}`, {
           name: scopedName(props.environment.app, props.environment.name, props.service.name, f.key, filesHash([f])),
@@ -139,7 +150,7 @@ export class SwarmService extends Construct {
     // kreuzwerker#563); the tmpfs' pages are charged to the task's memory limit instead.
     if (sec.readOnlyRootFilesystem) for (const p of svc.writablePaths) mounts.push({ type: "tmpfs", target: p });
 
-    const configFiles = keyedFiles(svc);
+    const configFiles = keyedFiles(serviceFiles(props));
 
     const health = engineHealthcheck(svc);
     const stateless = svc.kind === "stateless";

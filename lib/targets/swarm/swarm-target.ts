@@ -133,6 +133,10 @@ export const swarmTarget: TargetAdapter<typeof SwarmSettingsSchema> = {
   },
   providerType: "docker",
   providerEndpoint: { keys: ["host", "context"], noun: "engine" },
+  monitoringSet: {
+    roles: ["prometheus", "alertmanager", "grafana"],
+    without: { cadvisor: "a Swarm service spec has no cgroup parent, so cAdvisor without the Docker socket cannot tell one service's tasks from another's; the Swarm rules use the services' own metrics only" },
+  },
   lower(scope: Construct, env: EnvironmentModel, options?: LowerOptions): void {
     // Loaded on first use: validate, policy and review never pay for the provider classes.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
