@@ -3,11 +3,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { EnvironmentModel } from "../../lib/model/environment";
+import { serviceDashboard } from "../../lib/observability/dashboards";
 import { RuleFile, RuleFileSchema } from "../../lib/observability/rule-file";
 import { BURN_RATE_WINDOWS, expressionsOf, generateRules, renderRules } from "../../lib/observability/rules";
 import { MetricSelectors } from "../../lib/observability/selectors";
 import { dockerSelectors } from "../../lib/targets/docker/docker-metrics";
 import { kubernetesSelectors } from "../../lib/targets/kubernetes/kubernetes-metrics";
+import { swarmSelectors } from "../../lib/targets/swarm/swarm-metrics";
 import { k8sEnv, miniApp, model, referenceEnvironments } from "../helpers";
 import { promqlErrors } from "./promql";
 
@@ -17,7 +19,7 @@ function withApiMetrics() {
   return { ...a, services: { ...a.services, api: { ...a.services.api, metrics: { port: "http" } } } };
 }
 
-const SELECTORS: Record<string, (env: EnvironmentModel) => MetricSelectors> = { docker: dockerSelectors, kubernetes: kubernetesSelectors };
+const SELECTORS: Record<string, (env: EnvironmentModel) => MetricSelectors> = { docker: dockerSelectors, kubernetes: kubernetesSelectors, swarm: swarmSelectors };
 const reference = referenceEnvironments().map((e) => e.model);
 /** Every reference environment with every target's selectors: the generator is target-neutral. */
 const cases: [string, string, RuleFile][] = reference.flatMap((env) => Object.entries(SELECTORS).map(([t, sel]): [string, string, RuleFile] => [env.name, t, generateRules(env, sel(env))]));
@@ -126,6 +128,20 @@ describe("thresholds per environment (the reference app's levels)", () => {
     expect(exprs.some((e) => e.includes("container_memory_working_set_bytes"))).toBe(false);
     expect(exprs.some((e) => / \/ 0 /.test(e))).toBe(false);
     expect(expressionsOf(generateRules(env, kubernetesSelectors(env))).some((e) => e.includes("container_memory_working_set_bytes"))).toBe(true);
+  });
+
+  it("selectors without container series (Swarm) give no CPU, memory, restart or no-container rule, and no such panel", () => {
+    const env = reference.find((e) => e.name === "swarm")!;
+    const file = generateRules(env, swarmSelectors(env));
+    const names = new Set(file.groups.flatMap((g) => g.rules).map((r) => ("alert" in r ? r.alert : r.record)));
+    for (const gone of ["ServiceCpuHigh", "ServiceMemoryHigh", "ServiceRestartLoop", "ServiceContainersMissing", "DiskUsageHigh"]) expect(names.has(gone)).toBe(false);
+    expect(names.has("ServiceTargetDown")).toBe(true);
+    expect(expressionsOf(file).some((e) => e.includes("container_"))).toBe(false);
+    // The same environment with Docker's selectors has them: it is the selectors that decide.
+    expect(alerts(generateRules(env, dockerSelectors(env)), "ServiceCpuHigh").length).toBeGreaterThan(0);
+    const api = env.services.find((s) => s.name === "api")!;
+    expect(serviceDashboard(env, api, swarmSelectors(env)).panels.map((p) => p.title)).toEqual(["Request rate", "Errors (5xx share)", "Latency P99"]);
+    expect(serviceDashboard(env, env.services.find((s) => s.name === "web")!, swarmSelectors(env)).panels).toEqual([]);
   });
 
   it("a service scaled to zero gets no missing-target alert", () => {
