@@ -1,6 +1,6 @@
 import { formatDuration } from "../model/duration";
 import type { EnvironmentModel, ServiceModel } from "../model/environment";
-import { AlertingRule, RecordingRule, RuleFile, RuleFileSchema, RuleGroup } from "./rule-file";
+import { AlertingRule, RecordingRule, RuleFile, RuleGroup } from "./rule-file";
 import { MetricSelectors, promString } from "./selectors";
 
 /*
@@ -217,7 +217,9 @@ export function generateRules(env: EnvironmentModel, sel: MetricSelectors): Rule
   if (availability.length) groups.push({ name: `${prefix}-availability`, rules: availability });
   if (resources.length || disk.length) groups.push({ name: `${prefix}-resources`, rules: [...resources, ...disk] });
   if (slo.length) groups.push({ name: `${prefix}-slo`, rules: slo });
-  return RuleFileSchema.parse({ groups });
+  // Typed by construction; the tests check every generated file against RuleFileSchema (a zod
+  // pass here cost ~150 ms per environment at 1,000 services).
+  return { groups };
 }
 
 /** Every PromQL expression of a rule file (for checks and tests). */
