@@ -13,7 +13,7 @@ import { dataName } from "../shared/renames";
 import { BACKUP_SCHEDULE, SCHEDULER_HEALTH, SCHEDULER_TMP, schedulerEntrypoint, schedulerHealthTest } from "../shared/scheduler";
 import { terraformLiteral } from "../shared/terraform-literal";
 import { swarmOptions } from "./options";
-import { RESTART_DELAY_SECONDS, RESTART_WINDOW_SECONDS, placementConstraints, swarmSecretMounts } from "./swarm-service";
+import { RESTART_DELAY_SECONDS, RESTART_WINDOW_SECONDS, UPDATE_DELAY_SECONDS, UPDATE_MONITOR_SECONDS, placementConstraints, swarmSecretMounts } from "./swarm-service";
 
 /** Props of {@link SwarmBackup}. */
 export interface SwarmBackupProps {
@@ -65,7 +65,8 @@ export class SwarmBackup extends Construct {
       throw new Error(`services.${svc.name}.backup.to: ${b.to.kind} is not available on Swarm; use volume or hostPath`);
     }
     if (b.volume) mounts.push({ type: "volume", source: scopedName(env.app, env.name, dataName(svc), b.volume.name), target: ARCHIVE_SOURCE_DIR, readOnly: true });
-    const update = { parallelism: 1, delay: "0s", failureAction: o.failureAction, monitor: "0s", maxFailureRatio: "0", order: "stop-first" };
+    // As every service's (swarm-service.ts), stop-first: two schedulers would run the job twice.
+    const update = { parallelism: 1, delay: formatDuration(UPDATE_DELAY_SECONDS), failureAction: o.failureAction, monitor: formatDuration(UPDATE_MONITOR_SECONDS), maxFailureRatio: "0", order: "stop-first" };
     const constraints = placementConstraints(env, svc);
     this.service = new Service(this, "service", {
       name: scopedName(env.app, env.name, job.name),
@@ -101,7 +102,7 @@ export class SwarmBackup extends Construct {
         networksAdvanced: [{ name: props.networkId }],
       },
       updateConfig: update,
-      rollbackConfig: { ...update, failureAction: "pause" },
+      rollbackConfig: { ...update, delay: "0s", failureAction: "pause" },
       convergeConfig: o.converge ? { delay: "7s", timeout: formatDuration(svc.rollout.timeoutSeconds) } : undefined,
       endpointSpec: { mode: "vip" },
     });
