@@ -106,6 +106,82 @@ function bgSynth(live: "blue" | "green"): Json {
   return json;
 }
 
+const MON_REPO = "localhost/envkit-swarm-test-monitoring";
+const MON_SUBNET = "10.233.0.0/16";
+const fakePin = (repo: string, tag: string, c: string): string => `${repo}:${tag}@sha256:${c.repeat(64)}`;
+const monApp: AppConfig = {
+  name: "swm",
+  services: {
+    api: { image: MON_REPO, ports: [{ name: "http", port: 8080 }], health: { http: { path: "/health", port: "http" }, interval: "2s", timeout: "2s", retries: 2, startPeriod: "2s" }, metrics: { port: "http", path: "/metrics" } },
+  },
+};
+
+/**
+ * The reference-like monitoring set on Swarm, with every image (the api's and the set's) replaced
+ * by one offline stand-in: busybox httpd answering the set's health paths on their ports and the
+ * api's /health and /metrics. What runs is envkit's: the networks, the docker_configs, the secrets,
+ * the aliases; Prometheus itself is not here (no registry), so the test checks what its
+ * dns_sd_configs would see from inside its task.
+ */
+function monitoringSynth(): Json {
+  const env = {
+    target: "swarm",
+    release: { api: "standin" },
+    network: { subnet: MON_SUBNET },
+    rollout: { timeout: "3m" },
+    policy: { enforcement: "advisory" },
+    // A one-node test swarm has no labelled node; the set's stateful services may run anywhere.
+    swarm: { unpinned: ["prometheus", "alertmanager", "grafana"] },
+    services: { api: { replicas: 2 } },
+    monitoring: {
+      stack: true,
+      images: { prometheus: fakePin("docker.io/prom/prometheus", "v2.51.0", "1"), alertmanager: fakePin("docker.io/prom/alertmanager", "v0.28.1", "2"), grafana: fakePin("docker.io/grafana/grafana", "12.4.3", "3") },
+      receivers: [{ name: "oncall", webhookSecret: "oncall_url" }],
+    },
+  } as unknown as EnvironmentConfig;
+  const r = validateSource(sourceFromObjects(monApp, { e2e: env }));
+  const errors = r.configIssues.filter((i) => i.severity !== "warning");
+  if (errors.length) throw new Error(errors.map(formatIssue).join("\n"));
+  const stack = new TerraformStack(Testing.app(), "mon");
+  new SwarmEnvironment(stack, "swarm", { environment: r.environments[0].model });
+  const json = JSON.parse(Testing.synth(stack)) as Json;
+  for (const svc of Object.values(json.resource.docker_service as Record<string, Json>)) {
+    const spec = svc.task_spec.container_spec;
+    if (/^docker\.io\/(prom|grafana)\//.test(String(spec.image))) spec.image = `${MON_REPO}:standin`;
+  }
+  return json;
+}
+
+/** The stand-in image: httpd on 9090, 9093 and 3000 (daemons) and 8080 (foreground), whatever arguments the service passes. */
+async function importMonitoringStandIn(): Promise<void> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-swarm-mon-rootfs-"));
+  const tar = `${root}.tar`;
+  try {
+    for (const d of ["bin", "www/-", "www/api", "tmp"]) fs.mkdirSync(path.join(root, d), { recursive: true });
+    fs.copyFileSync(BUSYBOX, path.join(root, "bin", "busybox"));
+    fs.chmodSync(path.join(root, "bin", "busybox"), 0o755);
+    for (const tool of ["sh", "wget", "httpd", "cat", "stat", "id", "nslookup"]) fs.symlinkSync("busybox", path.join(root, "bin", tool));
+    for (const f of ["-/ready", "api/health", "health"]) fs.writeFileSync(path.join(root, "www", f), "ok\n");
+    fs.writeFileSync(path.join(root, "www", "metrics"), "# TYPE http_requests_total counter\nhttp_requests_total{code=\"200\"} 1\n");
+    fs.chmodSync(path.join(root, "tmp"), 0o1777);
+    execFileSync("tar", ["-C", root, "--owner=0", "--group=0", "-cf", tar, "bin", "www", "tmp"]);
+    // Exits 0 on SIGTERM (as the real servers stop), so a removed task does not wait out its grace period.
+    const serve = "httpd -p 9090 -h /www; httpd -p 9093 -h /www; httpd -p 3000 -h /www; httpd -f -p 8080 -h /www & trap 'exit 0' TERM; wait";
+    const q = new URLSearchParams([["fromSrc", "-"], ["repo", MON_REPO], ["tag", "standin"], ["changes", "ENV PATH=/bin"], ["changes", `ENTRYPOINT ["/bin/sh", "-c", ${JSON.stringify(serve)}, "standin"]`]]);
+    const res = await api("POST", `/images/create?${q}`, fs.readFileSync(tar), { contentType: "application/x-tar" });
+    if (/"error"/.test(res.body.toString("utf8"))) throw new Error(`import of ${MON_REPO}:standin: ${res.body.toString("utf8").slice(0, 300)}`);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(tar, { force: true });
+  }
+}
+
+/** The IPv4 answers of a busybox nslookup (after its Name: line, so not the resolver's own address). */
+function answers(out: string): string[] {
+  const at = out.indexOf("Name:");
+  return at < 0 ? [] : [...out.slice(at).matchAll(/\b(\d+\.\d+\.\d+\.\d+)\b/g)].map((m) => m[1]).sort();
+}
+
 const images = async (id: string): Promise<string[]> => {
   const tasks = (await waitRunning(id, 2, 120_000)).map((t) => String(t.Spec.ContainerSpec.Image));
   return tasks.map((i) => i.replace(/@sha256:.*$/, "")).sort();
@@ -218,6 +294,69 @@ const images = async (id: string): Promise<string[]> => {
       expect(after).toEqual(["green", "green", "green", "green", "green"]);
     } finally {
       await destroySwarmStack(bg);
+    }
+  }, 300_000);
+});
+
+// Its own swarm check and names (app "swm"), so it neither needs nor disturbs the stacks above.
+(enabled ? describe : describe.skip)(`the monitoring set on a real swarm${enabled ? "" : ` (SKIPPED: ${reasons.join("; ")})`}`, () => {
+  let initialised = false;
+  let swarmProblem: string | undefined;
+  beforeAll(async () => {
+    try {
+      initialised = await ensureSwarm();
+    } catch (e) {
+      swarmProblem = `the engine cannot become a one-node swarm: ${(e as Error).message}`;
+    }
+  }, 60_000);
+  afterAll(async () => {
+    if (initialised) await leaveSwarm();
+  }, 60_000);
+
+  it("the monitoring set on Swarm: configs under /etc/envkit, the receiver URL as a secret file, and tasks.api answering each api task on the network Prometheus shares with it", async () => {
+    if (swarmProblem) return console.warn(`SKIPPED: ${swarmProblem}`);
+    await importMonitoringStandIn();
+    const json = monitoringSynth();
+    const mon = await applySwarmStack(json, { oncall_url: "https://hooks.example.invalid/T0", grafana_admin_password: "swarm-test-grafana-9c1d" });
+    try {
+      const id = (name: string): string => mon.services.get([...mon.services.keys()].find((a) => a.includes(`_${name}_`))!)!;
+      const apiTasks = await waitRunning(id("api"), 2, 120_000);
+      const prom = String((await waitRunning(id("prometheus"), 1, 120_000))[0].Status.ContainerStatus.ContainerID);
+      const am = String((await waitRunning(id("alertmanager"), 1, 120_000))[0].Status.ContainerStatus.ContainerID);
+      await waitRunning(id("grafana"), 1, 120_000);
+
+      // The generated files, as docker_config, read-only under /etc/envkit and readable by uid 65534.
+      const promConfig = Object.values(json.resource.docker_config as Record<string, Json>).map((c) => Buffer.from(c.data, "base64").toString("utf8")).find((t) => t.includes("scrape_configs"))!;
+      expect((await exec(prom, ["cat", "/etc/envkit/prometheus.yml"])).out).toBe(promConfig.trim());
+      expect((await exec(prom, ["stat", "-c", "%a %u", "/etc/envkit/rules.yml"])).out).toBe("444 0");
+      expect((await exec(prom, ["id", "-u"])).out).toBe("65534");
+      expect((await exec(am, ["cat", "/etc/envkit/alertmanager.yml"])).out).toContain("url_file: /run/secrets/oncall_url");
+      expect((await exec(am, ["cat", "/run/secrets/oncall_url"])).out).toBe("https://hooks.example.invalid/T0");
+      expect((await exec(am, ["stat", "-c", "%a %u", "/run/secrets/oncall_url"])).out).toBe("400 65534");
+
+      // What dns_sd_configs (names: [tasks.api], type A) sees from Prometheus' task: one address per
+      // api task, on the prometheus-to-api network; each answers /metrics on the metrics port.
+      const netId = mon.ids.get(Object.keys(json.resource.docker_network as Record<string, Json>).map((k) => `docker_network.${k}`).find((k) => k.includes("prometheus-to-api"))!)!.id;
+      const want = apiTasks.flatMap((t) => (t.NetworksAttachments as Json[]).filter((a) => a.Network.ID === netId).flatMap((a) => (a.Addresses as string[]).map((x) => x.replace(/\/\d+$/, "")))).sort();
+      expect(want.length).toBe(2);
+      let got: string[] = [];
+      for (let i = 0; i < 20 && got.join() !== want.join(); i++) {
+        got = answers((await exec(prom, ["nslookup", "tasks.api"])).out);
+        if (got.join() !== want.join()) await new Promise((r) => setTimeout(r, 1000));
+      }
+      expect(got).toEqual(want);
+      for (const ip of got) expect((await exec(prom, ["wget", "-q", "-O", "-", `http://${ip}:8080/metrics`])).out).toContain("http_requests_total");
+      // Alertmanager shares no network with the api: the name does not resolve there.
+      expect(answers((await exec(am, ["nslookup", "tasks.api"])).out)).toEqual([]);
+      const engine = String((await api("GET", "/version")).json?.Version ?? "unknown");
+      process.stderr.write(`engine test (Docker Engine ${engine}, one-node swarm): Swarm monitoring set: tasks.api from Prometheus' task = ${JSON.stringify(got)} (the api tasks on prometheus-to-api: ${JSON.stringify(want)})\n`);
+    } finally {
+      await destroySwarmStack(mon);
+      // The set's named volumes, which the engine made for the tasks' mounts (refused while a task's container is still going).
+      for (const v of ["prometheus", "alertmanager", "grafana"]) {
+        for (let i = 0; i < 60 && (await api("DELETE", `/volumes/swm-e2e-${v}-data`, undefined, { allow: [404, 409] })).status === 409; i++) await new Promise((r) => setTimeout(r, 1000));
+      }
+      await api("DELETE", `/images/${encodeURIComponent(`${MON_REPO}:standin`)}?force=true`, undefined, { allow: [404, 409] });
     }
   }, 300_000);
 });
