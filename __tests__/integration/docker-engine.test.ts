@@ -119,7 +119,11 @@ function referenceDev(): { app: AppConfig; env: EnvironmentConfig } {
   const app = parse(fs.readFileSync(path.join(REFERENCE_APP, "app.yaml"), "utf8")) as AppConfig;
   const env = parse(fs.readFileSync(path.join(REFERENCE_APP, "environments", "dev.yaml"), "utf8")) as EnvironmentConfig;
   const services = Object.fromEntries(Object.entries(app.services).map(([name, s]) => [name, { ...s, image: image(name) }]));
-  return { app: { ...app, services }, env: { ...env, release: Object.fromEntries(Object.keys(services).map((n) => [n, TAG])) } };
+  // Without the monitoring set: its images are pinned by digest and cannot be pulled or stood in
+  // for offline (a local import has no repo digest). Its wiring ran on a swarm with stand-ins
+  // (swarm-engine.test.ts); on Docker it is checked in the synthesized JSON only.
+  const monitoring = { ...env.monitoring, stack: false, images: undefined, receivers: undefined };
+  return { app: { ...app, services }, env: { ...env, monitoring, release: Object.fromEntries(Object.keys(services).map((n) => [n, TAG])) } };
 }
 
 function hostGet(port: number, p: string): Promise<{ status: number; body: string }> {

@@ -231,6 +231,7 @@ const CONTAINER_KEYS = [
   "memory", "memory_swap", "cpu_period", "cpu_quota", "healthcheck", "wait", "wait_timeout", "restart", "max_retry_count",
   "log_driver", "log_opts", "labels", "networks_advanced", "network_mode", "ports", "mounts", "upload", "destroy_grace_seconds",
   "stop_timeout", "must_run", "start", "remove_volumes", "depends_on", "lifecycle", "provider", "cpu_shares", "sysctls", "stop_signal", "attach",
+  "cgroup_parent",
 ] as const;
 
 /** The ContainerCreate body D funcs:49-418 builds from a (resolved) docker_container. */
@@ -314,6 +315,7 @@ export function containerCreateBody(c: Json, where: string): Json {
   if (c.cpu_shares) host.CpuShares = c.cpu_shares; // D funcs:347-349
   if (c.sysctls && Object.keys(c.sysctls).length) host.Sysctls = { ...c.sysctls }; // D funcs:371-373
   if (c.log_opts && Object.keys(c.log_opts).length) host.LogConfig.Config = { ...c.log_opts }; // D funcs:355-357
+  if (c.cgroup_parent) host.CgroupParent = c.cgroup_parent; // D funcs:406-408
   host.NetworkMode = c.network_mode ?? "bridge"; // D funcs:359-362 (schema default "bridge", D ctr:733-738)
   host.Init = false; // D funcs:410-411: always sent, false unless set
   return { ...config, HostConfig: host, NetworkingConfig: {} };

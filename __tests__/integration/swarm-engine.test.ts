@@ -19,6 +19,7 @@ import { SwarmEnvironment } from "../../lib/targets/swarm/swarm-environment";
 import { api, engineProblemsSync, exec } from "./engine-api";
 import { SwarmCreated, applySwarmStack, createConfig, destroySwarmStack, ensureSwarm, leaveSwarm, swarmState, updateService, waitRunning, waitUpdateState } from "./swarm-api";
 import { LOCAL_PROXY_IMAGE, importReleaseImage, proxyImageBuilt, proxyImageProblems } from "./proxy-image";
+import { fakeMonitoringImages, importMonitoringStandIn, nslookupAnswers, removeMonitoringStandIn, withMonitoringStandIn } from "./monitoring-standin";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -106,80 +107,38 @@ function bgSynth(live: "blue" | "green"): Json {
   return json;
 }
 
-const MON_REPO = "localhost/envkit-swarm-test-monitoring";
 const MON_SUBNET = "10.233.0.0/16";
-const fakePin = (repo: string, tag: string, c: string): string => `${repo}:${tag}@sha256:${c.repeat(64)}`;
 const monApp: AppConfig = {
   name: "swm",
   services: {
-    api: { image: MON_REPO, ports: [{ name: "http", port: 8080 }], health: { http: { path: "/health", port: "http" }, interval: "2s", timeout: "2s", retries: 2, startPeriod: "2s" }, metrics: { port: "http", path: "/metrics" } },
+    api: { image: "localhost/envkit-monitoring-standin", ports: [{ name: "http", port: 8080 }], health: { http: { path: "/health", port: "http" }, interval: "2s", timeout: "2s", retries: 2, startPeriod: "2s" }, metrics: { port: "http", path: "/metrics" } },
   },
 };
 
 /**
  * The reference-like monitoring set on Swarm, with every image (the api's and the set's) replaced
- * by one offline stand-in: busybox httpd answering the set's health paths on their ports and the
- * api's /health and /metrics. What runs is envkit's: the networks, the docker_configs, the secrets,
- * the aliases; Prometheus itself is not here (no registry), so the test checks what its
- * dns_sd_configs would see from inside its task.
+ * by one offline stand-in (monitoring-standin.ts). What runs is envkit's: the networks, the
+ * docker_configs, the secrets, the aliases; Prometheus itself is not here (no registry), so the
+ * test checks what its dns_sd_configs would see from inside its task.
  */
 function monitoringSynth(): Json {
   const env = {
     target: "swarm",
-    release: { api: "standin" },
+    release: { api: "e2e" },
     network: { subnet: MON_SUBNET },
     rollout: { timeout: "3m" },
     policy: { enforcement: "advisory" },
     // A one-node test swarm has no labelled node; the set's stateful services may run anywhere.
     swarm: { unpinned: ["prometheus", "alertmanager", "grafana"] },
     services: { api: { replicas: 2 } },
-    monitoring: {
-      stack: true,
-      images: { prometheus: fakePin("docker.io/prom/prometheus", "v2.51.0", "1"), alertmanager: fakePin("docker.io/prom/alertmanager", "v0.28.1", "2"), grafana: fakePin("docker.io/grafana/grafana", "12.4.3", "3") },
-      receivers: [{ name: "oncall", webhookSecret: "oncall_url" }],
-    },
+    monitoring: { stack: true, images: fakeMonitoringImages(["prometheus", "alertmanager", "grafana"]), receivers: [{ name: "oncall", webhookSecret: "oncall_url" }] },
   } as unknown as EnvironmentConfig;
   const r = validateSource(sourceFromObjects(monApp, { e2e: env }));
   const errors = r.configIssues.filter((i) => i.severity !== "warning");
   if (errors.length) throw new Error(errors.map(formatIssue).join("\n"));
   const stack = new TerraformStack(Testing.app(), "mon");
   new SwarmEnvironment(stack, "swarm", { environment: r.environments[0].model });
-  const json = JSON.parse(Testing.synth(stack)) as Json;
-  for (const svc of Object.values(json.resource.docker_service as Record<string, Json>)) {
-    const spec = svc.task_spec.container_spec;
-    if (/^docker\.io\/(prom|grafana)\//.test(String(spec.image))) spec.image = `${MON_REPO}:standin`;
-  }
-  return json;
-}
-
-/** The stand-in image: httpd on 9090, 9093 and 3000 (daemons) and 8080 (foreground), whatever arguments the service passes. */
-async function importMonitoringStandIn(): Promise<void> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-swarm-mon-rootfs-"));
-  const tar = `${root}.tar`;
-  try {
-    for (const d of ["bin", "www/-", "www/api", "tmp"]) fs.mkdirSync(path.join(root, d), { recursive: true });
-    fs.copyFileSync(BUSYBOX, path.join(root, "bin", "busybox"));
-    fs.chmodSync(path.join(root, "bin", "busybox"), 0o755);
-    for (const tool of ["sh", "wget", "httpd", "cat", "stat", "id", "nslookup"]) fs.symlinkSync("busybox", path.join(root, "bin", tool));
-    for (const f of ["-/ready", "api/health", "health"]) fs.writeFileSync(path.join(root, "www", f), "ok\n");
-    fs.writeFileSync(path.join(root, "www", "metrics"), "# TYPE http_requests_total counter\nhttp_requests_total{code=\"200\"} 1\n");
-    fs.chmodSync(path.join(root, "tmp"), 0o1777);
-    execFileSync("tar", ["-C", root, "--owner=0", "--group=0", "-cf", tar, "bin", "www", "tmp"]);
-    // Exits 0 on SIGTERM (as the real servers stop), so a removed task does not wait out its grace period.
-    const serve = "httpd -p 9090 -h /www; httpd -p 9093 -h /www; httpd -p 3000 -h /www; httpd -f -p 8080 -h /www & trap 'exit 0' TERM; wait";
-    const q = new URLSearchParams([["fromSrc", "-"], ["repo", MON_REPO], ["tag", "standin"], ["changes", "ENV PATH=/bin"], ["changes", `ENTRYPOINT ["/bin/sh", "-c", ${JSON.stringify(serve)}, "standin"]`]]);
-    const res = await api("POST", `/images/create?${q}`, fs.readFileSync(tar), { contentType: "application/x-tar" });
-    if (/"error"/.test(res.body.toString("utf8"))) throw new Error(`import of ${MON_REPO}:standin: ${res.body.toString("utf8").slice(0, 300)}`);
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-    fs.rmSync(tar, { force: true });
-  }
-}
-
-/** The IPv4 answers of a busybox nslookup (after its Name: line, so not the resolver's own address). */
-function answers(out: string): string[] {
-  const at = out.indexOf("Name:");
-  return at < 0 ? [] : [...out.slice(at).matchAll(/\b(\d+\.\d+\.\d+\.\d+)\b/g)].map((m) => m[1]).sort();
+  return withMonitoringStandIn(JSON.parse(Testing.synth(stack)) as Json);
 }
 
 const images = async (id: string): Promise<string[]> => {
@@ -305,6 +264,8 @@ const images = async (id: string): Promise<string[]> => {
   beforeAll(async () => {
     try {
       initialised = await ensureSwarm();
+      // A swarm just initialised (here or by a test running beside this one) answers its API a moment later.
+      for (let i = 0; i < 30 && (await api("GET", "/services", undefined, { allow: [500, 503] })).status !== 200; i++) await new Promise((r) => setTimeout(r, 1000));
     } catch (e) {
       swarmProblem = `the engine cannot become a one-node swarm: ${(e as Error).message}`;
     }
@@ -341,13 +302,13 @@ const images = async (id: string): Promise<string[]> => {
       expect(want.length).toBe(2);
       let got: string[] = [];
       for (let i = 0; i < 20 && got.join() !== want.join(); i++) {
-        got = answers((await exec(prom, ["nslookup", "tasks.api"])).out);
+        got = nslookupAnswers((await exec(prom, ["nslookup", "tasks.api"])).out);
         if (got.join() !== want.join()) await new Promise((r) => setTimeout(r, 1000));
       }
       expect(got).toEqual(want);
       for (const ip of got) expect((await exec(prom, ["wget", "-q", "-O", "-", `http://${ip}:8080/metrics`])).out).toContain("http_requests_total");
       // Alertmanager shares no network with the api: the name does not resolve there.
-      expect(answers((await exec(am, ["nslookup", "tasks.api"])).out)).toEqual([]);
+      expect(nslookupAnswers((await exec(am, ["nslookup", "tasks.api"])).out)).toEqual([]);
       const engine = String((await api("GET", "/version")).json?.Version ?? "unknown");
       process.stderr.write(`engine test (Docker Engine ${engine}, one-node swarm): Swarm monitoring set: tasks.api from Prometheus' task = ${JSON.stringify(got)} (the api tasks on prometheus-to-api: ${JSON.stringify(want)})\n`);
     } finally {
@@ -356,7 +317,7 @@ const images = async (id: string): Promise<string[]> => {
       for (const v of ["prometheus", "alertmanager", "grafana"]) {
         for (let i = 0; i < 60 && (await api("DELETE", `/volumes/swm-e2e-${v}-data`, undefined, { allow: [404, 409] })).status === 409; i++) await new Promise((r) => setTimeout(r, 1000));
       }
-      await api("DELETE", `/images/${encodeURIComponent(`${MON_REPO}:standin`)}?force=true`, undefined, { allow: [404, 409] });
+      await removeMonitoringStandIn();
     }
   }, 300_000);
 });
