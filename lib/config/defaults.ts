@@ -182,7 +182,7 @@ const SHARED_DEFAULTS: readonly DefaultRule[] = [
   { path: "monitoring.disk.critical", value: 90, doc: "disk > 90% alert (seed S4 L1264-1268; its < 15% free at L1099 is 85%, the warning)" },
   { path: "monitoring.restarts.count", value: 3, doc: "3 restarts per hour is a loop (seed S4 auto-heal MAX_RESTARTS=3)" },
   { path: "monitoring.restarts.window", value: "1h", doc: "within an hour (seed S4 RESTART_WINDOW=3600)" },
-  { path: "monitoring.stack", value: false, doc: "no monitoring containers unless asked (Docker)" },
+  { path: "monitoring.stack", value: false, doc: "no monitoring containers unless asked (Docker: Prometheus, Alertmanager, Grafana, cAdvisor; Swarm: the first three)" },
   { path: "monitoring.receivers", value: [], doc: "no receivers (guardrail ENVK-MON-001 asks for one in mandatory environments with the monitoring set)" },
   { path: "services.*.autoscaling.cpuUtilization", value: 70, doc: "HPA target 70% CPU", onlyIfParentExists: true },
   // Environment

@@ -650,7 +650,7 @@ export const SloSchema = z.strictObject({
 /** Warning, critical and emergency thresholds in percent of the limit (rising: checked once layered). */
 const Tiers = z.strictObject({ warning: Percent.optional(), critical: Percent.optional(), emergency: Percent.optional() });
 
-/** An Alertmanager receiver of the Docker monitoring set: a webhook whose URL is a secret. */
+/** An Alertmanager receiver of the monitoring set (Docker, Swarm): a webhook whose URL is a secret. */
 export const ReceiverSchema = z.strictObject({
   name: Name,
   /**
@@ -684,16 +684,16 @@ export const MonitoringSchema = z.strictObject({
   disk: z.strictObject({ warning: Percent.optional(), critical: Percent.optional() }).optional(),
   /** A restart loop: more than `count` restarts of one replica within `window`. */
   restarts: z.strictObject({ /** @default 3 */ count: z.number().int().min(1).optional(), /** @default "1h" */ window: Duration.optional() }).optional(),
-  /** Docker: run Prometheus, Alertmanager, Grafana and cAdvisor next to the services. @default false */
+  /** Run the monitoring set next to the services: Prometheus, Alertmanager, Grafana and (Docker only) cAdvisor. @default false */
   stack: z.boolean().optional(),
   /**
    * Images of the monitoring set, each pinned `repository:tag@sha256:<digest>` (required with
-   * `stack: true`: envkit ships no digest it could not vouch for).
+   * `stack: true` for every role the target runs: envkit ships no digest it could not vouch for).
    */
   images: z
     .strictObject({ prometheus: PinnedImage.optional(), alertmanager: PinnedImage.optional(), grafana: PinnedImage.optional(), cadvisor: PinnedImage.optional() })
     .optional(),
-  /** Where the Docker monitoring set's Alertmanager sends alerts. @default [] */
+  /** Where the monitoring set's Alertmanager sends alerts. @default [] */
   receivers: namedList(ReceiverSchema, "receiver").optional(),
 });
 
@@ -748,7 +748,7 @@ const ENVIRONMENT_HEAD = {
   tls: z.strictObject({ secretName: Name }).optional(),
   /** Service-level objectives of the services with `metrics`; the burn-rate alerts derive from them. */
   slo: SloSchema.optional(),
-  /** Which alerts are generated, their thresholds, and the Docker monitoring set. */
+  /** Which alerts are generated, their thresholds, and the monitoring set (Docker, Swarm). */
   monitoring: MonitoringSchema.optional(),
   backend: BackendSchema.optional(),
   policy: z
