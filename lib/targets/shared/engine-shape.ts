@@ -3,8 +3,9 @@ import type { TargetIssue } from "../target";
 
 /*
  * What a Docker engine (one host, or a Swarm) cannot express of a service's shape, said once for
- * both engine targets: a schedule, init containers, a client port other than the container's,
- * Kubernetes exposure. Each message names what to write instead.
+ * both engine targets: a schedule, a client port other than the container's, Kubernetes exposure;
+ * jobs and init steps where the target says it cannot run them. Each message names what to write
+ * instead.
  */
 
 /** What differs between the engine targets. */
@@ -13,6 +14,8 @@ export interface EngineShape {
   readonly label: string;
   /** Why `kind: job` cannot run here, or undefined where it can. */
   readonly noJobs?: string;
+  /** Why `init` steps cannot run here (followed by the fix), or undefined where they can. */
+  readonly noInit?: string;
 }
 
 /** Refusals of what the engine target cannot run, each with the fix. */
@@ -25,8 +28,8 @@ export function engineShapeIssues(env: EnvironmentModel, shape: EngineShape): Ta
       out.push({ path: at("kind"), message: `${t} has no scheduler, so a cronjob cannot run here; set services.${svc.name}.enabled: false in this environment (and run it from the host's cron, e.g. a timer that runs the image), or run this environment on Kubernetes` });
     }
     if (svc.kind === "job" && shape.noJobs) out.push({ path: at("kind"), message: `${shape.noJobs}; set services.${svc.name}.enabled: false in this environment, or run it on Docker or Kubernetes` });
-    if (svc.init.length > 0) {
-      out.push({ path: at("init"), message: `${t} has no init containers (steps run before every start of the container); set init: [] for "${svc.name}" in this environment and run the step as a kind: job with runBefore: [${svc.name}] (it runs once per release, before "${svc.name}" is created)` });
+    if (svc.init.length > 0 && shape.noInit) {
+      out.push({ path: at("init"), message: `${shape.noInit}; set init: [] for "${svc.name}" in this environment and run the step as a kind: job with runBefore: [${svc.name}] (it runs once per release, before "${svc.name}" is updated), or run this environment on Docker or Kubernetes` });
     }
     if (svc.exposure !== undefined) out.push({ path: at("exposure"), message: `exposure is how Kubernetes exposes a public service; on ${t} public: true publishes its ports (hostPort), so remove exposure from this environment` });
     for (const p of svc.ports) {

@@ -7,6 +7,7 @@ import type * as Providers from "../shared/provider";
 import { plainTcpHostProblem } from "../shared/engine-host";
 import { engineEgressFindings, engineShapeIssues } from "../shared/engine-shape";
 import { inContainerProblem } from "../shared/health";
+import { containerFileFolderProblems } from "../shared/config-files";
 import { planNetworks } from "../shared/network-plan";
 import type * as Lowering from "./swarm-environment";
 import { inspectSwarmStack } from "./swarm-inspect";
@@ -89,16 +90,24 @@ export const swarmTarget: TargetAdapter<typeof SwarmSettingsSchema> = {
     };
     const plan = planNetworks(env);
     if (plan.error) at(["network", "subnet"], plan.error);
-    // kreuzwerker/docker 3.6.2 docker_service has only the replicated and global modes
-    // (resource_docker_service.go:749-783), no replicated-job, and apply waits only for running
-    // tasks (converge_config): a job could neither be declared nor waited for.
-    issues.push(...engineShapeIssues(env, { label: "Swarm", noJobs: "the Swarm provider (kreuzwerker/docker 3.6.2) has no replicated-job service mode and apply cannot wait for a task to complete, so a job cannot run before the services that need it" }));
+    // A job is a container on the manager (swarm-environment.ts); init steps are refused: a
+    // service's tasks start on any node, are restarted and rescheduled without apply, and cannot
+    // be preceded by a container on the manager that sees neither their node's volumes nor the
+    // moment they start.
+    issues.push(
+      ...engineShapeIssues(env, {
+        label: "Swarm",
+        noInit: "Swarm has no init containers: a service's tasks start on any node and Swarm restarts and reschedules them without apply, so no step envkit could run (on the manager, through the provider) would run before each task or see the volumes of the node it starts on",
+      }),
+    );
     // The engine runs the (readiness) check inside the task's container: it needs a program there.
     for (const svc of env.services) {
       const health = svc.health && inContainerProblem(svc.name, svc.health);
       if (health) at(health.path, `on Swarm ${health.message}`);
       const backup = backupDestinationProblem(svc, "Swarm", []);
       if (backup) at(backup.path, backup.message);
+      // A job is the Docker target's container (swarm-environment.ts): its config files take the Docker way in.
+      if (svc.kind === "job") issues.push(...containerFileFolderProblems(svc, "Swarm (a job runs as a container on the manager)"));
     }
     const o = swarmOptions(env);
     const byName = new Map(env.services.map((s) => [s.name, s]));
