@@ -6,12 +6,13 @@ import { EnvironmentModel, environmentSecrets } from "../../model/environment";
 import { scopedName } from "../../model/names";
 import { labelList } from "../shared/container-spec";
 import { environmentLabels } from "../shared/labels";
-import { planNetworks } from "../shared/network-plan";
+import { backupJobName, planNetworks } from "../shared/network-plan";
 import { declareStackOutputs } from "../shared/outputs";
 import { registryAuthBlocks } from "../shared/registry-auth";
 import { declareSecretVariables } from "../shared/secret-variables";
 import { inertModel } from "../shared/terraform-literal";
-import { swarmOptions } from "./options";
+import { SWARM_NETWORK_PLAN, swarmOptions } from "./options";
+import { SwarmBackup } from "./swarm-backup";
 import { proxyMembership, routedBySets, withSourceLimits } from "../shared/proxy-sets";
 import { SwarmProxy } from "./swarm-proxy";
 import { swarmProxyPlan } from "./swarm-routing";
@@ -48,6 +49,8 @@ export class SwarmEnvironment extends Construct {
   public readonly secrets = new Map<string, Secret>();
   /** Service name → its construct. */
   public readonly services = new Map<string, SwarmService>();
+  /** Service name → its scheduled backup, where it has one. */
+  public readonly backups = new Map<string, SwarmBackup>();
   /** The envkit proxy, when a service is blue-green or canary. */
   public readonly proxy?: SwarmProxy;
   /**
@@ -66,7 +69,7 @@ export class SwarmEnvironment extends Construct {
     const secretVariables = declareSecretVariables(this, env, { ephemeral: false });
     this.provider = props.provider ?? new DockerProvider(this, "provider", { host: o.host, certPath: o.host.startsWith("tcp://") ? o.certPath : undefined, registryAuth: registryAuthBlocks(this, o.registryAuth, secretVariables) });
 
-    const plan = planNetworks(env);
+    const plan = planNetworks(env, SWARM_NETWORK_PLAN);
     if (plan.error) throw new Error(plan.error);
     const labels = labelList(environmentLabels(env));
     // Swarm has no job mode the provider can wait for (README "Jobs"): a job is a container on the
@@ -106,7 +109,8 @@ export class SwarmEnvironment extends Construct {
     }
 
     const joined = new Map<string, SwarmServiceNetwork[]>(env.services.map((svc) => [svc.name, []]));
-    for (const n of plan.networks) for (const [member, aliases] of n.members) joined.get(member)!.push({ id: this.networks.get(n.purpose)!.id, aliases });
+    // A backup job is no service: its network (`<svc>-backup`) is handed to its SwarmBackup.
+    for (const n of plan.networks) for (const [member, aliases] of n.members) joined.get(member)?.push({ id: this.networks.get(n.purpose)!.id, aliases });
     const jobNetworks = new Map<string, { name: string; aliases: readonly string[]; plainName: string }[]>([...jobs].map((j) => [j, []]));
     for (const n of plan.networks) for (const [member, aliases] of n.members) jobNetworks.get(member)?.push({ name: this.networks.get(n.purpose)!.name, aliases, plainName: n.name });
     for (const svc of env.services) {
@@ -114,6 +118,7 @@ export class SwarmEnvironment extends Construct {
       // (standalone containers cannot mount a docker_secret), on the manager.
       if (jobs.has(svc.name)) this.jobs.set(svc.name, new DockerService(this, svc.name, { environment: env, service: svc, networks: jobNetworks.get(svc.name)!, secrets: secretVariables }));
       else this.services.set(svc.name, new SwarmService(this, svc.name, { environment: env, service: svc, networks: joined.get(svc.name)!, secrets: this.secrets }));
+      if (svc.backup) this.backups.set(svc.name, new SwarmBackup(this, `${svc.name}-backup`, { environment: env, service: svc, networkId: this.networks.get(backupJobName(svc.name))!.id, secrets: this.secrets }));
     }
     const address = (r: { terraformResourceType: string; friendlyUniqueId: string }): string => `${r.terraformResourceType}.${r.friendlyUniqueId}`;
     for (const [name, job] of this.jobs) {
