@@ -464,7 +464,7 @@ export class DockerService extends Construct {
           entrypoint: cron ? cron.entrypoint : svc.command ? [...svc.command] : undefined,
           command: !cron && svc.args ? [...svc.args] : undefined,
           ...shared,
-          // A cron job's container runs envkit's scheduler (shared/scheduler.ts): its own variable and tmpfs.
+          // A cron job's scheduler gets the job in its variable and a writable /tmp for its status.
           env: cron ? [...envList, cron.env] : envList,
           tmpfs: cronTmpfs ?? tmpfs,
           stopSignal: svc.stopSignal,
