@@ -1,5 +1,6 @@
 import { AppConfig, EnvironmentConfig, ServiceConfig } from "../../lib/config/schema";
-import { dockerEnv, miniApp, resolveOne, resourcesOf, synthJson } from "../helpers";
+import { formatIssue } from "../../lib/errors";
+import { dockerEnv, miniApp, resolve, resolveOne, resourcesOf, synthJson } from "../helpers";
 
 /*
  * Init steps on Docker (lib/targets/docker/docker-init-steps.ts): containers that apply runs to
@@ -143,5 +144,11 @@ describe("init steps on Docker", () => {
     const { inspectDockerStack } = require("../../lib/targets/docker/docker-inspect") as typeof import("../../lib/targets/docker/docker-inspect");
     const views = inspectDockerStack(json).workloads.filter((w) => w.resource === s1Addr);
     expect(views).toEqual([expect.objectContaining({ service: "api", runsToCompletion: true, readOnlyRootFilesystem: true, dropsAllCapabilities: true, allowPrivilegeEscalation: false, hasLimits: true })]);
+  });
+
+  it("a cron job with init steps is refused on Docker, naming why and the fix", () => {
+    const cron = app({}, { nightly: { image: "ghcr.io/acme/tools", kind: "cronjob", schedule: "0 3 * * *", command: ["cleanup"], init: [{ command: ["prepare"] }] } as ServiceConfig });
+    const text = resolve(cron, { qa: docker(cron) }).issues.map(formatIssue).join("\n");
+    expect(text).toMatch(/services\.nightly\.init: a cron job on Docker is one scheduler container that runs "nightly" on its schedule, so init steps would run once when it is created, not before each run as on Kubernetes; set init: \[\] for "nightly" in this environment and put the step in its command/);
   });
 });

@@ -445,6 +445,9 @@ export class DockerService extends Construct {
       // Once per set, before any of its replicas is created (none for a set with no replicas). A
       // step joins the networks the service reaches others on (where it has no alias), never
       // one where it is addressed: nothing may resolve the service's name to a step.
+      // A cron job's container is a long-running scheduler: steps would run once, not before each
+      // run (the Docker adapter refuses the combination; this guards a model that bypassed it).
+      if (cron && svc.init.length > 0) throw new Error(`services.${svc.name}.init: a cron job on Docker is one scheduler container, so its init steps would run once, not before each run; put the step in the job's command`);
       const initSteps = set.replicas >= 1
         ? initStepContainers(this, {
             env, svc: release, setName, tag, image, shared, labels: containerLabels, hash: replacedWith, surge, seeds,

@@ -65,6 +65,11 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
     const plan = planNetworks(env, { backups: true });
     if (plan.error) at("network.subnet", plan.error);
     issues.push(...engineShapeIssues(env, { label: "Docker" }));
+    // Init steps run before a service's containers are created (docker-init-steps.ts); a cron
+    // job's container is one long-running scheduler, so they would run once, not before each run.
+    for (const svc of env.services) {
+      if (svc.kind === "cronjob" && svc.init.length > 0) at(`services.${svc.name}.init`, `a cron job on Docker is one scheduler container that runs "${svc.name}" on its schedule, so init steps would run once when it is created, not before each run as on Kubernetes; set init: [] for "${svc.name}" in this environment and put the step in its command (e.g. [sh, -c, "step && job"])`);
+    }
     // Each client container is created after the servers it connects to are healthy (README: "start
     // in order"), so a cycle of connections cannot be started. Reported rather than broken
     // silently: dropping one direction's wait would start a client before its server, which is
