@@ -12,9 +12,9 @@ import { registryAuthBlocks } from "../shared/registry-auth";
 import { declareSecretVariables } from "../shared/secret-variables";
 import { inertModel } from "../shared/terraform-literal";
 import { swarmOptions } from "./options";
-import { proxyMembership, routedBySets, withSourceLimits } from "../shared/proxy-sets";
+import { proxyMembership, routedBySets, takesName, translatesPorts, upstreamHost, withSourceLimits } from "../shared/proxy-sets";
 import { SwarmProxy } from "./swarm-proxy";
-import { swarmProxyPlan } from "./swarm-routing";
+import { swarmProxyPlan, swarmStance } from "./swarm-routing";
 import { SwarmService, SwarmServiceNetwork } from "./swarm-service";
 
 /** Props of {@link SwarmEnvironment}. */
@@ -94,28 +94,37 @@ export class SwarmEnvironment extends Construct {
       );
     }
 
+    const byName = new Map(env.services.map((s) => [s.name, s]));
+    const stance = (m: string) => swarmStance(env, byName.get(m)!);
     const joined = new Map<string, SwarmServiceNetwork[]>(env.services.map((svc) => [svc.name, []]));
-    for (const n of plan.networks) for (const [member, aliases] of n.members) joined.get(member)!.push({ id: this.networks.get(n.purpose)!.id, aliases });
+    for (const n of plan.networks) {
+      // Where the proxy takes a service's name only to translate its ports (its connections'
+      // networks), the service answers to `<svc>-stable` there (SwarmService renames the sets of a
+      // blue-green or canary service everywhere itself).
+      for (const [member, aliases] of n.members) {
+        const renamed = stance(member)?.name === "clients" && takesName(n, member, stance(member));
+        joined.get(member)!.push({ id: this.networks.get(n.purpose)!.id, aliases: renamed ? aliases.map(() => upstreamHost(byName.get(member)!, {})) : aliases });
+      }
+    }
     for (const svc of env.services) {
       this.services.set(svc.name, new SwarmService(this, svc.name, { environment: env, service: svc, networks: joined.get(svc.name)!, secrets: this.secrets }));
     }
 
     const proxyPlan = swarmProxyPlan(env);
     if (proxyPlan) {
-      const byName = new Map(env.services.map((s) => [s.name, s]));
-      const { joins, allow } = proxyMembership(plan.networks, (m) => (routedBySets(byName.get(m)!) ? "alias" : undefined));
+      const { joins, allow } = proxyMembership(plan.networks, stance);
       (this as { proxy?: SwarmProxy }).proxy = new SwarmProxy(this, "proxy", {
         environment: env,
-        plan: { ...proxyPlan, plan: withSourceLimits(proxyPlan.plan, (s) => byName.get(s)!.public, allow) },
+        plan: { ...proxyPlan, plan: withSourceLimits(proxyPlan.plan, (s) => byName.get(s)!.public && routedBySets(byName.get(s)!), allow) },
         networks: joins.map((j) => ({ id: this.networks.get(j.purpose)!.id, aliases: j.aliases })),
-        upstreams: env.services.filter(routedBySets).flatMap((s) => this.services.get(s.name)!.services),
+        upstreams: env.services.filter((s) => stance(s.name) !== undefined).flatMap((s) => this.services.get(s.name)!.services),
       });
     }
     // Addresses for other stacks: the service name on its overlay networks, and the published ports (every node with the routing mesh).
     declareStackOutputs(
       this,
       env,
-      (svc) => ({ internal: svc.ports.map((p) => `${svc.name}:${p.port}`), public: svc.public ? svc.ports.map((p) => `*:${p.hostPort}`) : [] }),
+      (svc) => ({ internal: svc.ports.map((p) => `${svc.name}:${translatesPorts(env, svc) ? p.servicePort : p.port}`), public: svc.public ? svc.ports.map((p) => `*:${p.hostPort}`) : [] }),
       { networks: { value: [...this.networks.values()].map((n) => n.name), description: `The overlay networks of ${env.app}/${env.name}.` } },
     );
   }
