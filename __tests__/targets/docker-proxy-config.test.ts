@@ -97,7 +97,7 @@ describe("haproxyConfig", () => {
     const shared = sharedPlan();
     const cfg = haproxyConfig(shared);
     expect(cfg).toContain(
-      "frontend envkit-port-80\n    bind :80\n    tcp-request connection reject unless { src 10.1.0.0/28 10.1.0.32/28 10.1.0.16/28 }\n    use_backend api-http if { src 10.1.0.0/28 10.1.0.32/28 } { dst 10.1.0.0/28 10.1.0.32/28 }\n    use_backend search-http if { src 10.1.0.16/28 } { dst 10.1.0.16/28 }\n\nbackend api-http\n",
+      "frontend envkit_port_80\n    bind :80\n    tcp-request connection reject unless { src 10.1.0.0/28 10.1.0.32/28 10.1.0.16/28 }\n    use_backend api-http if { src 10.1.0.0/28 10.1.0.32/28 } { dst 10.1.0.0/28 10.1.0.32/28 }\n    use_backend search-http if { src 10.1.0.16/28 } { dst 10.1.0.16/28 }\n\nbackend api-http\n",
     );
     expect(cfg).not.toContain("frontend api-http");
     const [api, search] = shared.routes;

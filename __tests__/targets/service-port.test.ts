@@ -161,7 +161,7 @@ describe("Docker: what decides whether and how the proxy translates", () => {
     const toApi = subnetOf(json, "demo-qa-web-to-api");
     const toSearch = subnetOf(json, "demo-qa-web-to-search");
     expect(dockerProxyConfig(json)).toContain(
-      `frontend envkit-port-80\n    bind :80\n    tcp-request connection reject unless { src ${toApi} ${toSearch} }\n    use_backend api-http if { src ${toApi} } { dst ${toApi} }\n    use_backend search-http if { src ${toSearch} } { dst ${toSearch} }\n`,
+      `frontend envkit_port_80\n    bind :80\n    tcp-request connection reject unless { src ${toApi} ${toSearch} }\n    use_backend api-http if { src ${toApi} } { dst ${toApi} }\n    use_backend search-http if { src ${toSearch} } { dst ${toSearch} }\n`,
     );
     expect(dockerProxyConfig(json)).toContain("server-template stable- 2 search-stable:9200 weight 1");
   });

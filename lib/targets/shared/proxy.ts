@@ -148,7 +148,7 @@ function checkPlan(plan: ProxyPlan): void {
  * the engine's DNS every second, checked every second (a container that stopped answering leaves
  * the rotation), and failed connections are retried on another server (`redispatch`). Routes that
  * share a port (internal services whose clients all dial, say, 80) share one frontend
- * `envkit-port-<port>`: it accepts the union of their sources and picks each route's backend by the
+ * `envkit_port_<port>` (an underscore, which no route name has): it accepts the union of their sources and picks each route's backend by the
  * destination, the proxy's own address on one of the route's networks.
  */
 export function haproxyConfig(plan: ProxyPlan): string {
@@ -199,7 +199,7 @@ export function haproxyConfig(plan: ProxyPlan): string {
       out.push(`    default_backend ${r.name}`);
     } else if (group[0] === r) {
       const ranges = (x: ProxyRoute): string => x.allow!.join(" ");
-      out.push("", `frontend envkit-port-${r.listen}`, `    bind :${r.listen}`, `    tcp-request connection reject unless { src ${group.map(ranges).join(" ")} }`);
+      out.push("", `frontend envkit_port_${r.listen}`, `    bind :${r.listen}`, `    tcp-request connection reject unless { src ${group.map(ranges).join(" ")} }`);
       for (const g of group) out.push(`    use_backend ${g.name} if { src ${ranges(g)} } { dst ${ranges(g)} }`);
     }
     out.push("", `backend ${r.name}`, "    balance roundrobin");
