@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import fc from "fast-check";
 import { CRON_FIELDS, cronMatches, parseCron } from "../../lib/model/cron";
-import { cronTestLines } from "../../lib/targets/shared/backup-job";
+import { cronTestLines } from "../../lib/targets/shared/scheduler";
 
 // One field written as cron allows: *, n, a-b, a-b/s, a step of *, or a list of them.
 const field = (min: number, max: number): fc.Arbitrary<{ text: string; values: Set<number> }> => {

@@ -10,6 +10,8 @@ import { dockerSelectors } from "../../lib/targets/docker/docker-metrics";
 import { kubernetesSelectors } from "../../lib/targets/kubernetes/kubernetes-metrics";
 import { k8sEnv, miniApp, model, referenceEnvironments } from "../helpers";
 import { promqlErrors } from "./promql";
+import fc from "fast-check";
+import { parse } from "yaml";
 
 /** The mini app with metrics on its api. */
 function withApiMetrics() {
@@ -169,5 +171,35 @@ describe("property: any thresholds, limits and level give parseable rules with t
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("renderRules", () => {
+  it.each(cases.map(([e, t, f]) => [e, t, f] as const))("%s with %s selectors: the YAML parses back to the same rule file", (_e, _t, file) => {
+    expect(parse(renderRules(file))).toEqual(file);
+  });
+
+  it("parses back to the same document for arbitrary strings (property)", () => {
+    const text = fc.string({ unit: "binary", maxLength: 30 });
+    const strMap = fc.dictionary(fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,8}$/), text, { maxKeys: 3 });
+    const alerting = fc.record({ alert: fc.stringMatching(/^[A-Za-z_]\w{0,8}$/), expr: text, for: fc.option(fc.constant("5m"), { nil: undefined }), labels: fc.option(strMap, { nil: undefined }), annotations: fc.option(strMap, { nil: undefined }) }, { requiredKeys: ["alert", "expr"] });
+    const recording = fc.record({ record: fc.stringMatching(/^[a-z_:]\w{0,8}$/), expr: text, labels: fc.option(strMap, { nil: undefined }) }, { requiredKeys: ["record", "expr"] });
+    const group = fc.record({ name: text, interval: fc.option(fc.constant("1m"), { nil: undefined }), rules: fc.array(fc.oneof(alerting, recording), { minLength: 1, maxLength: 3 }) }, { requiredKeys: ["name", "rules"] });
+    const drop = (v: unknown): unknown => JSON.parse(JSON.stringify(v)); // optional keys left undefined are absent in YAML
+    fc.assert(
+      fc.property(fc.array(group, { maxLength: 3 }), (groups) => {
+        const file = drop({ groups }) as RuleFile;
+        expect(parse(renderRules(file))).toEqual(file);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("escapes what YAML does not allow in a document (DEL, C1 controls)", () => {
+    const file: RuleFile = { groups: [{ name: "g\u007f\u0085\u0090", rules: [{ record: "r", expr: "up" }] }] };
+    const out = renderRules(file);
+    expect(out).toContain("\\u007f");
+    expect(out).not.toMatch(/[\u007f\u0090]/);
+    expect(parse(out)).toEqual(file);
   });
 });

@@ -300,7 +300,7 @@ describe("policy reports and the reference app", () => {
     expect(report.findings.filter((f: Json) => f.severity === "error")).toEqual([]);
     // Every suppression in use is one the environment files state with a reason.
     const suppressed = report.suppressed.map((s: Json) => `${s.env} ${s.rule}`);
-    expect([...new Set(suppressed)].sort()).toEqual(["dev ENVK-SEC-010", "swarm ENVK-DAT-001", "swarm ENVK-NET-001", "swarm ENVK-SEC-003", "swarm ENVK-SEC-010", "test ENVK-NET-001", "test ENVK-SEC-010"]);
+    expect([...new Set(suppressed)].sort()).toEqual(["dev ENVK-SEC-010", "swarm ENVK-NET-001", "swarm ENVK-SEC-003", "swarm ENVK-SEC-010", "test ENVK-NET-001", "test ENVK-SEC-010"]);
   });
 
   it("changing a prod release to latest fails validate naming the rule", () => {

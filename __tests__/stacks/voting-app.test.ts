@@ -54,9 +54,14 @@ describe("examples/voting-app", () => {
     for (const dependant of [dev("worker"), dev("result")]) expect(byName("dev", "docker_container", dependant).depends_on).toContain(id("dev", "docker_container", "vote-dev-migrate-1"));
   });
 
-  it("the nightly vacuum is a Forbid CronJob on Kubernetes and not deployed on Docker", () => {
+  it("the nightly vacuum is a Forbid CronJob on Kubernetes and envkit's scheduler container on Docker", () => {
     for (const env of ["staging", "prod"]) expect(byName(env, "kubernetes_cron_job_v1", "vacuum").spec).toMatchObject({ schedule: "0 3 * * *", concurrency_policy: "Forbid" });
-    expect(resourcesOf(stacks.get("dev")!, "docker_container").map((c) => c.name).filter((n: string) => n.includes("vacuum"))).toEqual([]);
+    const dev = resourcesOf(stacks.get("dev")!, "docker_container").filter((c) => /^vote-dev-vacuum-\d+$/.test(String(c.name)));
+    expect(dev.map((c) => c.name)).toEqual(["vote-dev-vacuum-1"]);
+    expect(dev[0].entrypoint.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+    expect(dev[0].entrypoint[2]).toContain("envkit-cron: schedule 0 3 * * * (UTC)");
+    expect(dev[0].env).toContainEqual(expect.stringMatching(/^ENVKIT_CRON_JOB=exec sh -c 'read -r PGPASSWORD/));
+    expect(dev[0]).toMatchObject({ restart: "unless-stopped", read_only: true, user: "70:70" });
   });
 
   it("worker and redis are singletons: Recreate on Kubernetes, one replica, no ENVK-AVL-001 finding without a suppression", () => {

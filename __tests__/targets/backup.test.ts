@@ -16,6 +16,7 @@ function app(dbBackup: Json | null = { method: "postgres" }, extra: Json = {}): 
   } as AppConfig;
 }
 const issues = (a: AppConfig, envs: Record<string, EnvironmentConfig>): string[] => resolve(a, envs).issues.map((i) => `${i.path}: ${i.message}`);
+const swarmEnv = (over: Partial<EnvironmentConfig> = {}): EnvironmentConfig => ({ target: "swarm", release: { web: "1", api: "1", db: "1" }, network: { subnet: "10.230.0.0/16" }, policy: { enforcement: "advisory" }, ...over });
 const k8s = (over: Partial<EnvironmentConfig> = {}): EnvironmentConfig => k8sEnv({ policy: { enforcement: "mandatory" }, services: { web: { replicas: 2 }, api: { replicas: 2 } }, ...over });
 
 describe("services.<svc>.backup: configuration", () => {
@@ -67,11 +68,11 @@ describe("services.<svc>.backup: configuration", () => {
     expect(issues(app({ method: "postgres", retention: "4w" }), { test: dockerEnv() }).some((m) => m.startsWith("services.db.backup.retention:") && m.includes('write a count (e.g. 14) or an age in days (e.g. "30d")'))).toBe(true);
   });
 
-  it("refuses destinations a target cannot reach: hostPath on Kubernetes, a claim on Docker, any backup on Swarm", () => {
+  it("refuses destinations a target cannot reach: hostPath on Kubernetes, a claim on Docker and on Swarm", () => {
     expect(issues(app({ method: "postgres", to: { hostPath: "/srv/b" } }), { prod: k8s() })).toContain("services.db.backup.to.hostPath: a backup to hostPath is not available on Kubernetes; use volume or claim or objectStore");
     expect(issues(app({ method: "postgres", to: { claim: "shared-backups" } }), { test: dockerEnv() })).toContain("services.db.backup.to.claim: a backup to claim is not available on Docker; use volume or hostPath");
-    const swarm: EnvironmentConfig = { target: "swarm", release: { web: "1", api: "1", db: "1" }, network: { subnet: "10.230.0.0/16" }, policy: { enforcement: "advisory" } };
-    expect(issues(app(), { swarm }).some((m) => m.startsWith("services.db.backup: envkit does not schedule backups on Swarm yet"))).toBe(true);
+    expect(issues(app({ method: "postgres", to: { claim: "shared-backups" } }), { swarm: swarmEnv() })).toContain("services.db.backup.to.claim: a backup to claim is not available on Swarm; use volume or hostPath");
+    expect(issues(app(), { swarm: swarmEnv() })).toEqual([]);
   });
 
   it("refuses object-store credentials or an unpinned uploader: the secret is a reference, the image a digest", () => {
@@ -185,6 +186,88 @@ describe("backups on Docker", () => {
     const json = test(app({ method: "postgres", to: { hostPath: "/srv/backups/shop" } }));
     expect(job(json).mounts).toContainEqual({ type: "bind", source: "/srv/backups/shop", target: "/backups" });
     expect(resourcesOf(json, "docker_volume").some((v) => v.name === "demo-test-db-backups")).toBe(false);
+  });
+});
+
+describe("backups on Swarm", () => {
+  const swarm = (a = app(), over: Partial<EnvironmentConfig> = {}): Json => synthJson([resolveOne(a, "swarm", swarmEnv(over))]).get("swarm")!;
+  const job = (json: Json, name = "demo-swarm-db-backup"): Json => resourcesOf(json, "docker_service").find((c) => c.name === name)!;
+
+  it("a replicated service of one task from the database's image running the scheduler, hardened like the database, never two at once", () => {
+    const json = swarm();
+    const j = job(json);
+    const db = resourcesOf(json, "docker_service").find((x) => x.name === "demo-swarm-db")!;
+    const spec = j.task_spec.container_spec;
+    expect(j.mode).toEqual({ replicated: { replicas: 1 } });
+    expect(spec.image).toBe(db.task_spec.container_spec.image);
+    expect(spec.command.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+    expect(spec.command[2]).toContain('echo "envkit-backup: schedule 0 2 * * * (UTC)"');
+    expect(spec.command[2]).toContain('if sh -c "$ENVKIT_BACKUP_JOB"; then echo ok > /tmp/envkit-backup.status;');
+    expect(spec.env.ENVKIT_BACKUP_JOB).toContain("pg_dump -h db -p 5432");
+    expect(spec).toMatchObject({ user: "70:70", read_only: true, cap_drop: ["ALL"] });
+    expect(spec.healthcheck).toMatchObject({ test: ["CMD-SHELL", "! grep -q failed /tmp/envkit-backup.status 2>/dev/null"], interval: "1m", retries: 1 });
+    expect(j.update_config.order).toBe("stop-first");
+    expect(j.task_spec.restart_policy.condition).toBe("any");
+    expect(JSON.stringify(spec.mounts)).not.toMatch(/docker\.sock/);
+  });
+
+  it("runs on the database's node: the same placement as the pinned stateful service (label by default, swarm.nodes when set)", () => {
+    const byLabel = swarm();
+    expect(job(byLabel).task_spec.placement.constraints).toEqual(["node.labels.envkit.demo.swarm.db == true"]);
+    expect(job(byLabel).task_spec.placement.constraints).toEqual(resourcesOf(byLabel, "docker_service").find((x) => x.name === "demo-swarm-db")!.task_spec.placement.constraints);
+    const byHost = swarm(app(), { swarm: { nodes: { db: "node-2" }, constraints: ["node.role == worker"] } });
+    expect(job(byHost).task_spec.placement.constraints).toEqual(["node.role == worker", "node.hostname == node-2"]);
+  });
+
+  it("writes to a named volume of that node mounted on the data folder (its owner), which Terraform never manages, or to a folder of that node", () => {
+    const json = swarm();
+    expect(job(json).task_spec.container_spec.mounts).toEqual([
+      { type: "tmpfs", target: "/tmp" },
+      { type: "volume", source: "demo-swarm-db-backups", target: "/var/lib/postgresql/data" },
+    ]);
+    expect(job(json).task_spec.container_spec.env.ENVKIT_BACKUP_JOB).toContain("f=/var/lib/postgresql/data/db-");
+    expect(resourcesOf(json, "docker_volume")).toEqual([]);
+    const host = swarm(app({ method: "postgres", to: { hostPath: "/srv/backups/demo" } }));
+    expect(job(host).task_spec.container_spec.mounts).toContainEqual({ type: "bind", source: "/srv/backups/demo", target: "/backups" });
+  });
+
+  it("a dump joins an internal overlay network shared with the database only; an archive joins one of its own and reads the data volume read-only", () => {
+    const json = swarm();
+    const net = resourcesOf(json, "docker_network").find((n) => n.name === "demo-swarm-db-backup")!;
+    expect(net).toMatchObject({ driver: "overlay", internal: true, attachable: false });
+    const netId = `\${docker_network.${Object.entries(json.resource.docker_network as Record<string, Json>).find(([, n]) => n.name === "demo-swarm-db-backup")![0]}.id}`;
+    expect(job(json).task_spec.networks_advanced).toEqual([{ name: netId }]);
+    const db = resourcesOf(json, "docker_service").find((x) => x.name === "demo-swarm-db")!;
+    expect(db.task_spec.networks_advanced).toContainEqual({ name: netId, aliases: ["db"] });
+    const files = { image: "ghcr.io/acme/files", kind: "stateful", volumes: [{ name: "data", path: "/srv" }], backup: { method: "archive" } };
+    const arch = swarm(app(null, { files }), { release: { web: "1", api: "1", db: "1", files: "1" } });
+    const a = job(arch, "demo-swarm-files-backup");
+    expect(a.task_spec.container_spec.mounts).toContainEqual({ type: "volume", source: "demo-swarm-files-data", target: "/source", read_only: true });
+    const own = resourcesOf(arch, "docker_network").find((n) => n.name === "demo-swarm-files-backup")!;
+    expect(own.internal).toBe(true);
+    expect(a.task_spec.networks_advanced).toHaveLength(1);
+    // Nobody else joins the archive's network.
+    const ownId = `\${docker_network.${Object.entries(arch.resource.docker_network as Record<string, Json>).find(([, n]) => n.name === "demo-swarm-files-backup")![0]}.id}`;
+    expect(resourcesOf(arch, "docker_service").filter((x) => JSON.stringify(x.task_spec.networks_advanced).includes(ownId)).map((x) => x.name)).toEqual(["demo-swarm-files-backup"]);
+  });
+
+  it("refuses a backup of an unpinned stateful service (its backups would follow no node), naming the fix", () => {
+    expect(issues(app(), { swarm: swarmEnv({ swarm: { unpinned: ["db"] } }) })).toContain(
+      'services.db.backup: on Swarm the backup job runs on the node that holds "db"\'s data and keeps the backups there, and "db" is in swarm.unpinned (it may run on any node); remove "db" from swarm.unpinned, or remove the backup here (backup: null)',
+    );
+  });
+
+  it("refuses a backup volume for a service without a volume, and names hostPath", () => {
+    const cache = { image: "docker.io/library/redis", kind: "stateful", ports: [{ name: "redis", port: 6379 }], backup: { method: "redis" } };
+    expect(issues(app(null, { cache }), { swarm: swarmEnv({ release: { web: "1", api: "1", db: "1", cache: "1" } }) })).toContain(
+      'services.cache.backup.to.volume: on Swarm a backup volume is mounted on the service\'s data folder (so the engine gives it the folder\'s owner), and "cache" has no volume; back up to a hostPath, or declare the volume',
+    );
+  });
+
+  it("the reference swarm environment backs up db and cache, with no ENVK-DAT-001 suppression", () => {
+    const r = referenceEnv("swarm");
+    expect(r.model.services.filter((s) => s.backup).map((s) => [s.name, s.backup!.method])).toEqual([["db", "postgres"], ["cache", "redis"]]);
+    expect(r.model.suppressions.map((x) => x.rule)).not.toContain("ENVK-DAT-001");
   });
 });
 

@@ -120,12 +120,95 @@ describe("cron jobs", () => {
     expect(pod.container[0].security_context.capabilities.drop).toEqual(["ALL"]);
   });
 
+  /** A cron job with a secret, a config file, egress and a command whose words need quoting. */
+  const full: Partial<ServiceConfig> = {
+    ...nightly,
+    command: ["/usr/local/bin/cleanup", "--older-than"],
+    args: ["30 days", "it's ${HOME}"],
+    secrets: ["cleanup_token"],
+    files: [{ path: "/etc/cleanup/rules.conf", content: "keep = 30\n" }],
+    egress: [{ host: "smtp.example.com", cidr: "192.0.2.0/24", port: 587 }],
+    resources: { cpu: "50m", memory: "64Mi" },
+  };
+  const envOf = (c: string[] | Record<string, string>): Record<string, string> => (Array.isArray(c) ? Object.fromEntries(c.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)])) : c);
+
+  it("Docker: one long-lived container of the job's image running envkit's scheduler, with the service's hardening, secrets, files, networks and limits, unhealthy while the last run failed", () => {
+    const a = app({ nightly: full });
+    const json = synth(a, docker(a));
+    const c = byName(json, "docker_container", "demo-qa-nightly-1");
+    // The scheduler replaces the entrypoint; the job's command is its variable, each word quoted, ${ escaped for Terraform.
+    expect(c.entrypoint.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+    expect(c.entrypoint[2]).toContain('echo "envkit-cron: schedule 0 3 * * * (UTC)"');
+    expect(c.entrypoint[2]).toContain('case "$m" in 0) ;; *) continue;; esac');
+    expect(c.entrypoint[2]).toContain('case "$h" in 3) ;; *) continue;; esac');
+    expect(c.entrypoint[2]).toContain('if sh -c "$ENVKIT_CRON_JOB"; then echo ok > /tmp/envkit-cron.status;');
+    expect(c.entrypoint[2]).toContain("$${1#0}"); // generated shell is inert: $${ renders ${
+    expect(c.command).toBeUndefined();
+    expect(envOf(c.env).ENVKIT_CRON_JOB).toBe("exec /usr/local/bin/cleanup --older-than '30 days' 'it'\\''s $${HOME}'");
+    expect(envOf(c.env).CLEANUP_TOKEN_FILE).toBe("/run/secrets/cleanup_token");
+    expect(c.healthcheck).toEqual({ test: ["CMD-SHELL", "! grep -q failed /tmp/envkit-cron.status 2>/dev/null"], interval: "1m", timeout: "5s", retries: 1, start_period: "10s" });
+    expect(c).toMatchObject({ restart: "unless-stopped", read_only: true, user: "10001:10001", capabilities: { drop: ["ALL"] }, security_opts: ["no-new-privileges:true"], memory: 64, must_run: false, wait: false });
+    expect(c.max_retry_count).toBeUndefined();
+    expect(c.attach).toBeUndefined();
+    expect(Object.keys(c.tmpfs)).toEqual(["/tmp"]);
+    // The secret and the config file arrive like any service's (read-only volumes written by seeds).
+    expect(c.mounts).toContainEqual(expect.objectContaining({ target: "/run/secrets", read_only: true }));
+    expect(c.mounts).toContainEqual(expect.objectContaining({ target: "/etc/cleanup", read_only: true }));
+    // Its connection (to db) and its egress network.
+    const nets = resourcesOf(json, "docker_network").map((n) => n.name);
+    expect(nets).toEqual(expect.arrayContaining(["demo-qa-nightly-to-db", "demo-qa-nightly-egress"]));
+    expect(c.networks_advanced).toHaveLength(2);
+    expect(c.depends_on).toContain(idOf(json, "docker_container", "demo-qa-db-1"));
+  });
+
+  it("Docker: a writable root still gets the scheduler's tmpfs /tmp, and a /tmp the service already has is kept as it is", () => {
+    const writable = app({ nightly: { ...nightly, security: { readOnlyRootFilesystem: false } } });
+    expect(Object.keys(byName(synth(writable, docker(writable)), "docker_container", "demo-qa-nightly-1").tmpfs)).toEqual(["/tmp"]);
+    const own = app({ nightly: { ...nightly, writablePaths: ["/tmp", "/var/cache/cleanup"], writableSize: "16Mi" } });
+    const tmpfs = byName(synth(own, docker(own)), "docker_container", "demo-qa-nightly-1").tmpfs;
+    expect(Object.keys(tmpfs).sort()).toEqual(["/tmp", "/var/cache/cleanup"]);
+    expect(tmpfs["/tmp"]).toContain("size=16m");
+  });
+
+  it("Swarm: a replicated service of one task running the same scheduler, stop-first, always restarted, with the service's secrets and limits", () => {
+    const a = app({ nightly: full });
+    const json = synth(a, swarm(a));
+    const svc = byName(json, "docker_service", "demo-qa-nightly");
+    const spec = svc.task_spec.container_spec;
+    expect(svc.mode.replicated.replicas).toBe(1);
+    expect(svc.update_config.order).toBe("stop-first");
+    expect(spec.command.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+    const docker1 = byName(synth(a, docker(a)), "docker_container", "demo-qa-nightly-1");
+    expect(spec.command[2]).toBe(docker1.entrypoint[2]); // one scheduler for both engines
+    expect(spec.args).toBeUndefined();
+    expect(spec.env.ENVKIT_CRON_JOB).toBe(envOf(docker1.env).ENVKIT_CRON_JOB);
+    expect(spec.healthcheck).toMatchObject({ test: ["CMD-SHELL", "! grep -q failed /tmp/envkit-cron.status 2>/dev/null"], interval: "1m", retries: 1 });
+    expect(spec).toMatchObject({ read_only: true, user: "10001:10001", cap_drop: ["ALL"] });
+    expect(spec.mounts).toContainEqual({ type: "tmpfs", target: "/tmp" });
+    expect(spec.secrets).toEqual([expect.objectContaining({ file_name: "cleanup_token", file_mode: 256 })]);
+    expect(spec.configs).toEqual([expect.objectContaining({ file_name: "/etc/cleanup/rules.conf" })]);
+    expect(svc.task_spec.restart_policy).toMatchObject({ condition: "any", max_attempts: 0 });
+    expect(svc.task_spec.resources.limits.memory_bytes).toBe(64 * 1024 * 1024);
+    expect(svc.task_spec.networks_advanced).toHaveLength(2);
+  });
+
   it.each([
-    ["docker", docker],
-    ["swarm", swarm],
-  ])("%s has no scheduler: refused, naming enabled: false", (_t, env) => {
-    const a = app({ nightly });
-    expect(problems(a, env(a))).toMatch(/services\.nightly\.kind: (Docker|Swarm) has no scheduler, so a cronjob cannot run here; set services\.nightly\.enabled: false in this environment/);
+    ["docker", docker, "Docker"],
+    ["swarm", swarm, "Swarm"],
+  ])("%s: a cronjob without a command is refused, naming services.<svc>.command and the scheduler that replaces the entrypoint", (_t, env, label) => {
+    const a = app({ nightly: { ...nightly, command: undefined } });
+    expect(problems(a, env(a))).toContain(`services.nightly.command: on ${label} a cronjob runs in envkit's scheduler, whose entrypoint (/bin/sh -c <scheduler>) replaces the image's, so the image's own ENTRYPOINT/CMD cannot be run; set services.nightly.command to the program to run`);
+  });
+
+  it.each([
+    ["docker", docker, "Docker"],
+    ["swarm", swarm, "Swarm"],
+  ])("%s: a schedule the scheduler cannot evaluate (a macro, a name) is refused with the numeric spelling; Kubernetes takes it", (_t, env, label) => {
+    const a = app({ nightly: { ...nightly, schedule: "@daily" } });
+    expect(problems(a, env(a))).toContain(`services.nightly.schedule: on ${label} envkit's scheduler evaluates five numeric fields: "@daily" is a cron macro; write the five fields instead: "0 0 * * *"`);
+    const named = app({ nightly: { ...nightly, schedule: "0 3 * * MON" } });
+    expect(problems(named, env(named))).toMatch(/services\.nightly\.schedule: on (Docker|Swarm) envkit's scheduler evaluates five numeric fields: "0 3 \* \* MON": day of week "MON" is not a number.*write numbers/);
+    expect(problems(a, k8s(a))).not.toMatch(/services\.nightly\.schedule/);
   });
 
   it("a cronjob without a schedule, a schedule on a stateless service, and a malformed schedule are refused", () => {

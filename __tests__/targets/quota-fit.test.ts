@@ -46,3 +46,39 @@ describe("quota fit check", () => {
     expect(report.findings.find((f) => f.rule === "ENVK-K8S-004")!.severity).toBe("error");
   });
 });
+
+describe("budget messages of large environments", () => {
+  // 60 stateless services, one of them ten times larger: the message names the largest and counts the rest.
+  function wide(n: number): ReturnType<typeof miniApp> {
+    const services: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) services[`s${String(i).padStart(3, "0")}`] = { image: "ghcr.io/acme/s", ports: [{ name: "http", port: 8080 }], health: { http: { path: "/h", port: "http" } }, resources: { cpu: i === 42 ? "1" : "100m" } };
+    return miniApp({ services: services as never });
+  }
+  const release = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`s${String(i).padStart(3, "0")}`, `1.0.0@sha256:${"a".repeat(64)}`]));
+
+  it("lists the five largest contributors, the count and the sum of the rest (Kubernetes quota)", () => {
+    const m = model(wide(60), "staging", k8sEnv({ release: release(60), services: {}, quota: { cpu: "1" } }));
+    const [p] = quotaFitProblems(m);
+    expect(p.path).toEqual(["quota", "cpu"]);
+    expect(p.message).toContain("the 5 largest of 60 workloads: s042 1000m × 2 pods");
+    expect(p.message).toMatch(/; and 55 more workloads with [0-9.]+m? together; raise quota\.cpu to at least /);
+    // Every listed term is a service; 55 services are not named.
+    const named = new Set(p.message.match(/\bs\d{3}\b/g));
+    expect(named.size).toBe(5);
+    // The listed amounts and the rest add up to the total the message names.
+    const total = p.message.match(/need requests\.cpu (\S+) at peak/)![1];
+    const listed = [...p.message.matchAll(/ = (\d+)m/g)].map((x) => Number(x[1]));
+    const rest = p.message.match(/with (\S+) together/)![1];
+    const milli = (t: string): number => (t.endsWith("m") ? Number(t.slice(0, -1)) : Number(t) * 1000);
+    expect(listed).toEqual([2000, 200, 200, 200, 200]);
+    expect(listed.reduce((x, y) => x + y, 0) + milli(rest)).toBe(milli(total));
+    expect(p.message.length).toBeLessThan(1500);
+  });
+
+  it("keeps every term while there are at most five", () => {
+    const m = model(wide(5), "staging", k8sEnv({ release: release(5), services: {}, quota: { cpu: "100m" } }));
+    const [p] = quotaFitProblems(m);
+    expect(p.message).not.toContain("largest");
+    expect(new Set(p.message.match(/\bs\d{3}\b/g)).size).toBe(5);
+  });
+});

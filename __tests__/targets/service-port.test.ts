@@ -202,6 +202,15 @@ describe("Swarm: a servicePort other than the container port, through the envkit
     expect(service(json, "demo-qa-web").endpoint_spec.ports).toEqual([expect.objectContaining({ target_port: 8080, published_port: 8080 })]);
   });
 
+  it("a database with a backup job: the job keeps the database's own name and port on its network, which the proxy does not join", () => {
+    const a = app({ db: { ports: [{ name: "pg", port: 5432, servicePort: 15432 }], backup: { method: "postgres" } } });
+    const j = synth(a, swarm(a));
+    expect(aliases(j, service(j, "demo-qa-db").task_spec.networks_advanced)).toEqual({ "demo-qa-api-to-db": ["db-stable"], "demo-qa-db-backup": ["db"] });
+    expect(Object.keys(aliases(j, service(j, "demo-qa-proxy").task_spec.networks_advanced))).toEqual(["demo-qa-api-to-db"]);
+    expect(JSON.stringify(service(j, "demo-qa-db-backup").task_spec.container_spec)).toContain("pg_dump -h db -p 5432");
+    expect(swarmProxyConfig(j)).toContain("server-template stable- 2 tasks.db-stable:5432 weight 1");
+  });
+
   it("without a servicePort nothing changes: no proxy, api answers to its own name", () => {
     const plain = app({ web: { connections: [{ to: "api", port: "http", env: "API_ADDR" }] } });
     const j = synth(plain, swarm(plain));

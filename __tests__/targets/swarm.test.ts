@@ -95,8 +95,8 @@ describe("Swarm target: the reference app's swarm stack", () => {
     expect(checkDir(REFERENCE_APP).issues.filter((i) => i.severity !== "warning").map(formatIssue)).toEqual([]);
   });
 
-  it("runs every service as a replicated docker_service with a hardened container", () => {
-    expect(services.map((s) => s.name).sort()).toEqual(["shop-swarm-api", "shop-swarm-cache", "shop-swarm-db", "shop-swarm-web", "shop-swarm-worker"]);
+  it("runs every service (and the backups of db and cache) as a replicated docker_service with a hardened container", () => {
+    expect(services.map((s) => s.name).sort()).toEqual(["shop-swarm-api", "shop-swarm-cache", "shop-swarm-cache-backup", "shop-swarm-db", "shop-swarm-db-backup", "shop-swarm-web", "shop-swarm-worker"]);
     for (const s of services) {
       const c = s.task_spec.container_spec;
       expect(s.mode.replicated.replicas).toBeGreaterThanOrEqual(1);
@@ -112,7 +112,8 @@ describe("Swarm target: the reference app's swarm stack", () => {
       expect(s.task_spec.resources.limits.memory_bytes).toBeGreaterThan(0);
       expect(s.task_spec.resources.reservation.nano_cpus).toBeGreaterThan(0);
       expect(s.task_spec.resources.reservation.memory_bytes).toBeGreaterThan(0);
-      expect(s.task_spec.restart_policy).toEqual({ condition: "on-failure", delay: "5s", max_attempts: 5, window: "2m" });
+      // The backups' scheduler loop is restarted whatever its exit (it exits 0 when stopped).
+      expect(s.task_spec.restart_policy).toEqual({ condition: s.name.endsWith("-backup") ? "any" : "on-failure", delay: "5s", max_attempts: s.name.endsWith("-backup") ? 0 : 5, window: "2m" });
       expect(s.task_spec.log_driver).toEqual({ name: "json-file", options: { "max-size": "10m", "max-file": "3" } });
       expect(JSON.stringify(s)).not.toContain("docker.sock");
     }
@@ -128,7 +129,7 @@ describe("Swarm target: the reference app's swarm stack", () => {
 
   it("starts new tasks first for stateless services and stops the old one first for stateful ones (two postgres on one volume corrupt it)", () => {
     for (const name of ["web", "api", "worker"]) expect(service(json, `shop-swarm-${name}`).update_config.order).toBe("start-first");
-    for (const name of ["db", "cache"]) expect(service(json, `shop-swarm-${name}`).update_config.order).toBe("stop-first");
+    for (const name of ["db", "cache", "db-backup", "cache-backup"]) expect(service(json, `shop-swarm-${name}`).update_config.order).toBe("stop-first");
   });
 
   it("publishes only the public service", () => {
@@ -140,12 +141,16 @@ describe("Swarm target: the reference app's swarm stack", () => {
   it("pins the stateful services to the node labelled for them and spreads the stateless ones", () => {
     expect(service(json, "shop-swarm-db").task_spec.placement.constraints).toEqual(["node.labels.envkit.shop.swarm.db == true"]);
     expect(service(json, "shop-swarm-cache").task_spec.placement.constraints).toEqual(["node.labels.envkit.shop.swarm.cache == true"]);
+    // Their backups run on the same node (where the backups stay).
+    expect(service(json, "shop-swarm-db-backup").task_spec.placement.constraints).toEqual(["node.labels.envkit.shop.swarm.db == true"]);
+    expect(service(json, "shop-swarm-cache-backup").task_spec.placement.constraints).toEqual(["node.labels.envkit.shop.swarm.cache == true"]);
     for (const name of ["web", "api", "worker"]) expect(service(json, `shop-swarm-${name}`).task_spec.placement.prefs).toEqual(["node.labels.zone"]);
   });
 
-  it("carves one overlay network per connection from the environment's range, internal except the front", () => {
+  it("carves one overlay network per connection (and per backup job) from the environment's range, internal except the front", () => {
     const nets = resourcesOf(json, "docker_network");
-    expect(nets.length).toBe(6);
+    expect(nets.length).toBe(8);
+    expect(nets.map((n) => n.name)).toEqual(expect.arrayContaining(["shop-swarm-db-backup", "shop-swarm-cache-backup"]));
     for (const n of nets) {
       expect(n.driver).toBe("overlay");
       expect(n.attachable).toBe(false);

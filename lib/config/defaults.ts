@@ -250,19 +250,33 @@ export function applyDefaults(doc: Record<string, unknown>, envName: string, tar
     if (rule.targets && !rule.targets.includes(target)) continue;
     if (rule.setting && !reads.includes(rule.setting)) continue;
     const segs = rule.path.split(".");
-    const visit = (obj: Record<string, unknown>, i: number, at: (string | number)[], bound: string[]): void => {
+    const cloned = typeof rule.value === "object" && rule.value !== null;
+    // One path and one binding list, pushed and popped as the walk descends (no copy per node:
+    // at 1,000 services the copies were most of this function's time).
+    const at: (string | number)[] = [];
+    const bound: string[] = [];
+    const visit = (obj: Record<string, unknown>, i: number): void => {
       const seg = segs[i];
       const last = i === segs.length - 1;
       if (seg === "*") {
-        for (const [k, child] of entries(obj)) if (isPlainObject(child)) visit(child, i + 1, [...at, k], [...bound, k]);
+        for (const [k, child] of entries(obj)) {
+          if (!isPlainObject(child)) continue;
+          at.push(k);
+          bound.push(k);
+          visit(child, i + 1);
+          at.pop();
+          bound.pop();
+        }
         return;
       }
       if (last) {
         if (!Object.hasOwn(obj, seg) || obj[seg] === undefined) {
-          const value = typeof rule.value === "function" ? (rule.value as (c: DefaultContext) => unknown)({ envName, doc, parent: obj, bound }) : structuredClone(rule.value);
+          const value = typeof rule.value === "function" ? (rule.value as (c: DefaultContext) => unknown)({ envName, doc, parent: obj, bound: bound.slice() }) : cloned ? structuredClone(rule.value) : rule.value;
           if (value === undefined) return;
           setOwn(obj, seg, value);
-          applied.set(pathKey([...at, seg]), rule);
+          at.push(seg);
+          applied.set(pathKey(at), rule);
+          at.pop();
         }
         return;
       }
@@ -276,9 +290,13 @@ export function applyDefaults(doc: Record<string, unknown>, envName: string, tar
       }
       // Lists of items without names (connections, egress) are walked by index.
       const itemList = Array.isArray(next) && segs[i + 1] === "*" && next.every((x) => isPlainObject(x));
-      if (isPlainObject(next) || isNamedList(next) || itemList) visit(next as Record<string, unknown>, i + 1, [...at, seg], bound);
+      if (isPlainObject(next) || isNamedList(next) || itemList) {
+        at.push(seg);
+        visit(next as Record<string, unknown>, i + 1);
+        at.pop();
+      }
     };
-    visit(doc, 0, [], []);
+    visit(doc, 0);
   }
   return applied;
 }

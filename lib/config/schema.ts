@@ -497,7 +497,8 @@ export const ServiceSchema = z.strictObject({
   image: ImageRepository,
   /**
    * `stateless` and `stateful` run continuously; a `job` runs to completion once per release
-   * (e.g. a migration), a `cronjob` on `schedule` (Kubernetes only). @default "stateless"
+   * (e.g. a migration), a `cronjob` on `schedule` (a Kubernetes CronJob; envkit's scheduler on
+   * Docker and Swarm, which needs its `command`). @default "stateless"
    */
   kind: z.enum(["stateless", "stateful", "job", "cronjob"]).optional(),
   /**

@@ -30,8 +30,8 @@ export interface ServiceProps {
   /** Reachable from outside the environment (published port on Docker, ingress on Kubernetes). @default false */
   readonly public?: boolean;
   /**
-   * `"job"` runs to completion once per release, `"cronjob"` on `schedule` (Kubernetes); a
-   * {@link StatefulService} is stateful. @default "stateless"
+   * `"job"` runs to completion once per release, `"cronjob"` on `schedule` (a CronJob, or envkit's
+   * scheduler on Docker and Swarm); a {@link StatefulService} is stateful. @default "stateless"
    */
   readonly kind?: "stateless" | "job" | "cronjob";
   /** Whether the service is deployed. @default true */

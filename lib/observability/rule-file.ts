@@ -4,8 +4,8 @@ import { z } from "zod";
  * The Prometheus rule-file format (prometheus/prometheus model/rulefmt/rulefmt.go: RuleGroups,
  * RuleGroup, RuleNode): `groups[]` of `name`, optional `interval`, and `rules[]`, each either an
  * alerting rule (`alert`, `expr`, optional `for`, `labels`, `annotations`) or a recording rule
- * (`record`, `expr`, optional `labels`). The generator's output is checked against this schema
- * before a target places it, and the tests check every generated file with it.
+ * (`record`, `expr`, optional `labels`). The generator's types follow this schema, and the tests
+ * check every generated file (of every reference environment, and generated inputs) with it.
  */
 
 const PromDuration = z.string().regex(/^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$/).refine((v) => v !== "", "an empty duration");

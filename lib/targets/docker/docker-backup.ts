@@ -5,7 +5,8 @@ import { Construct } from "constructs";
 import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { scopedName } from "../../model/names";
 import { memoryToDockerMb } from "../../model/quantity";
-import { ARCHIVE_SOURCE_DIR, BACKUP_DIR, BACKUP_HEALTH_TEST, BACKUP_JOB_ENV, backupJobScript, schedulerScript } from "../shared/backup-job";
+import { ARCHIVE_SOURCE_DIR, BACKUP_DIR, BACKUP_HEALTH_TEST, BACKUP_JOB_ENV, backupJobScript, backupVolumeHome } from "../shared/backup-job";
+import { BACKUP_SCHEDULE, SCHEDULER_HEALTH, schedulerEntrypoint } from "../shared/scheduler";
 import { STOP_GRACE_SECONDS, engineUser, envAssignments, labelList, logRotation } from "../shared/container-spec";
 import { componentLabels } from "../shared/labels";
 import { backupJobName } from "../shared/network-plan";
@@ -36,7 +37,7 @@ export interface DockerBackupProps {
 /**
  * A service's scheduled backup on a Docker host, which has no scheduler: one long-running
  * container from the service's own image whose entrypoint is envkit's POSIX sh scheduler
- * (shared/backup-job.ts: no crond, so nothing has to be written into a read-only container)
+ * (shared/scheduler.ts: no crond, so nothing has to be written into a read-only container)
  * running the job held in `ENVKIT_BACKUP_JOB` at every match of the schedule (UTC). Hardened
  * like the service: read-only root with a tmpfs /tmp, the service's non-root user, every
  * capability dropped, no-new-privileges, no engine socket. A dump joins only the network it
@@ -71,9 +72,7 @@ export class DockerBackup extends Construct {
         labels: labelList(componentLabels(env, { ...job, name: dataName(svc) })),
         lifecycle: { preventDestroy: true },
       });
-      const home = b.volume ?? svc.volumes[0];
-      if (!home) throw new Error(`services.${svc.name}.backup.to.volume: "${svc.name}" has no volume whose folder the image prepares for its user; back up to a hostPath instead`);
-      this.directory = home.path;
+      this.directory = backupVolumeHome(svc).path;
       mounts.push({ type: "volume", source: this.volume.name, target: this.directory });
     } else if (b.to.kind === "hostPath") {
       this.directory = BACKUP_DIR;
@@ -90,8 +89,8 @@ export class DockerBackup extends Construct {
     this.container = new Container(this, "container", {
       name: scopedName(env.app, env.name, job.name),
       image: props.image.imageId,
-      // Generated shell, not configuration: Terraform must not read its ${...} as templates.
-      entrypoint: ["sh", "-c", terraformLiteral(schedulerScript(b.schedule))],
+      // Generated shell, not configuration: escaped so Terraform does not read its ${...} as templates.
+      entrypoint: schedulerEntrypoint(b.schedule, BACKUP_SCHEDULE),
       // The service's own settings (user, database, *_FILE paths) plus the job itself.
       env: [...envAssignments(env, svc), `${BACKUP_JOB_ENV}=${terraformLiteral(backupJobScript(svc, this.directory))}`],
       user: engineUser(sec),
@@ -105,7 +104,7 @@ export class DockerBackup extends Construct {
       cpuPeriod: props.cpuPeriodMicros,
       cpuQuota: svc.resources.cpuLimitMillis * (props.cpuPeriodMicros / 1000),
       // `docker ps` shows the job unhealthy after a failed run, healthy again after the next good one.
-      healthcheck: { test: [...BACKUP_HEALTH_TEST], interval: "1m", timeout: "5s", retries: 1, startPeriod: "10s" },
+      healthcheck: { test: [...BACKUP_HEALTH_TEST], ...SCHEDULER_HEALTH },
       restart: "unless-stopped",
       logDriver: "json-file",
       logOpts: logRotation(svc),

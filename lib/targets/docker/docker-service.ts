@@ -13,6 +13,7 @@ import { DockerBackup } from "./docker-backup";
 import { dockerHealth } from "./docker-health";
 import { cgroupParent } from "./docker-metrics";
 import { CONFIG_FILE_MODE, KeyedFile, configFilesHash, keyedFiles } from "../shared/config-files";
+import { SCHEDULER_HEALTH, SCHEDULER_TMP, cronJobContainer } from "../shared/scheduler";
 import { componentLabels, workloadLabels } from "../shared/labels";
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { EngineServiceProps, SECRETS_DIR, STOP_GRACE_SECONDS, engineUser, envAssignments, labelList, logRotation } from "../shared/container-spec";
@@ -261,6 +262,13 @@ export class DockerService extends Construct {
       throw new Error(`services.${svc.name}.writableSize: ${writableSizeBytes} bytes is not a tmpfs size; use a positive size such as "64Mi"`);
     }
     const tmpfs = sec.readOnlyRootFilesystem ? Object.fromEntries(svc.writablePaths.map((p) => [p, tmpfsOptions(sec.uid, sec.gid, writableSizeBytes)])) : undefined;
+    // A cron job's container is envkit's scheduler running its command (shared/scheduler.ts):
+    // the scheduler's entrypoint, the command in ENVKIT_CRON_JOB, a health check that is unhealthy
+    // while the last run failed, a tmpfs /tmp for its status file, always restarted (a loop that
+    // stopped with the daemon must come back with it: it exits 0 on SIGTERM, which on-failure
+    // would not restart). Everything else is the service's own container.
+    const cron = svc.kind === "cronjob" ? cronJobContainer(svc) : undefined;
+    const cronTmpfs = cron ? { ...(tmpfs ?? {}), [SCHEDULER_TMP]: tmpfs?.[SCHEDULER_TMP] ?? tmpfsOptions(sec.uid, sec.gid, writableSizeBytes) } : undefined;
 
     // Behind the proxy, the proxy publishes the ports (docker-proxy.ts); otherwise the container itself.
     const routing = proxyRouting(svc);
@@ -401,15 +409,15 @@ export class DockerService extends Construct {
         const container = new Container(this, `${tag}container-${i}`, {
           name: scopedName(env.app, env.name, ...setName, ...(identity ? [identity] : []), String(i)),
           image: image.imageId,
-          entrypoint: svc.command ? [...svc.command] : undefined,
-          command: svc.args ? [...svc.args] : undefined,
-          env: envList,
+          entrypoint: cron ? cron.entrypoint : svc.command ? [...svc.command] : undefined,
+          command: !cron && svc.args ? [...svc.args] : undefined,
+          env: cron ? [...envList, cron.env] : envList,
           user: engineUser(sec),
           readOnly: sec.readOnlyRootFilesystem,
           // An empty tmpfs per writable path, owned by the service user: see tmpfsOptions.
           // kreuzwerker/docker 3.6.2 never applies a `tmpfs` change to an existing container
           // (not ForceNew, ignored by Update): it is planned in place and drifts until replaced.
-          tmpfs,
+          tmpfs: cronTmpfs ?? tmpfs,
           capabilities: { drop: [...sec.dropCapabilities], add: sec.addCapabilities.length ? [...sec.addCapabilities] : undefined },
           securityOpts,
           privileged: sec.privileged,
@@ -428,14 +436,14 @@ export class DockerService extends Construct {
           cpuShares: dockerOptions(env).cpuSharesFromRequests ? cpuShares(svc.resources.cpuMillis) : undefined,
           sysctls: Object.keys(svc.sysctls ?? {}).length ? { ...svc.sysctls } : undefined,
           stopSignal: svc.stopSignal,
-          healthcheck,
+          healthcheck: cron ? { test: cron.healthTest, ...SCHEDULER_HEALTH } : healthcheck,
           // A surged set's successor must be healthy before its predecessor is destroyed: apply
           // waits for it (funcs:542-580) and create_before_destroy orders the destroy after.
           wait,
           waitTimeout,
           // A job's container runs once: a restart would run it again behind apply's back.
-          restart: job ? "no" : svc.restart.policy,
-          maxRetryCount: !job && svc.restart.policy === "on-failure" ? svc.restart.maxRetries : undefined,
+          restart: job ? "no" : cron ? "unless-stopped" : svc.restart.policy,
+          maxRetryCount: !job && !cron && svc.restart.policy === "on-failure" ? svc.restart.maxRetries : undefined,
           logDriver: "json-file",
           logOpts: logRotation(svc),
           labels: [...containerLabels, { label: "envkit.dev/replica", value: String(i) }, ...(set.name ? [{ label: SET_LABEL, value: set.name }] : [])],

@@ -1,4 +1,4 @@
-import { backupDestinationProblem } from "../shared/backup-job";
+import { backupDestinationProblem, backupVolumeHomeProblem } from "../shared/backup-job";
 import { Construct } from "constructs";
 import { DOCKER_DEFAULT_POOLS, overlaps, parseCidr } from "../../model/cidr";
 import { EnvironmentModel } from "../../model/environment";
@@ -80,10 +80,9 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
       // The engine runs the (readiness) check inside the container: it needs a program there.
       const health = svc.health && inContainerProblem(svc.name, svc.health);
       if (health) issues.push({ path: health.path, message: `on Docker ${health.message}` });
-      const backup = backupDestinationProblem(svc, "Docker", ["volume", "hostPath"]);
-      if (backup) issues.push(backup);
       // The backup volume takes the owner of the data folder it is mounted on (docker-backup.ts).
-      else if (svc.backup?.to.kind === "volume" && svc.volumes.length === 0) at(`services.${svc.name}.backup.to.volume`, `on Docker a backup volume is mounted on the service's data folder (so the engine gives it the folder's owner), and "${svc.name}" has no volume; back up to a hostPath, or declare the volume`);
+      const backup = backupDestinationProblem(svc, "Docker", ["volume", "hostPath"]) ?? backupVolumeHomeProblem(svc, "Docker");
+      if (backup) issues.push(backup);
       // The engine takes a seccomp profile's JSON, not a path, and the provider cannot read the file.
       if (svc.security.seccompProfile.startsWith("Localhost/")) {
         at(`services.${svc.name}.security.seccompProfile`, `"${svc.security.seccompProfile}": Docker takes the seccomp profile's JSON, not a file path, and the Docker provider cannot read the file; use "RuntimeDefault" (Docker's default profile) on Docker, or a Kubernetes target for a Localhost profile`);

@@ -1,7 +1,7 @@
 import { EnvironmentModel } from "../../model/environment";
 import { formatCpu, formatMemory, parseCpu, parseMemory } from "../../model/quantity";
 import { QUOTA_CPU, QUOTA_MEMORY } from "../../model/limits";
-import { peakReplicas } from "../shared/capacity";
+import { Contribution, describeContributions, peakReplicas } from "../shared/capacity";
 import { containerSets, dockerProxyPlan } from "./docker-routing";
 import { dockerOptions } from "./options";
 
@@ -37,22 +37,22 @@ export function hostBudgetProblems(env: EnvironmentModel): { path: string[]; mes
     const limit = d.parse(d.text);
     if (!limit.ok) continue; // reported by the schema
     let total = 0;
-    const parts: string[] = [];
+    const parts: Contribution[] = [];
     for (const svc of env.services) {
       const { containers, why } = dockerPeakContainers(svc);
       const each = d.per(svc);
       if (!containers || !each) continue;
       total += each * containers;
-      parts.push(`${svc.name} ${d.format(each)} × ${containers} (${why}) = ${d.format(each * containers)}`);
+      parts.push({ amount: each * containers, text: `${svc.name} ${d.format(each)} × ${containers} (${why}) = ${d.format(each * containers)}` });
     }
     if (d.proxy && d.proxy.ok) {
       total += d.proxy.value;
-      parts.push(`the envkit proxy ${d.format(d.proxy.value)}`);
+      parts.push({ amount: d.proxy.value, text: `the envkit proxy ${d.format(d.proxy.value)}` });
     }
     if (total > limit.value) {
       problems.push({
         path: ["docker", "hostBudget", d.key],
-        message: `the containers' ${d.key} limits add up to ${d.format(total)} at peak but the host budget is ${d.format(limit.value)}: ${parts.join("; ")}; raise docker.hostBudget.${d.key} to at least ${d.format(total)}, lower replicas or resources.${d.key === "cpu" ? "cpuLimit" : "memoryLimit"}, or use strategy recreate (no overlap)`,
+        message: `the containers' ${d.key} limits add up to ${d.format(total)} at peak but the host budget is ${d.format(limit.value)}: ${describeContributions(parts, "workloads", d.format)}; raise docker.hostBudget.${d.key} to at least ${d.format(total)}, lower replicas or resources.${d.key === "cpu" ? "cpuLimit" : "memoryLimit"}, or use strategy recreate (no overlap)`,
       });
     }
   }

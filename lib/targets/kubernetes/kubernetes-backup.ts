@@ -1,4 +1,5 @@
-import { CronJobV1, CronJobV1SpecJobTemplateSpecTemplate } from "@cdktf/provider-kubernetes/lib/cron-job-v1";
+import type { CronJobV1, CronJobV1SpecJobTemplateSpecTemplate } from "@cdktf/provider-kubernetes/lib/cron-job-v1";
+import { cronJobClass } from "./optional-classes";
 import type { DeploymentV1SpecTemplateSpecContainer, DeploymentV1SpecTemplateSpecContainerVolumeMount, DeploymentV1SpecTemplateSpecVolume } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { PersistentVolumeClaimV1 } from "@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1";
@@ -132,7 +133,7 @@ export class KubernetesBackup extends Construct {
       },
     } as unknown as CronJobV1SpecJobTemplateSpecTemplate;
 
-    this.cronJob = new CronJobV1(this, "cron-job", {
+    this.cronJob = new (cronJobClass())(this, "cron-job", {
       metadata: meta(job.name),
       spec: {
         schedule: b.schedule,

@@ -1,15 +1,16 @@
 import { createHash } from "node:crypto";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
-import { CronJobV1, CronJobV1SpecJobTemplateSpecTemplate } from "@cdktf/provider-kubernetes/lib/cron-job-v1";
-import { JobV1, JobV1SpecTemplate } from "@cdktf/provider-kubernetes/lib/job-v1";
+import type { CronJobV1, CronJobV1SpecJobTemplateSpecTemplate } from "@cdktf/provider-kubernetes/lib/cron-job-v1";
+import type { JobV1, JobV1SpecTemplate } from "@cdktf/provider-kubernetes/lib/job-v1";
 import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
-import { HorizontalPodAutoscalerV2 } from "@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2";
-import { IngressV1 } from "@cdktf/provider-kubernetes/lib/ingress-v1";
+import type { HorizontalPodAutoscalerV2 } from "@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2";
+import type { IngressV1 } from "@cdktf/provider-kubernetes/lib/ingress-v1";
 import { NetworkPolicyV1, NetworkPolicyV1SpecEgress, NetworkPolicyV1SpecIngress } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
-import { StatefulSetV1, StatefulSetV1SpecTemplate } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
+import type { StatefulSetV1, StatefulSetV1SpecTemplate } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
+import { cronJobClass, hpaClass, ingressClass, jobClass, statefulSetClass } from "./optional-classes";
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "../../facade/cdktf";
 import { formatDuration } from "../../model/duration";
@@ -132,7 +133,7 @@ export class KubernetesService extends Construct {
         // (which depend on it) are created or updated only after it completed; no TTL, since a Job
         // deleted by the cluster would be planned again and re-run.
         workloads.push(
-          new JobV1(this, w.id, {
+          new (jobClass())(this, w.id, {
             metadata: meta(w.name, labelsOfWorkload),
             spec: { template: template as JobV1SpecTemplate },
             waitForCompletion: true,
@@ -144,7 +145,7 @@ export class KubernetesService extends Construct {
         );
       } else if (svc.kind === "cronjob") {
         workloads.push(
-          new CronJobV1(this, w.id, {
+          new (cronJobClass())(this, w.id, {
             metadata: meta(w.name, labelsOfWorkload),
             spec: {
               schedule: svc.schedule!,
@@ -163,7 +164,7 @@ export class KubernetesService extends Construct {
           spec: { clusterIp: "None", selector, port: ports, publishNotReadyAddresses: true },
         });
         workloads.push(
-          new StatefulSetV1(this, w.id, {
+          new (statefulSetClass())(this, w.id, {
             // Its name is in its claims' names (<template>-<name>-<n>): a renamed service keeps the
             // old one, so the replaced StatefulSet's pods re-bind the retained claims.
             metadata: meta(dataName(svc), labelsOfWorkload),
@@ -232,7 +233,7 @@ export class KubernetesService extends Construct {
     if (svc.autoscaling) {
       // The autoscaler drives the workload that takes the traffic: the live slot, or the stable.
       const scaled = workloads[plan.workloads.findIndex((w) => w.autoscaled)];
-      this.autoscaler = new HorizontalPodAutoscalerV2(this, "hpa", {
+      this.autoscaler = new (hpaClass())(this, "hpa", {
         metadata: meta(svc.name),
         spec: {
           minReplicas: svc.autoscaling.minReplicas,
@@ -246,7 +247,7 @@ export class KubernetesService extends Construct {
     if (svc.public && exposure === "ClusterIP" && env.domain && this.service) {
       const ingressClassName = kubernetesOptions(env).ingressClassName;
       const route = (id: string, name: string, host: string, backend: string, annotations?: Record<string, string>): IngressV1 =>
-        new IngressV1(this, id, {
+        new (ingressClass())(this, id, {
           metadata: { ...meta(name), annotations },
           spec: {
             ingressClassName,

@@ -1,6 +1,6 @@
 import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { formatCpu, formatMemory } from "../../model/quantity";
-import { peakReplicas } from "../shared/capacity";
+import { Contribution, describeContributions, peakReplicas } from "../shared/capacity";
 
 interface Dimension {
   readonly quotaKey: string;
@@ -32,19 +32,19 @@ export function quotaFitProblems(env: EnvironmentModel): { path: string[]; messa
   for (const d of dims) {
     if (d.limit === undefined) continue;
     let total = 0;
-    const parts: string[] = [];
+    const parts: Contribution[] = [];
     for (const svc of env.services) {
       const { steady, extra, why } = peakReplicas(svc);
       const per = d.perPod(svc);
       if (per === 0) continue;
       const pods = steady + extra;
       total += per * pods;
-      parts.push(`${svc.name} ${d.format(per)} × ${pods} pods [${why}] = ${d.format(per * pods)}`);
+      parts.push({ amount: per * pods, text: `${svc.name} ${d.format(per)} × ${pods} pods [${why}] = ${d.format(per * pods)}` });
     }
     if (total > d.limit) {
       problems.push({
         path: ["quota", d.quotaKey],
-        message: `the workloads need ${d.label} ${d.format(total)} at peak but the quota allows ${d.format(d.limit)}: ${parts.join("; ")}; raise quota.${d.quotaKey} to at least ${d.format(total)} or lower replicas/resources`,
+        message: `the workloads need ${d.label} ${d.format(total)} at peak but the quota allows ${d.format(d.limit)}: ${describeContributions(parts, "workloads", d.format)}; raise quota.${d.quotaKey} to at least ${d.format(total)} or lower replicas/resources`,
       });
     }
   }

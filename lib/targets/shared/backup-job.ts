@@ -1,5 +1,5 @@
-import { BackupModel, ServiceModel } from "../../model/environment";
-import { CronSchedule, parseCron } from "../../model/cron";
+import { BackupModel, ServiceModel, VolumeModel } from "../../model/environment";
+import { BACKUP_SCHEDULE, schedulerHealthTest } from "./scheduler";
 
 /*
  * What a backup run does, written once for every target: take the dump (or tar), check it, keep
@@ -13,12 +13,12 @@ export const BACKUP_DIR = "/backups";
 /** Where `archive` mounts the volume it reads (read-only; its own path may collide with BACKUP_DIR). */
 export const ARCHIVE_SOURCE_DIR = "/source";
 /** The environment variable carrying the job, so one run can be started by hand (README "Backups and restore"). */
-export const BACKUP_JOB_ENV = "ENVKIT_BACKUP_JOB";
+export const BACKUP_JOB_ENV = BACKUP_SCHEDULE.env;
 
-/** Where the scheduler records the last run's outcome (`ok` or `failed`), on the tmpfs. */
-export const BACKUP_STATUS_FILE = "/tmp/envkit-backup.status";
+/** Where the scheduler (shared/scheduler.ts) records the last run's outcome (`ok` or `failed`), on the tmpfs. */
+export const BACKUP_STATUS_FILE = BACKUP_SCHEDULE.statusFile;
 /** The scheduler container's health check: unhealthy while the last run failed. */
-export const BACKUP_HEALTH_TEST = ["CMD-SHELL", `! grep -q failed ${BACKUP_STATUS_FILE} 2>/dev/null`];
+export const BACKUP_HEALTH_TEST = schedulerHealthTest(BACKUP_SCHEDULE);
 
 /** File extension of each method's backups (the retention and the restore look for it). */
 export const BACKUP_EXTENSION: Readonly<Record<BackupModel["method"], string>> = { postgres: "pgdump", mysql: "sql.gz", redis: "rdb", archive: "tar.gz" };
@@ -118,48 +118,6 @@ export function backupJobScript(svc: ServiceModel, dir: string = BACKUP_DIR): st
   ].join("\n");
 }
 
-/** `case` alternatives of a field's values (`0|15|30|45`). */
-const alternatives = (values: readonly number[]): string => values.join("|");
-
-/**
- * sh lines that `continue` the enclosing loop unless the minute in `$m $h $d $mo $w` (numbers
- * without leading zeros, weekday 0-6 from Sunday) matches the schedule.
- */
-export function cronTestLines(c: CronSchedule): string[] {
-  const test = (v: string, values: readonly number[]): string => `case "$${v}" in ${alternatives(values)}) ;; *) continue;; esac`;
-  const day = c.daysRestricted && c.weekdaysRestricted ? `case "$d" in ${alternatives(c.days)}) ;; *) ${test("w", c.weekdays)};; esac` : `${test("d", c.days)}; ${test("w", c.weekdays)}`;
-  return [test("m", c.minutes), test("h", c.hours), test("mo", c.months), day];
-}
-
-/**
- * A scheduler for targets without one (a plain Docker host): a POSIX sh loop that wakes at every
- * minute boundary, evaluates the cron schedule on UTC time exactly as {@link cronMatches} does
- * (both day fields restricted: either matches), and runs the job in `$ENVKIT_BACKUP_JOB`. No crond:
- * it needs no crontab file (a read-only container cannot receive one from the provider), no
- * /etc/passwd entry for the uid and no root. A run that lasts past the next match skips it (no
- * overlapping runs, like concurrencyPolicy Forbid).
- */
-export function schedulerScript(schedule: string): string {
-  const s = parseCron(schedule);
-  if (!s.ok) throw new Error(`backup.schedule: ${s.error}`);
-  const c = s.value;
-  return [
-    `echo "envkit-backup: schedule ${c.text} (UTC)"`,
-    // sh as PID 1 ignores SIGTERM without a handler: without it every stop would wait for SIGKILL.
-    "trap 'exit 0' TERM INT",
-    "while :; do",
-    // ${x#0} strips one leading zero: "08" is not an octal error in $(( )), "00" becomes "0".
-    // Sleep in the background and wait: a trap runs only between commands.
-    '  s=$(date -u +%S); s=${s#0}; sleep $((60 - s)) & wait $!',
-    "  set -- $(date -u '+%M %H %d %m %w')",
-    "  m=${1#0}; h=${2#0}; d=${3#0}; mo=${4#0}; w=$5",
-    ...cronTestLines(c).map((l) => `  ${l}`),
-    // The outcome of the last run, for the container's health check (BACKUP_STATUS_FILE).
-    `  if sh -c "$${BACKUP_JOB_ENV}"; then echo ok > ${BACKUP_STATUS_FILE}; else echo "envkit-backup: run failed (exit $?)" >&2; echo failed > ${BACKUP_STATUS_FILE}; fi`,
-    "done",
-  ].join("\n");
-}
-
 /**
  * Why a target cannot write a service's backup where it is configured (each target lists the
  * destinations it can reach), as a located issue; undefined when it can.
@@ -170,4 +128,22 @@ export function backupDestinationProblem(svc: ServiceModel, target: string, supp
   if (supported.length === 0) return { path: ["services", svc.name, "backup"], message: `envkit does not schedule backups on ${target} yet; remove the backup here (backup: null) and suppress ENVK-DAT-001 with the reason and the backup you run instead` };
   if (supported.includes(b.to.kind)) return undefined;
   return { path: ["services", svc.name, "backup", "to", b.to.kind], message: `a backup to ${b.to.kind} is not available on ${target}; use ${supported.join(" or ")}` };
+}
+
+/**
+ * Where an engine target (Docker, Swarm) mounts a backup volume in the job's container: the
+ * service's data folder (the archived volume's, else the first). The engine gives a new volume the
+ * owner and mode of the image folder it is first mounted on, so the non-root job can write it
+ * without a root helper.
+ */
+export function backupVolumeHome(svc: ServiceModel): VolumeModel {
+  const home = svc.backup?.volume ?? svc.volumes[0];
+  if (!home) throw new Error(`services.${svc.name}.backup.to.volume: "${svc.name}" has no volume whose folder the image prepares for its user; back up to a hostPath instead`);
+  return home;
+}
+
+/** Why an engine target cannot mount a service's backup volume (see {@link backupVolumeHome}), as a located issue; undefined when it can. */
+export function backupVolumeHomeProblem(svc: ServiceModel, target: string): { path: (string | number)[]; message: string } | undefined {
+  if (svc.backup?.to.kind !== "volume" || svc.volumes.length > 0) return undefined;
+  return { path: ["services", svc.name, "backup", "to", "volume"], message: `on ${target} a backup volume is mounted on the service's data folder (so the engine gives it the folder's owner), and "${svc.name}" has no volume; back up to a hostPath, or declare the volume` };
 }

@@ -78,3 +78,26 @@ export function peakReplicas(svc: ServiceModel): { steady: number; extra: number
     }
   }
 }
+
+/** One service's share of a summed budget, and how a message shows it. */
+export interface Contribution {
+  readonly amount: number;
+  readonly text: string;
+}
+
+/** How many contributions a budget message lists before it summarizes the rest. */
+export const LISTED_CONTRIBUTIONS = 5;
+
+/**
+ * The arithmetic of a budget message: every contribution while there are at most
+ * {@link LISTED_CONTRIBUTIONS}; otherwise the largest ones (ties in declaration order) and the count
+ * and sum of the rest, so a 1,000-service environment gets a readable line, not 1,000 terms.
+ */
+export function describeContributions(parts: readonly Contribution[], noun: string, format: (n: number) => string): string {
+  if (parts.length <= LISTED_CONTRIBUTIONS) return parts.map((p) => p.text).join("; ");
+  const order = parts.map((p, i) => ({ p, i })).sort((a, b) => b.p.amount - a.p.amount || a.i - b.i);
+  const listed = order.slice(0, LISTED_CONTRIBUTIONS).map((x) => x.p.text);
+  const rest = order.slice(LISTED_CONTRIBUTIONS);
+  const restSum = rest.reduce((a, x) => a + x.p.amount, 0);
+  return `the ${LISTED_CONTRIBUTIONS} largest of ${parts.length} ${noun}: ${listed.join("; ")}; and ${rest.length} more ${noun} with ${format(restSum)} together`;
+}

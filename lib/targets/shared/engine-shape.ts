@@ -1,9 +1,13 @@
-import { EnvironmentModel } from "../../model/environment";
+import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import type { TargetIssue } from "../target";
+import { parseCron } from "../../model/cron";
+import { SCHEDULER_SHELL } from "./scheduler";
 
 /*
  * What a Docker engine (one host, or a Swarm) cannot express of a service's shape, said once for
- * both engine targets: a schedule, init containers, Kubernetes exposure. Each message names what to write instead.
+ * both engine targets: a cron job envkit's scheduler cannot run (shared/scheduler.ts), init
+ * containers, Kubernetes exposure. Each message names
+ * what to write instead.
  */
 
 /** What differs between the engine targets. */
@@ -20,9 +24,7 @@ export function engineShapeIssues(env: EnvironmentModel, shape: EngineShape): Ta
   const t = shape.label;
   for (const svc of env.services) {
     const at = (...rest: (string | number)[]): (string | number)[] => ["services", svc.name, ...rest];
-    if (svc.kind === "cronjob") {
-      out.push({ path: at("kind"), message: `${t} has no scheduler, so a cronjob cannot run here; set services.${svc.name}.enabled: false in this environment (and run it from the host's cron, e.g. a timer that runs the image), or run this environment on Kubernetes` });
-    }
+    if (svc.kind === "cronjob") out.push(...cronJobIssues(svc, t));
     if (svc.kind === "job" && shape.noJobs) out.push({ path: at("kind"), message: `${shape.noJobs}; set services.${svc.name}.enabled: false in this environment, or run it on Docker or Kubernetes` });
     if (svc.init.length > 0) {
       out.push({ path: at("init"), message: `${t} has no init containers (steps run before every start of the container); set init: [] for "${svc.name}" in this environment and run the step as a kind: job with runBefore: [${svc.name}] (it runs once per release, before "${svc.name}" is created)` });
@@ -45,4 +47,19 @@ export function engineEgressFindings(env: EnvironmentModel, label: string): Targ
   return env.services.flatMap((s) =>
     s.egress.map((e, i) => ({ path: ["services", s.name, "egress", i], message: `"${s.name}" egress to ${e.host ?? e.cidr}:${e.port}: on ${label} its egress network routes to every address (the engine cannot restrict destinations), so only the port list documents intent` })),
   );
+}
+
+/**
+ * What envkit's scheduler needs of a cron job (shared/scheduler.ts): the command to run, since
+ * its `/bin/sh -c <loop>` replaces the image's entrypoint, and a schedule of numbers it evaluates
+ * (Kubernetes also takes macros such as @daily; the scheduler reads five numeric fields).
+ */
+function cronJobIssues(svc: ServiceModel, t: string): TargetIssue[] {
+  const out: TargetIssue[] = [];
+  if (!svc.command || svc.command.length === 0) {
+    out.push({ path: ["services", svc.name, "command"], message: `on ${t} a cronjob runs in envkit's scheduler, whose entrypoint (${SCHEDULER_SHELL} -c <scheduler>) replaces the image's, so the image's own ENTRYPOINT/CMD cannot be run; set services.${svc.name}.command to the program to run (e.g. command: ["/usr/local/bin/cleanup"], with args if needed)` });
+  }
+  const s = svc.schedule === undefined ? undefined : parseCron(svc.schedule);
+  if (s && !s.ok) out.push({ path: ["services", svc.name, "schedule"], message: `on ${t} envkit's scheduler evaluates five numeric fields: ${s.error}` });
+  return out;
 }

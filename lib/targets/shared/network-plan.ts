@@ -86,7 +86,7 @@ function blockSize(containers: number): number {
  * Size changes (a service's replicas crossing 13, 29, … containers per network) move that
  * service's networks, and the range itself moves everything.
  */
-export function planNetworks(env: NetworkPlanInput, opts: { backups?: boolean } = {}): { networks: PlannedNetwork[]; error?: string } {
+export function planNetworks(env: NetworkPlanInput, opts: { backups?: boolean; archiveNetworks?: boolean } = {}): { networks: PlannedNetwork[]; error?: string } {
   const specs: { purpose: string; internal: boolean; members: Map<string, string[]>; server?: string }[] = [];
   const publicServices = env.services.filter((s) => s.public);
   if (publicServices.length > 0) {
@@ -103,8 +103,11 @@ export function planNetworks(env: NetworkPlanInput, opts: { backups?: boolean } 
   }
   // A dump job (`backup` other than archive) reaches its database over a network of its own,
   // joined by the two of them only: `<service>-backup`, its member the job `<service>-backup`.
-  const backupJobs = opts.backups ? env.services.filter((s) => s.backup && s.backup.method !== "archive").map((s) => s.name) : [];
-  for (const svc of [...backupJobs].sort()) specs.push({ purpose: backupJobName(svc), internal: true, members: new Map([[backupJobName(svc), []], [svc, [svc]]]) });
+  // With `archiveNetworks` (Swarm, where a task without a network lands on the node's default
+  // bridge), an archive job gets one too, joined by the job alone.
+  const backupJobs = opts.backups ? env.services.filter((s) => s.backup && (opts.archiveNetworks || s.backup.method !== "archive")).map((s) => s.name) : [];
+  const dumps = new Set(env.services.filter((s) => s.backup && s.backup.method !== "archive").map((s) => s.name));
+  for (const svc of [...backupJobs].sort()) specs.push({ purpose: backupJobName(svc), internal: true, members: new Map([[backupJobName(svc), []], ...(dumps.has(svc) ? [[svc, [svc]] as [string, string[]]] : [])]) });
   const joined = new Set(specs.flatMap((s) => [...s.members.keys()]));
   for (const svc of env.services) {
     if (!joined.has(svc.name)) specs.push({ purpose: `${svc.name}-isolated`, internal: true, members: new Map([[svc.name, [svc.name]]]) });

@@ -103,3 +103,11 @@ export function swarmOptions(env: EnvironmentModel): SwarmOptions {
 export function pinLabel(env: Pick<EnvironmentModel, "app" | "name">, service: string): string {
   return `envkit.${env.app}.${env.name}.${service}`;
 }
+
+/**
+ * How the Swarm target plans its networks: with a `<service>-backup` network for every backup
+ * job, an archive's too (a task without a network joins the node's default bridge: moby v20.10.24
+ * daemon/cluster/executor/container/container.go:397-402 sets a network mode only for a predefined
+ * network, and Swarm predefines only bridge and host).
+ */
+export const SWARM_NETWORK_PLAN = { backups: true, archiveNetworks: true } as const;

@@ -6,12 +6,13 @@ import { EnvironmentModel, environmentSecrets } from "../../model/environment";
 import { scopedName } from "../../model/names";
 import { labelList } from "../shared/container-spec";
 import { environmentLabels } from "../shared/labels";
-import { planNetworks } from "../shared/network-plan";
+import { backupJobName, planNetworks } from "../shared/network-plan";
 import { declareStackOutputs } from "../shared/outputs";
 import { registryAuthBlocks } from "../shared/registry-auth";
 import { declareSecretVariables } from "../shared/secret-variables";
 import { inertModel } from "../shared/terraform-literal";
-import { swarmOptions } from "./options";
+import { SWARM_NETWORK_PLAN, swarmOptions } from "./options";
+import { SwarmBackup } from "./swarm-backup";
 import { proxyMembership, routedBySets, takesName, translatesPorts, upstreamHost, withSourceLimits } from "../shared/proxy-sets";
 import { SwarmProxy } from "./swarm-proxy";
 import { swarmProxyPlan, swarmStance } from "./swarm-routing";
@@ -47,6 +48,8 @@ export class SwarmEnvironment extends Construct {
   public readonly secrets = new Map<string, Secret>();
   /** Service name → its construct. */
   public readonly services = new Map<string, SwarmService>();
+  /** Service name → its scheduled backup, where it has one. */
+  public readonly backups = new Map<string, SwarmBackup>();
   /** The envkit proxy, when a service is blue-green or canary. */
   public readonly proxy?: SwarmProxy;
 
@@ -60,7 +63,7 @@ export class SwarmEnvironment extends Construct {
     const secretVariables = declareSecretVariables(this, env, { ephemeral: false });
     this.provider = props.provider ?? new DockerProvider(this, "provider", { host: o.host, certPath: o.host.startsWith("tcp://") ? o.certPath : undefined, registryAuth: registryAuthBlocks(this, o.registryAuth, secretVariables) });
 
-    const plan = planNetworks(env);
+    const plan = planNetworks(env, SWARM_NETWORK_PLAN);
     if (plan.error) throw new Error(plan.error);
     const labels = labelList(environmentLabels(env));
     for (const n of plan.networks) {
@@ -95,19 +98,22 @@ export class SwarmEnvironment extends Construct {
     }
 
     const byName = new Map(env.services.map((s) => [s.name, s]));
-    const stance = (m: string) => swarmStance(env, byName.get(m)!);
+    // A backup job is a member of its database's backup network, not a service: never routed.
+    const stance = (m: string) => (byName.has(m) ? swarmStance(env, byName.get(m)!) : undefined);
     const joined = new Map<string, SwarmServiceNetwork[]>(env.services.map((svc) => [svc.name, []]));
+    // A backup job is no service: its network (`<svc>-backup`) is handed to its SwarmBackup. Where
+    // the proxy takes a service's name only to translate its ports (its connections' networks),
+    // the service answers to `<svc>-stable` there (SwarmService renames the sets of a blue-green or
+    // canary service everywhere itself).
     for (const n of plan.networks) {
-      // Where the proxy takes a service's name only to translate its ports (its connections'
-      // networks), the service answers to `<svc>-stable` there (SwarmService renames the sets of a
-      // blue-green or canary service everywhere itself).
       for (const [member, aliases] of n.members) {
         const renamed = stance(member)?.name === "clients" && takesName(n, member, stance(member));
-        joined.get(member)!.push({ id: this.networks.get(n.purpose)!.id, aliases: renamed ? aliases.map(() => upstreamHost(byName.get(member)!, {})) : aliases });
+        joined.get(member)?.push({ id: this.networks.get(n.purpose)!.id, aliases: renamed ? aliases.map(() => upstreamHost(byName.get(member)!, {})) : aliases });
       }
     }
     for (const svc of env.services) {
       this.services.set(svc.name, new SwarmService(this, svc.name, { environment: env, service: svc, networks: joined.get(svc.name)!, secrets: this.secrets }));
+      if (svc.backup) this.backups.set(svc.name, new SwarmBackup(this, `${svc.name}-backup`, { environment: env, service: svc, networkId: this.networks.get(backupJobName(svc.name))!.id, secrets: this.secrets }));
     }
 
     const proxyPlan = swarmProxyPlan(env);

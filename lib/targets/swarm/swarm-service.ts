@@ -1,6 +1,6 @@
 import { Config } from "@cdktf/provider-docker/lib/config";
 import { Secret } from "@cdktf/provider-docker/lib/secret";
-import { Service, ServiceTaskSpecContainerSpecMounts, ServiceUpdateConfig } from "@cdktf/provider-docker/lib/service";
+import { Service, ServiceTaskSpecContainerSpecMounts, ServiceTaskSpecContainerSpecSecrets, ServiceUpdateConfig } from "@cdktf/provider-docker/lib/service";
 import { Construct } from "constructs";
 import { formatDuration } from "../../model/duration";
 import { EnvironmentModel, ServiceModel, filesHash } from "../../model/environment";
@@ -10,6 +10,7 @@ import { EngineServiceProps, STOP_GRACE_SECONDS, engineHealthcheck, engineUser, 
 import { surgeCount } from "../shared/capacity";
 import { CONFIG_FILE_MODE, keyedFiles } from "../shared/config-files";
 import { componentLabels } from "../shared/labels";
+import { SCHEDULER_HEALTH, SCHEDULER_TMP, cronJobContainer } from "../shared/scheduler";
 import { ReleaseSet, releaseSets, routedBySets, setHost } from "../shared/proxy-sets";
 import { fromTerraformLiteral } from "../shared/terraform-literal";
 import { dataName, moveFromPreviousName } from "../shared/renames";
@@ -68,6 +69,16 @@ export function placementConstraints(env: EnvironmentModel, svc: ServiceModel): 
     out.push(host ? `node.hostname == ${host}` : `node.labels.${pinLabel(env, dataName(svc))} == true`);
   }
   return out;
+}
+
+/** A service's secret files in its task (its backup's too): /run/secrets/<name>, owned by its uid/gid, mode 0400. */
+export function swarmSecretMounts(svc: ServiceModel, secrets: ReadonlyMap<string, Secret>): ServiceTaskSpecContainerSpecSecrets[] | undefined {
+  if (svc.secrets.length === 0) return undefined;
+  return svc.secrets.map((s) => {
+    const secret = secrets.get(s.name)!;
+    // Relative: the engine puts the file at /run/secrets/<name>, where <NAME>_FILE points.
+    return { secretId: secret.id, secretName: secret.name, fileName: s.name, fileUid: String(svc.security.uid), fileGid: String(svc.security.gid), fileMode: SECRET_FILE_MODE };
+  });
 }
 
 /**
@@ -138,10 +149,14 @@ export class SwarmService extends Construct {
     // int and panics whenever the block is present (resource_docker_service_structures.go:840-842,
     // kreuzwerker#563); the tmpfs' pages are charged to the task's memory limit instead.
     if (sec.readOnlyRootFilesystem) for (const p of svc.writablePaths) mounts.push({ type: "tmpfs", target: p });
+    // A cron job's task is envkit's scheduler running its command, as on Docker (shared/scheduler.ts):
+    // its entrypoint, ENVKIT_CRON_JOB, the health check on the last run, a tmpfs for its status file.
+    const cron = svc.kind === "cronjob" ? cronJobContainer(svc) : undefined;
+    if (cron && !mounts.some((m) => m.target === SCHEDULER_TMP)) mounts.push({ type: "tmpfs", target: SCHEDULER_TMP });
 
     const configFiles = keyedFiles(svc);
 
-    const health = engineHealthcheck(svc);
+    const health = cron ? { test: cron.healthTest, ...SCHEDULER_HEALTH } : engineHealthcheck(svc);
     const stateless = svc.kind === "stateless";
     const policy = updatePolicy(env, svc, set.replicas);
     const update: ServiceUpdateConfig = {
@@ -161,9 +176,10 @@ export class SwarmService extends Construct {
       taskSpec: {
         containerSpec: {
           image: formatImageRef(set.release.image),
-          command: svc.command ? [...svc.command] : undefined,
-          args: svc.args ? [...svc.args] : undefined,
-          env: Object.fromEntries(envAssignments(env, svc).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)])),
+          // Swarm's `command` is the entrypoint, `args` the image's CMD.
+          command: cron ? cron.entrypoint : svc.command ? [...svc.command] : undefined,
+          args: !cron && svc.args ? [...svc.args] : undefined,
+          env: Object.fromEntries([...envAssignments(env, svc), ...(cron ? [cron.env] : [])].map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)])),
           user: engineUser(sec),
           readOnly: sec.readOnlyRootFilesystem,
           capDrop: [...sec.dropCapabilities],
@@ -182,22 +198,17 @@ export class SwarmService extends Construct {
             : undefined,
           healthcheck: health,
           mounts: mounts.length ? mounts : undefined,
-          secrets: svc.secrets.length
-            ? svc.secrets.map((s) => {
-                const secret = props.secrets.get(s.name)!;
-                // Relative: the engine puts the file at /run/secrets/<name>, where <NAME>_FILE points.
-                return { secretId: secret.id, secretName: secret.name, fileName: s.name, fileUid: String(sec.uid), fileGid: String(sec.gid), fileMode: SECRET_FILE_MODE };
-              })
-            : undefined,
+          secrets: swarmSecretMounts(svc, props.secrets),
         },
         resources: {
           limits: { nanoCpus: svc.resources.cpuLimitMillis * 1_000_000, memoryBytes: svc.resources.memoryLimitBytes },
           reservation: { nanoCpus: svc.resources.cpuMillis * 1_000_000, memoryBytes: svc.resources.memoryBytes },
         },
+        // The scheduler loop always runs: restarted whatever its exit (it exits 0 when stopped).
         restartPolicy: {
-          condition: restartCondition(svc.restart.policy),
+          condition: cron ? "any" : restartCondition(svc.restart.policy),
           delay: formatDuration(RESTART_DELAY_SECONDS),
-          maxAttempts: svc.restart.policy === "on-failure" ? svc.restart.maxRetries : 0,
+          maxAttempts: !cron && svc.restart.policy === "on-failure" ? svc.restart.maxRetries : 0,
           window: formatDuration(RESTART_WINDOW_SECONDS),
         },
         placement: {

@@ -1,4 +1,4 @@
-import { backupDestinationProblem } from "../shared/backup-job";
+import { backupDestinationProblem, backupVolumeHomeProblem } from "../shared/backup-job";
 import { Construct } from "constructs";
 import { overlaps, parseCidr } from "../../model/cidr";
 import { EnvironmentModel } from "../../model/environment";
@@ -13,7 +13,7 @@ import { inspectSwarmStack } from "./swarm-inspect";
 import { proxyListenerProblems, routedBySets } from "../shared/proxy-sets";
 import { swarmStance } from "./swarm-routing";
 import { swarmProxyPlan } from "./swarm-routing";
-import { SWARM, SWARM_DEFAULTS, SWARM_SETTINGS_SOURCE, SwarmSettingsSchema, swarmOptions } from "./options";
+import { SWARM, SWARM_DEFAULTS, SWARM_NETWORK_PLAN, SWARM_SETTINGS_SOURCE, SwarmSettingsSchema, swarmOptions } from "./options";
 
 /** Swarm's ingress network and the pool it carves overlay networks without a subnet from (docker swarm init defaults). */
 const SWARM_INGRESS = "10.0.0.0/24";
@@ -88,7 +88,7 @@ export const swarmTarget: TargetAdapter<typeof SwarmSettingsSchema> = {
     const at = (path: (string | number)[], message: string): void => {
       issues.push({ path, message });
     };
-    const plan = planNetworks(env);
+    const plan = planNetworks(env, SWARM_NETWORK_PLAN);
     if (plan.error) at(["network", "subnet"], plan.error);
     // kreuzwerker/docker 3.6.2 docker_service has only the replicated and global modes
     // (resource_docker_service.go:749-783), no replicated-job, and apply waits only for running
@@ -98,8 +98,13 @@ export const swarmTarget: TargetAdapter<typeof SwarmSettingsSchema> = {
     for (const svc of env.services) {
       const health = svc.health && inContainerProblem(svc.name, svc.health);
       if (health) at(health.path, `on Swarm ${health.message}`);
-      const backup = backupDestinationProblem(svc, "Swarm", []);
+      // The backup job runs on the database's node and writes there (swarm-backup.ts): a volume on
+      // its data folder (the folder's owner), or a folder of that node.
+      const backup = backupDestinationProblem(svc, "Swarm", ["volume", "hostPath"]) ?? backupVolumeHomeProblem(svc, "Swarm");
       if (backup) at(backup.path, backup.message);
+      else if (svc.backup && (svc.kind !== "stateful" || swarmOptions(env).unpinned.includes(svc.name))) {
+        at(["services", svc.name, "backup"], `on Swarm the backup job runs on the node that holds "${svc.name}"'s data and keeps the backups there, and "${svc.name}" is ${svc.kind === "stateful" ? "in swarm.unpinned (it may run on any node)" : `${svc.kind}, which Swarm does not pin to a node`}; ${svc.kind === "stateful" ? `remove "${svc.name}" from swarm.unpinned` : "make it kind: stateful"}, or remove the backup here (backup: null)`);
+      }
     }
     const o = swarmOptions(env);
     const byName = new Map(env.services.map((s) => [s.name, s]));
