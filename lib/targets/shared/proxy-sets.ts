@@ -243,7 +243,7 @@ export function proxyListenerProblems(
     const shares = (o: ProxyRoute | undefined): boolean => o !== undefined && o.service !== r.service && !opts.published(o.service) && !opts.published(r.service);
     const other = (listeners.get(r.listen) ?? []).find((o) => !shares(o.route));
     if (r.listen > 65535) out.push({ path: where, message: `${what} would listen on ${r.listen}, above 65535; lower ${preview ? previewSetting?.join(".") : "the port"} or the hostPort` });
-    else if (other?.route?.service === r.service) out.push({ path: where, message: `clients of "${r.service}" would dial ${r.listen} for port ${portName} and for ${other.what.slice(r.service.length + 3)}; give one of them another servicePort` });
+    else if (other?.route?.service === r.service && !preview && !other.route.name.endsWith("-preview")) out.push({ path: where, message: `clients of "${r.service}" would dial ${r.listen} for port ${portName} and for ${other.what.slice(r.service.length + 3)}; give one of them another servicePort` });
     else if (other) out.push({ path: where, message: `the envkit proxy would listen on ${r.listen} for ${what} and for ${other.what}; give one of them another ${fix}` });
     listeners.set(r.listen, [...(listeners.get(r.listen) ?? []), { what, route: r }]);
   }
