@@ -406,7 +406,7 @@ describe("addresses in environment variables", () => {
     expect(problems(a, k8s(a))).toMatch(/services\.web\.env\.API_ADDR: "api:3000" dials port 3000 of "api", but the declared connection allows http = 80; fix the port, or let envkit set the variable: \{ to: api, port: http, env: API_ADDR \}/);
   });
 
-  it("a generated variable is <service>:<servicePort> on Kubernetes and <alias>:<port> on Docker and Swarm", () => {
+  it("a generated variable is <service>:<servicePort> on Kubernetes, and <alias>:<port> on Docker and Swarm where the two are equal (the proxy case: service-port.test.ts)", () => {
     const k = app({ web: { connections: [{ to: "api", port: "http", env: "API_ADDR" }] }, api: { ports: [{ name: "http", port: 3000, servicePort: 80 }] } });
     const kj = synth(k, k8s(k));
     expect(resourcesOf(kj, "kubernetes_config_map_v1").find((c) => c.metadata.name.startsWith("web-"))!.data.API_ADDR).toBe("api:80");
