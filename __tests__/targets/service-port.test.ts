@@ -211,6 +211,17 @@ describe("Swarm: a servicePort other than the container port, through the envkit
     expect(swarmProxyConfig(j)).toContain("server-template stable- 2 tasks.db-stable:5432 weight 1");
   });
 
+  it("blue-green and a servicePort: one proxy service listens on 80 and forwards to the live slot's tasks on 3000", () => {
+    const a = translated();
+    const release = { ...pinned(Object.keys(a.services)) };
+    delete release.api;
+    const j = synth(a, swarm(a, { release, services: { api: { rollout: { strategy: "blue-green", live: "blue", slots: { blue: `1.0.0@${DIGEST}`, green: `1.1.0@${DIGEST}` } } } } } as Partial<EnvironmentConfig>));
+    expect(resourcesOf(j, "docker_service").filter((x) => x.name === "demo-qa-proxy")).toHaveLength(1);
+    expect(swarmProxyConfig(j)).toMatch(/frontend api-http\n {4}bind :80\n/);
+    expect(swarmProxyConfig(j)).toContain("server-template blue- 2 tasks.api-blue:3000 weight 1");
+    expect(aliases(j, service(j, "demo-qa-api-blue").task_spec.networks_advanced)["demo-qa-web-to-api"]).toEqual(["api-blue"]);
+  });
+
   it("without a servicePort nothing changes: no proxy, api answers to its own name", () => {
     const plain = app({ web: { connections: [{ to: "api", port: "http", env: "API_ADDR" }] } });
     const j = synth(plain, swarm(plain));
