@@ -74,9 +74,9 @@ describe("jobs: a migration that runs before the release that needs it", () => {
     expect(job.depends_on).toContain(idOf(json, "docker_container", "demo-qa-db-1"));
   });
 
-  it("Swarm: refused, naming the provider's missing replicated-job mode and what to do", () => {
+  it("Swarm: accepted (a container on the manager, swarm-jobs.test.ts)", () => {
     const a = app({ migrate: migration });
-    expect(problems(a, swarm(a))).toMatch(/services\.migrate\.kind: the Swarm provider \(kreuzwerker\/docker 3\.6\.2\) has no replicated-job service mode .*; set services\.migrate\.enabled: false in this environment/);
+    expect(problems(a, swarm(a))).not.toMatch(/services\.migrate/);
   });
 
   it("a job that serves a port, is public, has a health check or several replicas is refused with the fix", () => {
@@ -238,12 +238,16 @@ describe("init steps", () => {
     expect(problems(a, k8s(a))).toMatch(/services\.api\.init\.0\.image: \[ENVK-IMG-001\] init image "ghcr\.io\/acme\/seed:latest" is mutable/);
   });
 
-  it.each([
-    ["docker", docker],
-    ["swarm", swarm],
-  ])("%s has no init containers: refused, naming the job that replaces them", (_t, env) => {
+  it("Docker: accepted (containers run before the service's, docker-init-steps.test.ts)", () => {
     const a = app({ api: { init: [{ command: ["seed"] }] } });
-    expect(problems(a, env(a))).toMatch(/services\.api\.init: (Docker|Swarm) has no init containers .*; set init: \[\] for "api" in this environment and run the step as a kind: job with runBefore: \[api\]/);
+    expect(problems(a, docker(a))).not.toMatch(/services\.api\.init/);
+  });
+
+  it("Swarm has no init containers: refused, saying why and naming the job that replaces them", () => {
+    const a = app({ api: { init: [{ command: ["seed"] }] } });
+    expect(problems(a, swarm(a))).toMatch(
+      /services\.api\.init: Swarm has no init containers: a service's tasks start on any node and Swarm restarts and reschedules them without apply, .*; set init: \[\] for "api" in this environment and run the step as a kind: job with runBefore: \[api\] \(it runs once per release, before "api" is updated\), or run this environment on Docker or Kubernetes/,
+    );
   });
 });
 

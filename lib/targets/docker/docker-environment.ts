@@ -139,7 +139,8 @@ export class DockerEnvironment extends Construct {
     const viaProxy = (s: string): TerraformResource[] => (this.proxy && stance(s)?.name !== undefined ? [this.proxy.container] : []);
     for (const svc of env.services) {
       const servers = [...serversOf.get(svc.name)!].sort().flatMap((s) => [...this.services.get(s)!.containers, ...viaProxy(s)]);
-      for (const container of this.services.get(svc.name)!.containers) {
+      // Init steps take the start order and the network triggers of the containers they run before.
+      for (const container of [...this.services.get(svc.name)!.initSteps, ...this.services.get(svc.name)!.containers]) {
         container.lifecycle = { ...container.lifecycle, replaceTriggeredBy: [...(container.lifecycle?.replaceTriggeredBy ?? []), ...networksOf.get(svc.name)!.map((n) => `${address(n)}.id`)] };
         if (servers.length) container.dependsOn = [...(container.dependsOn ?? []), ...servers.map(address)];
       }
@@ -148,7 +149,7 @@ export class DockerEnvironment extends Construct {
     // exit (attach + postcondition in DockerService), e.g. a migration before the worker.
     for (const job of env.services) {
       for (const dependant of job.runBefore) {
-        for (const container of this.services.get(dependant)?.containers ?? []) container.dependsOn = [...(container.dependsOn ?? []), ...this.services.get(job.name)!.containers.map(address)];
+        for (const container of [...(this.services.get(dependant)?.initSteps ?? []), ...(this.services.get(dependant)?.containers ?? [])]) container.dependsOn = [...(container.dependsOn ?? []), ...this.services.get(job.name)!.containers.map(address)];
       }
     }
   }

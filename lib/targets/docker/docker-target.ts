@@ -14,6 +14,7 @@ import { engineEgressFindings, engineShapeIssues } from "../shared/engine-shape"
 import { dockerProxyPlan, proxyRouting, publishedByProxy } from "./docker-routing";
 import { hostBudgetProblems } from "./host-budget";
 import { proxyListenerProblems } from "../shared/proxy-sets";
+import { containerFileFolderProblems } from "../shared/config-files";
 import { DOCKER, DOCKER_DEFAULTS, DOCKER_SETTINGS_SOURCE, DockerSettingsSchema, dockerOptions } from "./options";
 
 /** ENVK-NET-003: a `tcp://` engine address without TLS certificates (see shared/engine-host.ts). */
@@ -88,9 +89,7 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
         at(`services.${svc.name}.security.seccompProfile`, `"${svc.security.seccompProfile}": Docker takes the seccomp profile's JSON, not a file path, and the Docker provider cannot read the file; use "RuntimeDefault" (Docker's default profile) on Docker, or a Kubernetes target for a Localhost profile`);
       }
       // A config file's folder becomes a volume on Docker (docker-service.ts configFolders): "/" cannot be one.
-      (svc.files ?? []).forEach((f, i) => {
-        if (f.path.lastIndexOf("/") === 0) at(`services.${svc.name}.files.${i}.path`, `"${f.path}" is directly under "/"; on Docker a config file's folder is mounted as a volume, and "/" cannot be one: put the file in a folder (e.g. "/etc/app${f.path}")`);
-      });
+      issues.push(...containerFileFolderProblems(svc, "Docker"));
       // Measured on Engine 20.10: "CPU cfs quota can not be less than 1ms (i.e. 1000)" per 100 ms period.
       if (svc.resources.cpuLimitMillis < 10) {
         at(`services.${svc.name}.resources.cpuLimit`, `${svc.resources.cpuLimitMillis}m is below the 10m Docker can enforce (the engine refuses a CPU quota under 1 ms per 100 ms); use at least "10m"`);

@@ -5,9 +5,9 @@ import { SCHEDULER_SHELL } from "./scheduler";
 
 /*
  * What a Docker engine (one host, or a Swarm) cannot express of a service's shape, said once for
- * both engine targets: a cron job envkit's scheduler cannot run (shared/scheduler.ts), init
- * containers, Kubernetes exposure. Each message names
- * what to write instead.
+ * both engine targets: a cron job envkit's scheduler cannot run (shared/scheduler.ts),
+ * Kubernetes exposure; jobs and init steps where the target says
+ * it cannot run them. Each message names what to write instead.
  */
 
 /** What differs between the engine targets. */
@@ -16,6 +16,8 @@ export interface EngineShape {
   readonly label: string;
   /** Why `kind: job` cannot run here, or undefined where it can. */
   readonly noJobs?: string;
+  /** Why `init` steps cannot run here (followed by the fix), or undefined where they can. */
+  readonly noInit?: string;
 }
 
 /** Refusals of what the engine target cannot run, each with the fix. */
@@ -26,8 +28,8 @@ export function engineShapeIssues(env: EnvironmentModel, shape: EngineShape): Ta
     const at = (...rest: (string | number)[]): (string | number)[] => ["services", svc.name, ...rest];
     if (svc.kind === "cronjob") out.push(...cronJobIssues(svc, t));
     if (svc.kind === "job" && shape.noJobs) out.push({ path: at("kind"), message: `${shape.noJobs}; set services.${svc.name}.enabled: false in this environment, or run it on Docker or Kubernetes` });
-    if (svc.init.length > 0) {
-      out.push({ path: at("init"), message: `${t} has no init containers (steps run before every start of the container); set init: [] for "${svc.name}" in this environment and run the step as a kind: job with runBefore: [${svc.name}] (it runs once per release, before "${svc.name}" is created)` });
+    if (svc.init.length > 0 && shape.noInit) {
+      out.push({ path: at("init"), message: `${shape.noInit}; set init: [] for "${svc.name}" in this environment and run the step as a kind: job with runBefore: [${svc.name}] (it runs once per release, before "${svc.name}" is updated), or run this environment on Docker or Kubernetes` });
     }
     if (svc.exposure !== undefined) out.push({ path: at("exposure"), message: `exposure is how Kubernetes exposes a public service; on ${t} public: true publishes its ports (hostPort), so remove exposure from this environment` });
     for (const p of svc.ports) {
