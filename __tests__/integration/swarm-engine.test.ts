@@ -92,10 +92,26 @@ const bgApp: AppConfig = { name: "swbg", services: { web: { image: SLOT_REPO, pu
 /** The blue-green app's stack, with the proxy's pinned image replaced by the offline stand-in. */
 function bgSynth(live: "blue" | "green"): Json {
   const env = { target: "swarm", network: { subnet: "10.232.0.0/16" }, policy: { enforcement: "advisory" }, rollout: { timeout: "2m" }, services: { web: { ports: [{ name: "http", hostPort: BG_PORT }], rollout: { strategy: "blue-green", live, slots: { blue: "blue", green: "green" } } } } } as unknown as EnvironmentConfig;
-  const r = validateSource(sourceFromObjects(bgApp, { e2e: env }));
+  return synthWithLocalProxy(bgApp, env, "bg");
+}
+
+const slotHealth = { http: { path: "/health", port: "http" }, interval: "1s", timeout: "2s", retries: 2, startPeriod: "1s" };
+/** back listens on 8080 and is dialled on 80 (servicePort); client connects to it. */
+const spApp: AppConfig = {
+  name: "swsp",
+  services: {
+    back: { image: SLOT_REPO, ports: [{ name: "http", port: 8080, servicePort: 80 }], health: slotHealth },
+    client: { image: SLOT_REPO, ports: [{ name: "http", port: 8080 }], health: slotHealth, connections: [{ to: "back", port: "http", env: "BACK_ADDR" }] },
+  },
+} as AppConfig;
+const spSynth = (): Json => synthWithLocalProxy(spApp, { target: "swarm", network: { subnet: "10.233.0.0/16" }, policy: { enforcement: "advisory" }, rollout: { timeout: "2m" }, release: { back: "blue", client: "green" } } as unknown as EnvironmentConfig, "sp");
+
+/** An app's swarm stack, with the proxy's pinned image replaced by the offline stand-in. */
+function synthWithLocalProxy(a: AppConfig, env: EnvironmentConfig, id: string): Json {
+  const r = validateSource(sourceFromObjects(a, { e2e: env }));
   const errors = r.configIssues.filter((i) => i.severity !== "warning");
   if (errors.length) throw new Error(errors.map(formatIssue).join("\n"));
-  const stack = new TerraformStack(Testing.app(), "bg");
+  const stack = new TerraformStack(Testing.app(), id);
   new SwarmEnvironment(stack, "swarm", { environment: r.environments[0].model });
   const json = JSON.parse(Testing.synth(stack)) as Json;
   for (const svc of Object.values(json.resource.docker_service as Record<string, Json>)) {
@@ -218,6 +234,33 @@ const images = async (id: string): Promise<string[]> => {
       expect(after).toEqual(["green", "green", "green", "green", "green"]);
     } finally {
       await destroySwarmStack(bg);
+    }
+  }, 300_000);
+  it("servicePort through the envkit proxy service: client's BACK_ADDR is back:80, and the proxy's task on client-to-back forwards to back's task on 8080", async () => {
+    if (!live()) return;
+    await Promise.all([importSlot("blue"), importSlot("green"), proxyImageBuilt()]);
+    const sp = await applySwarmStack(spSynth(), {});
+    try {
+      for (const id of sp.services.values()) await waitRunning(id, 1, 120_000);
+      const clientId = sp.services.get([...sp.services.keys()].find((a) => a.includes("client"))!)!;
+      const client = String((await waitRunning(clientId, 1, 120_000))[0].Status.ContainerStatus.ContainerID);
+      const env = await exec(client, ["sh", "-c", "echo $BACK_ADDR"]);
+      // As in the blue-green case: no IPVS on this kernel, so the virtual IP behind `back` cannot
+      // be dialled; `tasks.back` is the proxy's own task on the client-to-back network.
+      const ask = async (address: string, n: number) => (await exec(client, ["sh", "-c", `i=0; while [ $i -lt ${n} ]; do busybox timeout 5 wget -q -O - http://${address}/ 2>/dev/null || echo FAIL; i=$((i+1)); done`])).out.split("\n").filter(Boolean);
+      let answers: string[] = [];
+      // The proxy resolves tasks.back-stable every second: bounded wait until it answers.
+      for (let i = 0; i < 30 && answers[0] !== "blue"; i++) answers = await ask("tasks.back:80", 1).then((x) => (x[0] === "blue" ? x : new Promise<string[]>((r) => setTimeout(() => r(x), 1000))));
+      const twenty = await ask("tasks.back:80", 20);
+      const direct = await ask("tasks.back:8080", 1);
+      const vip = await ask("back:80", 1);
+      const tally = twenty.reduce<Record<string, number>>((m, a) => ({ ...m, [a]: (m[a] ?? 0) + 1 }), {});
+      process.stderr.write(`engine test: Swarm servicePort: BACK_ADDR=${env.out}; 20 requests to tasks.back:80 → ${JSON.stringify(tally)}; tasks.back:8080 → ${JSON.stringify(direct)}; back:80 (virtual IP, no IPVS here) → ${JSON.stringify(vip)}\n`);
+      expect(env.out).toBe("back:80");
+      expect(tally).toEqual({ blue: 20 });
+      expect(direct).toEqual(["FAIL"]);
+    } finally {
+      await destroySwarmStack(sp);
     }
   }, 300_000);
 });

@@ -356,14 +356,7 @@ describe("exposure: servicePort, LoadBalancer and NodePort", () => {
     expect(problems(internal, k8s(internal))).toMatch(/services\.api\.exposure: exposure LoadBalancer makes "api" reachable from outside the environment, and it is not public; set public: true or remove exposure/);
   });
 
-  it.each([
-    ["docker", docker],
-    ["swarm", swarm],
-  ])("%s: a servicePort other than the container port is refused (clients reach the container port directly)", (_t, env) => {
-    const a = app({ api: { ports: [{ name: "http", port: 3000, servicePort: 80 }] } });
-    expect(problems(a, env(a))).toMatch(/services\.api\.ports\.http\.servicePort: on (Docker|Swarm) clients reach the container's port 3000 directly .*set servicePort: 3000 in this environment .*connections\[\]\.env/);
-  });
-
+  // Docker and Swarm honour a servicePort through the envkit proxy: service-port.test.ts.
   it("Docker: a public service with two replicas is served by the rollout strategies' proxy; without it (recreate) it is refused, naming the proxy", () => {
     const a = app({ web: { replicas: 2 } });
     expect(problems(a, docker(a))).not.toMatch(/services\.web\.replicas/);
@@ -417,7 +410,7 @@ describe("addresses in environment variables", () => {
     expect(problems(a, k8s(a))).toMatch(/services\.web\.env\.API_ADDR: "api:3000" dials port 3000 of "api", but the declared connection allows http = 80; fix the port, or let envkit set the variable: \{ to: api, port: http, env: API_ADDR \}/);
   });
 
-  it("a generated variable is <service>:<servicePort> on Kubernetes and <alias>:<port> on Docker and Swarm", () => {
+  it("a generated variable is <service>:<servicePort> on Kubernetes, and <alias>:<port> on Docker and Swarm where the two are equal (the proxy case: service-port.test.ts)", () => {
     const k = app({ web: { connections: [{ to: "api", port: "http", env: "API_ADDR" }] }, api: { ports: [{ name: "http", port: 3000, servicePort: 80 }] } });
     const kj = synth(k, k8s(k));
     expect(resourcesOf(kj, "kubernetes_config_map_v1").find((c) => c.metadata.name.startsWith("web-"))!.data.API_ADDR).toBe("api:80");

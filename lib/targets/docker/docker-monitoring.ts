@@ -5,8 +5,8 @@ import { DATASOURCE_UID, serviceDashboard } from "../../observability/dashboards
 import { MONITORING_CONFIG_DIR, MONITORING_PORTS, MONITORING_SERVICES, MonitoringRole } from "../../observability/monitoring-set";
 import { generateRules, renderRules } from "../../observability/rules";
 import { dockerSelectors } from "./docker-metrics";
-import { proxyRouting } from "./docker-routing";
-import { releaseSets, setHost } from "../shared/proxy-sets";
+import { dockerStance } from "./docker-routing";
+import { releaseSets, upstreamHost } from "../shared/proxy-sets";
 import type { DockerServiceConfigFiles } from "./docker-service";
 import { SECRETS_DIR } from "../shared/container-spec";
 
@@ -30,10 +30,12 @@ export function observedServices(env: EnvironmentModel): ServiceModel[] {
 
 /**
  * The DNS names a service's containers answer to on the network Prometheus shares with it: its
- * own name, or each set's `<svc>-<set>` where the proxy took the name over (blue-green, canary).
+ * own name, or each set's `<svc>-<set>` where the proxy took the name over (blue-green, canary;
+ * `<svc>-stable` where it translates servicePorts, Prometheus' connection being one of those it
+ * answers on), so Prometheus scrapes each container's metrics port directly, never the proxy.
  */
-function scrapeNames(svc: ServiceModel): string[] {
-  return proxyRouting(svc) === "alias" ? releaseSets(svc).filter((s) => s.replicas > 0).map((s) => setHost(svc, s)) : [svc.name];
+function scrapeNames(env: EnvironmentModel, svc: ServiceModel): string[] {
+  return dockerStance(env, svc)?.name ? releaseSets(svc).filter((s) => s.replicas > 0).map((s) => upstreamHost(svc, s)) : [svc.name];
 }
 
 /**
@@ -50,7 +52,7 @@ export function prometheusConfig(env: EnvironmentModel): string {
     .map((s) => ({
       job_name: s.name,
       metrics_path: s.metrics!.path,
-      dns_sd_configs: [{ names: scrapeNames(s), type: "A", port: s.metrics!.port, refresh_interval: interval }],
+      dns_sd_configs: [{ names: scrapeNames(env, s), type: "A", port: s.metrics!.port, refresh_interval: interval }],
       relabel_configs: [
         { target_label: "environment", replacement: env.name },
         { target_label: "service", replacement: s.name },

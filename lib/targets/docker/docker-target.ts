@@ -11,7 +11,7 @@ import { planNetworks, startOrderCycles } from "../shared/network-plan";
 import { inContainerProblem } from "../shared/health";
 import { plainTcpHostProblem } from "../shared/engine-host";
 import { engineEgressFindings, engineShapeIssues } from "../shared/engine-shape";
-import { dockerProxyPlan, proxyRouting } from "./docker-routing";
+import { dockerProxyPlan, proxyRouting, publishedByProxy } from "./docker-routing";
 import { hostBudgetProblems } from "./host-budget";
 import { proxyListenerProblems } from "../shared/proxy-sets";
 import { containerFileFolderProblems } from "../shared/config-files";
@@ -118,11 +118,13 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
         hostPorts.set(key, svc.name);
       }
     }
-    // The proxy listens on each routed service's own port (clients keep addressing <svc>:<port>)
-    // and on a preview port per public one: one HAProxy, so no two may share a port.
+    // The proxy listens on each routed service's servicePort (clients address <svc>:<servicePort>)
+    // and on a preview port per public one: one HAProxy, so no two may share a port unless the
+    // destination address tells them apart (shared/proxy-sets.ts proxyListenerProblems).
     const proxy = dockerProxyPlan(env);
     if (proxy) {
-      issues.push(...proxyListenerProblems(proxy.services, proxy.plan, ["docker", "proxy", "previewPortOffset"]));
+      const byName = new Map(env.services.map((s) => [s.name, s]));
+      issues.push(...proxyListenerProblems(proxy.services, proxy.plan, { published: (s) => publishedByProxy(byName.get(s)!), byStrategy: (s) => proxyRouting(s) !== undefined, previewSetting: ["docker", "proxy", "previewPortOffset"] }));
       const published = new Map(env.services.filter((s) => s.public && !proxyRouting(s)).flatMap((s) => s.ports.map((p) => [p.hostPort, s.name] as const)));
       for (const p of proxy.publish) {
         const other = published.get(p.hostPort);

@@ -5,9 +5,9 @@ import { SCHEDULER_SHELL } from "./scheduler";
 
 /*
  * What a Docker engine (one host, or a Swarm) cannot express of a service's shape, said once for
- * both engine targets: a cron job envkit's scheduler cannot run (shared/scheduler.ts), a client
- * port other than the container's, Kubernetes exposure; init steps where the target says it
- * cannot run them. Each message names what to write instead.
+ * both engine targets: a cron job envkit's scheduler cannot run (shared/scheduler.ts),
+ * Kubernetes exposure; init steps where the target says it cannot run them. Each message names
+ * what to write instead.
  */
 
 /** What differs between the engine targets. */
@@ -30,11 +30,7 @@ export function engineShapeIssues(env: EnvironmentModel, shape: EngineShape): Ta
     }
     if (svc.exposure !== undefined) out.push({ path: at("exposure"), message: `exposure is how Kubernetes exposes a public service; on ${t} public: true publishes its ports (hostPort), so remove exposure from this environment` });
     for (const p of svc.ports) {
-      // A service alias resolves to the container (or Swarm VIP) itself, and nothing between two
-      // containers on a user network translates ports: clients reach the container port.
-      if (p.servicePort !== p.port) {
-        out.push({ path: at("ports", p.name, "servicePort"), message: `on ${t} clients reach the container's port ${p.port} directly (a network alias resolves to the container, and no engine translates ports between containers), so servicePort ${p.servicePort} cannot be honoured; set servicePort: ${p.port} in this environment (or make the image listen on ${p.servicePort}), and let envkit write client addresses with connections[].env` });
-      }
+      // A servicePort other than the container port is honoured by the envkit proxy (shared/proxy-sets.ts translatesPorts).
       if (p.nodePort !== undefined) out.push({ path: at("ports", p.name, "nodePort"), message: `node ports are Kubernetes'; on ${t} a public port is published as hostPort, so remove nodePort from this environment` });
     }
   }

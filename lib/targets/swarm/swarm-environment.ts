@@ -13,9 +13,9 @@ import { declareSecretVariables } from "../shared/secret-variables";
 import { inertModel } from "../shared/terraform-literal";
 import { SWARM_NETWORK_PLAN, swarmOptions } from "./options";
 import { SwarmBackup } from "./swarm-backup";
-import { proxyMembership, routedBySets, withSourceLimits } from "../shared/proxy-sets";
+import { proxyMembership, routedBySets, takesName, translatesPorts, upstreamHost, withSourceLimits } from "../shared/proxy-sets";
 import { SwarmProxy } from "./swarm-proxy";
-import { swarmProxyPlan } from "./swarm-routing";
+import { swarmProxyPlan, swarmStance } from "./swarm-routing";
 import { SwarmService, SwarmServiceNetwork } from "./swarm-service";
 import { DockerService } from "../docker/docker-service";
 
@@ -108,9 +108,20 @@ export class SwarmEnvironment extends Construct {
       );
     }
 
+    const byName = new Map(env.services.map((s) => [s.name, s]));
+    // A backup job is a member of its database's backup network, not a service: never routed.
+    const stance = (m: string) => (byName.has(m) ? swarmStance(env, byName.get(m)!) : undefined);
     const joined = new Map<string, SwarmServiceNetwork[]>(env.services.map((svc) => [svc.name, []]));
-    // A backup job is no service: its network (`<svc>-backup`) is handed to its SwarmBackup.
-    for (const n of plan.networks) for (const [member, aliases] of n.members) joined.get(member)?.push({ id: this.networks.get(n.purpose)!.id, aliases });
+    // A backup job is no service: its network (`<svc>-backup`) is handed to its SwarmBackup. Where
+    // the proxy takes a service's name only to translate its ports (its connections' networks),
+    // the service answers to `<svc>-stable` there (SwarmService renames the sets of a blue-green or
+    // canary service everywhere itself).
+    for (const n of plan.networks) {
+      for (const [member, aliases] of n.members) {
+        const renamed = stance(member)?.name === "clients" && takesName(n, member, stance(member));
+        joined.get(member)?.push({ id: this.networks.get(n.purpose)!.id, aliases: renamed ? aliases.map(() => upstreamHost(byName.get(member)!, {})) : aliases });
+      }
+    }
     const jobNetworks = new Map<string, { name: string; aliases: readonly string[]; plainName: string }[]>([...jobs].map((j) => [j, []]));
     for (const n of plan.networks) for (const [member, aliases] of n.members) jobNetworks.get(member)?.push({ name: this.networks.get(n.purpose)!.name, aliases, plainName: n.name });
     for (const svc of env.services) {
@@ -137,20 +148,19 @@ export class SwarmEnvironment extends Construct {
 
     const proxyPlan = swarmProxyPlan(env);
     if (proxyPlan) {
-      const byName = new Map(env.services.map((s) => [s.name, s]));
-      const { joins, allow } = proxyMembership(plan.networks, (m) => (routedBySets(byName.get(m)!) ? "alias" : undefined));
+      const { joins, allow } = proxyMembership(plan.networks, stance);
       (this as { proxy?: SwarmProxy }).proxy = new SwarmProxy(this, "proxy", {
         environment: env,
-        plan: { ...proxyPlan, plan: withSourceLimits(proxyPlan.plan, (s) => byName.get(s)!.public, allow) },
+        plan: { ...proxyPlan, plan: withSourceLimits(proxyPlan.plan, (s) => byName.get(s)!.public && routedBySets(byName.get(s)!), allow) },
         networks: joins.map((j) => ({ id: this.networks.get(j.purpose)!.id, aliases: j.aliases })),
-        upstreams: env.services.filter(routedBySets).flatMap((s) => this.services.get(s.name)!.services),
+        upstreams: env.services.filter((s) => stance(s.name) !== undefined).flatMap((s) => this.services.get(s.name)?.services ?? []),
       });
     }
     // Addresses for other stacks: the service name on its overlay networks, and the published ports (every node with the routing mesh).
     declareStackOutputs(
       this,
       env,
-      (svc) => ({ internal: svc.ports.map((p) => `${svc.name}:${p.port}`), public: svc.public ? svc.ports.map((p) => `*:${p.hostPort}`) : [] }),
+      (svc) => ({ internal: svc.ports.map((p) => `${svc.name}:${translatesPorts(env, svc) ? p.servicePort : p.port}`), public: svc.public ? svc.ports.map((p) => `*:${p.hostPort}`) : [] }),
       { networks: { value: [...this.networks.values()].map((n) => n.name), description: `The overlay networks of ${env.app}/${env.name}.` } },
     );
   }

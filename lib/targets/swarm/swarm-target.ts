@@ -12,6 +12,7 @@ import { planNetworks } from "../shared/network-plan";
 import type * as Lowering from "./swarm-environment";
 import { inspectSwarmStack } from "./swarm-inspect";
 import { proxyListenerProblems, routedBySets } from "../shared/proxy-sets";
+import { swarmStance } from "./swarm-routing";
 import { swarmProxyPlan } from "./swarm-routing";
 import { SWARM, SWARM_DEFAULTS, SWARM_NETWORK_PLAN, SWARM_SETTINGS_SOURCE, SwarmSettingsSchema, swarmOptions } from "./options";
 
@@ -137,7 +138,10 @@ export const swarmTarget: TargetAdapter<typeof SwarmSettingsSchema> = {
       }
     }
     const proxy = swarmProxyPlan(env);
-    if (proxy) for (const p of proxyListenerProblems(env.services.filter(routedBySets), proxy.plan)) at(p.path, p.message);
+    if (proxy) {
+      const routed = env.services.filter((s) => swarmStance(env, s) !== undefined);
+      for (const p of proxyListenerProblems(routed, proxy.plan, { published: (s) => byName.get(s)!.public && routedBySets(byName.get(s)!), byStrategy: routedBySets })) at(p.path, p.message);
+    }
     return issues;
   },
   inspect: inspectSwarmStack,
