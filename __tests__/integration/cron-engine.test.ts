@@ -1,9 +1,6 @@
-import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { AppConfig } from "../../lib/config/schema";
 import { dockerEnv, resolveOne, synthJson } from "../helpers";
+import { BUSYBOX, importBusyboxImage, staticBusybox } from "./busybox-image";
 import { Created, api, applyStack, destroyStack, emptyCreated, engineProblemsSync, exec, inspect, namesIn, removeNamed } from "./engine-api";
 
 /*
@@ -14,9 +11,7 @@ import { Created, api, applyStack, destroyStack, emptyCreated, engineProblemsSyn
  * fails (apply fails), and it never runs (no restart). Needs a running engine and a static
  * /bin/busybox (Debian: busybox-static); skipped, loudly, when one is missing. Waits at most ~70 s.
  */
-const BUSYBOX = "/bin/busybox";
-const staticBusybox = fs.existsSync(BUSYBOX) && execFileSync("file", ["-L", BUSYBOX], { encoding: "utf8" }).includes("statically linked");
-const reasons = [...engineProblemsSync(), ...(staticBusybox ? [] : [`no static ${BUSYBOX} (install busybox-static)`])];
+const reasons = [...engineProblemsSync(), ...(staticBusybox() ? [] : [`no static ${BUSYBOX} (install busybox-static)`])];
 const enabled = reasons.length === 0;
 if (!enabled) process.stderr.write(`\n*** SKIPPED: cron job engine test: ${reasons.join("; ")} ***\n\n`);
 
@@ -27,26 +22,8 @@ const NO_SH = "envkit-e2e-cron/nosh";
 const TAG = "e2e";
 const TOOLS = ["sh", "date", "sleep", "grep", "echo", "touch", "cat", "wc", "true"];
 
-/** A busybox image with the tools above (`withShell`), or with busybox alone at /bin/busybox and no /bin/sh. */
-async function buildImage(repo: string, withShell: boolean): Promise<void> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-cron-rootfs-"));
-  const tar = `${root}.tar`;
-  try {
-    for (const d of ["bin", "tmp"]) fs.mkdirSync(path.join(root, d), { recursive: true });
-    fs.copyFileSync(BUSYBOX, path.join(root, "bin", "busybox"));
-    fs.chmodSync(path.join(root, "bin", "busybox"), 0o755);
-    if (withShell) for (const t of TOOLS) fs.symlinkSync("busybox", path.join(root, "bin", t));
-    fs.chmodSync(path.join(root, "tmp"), 0o1777);
-    execFileSync("tar", ["-C", root, "--owner=0", "--group=0", "-cf", tar, "bin", "tmp"]);
-    const changes = ["ENV PATH=/bin", `CMD ["/bin/busybox", "true"]`];
-    const q = new URLSearchParams([["fromSrc", "-"], ["repo", repo], ["tag", TAG], ...changes.map((c): [string, string] => ["changes", c])]);
-    const res = await api("POST", `/images/create?${q}`, fs.readFileSync(tar), { contentType: "application/x-tar" });
-    if (/"error"/.test(res.body.toString("utf8"))) throw new Error(`import of ${repo}: ${res.body.toString("utf8").slice(0, 300)}`);
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-    fs.rmSync(tar, { force: true });
-  }
-}
+/** The image with the tools above, or with busybox alone at /bin/busybox and no /bin/sh. */
+const buildImage = (repo: string, withShell: boolean): Promise<void> => importBusyboxImage(repo, TAG, { tools: withShell ? TOOLS : [] });
 
 /** The job: records the UTC second it started at, then fails its first run (exit 3). */
 const JOB = 'date -u +%S >> /tmp/runs; if [ ! -e /tmp/failed-once ]; then touch /tmp/failed-once; exit 3; fi';

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { AppConfig, EnvironmentConfig } from "../../lib/config/schema";
 import { REFERENCE_APP, dockerEnv, resolveOne, synthJson } from "../helpers";
-import { Created, api, applyStack, destroyStack, emptyCreated, engineProblemsSync, exec, inspect as inspectByName, namesIn, removeNamed } from "./engine-api";
+import { Created, api, applyStack, destroyStack, emptyCreated, engineProblemsSync, exec, inspect as inspectByName, namesIn, removeNamed, updateStack } from "./engine-api";
 import { proxyImageBuilt, proxyImageProblems, withLocalProxyImage } from "./proxy-image";
 
 /*
@@ -463,5 +463,104 @@ const SECRETS = { db_password: "e2e-db-password", jwt_secret: "e2e-jwt-secret" }
     expect(made[made.length - 1].created.createdOrder.filter((n) => n.startsWith("e2ek-dev-api-"))).toEqual([]);
     const left = (await api("GET", `/containers/json?all=true&filters=${encodeURIComponent(JSON.stringify({ name: ["e2ek-dev-api-"] }))}`)).json as unknown as Json[];
     expect(left).toEqual([]);
+  });
+});
+
+(enabled ? describe : describe.skip)(`init steps on a real engine: they run to completion, in order, before the service's container, and again when it is replaced${enabled ? "" : ` (SKIPPED: ${reasons.join("; ")})`}`, () => {
+  const health = { http: { path: "/healthz", port: "http" }, interval: "1s", timeout: "2s", retries: 3, startPeriod: "2s" };
+  const serve = { image: image("plain"), ports: [{ name: "http", port: 8080 }], health };
+  const made: { json: Json; created: Created }[] = [];
+  /**
+   * `api` (stateful: its volume is at /appdata, which the image gives to uid 10001) has two steps:
+   * the first reaches its server `db` by alias over the connection's network, then writes into
+   * the volume; the second reads what the first wrote. `first` replaces the first step's script.
+   */
+  const stack = (name: string, subnet: string, first = "timeout 3 wget -q -O /dev/null http://db:8080/healthz && echo reached-db > /appdata/step1 && echo run >> /appdata/runs", env: Record<string, string> = {}): Json =>
+    synthJson([
+      resolveOne(
+        {
+          name,
+          services: {
+            db: serve,
+            api: {
+              ...serve,
+              kind: "stateful",
+              env,
+              volumes: [{ name: "data", path: "/appdata" }],
+              connections: [{ to: "db", port: "http" }],
+              init: [{ command: ["sh", "-c", first] }, { command: ["sh", "-c", "cat /appdata/step1 > /appdata/step2 && id -u >> /appdata/step2"] }],
+            },
+          },
+        },
+        "dev",
+        dockerEnv({ release: { api: TAG, db: TAG }, network: { subnet }, rollout: { strategy: "recreate" } } as Partial<EnvironmentConfig>),
+      ),
+    ]).get("dev")!;
+  const up = async (json: Json): Promise<Created> => {
+    await removeNamed(namesIn(json));
+    const created = emptyCreated();
+    made.push({ json, created });
+    const t = Date.now();
+    try {
+      await applyStack(json, {}, created);
+    } finally {
+      process.stderr.write(`engine test: init-step stack ${String(Object.values(json.resource.docker_container as Record<string, Json>)[0]?.name ?? "").split("-")[0]} applied in ${Date.now() - t} ms\n`);
+    }
+    return created;
+  };
+
+  beforeAll(() => imagesBuilt(), 120_000);
+  afterAll(async () => {
+    for (const m of made) await destroyStack({ ...m.created, networks: [], volumes: [] });
+    for (const m of made) await removeNamed(namesIn(m.json));
+  }, 120_000);
+
+  it("passing steps: each ran to exit 0 in order, after the server was healthy, as the service user on a read-only root; then the service started and sees what they wrote", async () => {
+    const json = stack("e2ei", "10.243.0.0/16");
+    const created = await up(json);
+    expect({ s1: created.exitCodes.get("e2ei-dev-api-init-1"), s2: created.exitCodes.get("e2ei-dev-api-init-2") }).toEqual({ s1: 0, s2: 0 });
+    const [s1, s2, svc, db] = await Promise.all(["e2ei-dev-api-init-1", "e2ei-dev-api-init-2", "e2ei-dev-api-1", "e2ei-dev-db-1"].map((n) => inspect(n)));
+    for (const s of [s1, s2]) {
+      expect({ status: s.State.Status, restart: s.HostConfig.RestartPolicy.Name, user: s.Config.User, ro: s.HostConfig.ReadonlyRootfs, drop: s.HostConfig.CapDrop, sec: s.HostConfig.SecurityOpt }).toEqual({ status: "exited", restart: "no", user: "10001:10001", ro: true, drop: ["ALL"], sec: ["no-new-privileges:true"] });
+      // No alias on the networks it joined: nothing resolves "api" to a step.
+      for (const n of Object.values(s.NetworkSettings.Networks as Record<string, Json>)) expect((n.Aliases ?? []).filter((a: string) => a === "api")).toEqual([]);
+    }
+    // The image's CMD is not appended to a step's command (it would be `sh -c <script> /bin/serve 8080`).
+    expect(s1.Config.Cmd ?? null).toBeNull();
+    // In order: the server first (step 1 reached it by alias, or it would have failed), step 1
+    // finished before step 2 started, step 2 finished before the service was created.
+    expect(created.createdOrder.indexOf("e2ei-dev-db-1")).toBeLessThan(created.createdOrder.indexOf("e2ei-dev-api-init-1"));
+    expect(Date.parse(s1.State.StartedAt)).toBeGreaterThanOrEqual(Date.parse(db.State.StartedAt));
+    expect(Date.parse(s2.State.StartedAt)).toBeGreaterThanOrEqual(Date.parse(s1.State.FinishedAt));
+    expect(Date.parse(svc.Created)).toBeGreaterThanOrEqual(Date.parse(s2.State.FinishedAt));
+    expect(created.createdOrder.filter((n) => n.startsWith("e2ei-dev-api"))).toEqual(["e2ei-dev-api-init-1", "e2ei-dev-api-init-2", "e2ei-dev-api-1"]);
+    expect(svc.State.Health.Status).toBe("healthy");
+    expect((await sh("e2ei-dev-api-1", "cat /appdata/step2")).out).toBe("reached-db\n10001");
+    const ms = (c: Json) => Date.parse(c.State.FinishedAt) - Date.parse(c.State.StartedAt);
+    process.stderr.write(`engine test: init steps ran ${ms(s1)} ms and ${ms(s2)} ms; the service was created ${Date.parse(svc.Created) - Date.parse(s2.State.FinishedAt)} ms after the last one finished\n`);
+  });
+
+  it("a change that replaces the service's container replaces its steps first: they run again before the new container", async () => {
+    const before = made[0].json;
+    const after = stack("e2ei", "10.243.0.0/16", undefined, { LOG_LEVEL: "debug" });
+    const { plan, created } = await updateStack(before, after, made[0].created);
+    made[0] = { json: after, created };
+    const names = (addresses: string[]) => addresses.map((a) => created.containers.find((c) => c.address === a)?.name).filter(Boolean).sort();
+    expect(names(plan.replaced.map((r) => r.address))).toEqual(["e2ei-dev-api-1", "e2ei-dev-api-init-1", "e2ei-dev-api-init-2"]);
+    expect(plan.replaced.every((r) => r.order === "destroy-before-create")).toBe(true);
+    expect((await sh("e2ei-dev-api-1", "cat /appdata/runs")).out).toBe("run\nrun");
+    expect((await inspect("e2ei-dev-api-1")).State.Health.Status).toBe("healthy");
+  }, 120_000);
+
+  it("a failing step fails apply with its postcondition's message: the next step and the service's container are never created", async () => {
+    const json = stack("e2ef", "10.242.0.0/16", "echo failing >&2; exit 4");
+    await expect(up(json)).rejects.toThrow(/Resource postcondition failed: init step 1 of "api" exited with a non-zero code, so "api" was not started; read its output with docker logs e2ef-dev-api-init-1/);
+    const created = made[made.length - 1].created;
+    expect(created.exitCodes.get("e2ef-dev-api-init-1")).toBe(4);
+    expect(created.createdOrder.filter((n) => n.startsWith("e2ef-dev-api"))).toEqual(["e2ef-dev-api-init-1"]);
+    const left = (await api("GET", `/containers/json?all=true&filters=${encodeURIComponent(JSON.stringify({ name: ["e2ef-dev-api-"] }))}`)).json as unknown as Json[];
+    expect(left.map((c) => String(c.Names[0]).replace(/^\//, ""))).toEqual(["e2ef-dev-api-init-1"]);
+    // The exited step keeps its output for docker logs (must_run false: no refresh deletes it).
+    expect((await inspect("e2ef-dev-api-init-1")).State).toMatchObject({ Status: "exited", ExitCode: 4 });
   });
 });

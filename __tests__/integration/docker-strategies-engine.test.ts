@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import { AppConfig, EnvironmentConfig } from "../../lib/config/schema";
 import { resolveOne, synthJson } from "../helpers";
-import { Created, UpdatePlan, api, applyStack, destroyStack, emptyCreated, engineProblemsSync, inspect, namesIn, removeNamed, updateStack } from "./engine-api";
+import { Created, UpdatePlan, api, applyStack, destroyStack, emptyCreated, engineProblemsSync, exec, inspect, namesIn, removeNamed, updateStack } from "./engine-api";
 import { importReleaseImage, proxyImageBuilt, proxyImageProblems, withLocalProxyImage } from "./proxy-image";
 
 /*
@@ -41,6 +41,11 @@ const app: AppConfig = {
     web: { image: REPO, public: true, ports: [{ name: "http", port: 8080 }], health },
     api: { image: REPO, public: true, ports: [{ name: "http", port: 8080 }], health, replicas: 2 },
     site: { image: REPO, public: true, ports: [{ name: "http", port: 8080 }], health, replicas: 2 },
+    // Internal, listening on 8080; their clients dial back:80 and other:80 (servicePort) through
+    // the proxy, which shares its port 80 between them by the destination network.
+    back: { image: REPO, ports: [{ name: "http", port: 8080, servicePort: 80 }], health, replicas: 2 },
+    other: { image: REPO, ports: [{ name: "http", port: 8080, servicePort: 80 }], health },
+    client: { image: REPO, ports: [{ name: "http", port: 8080 }], health, connections: [{ to: "back", port: "http", env: "BACK_ADDR" }, { to: "other", port: "http", env: "OTHER_ADDR" }] },
   },
 } as AppConfig;
 
@@ -49,7 +54,7 @@ function env(live: "blue" | "green", weight: number, site = "blue"): Environment
     target: "docker",
     network: { subnet: "10.238.0.0/16" },
     policy: { enforcement: "advisory" },
-    release: { api: "blue", site },
+    release: { api: "blue", site, back: "blue", other: "green", client: "blue" },
     docker: { proxy: { previewPortOffset: PREVIEW_OFFSET } },
     services: {
       web: { ports: [{ name: "http", hostPort: WEB_PORT }], rollout: { strategy: "blue-green", live, slots: { blue: "blue", green: "green" } } },
@@ -114,6 +119,47 @@ const tally = (xs: string[]): Record<string, number> => xs.reduce<Record<string,
     expect(await get(WEB_PORT + PREVIEW_OFFSET)).toBe("green");
     const proxy = await inspect("e2ebg-e2e-proxy");
     expect({ user: proxy.Config.User, ro: proxy.HostConfig.ReadonlyRootfs, caps: proxy.HostConfig.CapDrop, health: proxy.State.Health.Status }).toEqual({ user: "99:99", ro: true, caps: ["ALL"], health: "healthy" });
+  });
+
+  it("a client dials back:80 and other:80 (its generated BACK_ADDR, OTHER_ADDR) and reaches each one's containers listening on 8080; a service with no connection to back cannot", async () => {
+    const list = async (prefix: string): Promise<string[]> =>
+      ((await api("GET", `/containers/json?filters=${encodeURIComponent(JSON.stringify({ name: [prefix] }))}`)).json as unknown as Json[]).map((c) => String(c.Names[0]).slice(1)).filter((n) => !/seed/.test(n));
+    const [client] = await list("e2ebg-e2e-client-");
+    const [site] = await list("e2ebg-e2e-site-");
+    // busybox wget's own -T segfaults (Debian busybox-static 1.35): bounded by busybox timeout instead.
+    const dial = (container: string, address: string) => exec(container, ["sh", "-c", `busybox timeout 5 wget -q -O - "http://${address}/" 2>&1`]);
+    // What the name resolves to, by the engine's DNS.
+    const lookup = async (container: string, name: string) => (await exec(container, ["sh", "-c", `busybox nslookup ${name} 127.0.0.11 | busybox awk '/^Address/ && $2 !~ /:/ { a = $2 } END { print a }'`])).out;
+    const env = await exec(client, ["sh", "-c", "echo $BACK_ADDR"]);
+    const started = Date.now();
+    const answers: string[] = [];
+    const others: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      answers.push((await dial(client, "$BACK_ADDR")).out);
+      others.push((await dial(client, "$OTHER_ADDR")).out);
+    }
+    const resolved = await lookup(client, "back");
+    const resolvedOther = await lookup(client, "other");
+    const perRequestMs = (Date.now() - started) / 40;
+    const direct = await dial(client, "back:8080");
+    const stranger = await dial(site, "back:80");
+    const proxyIps = Object.values((await inspect("e2ebg-e2e-proxy")).NetworkSettings.Networks as Record<string, Json>).map((n) => String(n.IPAddress));
+    process.stderr.write(
+      `engine test: servicePort: BACK_ADDR=${env.out} resolved to ${resolved} (the proxy's addresses: ${proxyIps.join(", ")}); 20 requests from client to back:80 → ${JSON.stringify(tally(answers))}, 20 to other:80 (resolved to ${resolvedOther}) → ${JSON.stringify(tally(others))} (${perRequestMs.toFixed(0)} ms each, docker exec included); back:8080 from client: exit ${direct.code} (${direct.out.replace(/\n/g, " ")}); back:80 from site (no connection): exit ${stranger.code} (${stranger.out.replace(/\n/g, " ")})\n`,
+    );
+    expect(env.out).toBe("back:80");
+    expect(proxyIps).toContain(resolved);
+    expect(tally(answers)).toEqual({ blue: 20 });
+    // One listener on 80 for both: the proxy's address the client dialled picks the service.
+    expect(proxyIps).toContain(resolvedOther);
+    expect(resolvedOther).not.toBe(resolved);
+    expect(tally(others)).toEqual({ green: 20 });
+    // The name is the proxy's, and it listens on 80 only: the container port is not served under it.
+    expect(direct.code).not.toBe(0);
+    // Default-deny holds: the proxy joined client-to-back only, so site cannot resolve back.
+    expect(stranger.code).not.toBe(0);
+    expect(stranger.out).toMatch(/bad address 'back:80'/);
+    expect(await lookup(site, "back")).toBe("");
   });
 
   it("switches blue → green with no failed request, replacing only the proxy's configuration seed", async () => {

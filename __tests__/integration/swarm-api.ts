@@ -33,8 +33,25 @@ function updateConfig(u: Json | undefined): Json | undefined {
   return { Parallelism: u.parallelism, Delay: nanos(u.delay), FailureAction: u.failure_action, Monitor: nanos(u.monitor), MaxFailureRatio: Number(u.max_failure_ratio ?? 0), Order: u.order };
 }
 
+/**
+ * Terraform's template semantics for the strings of a body: a whole reference (`${type.key.attr}`)
+ * is left for `ref`; in any other string the escapes `$${` and `%%{` render `${` and `%{` (what the
+ * provider receives), and an unescaped opener is an expression this stand-in cannot evaluate.
+ */
+function rendered(v: unknown, where: string): unknown {
+  if (typeof v === "string") {
+    if (/^\$\{[a-z_]+\.[^.]+\.(id|name)\}$/.test(v)) return v;
+    if (/\$\{|%\{/.test(v.replace(/\$\$\{|%%\{/g, ""))) throw new Error(`${where}: "${v.slice(0, 80)}" is a Terraform expression the stand-in does not evaluate`);
+    return v.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+  }
+  if (Array.isArray(v)) return v.map((x, i) => rendered(x, `${where}[${i}]`));
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rendered(x, `${where}.${k}`)]));
+  return v;
+}
+
 /** The swarm.ServiceSpec the provider builds from a docker_service body. */
-export function serviceSpec(s: Json, ref: Refs): Json {
+export function serviceSpec(raw: Json, ref: Refs): Json {
+  const s = rendered(raw, String(raw.name)) as Json;
   const task = first(s.task_spec);
   const c = first(task.container_spec);
   const h = c.healthcheck ? first(c.healthcheck) : undefined;

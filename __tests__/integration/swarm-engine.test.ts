@@ -16,7 +16,7 @@ import { formatIssue } from "../../lib/errors";
 import { TerraformStack, Testing } from "../../lib/facade/cdktf";
 import { validateSource } from "../../lib/pipeline";
 import { SwarmEnvironment } from "../../lib/targets/swarm/swarm-environment";
-import { api, engineProblemsSync, exec } from "./engine-api";
+import { Created, api, applyStack, destroyStack, emptyCreated, engineProblemsSync, exec, inspect, namesIn, removeNamed } from "./engine-api";
 import { SwarmCreated, applySwarmStack, createConfig, destroySwarmStack, ensureSwarm, leaveSwarm, swarmState, updateService, waitRunning, waitUpdateState } from "./swarm-api";
 import { LOCAL_PROXY_IMAGE, importReleaseImage, proxyImageBuilt, proxyImageProblems } from "./proxy-image";
 import { fakeMonitoringImages, importMonitoringStandIn, nslookupAnswers, removeMonitoringStandIn, withMonitoringStandIn } from "./monitoring-standin";
@@ -93,10 +93,26 @@ const bgApp: AppConfig = { name: "swbg", services: { web: { image: SLOT_REPO, pu
 /** The blue-green app's stack, with the proxy's pinned image replaced by the offline stand-in. */
 function bgSynth(live: "blue" | "green"): Json {
   const env = { target: "swarm", network: { subnet: "10.232.0.0/16" }, policy: { enforcement: "advisory" }, rollout: { timeout: "2m" }, services: { web: { ports: [{ name: "http", hostPort: BG_PORT }], rollout: { strategy: "blue-green", live, slots: { blue: "blue", green: "green" } } } } } as unknown as EnvironmentConfig;
-  const r = validateSource(sourceFromObjects(bgApp, { e2e: env }));
+  return synthWithLocalProxy(bgApp, env, "bg");
+}
+
+const slotHealth = { http: { path: "/health", port: "http" }, interval: "1s", timeout: "2s", retries: 2, startPeriod: "1s" };
+/** back listens on 8080 and is dialled on 80 (servicePort); client connects to it. */
+const spApp: AppConfig = {
+  name: "swsp",
+  services: {
+    back: { image: SLOT_REPO, ports: [{ name: "http", port: 8080, servicePort: 80 }], health: slotHealth },
+    client: { image: SLOT_REPO, ports: [{ name: "http", port: 8080 }], health: slotHealth, connections: [{ to: "back", port: "http", env: "BACK_ADDR" }] },
+  },
+} as AppConfig;
+const spSynth = (): Json => synthWithLocalProxy(spApp, { target: "swarm", network: { subnet: "10.233.0.0/16" }, policy: { enforcement: "advisory" }, rollout: { timeout: "2m" }, release: { back: "blue", client: "green" } } as unknown as EnvironmentConfig, "sp");
+
+/** An app's swarm stack, with the proxy's pinned image replaced by the offline stand-in. */
+function synthWithLocalProxy(a: AppConfig, env: EnvironmentConfig, id: string): Json {
+  const r = validateSource(sourceFromObjects(a, { e2e: env }));
   const errors = r.configIssues.filter((i) => i.severity !== "warning");
   if (errors.length) throw new Error(errors.map(formatIssue).join("\n"));
-  const stack = new TerraformStack(Testing.app(), "bg");
+  const stack = new TerraformStack(Testing.app(), id);
   new SwarmEnvironment(stack, "swarm", { environment: r.environments[0].model });
   const json = JSON.parse(Testing.synth(stack)) as Json;
   for (const svc of Object.values(json.resource.docker_service as Record<string, Json>)) {
@@ -255,6 +271,119 @@ const images = async (id: string): Promise<string[]> => {
       await destroySwarmStack(bg);
     }
   }, 300_000);
+  it("servicePort through the envkit proxy service: client's BACK_ADDR is back:80, and the proxy's task on client-to-back forwards to back's task on 8080", async () => {
+    if (!live()) return;
+    await Promise.all([importSlot("blue"), importSlot("green"), proxyImageBuilt()]);
+    const sp = await applySwarmStack(spSynth(), {});
+    try {
+      for (const id of sp.services.values()) await waitRunning(id, 1, 120_000);
+      const clientId = sp.services.get([...sp.services.keys()].find((a) => a.includes("client"))!)!;
+      const client = String((await waitRunning(clientId, 1, 120_000))[0].Status.ContainerStatus.ContainerID);
+      const env = await exec(client, ["sh", "-c", "echo $BACK_ADDR"]);
+      // As in the blue-green case: no IPVS on this kernel, so the virtual IP behind `back` cannot
+      // be dialled; `tasks.back` is the proxy's own task on the client-to-back network.
+      const ask = async (address: string, n: number) => (await exec(client, ["sh", "-c", `i=0; while [ $i -lt ${n} ]; do busybox timeout 5 wget -q -O - http://${address}/ 2>/dev/null || echo FAIL; i=$((i+1)); done`])).out.split("\n").filter(Boolean);
+      let answers: string[] = [];
+      // The proxy resolves tasks.back-stable every second: bounded wait until it answers.
+      for (let i = 0; i < 30 && answers[0] !== "blue"; i++) answers = await ask("tasks.back:80", 1).then((x) => (x[0] === "blue" ? x : new Promise<string[]>((r) => setTimeout(() => r(x), 1000))));
+      const twenty = await ask("tasks.back:80", 20);
+      const direct = await ask("tasks.back:8080", 1);
+      const vip = await ask("back:80", 1);
+      const tally = twenty.reduce<Record<string, number>>((m, a) => ({ ...m, [a]: (m[a] ?? 0) + 1 }), {});
+      process.stderr.write(`engine test: Swarm servicePort: BACK_ADDR=${env.out}; 20 requests to tasks.back:80 → ${JSON.stringify(tally)}; tasks.back:8080 → ${JSON.stringify(direct)}; back:80 (virtual IP, no IPVS here) → ${JSON.stringify(vip)}\n`);
+      expect(env.out).toBe("back:80");
+      expect(tally).toEqual({ blue: 20 });
+      expect(direct).toEqual(["FAIL"]);
+    } finally {
+      await destroySwarmStack(sp);
+    }
+  }, 300_000);
+});
+
+(enabled ? describe : describe.skip)(`a Swarm job on a real engine: a container on the manager, on an attachable overlay, reading its secret from the seed${enabled ? "" : ` (SKIPPED: ${reasons.join("; ")})`}`, () => {
+  let initialised = false;
+  let swarmProblem: string | undefined;
+  const made: Created[] = [];
+  const JOB_TAG = "job";
+  const TOKEN = "swarm-job-token-51c2";
+
+  /** The job's part of a synthesized Swarm stack (its networks, image, volume, seed and container), for engine-api.ts. */
+  function jobStack(script: string): Json {
+    const jobApp = { name: "swj", services: { migrate: { image: REPO, kind: "job", command: ["sh", "-c", script], secrets: ["job_token"] } } } as AppConfig;
+    const env = { target: "swarm", release: { migrate: JOB_TAG }, network: { subnet: "10.233.0.0/16" }, policy: { enforcement: "advisory" } } as EnvironmentConfig;
+    const r = validateSource(sourceFromObjects(jobApp, { e2e: env }));
+    const errors = r.configIssues.filter((i) => i.severity !== "warning");
+    if (errors.length) throw new Error(errors.map(formatIssue).join("\n"));
+    const stack = new TerraformStack(Testing.app(), "job");
+    new SwarmEnvironment(stack, "swarm", { environment: r.environments[0].model });
+    const json = JSON.parse(Testing.synth(stack)) as Json;
+    // Without services it depends on nothing Swarm-side; the docker_secret (for services) is not needed by the job.
+    const { docker_network, docker_image, docker_volume, docker_container } = json.resource;
+    return { variable: json.variable, resource: { docker_network, docker_image, docker_volume, docker_container } };
+  }
+  const up = async (json: Json): Promise<Created> => {
+    await removeNamed(namesIn(json));
+    const created = emptyCreated();
+    made.push(created);
+    const t = Date.now();
+    try {
+      await applyStack(json, { job_token: TOKEN }, created);
+    } finally {
+      process.stderr.write(`engine test: Swarm job stack applied in ${Date.now() - t} ms\n`);
+    }
+    return created;
+  };
+
+  beforeAll(async () => {
+    try {
+      initialised = await ensureSwarm();
+    } catch (e) {
+      swarmProblem = `the engine cannot become a one-node swarm: ${(e as Error).message}`;
+      console.warn(`SKIPPED swarm job engine tests: ${swarmProblem}`);
+      return;
+    }
+    await importImage(JOB_TAG, true);
+  }, 120_000);
+
+  afterAll(async () => {
+    // Latest first: every stack reuses the same names, and only the latest one's containers still hold them.
+    for (const c of [...made].reverse()) await destroyStack(c);
+    if (!swarmProblem) await api("DELETE", `/images/${encodeURIComponent(`${REPO}:${JOB_TAG}`)}?force=true`, undefined, { allow: [404, 409] });
+    if (initialised) await leaveSwarm();
+  }, 120_000);
+
+  const live = (): boolean => {
+    if (swarmProblem) console.warn(`SKIPPED: ${swarmProblem}`);
+    return !swarmProblem;
+  };
+
+  it("the job joins its attachable overlay, reads its secret as the service user, exits 0, and apply succeeds", async () => {
+    if (!live()) return;
+    const json = jobStack('test "$(cat "$JOB_TOKEN_FILE")" = "' + TOKEN + '" && test "$(id -u)" = 10001');
+    const net = Object.values(json.resource.docker_network as Record<string, Json>)[0];
+    expect({ driver: net.driver, attachable: net.attachable, internal: net.internal }).toEqual({ driver: "overlay", attachable: true, internal: true });
+    const created = await up(json);
+    expect(created.exitCodes.get("swj-e2e-migrate-1")).toBe(0);
+    const info = await inspect("swj-e2e-migrate-1");
+    expect(Object.keys(info.NetworkSettings.Networks ?? {})).toEqual([net.name]);
+    expect((await api("GET", `/networks/${net.name}`)).json).toMatchObject({ Driver: "overlay", Scope: "swarm", Attachable: true });
+    expect({ restart: info.HostConfig.RestartPolicy.Name, ro: info.HostConfig.ReadonlyRootfs, sec: info.HostConfig.SecurityOpt }).toEqual({ restart: "no", ro: true, sec: ["no-new-privileges:true"] });
+  }, 120_000);
+
+  it("a job that exits non-zero fails apply with its postcondition's message", async () => {
+    if (!live()) return;
+    await destroyStack(made[made.length - 1]);
+    await expect(up(jobStack("exit 5"))).rejects.toThrow(/Resource postcondition failed: job "migrate" exited with a non-zero code/);
+    expect(made[made.length - 1].exitCodes.get("swj-e2e-migrate-1")).toBe(5);
+  }, 120_000);
+
+  it("why the overlay is attachable: without it the engine refuses to connect the job's container", async () => {
+    if (!live()) return;
+    await destroyStack(made[made.length - 1]);
+    const json = jobStack("exit 0");
+    for (const n of Object.values(json.resource.docker_network as Record<string, Json>)) n.attachable = false;
+    await expect(up(json)).rejects.toThrow(/not manually attachable/);
+  }, 120_000);
 });
 
 // Its own swarm check and names (app "swm"), so it neither needs nor disturbs the stacks above.

@@ -70,7 +70,18 @@ describe("examples/voting-app", () => {
     }
   });
 
-  it("vote and result listen on 8080 and are dialled on 80 on Kubernetes; result is a NodePort in staging and a LoadBalancer in prod", () => {
+  it("dev: vote and result declare servicePort 80 in app.yaml too; no service dials them, so the proxy publishes 5000 and 5001 to 8080 and listens on no servicePort", () => {
+    const proxy = byName("dev", "docker_container", "vote-dev-proxy");
+    expect(proxy.ports).toEqual([
+      { internal: 5000, external: 5000, ip: "127.0.0.1", protocol: "tcp" },
+      { internal: 5001, external: 5001, ip: "127.0.0.1", protocol: "tcp" },
+    ]);
+    const seed = resourcesOf(stacks.get("dev")!, "docker_container").find((c) => /^vote-dev-proxy-config-/.test(c.name))!;
+    expect(String(seed.upload[0].content)).not.toMatch(/bind :80\n/);
+    expect(String(seed.upload[0].content)).toContain("server-template stable- 2 vote:8080 weight 1");
+  });
+
+  it("vote and result listen on 8080 and are dialled on 80 (app.yaml) on Kubernetes; result is a NodePort in staging and a LoadBalancer in prod", () => {
     for (const env of ["staging", "prod"]) expect(byName(env, "kubernetes_service_v1", "vote").spec).toMatchObject({ type: "ClusterIP", port: [{ port: 80, target_port: "http" }] });
     expect(byName("staging", "kubernetes_service_v1", "result").spec).toMatchObject({ type: "NodePort", port: [{ port: 80, node_port: 30081 }] });
     expect(byName("prod", "kubernetes_service_v1", "result").spec.type).toBe("LoadBalancer");

@@ -1,5 +1,5 @@
 import { AppConfig, EnvironmentConfig } from "../../lib/config/schema";
-import { dockerEnv, k8sEnv, miniApp, referenceEnv, resolve, resolveOne, resourcesOf, synthJson } from "../helpers";
+import { REFERENCE_APP, cli, dockerEnv, k8sEnv, miniApp, referenceEnv, resolve, resolveOne, resourcesOf, synthJson } from "../helpers";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -262,6 +262,14 @@ describe("backups on Swarm", () => {
     expect(issues(app(null, { cache }), { swarm: swarmEnv({ release: { web: "1", api: "1", db: "1", cache: "1" } }) })).toContain(
       'services.cache.backup.to.volume: on Swarm a backup volume is mounted on the service\'s data folder (so the engine gives it the folder\'s owner), and "cache" has no volume; back up to a hostPath, or declare the volume',
     );
+  });
+
+  it("envkit explain shows where the swarm backup's settings come from (the app's method, the defaults' schedule, retention and volume)", () => {
+    const r = cli("explain", "--config", REFERENCE_APP, "--env", "swarm", "services.db.backup");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/services\.db\.backup\.method\s*=\s*"?postgres"?.*app\.yaml:\d+/);
+    expect(r.out).toMatch(/services\.db\.backup\.schedule\s*=\s*"?0 2 \* \* \*"?.*default/);
+    expect(r.out).toMatch(/services\.db\.backup\.to\.volume/);
   });
 
   it("the reference swarm environment backs up db and cache, with no ENVK-DAT-001 suppression for them", () => {

@@ -45,6 +45,15 @@ describe("routeWeights: per-server weights that give each set its share", () => 
   });
 });
 
+/** Two internal services whose clients both dial 80 (servicePort), each on networks of its own. */
+const sharedPlan = (): ProxyPlan => ({
+  scope: "shop-dev",
+  routes: [
+    { name: "api-http", service: "api", listen: 80, port: 3000, sets: [{ name: "stable", host: "api-stable", servers: 1, share: 100 }], allow: ["10.1.0.0/28", "10.1.0.32/28"] },
+    { name: "search-http", service: "search", listen: 80, port: 9200, sets: [{ name: "stable", host: "search-stable", servers: 2, share: 100 }], allow: ["10.1.0.16/28"] },
+  ],
+});
+
 describe("haproxyConfig", () => {
   it("routes a blue-green service to the live slot only, via a DNS-resolved server template", () => {
     const cfg = haproxyConfig(plan([set("blue", 2, 100)]));
@@ -82,6 +91,29 @@ describe("haproxyConfig", () => {
     const twice: ProxyPlan = { scope: "s", routes: [plan([set("stable", 1, 100)]).routes[0], { ...plan([set("stable", 1, 100)]).routes[0], name: "api-http" }] };
     expect(() => haproxyConfig(twice)).toThrow(/"web-http" and "api-http" both listen on 8080/);
     expect(() => haproxyConfig(plan([set("stable", 1, 70), set("canary", 1, 20)]))).toThrow(/shares add up to 90, not 100/);
+  });
+
+  it("lets internal routes share a port, the destination network picking each; refuses a shared port an open route or an overlapping range would make ambiguous", () => {
+    const shared = sharedPlan();
+    const cfg = haproxyConfig(shared);
+    expect(cfg).toContain(
+      "frontend envkit_port_80\n    bind :80\n    tcp-request connection reject unless { src 10.1.0.0/28 10.1.0.32/28 10.1.0.16/28 }\n    use_backend api-http if { src 10.1.0.0/28 10.1.0.32/28 } { dst 10.1.0.0/28 10.1.0.32/28 }\n    use_backend search-http if { src 10.1.0.16/28 } { dst 10.1.0.16/28 }\n\nbackend api-http\n",
+    );
+    expect(cfg).not.toContain("frontend api-http");
+    const [api, search] = shared.routes;
+    expect(() => haproxyConfig({ ...shared, routes: [api, { ...search, allow: undefined }] })).toThrow(/"api-http" and "search-http" both listen on 80, and "search-http" is not limited to source ranges of its own/);
+    expect(() => haproxyConfig({ ...shared, routes: [api, { ...search, allow: ["10.1.0.32/28"] }] })).toThrow(/"api-http" and "search-http" both listen on 80 and both accept 10\.1\.0\.32\/28/);
+  });
+
+  (HAPROXY ? it : it.skip)("is accepted by haproxy -c (HAProxy 2.6) with routes sharing a port by destination", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-proxy-cfg-"));
+    try {
+      const file = path.join(dir, "haproxy.cfg");
+      fs.writeFileSync(file, haproxyConfig(sharedPlan()));
+      expect(() => execFileSync(HAPROXY!, ["-c", "-q", "-f", file], { stdio: "pipe" })).not.toThrow();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   (HAPROXY ? it : it.skip)("is accepted by haproxy -c (HAProxy 2.6) for every strategy's shape", () => {

@@ -74,9 +74,9 @@ describe("jobs: a migration that runs before the release that needs it", () => {
     expect(job.depends_on).toContain(idOf(json, "docker_container", "demo-qa-db-1"));
   });
 
-  it("Swarm: refused, naming the provider's missing replicated-job mode and what to do", () => {
+  it("Swarm: accepted (a container on the manager, swarm-jobs.test.ts)", () => {
     const a = app({ migrate: migration });
-    expect(problems(a, swarm(a))).toMatch(/services\.migrate\.kind: the Swarm provider \(kreuzwerker\/docker 3\.6\.2\) has no replicated-job service mode .*; set services\.migrate\.enabled: false in this environment/);
+    expect(problems(a, swarm(a))).not.toMatch(/services\.migrate/);
   });
 
   it("a job that serves a port, is public, has a health check or several replicas is refused with the fix", () => {
@@ -238,12 +238,16 @@ describe("init steps", () => {
     expect(problems(a, k8s(a))).toMatch(/services\.api\.init\.0\.image: \[ENVK-IMG-001\] init image "ghcr\.io\/acme\/seed:latest" is mutable/);
   });
 
-  it.each([
-    ["docker", docker],
-    ["swarm", swarm],
-  ])("%s has no init containers: refused, naming the job that replaces them", (_t, env) => {
+  it("Docker: accepted (containers run before the service's, docker-init-steps.test.ts)", () => {
     const a = app({ api: { init: [{ command: ["seed"] }] } });
-    expect(problems(a, env(a))).toMatch(/services\.api\.init: (Docker|Swarm) has no init containers .*; set init: \[\] for "api" in this environment and run the step as a kind: job with runBefore: \[api\]/);
+    expect(problems(a, docker(a))).not.toMatch(/services\.api\.init/);
+  });
+
+  it("Swarm has no init containers: refused, saying why and naming the job that replaces them", () => {
+    const a = app({ api: { init: [{ command: ["seed"] }] } });
+    expect(problems(a, swarm(a))).toMatch(
+      /services\.api\.init: Swarm has no init containers: a service's tasks start on any node and Swarm restarts and reschedules them without apply, .*; set init: \[\] for "api" in this environment and run the step as a kind: job with runBefore: \[api\] \(it runs once per release, before "api" is updated\), or run this environment on Docker or Kubernetes/,
+    );
   });
 });
 
@@ -352,14 +356,7 @@ describe("exposure: servicePort, LoadBalancer and NodePort", () => {
     expect(problems(internal, k8s(internal))).toMatch(/services\.api\.exposure: exposure LoadBalancer makes "api" reachable from outside the environment, and it is not public; set public: true or remove exposure/);
   });
 
-  it.each([
-    ["docker", docker],
-    ["swarm", swarm],
-  ])("%s: a servicePort other than the container port is refused (clients reach the container port directly)", (_t, env) => {
-    const a = app({ api: { ports: [{ name: "http", port: 3000, servicePort: 80 }] } });
-    expect(problems(a, env(a))).toMatch(/services\.api\.ports\.http\.servicePort: on (Docker|Swarm) clients reach the container's port 3000 directly .*set servicePort: 3000 in this environment .*connections\[\]\.env/);
-  });
-
+  // Docker and Swarm honour a servicePort through the envkit proxy: service-port.test.ts.
   it("Docker: a public service with two replicas is served by the rollout strategies' proxy; without it (recreate) it is refused, naming the proxy", () => {
     const a = app({ web: { replicas: 2 } });
     expect(problems(a, docker(a))).not.toMatch(/services\.web\.replicas/);
@@ -413,7 +410,7 @@ describe("addresses in environment variables", () => {
     expect(problems(a, k8s(a))).toMatch(/services\.web\.env\.API_ADDR: "api:3000" dials port 3000 of "api", but the declared connection allows http = 80; fix the port, or let envkit set the variable: \{ to: api, port: http, env: API_ADDR \}/);
   });
 
-  it("a generated variable is <service>:<servicePort> on Kubernetes and <alias>:<port> on Docker and Swarm", () => {
+  it("a generated variable is <service>:<servicePort> on Kubernetes, and <alias>:<port> on Docker and Swarm where the two are equal (the proxy case: service-port.test.ts)", () => {
     const k = app({ web: { connections: [{ to: "api", port: "http", env: "API_ADDR" }] }, api: { ports: [{ name: "http", port: 3000, servicePort: 80 }] } });
     const kj = synth(k, k8s(k));
     expect(resourcesOf(kj, "kubernetes_config_map_v1").find((c) => c.metadata.name.startsWith("web-"))!.data.API_ADDR).toBe("api:80");

@@ -30,10 +30,10 @@ const socketMounts = (json: Json): string[] =>
 /** Docker: a generated file as the service's seed uploads it. */
 const uploaded = (json: Json, env: string, svc: string, file: string): string => fromTerraformLiteral(resourcesOf(json, "docker_container").find((c) => c.name === `shop-${env}-${svc}-secrets-seed`)!.upload.find((u: Json) => u.file === file).content);
 /** Swarm: a service by its role. */
-const task = (json: Json, svc: string): Json => resourcesOf(json, "docker_service").find((s) => s.name === `shop-swarm-${svc}`)!;
+const task = (json: Json, svc: string, app = "shop"): Json => resourcesOf(json, "docker_service").find((s) => s.name === `${app}-swarm-${svc}`)!;
 /** Swarm: a generated file as the docker_config the service mounts holds it. */
 const configured = (json: Json, svc: string, file: string): string => {
-  const ref = task(json, svc).task_spec.container_spec.configs.find((c: Json) => c.file_name === file);
+  const ref = (task(json, svc) ?? task(json, svc, "demo")).task_spec.container_spec.configs.find((c: Json) => c.file_name === file);
   return Buffer.from(json.resource.docker_config[String(ref.config_id).replace(/^\$\{docker_config\.([^.]+)\.id\}$/, "$1")].data, "base64").toString("utf8");
 };
 
@@ -164,6 +164,18 @@ describe("the monitoring set on Swarm: validation", () => {
       .issues.filter((i) => i.severity !== "warning")
       .map(formatIssue)
       .join("\n");
+
+  it("scrapes a service whose ports the proxy translates at tasks.<svc>-stable, the alias its tasks carry on Prometheus' network", () => {
+    const a = miniApp();
+    const app = { ...a, services: { ...a.services, api: { ...a.services.api, metrics: { port: "http" }, ports: [{ name: "http", port: 3000, servicePort: 80 }] } } };
+    const r = resolve(app, { swarm: swarm({ stack: true, images: IMAGES }) });
+    expect(r.issues.filter((i) => i.severity !== "warning").map(formatIssue)).toEqual([]);
+    const json = synthJson(r.environments).get("swarm")!;
+    const prom = parse(configured(json, "prometheus", "/etc/envkit/prometheus.yml"));
+    expect(prom.scrape_configs[0].dns_sd_configs[0]).toMatchObject({ names: ["tasks.api-stable"], port: 3000 });
+    const api = resourcesOf(json, "docker_service").find((s) => s.name === "demo-swarm-api")!;
+    expect(api.task_spec.networks_advanced.find((n: Json) => purpose(n.name) === "prometheus-to-api").aliases).toEqual(["api-stable"]);
+  });
 
   it("accepts the three images it runs", () => {
     expect(problems(swarm({ stack: true, images: IMAGES }))).toBe("");

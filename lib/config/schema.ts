@@ -142,7 +142,8 @@ export const PortSchema = z.strictObject({
   hostPort: PortNumber.optional(),
   /**
    * The port clients dial (the Kubernetes Service port; `port` is the container's). On Docker and
-   * Swarm clients reach the container port directly, so it must equal `port` there.
+   * Swarm, when it differs and a service connects to this one, the envkit proxy answers for the
+   * service on those connections' networks, listens on it and forwards to `port`.
    * @default same as `port`
    */
   servicePort: PortNumber.optional(),

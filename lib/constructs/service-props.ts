@@ -21,7 +21,7 @@ export interface PortProps {
   readonly protocol?: "tcp" | "udp";
   /** Docker only: the host port a public service publishes on. @default same as `port` */
   readonly hostPort?: number;
-  /** The port clients dial (Kubernetes Service port); equal to `port` on Docker and Swarm. @default same as `port` */
+  /** The port clients dial (the Kubernetes Service port; on Docker and Swarm the envkit proxy listens on it and forwards to `port`). @default same as `port` */
   readonly servicePort?: number;
   /** Kubernetes node port (30000-32767) for NodePort/LoadBalancer exposure. @default allocated by the cluster */
   readonly nodePort?: number;

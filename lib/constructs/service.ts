@@ -160,7 +160,7 @@ export class Service extends Construct implements DeclaredService {
 
   /** `host:port` of the named port, for another service's configuration (e.g. `DB_ADDR`). */
   public address(portName: string): string {
-    // Clients dial the servicePort (the Kubernetes Service port; the container port elsewhere).
+    // Clients dial the servicePort on every target (the Kubernetes Service port; the envkit proxy's listener on Docker and Swarm).
     const p = (this.props.ports ?? []).find((x) => x.name === portName);
     return `${this.host}:${p?.servicePort ?? this.port(portName)}`;
   }

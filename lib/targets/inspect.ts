@@ -114,26 +114,46 @@ export function findSecretLinesInText(text: string): { line: number; message: st
 export function findSecretLiterals(json: unknown, at = ""): { path: string; message: string }[] {
   const out: { path: string; message: string }[] = [];
   const isRef = (s: string): boolean => s.startsWith("${") || s.startsWith("/");
-  const visit = (v: unknown, p: string, key?: string): void => {
+  // The path is kept as segments and joined only for a finding: this walk visits every string of
+  // every stack on each synthesis (a path string per node was most of its time at 1,000 services).
+  const segs: (string | number)[] = [];
+  const path = (): string => {
+    let p = at;
+    for (const s of segs) p = typeof s === "number" ? `${p}[${s}]` : p ? `${p}.${s}` : s;
+    return p;
+  };
+  const visit = (v: unknown, key?: string): void => {
     if (typeof v === "string") {
       // A multi-line string is a file's text (config files): judged line by line.
       if (v.includes("\n")) {
         const hit = findSecretLinesInText(v)[0];
-        if (hit) out.push({ path: p, message: `line ${hit.line} of this text ${hit.message}` });
-        else if (key && IDENTIFIER.test(key) && SECRET_WORD.test(key) && !REFERENCE_KEY.test(key) && !isRef(v)) out.push({ path: p, message: `sets secret-like key "${key}" to a literal value` });
+        if (hit) out.push({ path: path(), message: `line ${hit.line} of this text ${hit.message}` });
+        else if (key && IDENTIFIER.test(key) && SECRET_WORD.test(key) && !REFERENCE_KEY.test(key) && !isRef(v)) out.push({ path: path(), message: `sets secret-like key "${key}" to a literal value` });
         return;
       }
       const eq = v.indexOf("=");
       const name = eq > 0 ? v.slice(0, eq) : "";
       const value = eq > 0 ? v.slice(eq + 1) : "";
       if (value !== "" && IDENTIFIER.test(name) && SECRET_WORD.test(name) && !name.toUpperCase().endsWith("_FILE") && !isRef(value)) {
-        out.push({ path: p, message: `assigns a literal value to secret-like variable "${name}"` });
+        out.push({ path: path(), message: `assigns a literal value to secret-like variable "${name}"` });
       } else if (key && IDENTIFIER.test(key) && SECRET_WORD.test(key) && !REFERENCE_KEY.test(key) && !isRef(v)) {
-        out.push({ path: p, message: `sets secret-like key "${key}" to a literal value` });
-      } else if (containsUrlPassword(v)) out.push({ path: p, message: "contains a URL with an embedded password" });
-    } else if (Array.isArray(v)) v.forEach((x, i) => visit(x, `${p}[${i}]`));
-    else if (v && typeof v === "object") for (const k of Object.keys(v)) if (k !== "//") visit((v as Record<string, unknown>)[k], p ? `${p}.${k}` : k, k);
+        out.push({ path: path(), message: `sets secret-like key "${key}" to a literal value` });
+      } else if (containsUrlPassword(v)) out.push({ path: path(), message: "contains a URL with an embedded password" });
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        segs.push(i);
+        visit(v[i]);
+        segs.pop();
+      }
+    } else if (v && typeof v === "object") {
+      for (const k of Object.keys(v)) {
+        if (k === "//") continue;
+        segs.push(k);
+        visit((v as Record<string, unknown>)[k], k);
+        segs.pop();
+      }
+    }
   };
-  visit(json, at);
+  visit(json);
   return out;
 }

@@ -10,8 +10,8 @@ import { registryAuthBlocks } from "../shared/registry-auth";
 import { declareSecretVariables } from "../shared/secret-variables";
 import { monitoringAdditions } from "./docker-monitoring";
 import { DockerProxy, DockerProxyNetwork } from "./docker-proxy";
-import { dockerProxyPlan, proxyRouting } from "./docker-routing";
-import { proxyMembership, withSourceLimits } from "../shared/proxy-sets";
+import { dockerProxyPlan, dockerStance, publishedByProxy } from "./docker-routing";
+import { proxyMembership, takesName, translatesPorts, upstreamHost, withSourceLimits } from "../shared/proxy-sets";
 import { DockerService, DockerServiceNetwork } from "./docker-service";
 import { backupJobName, planNetworks } from "./network-plan";
 import { dockerOptions } from "./options";
@@ -74,10 +74,19 @@ export class DockerEnvironment extends Construct {
     }
 
     // Networks per service, built once (a filter per service would be quadratic in services).
+    const byName = new Map(env.services.map((s) => [s.name, s]));
+    // A backup job is a member of its database's backup network, not a service: never routed.
+    const stance = (m: string) => (byName.has(m) ? dockerStance(env, byName.get(m)!) : undefined);
     const joined = new Map<string, DockerServiceNetwork[]>(env.services.map((svc) => [svc.name, []]));
     for (const n of plan.networks) {
-      // A backup job is no service: its network is handed to the service that runs it.
-      for (const [member, aliases] of n.members) joined.get(member)?.push({ name: this.networks.get(n.purpose)!.name, aliases, plainName: n.name });
+      // A backup job is no service: its network is handed to the service that runs it. Where the
+      // proxy takes a service's name only to translate its ports (its connections' networks), the
+      // containers answer to `<svc>-stable` there (DockerService renames the sets of a blue-green
+      // or canary service everywhere itself).
+      for (const [member, aliases] of n.members) {
+        const renamed = stance(member)?.name === "clients" && takesName(n, member, stance(member));
+        joined.get(member)?.push({ name: this.networks.get(n.purpose)!.name, aliases: renamed ? aliases.map(() => upstreamHost(byName.get(member)!, {})) : aliases, plainName: n.name });
+      }
     }
     for (const svc of env.services) {
       const networks = joined.get(svc.name)!;
@@ -87,18 +96,14 @@ export class DockerEnvironment extends Construct {
 
     // The proxy joins the networks where a routed service is addressed: the front network for a
     // public rolling service (whose containers keep their alias), every network where a
-    // blue-green/canary service answers to its name (the proxy takes the name over). Each internal
-    // listener accepts only the subnets of the networks where its service is addressed.
+    // blue-green/canary service answers to its name (the proxy takes the name over), the networks
+    // of the connections to a service whose servicePorts it translates. Each listener it does not
+    // publish accepts only the subnets of the networks where its service is addressed.
     const proxyPlan = dockerProxyPlan(env);
     if (proxyPlan) {
-      const byName = new Map(env.services.map((s) => [s.name, s]));
-      const { joins, allow } = proxyMembership(plan.networks, (m) => {
-        // A backup job is a member of its database's backup network, not a service: never routed.
-        const member = byName.get(m);
-        return member ? proxyRouting(member) : undefined;
-      });
+      const { joins, allow } = proxyMembership(plan.networks, stance);
       const proxyNetworks: DockerProxyNetwork[] = joins.map((j) => ({ name: this.networks.get(j.purpose)!.name, aliases: j.aliases }));
-      const routed = { ...proxyPlan, plan: withSourceLimits(proxyPlan.plan, (s) => byName.get(s)!.public, allow) };
+      const routed = { ...proxyPlan, plan: withSourceLimits(proxyPlan.plan, (s) => publishedByProxy(byName.get(s)!), allow) };
       const upstreams = proxyPlan.services.flatMap((s) => this.services.get(s.name)!.containers);
       const proxy = new DockerProxy(this, "proxy", { environment: env, plan: routed, networks: proxyNetworks, upstreams });
       // Like every container: replaced with a network it joins (Docker refuses to delete a network with endpoints).
@@ -110,7 +115,7 @@ export class DockerEnvironment extends Construct {
       this,
       env,
       (svc) => ({
-        internal: svc.ports.map((p) => `${svc.name}:${p.port}`),
+        internal: svc.ports.map((p) => `${svc.name}:${translatesPorts(env, svc) ? p.servicePort : p.port}`),
         public: svc.public ? svc.ports.map((p) => `${dockerOptions(env).publishAddress}:${p.hostPort}`) : [],
       }),
       { networks: { value: [...this.networks.values()].map((n) => n.name), description: `The Docker networks of ${env.app}/${env.name}.` } },
@@ -131,10 +136,11 @@ export class DockerEnvironment extends Construct {
     // as "${type.name}", which Terraform rejects (hashicorp/terraform-cdk#3196).
     const address = (r: TerraformResource): string => `${r.terraformResourceType}.${r.friendlyUniqueId}`;
     // A client of a service the proxy answers for starts after the proxy too.
-    const viaProxy = (s: string): TerraformResource[] => (this.proxy && proxyRouting(env.services.find((x) => x.name === s)!) === "alias" ? [this.proxy.container] : []);
+    const viaProxy = (s: string): TerraformResource[] => (this.proxy && stance(s)?.name !== undefined ? [this.proxy.container] : []);
     for (const svc of env.services) {
       const servers = [...serversOf.get(svc.name)!].sort().flatMap((s) => [...this.services.get(s)!.containers, ...viaProxy(s)]);
-      for (const container of this.services.get(svc.name)!.containers) {
+      // Init steps take the start order and the network triggers of the containers they run before.
+      for (const container of [...this.services.get(svc.name)!.initSteps, ...this.services.get(svc.name)!.containers]) {
         container.lifecycle = { ...container.lifecycle, replaceTriggeredBy: [...(container.lifecycle?.replaceTriggeredBy ?? []), ...networksOf.get(svc.name)!.map((n) => `${address(n)}.id`)] };
         if (servers.length) container.dependsOn = [...(container.dependsOn ?? []), ...servers.map(address)];
       }
@@ -143,7 +149,7 @@ export class DockerEnvironment extends Construct {
     // exit (attach + postcondition in DockerService), e.g. a migration before the worker.
     for (const job of env.services) {
       for (const dependant of job.runBefore) {
-        for (const container of this.services.get(dependant)?.containers ?? []) container.dependsOn = [...(container.dependsOn ?? []), ...this.services.get(job.name)!.containers.map(address)];
+        for (const container of [...(this.services.get(dependant)?.initSteps ?? []), ...(this.services.get(dependant)?.containers ?? [])]) container.dependsOn = [...(container.dependsOn ?? []), ...this.services.get(job.name)!.containers.map(address)];
       }
     }
   }

@@ -19,8 +19,11 @@ export function isInertContainer(c: Json): boolean {
   return c.start === false && c.network_mode === "none" && none(c.networks_advanced) && none(c.ports) && c.publish_all_ports !== true;
 }
 
+/** What the state-exposure message of an upload tells a Docker user to do instead. */
+const DOCKER_UPLOAD_FIX = "set docker.secretsHostDir to bind-mount files that already exist on the Docker host instead, so no value passes through Terraform";
+
 /** Where each `upload` of a container takes its content from, when that content lands in state. */
-function uploads(type: string, id: string, c: Json): { resource: string; message: string; literal: boolean }[] {
+function uploads(type: string, id: string, c: Json, fix: string): { resource: string; message: string; literal: boolean }[] {
   const seed = isInertContainer(c) && ((c.labels as Json[] | undefined) ?? []).some((l) => l.label === SEED_ROLE_LABEL && (l.value === SEED_ROLE || l.value === FILES_SEED_ROLE));
   return ((c.upload as Json[] | undefined) ?? []).flatMap((u) => {
     const from = typeof u.content === "string" ? "content" : typeof u.content_base64 === "string" ? "content_base64" : undefined;
@@ -41,20 +44,24 @@ function uploads(type: string, id: string, c: Json): { resource: string; message
         literal: !variable,
         message:
           `upload of "${String(u.file)}" stores ${what} in Terraform state in clear text (kreuzwerker/docker 3.6.2 keeps upload.${from} ` +
-          "unencrypted: it is neither sensitive nor write-only); set docker.secretsHostDir to bind-mount files that already exist on the Docker host instead, so no value passes through Terraform",
+          `unencrypted: it is neither sensitive nor write-only); ${fix}`,
       },
     ];
   });
 }
 
-/** Builds the guardrail view of a synthesized Docker stack from its `docker_container`s. */
-export function inspectDockerStack(json: StackJson): StackView {
+/**
+ * Builds the guardrail view of a synthesized Docker stack from its `docker_container`s.
+ * `uploadFix` is what an upload's state-exposure message says to do instead (the Swarm view of
+ * its job containers says its own). @default docker.secretsHostDir
+ */
+export function inspectDockerStack(json: StackJson, uploadFix: string = DOCKER_UPLOAD_FIX): StackView {
   // Containers reference their image resource; report the image it pulls.
   const images = new Map(resources(json, "docker_image").map(([, id, r]) => [`\${docker_image.${id}.image_id}`, String(r.name)]));
   const containers = resources(json, "docker_container");
   // The envkit proxy's configuration seed uploads its generated HAProxy file: no secret, no exposure.
   const isProxyConfig = (c: Json): boolean => ((c.labels as Json[] | undefined) ?? []).some((l) => l.label === "envkit.dev/role" && l.value === "proxy-config-seed") && isInertContainer(c);
-  const found = containers.filter(([, , c]) => !isProxyConfig(c)).flatMap(([type, id, c]) => uploads(type, id, c));
+  const found = containers.filter(([, , c]) => !isProxyConfig(c)).flatMap(([type, id, c]) => uploads(type, id, c, uploadFix));
   const view = (l: { resource: string; message: string }) => ({ resource: l.resource, message: l.message });
   const workloads: WorkloadView[] = containers.filter(([, , c]) => !isInertContainer(c)).flatMap(([type, id, c]) => perService(view1(type, id, c), c));
   return { workloads, secretLeaks: found.filter((l) => l.literal).map(view), stateExposures: found.filter((l) => !l.literal).map(view) };

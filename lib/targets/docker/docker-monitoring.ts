@@ -1,7 +1,7 @@
 import type { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { dockerSelectors } from "./docker-metrics";
-import { proxyRouting } from "./docker-routing";
-import { releaseSets, setHost } from "../shared/proxy-sets";
+import { dockerStance } from "./docker-routing";
+import { releaseSets, upstreamHost } from "../shared/proxy-sets";
 import type { DockerServiceConfigFiles } from "./docker-service";
 import { MonitoringTargetView, monitoringConfigFiles, monitoringRoleOf } from "../shared/monitoring-config";
 
@@ -19,16 +19,17 @@ export const CADVISOR_HOST_PATHS = ["/sys/fs/cgroup"] as const;
 
 /**
  * The DNS names a service's containers answer to on the network Prometheus shares with it: its
- * own name, or each set's `<svc>-<set>` where the proxy took the name over (blue-green, canary).
- * Docker's embedded DNS answers a name with one A record per container.
+ * own name, or each set's `<svc>-<set>` where the proxy took the name over (blue-green, canary;
+ * `<svc>-stable` where it translates servicePorts, Prometheus' connection being one of those it
+ * answers on), so Prometheus scrapes each container's metrics port directly, never the proxy.
  */
-function scrapeNames(svc: ServiceModel): string[] {
-  return proxyRouting(svc) === "alias" ? releaseSets(svc).filter((s) => s.replicas > 0).map((s) => setHost(svc, s)) : [svc.name];
+function scrapeNames(env: EnvironmentModel, svc: ServiceModel): string[] {
+  return dockerStance(env, svc)?.name ? releaseSets(svc).filter((s) => s.replicas > 0).map((s) => upstreamHost(svc, s)) : [svc.name];
 }
 
 /** The Docker view of the monitoring set: cAdvisor's cgroup-parent selectors, replicas by alias. */
 export function dockerMonitoringView(env: EnvironmentModel): MonitoringTargetView {
-  return { selectors: dockerSelectors(env), scrapeNames };
+  return { selectors: dockerSelectors(env), scrapeNames: (svc) => scrapeNames(env, svc) };
 }
 
 /** The configuration files and host paths of one service of the monitoring set (none for others). */

@@ -1,6 +1,6 @@
 import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { ProxyPlan, ProxyRoute } from "../shared/proxy";
-import { ReleaseSet, proxySets, releaseSets, routedBySets, serviceRoutes, setHost } from "../shared/proxy-sets";
+import { ProxyStance, ReleaseSet, proxySets, releaseSets, routedBySets, serviceRoutes, setHost, withTranslation } from "../shared/proxy-sets";
 import { dockerOptions } from "./options";
 
 /*
@@ -44,6 +44,22 @@ export function proxyRouting(svc: ServiceModel): "alias" | "front" | undefined {
 
 export { setHost };
 
+/**
+ * How the proxy stands in front of a service on Docker, if it does: {@link proxyRouting} (`alias`
+ * takes the name everywhere, `front` publishes), and where the service's clients dial a
+ * servicePort other than the container port, it takes the name on the networks of those
+ * connections (shared/proxy-sets.ts withTranslation): one proxy for both.
+ */
+export function dockerStance(env: Pick<EnvironmentModel, "connections">, svc: ServiceModel): ProxyStance | undefined {
+  const routing = proxyRouting(svc);
+  return withTranslation(env, svc, routing === "alias" ? { name: "everywhere" } : routing === "front" ? { front: true } : undefined);
+}
+
+/** Whether the proxy publishes a service's ports (its public blue-green, canary and rolling services). */
+export function publishedByProxy(svc: ServiceModel): boolean {
+  return svc.public && proxyRouting(svc) !== undefined;
+}
+
 /** A port the proxy publishes on the host. */
 export interface ProxyPublish {
   readonly listen: number;
@@ -67,21 +83,23 @@ export const PREVIEW_ADDRESS = "127.0.0.1";
 
 /**
  * The proxy of a Docker environment, or undefined when no service needs it. Each routed port is
- * a listener on the service's own port when other services connect to it (they keep addressing
- * `<svc>:<port>`), else on its hostPort; a public one is published on its hostPort. The sets of a blue-green service: the live slot (100%); of a canary:
+ * a listener on its servicePort when other services connect to it (they address
+ * `<svc>:<servicePort>`; the proxy forwards to the container port), else on its hostPort; a public
+ * one is published on its hostPort unless the proxy only translates its ports (the containers
+ * then publish, as without a proxy). The sets of a blue-green service: the live slot (100%); of a canary:
  * stable and canary by weight. A public blue-green or canary service also gets a preview listener
  * (the idle slot, or the canary alone) published on loopback at hostPort + docker.proxy.previewPortOffset.
  */
 export function dockerProxyPlan(env: EnvironmentModel): DockerProxyPlan | undefined {
-  const services = env.services.filter((s) => proxyRouting(s) !== undefined);
+  const services = env.services.filter((s) => dockerStance(env, s) !== undefined);
   if (!services.length) return undefined;
   const o = dockerOptions(env);
   const routes: ProxyRoute[] = [];
   const publish: ProxyPublish[] = [];
   for (const svc of services) {
     // On one host a set's name resolves to each of its containers.
-    const { live, preview } = proxySets(svc, (set) => set.replicas);
-    const own = serviceRoutes(env, svc, { live, preview }, (hostPort) => hostPort + o.proxy.previewPortOffset);
+    const { live, preview } = proxySets(svc, (set) => set.replicas, undefined, dockerStance(env, svc)!.name !== undefined);
+    const own = serviceRoutes(env, svc, { live, preview }, { publishes: proxyRouting(svc) !== undefined, previewAt: (hostPort) => hostPort + o.proxy.previewPortOffset });
     routes.push(...own.routes);
     for (const p of own.publish) publish.push({ listen: p.listen, hostPort: p.hostPort, service: svc.name, ip: p.preview ? PREVIEW_ADDRESS : o.publishAddress, protocol: "tcp" });
   }

@@ -20,6 +20,7 @@ import { dataName, moveFromPreviousName } from "../shared/renames";
 import { EngineServiceProps, SECRETS_DIR, STOP_GRACE_SECONDS, engineUser, envAssignments, labelList, logRotation } from "../shared/container-spec";
 import { dockerOptions } from "./options";
 import { ContainerSet, containerSets, proxyRouting, setHost } from "./docker-routing";
+import { initStepContainers } from "./docker-init-steps";
 
 /** A network a service's containers join, with the DNS aliases they answer to there. */
 export interface DockerServiceNetwork {
@@ -182,6 +183,8 @@ export interface DockerContainerSet {
   readonly secretsSeed?: Container;
   /** The seed of the set's config-file volumes (none without files). */
   readonly filesSeed?: Container;
+  /** The set's init steps, in order (docker-init-steps.ts; none without `init`). */
+  readonly initSteps: Container[];
   readonly containers: Container[];
 }
 
@@ -210,6 +213,8 @@ export class DockerService extends Construct {
   public readonly backup?: DockerBackup;
   /** The never-started container that writes the first set's config files into their volumes (none without files). */
   public readonly filesSeed?: Container;
+  /** Every set's init-step containers, in order (docker-init-steps.ts). */
+  public readonly initSteps: Container[] = [];
 
   constructor(scope: Construct, id: string, props: DockerServiceProps) {
     super(scope, id);
@@ -389,48 +394,75 @@ export class DockerService extends Construct {
 
       // A set behind the proxy answers to `<svc>-<set>`; the proxy answers to the service's name.
       const networks = props.networks.map((n) => ({ name: n.name, aliases: routing === "alias" ? n.aliases.map(() => setHost(svc, set)) : [...n.aliases] }));
-      const lowered: DockerContainerSet = { set, image, secretsSeed: seed, filesSeed, containers: [] };
       // What forces a container's replacement, as plain values (ForceNew attributes of
       // resource_docker_container.go and the replace_triggered_by causes known at synth): a
-      // surged set's containers are named by its hash, so the successor can exist next to them.
-      const identity = surge
-        ? replacementHash({
+      // surged set's containers are named by its hash, so the successor can exist next to them;
+      // the set's init steps carry it as a label, so they are replaced with the containers.
+      const replacedWith = replacementHash({
             image: formatImageRef(set.release.image), entrypoint: svc.command ?? null, command: svc.args ?? null, env: envList, user: engineUser(sec),
             readOnly: sec.readOnlyRootFilesystem, caps: [sec.dropCapabilities, sec.addCapabilities], securityOpts, privileged: sec.privileged,
             labels: containerLabels, log: logRotation(svc), stop: svc.terminationGraceSeconds ?? STOP_GRACE_SECONDS, stopSignal: svc.stopSignal ?? null, sysctls: svc.sysctls ?? {}, files: configFilesHash(svc), mounts: mountNames, networks: props.networks.map((n) => [n.plainName ?? n.name, n.aliases]), ports: ports ?? null,
             secrets: svc.secrets, subnet: env.subnet?.text ?? null,
+          });
+      const identity = surge ? replacedWith : undefined;
+      // What the set's containers and its init steps share: the hardening, the resources, the
+      // environment, the logs and the mounts (a step sees what the service will see).
+      const shared = {
+        env: envList,
+        user: engineUser(sec),
+        readOnly: sec.readOnlyRootFilesystem,
+        // An empty tmpfs per writable path, owned by the service user: see tmpfsOptions.
+        // kreuzwerker/docker 3.6.2 never applies a `tmpfs` change to an existing container
+        // (not ForceNew, ignored by Update): it is planned in place and drifts until replaced.
+        tmpfs,
+        capabilities: { drop: [...sec.dropCapabilities], add: sec.addCapabilities.length ? [...sec.addCapabilities] : undefined },
+        securityOpts,
+        privileged: sec.privileged,
+        memory: memoryToDockerMb(svc.resources.memoryLimitBytes),
+        memorySwap: memoryToDockerMb(svc.resources.memoryLimitBytes),
+        // Not `cpus`: kreuzwerker/docker 3.6.2 declares it a string but reads it as a float and
+        // panics on every create (resource_docker_container_funcs.go:326-328; issue #759, fixed
+        // in 3.7.0). cpu_period/cpu_quota are its documented equivalent (funcs:337-345), but
+        // 3.6.2 ignores later changes to them: they are neither ForceNew nor sent by Update
+        // (funcs:881-927), so a new CPU limit is planned in place and reaches the engine only
+        // when the container is replaced (e.g. by the next release).
+        cpuPeriod: CPU_PERIOD_MICROS,
+        cpuQuota: svc.resources.cpuLimitMillis * (CPU_PERIOD_MICROS / 1000),
+        // The request as a relative weight (1024 per core, at least the engine's minimum 2);
+        // applied in place by Update. No memory reservation: 3.6.2 has no memory_reservation.
+        cpuShares: dockerOptions(env).cpuSharesFromRequests ? cpuShares(svc.resources.cpuMillis) : undefined,
+        sysctls: Object.keys(svc.sysctls ?? {}).length ? { ...svc.sysctls } : undefined,
+        logDriver: "json-file",
+        logOpts: logRotation(svc),
+        // With the monitoring set, cAdvisor (no Docker socket) tells services apart by this.
+        cgroupParent: env.monitoring.stack ? cgroupParent(env, svc) : undefined,
+        mounts: mounts.length ? mounts : undefined,
+      } satisfies Partial<ContainerConfig>;
+      // Once per set, before any of its replicas is created (none for a set with no replicas). A
+      // step joins the networks the service reaches others on (where it has no alias), never
+      // one where it is addressed: nothing may resolve the service's name to a step.
+      // A cron job's container is a long-running scheduler: steps would run once, not before each
+      // run (the Docker adapter refuses the combination; this guards a model that bypassed it).
+      if (cron && svc.init.length > 0) throw new Error(`services.${svc.name}.init: a cron job on Docker is one scheduler container, so its init steps would run once, not before each run; put the step in the job's command`);
+      const initSteps = set.replicas >= 1
+        ? initStepContainers(this, {
+            env, svc: release, setName, tag, image, shared, labels: containerLabels, hash: replacedWith, surge, seeds,
+            networks: props.networks.filter((n) => n.aliases.length === 0).map((n) => n.name),
           })
-        : undefined;
+        : [];
+      this.initSteps.push(...initSteps);
+      const before = [...seeds, ...initSteps];
+      const lowered: DockerContainerSet = { set, image, secretsSeed: seed, filesSeed, initSteps, containers: [] };
       for (let i = 1; i <= Math.max(set.replicas, 0); i++) {
         const container = new Container(this, `${tag}container-${i}`, {
           name: scopedName(env.app, env.name, ...setName, ...(identity ? [identity] : []), String(i)),
           image: image.imageId,
           entrypoint: cron ? cron.entrypoint : svc.command ? [...svc.command] : undefined,
           command: !cron && svc.args ? [...svc.args] : undefined,
+          ...shared,
+          // A cron job's scheduler gets the job in its variable and a writable /tmp for its status.
           env: cron ? [...envList, cron.env] : envList,
-          user: engineUser(sec),
-          readOnly: sec.readOnlyRootFilesystem,
-          // An empty tmpfs per writable path, owned by the service user: see tmpfsOptions.
-          // kreuzwerker/docker 3.6.2 never applies a `tmpfs` change to an existing container
-          // (not ForceNew, ignored by Update): it is planned in place and drifts until replaced.
           tmpfs: cronTmpfs ?? tmpfs,
-          capabilities: { drop: [...sec.dropCapabilities], add: sec.addCapabilities.length ? [...sec.addCapabilities] : undefined },
-          securityOpts,
-          privileged: sec.privileged,
-          memory: memoryToDockerMb(svc.resources.memoryLimitBytes),
-          memorySwap: memoryToDockerMb(svc.resources.memoryLimitBytes),
-          // Not `cpus`: kreuzwerker/docker 3.6.2 declares it a string but reads it as a float and
-          // panics on every create (resource_docker_container_funcs.go:326-328; issue #759, fixed
-          // in 3.7.0). cpu_period/cpu_quota are its documented equivalent (funcs:337-345), but
-          // 3.6.2 ignores later changes to them: they are neither ForceNew nor sent by Update
-          // (funcs:881-927), so a new CPU limit is planned in place and reaches the engine only
-          // when the container is replaced (e.g. by the next release).
-          cpuPeriod: CPU_PERIOD_MICROS,
-          cpuQuota: svc.resources.cpuLimitMillis * (CPU_PERIOD_MICROS / 1000),
-          // The request as a relative weight (1024 per core, at least the engine's minimum 2);
-          // applied in place by Update. No memory reservation: 3.6.2 has no memory_reservation.
-          cpuShares: dockerOptions(env).cpuSharesFromRequests ? cpuShares(svc.resources.cpuMillis) : undefined,
-          sysctls: Object.keys(svc.sysctls ?? {}).length ? { ...svc.sysctls } : undefined,
           stopSignal: svc.stopSignal,
           healthcheck: cron ? { test: cron.healthTest, ...SCHEDULER_HEALTH } : healthcheck,
           // A surged set's successor must be healthy before its predecessor is destroyed: apply
@@ -440,14 +472,9 @@ export class DockerService extends Construct {
           // A job's container runs once: a restart would run it again behind apply's back.
           restart: job ? "no" : cron ? "unless-stopped" : svc.restart.policy,
           maxRetryCount: !job && !cron && svc.restart.policy === "on-failure" ? svc.restart.maxRetries : undefined,
-          logDriver: "json-file",
-          logOpts: logRotation(svc),
           labels: [...containerLabels, { label: "envkit.dev/replica", value: String(i) }, ...(set.name ? [{ label: SET_LABEL, value: set.name }] : [])],
-          // With the monitoring set, cAdvisor (no Docker socket) tells services apart by this.
-          cgroupParent: env.monitoring.stack ? cgroupParent(env, svc) : undefined,
           networksAdvanced: networks.map((n) => ({ name: n.name, aliases: n.aliases.length ? [...n.aliases] : undefined })),
           ports,
-          mounts: mounts.length ? mounts : undefined,
           // Without destroy_grace_seconds the provider stops with a 0 s timeout, i.e. SIGKILL right
           // after the stop signal, on every destroy and replacement (funcs:929-956): an unclean
           // shutdown of every database on every release. It is read from state at delete (not ForceNew);
@@ -467,12 +494,13 @@ export class DockerService extends Construct {
           // the services that `runBefore` names (which depend on this container) are not created.
           // Never `logs`: they would be kept in state. A new release replaces it: it runs again.
           attach: job ? true : undefined,
-          // After the seed has written the files; replaced with it, so a new value is read.
-          dependsOn: seeds.length ? seeds : undefined,
+          // After the seed has written the files and the init steps ran; replaced with them, so a
+          // new value is read and the steps run again.
+          dependsOn: before.length ? before : undefined,
           lifecycle:
-            seeds.length || surge || job
+            before.length || surge || job
               ? {
-                  ...(seeds.length ? { replaceTriggeredBy: seeds.map((x) => `${x.terraformResourceType}.${x.friendlyUniqueId}.id`) } : {}),
+                  ...(before.length ? { replaceTriggeredBy: before.map((x) => `${x.terraformResourceType}.${x.friendlyUniqueId}.id`) } : {}),
                   ...(surge ? { createBeforeDestroy: true } : {}),
                   ...(job ? { postcondition: [{ condition: "${self.exit_code == 0}", errorMessage: `job "${svc.name}" exited with a non-zero code; read its output with docker logs ${scopedName(env.app, env.name, ...setName, String(i))}, fix it and apply again (terraform apply -replace re-runs it)` }] } : {}),
                 }

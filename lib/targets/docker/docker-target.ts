@@ -11,9 +11,10 @@ import { planNetworks, startOrderCycles } from "../shared/network-plan";
 import { inContainerProblem } from "../shared/health";
 import { plainTcpHostProblem } from "../shared/engine-host";
 import { engineEgressFindings, engineShapeIssues } from "../shared/engine-shape";
-import { dockerProxyPlan, proxyRouting } from "./docker-routing";
+import { dockerProxyPlan, proxyRouting, publishedByProxy } from "./docker-routing";
 import { hostBudgetProblems } from "./host-budget";
 import { proxyListenerProblems } from "../shared/proxy-sets";
+import { containerFileFolderProblems } from "../shared/config-files";
 import { DOCKER, DOCKER_DEFAULTS, DOCKER_SETTINGS_SOURCE, DockerSettingsSchema, dockerOptions } from "./options";
 import { MONITORING_ROLES } from "../../observability/monitoring-set";
 
@@ -65,6 +66,11 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
     const plan = planNetworks(env, { backups: true });
     if (plan.error) at("network.subnet", plan.error);
     issues.push(...engineShapeIssues(env, { label: "Docker" }));
+    // Init steps run before a service's containers are created (docker-init-steps.ts); a cron
+    // job's container is one long-running scheduler, so they would run once, not before each run.
+    for (const svc of env.services) {
+      if (svc.kind === "cronjob" && svc.init.length > 0) at(`services.${svc.name}.init`, `a cron job on Docker is one scheduler container that runs "${svc.name}" on its schedule, so init steps would run once when it is created, not before each run as on Kubernetes; set init: [] for "${svc.name}" in this environment and put the step in its command (e.g. [sh, -c, "step && job"])`);
+    }
     // Each client container is created after the servers it connects to are healthy (README: "start
     // in order"), so a cycle of connections cannot be started. Reported rather than broken
     // silently: dropping one direction's wait would start a client before its server, which is
@@ -89,9 +95,7 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
         at(`services.${svc.name}.security.seccompProfile`, `"${svc.security.seccompProfile}": Docker takes the seccomp profile's JSON, not a file path, and the Docker provider cannot read the file; use "RuntimeDefault" (Docker's default profile) on Docker, or a Kubernetes target for a Localhost profile`);
       }
       // A config file's folder becomes a volume on Docker (docker-service.ts configFolders): "/" cannot be one.
-      (svc.files ?? []).forEach((f, i) => {
-        if (f.path.lastIndexOf("/") === 0) at(`services.${svc.name}.files.${i}.path`, `"${f.path}" is directly under "/"; on Docker a config file's folder is mounted as a volume, and "/" cannot be one: put the file in a folder (e.g. "/etc/app${f.path}")`);
-      });
+      issues.push(...containerFileFolderProblems(svc, "Docker"));
       // Measured on Engine 20.10: "CPU cfs quota can not be less than 1ms (i.e. 1000)" per 100 ms period.
       if (svc.resources.cpuLimitMillis < 10) {
         at(`services.${svc.name}.resources.cpuLimit`, `${svc.resources.cpuLimitMillis}m is below the 10m Docker can enforce (the engine refuses a CPU quota under 1 ms per 100 ms); use at least "10m"`);
@@ -115,11 +119,13 @@ export const dockerTarget: TargetAdapter<typeof DockerSettingsSchema> = {
         hostPorts.set(key, svc.name);
       }
     }
-    // The proxy listens on each routed service's own port (clients keep addressing <svc>:<port>)
-    // and on a preview port per public one: one HAProxy, so no two may share a port.
+    // The proxy listens on each routed service's servicePort (clients address <svc>:<servicePort>)
+    // and on a preview port per public one: one HAProxy, so no two may share a port unless the
+    // destination address tells them apart (shared/proxy-sets.ts proxyListenerProblems).
     const proxy = dockerProxyPlan(env);
     if (proxy) {
-      issues.push(...proxyListenerProblems(proxy.services, proxy.plan, ["docker", "proxy", "previewPortOffset"]));
+      const byName = new Map(env.services.map((s) => [s.name, s]));
+      issues.push(...proxyListenerProblems(proxy.services, proxy.plan, { published: (s) => publishedByProxy(byName.get(s)!), byStrategy: (s) => proxyRouting(s) !== undefined, previewSetting: ["docker", "proxy", "previewPortOffset"] }));
       const published = new Map(env.services.filter((s) => s.public && !proxyRouting(s)).flatMap((s) => s.ports.map((p) => [p.hostPort, s.name] as const)));
       for (const p of proxy.publish) {
         const other = published.get(p.hostPort);

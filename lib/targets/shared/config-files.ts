@@ -36,3 +36,16 @@ export const FILES_HASH_KEY = "envkit.dev/files-hash";
 export function filesObjectName(env: { readonly app: string; readonly name: string }, svc: Pick<ServiceModel, "name" | "files">): string {
   return scopedName(env.app, env.name, svc.name, "files", configFilesHash(svc));
 }
+
+/**
+ * Config files a Docker container (docker-service.ts configFolders: each folder holding files is a
+ * volume, API 1.41 has no volume subpath) cannot get: one directly under "/", which cannot be a
+ * volume. `label` names the target in the message ("Docker", "Swarm jobs").
+ */
+export function containerFileFolderProblems(svc: Pick<ServiceModel, "name" | "files">, label: string): { path: string[]; message: string }[] {
+  return (svc.files ?? []).flatMap((f, i) =>
+    f.path.lastIndexOf("/") === 0
+      ? [{ path: ["services", svc.name, "files", String(i), "path"], message: `"${f.path}" is directly under "/"; on ${label} a config file's folder is mounted as a volume, and "/" cannot be one: put the file in a folder (e.g. "/etc/app${f.path}")` }]
+      : [],
+  );
+}

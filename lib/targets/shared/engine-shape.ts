@@ -5,8 +5,8 @@ import { SCHEDULER_SHELL } from "./scheduler";
 
 /*
  * What a Docker engine (one host, or a Swarm) cannot express of a service's shape, said once for
- * both engine targets: a cron job envkit's scheduler cannot run (shared/scheduler.ts), init
- * containers, a client port other than the container's, Kubernetes exposure. Each message names
+ * both engine targets: a cron job envkit's scheduler cannot run (shared/scheduler.ts),
+ * Kubernetes exposure; init steps where the target says it cannot run them. Each message names
  * what to write instead.
  */
 
@@ -14,8 +14,8 @@ import { SCHEDULER_SHELL } from "./scheduler";
 export interface EngineShape {
   /** The target's name as messages say it ("Docker", "Swarm"). */
   readonly label: string;
-  /** Why `kind: job` cannot run here, or undefined where it can. */
-  readonly noJobs?: string;
+  /** Why `init` steps cannot run here (followed by the fix), or undefined where they can. */
+  readonly noInit?: string;
 }
 
 /** Refusals of what the engine target cannot run, each with the fix. */
@@ -25,17 +25,12 @@ export function engineShapeIssues(env: EnvironmentModel, shape: EngineShape): Ta
   for (const svc of env.services) {
     const at = (...rest: (string | number)[]): (string | number)[] => ["services", svc.name, ...rest];
     if (svc.kind === "cronjob") out.push(...cronJobIssues(svc, t));
-    if (svc.kind === "job" && shape.noJobs) out.push({ path: at("kind"), message: `${shape.noJobs}; set services.${svc.name}.enabled: false in this environment, or run it on Docker or Kubernetes` });
-    if (svc.init.length > 0) {
-      out.push({ path: at("init"), message: `${t} has no init containers (steps run before every start of the container); set init: [] for "${svc.name}" in this environment and run the step as a kind: job with runBefore: [${svc.name}] (it runs once per release, before "${svc.name}" is created)` });
+    if (svc.init.length > 0 && shape.noInit) {
+      out.push({ path: at("init"), message: `${shape.noInit}; set init: [] for "${svc.name}" in this environment and run the step as a kind: job with runBefore: [${svc.name}] (it runs once per release, before "${svc.name}" is updated), or run this environment on Docker or Kubernetes` });
     }
     if (svc.exposure !== undefined) out.push({ path: at("exposure"), message: `exposure is how Kubernetes exposes a public service; on ${t} public: true publishes its ports (hostPort), so remove exposure from this environment` });
     for (const p of svc.ports) {
-      // A service alias resolves to the container (or Swarm VIP) itself, and nothing between two
-      // containers on a user network translates ports: clients reach the container port.
-      if (p.servicePort !== p.port) {
-        out.push({ path: at("ports", p.name, "servicePort"), message: `on ${t} clients reach the container's port ${p.port} directly (a network alias resolves to the container, and no engine translates ports between containers), so servicePort ${p.servicePort} cannot be honoured; set servicePort: ${p.port} in this environment (or make the image listen on ${p.servicePort}), and let envkit write client addresses with connections[].env` });
-      }
+      // A servicePort other than the container port is honoured by the envkit proxy (shared/proxy-sets.ts translatesPorts).
       if (p.nodePort !== undefined) out.push({ path: at("ports", p.name, "nodePort"), message: `node ports are Kubernetes'; on ${t} a public port is published as hostPort, so remove nodePort from this environment` });
     }
   }

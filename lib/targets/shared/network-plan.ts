@@ -19,6 +19,8 @@ export interface PlannedNetwork {
   readonly internal: boolean;
   /** Service name → DNS aliases it answers to on this network. */
   readonly members: ReadonlyMap<string, readonly string[]>;
+  /** The server of a client→server pair network (the member its client dials); absent on others. */
+  readonly server?: string;
 }
 
 /** What the plan reads of an environment (tests build it directly). */
@@ -85,7 +87,7 @@ function blockSize(containers: number): number {
  * service's networks, and the range itself moves everything.
  */
 export function planNetworks(env: NetworkPlanInput, opts: { backups?: boolean; archiveNetworks?: boolean } = {}): { networks: PlannedNetwork[]; error?: string } {
-  const specs: { purpose: string; internal: boolean; members: Map<string, string[]> }[] = [];
+  const specs: { purpose: string; internal: boolean; members: Map<string, string[]>; server?: string }[] = [];
   const publicServices = env.services.filter((s) => s.public);
   if (publicServices.length > 0) {
     specs.push({ purpose: "front", internal: false, members: new Map(publicServices.map((s) => [s.name, [s.name]])) });
@@ -94,7 +96,7 @@ export function planNetworks(env: NetworkPlanInput, opts: { backups?: boolean; a
   for (const c of env.connections) pairs.set(`${c.from}-to-${c.to}`, { client: c.from, server: c.to });
   for (const key of [...pairs.keys()].sort()) {
     const { client, server } = pairs.get(key)!;
-    specs.push({ purpose: key, internal: true, members: new Map([[client, []], [server, [server]]]) });
+    specs.push({ purpose: key, internal: true, members: new Map([[client, []], [server, [server]]]), server });
   }
   for (const svc of env.services) {
     if ((svc.egress?.length ?? 0) > 0) specs.push({ purpose: `${svc.name}-egress`, internal: false, members: new Map([[svc.name, []]]) });
@@ -190,6 +192,7 @@ export function planNetworks(env: NetworkPlanInput, opts: { backups?: boolean; a
       home: cidr(homes.get(s.purpose) ?? front),
       internal: s.internal,
       members: s.members,
+      ...(s.server !== undefined && { server: s.server }),
     };
   });
   return { networks };

@@ -53,7 +53,12 @@ export interface ProxyRoute {
   /** `<service>-<port name>` (`-preview` for a preview route): the frontend/backend name. */
   readonly name: string;
   readonly service: string;
-  /** Port the proxy listens on inside its container (and the sets' target port). */
+  /**
+   * Port the proxy listens on inside its container: the port clients dial (`servicePort`), or the
+   * host port it publishes. Several routes may share one only if each has `allow` (internal
+   * services, each addressed on networks of its own): the connection's destination address, the
+   * proxy's address on one of those networks, picks the route.
+   */
   readonly listen: number;
   /** The sets' port. */
   readonly port: number;
@@ -105,15 +110,30 @@ export function routeWeights(sets: readonly ProxySet[]): RouteWeights {
   return { weights, exact };
 }
 
+/** The routes of a plan by the port they listen on, in plan order. */
+function byListen(routes: readonly ProxyRoute[]): Map<number, ProxyRoute[]> {
+  const out = new Map<number, ProxyRoute[]>();
+  for (const r of routes) out.set(r.listen, [...(out.get(r.listen) ?? []), r]);
+  return out;
+}
+
 /** Fails on a plan HAProxy would refuse or that would route wrongly (a programming error, not user input). */
 function checkPlan(plan: ProxyPlan): void {
-  const listens = new Map<number, string>();
+  for (const [listen, routes] of byListen(plan.routes)) {
+    if (routes.length < 2) continue;
+    // Shared only between source-limited routes whose ranges never meet: the destination picks one.
+    const open = routes.find((r) => !r.allow?.length);
+    if (open) throw new Error(`proxy routes "${routes[0].name}" and "${routes[1].name}" both listen on ${listen}, and "${open.name}" is not limited to source ranges of its own`);
+    const owner = new Map<string, string>();
+    for (const r of routes) for (const a of r.allow!) {
+      const other = owner.get(a);
+      if (other && other !== r.name) throw new Error(`proxy routes "${other}" and "${r.name}" both listen on ${listen} and both accept ${a}`);
+      owner.set(a, r.name);
+    }
+  }
   for (const r of plan.routes) {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(r.name)) throw new Error(`proxy route "${r.name}": not a DNS-label-like name`);
-    const other = listens.get(r.listen);
-    if (other) throw new Error(`proxy routes "${other}" and "${r.name}" both listen on ${r.listen}`);
     if (r.listen === PROXY_HEALTH_PORT) throw new Error(`proxy route "${r.name}" listens on ${PROXY_HEALTH_PORT}, the proxy's health port`);
-    listens.set(r.listen, r.name);
     const total = r.sets.reduce((a, s) => a + s.share, 0);
     if (r.sets.length && total !== 100) throw new Error(`proxy route "${r.name}": shares add up to ${total}, not 100`);
     for (const a of r.allow ?? []) if (!/^[0-9.]+\/\d+$/.test(a)) throw new Error(`proxy route "${r.name}": "${a}" is not an IPv4 range`);
@@ -126,7 +146,10 @@ function checkPlan(plan: ProxyPlan): void {
  * its hash names what carries it). TCP mode everywhere; each set is a `server-template` with room
  * for twice its servers (old and new containers overlap during a rolling update), resolved through
  * the engine's DNS every second, checked every second (a container that stopped answering leaves
- * the rotation), and failed connections are retried on another server (`redispatch`).
+ * the rotation), and failed connections are retried on another server (`redispatch`). Routes that
+ * share a port (internal services whose clients all dial, say, 80) share one frontend
+ * `envkit_port_<port>` (an underscore, which no route name has): it accepts the union of their sources and picks each route's backend by the
+ * destination, the proxy's own address on one of the route's networks.
  */
 export function haproxyConfig(plan: ProxyPlan): string {
   checkPlan(plan);
@@ -166,11 +189,20 @@ export function haproxyConfig(plan: ProxyPlan): string {
     "    timeout client 5s",
     `    monitor-uri ${PROXY_HEALTH_PATH}`,
   ];
+  const shared = byListen(plan.routes);
   for (const r of plan.routes) {
     const { weights } = routeWeights(r.sets);
-    out.push("", `frontend ${r.name}`, `    bind :${r.listen}`);
-    if (r.allow) out.push(r.allow.length ? `    tcp-request connection reject unless { src ${r.allow.join(" ")} }` : "    tcp-request connection reject");
-    out.push(`    default_backend ${r.name}`, "", `backend ${r.name}`, "    balance roundrobin");
+    const group = shared.get(r.listen)!;
+    if (group.length === 1) {
+      out.push("", `frontend ${r.name}`, `    bind :${r.listen}`);
+      if (r.allow) out.push(r.allow.length ? `    tcp-request connection reject unless { src ${r.allow.join(" ")} }` : "    tcp-request connection reject");
+      out.push(`    default_backend ${r.name}`);
+    } else if (group[0] === r) {
+      const ranges = (x: ProxyRoute): string => x.allow!.join(" ");
+      out.push("", `frontend envkit_port_${r.listen}`, `    bind :${r.listen}`, `    tcp-request connection reject unless { src ${group.map(ranges).join(" ")} }`);
+      for (const g of group) out.push(`    use_backend ${g.name} if { src ${ranges(g)} } { dst ${ranges(g)} }`);
+    }
+    out.push("", `backend ${r.name}`, "    balance roundrobin");
     for (const s of r.sets) {
       if (weights[s.name] === 0) continue;
       out.push(`    server-template ${s.name}- ${Math.max(1, 2 * s.servers)} ${s.host}:${r.port} weight ${weights[s.name]}`);

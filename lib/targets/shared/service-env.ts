@@ -21,8 +21,8 @@ export function serviceEnvironment(env: EnvironmentModel, svc: ServiceModel, sec
  * name on every target: the Kubernetes Service of the same namespace (KubernetesService names it
  * after the service), the server's alias on the Docker pair network, its alias on the Swarm
  * overlay (network plan members). The port is the server port's `servicePort`: the Kubernetes
- * Service port; on Docker and Swarm validation keeps it equal to the container port, which is
- * what clients reach there (no engine translates ports between containers on a user network).
+ * Service port; on Docker and Swarm the container port, or, where it differs, the port the envkit
+ * proxy listens on under the server's name (shared/proxy-sets.ts translatesPorts).
  */
 export function connectionAddress(c: Pick<ConnectionModel, "to" | "servicePort">): string {
   return `${c.to}:${c.servicePort}`;

@@ -1,5 +1,6 @@
 import { LABEL } from "../shared/labels";
 import { StackJson, StackView, WorkloadView, resources } from "../inspect";
+import { inspectDockerStack } from "../docker/docker-inspect";
 
 type Json = Record<string, unknown>;
 
@@ -70,5 +71,15 @@ export function inspectSwarmStack(json: StackJson): StackView {
   });
   const found = secretExposures(json);
   const view = (l: { resource: string; message: string }) => ({ resource: l.resource, message: l.message });
-  return { workloads, secretLeaks: found.filter((l) => l.literal).map(view), stateExposures: found.filter((l) => !l.literal).map(view) };
+  // A job runs as the Docker target's container on the manager (swarm-environment.ts): its
+  // container, step and seeds are seen as on Docker (hardening, uploads that land in state).
+  const containers = inspectDockerStack(
+    json,
+    "on Swarm a job's secrets seed writes the value its docker_secret holds in state already (a standalone container cannot mount a docker_secret, and there is no host-file option on Swarm): keep the state in an encrypted remote backend readable only by the deployers (ENVK-STA-001)",
+  );
+  return {
+    workloads: [...workloads, ...containers.workloads],
+    secretLeaks: [...found.filter((l) => l.literal).map(view), ...containers.secretLeaks],
+    stateExposures: [...found.filter((l) => !l.literal).map(view), ...(containers.stateExposures ?? [])],
+  };
 }

@@ -7,10 +7,12 @@ import type * as Providers from "../shared/provider";
 import { plainTcpHostProblem } from "../shared/engine-host";
 import { engineEgressFindings, engineShapeIssues } from "../shared/engine-shape";
 import { inContainerProblem } from "../shared/health";
+import { containerFileFolderProblems } from "../shared/config-files";
 import { planNetworks } from "../shared/network-plan";
 import type * as Lowering from "./swarm-environment";
 import { inspectSwarmStack } from "./swarm-inspect";
 import { proxyListenerProblems, routedBySets } from "../shared/proxy-sets";
+import { swarmStance } from "./swarm-routing";
 import { swarmProxyPlan } from "./swarm-routing";
 import { SWARM, SWARM_DEFAULTS, SWARM_NETWORK_PLAN, SWARM_SETTINGS_SOURCE, SwarmSettingsSchema, swarmOptions } from "./options";
 
@@ -89,10 +91,16 @@ export const swarmTarget: TargetAdapter<typeof SwarmSettingsSchema> = {
     };
     const plan = planNetworks(env, SWARM_NETWORK_PLAN);
     if (plan.error) at(["network", "subnet"], plan.error);
-    // kreuzwerker/docker 3.6.2 docker_service has only the replicated and global modes
-    // (resource_docker_service.go:749-783), no replicated-job, and apply waits only for running
-    // tasks (converge_config): a job could neither be declared nor waited for.
-    issues.push(...engineShapeIssues(env, { label: "Swarm", noJobs: "the Swarm provider (kreuzwerker/docker 3.6.2) has no replicated-job service mode and apply cannot wait for a task to complete, so a job cannot run before the services that need it" }));
+    // A job is a container on the manager (swarm-environment.ts); init steps are refused: a
+    // service's tasks start on any node, are restarted and rescheduled without apply, and cannot
+    // be preceded by a container on the manager that sees neither their node's volumes nor the
+    // moment they start.
+    issues.push(
+      ...engineShapeIssues(env, {
+        label: "Swarm",
+        noInit: "Swarm has no init containers: a service's tasks start on any node and Swarm restarts and reschedules them without apply, so no step envkit could run (on the manager, through the provider) would run before each task or see the volumes of the node it starts on",
+      }),
+    );
     // The engine runs the (readiness) check inside the task's container: it needs a program there.
     for (const svc of env.services) {
       const health = svc.health && inContainerProblem(svc.name, svc.health);
@@ -104,6 +112,8 @@ export const swarmTarget: TargetAdapter<typeof SwarmSettingsSchema> = {
       else if (svc.backup && (svc.kind !== "stateful" || swarmOptions(env).unpinned.includes(svc.name))) {
         at(["services", svc.name, "backup"], `on Swarm the backup job runs on the node that holds "${svc.name}"'s data and keeps the backups there, and "${svc.name}" is ${svc.kind === "stateful" ? "in swarm.unpinned (it may run on any node)" : `${svc.kind}, which Swarm does not pin to a node`}; ${svc.kind === "stateful" ? `remove "${svc.name}" from swarm.unpinned` : "make it kind: stateful"}, or remove the backup here (backup: null)`);
       }
+      // A job is the Docker target's container (swarm-environment.ts): its config files take the Docker way in.
+      if (svc.kind === "job") issues.push(...containerFileFolderProblems(svc, "Swarm (a job runs as a container on the manager)"));
     }
     const o = swarmOptions(env);
     const byName = new Map(env.services.map((s) => [s.name, s]));
@@ -128,7 +138,10 @@ export const swarmTarget: TargetAdapter<typeof SwarmSettingsSchema> = {
       }
     }
     const proxy = swarmProxyPlan(env);
-    if (proxy) for (const p of proxyListenerProblems(env.services.filter(routedBySets), proxy.plan)) at(p.path, p.message);
+    if (proxy) {
+      const routed = env.services.filter((s) => swarmStance(env, s) !== undefined);
+      for (const p of proxyListenerProblems(routed, proxy.plan, { published: (s) => byName.get(s)!.public && routedBySets(byName.get(s)!), byStrategy: routedBySets })) at(p.path, p.message);
+    }
     return issues;
   },
   inspect: inspectSwarmStack,
