@@ -1,3 +1,6 @@
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
 import { Construct } from "constructs";
 import { Quota } from "../../lib/constructs/quota";
 import { Secret } from "../../lib/constructs/secret";
@@ -95,6 +98,8 @@ export function declareShop(env: Construct, name: Env): Record<string, Service> 
   return { web, api, worker, db, cache };
 }
 
+const DEV_FILE = parse(fs.readFileSync(path.join(__dirname, "..", "..", "examples", "reference-app", "environments", "dev.yaml"), "utf8")) as Record<string, unknown>;
+
 /** The environment settings of the two files (everything but services, releases and quota). */
 export const SETTINGS = {
   staging: {
@@ -107,5 +112,7 @@ export const SETTINGS = {
     rollout: { maxSurge: 1, maxUnavailable: 0, timeout: "10m" },
     policy: { enforcement: "mandatory" as const },
   },
-  dev: { network: { subnet: "10.200.0.0/16" }, monitoring: { level: "basic" as const }, policy: { enforcement: "advisory" as const } },
+  // The monitoring set's pinned images, receiver and suppressions are read from dev.yaml (their
+  // digests and citations live there once); the services are declared above with the constructs.
+  dev: { network: { subnet: "10.200.0.0/16" }, monitoring: DEV_FILE.monitoring as { level: "basic" }, policy: DEV_FILE.policy as { enforcement: "advisory" } },
 };

@@ -535,7 +535,9 @@ export async function removeNamed(names: { containers?: string[]; networks?: str
     }
     throw new Error(`cleanup: still busy after 30 s (${busy.source}); something the stand-in did not create is attached`);
   };
-  await Promise.all((names.networks ?? []).map((n) => retry(() => api("DELETE", `/networks/${encodeURIComponent(n)}`, undefined, { allow: [403, 404, 409, 500] }), /active endpoints/)));
+  // On a swarm a name can resolve to an overlay's stale ID for a moment (HTTP 500 "network <id>
+  // not found" while the network is still there under its name): tried again, like a busy one.
+  await Promise.all((names.networks ?? []).map((n) => retry(() => api("DELETE", `/networks/${encodeURIComponent(n)}`, undefined, { allow: [403, 404, 409, 500] }), /active endpoints|network \S+ not found/)));
   await Promise.all((names.volumes ?? []).map((v) => retry(() => api("DELETE", `/volumes/${encodeURIComponent(v)}?force=1`, undefined, { allow: [404, 409, 500] }), /in use/)));
 }
 

@@ -102,16 +102,51 @@ export async function swarmState(): Promise<string> {
   return String((await api("GET", "/info")).json?.Swarm?.LocalNodeState ?? "unknown");
 }
 
-/** Makes the engine a one-node swarm; returns whether this call initialised it. */
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Whether the swarm's control plane answers (`GET /nodes` lists this node) within `seconds`;
+ * undefined when it does, else the last error. Right after an init — above all one that follows a
+ * leave — the manager's gRPC client may still be closing ("grpc: the client connection is
+ * closing"); seen here when one jest run left and initialised the swarm several times, and a swarm
+ * can stay "active" in that state.
+ */
+async function managerProblem(seconds: number): Promise<string | undefined> {
+  let last = "";
+  for (let i = 0; i < seconds * 2; i++) {
+    const nodes = await api("GET", "/nodes", undefined, { allow: [500, 503] });
+    if (nodes.status === 200 && Array.isArray(nodes.json) && (nodes.json as unknown[]).length > 0) return undefined;
+    last = `HTTP ${nodes.status}: ${nodes.body.toString("utf8").slice(0, 200).trim()}`;
+    await pause(500);
+  }
+  return last;
+}
+
+/**
+ * Makes the engine a one-node swarm; returns whether this call initialised it. A node left
+ * half-way (pending, error, locked, or "active" with a manager that does not answer) is left and
+ * initialised again.
+ */
 export async function ensureSwarm(): Promise<boolean> {
-  if ((await swarmState()) === "active") return false;
+  const state = await swarmState();
+  if (state === "active" && (await managerProblem(10)) === undefined) return false;
+  if (state !== "inactive") await leaveSwarm();
   await api("POST", "/swarm/init", { ListenAddr: "127.0.0.1:2377", AdvertiseAddr: "127.0.0.1:2377" });
+  const problem = await managerProblem(30);
+  if (problem) throw new Error(`the one-node swarm did not become ready within 30 s of docker swarm init (${problem})`);
   return true;
 }
 
-/** `docker swarm leave --force`. */
+/** `docker swarm leave --force`, then waits until the node reports inactive. */
 export async function leaveSwarm(): Promise<void> {
-  await api("POST", "/swarm/leave?force=true", undefined, { allow: [503] });
+  // A busy manager may time out a leave ("context deadline exceeded"); it is retried.
+  for (let i = 0; i < 3; i++) {
+    const res = await api("POST", "/swarm/leave?force=true", undefined, { allow: [500, 503] });
+    if (res.status !== 500) break;
+    if (i === 2) throw new Error(`POST /swarm/leave?force=true: HTTP 500: ${res.body.toString("utf8").slice(0, 200)}`);
+    await pause(2000);
+  }
+  for (let i = 0; i < 60 && (await swarmState()) !== "inactive"; i++) await pause(500);
 }
 
 /** What the stand-in created, by Terraform address, for references and clean-up. */
