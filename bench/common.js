@@ -12,7 +12,11 @@ const ROOT = path.join(__dirname, "..");
  * options.publicFirst: the first service is public (an Ingress / published port)
  * options.replicas: replicas per service (default 1; with 1, production-like environments
  *   suppress ENVK-AVL-001 with a reason, as a real team would have to)
+ * With stateful services, production-like environments suppress ENVK-DAT-001 (no backups) with a
+ * reason: the workload stays the one earlier figures measured.
  */
+const suppressions = (lines) => (lines.some(Boolean) ? `policy:\n  suppressions:\n${lines.filter(Boolean).join("\n")}\n` : "");
+
 function writeGeneratedApp(dir, n, options) {
   const { environments, statefulEvery = 0, replicas = 1 } = options;
   fs.mkdirSync(path.join(dir, "environments"), { recursive: true });
@@ -41,7 +45,10 @@ function writeGeneratedApp(dir, n, options) {
         ? `target: docker\nnetwork: { subnet: ${env.subnet} }\npolicy: { enforcement: advisory }\n${releases}`
         : `target: kubernetes\ndomain: ${name}.gen.example.com\nbackend: { type: s3, bucket: b, key: ${name}, region: eu-west-1 }\n` +
           `quota: { cpu: "${n * 4}", memory: ${n * 4}Gi, pods: ${n * 4} }\n` +
-          (replicas === 1 ? "policy:\n  suppressions:\n    - { rule: ENVK-AVL-001, reason: generated benchmark workload runs one replica }\n" : "") +
+          suppressions([
+            replicas === 1 && "    - { rule: ENVK-AVL-001, reason: generated benchmark workload runs one replica }",
+            statefulEvery > 0 && "    - { rule: ENVK-DAT-001, reason: generated benchmark workload keeps no data worth a backup }",
+          ]) +
           releases;
     fs.writeFileSync(path.join(dir, "environments", `${name}.yaml`), text);
   }
