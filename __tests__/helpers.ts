@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AppConfig, EnvironmentConfig } from "../lib/config/schema";
+import { AppConfig, EnvironmentConfig, ServiceConfig } from "../lib/config/schema";
 import { ResolvedEnvironment } from "../lib/config/resolve";
 import { sourceFromObjects } from "../lib/config/load";
 import { EnvironmentModel } from "../lib/model/environment";
@@ -60,11 +60,28 @@ export function miniApp(overrides: Partial<AppConfig> = {}): AppConfig {
 }
 
 const RELEASES = { web: "1.0.0", api: "1.0.0", db: "16.4" };
-const DIGEST = `sha256:${"a".repeat(64)}`;
+export const DIGEST = `sha256:${"a".repeat(64)}`;
 
 export function dockerEnv(over: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
   return { target: "docker", release: RELEASES, network: { subnet: "10.210.0.0/16" }, policy: { enforcement: "advisory" }, ...over };
 }
+
+/** Every named service at release 1.0.0, pinned by digest. */
+export const pinnedRelease = (names: string[]): Record<string, string> => Object.fromEntries(names.map((n) => [n, `1.0.0@${DIGEST}`]));
+
+/** miniApp (web → api → db; web public) plus extra services, or changes to its own. */
+export function appWith(extra: Record<string, Partial<ServiceConfig>> = {}): AppConfig {
+  const base = miniApp();
+  const services: Record<string, ServiceConfig> = { ...base.services };
+  for (const [name, s] of Object.entries(extra)) services[name] = { ...(services[name] ?? { image: "ghcr.io/acme/tools" }), ...s } as ServiceConfig;
+  return { ...base, services };
+}
+
+/** A Docker environment releasing every service of `a` pinned. */
+export const dockerFor = (a: AppConfig, over: Partial<EnvironmentConfig> = {}): EnvironmentConfig => dockerEnv({ release: pinnedRelease(Object.keys(a.services)), ...over });
+
+/** A Swarm environment releasing every service of `a` pinned. */
+export const swarmFor = (a: AppConfig, over: Partial<EnvironmentConfig> = {}): EnvironmentConfig => ({ target: "swarm", release: pinnedRelease(Object.keys(a.services)), network: { subnet: "10.230.0.0/16" }, policy: { enforcement: "advisory" }, ...over });
 
 export function k8sEnv(over: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
   return {

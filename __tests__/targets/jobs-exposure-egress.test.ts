@@ -7,23 +7,12 @@ import { StatefulService } from "../../lib/constructs/stateful-service";
 import { App } from "../../lib/facade/cdktf";
 import { EnvironmentStack } from "../../stacks/environment-stack";
 import { formatIssue } from "../../lib/errors";
-import { cli, dockerEnv, k8sEnv, miniApp, resolve, resolveOne, resourcesOf, synthJson } from "../helpers";
+import { cli, DIGEST, k8sEnv, resolve, resolveOne, resourcesOf, synthJson, appWith as app, dockerFor as docker, pinnedRelease as pinned, swarmFor as swarm } from "../helpers";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const DIGEST = `sha256:${"a".repeat(64)}`;
-const pinned = (names: string[]): Record<string, string> => Object.fromEntries(names.map((n) => [n, `1.0.0@${DIGEST}`]));
 
-/** miniApp plus extra services (or changes to its own). */
-function app(extra: Record<string, Partial<ServiceConfig>> = {}): AppConfig {
-  const base = miniApp();
-  const services: Record<string, ServiceConfig> = { ...base.services };
-  for (const [name, s] of Object.entries(extra)) services[name] = { ...(services[name] ?? { image: "ghcr.io/acme/tools" }), ...s } as ServiceConfig;
-  return { ...base, services };
-}
 
-const docker = (a: AppConfig, over: Partial<EnvironmentConfig> = {}): EnvironmentConfig => dockerEnv({ release: pinned(Object.keys(a.services)), ...over });
-const swarm = (a: AppConfig, over: Partial<EnvironmentConfig> = {}): EnvironmentConfig => ({ target: "swarm", release: pinned(Object.keys(a.services)), network: { subnet: "10.230.0.0/16" }, policy: { enforcement: "advisory" }, ...over });
 const k8s = (a: AppConfig, over: Partial<EnvironmentConfig> = {}): EnvironmentConfig => k8sEnv({ release: pinned(Object.keys(a.services)), ...over });
 
 const synth = (a: AppConfig, env: EnvironmentConfig, name = "qa"): Json => synthJson([resolveOne(a, name, env)]).get(name)!;

@@ -1,6 +1,6 @@
 import { AppConfig, EnvironmentConfig, ServiceConfig } from "../../lib/config/schema";
 import { formatIssue } from "../../lib/errors";
-import { dockerEnv, miniApp, resolve, resolveOne, resourcesOf, synthJson } from "../helpers";
+import { DIGEST, resolve, resolveOne, resourcesOf, synthJson, appWith as app, dockerFor as docker, pinnedRelease as pinned, swarmFor as swarm } from "../helpers";
 
 /*
  * servicePort other than the container port on Docker and Swarm (README "Jobs, exposure and
@@ -11,17 +11,6 @@ import { dockerEnv, miniApp, resolve, resolveOne, resourcesOf, synthJson } from 
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const DIGEST = `sha256:${"a".repeat(64)}`;
-const pinned = (names: string[]): Record<string, string> => Object.fromEntries(names.map((n) => [n, `1.0.0@${DIGEST}`]));
-/** miniApp (web → api → db; web public) plus extra services or changes to its own. */
-function app(extra: Record<string, Partial<ServiceConfig>> = {}): AppConfig {
-  const base = miniApp();
-  const services: Record<string, ServiceConfig> = { ...base.services };
-  for (const [name, s] of Object.entries(extra)) services[name] = { ...(services[name] ?? { image: "ghcr.io/acme/tools" }), ...s } as ServiceConfig;
-  return { ...base, services };
-}
-const docker = (a: AppConfig, over: Partial<EnvironmentConfig> = {}): EnvironmentConfig => dockerEnv({ release: pinned(Object.keys(a.services)), ...over });
-const swarm = (a: AppConfig, over: Partial<EnvironmentConfig> = {}): EnvironmentConfig => ({ target: "swarm", release: pinned(Object.keys(a.services)), network: { subnet: "10.230.0.0/16" }, policy: { enforcement: "advisory" }, ...over });
 const synth = (a: AppConfig, env: EnvironmentConfig, name = "qa"): Json => synthJson([resolveOne(a, name, env)]).get(name)!;
 const problems = (a: AppConfig, env: EnvironmentConfig, name = "qa"): string => resolve(a, { [name]: env }).issues.filter((i) => i.severity !== "warning").map(formatIssue).join("\n");
 
