@@ -322,16 +322,26 @@ const images = async (id: string): Promise<string[]> => {
     return { variable: json.variable, resource: { docker_network, docker_image, docker_volume, docker_container } };
   }
   const up = async (json: Json): Promise<Created> => {
-    await removeNamed(namesIn(json));
-    const created = emptyCreated();
-    made.push(created);
-    const t = Date.now();
-    try {
-      await applyStack(json, { job_token: TOKEN }, created);
-    } finally {
-      process.stderr.write(`engine test: Swarm job stack applied in ${Date.now() - t} ms\n`);
+    for (let attempt = 1; ; attempt++) {
+      await removeNamed(namesIn(json));
+      const created = emptyCreated();
+      made.push(created);
+      const t = Date.now();
+      try {
+        await applyStack(json, { job_token: TOKEN }, created);
+        return created;
+      } catch (e) {
+        // A swarm initialised moments ago (CI leaves and initialises it per describe) can time out
+        // the first attach of a standalone container to an overlay. That is the engine warming up,
+        // not the stack: apply is tried once more, and the retry is printed.
+        const message = (e as Error).message;
+        if (attempt > 1 || !/attaching to network failed.*context deadline exceeded/.test(message)) throw e;
+        process.stderr.write(`engine test: RETRIED the Swarm job apply once after the engine timed out attaching to the overlay (${message.slice(0, 160)})\n`);
+        await destroyStack(created);
+      } finally {
+        process.stderr.write(`engine test: Swarm job stack apply attempt ${attempt} took ${Date.now() - t} ms\n`);
+      }
     }
-    return created;
   };
 
   beforeAll(async () => {
