@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { App, TerraformOutput, TerraformStack, TerraformVariable } from "../../lib/facade/cdktf";
+import { App, TerraformIterator, TerraformOutput, TerraformStack, TerraformVariable } from "../../lib/facade/cdktf";
 import type { CdktfAppConfig, TerraformResource } from "../../lib/facade/cdktf";
 import { BackendConfig } from "../../lib/config/schema";
 import { EnvironmentModel } from "../../lib/model/environment";
@@ -85,6 +85,32 @@ const escapeHatches: Extra = (stack) => {
   new TerraformOutput(stack, "hatch_owner_out", { value: owner.stringValue, description: "who runs this stack" });
 };
 
+/**
+ * What the one-copy resource path hands back to the stock one: an imported resource, a moved one
+ * (by id, both ways), a dynamic block, meta-arguments (depends_on, lifecycle, count) and a
+ * resource whose toTerraform is its own.
+ */
+const stockPathCases: Extra = (stack) => {
+  const resources = stack.node.findAll().filter((c): c is TerraformResource => typeof (c as Partial<TerraformResource>).getStringAttribute === "function");
+  const [a, b, d, e, f] = resources.slice(-5);
+  a.importFrom("imported-id");
+  b.moveFromId(`${b.terraformResourceType}.old_name`);
+  // Docker resources take labels as a block: one of them gets a dynamic block.
+  type Labelled = TerraformResource & { putLabels: (v: unknown) => void };
+  const c = resources.find((r): r is Labelled => typeof (r as Partial<Labelled>).putLabels === "function" && r.terraformResourceType === "docker_network");
+  const labels = TerraformIterator.fromList(["x", "y"]);
+  c?.putLabels(labels.dynamic({ label: labels.value, value: "v" }));
+  d.dependsOn = [a.fqn, b.fqn];
+  d.lifecycle = { createBeforeDestroy: true, ignoreChanges: ["labels"], preventDestroy: false };
+  e.count = 2;
+  const own = f as unknown as { toTerraform: () => Record<string, unknown> };
+  const stockToTerraform = own.toTerraform.bind(f);
+  own.toTerraform = () => {
+    const tf = stockToTerraform();
+    return { ...tf, locals: { [`own_${f.node.id}`]: "written by its own toTerraform" } };
+  };
+};
+
 describe("IndependentStack writes the bytes stock cdktf writes (app.synth(), every file)", () => {
   it("for the reference app's five environments", () => {
     const files = expectSameBytes(reference());
@@ -121,6 +147,18 @@ describe("IndependentStack writes the bytes stock cdktf writes (app.synth(), eve
     ["kubernetes with autoscaling, TLS, quota and rotation", resolveOne(miniApp(), "staging", k8sEnv({ services: { web: { replicas: 2 }, api: { autoscaling: { minReplicas: 2, maxReplicas: 5 } }, db: { backup: { method: "postgres" } } }, tls: { secretName: "t" }, quota: { cpu: "8", pods: 40 }, secretRevisions: { api_token: 3 } })).model],
   ])("for %s", (_n, env) => {
     expectSameBytes([env]);
+  });
+
+  it("with imported and moved resources, a dynamic block, meta-arguments and a resource with its own toTerraform", () => {
+    const files = expectSameBytes(reference(), stockPathCases);
+    const dev = JSON.parse(files.get("stacks/dev/cdk.tf.json")!.toString("utf8"));
+    expect(dev.import).toHaveLength(1);
+    expect(dev.moved).toHaveLength(1);
+    expect(Object.keys(dev.locals)).toHaveLength(1);
+    const all = Object.values(dev.resource as Record<string, Record<string, Record<string, unknown>>>).flatMap((byId) => Object.values(byId));
+    expect(all.some((r) => Array.isArray(r.depends_on) && (r.lifecycle as { create_before_destroy?: boolean })?.create_before_destroy === true)).toBe(true);
+    expect(all.some((r) => r.count === 2)).toBe(true);
+    expect(all.some((r) => (r.dynamic as { labels?: { for_each?: unknown } } | undefined)?.labels?.for_each !== undefined)).toBe(true);
   });
 
   it("with HCL output (cdk.tf and metadata.json)", () => {

@@ -21,6 +21,8 @@ export const SUPPORTED_CDKTF_VERSION = "0.21.0";
 export interface CdktfInternals {
   /** cdktf/lib/util: the merge cdktf uses to build a stack document (an undefined value deletes a key). */
   readonly deepMerge: (target: unknown, ...sources: unknown[]) => unknown;
+  /** cdktf/lib/util: how TerraformResource's toTerraform snake-cases its meta-arguments. */
+  readonly keysToSnakeCase: (value: unknown) => unknown;
   /** cdktf/lib/tokens/private/stack-trace: every token reads `captureStackTrace` from here when it is created. */
   readonly stackTrace: { captureStackTrace: (below?: unknown) => string[] };
 }
@@ -57,6 +59,8 @@ export function cdktfInternals(): CdktfInternals | undefined {
   memo = {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     deepMerge: (require("cdktf/lib/util") as CdktfInternals).deepMerge,
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    keysToSnakeCase: (require("cdktf/lib/util") as CdktfInternals).keysToSnakeCase,
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     stackTrace: require("cdktf/lib/tokens/private/stack-trace") as CdktfInternals["stackTrace"],
   };

@@ -19,6 +19,7 @@ export {
   Tokenization,
   TerraformProvider,
   TerraformResource,
+  TerraformIterator,
   Aspects,
 } from "cdktf";
 export { IndependentStack } from "./independent-stack";

@@ -17,10 +17,16 @@
  * It reaches into cdktf internals, behind the version check in cdktf-internals.ts: on any other
  * cdktf it behaves exactly like TerraformStack.
  */
-import { DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, StringConcat, TerraformElement, TerraformOutput, TerraformStack, Token, Tokenization } from "cdktf";
+import { DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, StringConcat, TerraformElement, TerraformOutput, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
 import { Construct } from "constructs";
 import { ConfigIssue, EnvkitError } from "../errors";
 import { CdktfInternals, cdktfInternals } from "./cdktf-internals";
+
+/** cdktf marks a TerraformDynamicBlock with this symbol (terraform-dynamic-block.js). */
+const DYNAMIC_BLOCK = Symbol.for("cdktf/TerraformDynamicBlock");
+
+/** Thrown inside {@link fastResolve} when it meets a dynamic block, which only the stock path places. */
+class DynamicBlockMet extends Error {}
 
 /** Substring of every encoded string and list token (`${TfToken[…]}`, `#{TfToken[…]}`). */
 const TOKEN_MARK = "TfToken[";
@@ -82,7 +88,7 @@ function isListToken(value: unknown): boolean {
  * handed to cdktf's own resolve. Only plain containers are walked here, and they set no
  * resolution context, so handing a sub-value to cdktf resolves it exactly as in place.
  */
-function fastResolve(guard: ReferenceGuard, value: unknown): unknown {
+function fastResolve(guard: ReferenceGuard, value: unknown, refuseDynamic = false): unknown {
   if (value === undefined || value === null || typeof value === "boolean") return value;
   if (typeof value === "string") return value.includes(TOKEN_MARK) || NUMBER_IN_STRING.test(value) ? guard.resolve(value) : value;
   if (typeof value === "number") return Token.isUnresolved(value) ? guard.resolve(value) : value;
@@ -90,7 +96,7 @@ function fastResolve(guard: ReferenceGuard, value: unknown): unknown {
     if (value.some((v) => typeof v === "string" && v.includes(TOKEN_MARK)) || value.some((v) => typeof v === "number" && Token.isUnresolved(v))) return guard.resolve(value);
     const out: unknown[] = [];
     for (const v of value) {
-      const r = fastResolve(guard, v);
+      const r = fastResolve(guard, v, refuseDynamic);
       if (r !== undefined) out.push(r);
     }
     return out;
@@ -100,13 +106,77 @@ function fastResolve(guard: ReferenceGuard, value: unknown): unknown {
     if (keys.some((k) => k.includes(TOKEN_MARK))) return guard.resolve(value);
     const out: Record<string, unknown> = {};
     for (const k of keys) {
-      const r = fastResolve(guard, (value as Record<string, unknown>)[k]);
+      const r = fastResolve(guard, (value as Record<string, unknown>)[k], refuseDynamic);
       if (r !== undefined) out[k] = r;
     }
     return out;
   }
   // Resolvable objects (tokens, lazy values, references) and anything unusual: the stock path.
+  if (refuseDynamic && typeof value === "object" && DYNAMIC_BLOCK in value) throw new DynamicBlockMet();
   return guard.resolve(value);
+}
+
+/** TerraformResource's meta-argument names as its toTerraform writes them (cdktf's keysToSnakeCase of terraformMetaArguments). */
+const META_ARGUMENTS: ReadonlyArray<readonly [string, string]> = [
+  ["dependsOn", "depends_on"],
+  ["count", "count"],
+  ["provider", "provider"],
+  ["lifecycle", "lifecycle"],
+  ["forEach", "for_each"],
+  ["connection", "connection"],
+];
+
+/** The parts of TerraformResource (0.21.0) that its toTerraform reads. */
+interface ResourceInternals {
+  readonly terraformResourceType: string;
+  readonly friendlyUniqueId: string;
+  readonly rawOverrides: Record<string, unknown>;
+  readonly provisioners?: unknown;
+  readonly terraformMetaArguments: Record<string, unknown>;
+  readonly constructNodeMetadata: Record<string, unknown>;
+  readonly _hasMoved?: boolean;
+  readonly _imported?: unknown;
+  synthesizeAttributes(): Record<string, unknown>;
+  hasResourceMove(): unknown;
+}
+
+/**
+ * One resource's resolved attributes, built the way stock cdktf builds them — TerraformResource's
+ * toTerraform (processDynamicAttributes, deepMerge with the snake-cased meta-arguments, the node
+ * metadata) followed by the stack's resolve — in one copy instead of four. Undefined (the caller
+ * takes the stock path) for anything that path does not cover exactly: a subclass with its own
+ * toTerraform, raw overrides, provisioners, a moved or imported resource, a dynamic block, an
+ * attribute that shares its name with a meta-argument.
+ */
+function resourceAttributes(guard: ReferenceGuard, e: TerraformElement, keysToSnakeCase: (v: unknown) => unknown): Record<string, unknown> | undefined {
+  if (!TerraformResource.isTerraformResource(e) || (e as { toTerraform: unknown }).toTerraform !== TerraformResource.prototype.toTerraform) return undefined;
+  const r = e as unknown as ResourceInternals;
+  if (r._hasMoved || r._imported || r.hasResourceMove() || r.provisioners !== undefined || Object.keys(r.rawOverrides).length > 0) return undefined;
+  let attributes: Record<string, unknown>;
+  try {
+    attributes = fastResolve(guard, r.synthesizeAttributes(), true) as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof DynamicBlockMet) return undefined;
+    throw err;
+  }
+  if (Object.hasOwn(attributes, "provisioner") || Object.hasOwn(attributes, "//")) return undefined;
+  const meta = r.terraformMetaArguments;
+  for (const [from, to] of META_ARGUMENTS) {
+    if (Object.hasOwn(attributes, to)) return undefined;
+    const value = meta[from];
+    if (value === undefined) continue;
+    const resolved = fastResolve(guard, typeof value === "object" && value !== null ? keysToSnakeCase(value) : value);
+    if (resolved !== undefined) attributes[to] = resolved;
+  }
+  attributes["//"] = fastResolve(guard, r.constructNodeMetadata);
+  return attributes;
+}
+
+/** True for a fragment that adds nothing when merged (a plain object whose values are all undefined). */
+function isEmptyFragment(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const v of Object.values(value)) if (v !== undefined) return false;
+  return true;
 }
 
 function elementsOf(stack: TerraformStack): TerraformElement[] {
@@ -176,7 +246,10 @@ export class IndependentStack extends TerraformStack {
       ...(overrides.length > 0 ? { overrides: { stack: overrides } } : {}),
     };
     const elements = elementsOf(this);
-    for (const e of elements) internals.deepMerge(metadata, this.guarded(guard, offenders, e, e.toMetadata(), (v) => guard.resolve(v)));
+    for (const e of elements) {
+      const fragment = e.toMetadata();
+      if (!isEmptyFragment(fragment)) internals.deepMerge(metadata, this.guarded(guard, offenders, e, fragment, (v) => guard.resolve(v)));
+    }
     const outputs: Record<string, unknown> = {};
     for (const item of elements) {
       if (!TerraformOutput.isTerraformOutput(item)) continue;
@@ -186,7 +259,26 @@ export class IndependentStack extends TerraformStack {
       );
     }
     const tf: Record<string, unknown> = { "//": { metadata, outputs } };
-    for (const e of elements) internals.deepMerge(tf, this.guarded(guard, offenders, e, e.toTerraform(), (v) => fastResolve(guard, v)));
+    for (const e of elements) {
+      // A resource's attributes go straight into the document (they are a fresh copy already);
+      // when the shortcut does not apply, or found a reference to another stack (to be located and
+      // reported from the stock fragment), the stock fragment is resolved and merged instead.
+      const before = guard.found.length;
+      const attributes = resourceAttributes(guard, e, internals.keysToSnakeCase);
+      if (attributes && guard.found.length === before) {
+        const r = e as unknown as ResourceInternals;
+        const section = tf.resource as Record<string, Record<string, unknown>> | undefined;
+        const byId = section?.[r.terraformResourceType];
+        if (!byId || !Object.hasOwn(byId, r.friendlyUniqueId)) {
+          if (!section) tf.resource = { [r.terraformResourceType]: { [r.friendlyUniqueId]: attributes } };
+          else if (!byId) section[r.terraformResourceType] = { [r.friendlyUniqueId]: attributes };
+          else byId[r.friendlyUniqueId] = attributes;
+          continue;
+        }
+      }
+      guard.found.length = before;
+      internals.deepMerge(tf, this.guarded(guard, offenders, e, e.toTerraform(), (v) => fastResolve(guard, v)));
+    }
     // Stock cdktf merges the raw overrides (an undefined value deletes a key) and then resolves
     // the whole document again. Everything else is resolved already, so only the sections the
     // overrides touched are resolved here; keys left undefined (metadata.cloud) vanish when the
