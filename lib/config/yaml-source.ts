@@ -1,5 +1,6 @@
 import { CST, Composer, Document, LineCounter, Parser, YAMLError, isAlias, isMap, isPair, isScalar, isSeq, Node } from "yaml";
 import { ConfigIssue } from "../errors";
+import { parseFast } from "./yaml-fast";
 
 /** Where a value came from. */
 export interface Source {
@@ -131,6 +132,23 @@ export function parseYaml(file: string, text: string): { doc?: SourceDocument; i
   if (text.length > MAX_CONFIG_BYTES) {
     return { issues: [{ file, path: "", message: `is ${formatBytes(text.length)}, over the ${formatBytes(MAX_CONFIG_BYTES)} limit for a config file; split it, or check that it is the file you meant` }] };
   }
+  // Plain YAML (nearly every config) takes the fast path; anything else, and every error, the
+  // careful one below, which reads it again and reports it.
+  const fast = parseFast(text, { maxDepth: MAX_DEPTH, maxValues: MAX_VALUES });
+  if (fast) {
+    const source: SourceDocument = { file, data: fast.data, lines: fast.lines };
+    const checked = checkDocument(source);
+    return checked.length > 0 ? { issues: checked } : { doc: source, issues: [] };
+  }
+  return parseCarefully(file, text);
+}
+
+/**
+ * {@link parseYaml} with the yaml package: every YAML feature, every error reported with its line,
+ * and the hostile-input bounds (nesting, alias expansion) checked before composing. Exported for
+ * the differential test of the fast path.
+ */
+export function parseCarefully(file: string, text: string): { doc?: SourceDocument; issues: ConfigIssue[] } {
   const lineCounter = new LineCounter();
   const tokens = withoutStackTraces(() => Array.from(new Parser(lineCounter.addNewLine).parse(text)));
   const lineOfOffset = (offset: number): number => lineCounter.linePos(offset).line;
