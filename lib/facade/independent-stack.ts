@@ -93,20 +93,27 @@ function fastResolve(guard: ReferenceGuard, value: unknown, refuseDynamic = fals
   if (typeof value === "string") return value.includes(TOKEN_MARK) || NUMBER_IN_STRING.test(value) ? guard.resolve(value) : value;
   if (typeof value === "number") return Token.isUnresolved(value) ? guard.resolve(value) : value;
   if (Array.isArray(value)) {
-    if (value.some((v) => typeof v === "string" && v.includes(TOKEN_MARK)) || value.some((v) => typeof v === "number" && Token.isUnresolved(v))) return guard.resolve(value);
+    // A list token among the elements makes cdktf resolve the list as a whole.
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if ((typeof v === "string" && v.includes(TOKEN_MARK)) || (typeof v === "number" && Token.isUnresolved(v))) return guard.resolve(value);
+    }
     const out: unknown[] = [];
-    for (const v of value) {
-      const r = fastResolve(guard, v, refuseDynamic);
+    for (let i = 0; i < value.length; i++) {
+      const r = fastResolve(guard, value[i], refuseDynamic);
       if (r !== undefined) out.push(r);
     }
     return out;
   }
   if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
     const keys = Object.keys(value);
-    if (keys.some((k) => k.includes(TOKEN_MARK))) return guard.resolve(value);
+    for (let i = 0; i < keys.length; i++) if (keys[i].includes(TOKEN_MARK)) return guard.resolve(value);
     const out: Record<string, unknown> = {};
-    for (const k of keys) {
-      const r = fastResolve(guard, (value as Record<string, unknown>)[k], refuseDynamic);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      const v = (value as Record<string, unknown>)[k];
+      if (v === undefined) continue;
+      const r = fastResolve(guard, v, refuseDynamic);
       if (r !== undefined) out[k] = r;
     }
     return out;
