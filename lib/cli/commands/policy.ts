@@ -1,5 +1,5 @@
 import { formatIssue, sortIssues } from "../../errors";
-import { checkStacks, configErrors, memoryScope, preloadSynthesis, validateDir } from "../../pipeline";
+import { checkStacks, configErrors, memoryScope, preloadSynthesis, targetsOf, validateDir } from "../../pipeline";
 import { mergeReports } from "../../policy/engine";
 import { chooseBase, historyAtBase, promotionOrderOf } from "../../policy/promotion";
 import { toJson, toSarif, toText } from "../../policy/report";
@@ -28,9 +28,9 @@ Exit codes: 0 no mandatory finding, 1 a mandatory finding or invalid config, 2 u
 export function policyCommand(opts: { config: string; env?: string; base?: string; format?: string }, io: CliIO): number {
   const format = opts.format ?? "text";
   if (!["text", "json", "sarif"].includes(format)) throw new UsageError(`--format must be text, json or sarif (got "${format}")`);
-  preloadSynthesis();
   const history = historyAtBase(opts.config, chooseBase(opts.base));
   const project = validateDir(opts.config, opts.env, { history });
+  preloadSynthesis(targetsOf(project));
   // Configuration errors stop here; guardrail findings are what this command reports.
   const errors = configErrors(project);
   if (errors.length > 0) {
