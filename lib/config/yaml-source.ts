@@ -1,6 +1,7 @@
-import { CST, Composer, Document, LineCounter, Parser, YAMLError, isAlias, isMap, isPair, isScalar, isSeq, Node } from "yaml";
+import type { CST, Document, YAMLError, Node } from "yaml";
 import { ConfigIssue } from "../errors";
 import { parseFast } from "./yaml-fast";
+import { yamlPackage } from "./yaml-package";
 
 /** Where a value came from. */
 export interface Source {
@@ -119,7 +120,7 @@ function tooDeep(tokens: readonly CstToken[]): { offset: number; segs: (string |
 
 function scalarText(token: CstToken): string | undefined {
   if (token.type !== "scalar" && token.type !== "single-quoted-scalar" && token.type !== "double-quoted-scalar") return undefined;
-  const r = CST.resolveAsScalar(token, false, () => undefined); // errors are reported by compose
+  const r = yamlPackage().CST.resolveAsScalar(token, false, () => undefined); // errors are reported by compose
   return r ? r.value : undefined;
 }
 
@@ -149,6 +150,7 @@ export function parseYaml(file: string, text: string): { doc?: SourceDocument; i
  * the differential test of the fast path.
  */
 export function parseCarefully(file: string, text: string): { doc?: SourceDocument; issues: ConfigIssue[] } {
+  const { Composer, LineCounter, Parser, isAlias, isMap, isPair, isScalar, isSeq } = yamlPackage();
   const lineCounter = new LineCounter();
   const tokens = withoutStackTraces(() => Array.from(new Parser(lineCounter.addNewLine).parse(text)));
   const lineOfOffset = (offset: number): number => lineCounter.linePos(offset).line;

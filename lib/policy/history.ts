@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { yamlPackage } from "../config/yaml-package";
 import { parseYaml } from "../config/yaml-source";
 import { EnvkitError } from "../errors";
 import { RELEASE_RECORD_FILE, ReleaseRecord, ReleaseRecordSchema, readReleaseRecord, recordedReleases, releaseProblem } from "./release-record";
@@ -119,7 +119,7 @@ export function gitHistory(configDir: string | undefined, opts: { readonly commi
   const present = wanted.filter((w) => !missing.has(w.spec));
   present.forEach((w, i) => {
     try {
-      add(w.env, parse(texts[i] ?? ""), w.time);
+      add(w.env, yamlPackage().parse(texts[i] ?? ""), w.time);
     } catch {
       // An old commit with broken YAML says nothing about releases.
     }

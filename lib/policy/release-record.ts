@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import { readConfigFile } from "../config/load";
 import * as path from "node:path";
-import { Scalar, isCollection, isSeq, parseDocument } from "yaml";
+import type { Scalar } from "yaml";
+import { yamlPackage } from "../config/yaml-package";
 import { z } from "zod";
 import { fromZod, locateIn } from "../config/zod-issues";
 import { SourceDocument, lineAt, parseYaml } from "../config/yaml-source";
@@ -194,11 +195,12 @@ export function recordReleases(configDir: string, env: string, pins: readonly Pi
     added.push({ env, service: p.service, release: p.release, recorded: meta.date, ...(meta.commit ? { commit: meta.commit } : {}) });
   }
   if (added.length === 0) return { file: loaded.file, added };
+  const { Scalar: ScalarNode, isCollection, isSeq, parseDocument } = yamlPackage();
   const doc = parseDocument(loaded.exists ? loaded.text! : HEADER, { uniqueKeys: true });
   for (const a of added) {
     const entry = doc.createNode({ release: a.release, recorded: a.recorded, ...(a.commit ? { commit: a.commit } : {}) });
     // Releases are strings that can look like numbers ("1.10"); quote them as the environment files do.
-    (entry.get("release", true) as Scalar).type = Scalar.QUOTE_DOUBLE;
+    (entry.get("release", true) as Scalar).type = ScalarNode.QUOTE_DOUBLE;
     const at = ["environments", env, a.service];
     for (let n = 1; n < at.length; n++) {
       // An empty flow collection (`environments: {}`) would keep everything added on one line.

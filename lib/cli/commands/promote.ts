@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Node, Pair, Scalar, YAMLMap, isAlias, isMap, isScalar, parse, parseDocument } from "yaml";
+import type { Node, Pair, Scalar, YAMLMap } from "yaml";
+import { yamlPackage } from "../../config/yaml-package";
 import { fsIssue, isFsError, loadConfigDir, readConfigDir, readConfigFile } from "../../config/load";
 import { ConfigSource, ResolvedEnvironment } from "../../config/resolve";
 import { didYouMean } from "../../config/suggest";
@@ -74,11 +75,11 @@ const refuse = (file: string, line: number | undefined, at: string, message: str
 
 /** A scalar in the style of `like` (double quotes unless single or plain fit), so the new line reads like the old one. */
 function render(value: string, like: Scalar.Type | undefined): string {
-  if (like === Scalar.QUOTE_SINGLE) return `'${value.replace(/'/g, "''")}'`;
-  if (like === Scalar.PLAIN) {
+  if (like === yamlPackage().Scalar.QUOTE_SINGLE) return `'${value.replace(/'/g, "''")}'`;
+  if (like === yamlPackage().Scalar.PLAIN) {
     // Plain only when it reads back as this very string ("1.10" would become a number, "@…" is not allowed plain).
     try {
-      if (!/[#\s]/.test(value) && (parse(`k: ${value}`) as { k?: unknown })?.k === value) return value;
+      if (!/[#\s]/.test(value) && (yamlPackage().parse(`k: ${value}`) as { k?: unknown })?.k === value) return value;
     } catch {
       // Not valid plain: quote it.
     }
@@ -97,7 +98,7 @@ function column(text: string, at: number): number {
 }
 
 function keyName(pair: Pair): unknown {
-  return isScalar(pair.key) ? pair.key.value : pair.key;
+  return yamlPackage().isScalar(pair.key) ? pair.key.value : pair.key;
 }
 
 /** Order-insensitive deep equality of parsed YAML data (maps compared by key). */
@@ -123,18 +124,18 @@ export function setReleases(text: string, updates: readonly ReleaseUpdate[], fil
   const bom = text.startsWith("\uFEFF") ? "\uFEFF" : "";
   const body = text.slice(bom.length);
   const eol = body.includes("\r\n") ? "\r\n" : "\n";
-  const doc = parseDocument(body, { uniqueKeys: true });
+  const doc = yamlPackage().parseDocument(body, { uniqueKeys: true });
   const lineOf = (offset: number) => body.slice(0, offset).split("\n").length;
   if (doc.errors.length) throw refuse(file, undefined, "", "is not valid YAML; fix it (envkit validate names the problem) before promoting");
   const root = doc.contents;
-  if (!isMap(root) || root.flow) throw refuse(file, undefined, "", "is not a block map of settings; envkit promote edits environment files written as `key: value` lines");
+  if (!yamlPackage().isMap(root) || root.flow) throw refuse(file, undefined, "", "is not a block map of settings; envkit promote edits environment files written as `key: value` lines");
   const edits: Edit[] = [];
   const releasePair = root.items.find((p) => keyName(p) === "release");
   const value = releasePair?.value as Node | null | undefined;
-  const missing = updates.filter((u) => !(isMap(value) && value.items.some((p) => keyName(p) === u.service)));
-  if (!releasePair || (isScalar(value) && value.value === null && value.range![0] === value.range![1])) {
+  const missing = updates.filter((u) => !(yamlPackage().isMap(value) && value.items.some((p) => keyName(p) === u.service)));
+  if (!releasePair || (yamlPackage().isScalar(value) && value.value === null && value.range![0] === value.range![1])) {
     // No map yet: a block, indented like the file's other nested maps (2 spaces by default).
-    const nested = root.items.map((p) => p.value as unknown).find((v): v is YAMLMap => isMap(v) && !v.flow && v.items.length > 0);
+    const nested = root.items.map((p) => p.value as unknown).find((v): v is YAMLMap => yamlPackage().isMap(v) && !v.flow && v.items.length > 0);
     const indent = nested ? " ".repeat(column(body, (nested.items[0].key as Node).range![0])) : "  ";
     const lines = missing.map((u) => `${indent}${u.service}: ${render(u.release, undefined)}`);
     if (releasePair) {
@@ -147,17 +148,17 @@ export function setReleases(text: string, updates: readonly ReleaseUpdate[], fil
       const block = `release:${eol}${lines.join(eol)}`;
       edits.push(after === body.length ? { start: after, end: after, text: `${lead}${block}${eol}` } : { start: after, end: after, text: `${eol}${block}` });
     }
-  } else if (isMap(value)) {
-    const firstValue = value.items.map((p) => p.value).find((v): v is Scalar => isScalar(v));
+  } else if (yamlPackage().isMap(value)) {
+    const firstValue = value.items.map((p) => p.value).find((v): v is Scalar => yamlPackage().isScalar(v));
     for (const u of updates) {
       const pair = value.items.find((p) => keyName(p) === u.service);
       if (!pair) continue;
       const node = pair.value as Node | null;
       const where = lineOf((pair.key as Node).range![0]);
-      if (isAlias(node)) throw refuse(file, where, `release.${u.service}`, "is an alias (*name); write the release itself there, then promote");
-      if (!isScalar(node) || !node.range) throw refuse(file, where, `release.${u.service}`, 'is not a string; write it as "<tag>@sha256:<digest>"');
+      if (yamlPackage().isAlias(node)) throw refuse(file, where, `release.${u.service}`, "is an alias (*name); write the release itself there, then promote");
+      if (!yamlPackage().isScalar(node) || !node.range) throw refuse(file, where, `release.${u.service}`, 'is not a string; write it as "<tag>@sha256:<digest>"');
       if (node.anchor) throw refuse(file, where, `release.${u.service}`, `carries the anchor &${node.anchor}, which other values may repeat; remove the anchor, then promote`);
-      if (node.type === Scalar.BLOCK_FOLDED || node.type === Scalar.BLOCK_LITERAL) throw refuse(file, where, `release.${u.service}`, 'is a block scalar (| or >); write it on one line, e.g. "2.4.1@sha256:…"');
+      if (node.type === yamlPackage().Scalar.BLOCK_FOLDED || node.type === yamlPackage().Scalar.BLOCK_LITERAL) throw refuse(file, where, `release.${u.service}`, 'is a block scalar (| or >); write it on one line, e.g. "2.4.1@sha256:…"');
       if (node.value === u.release) continue;
       edits.push({ start: node.range[0], end: node.range[1], text: render(u.release, node.type) });
     }
@@ -203,7 +204,7 @@ export type YamlEdit = { readonly set: readonly string[]; readonly value: string
 export function editYaml(text: string, edits: readonly YamlEdit[], file = "<environment file>"): string {
   const bom = text.startsWith("\uFEFF") ? "\uFEFF" : "";
   const body = text.slice(bom.length);
-  const doc = parseDocument(body, { uniqueKeys: true });
+  const doc = yamlPackage().parseDocument(body, { uniqueKeys: true });
   const lineOf = (offset: number) => body.slice(0, offset).split("\n").length;
   if (doc.errors.length) throw refuse(file, undefined, "", "is not valid YAML; fix it (envkit validate names the problem) before editing it");
   /** The pair at `segs` and the map holding it. */
@@ -213,8 +214,8 @@ export function editYaml(text: string, edits: readonly YamlEdit[], file = "<envi
     let map: YAMLMap | undefined;
     segs.forEach((seg, i) => {
       const at = segs.slice(0, i).join(".");
-      if (isAlias(node)) throw refuse(file, pair ? lineOf((pair.key as Node).range![0]) : undefined, at, "is an alias (*name); write the value itself there");
-      if (!isMap(node)) throw refuse(file, pair ? lineOf((pair.key as Node).range![0]) : undefined, at || segs.join("."), `is not a map, so ${segs.join(".")} cannot be edited there`);
+      if (yamlPackage().isAlias(node)) throw refuse(file, pair ? lineOf((pair.key as Node).range![0]) : undefined, at, "is an alias (*name); write the value itself there");
+      if (!yamlPackage().isMap(node)) throw refuse(file, pair ? lineOf((pair.key as Node).range![0]) : undefined, at || segs.join("."), `is not a map, so ${segs.join(".")} cannot be edited there`);
       map = node;
       pair = node.items.find((p) => keyName(p) === seg);
       if (!pair) throw refuse(file, undefined, segs.slice(0, i + 1).join("."), `is not set in this file (perhaps in app.yaml); write it in ${file} first`);
@@ -234,10 +235,10 @@ export function editYaml(text: string, edits: readonly YamlEdit[], file = "<envi
     for (const seg of segs.slice(0, -1)) parent = parent[seg] as Record<string, unknown>;
     if ("set" in e) {
       const where = lineOf(keyStart);
-      if (isAlias(node)) throw refuse(file, where, at, "is an alias (*name); write the value itself there");
-      if (!isScalar(node) || !node.range) throw refuse(file, where, at, "is not a single value; write it as one, then run the command again");
+      if (yamlPackage().isAlias(node)) throw refuse(file, where, at, "is an alias (*name); write the value itself there");
+      if (!yamlPackage().isScalar(node) || !node.range) throw refuse(file, where, at, "is not a single value; write it as one, then run the command again");
       if (node.anchor) throw refuse(file, where, at, `carries the anchor &${node.anchor}, which other values may repeat; remove the anchor first`);
-      if (node.type === Scalar.BLOCK_FOLDED || node.type === Scalar.BLOCK_LITERAL) throw refuse(file, where, at, "is a block scalar (| or >); write it on one line");
+      if (node.type === yamlPackage().Scalar.BLOCK_FOLDED || node.type === yamlPackage().Scalar.BLOCK_LITERAL) throw refuse(file, where, at, "is a block scalar (| or >); write it on one line");
       parent[segs[segs.length - 1]] = e.value;
       if (node.value === e.value) continue;
       changes.push({ start: node.range[0], end: node.range[1], text: typeof e.value === "number" ? String(e.value) : render(e.value, node.type) });

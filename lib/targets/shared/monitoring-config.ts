@@ -1,4 +1,4 @@
-import { stringify } from "yaml";
+import { yamlPackage } from "../../config/yaml-package";
 import { formatDuration } from "../../model/duration";
 import type { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { DATASOURCE_UID, serviceDashboard } from "../../observability/dashboards";
@@ -34,7 +34,7 @@ export interface MonitoringTargetView {
   scrapeNames(svc: ServiceModel): string[];
 }
 
-const yaml = (doc: unknown): string => stringify(doc, { lineWidth: 0 });
+const yaml = (doc: unknown): string => yamlPackage().stringify(doc, { lineWidth: 0 });
 
 /** The role of one of the set's services (undefined for the application's own). */
 export function monitoringRoleOf(svc: Pick<ServiceModel, "name">): MonitoringRole | undefined {
