@@ -56,12 +56,20 @@ function writeGeneratedApp(dir, n, options) {
 }
 
 /** A child script that runs `envkit synth CONFIG OUT` in-process and reports its own time and memory. */
+// The envkit command as users run it: the bundled CLI (dist/lib/cli/envkit.js, `npm run build`),
+// started with its own argv; its stdout is silenced and one JSON line is printed when it exits.
 const ENVKIT_SYNTH = `
 const t0 = process.hrtime.bigint();
-const { runCli } = require(${JSON.stringify(path.join(ROOT, "dist", "lib", "cli", "main.js"))});
-const code = runCli(["synth", "--config", process.argv[1], "--out", process.argv[2]], { out: () => {}, err: (t) => { if (!t.includes("warning:")) process.stderr.write(t + "\\n"); } });
-if (code !== 0) process.exit(code);
-console.log(JSON.stringify({ ms: Number(process.hrtime.bigint() - t0) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+const [config, out] = process.argv.slice(1);
+process.argv = [process.argv[0], ${JSON.stringify(path.join(ROOT, "dist", "lib", "cli", "envkit.js"))}, "synth", "--config", config, "--out", out];
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = () => true;
+const errWrite = process.stderr.write.bind(process.stderr);
+process.stderr.write = (t, ...rest) => (String(t).includes("warning:") ? true : errWrite(t, ...rest));
+process.on("exit", (code) => {
+  if (code === 0) write(JSON.stringify({ ms: Number(process.hrtime.bigint() - t0) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + "\\n");
+});
+require(process.argv[1]);
 `;
 
 /** The floor: a process that only parses, serializes and writes the same JSON stacks. */

@@ -37,6 +37,7 @@ describe("envkit as a package in another infra repo", () => {
     expect(files).toContain("package/dist/lib/index.js");
     expect(files).toContain("package/dist/lib/index.d.ts");
     expect(files).toContain("package/dist/lib/cli/bin.js");
+    expect(files).toContain("package/dist/lib/cli/envkit.js"); // the bundled command, the package's bin
     expect(files.filter((f) => f.startsWith("package/__tests__") || (f.endsWith(".ts") && !f.endsWith(".d.ts")))).toEqual([]);
   });
 
@@ -97,8 +98,10 @@ cdktfApp.synth();
     expect(json.variable.db_password.sensitive).toBe(true);
   });
 
-  it("installs the envkit command", () => {
-    const out = execFileSync(path.join(consumer, "node_modules", ".bin", "envkit"), ["--version"], { encoding: "utf8" });
+  it("installs the envkit command (the bundled CLI) and it runs there", () => {
+    const bin = path.join(consumer, "node_modules", ".bin", "envkit");
+    expect(fs.realpathSync(bin)).toBe(fs.realpathSync(path.join(consumer, "node_modules", "envkit", "dist", "lib", "cli", "envkit.js")));
+    const out = execFileSync(bin, ["--version"], { encoding: "utf8" });
     expect(out.trim()).toBe(pkg.version);
   });
 });
