@@ -5,20 +5,22 @@ import * as path from "node:path";
 import { filesOf } from "../helpers";
 
 /*
- * The `envkit` command is one bundled file (dist/lib/cli/envkit.js, written by `npm run build`:
- * scripts/bundle-cli.js) so that Node loads one module instead of ~600. It must behave exactly as
+ * The `envkit` command (dist/lib/cli/envkit.js) runs the CLI bundled into one file
+ * (envkit-bundle.js, written by `npm run build`: scripts/bundle-cli.js) through a V8 code cache,
+ * so that Node loads one module instead of ~600 and compiles it once. It must behave exactly as
  * the unbundled dist/lib/cli/bin.js: the same bytes written for the reference app, the same
- * messages and exit codes for a bad configuration, the same version; and it must really be one
- * file: nothing loaded from node_modules.
+ * messages and exit codes for a bad configuration, the same version, with the cache empty, used,
+ * corrupted or off; and it must really be one file: nothing loaded from node_modules.
  */
 const ROOT = path.join(__dirname, "..", "..");
 const CLI = path.join(ROOT, "dist", "lib", "cli");
 const BUNDLE = path.join(CLI, "envkit.js");
+const BUNDLED = path.join(CLI, "envkit-bundle.js");
 const BIN = path.join(CLI, "bin.js");
 const REFERENCE = path.join(ROOT, "examples", "reference-app");
 
-const built = fs.existsSync(BUNDLE);
-if (!built) console.warn(`cli-bundle: SKIPPED: ${path.relative(ROOT, BUNDLE)} is missing (run \`npm run build\`, as \`npm test\` does)`);
+const built = fs.existsSync(BUNDLE) && fs.existsSync(BUNDLED);
+if (!built) console.warn(`cli-bundle: SKIPPED: ${path.relative(ROOT, BUNDLED)} is missing (run \`npm run build\`, as \`npm test\` does)`);
 const describeBuilt = built ? describe : describe.skip;
 
 const dirs: string[] = [];
@@ -28,8 +30,13 @@ const tmp = (name: string): string => {
   dirs.push(d);
   return d;
 };
-const run = (entry: string, args: readonly string[], extra: readonly string[] = []) =>
-  spawnSync(process.execPath, [...extra, entry, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+/** The tests' own compile cache (never the user's). */
+let cache = "";
+beforeAll(() => {
+  cache = tmp("cache");
+});
+const run = (entry: string, args: readonly string[], extra: readonly string[] = [], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [...extra, entry, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1", ENVKIT_COMPILE_CACHE: cache, ...env } });
 
 describeBuilt("the bundled envkit command (dist/lib/cli/envkit.js)", () => {
   it("is the package's bin", () => {
@@ -66,6 +73,16 @@ describeBuilt("the bundled envkit command (dist/lib/cli/envkit.js)", () => {
     expect(viaBundle.stderr).toMatch(/staging\.yaml:\d+/);
   });
 
+  it("runs bin.js when no bundle was built (tsc alone)", () => {
+    const copy = tmp("unbundled");
+    fs.cpSync(path.join(ROOT, "dist"), path.join(copy, "dist"), { recursive: true, filter: (f) => !f.endsWith("envkit-bundle.js") });
+    fs.copyFileSync(path.join(ROOT, "package.json"), path.join(copy, "package.json"));
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"));
+    expect(fs.existsSync(path.join(copy, "dist", "lib", "cli", "envkit-bundle.js"))).toBe(false);
+    const r = run(path.join(copy, "dist", "lib", "cli", "envkit.js"), ["validate", "--config", REFERENCE]);
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 0, stdout: run(BIN, ["validate", "--config", REFERENCE]).stdout });
+  });
+
   it("prints the package's version", () => {
     const version = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version;
     expect(execFileSync(process.execPath, [BUNDLE, "--version"], { encoding: "utf8" }).trim()).toContain(version);
@@ -81,5 +98,31 @@ describeBuilt("the bundled envkit command (dist/lib/cli/envkit.js)", () => {
     const loaded = JSON.parse(fs.readFileSync(path.join(out, "loaded.json"), "utf8")) as string[];
     expect(loaded.filter((f) => f.includes(`${path.sep}node_modules${path.sep}`))).toEqual([]);
     expect(loaded).toContain(BUNDLE);
+    // The command and the recorder are all: the bundle itself runs through vm, not require.
+    expect(loaded.filter((f) => f.endsWith(".js")).sort()).toEqual([BUNDLE, record].sort());
+  });
+
+  it("runs the same with its compile cache empty, used, corrupted and off (and keeps the cache private)", () => {
+    const own = tmp("own-cache");
+    const synth = (env: Record<string, string>) => {
+      const out = tmp("cached-out");
+      const r = run(BUNDLE, ["synth", "--config", REFERENCE, "--out", path.join(out, "out")], [], { ENVKIT_COMPILE_CACHE_REPORT: "1", ...env });
+      expect(r.status).toBe(0);
+      return { said: /envkit: compile cache (\w+)/.exec(r.stderr)?.[1], files: filesOf(path.join(out, "out")) };
+    };
+    const first = synth({ ENVKIT_COMPILE_CACHE: own });
+    const second = synth({ ENVKIT_COMPILE_CACHE: own });
+    const cached = fs.readdirSync(own);
+    expect(cached).toHaveLength(1);
+    expect(fs.statSync(path.join(own, cached[0])).mode & 0o077).toBe(0);
+    fs.writeFileSync(path.join(own, cached[0]), "not V8 code");
+    const corrupted = synth({ ENVKIT_COMPILE_CACHE: own });
+    const repaired = synth({ ENVKIT_COMPILE_CACHE: own });
+    const off = synth({ ENVKIT_COMPILE_CACHE: "off" });
+    expect([first.said, second.said, corrupted.said, repaired.said, off.said]).toEqual(["empty", "used", "rejected", "used", "off"]);
+    for (const other of [second, corrupted, repaired, off]) {
+      expect([...other.files.keys()]).toEqual([...first.files.keys()]);
+      for (const [file, bytes] of first.files) expect({ file, same: other.files.get(file)!.equals(bytes) }).toEqual({ file, same: true });
+    }
   });
 });
