@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigIssue, formatIssue, sortIssues } from "./lib/errors";
-import { checkStacks, hasErrors, memoryScope, newApp, preloadSynthesis, stateIssuesAtSynth, targetsOf, validateDir, writeModelSidecars } from "./lib/pipeline";
+import { checkStacks, hasErrors, memoryScope, newApp, preloadSynthesis, stateIssuesAtSynth, validateDir, writeModelSidecars } from "./lib/pipeline";
 
 /** Options of {@link main}; the defaults are what `cdktf synth` provides. */
 export interface MainOptions {
@@ -29,7 +29,7 @@ export function main(opts: MainOptions = {}): number {
   const err = opts.err ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const print = (issues: readonly ConfigIssue[]): void => sortIssues(issues).forEach((i) => err(formatIssue(i)));
   const project = validateDir(path.relative(process.cwd(), configDir) || ".");
-  preloadSynthesis(targetsOf(project));
+  preloadSynthesis(project);
   const state = project.environments.flatMap((e) => stateIssuesAtSynth(e, outdir, project.issues));
   if (hasErrors(project) || state.length > 0) {
     // Judge the stacks in memory too, so every problem is reported at once.

@@ -207,7 +207,7 @@ export function checkStacks(project: ValidatedProject, scope: Construct, opts: C
  */
 export function checkDir(dir: string, only?: string, opts: Pick<ValidateOptions, "history"> = {}): CheckedProject {
   const project = validateDir(dir, only, opts);
-  preloadSynthesis(targetsOf(project));
+  preloadSynthesis(project);
   return checkStacks(project, memoryScope());
 }
 
@@ -217,21 +217,17 @@ export function hasErrors(project: { readonly issues: readonly ConfigIssue[] }):
 }
 
 /**
- * Loads cdktf, the stacks and the lowering code of `targets` (default: every target) now, once a
- * project is validated: commands that synthesize call it with the targets their environments use,
+ * Loads cdktf, the stacks and the lowering code of the targets `project`'s environments use (of
+ * every target without a project) now, once the project is validated: commands that synthesize call it,
  * so a Kubernetes-only app never loads the Docker provider classes (~190 ms of a 5-service synth).
  * Informational commands (explain, compare, graph) never need them; validate does, since it
  * judges the stacks it builds in memory. A target left out still loads when first lowered.
  */
-export function preloadSynthesis(targets: Iterable<string> = supportedTargets()): void {
+export function preloadSynthesis(project?: { readonly environments: readonly ResolvedEnvironment[] }): void {
+  const targets = project ? project.environments.map((e) => e.model.target) : supportedTargets();
   for (const target of new Set(targets)) adapterFor(target)?.preload?.();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require("../stacks/environment-stack");
-}
-
-/** The targets a validated project's environments use. */
-export function targetsOf(project: { readonly environments: readonly ResolvedEnvironment[] }): string[] {
-  return project.environments.map((e) => e.model.target);
 }
 
 /** Options of {@link addEnvironmentStacks}. */

@@ -1,5 +1,5 @@
 import { formatIssue, sortIssues } from "../../errors";
-import { checkStacks, configErrors, memoryScope, preloadSynthesis, targetsOf, validateDir } from "../../pipeline";
+import { checkStacks, configErrors, memoryScope, preloadSynthesis, validateDir } from "../../pipeline";
 import { mergeReports } from "../../policy/engine";
 import { chooseBase, historyAtBase, promotionOrderOf } from "../../policy/promotion";
 import { toJson, toSarif, toText } from "../../policy/report";
@@ -30,7 +30,7 @@ export function policyCommand(opts: { config: string; env?: string; base?: strin
   if (!["text", "json", "sarif"].includes(format)) throw new UsageError(`--format must be text, json or sarif (got "${format}")`);
   const history = historyAtBase(opts.config, chooseBase(opts.base));
   const project = validateDir(opts.config, opts.env, { history });
-  preloadSynthesis(targetsOf(project));
+  preloadSynthesis(project);
   // Configuration errors stop here; guardrail findings are what this command reports.
   const errors = configErrors(project);
   if (errors.length > 0) {

@@ -1,5 +1,5 @@
 import { formatIssue, sortIssues } from "../../errors";
-import { preloadSynthesis, synthesizeProject, targetsOf, unsafeOutDir, validateDir } from "../../pipeline";
+import { preloadSynthesis, synthesizeProject, unsafeOutDir, validateDir } from "../../pipeline";
 import { CliIO, EXIT } from "../io";
 
 export const SYNTH_HELP = `Usage: envkit synth --config DIR --out DIR
@@ -32,7 +32,7 @@ export function synthCommand(opts: { config: string; out: string }, io: CliIO): 
     return EXIT.invalid;
   }
   const project = validateDir(opts.config);
-  preloadSynthesis(targetsOf(project));
+  preloadSynthesis(project);
   const started = process.hrtime.bigint();
   const result = synthesizeProject(project, opts.out);
   for (const i of sortIssues(result.issues)) io.err(formatIssue(i));
