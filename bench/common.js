@@ -72,6 +72,19 @@ process.on("exit", (code) => {
 require(process.argv[1]);
 `;
 
+/** A child script that runs the envkit command with the given arguments; stdout silenced, one JSON line at exit (exit 0). */
+const ENVKIT_RUN = `
+const t0 = process.hrtime.bigint();
+process.argv = [process.argv[0], ${JSON.stringify(path.join(ROOT, "dist", "lib", "cli", "envkit.js"))}, ...process.argv.slice(1)];
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = () => true;
+process.stderr.write = () => true;
+process.on("exit", (code) => {
+  if (code === 0) write(JSON.stringify({ ms: Number(process.hrtime.bigint() - t0) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + "\\n");
+});
+require(process.argv[1]);
+`;
+
 /** The floor: a process that only parses, serializes and writes the same JSON stacks. */
 const JSON_FLOOR = `
 const fs = require("node:fs"); const path = require("node:path");
@@ -115,4 +128,4 @@ function printTable(rows, left = 1) {
   for (const r of rows) console.log(r.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
 }
 
-module.exports = { ROOT, option, writeGeneratedApp, ENVKIT_SYNTH, JSON_FLOOR, timedNode, median, countTerraformResources, printTable };
+module.exports = { ROOT, option, writeGeneratedApp, ENVKIT_SYNTH, ENVKIT_RUN, JSON_FLOOR, timedNode, median, countTerraformResources, printTable };

@@ -35,4 +35,12 @@ const result = esbuild.buildSync({
   minifySyntax: true,
 });
 if (result.errors.length > 0) process.exit(1);
+// The launcher reads the bundle as Latin-1 (no UTF-8 validation at each start): it must be ASCII.
+// esbuild escapes non-ASCII in code by default; a legal comment could still carry some.
+const bytes = fs.readFileSync(outfile);
+const at = bytes.findIndex((b) => b > 0x7f);
+if (at >= 0) {
+  console.error(`bundle-cli: ${outfile} has a non-ASCII byte at offset ${at}; the envkit launcher reads it as Latin-1. Escape it in the source or set legalComments: "none".`);
+  process.exit(1);
+}
 fs.chmodSync(path.join(dir, "envkit.js"), 0o755);

@@ -125,4 +125,36 @@ describeBuilt("the bundled envkit command (dist/lib/cli/envkit.js)", () => {
       for (const [file, bytes] of first.files) expect({ file, same: other.files.get(file)!.equals(bytes) }).toEqual({ file, same: true });
     }
   });
+
+  it("keeps one cache per command, and only the newest 16 cache files (other versions and builds are removed)", () => {
+    const own = tmp("per-command");
+    // Leftovers of other builds: older than anything this run writes, plus a killed run's temporary.
+    for (let i = 0; i < 20; i++) {
+      const f = path.join(own, `v0.0.0-x64-${i}-1-synth.v8cache`);
+      fs.writeFileSync(f, "old");
+      fs.utimesSync(f, new Date(2020, 0, 1, 0, i), new Date(2020, 0, 1, 0, i));
+    }
+    const killed = path.join(own, "v0.0.0-x64-1-1-diff.v8cache.123.tmp");
+    fs.writeFileSync(killed, "partial");
+    fs.utimesSync(killed, new Date(2020, 0, 1), new Date(2020, 0, 1));
+    const said = (args: string[]) => /envkit: compile cache (\w+)/.exec(run(BUNDLE, args, [], { ENVKIT_COMPILE_CACHE: own, ENVKIT_COMPILE_CACHE_REPORT: "1" }).stderr)?.[1];
+    const out = tmp("per-command-out");
+    expect(said(["synth", "--config", REFERENCE, "--out", path.join(out, "out")])).toBe("empty");
+    expect(said(["diff", "--base", path.join(out, "out"), "--head", path.join(out, "out")])).toBe("empty");
+    expect(said(["diff", "--base", path.join(out, "out"), "--head", path.join(out, "out")])).toBe("used");
+    expect(said(["synth", "--config", REFERENCE, "--out", path.join(out, "out")])).toBe("used");
+    const files = fs.readdirSync(own).sort();
+    const mine = files.filter((f) => !f.startsWith("v0.0.0-"));
+    expect(mine.map((f) => f.replace(/^.*-(\w+)\.v8cache$/, "$1")).sort()).toEqual(["diff", "synth"]);
+    expect(files.filter((f) => f.endsWith(".v8cache"))).toHaveLength(16);
+    expect(files).not.toContain(path.basename(killed));
+    // The oldest leftovers went first.
+    expect(files).not.toContain("v0.0.0-x64-0-1-synth.v8cache");
+    expect(files).toContain("v0.0.0-x64-19-1-synth.v8cache");
+  });
+
+  it("is ASCII, as the launcher reads it as Latin-1", () => {
+    const bytes = fs.readFileSync(BUNDLED);
+    expect(bytes.findIndex((b) => b > 0x7f)).toBe(-1);
+  });
 });

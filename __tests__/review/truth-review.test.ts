@@ -20,9 +20,13 @@ const synth = cli("synth", "--config", REFERENCE_APP, "--out", out);
 if (synth.code !== 0) throw new Error(synth.err);
 const base = readOutputDir(out) as Stacks;
 
-/** Head = base with one environment's stack changed by `edit` (a deep copy). */
+/**
+ * Head = base with one environment's stack changed by `edit` (a deep copy, through JSON: the
+ * resources of a stack readOutputDir read are parsed on first read, behind a Proxy, which
+ * structuredClone cannot copy).
+ */
 function headWith(env: string, edit: (j: Json) => void): Stacks {
-  const head: Stacks = new Map([...base].map(([k, v]) => [k, { json: structuredClone(v.json), model: v.model }]));
+  const head: Stacks = new Map([...base].map(([k, v]) => [k, { json: JSON.parse(JSON.stringify(v.json)) as Json, model: v.model }]));
   edit(head.get(env)!.json);
   return head;
 }

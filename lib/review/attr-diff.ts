@@ -17,6 +17,29 @@ export interface AttributeChange {
   readonly removed?: readonly string[];
   /** A whole element of a list of blocks that appears or disappears. */
   readonly element?: "added" | "removed";
+  /**
+   * Of a multi-line string (a rules file, a config file in a ConfigMap): the lines that differ,
+   * between the lines both sides share at the start and at the end; `line` is the first one's
+   * number (1-based). At most {@link MAX_CHANGED_LINES} lines a side; `more` counts the rest.
+   */
+  readonly lines?: { readonly line: number; readonly removed: readonly string[]; readonly added: readonly string[]; readonly more?: number };
+}
+
+/** Changed lines of a multi-line string listed in a review, per side. */
+export const MAX_CHANGED_LINES = 20;
+
+/** The lines that differ between two multi-line strings (see {@link AttributeChange.lines}). */
+export function changedLines(before: string, after: string, readable: (line: string) => string = (l) => l): AttributeChange["lines"] {
+  const b = before.split("\n");
+  const a = after.split("\n");
+  let start = 0;
+  while (start < b.length && start < a.length && b[start] === a[start]) start++;
+  let end = 0;
+  while (end < b.length - start && end < a.length - start && b[b.length - 1 - end] === a[a.length - 1 - end]) end++;
+  const removed = b.slice(start, b.length - end);
+  const added = a.slice(start, a.length - end);
+  const more = Math.max(0, removed.length - MAX_CHANGED_LINES) + Math.max(0, added.length - MAX_CHANGED_LINES);
+  return { line: start + 1, removed: removed.slice(0, MAX_CHANGED_LINES).map(readable), added: added.slice(0, MAX_CHANGED_LINES).map(readable), ...(more > 0 ? { more } : {}) };
 }
 
 type Json = Record<string, unknown>;
@@ -120,7 +143,10 @@ export function attributeChanges(type: string, before: Json | undefined, after: 
       leaf(path, schema, b, a, classify(type, schema, false), { added: added.length || removed.length ? added : undefined, removed: added.length || removed.length ? removed : undefined });
       return;
     }
-    leaf(path, schema, b, a, classify(type, schema, false));
+    // A multi-line string (not masked) shows its changed lines: its start alone, cut to fit a
+    // line, rarely shows what changed.
+    const multiLine = typeof b === "string" && typeof a === "string" && (b.includes("\n") || a.includes("\n")) && !isSensitivePath(path);
+    leaf(path, schema, b, a, classify(type, schema, false), multiLine ? { lines: changedLines(b, a, (l) => readableRefs(maskAssignment(l), namer)) } : {});
   };
 
   const blocks = (bl: Json[], al: Json[], path: string, schema: string): void => {

@@ -1,6 +1,7 @@
 import { codeSpan } from "./md-text";
 import { RULES, holdsData } from "./replacement";
 import type { ResourceChange } from "./stack-diff";
+import { StackResource, mayMention, mentions, resourcesOf } from "./stack-text";
 
 /*
  * What a plan really does, beyond "replace" or "update": consequences that need the whole stack
@@ -19,14 +20,8 @@ export const PURPOSE_LABEL = "envkit.dev/purpose";
 const ROLE_LABEL = "envkit.dev/role";
 const SEED_ROLE = "secrets-seed";
 
-function bodies(json: Json | undefined): Map<string, { type: string; body: Json }> {
-  const out = new Map<string, { type: string; body: Json }>();
-  const res = (json?.resource ?? {}) as Record<string, Record<string, Json>>;
-  for (const type of Object.keys(res)) for (const id of Object.keys(res[type])) out.set(`${type}.${id}`, { type, body: res[type][id] });
-  return out;
-}
-
-const refersTo = (body: Json, address: string): boolean => JSON.stringify(body).includes(`\${${address}.`);
+/** Whether a resource's body mentions `address` in an expression. */
+const refersTo = (r: StackResource, address: string): boolean => mentions(r, `\${${address}.`);
 
 function labels(body: Json): Record<string, string> {
   const l = body.labels;
@@ -42,7 +37,7 @@ const asList = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isObject) : 
  * naming says so (`…-secrets`) and every container that mounts it mounts it where `upload`s of a
  * container sharing it land. Never guessed from the name alone.
  */
-export function holdsOnlyUploadedSecrets(address: string, body: Json, stack: Map<string, { type: string; body: Json }>): boolean {
+export function holdsOnlyUploadedSecrets(address: string, body: Json, stack: ReadonlyMap<string, { readonly type: string; readonly body: Json }>): boolean {
   const purpose = labels(body)[PURPOSE_LABEL];
   if (purpose !== undefined) return purpose === "secrets";
   if (typeof body.name !== "string" || !body.name.endsWith("-secrets")) return false;
@@ -62,16 +57,19 @@ function retentionDeletes(body: Json): boolean {
 
 /** Adds replace_triggered_by replacements, apply failures and what each change really does. */
 export function addConsequences(base: Json | undefined, head: Json | undefined, input: ResourceChange[]): ResourceChange[] {
-  const b = bodies(base);
-  const h = bodies(head);
+  const b = resourcesOf(base);
+  const h = resourcesOf(head);
   const changes: Mutable<ResourceChange>[] = input.map((c) => ({ ...c }));
   const byAddr = new Map(changes.map((c) => [c.address, c]));
 
   // lifecycle.replace_triggered_by: Terraform replaces the resource when the referenced resource
   // is replaced (any attribute changes) or the referenced attribute changes. Fixpoint over chains.
-  for (let again = true; again; ) {
+  for (let again = mayMention(head, '"replace_triggered_by"'); again; ) {
     again = false;
-    for (const [address, { type, body }] of h) {
+    for (const [address, r] of h) {
+      // Only a body that names replace_triggered_by is read (parsed) here.
+      if (!mentions(r, '"replace_triggered_by"')) continue;
+      const { type, body } = r;
       const lc = asList(body.lifecycle)[0];
       const triggers = Array.isArray(lc?.replace_triggered_by) ? (lc.replace_triggered_by as unknown[]).map(String) : [];
       const cur = byAddr.get(address);
@@ -108,7 +106,7 @@ export function addConsequences(base: Json | undefined, head: Json | undefined, 
     // retries for 30 s on "has active endpoints" / "volume is in use", never disconnecting anything
     // (kreuzwerker/docker 3.6.2 resource_docker_network_funcs.go:192-213, resource_docker_volume.go:158-175).
     if ((c.type === "docker_network" || c.type === "docker_volume") && c.action === "replace") {
-      const staying = [...h].filter(([addr, r]) => r.type === "docker_container" && refersTo(r.body, c.address) && !["replace", "delete", "create"].includes(byAddr.get(addr)?.action ?? "")).map(([addr, r]) => (typeof r.body.name === "string" ? r.body.name : addr));
+      const staying = [...h].filter(([addr, r]) => r.type === "docker_container" && refersTo(r, c.address) && !["replace", "delete", "create"].includes(byAddr.get(addr)?.action ?? "")).map(([addr, r]) => (typeof r.body.name === "string" ? r.body.name : addr));
       if (staying.length) {
         const what = c.type === "docker_network" ? "network has active endpoints" : "volume is in use";
         fail.push(`apply will fail: ${what} (${staying.map((s) => codeSpan(s)).join(", ")} stay${staying.length === 1 ? "s" : ""} attached and ${staying.length === 1 ? "is" : "are"} not replaced in this plan; the provider retries the delete for 30 s and never detaches containers). Replace them in the same apply (\`lifecycle.replace_triggered_by\`) or remove them first`);

@@ -47,6 +47,13 @@ function attributeLines(a: AttributeChange, compactNotes: boolean): string[] {
     const body = [...(a.removed ?? []).map((x) => `- ${x}`), ...(a.added ?? []).map((x) => `+ ${x}`)];
     return [`  - ${codeSpan(a.path)}: ${body.length} element(s) changed${note}`, "", ...fenced("diff", body, "    "), ""];
   }
+  if (a.lines) {
+    const { line, removed, added, more } = a.lines;
+    const last = line + Math.max(removed.length, added.length) - 1;
+    const where = last > line ? `lines ${line}–${last}` : `line ${line}`;
+    const body = [...removed.map((x) => `- ${x}`), ...added.map((x) => `+ ${x}`), ...(more ? [`… ${more} more changed line(s) in the JSON report`] : [])];
+    return [`  - ${codeSpan(a.path)}: ${where} changed${note}`, "", ...fenced("diff", body, "    "), ""];
+  }
   return [`  - ${codeSpan(a.path)}: ${value(a.before)} → ${value(a.after)}${note}`];
 }
 

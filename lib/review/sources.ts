@@ -6,14 +6,12 @@ import { z } from "zod";
 import { fsIssue } from "../config/load";
 import { ConfigIssue, EnvkitError } from "../errors";
 import { StackModel } from "./stack-diff";
+import { parseStack, stackShapeProblem } from "./stack-text";
 
 /** The sidecar envkit writes next to each stack: the service graph reviewers see. */
 export const MODEL_FILE = "envkit-model.json";
 
 type Json = Record<string, unknown>;
-
-/** Deepest JSON nesting accepted from an output folder (cdktf stacks nest ~15 levels). */
-const MAX_JSON_DEPTH = 200;
 
 const SidecarSchema = z.object({
   target: z.string().optional(),
@@ -26,13 +24,15 @@ const SidecarSchema = z.object({
  * byte-identical on both sides (most of them, in a typical change) is parsed and checked once, and
  * both sides hold the same object, which the diff then skips at once.
  */
-export type ParsedTexts = Map<string, unknown>;
+export type ParsedTexts = Map<number, { readonly bytes: Buffer; readonly value: unknown }[]>;
 
 /**
  * Reads every `stacks/<env>/cdk.tf.json` (and its sidecar) of a synthesized output folder. Files
  * that cannot be read, are not JSON, or do not have a stack's shape are issues naming the file
  * (and line), never their content: a stack may hold sensitive values. Pass the same `parsed` map
- * when reading both sides of a review.
+ * when reading both sides of a review. A stack's resources are parsed when first read (see
+ * stack-text.ts): `resource[type]` is a Proxy, which JSON.stringify and spreading copy but
+ * structuredClone cannot.
  */
 export function readOutputDir(dir: string, parsed: ParsedTexts = new Map()): Map<string, { json: Json; model?: StackModel }> {
   const stacksDir = path.join(dir, "stacks");
@@ -48,7 +48,8 @@ export function readOutputDir(dir: string, parsed: ParsedTexts = new Map()): Map
   for (const env of envs) {
     const file = path.join(stacksDir, env, "cdk.tf.json");
     if (!fs.existsSync(file)) continue;
-    const json = readJsonFile(file, issues, parsed);
+    // Resource bodies are parsed when the review reads them (see stack-text.ts).
+    const json = readJsonFile(file, issues, parsed, (bytes) => parseStack(bytes, file));
     if (json === undefined) continue;
     const shape = checkedShape(json);
     if (shape) {
@@ -58,11 +59,12 @@ export function readOutputDir(dir: string, parsed: ParsedTexts = new Map()): Map
     const sidecar = path.join(stacksDir, env, MODEL_FILE);
     let model: StackModel | undefined;
     if (fs.existsSync(sidecar)) {
-      const raw = readJsonFile(sidecar, issues);
+      // Shared like the stacks: a sidecar unchanged between the sides is parsed and checked once.
+      const raw = readJsonFile(sidecar, issues, parsed);
       if (raw === undefined) continue;
-      const parsed = SidecarSchema.safeParse(raw);
-      if (!parsed.success) {
-        const first = parsed.error.issues[0];
+      const problem = sidecarProblem(raw);
+      if (problem) {
+        const first = problem;
         issues.push({ file: sidecar, path: first.path.join("."), message: `is not an envkit model sidecar (${first.message}); synthesize it again with envkit synth` });
         continue;
       }
@@ -74,25 +76,43 @@ export function readOutputDir(dir: string, parsed: ParsedTexts = new Map()): Map
   return out;
 }
 
-/** Parses a JSON file; on failure records an issue with the line, never the content. */
-export function readJsonFile(file: string, issues: ConfigIssue[], parsed?: ParsedTexts): unknown {
-  let text: string;
+/** Sidecar verdicts, so a sidecar shared by both sides of a review is checked once. */
+const SIDECARS = new WeakMap<object, { path: PropertyKey[]; message: string } | null>();
+
+function sidecarProblem(raw: unknown): { path: PropertyKey[]; message: string } | undefined {
+  const known = typeof raw === "object" && raw !== null ? SIDECARS.get(raw) : undefined;
+  if (known !== undefined) return known ?? undefined;
+  const result = SidecarSchema.safeParse(raw);
+  const verdict = result.success ? null : { path: result.error.issues[0].path, message: result.error.issues[0].message };
+  if (typeof raw === "object" && raw !== null) SIDECARS.set(raw, verdict);
+  return verdict ?? undefined;
+}
+
+const decode = (bytes: Buffer): unknown => JSON.parse(bytes.toString("utf8"));
+
+/**
+ * Parses a JSON file (with `parse`, given its bytes: JSON.parse of its UTF-8 text by default); on
+ * failure records an issue with the line, never the content.
+ */
+export function readJsonFile(file: string, issues: ConfigIssue[], parsed?: ParsedTexts, parse: (bytes: Buffer) => unknown = decode): unknown {
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, "utf8");
+    bytes = fs.readFileSync(file);
   } catch (e) {
     issues.push(fsIssue(file, e, "read", "check the file and its permissions"));
     return undefined;
   }
-  const known = parsed?.get(text);
-  if (known !== undefined) return known;
+  const sameSize = parsed?.get(bytes.length);
+  const known = sameSize?.find((p) => p.bytes.equals(bytes));
+  if (known) return known.value;
   try {
-    const json = JSON.parse(text) as unknown;
-    parsed?.set(text, json);
-    return json;
+    const value = parse(bytes);
+    if (parsed) parsed.set(bytes.length, [...(sameSize ?? []), { bytes, value }]);
+    return value;
   } catch (e) {
     // V8's message may quote the text around the error: only its position (when given) is kept.
     const pos = /at position (\d+)/.exec((e as Error).message);
-    const line = pos ? text.slice(0, Number(pos[1])).split("\n").length : undefined;
+    const line = pos ? bytes.toString("utf8").slice(0, Number(pos[1])).split("\n").length : undefined;
     issues.push({ file, line, path: "", message: "is not valid JSON; it is not a synthesized output (synthesize it again with envkit synth)" });
     return undefined;
   }
@@ -106,46 +126,6 @@ function checkedShape(json: unknown): { path: string; message: string } | undefi
   let verdict = SHAPES.get(json);
   if (verdict === undefined) SHAPES.set(json, (verdict = stackShapeProblem(json) ?? null));
   return verdict ?? undefined;
-}
-
-/** Why parsed JSON is not a cdktf stack the review tools can read, or undefined. */
-function stackShapeProblem(json: unknown): { path: string; message: string } | undefined {
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-  if (!isObject(json)) return { path: "", message: "expected a JSON object" };
-  if (json.resource !== undefined) {
-    if (!isObject(json.resource)) return { path: "resource", message: "expected an object" };
-    for (const [type, byId] of Object.entries(json.resource)) {
-      if (!isObject(byId)) return { path: `resource.${type}`, message: "expected an object" };
-      for (const [id, body] of Object.entries(byId)) if (!isObject(body)) return { path: `resource.${type}.${id}`, message: "expected an object" };
-    }
-  }
-  // Review code walks values recursively: bound the nesting without recursing here (two parallel
-  // stacks, no object per value: a 1,000-service stack has millions of values).
-  const values: unknown[] = [json];
-  const depths: number[] = [0];
-  while (values.length > 0) {
-    const v = values.pop();
-    const depth = depths.pop()!;
-    if (typeof v !== "object" || v === null) continue;
-    if (depth > MAX_JSON_DEPTH) return { path: "", message: `nests deeper than ${MAX_JSON_DEPTH} levels` };
-    if (Array.isArray(v)) {
-      for (const child of v) {
-        if (typeof child === "object" && child !== null) {
-          values.push(child);
-          depths.push(depth + 1);
-        }
-      }
-    } else {
-      for (const key in v) {
-        const child = (v as Record<string, unknown>)[key];
-        if (typeof child === "object" && child !== null) {
-          values.push(child);
-          depths.push(depth + 1);
-        }
-      }
-    }
-  }
-  return undefined;
 }
 
 /** How a git ref's application was synthesized. */

@@ -3,6 +3,10 @@ import { addConsequences } from "./consequences";
 import { holdsData, knowsType } from "./replacement";
 import { SettingChange, diffSettings } from "./settings-diff";
 import { sameJson } from "./same-json";
+import { RawBody, mentions, resourcesOf, sameRaw } from "./stack-text";
+
+/** A resource as the diff reads it: its text, while unparsed, compares it without parsing. */
+type Resource = { readonly type: string; readonly body: Json; readonly raw: RawBody | undefined };
 
 export type { AttributeChange, RefNamer } from "./attr-diff";
 export type { SettingChange } from "./settings-diff";
@@ -89,7 +93,6 @@ export interface DiffReport {
 }
 
 type Json = Record<string, unknown>;
-type Resources = Record<string, Record<string, Json>>;
 
 /** The readable name of a resource body: `name`, else `metadata.name`, when literal. */
 export function readableName(body: Json | undefined): string | undefined {
@@ -100,16 +103,9 @@ export function readableName(body: Json | undefined): string | undefined {
   return lit(meta?.name);
 }
 
-function all(json: Json | undefined): Map<string, { type: string; body: Json }> {
-  const out = new Map<string, { type: string; body: Json }>();
-  const res = (json?.resource ?? {}) as Resources;
-  for (const type of Object.keys(res)) for (const id of Object.keys(res[type])) out.set(`${type}.${id}`, { type, body: res[type][id] });
-  return out;
-}
-
 /** Names referenced resources by their readable name in head, else base. */
 export function refNamer(...stacks: (Json | undefined)[]): RefNamer {
-  const maps = stacks.map(all);
+  const maps = stacks.map(resourcesOf);
   return (type, id) => {
     for (const m of maps) {
       const n = readableName(m.get(`${type}.${id}`)?.body);
@@ -154,14 +150,16 @@ function renameReferences(body: Json, renames: ReadonlyMap<string, string>): Jso
 export function diffStacks(base: Json | undefined, head: Json | undefined): ResourceChange[] {
   // The same parsed text on both sides (see readOutputDir): nothing changed.
   if (base !== undefined && base === head) return [];
-  const h = all(head);
+  const h = resourcesOf(head);
   const namer = refNamer(head, base);
   const moved = moves(head);
-  const original = all(base);
+  const original = resourcesOf(base);
   const movedAway = new Set([...moved].filter(([to, from]) => h.has(to) && original.has(from) && !original.has(to) && !h.has(from)).map(([, from]) => from));
   // Base as it reads after the moves: its references to moved resources name their new addresses.
   const renames = new Map([...moved].filter(([, from]) => movedAway.has(from)).map(([to, from]) => [from, to]));
-  const b = new Map([...original].map(([address, r]) => [address, { type: r.type, body: renameReferences(r.body, renames) }]));
+  // Only bodies that mention a moved address are read and rewritten; the rest keep their text.
+  const renamed = (r: Resource): boolean => [...renames.keys()].some((from) => mentions(r, from));
+  const b: ReadonlyMap<string, Resource> = renames.size === 0 ? original : new Map([...original].map(([address, r]) => [address, renamed(r) ? { type: r.type, body: renameReferences(r.body, renames), raw: undefined } : r]));
   const out: ResourceChange[] = [];
   for (const address of [...new Set([...b.keys(), ...h.keys()])].sort()) {
     if (movedAway.has(address)) continue;
@@ -175,7 +173,9 @@ export function diffStacks(base: Json | undefined, head: Json | undefined): Reso
       out.push({ address, type, name: readableName((before ?? after)!.body), action, attributes: before ? [] : attributeChanges(type, undefined, after!.body, namer), dataLoss: action === "delete" && holdsData(type) });
       continue;
     }
-    const attributes = sameJson(before.body, after.body) ? [] : attributeChanges(type, before.body, after.body, namer);
+    // The same bytes are the same JSON: most resources of a review are compared without being parsed.
+    const same = (before.raw !== undefined && after.raw !== undefined && sameRaw(before.raw, after.raw)) || sameJson(before.body, after.body);
+    const attributes = same ? [] : attributeChanges(type, before.body, after.body, namer);
     if (attributes.length === 0 && !movedFrom) continue;
     const replace = attributes.some((a) => a.forcesReplacement);
     const action: Action = replace ? "replace" : attributes.length ? "update" : "move";

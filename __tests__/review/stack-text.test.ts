@@ -1,0 +1,253 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import fc from "fast-check";
+import { EnvkitError, formatIssue } from "../../lib/errors";
+import { changedLines, MAX_CHANGED_LINES } from "../../lib/review/attr-diff";
+import { toMarkdown } from "../../lib/review/markdown";
+import { readOutputDir } from "../../lib/review/sources";
+import { StackModel, diffOutputs } from "../../lib/review/stack-diff";
+import { mayMention, mentions, parseStack, rawBodyOf, resourcesOf } from "../../lib/review/stack-text";
+import { REFERENCE_APP, cli } from "../helpers";
+
+/*
+ * The review cuts each canonical stack into resource bodies and parses only those it reads
+ * (lib/review/stack-text.ts). These tests pin that the cut reads the same JSON as JSON.parse, that
+ * anything not laid out canonically is parsed whole, that a broken body is an issue naming the
+ * file and the resource, and that a review of cut stacks is the review of parsed ones.
+ */
+
+type Json = Record<string, unknown>;
+
+// The serializer cdktf writes cdk.tf.json with (lib/synthesize/synthesizer.js), from cdktf's own dependencies.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const stableStringify = require(require.resolve("json-stable-stringify", { paths: [path.dirname(require.resolve("cdktf"))] })) as (v: unknown, o: { space: number }) => string;
+const canonical = (doc: unknown): string => stableStringify(doc, { space: 2 });
+
+const FILE = "/out/stacks/dev/cdk.tf.json";
+const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), p));
+const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
+
+// Keys and strings that look like the canonical layout's own lines, escapes included.
+const tricky = fc.constantFrom("\n      }", '": {', "\\", '"', "\u00e9\u4e2d", "\u2028", "${docker_network.n.name}", "\\u0041", "/");
+const text = fc.oneof(fc.string(), tricky, fc.tuple(fc.string(), tricky, fc.string()).map((p) => p.join("")));
+const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  v: fc.oneof({ depthSize: "small" }, text, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.array(tie("v"), { maxLength: 3 }), fc.dictionary(text, tie("v"), { maxKeys: 3 })),
+})).v;
+const body = fc.dictionary(text, value, { maxKeys: 4 });
+const stackDoc = fc.record({
+  resource: fc.dictionary(fc.oneof(fc.constantFrom("docker_container", "kubernetes_deployment_v1"), text), fc.dictionary(text, body, { maxKeys: 4 }), { maxKeys: 3 }),
+  terraform: fc.constant({ required_providers: { docker: { source: "kreuzwerker/docker", version: "3.6.2" } } }),
+  output: fc.option(fc.dictionary(text, fc.record({ value: text })), { nil: undefined }),
+  "//": fc.constant({ metadata: { version: "0.21.0" } }),
+});
+
+describe("cutting a canonical stack into resource bodies", () => {
+  it("reads the same JSON as JSON.parse, for any stack cdktf's serializer writes (fast-check)", () => {
+    fc.assert(
+      fc.property(stackDoc, (doc) => {
+        const bytes = Buffer.from(canonical(doc));
+        const cut = parseStack(bytes, FILE) as Json;
+        // Reading every resource (JSON.stringify reads them all) gives JSON.parse's document.
+        expect(plain(cut)).toEqual(JSON.parse(bytes.toString("utf8")));
+        // The layout was recognized: each non-empty-keyed body was left unparsed until read.
+        return true;
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("leaves every body of a real synthesized stack unparsed until it is read", () => {
+    const out = path.join(tmp("envkit-stack-text-"), "out");
+    const r = cli("synth", "--config", REFERENCE_APP, "--out", out);
+    expect(r.code).toBe(0);
+    const file = path.join(out, "stacks", "staging", "cdk.tf.json");
+    const bytes = fs.readFileSync(file);
+    const doc = parseStack(bytes, file) as Json;
+    const resources = [...resourcesOf(doc).values()];
+    expect(resources.length).toBeGreaterThan(10);
+    expect(resources.every((r) => r.raw !== undefined)).toBe(true);
+    // Reading one parses that one only.
+    const first = resources[0];
+    expect(first.body).toEqual((JSON.parse(bytes.toString("utf8")) as { resource: Record<string, Json> }).resource[first.type][first.id]);
+    expect(first.raw).toBeUndefined();
+    expect(resources.slice(1).every((r) => r.raw !== undefined)).toBe(true);
+    expect(plain(doc)).toEqual(JSON.parse(bytes.toString("utf8")));
+  });
+
+  it("parses anything else whole: minified, four-space indented, an inline empty body, no resources", () => {
+    const doc = { resource: { docker_container: { a: { name: "x" }, b: {} } }, terraform: {} };
+    for (const t of [JSON.stringify(doc), JSON.stringify(doc, null, 4), JSON.stringify(doc, null, 2), canonical({ terraform: {} })]) {
+      const parsed = parseStack(Buffer.from(t), FILE) as Json;
+      expect(plain(parsed)).toEqual(JSON.parse(t));
+      const byId = (parsed.resource as Record<string, Json> | undefined)?.docker_container;
+      if (byId) expect(rawBodyOf(byId, "a")).toBeUndefined();
+    }
+    expect(() => parseStack(Buffer.from("{\n  not json"), FILE)).toThrow(SyntaxError);
+  });
+
+  it("a body that is not JSON is an issue naming the file and the resource when read, never its text", () => {
+    const good = canonical({ resource: { docker_container: { api: { env: ["DB_PASSWORD=hunter2"], name: "x" } } }, terraform: {} });
+    const broken = Buffer.from(good.replace('"name": "x"', '"name": hunter2'));
+    const doc = parseStack(broken, FILE) as { resource: Record<string, Json> };
+    let issues: string[] = [];
+    try {
+      void doc.resource.docker_container.api;
+    } catch (e) {
+      expect(e).toBeInstanceOf(EnvkitError);
+      issues = (e as EnvkitError).issues.map(formatIssue);
+    }
+    expect(issues).toEqual([`${FILE}: resource.docker_container.api: is not a synthesized stack: this resource is not valid JSON or nests too deep; synthesize it again with envkit synth`]);
+    expect(issues.join("")).not.toContain("hunter2");
+  });
+
+  it("a body nesting deeper than the bound is refused when read, like a stack parsed whole", () => {
+    let deep: unknown = "x";
+    for (let i = 0; i < 210; i++) deep = { a: deep };
+    const doc = parseStack(Buffer.from(canonical({ resource: { t: { id: { deep } } }, terraform: {} })), FILE) as { resource: Record<string, Json> };
+    expect(() => doc.resource.t.id).toThrow(/nests too deep/);
+  });
+
+  it("mentions() answers as JSON.stringify(body).includes() for needles inside one token, read from the bytes or not (fast-check)", () => {
+    // What mentions() is asked: text without whitespace, quotes or punctuation; it quoted; an expression's start.
+    const bare = fc.oneof(text, fc.constantFrom("docker_network.n", "A", "0", "\\u0041", "/", "\u00e9")).map((t) => t.replace(/[\s",:[\]{}]/g, "")).filter((t) => t.length > 0);
+    const needle = fc.oneof(bare, bare.map((t) => `"${t}"`), bare.map((t) => `\${${t}`), fc.constantFrom('"replace_triggered_by"', "${docker_network.n."));
+    fc.assert(
+      fc.property(stackDoc, needle, (doc, needle) => {
+        const cut = parseStack(Buffer.from(canonical(doc)), FILE) as Json;
+        const parsed = JSON.parse(canonical(doc)) as Json;
+        const eager = [...resourcesOf(parsed).values()].map((r) => JSON.stringify(r.body).includes(needle));
+        const lazy = [...resourcesOf(cut).values()].map((r) => mentions(r, needle));
+        expect(lazy).toEqual(eager);
+        if (eager.some(Boolean)) expect(mayMention(cut, needle)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("mentions() on bytes that escape what JSON.stringify writes plainly", () => {
+  it("a reference written with \\u or \\/ escapes is still found (the body is parsed for it)", () => {
+    const t = canonical({ resource: { docker_container: { api: { mounts: [{ source: "${docker_volume.data.name}", target: "/data" }] } } }, terraform: {} });
+    for (const escaped of [t.replace("${docker_volume", "\\u0024{docker_volume"), t.replace('"/data"', '"\\/data"')]) {
+      const [r] = resourcesOf(parseStack(Buffer.from(escaped), FILE) as Json).values();
+      expect(r.raw).toBeDefined();
+      expect(mentions(r, "${docker_volume.data.")).toBe(true);
+      expect(mentions(r, "/data")).toBe(true);
+    }
+  });
+});
+
+describe("a review of cut stacks is the review of parsed ones", () => {
+  const out = path.join(tmp("envkit-stack-text-ref-"), "out");
+  const synth = cli("synth", "--config", REFERENCE_APP, "--out", out);
+  if (synth.code !== 0) throw new Error(synth.err);
+  const envs = fs.readdirSync(path.join(out, "stacks")).sort();
+  const docs = new Map(envs.map((e) => [e, JSON.parse(fs.readFileSync(path.join(out, "stacks", e, "cdk.tf.json"), "utf8")) as Json]));
+  const model = (e: string): StackModel => JSON.parse(fs.readFileSync(path.join(out, "stacks", e, "envkit-model.json"), "utf8")) as StackModel;
+
+  /** Writes `docs` as an output folder the way cdktf writes it. */
+  function write(edited: Map<string, Json>): string {
+    const dir = tmp("envkit-stack-text-head-");
+    for (const [e, doc] of edited) {
+      fs.mkdirSync(path.join(dir, "stacks", e), { recursive: true });
+      fs.writeFileSync(path.join(dir, "stacks", e, "cdk.tf.json"), canonical(doc));
+      fs.copyFileSync(path.join(out, "stacks", e, "envkit-model.json"), path.join(dir, "stacks", e, "envkit-model.json"));
+    }
+    return dir;
+  }
+
+  // An edit: change, add or remove a leaf somewhere in a resource, or drop/duplicate a resource.
+  const edit = fc.record({ env: fc.constantFrom(...envs), pick: fc.nat(), leaf: fc.nat(), kind: fc.constantFrom("set", "drop-resource", "copy-resource", "drop-leaf"), v: fc.oneof(fc.string(), fc.integer(), fc.constant("line one\nline two")) });
+
+  function apply(e: fc.RecordValue<{ env: string; pick: number; leaf: number; kind: string; v: unknown }>, into: Map<string, Json>): void {
+    const doc = into.get(e.env)!;
+    const res = doc.resource as Record<string, Record<string, Json>>;
+    const all = Object.entries(res).flatMap(([t, byId]) => Object.keys(byId).map((id) => [t, id] as const));
+    const [t, id] = all[e.pick % all.length];
+    if (e.kind === "drop-resource") delete res[t][id];
+    else if (e.kind === "copy-resource") res[t][`${id}_copy`] = JSON.parse(JSON.stringify(res[t][id])) as Json;
+    else {
+      // Walk to a leaf holder.
+      let node: Json = res[t][id];
+      for (let i = 0; i < 6; i++) {
+        const keys = Object.keys(node).filter((k) => typeof node[k] === "object" && node[k] !== null);
+        if (keys.length === 0) break;
+        const next = node[keys[(e.leaf >> i) % keys.length]];
+        const inner = Array.isArray(next) ? next[0] : next;
+        if (typeof inner !== "object" || inner === null || Array.isArray(inner)) break;
+        node = inner as Json;
+      }
+      const keys = Object.keys(node);
+      if (e.kind === "drop-leaf" && keys.length > 0) delete node[keys[e.leaf % keys.length]];
+      else node[keys.length > 0 ? keys[e.leaf % keys.length] : "added"] = e.v;
+    }
+  }
+
+  it("the same report, markdown and JSON, for random edits of the reference app's stacks (fast-check)", () => {
+    const baseLazy = readOutputDir(out);
+    const baseEager = new Map(envs.map((e) => [e, { json: JSON.parse(JSON.stringify(docs.get(e))) as Json, model: model(e) }]));
+    fc.assert(
+      fc.property(fc.array(edit, { minLength: 1, maxLength: 4 }), (edits) => {
+        const head = new Map(envs.map((e) => [e, JSON.parse(JSON.stringify(docs.get(e))) as Json]));
+        for (const e of edits) apply(e, head);
+        const headLazy = readOutputDir(write(head));
+        const headEager = new Map(envs.map((e) => [e, { json: JSON.parse(canonical(head.get(e))) as Json, model: model(e) }]));
+        const lazy = diffOutputs(baseLazy, headLazy);
+        const eager = diffOutputs(baseEager, headEager);
+        expect(JSON.stringify(lazy)).toBe(JSON.stringify(eager));
+        expect(toMarkdown(lazy)).toBe(toMarkdown(eager));
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe("a multi-line string shows the lines that changed", () => {
+  const lines = fc.array(fc.string().map((s) => s.replace(/\n/g, "")), { maxLength: 30 });
+
+  it("the changed lines sit between the lines both sides share, at the line number given (fast-check)", () => {
+    fc.assert(
+      fc.property(lines, lines, lines, lines, (pre, removed, added, post) => {
+        const before = [...pre, ...removed, ...post].join("\n");
+        const after = [...pre, ...added, ...post].join("\n");
+        const c = changedLines(before, after)!;
+        const b = before.split("\n");
+        const a = after.split("\n");
+        const start = c.line - 1;
+        const tail = commonEnd(b, a, start);
+        // The shared start is as long as it can be; the changed lines are what lies between it
+        // and the shared end, cut at MAX_CHANGED_LINES a side, with the rest counted.
+        expect(b.slice(0, start)).toEqual(a.slice(0, start));
+        expect(start === b.length || start === a.length || b[start] !== a[start]).toBe(true);
+        const removedAll = b.slice(start, b.length - tail);
+        const addedAll = a.slice(start, a.length - tail);
+        expect(c.removed).toEqual(removedAll.slice(0, MAX_CHANGED_LINES));
+        expect(c.added).toEqual(addedAll.slice(0, MAX_CHANGED_LINES));
+        expect(c.more ?? 0).toBe(removedAll.length + addedAll.length - c.removed.length - c.added.length);
+        if (before !== after) expect(c.removed.length + c.added.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("the review of a changed rules file names the line and shows it, not two equal prefixes", () => {
+    const rules = (threshold: number) => ["groups:", ...Array.from({ length: 200 }, (_x, i) => `  - alert: A${i}\n    expr: up == ${i === 150 ? threshold : 0}`)].join("\n");
+    const dir = (threshold: number) => {
+      const d = tmp("envkit-stack-text-rules-");
+      fs.mkdirSync(path.join(d, "stacks", "prod"), { recursive: true });
+      fs.writeFileSync(path.join(d, "stacks", "prod", "cdk.tf.json"), canonical({ resource: { kubernetes_config_map_v1: { rules: { data: { "rules.yml": rules(threshold) }, metadata: [{ name: "rules" }] } } }, terraform: {} }));
+      return d;
+    };
+    const md = toMarkdown(diffOutputs(readOutputDir(dir(0)), readOutputDir(dir(1))));
+    expect(md).toContain("`data.rules.yml`: line 303 changed");
+    expect(md).toContain("-     expr: up == 0\n    +     expr: up == 1");
+  });
+});
+
+/** How many lines `b` and `a` share at their ends, after the first `start` shared lines. */
+function commonEnd(b: readonly string[], a: readonly string[], start: number): number {
+  let n = 0;
+  while (n < b.length - start && n < a.length - start && b[b.length - 1 - n] === a[a.length - 1 - n]) n++;
+  return n;
+}
