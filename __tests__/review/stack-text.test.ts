@@ -160,7 +160,7 @@ describe("a review of cut stacks is the review of parsed ones", () => {
   // An edit: change, add or remove a leaf somewhere in a resource, or drop/duplicate a resource.
   const edit = fc.record({ env: fc.constantFrom(...envs), pick: fc.nat(), leaf: fc.nat(), kind: fc.constantFrom("set", "drop-resource", "copy-resource", "drop-leaf"), v: fc.oneof(fc.string(), fc.integer(), fc.constant("line one\nline two")) });
 
-  function apply(e: fc.RecordValue<{ env: string; pick: number; leaf: number; kind: string; v: unknown }>, into: Map<string, Json>): void {
+  function apply(e: { env: string; pick: number; leaf: number; kind: string; v: unknown }, into: Map<string, Json>): void {
     const doc = into.get(e.env)!;
     const res = doc.resource as Record<string, Record<string, Json>>;
     const all = Object.entries(res).flatMap(([t, byId]) => Object.keys(byId).map((id) => [t, id] as const));

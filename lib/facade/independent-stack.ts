@@ -20,6 +20,9 @@
 import { DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, StringConcat, TerraformElement, TerraformOutput, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
 import { Construct } from "constructs";
 import { ConfigIssue, EnvkitError } from "../errors";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { canonicalJson } from "./canonical-json";
 import { CdktfInternals, cdktfInternals } from "./cdktf-internals";
 
 /** cdktf marks a TerraformDynamicBlock with this symbol (terraform-dynamic-block.js). */
@@ -203,6 +206,38 @@ interface Offender {
   readonly refs: readonly ForeignReference[];
 }
 
+/** What cdktf's session hands a stack synthesizer (cdktf/lib/synthesize/types). */
+type Session = Parameters<TerraformStack["synthesizer"]["synthesize"]>[0];
+
+/**
+ * The stock synthesizer, writing the stack's document with {@link canonicalJson} instead of
+ * json-stable-stringify (the same bytes; a fraction of the time and garbage). Everything else —
+ * aspects, validations, annotations, the manifest entry — is the stock synthesizer's own: it runs
+ * as always, given an empty document to write, and the real one is written in its place. HCL
+ * output (SYNTH_HCL_OUTPUT) keeps the stock synthesizer.
+ */
+function canonicalWriting(stack: TerraformStack, stock: TerraformStack["synthesizer"]): TerraformStack["synthesizer"] {
+  if ((stock as unknown as { hclOutput?: boolean }).hclOutput) return stock;
+  return {
+    synthesize(session: Session): void {
+      const own = stack as unknown as { toTerraform?: () => unknown };
+      const real = Object.getPrototypeOf(stack).toTerraform as () => unknown;
+      let document: unknown;
+      own.toTerraform = () => {
+        document = real.call(stack);
+        return {};
+      };
+      try {
+        stock.synthesize(session);
+      } finally {
+        delete own.toTerraform;
+      }
+      if (document === undefined) return;
+      fs.writeFileSync(path.join(session.outdir, session.manifest.forStack(stack).synthesizedStackPath), canonicalJson(document));
+    },
+  };
+}
+
 /**
  * A TerraformStack that may not reference elements of other stacks, and synthesizes faster. A
  * reference to another stack's resource, data source, variable or output fails synthesis with an
@@ -221,6 +256,7 @@ export class IndependentStack extends TerraformStack {
     super(scope, id);
     this.internals = cdktfInternals();
     this.fastSynthesis = this.internals !== undefined;
+    if (this.internals) this.synthesizer = canonicalWriting(this, this.synthesizer);
   }
 
   /** Skips the preparing resolve pass: it only discovers (and wires) cross-stack references. */

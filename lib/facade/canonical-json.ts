@@ -1,0 +1,104 @@
+/*
+ * The text cdktf writes a stack document as (json-stable-stringify with `space: 2`: keys sorted by
+ * UTF-16 code units, two-space indentation, an empty object or array opened and closed on two
+ * lines), produced faster and with far less garbage: json-stable-stringify builds every level as
+ * an array of strings joined into the level above, which for a 15 MB document leaves hundreds of
+ * megabytes for the collector (most of a 1,000-service synth's peak memory). Here the document is
+ * copied once with its keys in sorted order and handed to the engine's JSON.stringify; the empty
+ * containers are then opened up to match. A document the engine would order differently (an
+ * object with an array-index key such as "0", which JavaScript enumerates first, whatever the
+ * insertion order) is written by {@link stableJson}, a plain port of the original. Tested byte for
+ * byte against cdktf's own json-stable-stringify (__tests__/facade/canonical-json.test.ts).
+ */
+
+/** A key JavaScript enumerates before the others, in numeric order: an array index. */
+const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
+const isArrayIndex = (k: string): boolean => ARRAY_INDEX.test(k) && Number(k) < 4294967295;
+
+class NeedsStable extends Error {}
+
+function sortedCopy(v: unknown): unknown {
+  if (typeof v !== "object" || v === null) return v;
+  // json-stable-stringify calls toJSON() (without a key) before anything else.
+  if (typeof (v as { toJSON?: unknown }).toJSON === "function") return sortedCopy((v as { toJSON: () => unknown }).toJSON());
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = sortedCopy(v[i]);
+    return out;
+  }
+  const keys = Object.keys(v).sort();
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    if (isArrayIndex(k)) throw new NeedsStable();
+    const x = sortedCopy((v as Record<string, unknown>)[k]);
+    // An own "__proto__" key (JSON.parse makes one) would set the prototype if assigned.
+    if (k === "__proto__") Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+    else out[k] = x;
+  }
+  return out;
+}
+
+/**
+ * Opens every empty `{}` / `[]` of two-space JSON as json-stable-stringify writes it: `{`, a
+ * newline, the line's own indentation, `}`. In JSON.stringify's output such a pair ending a line
+ * (before an optional comma) is an empty container: a string never holds a raw newline, and a
+ * string ending in `{}` ends its line with a quote.
+ */
+function openEmpty(text: string): string {
+  const parts: string[] = [];
+  let from = 0;
+  let i = 0;
+  for (;;) {
+    const a = text.indexOf("{}", i);
+    const b = text.indexOf("[]", i);
+    const at = a < 0 ? b : b < 0 ? a : Math.min(a, b);
+    if (at < 0) break;
+    i = at + 2;
+    const after = text.charCodeAt(i) === 44 ? i + 1 : i;
+    if (after < text.length && text.charCodeAt(after) !== 10) continue;
+    const lineStart = text.lastIndexOf("\n", at) + 1;
+    let indent = 0;
+    while (text.charCodeAt(lineStart + indent) === 32) indent++;
+    parts.push(text.slice(from, at + 1), "\n", " ".repeat(indent));
+    from = at + 1;
+  }
+  parts.push(text.slice(from));
+  return parts.join("");
+}
+
+/** json-stable-stringify(value, { space: 2 }) for any JSON value (a port; no cycle check, no replacer). */
+export function stableJson(value: unknown): string {
+  const write = (node: unknown, level: number): string | undefined => {
+    const indent = `\n${"  ".repeat(level)}`;
+    if (node && typeof (node as { toJSON?: unknown }).toJSON === "function") node = (node as { toJSON: () => unknown }).toJSON();
+    if (node === undefined) return undefined;
+    if (typeof node !== "object" || node === null) return JSON.stringify(node);
+    const out: string[] = [];
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) out.push(`${indent}  ${write(node[i], level + 1) || "null"}`);
+      return `[${out.join(",")}${indent}]`;
+    }
+    for (const key of Object.keys(node).sort()) {
+      const v = write((node as Record<string, unknown>)[key], level + 1);
+      if (v) out.push(`${indent}  ${JSON.stringify(key)}: ${v}`);
+    }
+    return `{${out.join(",")}${indent}}`;
+  };
+  return write(value, 0) as string;
+}
+
+/**
+ * `value` as cdktf writes a stack document (json-stable-stringify, `space: 2`), byte for byte.
+ * Cycles are not supported (a stack document has none).
+ */
+export function canonicalJson(value: unknown): string {
+  let copy: unknown;
+  try {
+    copy = sortedCopy(value);
+  } catch (e) {
+    if (e instanceof NeedsStable) return stableJson(value);
+    throw e;
+  }
+  const text = JSON.stringify(copy, null, 2);
+  return text === undefined ? (undefined as unknown as string) : openEmpty(text);
+}
