@@ -47,14 +47,15 @@ function sortedCopy(v: unknown): unknown {
 function openEmpty(text: string): string {
   const parts: string[] = [];
   let from = 0;
-  let i = 0;
-  for (;;) {
-    const a = text.indexOf("{}", i);
-    const b = text.indexOf("[]", i);
+  // The next "{}" and "[]" at or after the cursor, each searched again only once passed.
+  let a = text.indexOf("{}");
+  let b = text.indexOf("[]");
+  while (a >= 0 || b >= 0) {
     const at = a < 0 ? b : b < 0 ? a : Math.min(a, b);
-    if (at < 0) break;
-    i = at + 2;
-    const after = text.charCodeAt(i) === 44 ? i + 1 : i;
+    if (at === a) a = text.indexOf("{}", at + 2);
+    else b = text.indexOf("[]", at + 2);
+    const end = at + 2;
+    const after = text.charCodeAt(end) === 44 ? end + 1 : end;
     if (after < text.length && text.charCodeAt(after) !== 10) continue;
     const lineStart = text.lastIndexOf("\n", at) + 1;
     let indent = 0;
