@@ -68,6 +68,21 @@ console.log(JSON.stringify({ code, kubernetes: heavy.some((m) => m.includes("pro
     expect(node(script)).toEqual({ code: 0, kubernetes: true, docker: 0, yaml: false });
   });
 
+  it("envkit diff of two output folders loads neither cdktf nor the configuration schemas and targets", () => {
+    const script = `const fs = require("node:fs"); const os = require("node:os"); const p = require("node:path");
+const dir = fs.mkdtempSync(p.join(os.tmpdir(), "envkit-diff-cost-"));
+fs.mkdirSync(p.join(dir, "stacks", "dev"), { recursive: true });
+fs.writeFileSync(p.join(dir, "stacks", "dev", "cdk.tf.json"), JSON.stringify({ resource: { docker_network: { n: { name: "a" } } } }, null, 2));
+const { runCli } = require(${JSON.stringify(path.join(ROOT, "dist", "lib", "cli", "main.js"))});
+let said = "";
+const code = runCli(["diff", "--base", dir, "--head", dir], { out: (s) => (said += s), err: () => {} });
+${LOADED} fs.rmSync(dir, { recursive: true, force: true });
+const lib = (f) => loaded.some((m) => m.endsWith(p.join("dist", "lib", f)));
+console.log(JSON.stringify({ code, unchanged: said.includes("No changes"), heavy: heavy.length, schema: lib(p.join("config", "schema.js")), targets: lib(p.join("targets", "registry.js")), zod: loaded.some((m) => m.includes("/node_modules/zod/")) }));`;
+    // zod still loads: the review checks the model sidecars with it.
+    expect(node(script)).toEqual({ code: 0, unchanged: true, heavy: 0, schema: false, targets: false, zod: true });
+  });
+
   it("named imports of the constructs work from an ES module too (Node's CommonJS export detection sees them)", () => {
     const script = `import { EnvironmentStack, DockerEnvironment, DockerService, KubernetesEnvironment, KubernetesService, validateDir } from ${JSON.stringify(INDEX)};
 console.log(JSON.stringify([EnvironmentStack, DockerEnvironment, DockerService, KubernetesEnvironment, KubernetesService, validateDir].map((x) => typeof x)));`;

@@ -1,16 +1,6 @@
 import { parseArgs } from "node:util";
-import { fsIssue, isFsError } from "../config/load";
+import { fsIssue, isFsError } from "../config/fs-issue";
 import { EnvkitError, formatIssue } from "../errors";
-import { EXPLAIN_HELP, explainCommand } from "./commands/explain";
-import { POLICY_HELP, policyCommand } from "./commands/policy";
-import { SYNTH_HELP, synthCommand } from "./commands/synth";
-import { VALIDATE_HELP, validateCommand } from "./commands/validate";
-import { DIFF_HELP, diffCommand } from "./commands/diff";
-import { COMPARE_HELP, compareCommand } from "./commands/compare";
-import { GRAPH_HELP, graphCommand } from "./commands/graph";
-import { RELEASES_HELP, releasesCommand } from "./commands/releases";
-import { PROMOTE_HELP, promoteCommand } from "./commands/promote";
-import { ROLLOUT_HELP, rolloutCommand } from "./commands/rollout";
 import { CliIO, EXIT, UsageError } from "./io";
 import { VERSION } from "./version";
 
@@ -32,12 +22,24 @@ Verbs:
 
 Exit codes: 0 success, 1 invalid input / failed check, 2 usage error, 3 internal error.`;
 
-interface Verb {
+type Values = Record<string, string | boolean | undefined>;
+
+/** A verb's code: its help text and how it runs. */
+interface VerbCode {
   readonly help: string;
+  run(values: Values, positionals: string[], io: CliIO): number;
+}
+
+interface Verb {
   readonly options: Record<string, { type: "string" | "boolean"; multiple?: boolean }>;
   readonly positionals: number;
-  run(values: Record<string, string | boolean | undefined>, positionals: string[], io: CliIO): number;
+  /**
+   * The verb's module, required when the verb is used: `envkit diff` never evaluates the
+   * configuration schemas and targets that validate and synth need (~60 ms of module setup).
+   */
+  readonly load: () => VerbCode;
 }
+
 
 const S = { type: "string" as const };
 const need = (v: Record<string, unknown>, name: string): string => {
@@ -45,38 +47,93 @@ const need = (v: Record<string, unknown>, name: string): string => {
   return v[name] as string;
 };
 
+/* eslint-disable @typescript-eslint/no-require-imports -- each verb's module loads when it runs */
 const VERBS: Record<string, Verb> = {
-  validate: { help: VALIDATE_HELP, options: { config: S, env: S, base: S }, positionals: 0, run: (v, _p, io) => validateCommand({ config: need(v, "config"), env: v.env as string | undefined, base: v.base as string | undefined }, io) },
-  synth: { help: SYNTH_HELP, options: { config: S, out: S }, positionals: 0, run: (v, _p, io) => synthCommand({ config: need(v, "config"), out: need(v, "out") }, io) },
-  explain: { help: EXPLAIN_HELP, options: { config: S, env: S }, positionals: 1, run: (v, p, io) => explainCommand({ config: need(v, "config"), env: need(v, "env"), path: p[0] }, io) },
-  policy: { help: POLICY_HELP, options: { config: S, env: S, base: S, format: S }, positionals: 0, run: (v, _p, io) => policyCommand({ config: need(v, "config"), env: v.env as string | undefined, base: v.base as string | undefined, format: v.format as string | undefined }, io) },
+  validate: {
+    options: { config: S, env: S, base: S },
+    positionals: 0,
+    load: () => {
+      const m = require("./commands/validate") as typeof import("./commands/validate");
+      return { help: m.VALIDATE_HELP, run: (v, _p, io) => m.validateCommand({ config: need(v, "config"), env: v.env as string | undefined, base: v.base as string | undefined }, io) };
+    },
+  },
+  synth: {
+    options: { config: S, out: S },
+    positionals: 0,
+    load: () => {
+      const m = require("./commands/synth") as typeof import("./commands/synth");
+      return { help: m.SYNTH_HELP, run: (v, _p, io) => m.synthCommand({ config: need(v, "config"), out: need(v, "out") }, io) };
+    },
+  },
+  explain: {
+    options: { config: S, env: S },
+    positionals: 1,
+    load: () => {
+      const m = require("./commands/explain") as typeof import("./commands/explain");
+      return { help: m.EXPLAIN_HELP, run: (v, p, io) => m.explainCommand({ config: need(v, "config"), env: need(v, "env"), path: p[0] }, io) };
+    },
+  },
+  policy: {
+    options: { config: S, env: S, base: S, format: S },
+    positionals: 0,
+    load: () => {
+      const m = require("./commands/policy") as typeof import("./commands/policy");
+      return { help: m.POLICY_HELP, run: (v, _p, io) => m.policyCommand({ config: need(v, "config"), env: v.env as string | undefined, base: v.base as string | undefined, format: v.format as string | undefined }, io) };
+    },
+  },
   diff: {
-    help: DIFF_HELP,
     options: { base: S, head: S, plan: S, format: S, "max-chars": S, "max-bytes": S, "json-out": S, commit: S, "run-url": S, config: S, env: S },
     positionals: 0,
-    run: (v, _p, io) => diffCommand({ base: v.base as string | undefined, head: v.head as string | undefined, plan: v.plan as string | undefined, format: v.format as string | undefined, maxChars: v["max-chars"] as string | undefined, maxBytes: v["max-bytes"] as string | undefined, jsonOut: v["json-out"] as string | undefined, commit: v.commit as string | undefined, runUrl: v["run-url"] as string | undefined, config: v.config as string | undefined, env: v.env as string | undefined }, io),
+    load: () => {
+      const m = require("./commands/diff") as typeof import("./commands/diff");
+      return {
+        help: m.DIFF_HELP,
+        run: (v, _p, io) => m.diffCommand({ base: v.base as string | undefined, head: v.head as string | undefined, plan: v.plan as string | undefined, format: v.format as string | undefined, maxChars: v["max-chars"] as string | undefined, maxBytes: v["max-bytes"] as string | undefined, jsonOut: v["json-out"] as string | undefined, commit: v.commit as string | undefined, runUrl: v["run-url"] as string | undefined, config: v.config as string | undefined, env: v.env as string | undefined }, io),
+      };
+    },
   },
-  compare: { help: COMPARE_HELP, options: { config: S, format: S, "max-bytes": S }, positionals: Infinity, run: (v, p, io) => compareCommand({ config: need(v, "config"), envs: p, format: v.format as string | undefined, maxBytes: v["max-bytes"] as string | undefined }, io) },
+  compare: {
+    options: { config: S, format: S, "max-bytes": S },
+    positionals: Infinity,
+    load: () => {
+      const m = require("./commands/compare") as typeof import("./commands/compare");
+      return { help: m.COMPARE_HELP, run: (v, p, io) => m.compareCommand({ config: need(v, "config"), envs: p, format: v.format as string | undefined, maxBytes: v["max-bytes"] as string | undefined }, io) };
+    },
+  },
   releases: {
-    help: RELEASES_HELP,
     options: { config: S, env: S, commit: S, format: S },
     positionals: 1,
-    run: (v, p, io) => releasesCommand({ action: p[0], config: need(v, "config"), env: v.env as string | undefined, commit: v.commit as string | undefined, format: v.format as string | undefined }, io),
+    load: () => {
+      const m = require("./commands/releases") as typeof import("./commands/releases");
+      return { help: m.RELEASES_HELP, run: (v, p, io) => m.releasesCommand({ action: p[0], config: need(v, "config"), env: v.env as string | undefined, commit: v.commit as string | undefined, format: v.format as string | undefined }, io) };
+    },
   },
   promote: {
-    help: PROMOTE_HELP,
     options: { config: S, from: S, to: S, format: S, "dry-run": { type: "boolean" }, "force-unrecorded": { type: "boolean" } },
     positionals: Infinity,
-    run: (v, p, io) => promoteCommand({ config: need(v, "config"), from: need(v, "from"), to: need(v, "to"), services: p, format: v.format as string | undefined, dryRun: v["dry-run"] === true, forceUnrecorded: v["force-unrecorded"] === true }, io),
+    load: () => {
+      const m = require("./commands/promote") as typeof import("./commands/promote");
+      return { help: m.PROMOTE_HELP, run: (v, p, io) => m.promoteCommand({ config: need(v, "config"), from: need(v, "from"), to: need(v, "to"), services: p, format: v.format as string | undefined, dryRun: v["dry-run"] === true, forceUnrecorded: v["force-unrecorded"] === true }, io) };
+    },
   },
   rollout: {
-    help: ROLLOUT_HELP,
     options: { config: S, env: S, service: S, step: { type: "boolean" }, switch: { type: "boolean" }, steps: S, "dry-run": { type: "boolean" } },
     positionals: 0,
-    run: (v, _p, io) => rolloutCommand({ config: need(v, "config"), env: need(v, "env"), service: need(v, "service"), step: v.step === true, switch: v.switch === true, steps: v.steps as string | undefined, dryRun: v["dry-run"] === true }, io),
+    load: () => {
+      const m = require("./commands/rollout") as typeof import("./commands/rollout");
+      return { help: m.ROLLOUT_HELP, run: (v, _p, io) => m.rolloutCommand({ config: need(v, "config"), env: need(v, "env"), service: need(v, "service"), step: v.step === true, switch: v.switch === true, steps: v.steps as string | undefined, dryRun: v["dry-run"] === true }, io) };
+    },
   },
-  graph: { help: GRAPH_HELP, options: { config: S, env: S, format: S }, positionals: 0, run: (v, _p, io) => graphCommand({ config: need(v, "config"), env: need(v, "env"), format: v.format as string | undefined }, io) },
+  graph: {
+    options: { config: S, env: S, format: S },
+    positionals: 0,
+    load: () => {
+      const m = require("./commands/graph") as typeof import("./commands/graph");
+      return { help: m.GRAPH_HELP, run: (v, _p, io) => m.graphCommand({ config: need(v, "config"), env: need(v, "env"), format: v.format as string | undefined }, io) };
+    },
+  },
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Syscalls that only read; `open` may do either; any other failure is reported as "cannot be written". */
 const READ_SYSCALLS = new Set(["read", "scandir", "stat", "lstat", "fstat", "readlink", "realpath", "access", "opendir"]);
@@ -108,19 +165,21 @@ export function runCli(argv: readonly string[], io: CliIO): number {
     io.err(`envkit: unknown verb "${verbName}"; verbs: ${Object.keys(VERBS).join(", ")} (envkit --help)`);
     return EXIT.usage;
   }
+  let code: VerbCode | undefined;
   try {
+    code = verb.load();
     const { values, positionals } = parseArgs({ args: [...rest], options: { ...verb.options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
     if (values.help) {
-      io.out(verb.help);
+      io.out(code.help);
       return EXIT.ok;
     }
     if (positionals.length > verb.positionals && !(verb.positionals === 1 && positionals.length === 1)) {
       throw new UsageError(`unexpected argument(s): ${positionals.slice(verb.positionals).join(" ")}`);
     }
-    return verb.run(values as Record<string, string | boolean | undefined>, positionals, io);
+    return code.run(values as Values, positionals, io);
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      io.err(`envkit ${verbName}: ${(e as Error).message}\n\n${verb.help}`);
+      io.err(`envkit ${verbName}: ${(e as Error).message}${code ? `\n\n${code.help}` : ""}`);
       return EXIT.usage;
     }
     if (e instanceof EnvkitError) {

@@ -1,6 +1,6 @@
 import { AttributeChange, attributeChanges } from "./attr-diff";
 import { codeSpan } from "./md-text";
-import { adapterFor, supportedTargets } from "../targets/registry";
+import type * as Registry from "../targets/registry";
 
 /** The top-level blocks other than `resource` that change what Terraform does. */
 export type SettingBlock = "terraform" | "provider" | "variable" | "output" | "moved" | "data" | "locals" | "import" | "removed" | "check";
@@ -21,12 +21,22 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const BLOCKS: readonly SettingBlock[] = ["terraform", "provider", "variable", "output", "moved", "data", "locals", "import", "removed", "check"];
 
-/** Provider settings that choose which cluster or engine the state's objects live in: each target says which. */
-const TARGET_KEYS: ReadonlyMap<string, { readonly keys: readonly string[]; readonly noun: string }> = new Map(
-  supportedTargets()
-    .map((t) => adapterFor(t)!)
-    .map((a) => [a.providerType, a.providerEndpoint]),
-);
+let targetKeys: ReadonlyMap<string, { readonly keys: readonly string[]; readonly noun: string }> | undefined;
+
+/**
+ * Provider settings that choose which cluster or engine the state's objects live in: each target
+ * says which. Asked only when a provider block changed, so a review loads the targets only then.
+ */
+function targetEndpoints(): ReadonlyMap<string, { readonly keys: readonly string[]; readonly noun: string }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { adapterFor, supportedTargets } = require("../targets/registry") as typeof Registry;
+  targetKeys ??= new Map(
+    supportedTargets()
+      .map((t) => adapterFor(t)!)
+      .map((a) => [a.providerType, a.providerEndpoint]),
+  );
+  return targetKeys;
+}
 
 const str = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
 
@@ -110,7 +120,7 @@ function providerBlock(b: unknown, a: unknown): SettingChange[] {
     const name = addr.split(".")[1];
     const before = bp.get(addr);
     const after = ap.get(addr);
-    const endpoint = TARGET_KEYS.get(name);
+    const endpoint = targetEndpoints().get(name);
     const moved = (endpoint?.keys ?? []).filter((k) => before && after && JSON.stringify(before[k]) !== JSON.stringify(after[k]));
     const what = endpoint?.noun ?? "cluster";
     const banner = moved.length

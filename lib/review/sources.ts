@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { z } from "zod";
-import { fsIssue } from "../config/load";
+import { fsIssue } from "../config/fs-issue";
 import { ConfigIssue, EnvkitError } from "../errors";
 import { StackModel } from "./stack-diff";
 import { parseStack, stackShapeProblem } from "./stack-text";
