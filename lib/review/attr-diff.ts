@@ -28,10 +28,52 @@ export interface AttributeChange {
 /** Changed lines of a multi-line string listed in a review, per side. */
 export const MAX_CHANGED_LINES = 20;
 
-/** The lines that differ between two multi-line strings (see {@link AttributeChange.lines}). */
+/** Length of the longest common prefix of `a` and `b`, found by binary search over native comparisons. */
+function commonPrefix(a: string, b: string): number {
+  let lo = 0;
+  let hi = Math.min(a.length, b.length);
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (a.slice(lo, mid) === b.slice(lo, mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Length of the longest common suffix of `a` and `b` that leaves at least `keep` characters of each. */
+function commonSuffix(a: string, b: string, keep: number): number {
+  let lo = 0;
+  let hi = Math.min(a.length, b.length) - keep;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (a.slice(a.length - mid, a.length - lo) === b.slice(b.length - mid, b.length - lo)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * The lines that differ between two multi-line strings (see {@link AttributeChange.lines}). The
+ * whole lines both share at the start and at the end are found on the text (native comparisons)
+ * and cut off first; only the lines between are split and compared: a rules file is ~30,000 lines.
+ */
 export function changedLines(before: string, after: string, readable: (line: string) => string = (l) => l): AttributeChange["lines"] {
-  const b = before.split("\n");
-  const a = after.split("\n");
+  // Whole shared lines at the start: everything up to the last newline of the common prefix.
+  // (lastIndexOf clamps a negative start to 0: an empty prefix has no shared line.)
+  const prefix = commonPrefix(before, after);
+  const head = prefix === 0 ? 0 : before.lastIndexOf("\n", prefix - 1) + 1;
+  let startLine = 0;
+  for (let i = before.indexOf("\n"); i >= 0 && i < head; i = before.indexOf("\n", i + 1)) startLine++;
+  const bRest = before.slice(head);
+  const aRest = after.slice(head);
+  // Whole shared lines at the end: from the first newline of the common suffix. before is then
+  // head + bMid + tail with tail = "\n" + shared lines, so its lines are head's, bMid's, tail's.
+  const nl = bRest.indexOf("\n", bRest.length - commonSuffix(bRest, aRest, 0));
+  const tail = nl < 0 ? 0 : bRest.length - nl;
+  return changedLinesOf(bRest.slice(0, bRest.length - tail).split("\n"), aRest.slice(0, aRest.length - tail).split("\n"), startLine, readable);
+}
+
+function changedLinesOf(b: string[], a: string[], startLine: number, readable: (line: string) => string): AttributeChange["lines"] {
   let start = 0;
   while (start < b.length && start < a.length && b[start] === a[start]) start++;
   let end = 0;
@@ -39,7 +81,7 @@ export function changedLines(before: string, after: string, readable: (line: str
   const removed = b.slice(start, b.length - end);
   const added = a.slice(start, a.length - end);
   const more = Math.max(0, removed.length - MAX_CHANGED_LINES) + Math.max(0, added.length - MAX_CHANGED_LINES);
-  return { line: start + 1, removed: removed.slice(0, MAX_CHANGED_LINES).map(readable), added: added.slice(0, MAX_CHANGED_LINES).map(readable), ...(more > 0 ? { more } : {}) };
+  return { line: startLine + start + 1, removed: removed.slice(0, MAX_CHANGED_LINES).map(readable), added: added.slice(0, MAX_CHANGED_LINES).map(readable), ...(more > 0 ? { more } : {}) };
 }
 
 type Json = Record<string, unknown>;
@@ -53,6 +95,8 @@ const REF = /\$\{([a-z][a-z0-9_]*)\.([A-Za-z0-9_-]+)((?:\.[A-Za-z0-9_]+|\[\d+\])
 
 /** `${docker_network.docker_network-front_A20E8733.name}` → `docker_network "shop-dev-front"`, or `docker_network.<id>`. */
 export function readableRefs(text: string, namer: RefNamer): string {
+  // Most values hold no expression: one native search instead of a regex pass (a rules file is a megabyte).
+  if (!text.includes("${")) return text;
   return text.replace(REF, (_m, type: string, id: string, rest: string) => {
     const name = type === "var" || type === "local" || type === "data" ? undefined : namer(type, id);
     const attr = rest.replace(/\[\d+\]/g, "");
