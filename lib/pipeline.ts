@@ -162,13 +162,6 @@ export interface CheckOptions {
    * judged in memory, before anything is written, so a file in the output folder may be stale
    */
   readonly displayDir?: string;
-  /**
-   * Called with each stack as soon as it is judged, in environment order, and its report. When
-   * given, nothing keeps the stacks (the result's `stacks` is empty): synthesis writes each one
-   * and lets it go before building the next, so peak memory holds one environment's stack, not all.
-   * @default undefined (the stacks are returned)
-   */
-  readonly eachStack?: (stack: EnvironmentStack, report: PolicyReport) => void;
 }
 
 /**
@@ -190,16 +183,12 @@ export function checkStacks(project: ValidatedProject, scope: Construct, opts: C
   const stacks: EnvironmentStack[] = [];
   const reports: PolicyReport[] = [];
   const refused: ConfigIssue[] = [];
-  const judged: ResolvedEnvironment[] = [];
   for (const env of project.environments) {
     try {
       // The pipeline prints warnings itself, in reading order with everything else.
       const [stack] = addEnvironmentStacks(scope, [env], { displayDir: opts.displayDir ?? SYNTHESIZED, onWarning: () => undefined });
-      const report = stack.checkForSynthesis();
-      reports.push(report);
-      judged.push(env);
-      if (opts.eachStack) opts.eachStack(stack, report);
-      else stacks.push(stack);
+      reports.push(stack.checkForSynthesis());
+      stacks.push(stack);
     } catch (e) {
       // Lowering refuses what validation cannot see (e.g. a backend value); locate it like any issue.
       if (!(e instanceof EnvkitError)) throw e;
@@ -208,7 +197,7 @@ export function checkStacks(project: ValidatedProject, scope: Construct, opts: C
   }
   const policy = mergeReports(...reports, project.projectPolicy);
   const configIssues = [...project.configIssues, ...refused];
-  return { ...project, environments: judged, stacks, policy, configIssues, issues: [...configIssues, ...policy.issues] };
+  return { ...project, environments: stacks.map((s) => project.environments.find((e) => e.model.name === s.environment.name)!), stacks, policy, configIssues, issues: [...configIssues, ...policy.issues] };
 }
 
 /**
@@ -453,35 +442,13 @@ export function synthesizeProject(project: ValidatedProject, outDir: string): Sy
   }
   try {
     const app = newApp(tmp);
-    // What app.synth() does, one stack at a time: each is written as soon as it is judged and then
-    // taken out of the tree, so the next one is built without the last one's constructs and
-    // document in memory. Once one is refused, the rest are judged (every issue is reported)
-    // but not written, and the folder is removed.
-    const session = { outdir: tmp, skipValidation: false, manifest: app.manifest };
-    let refused = false;
-    let writeError: unknown;
-    const checked = checkStacks(project, app, {
-      eachStack: (stack, report) => {
-        refused ||= report.issues.some((i) => i.severity !== "warning");
-        if (!refused && writeError === undefined) {
-          try {
-            stack.prepareStack();
-            stack.synthesizer.synthesize(session);
-          } catch (e) {
-            if (!(e as NodeJS.ErrnoException).code) throw e;
-            writeError = e;
-          }
-        }
-        app.node.tryRemoveChild(stack.node.id);
-      },
-    });
+    const checked = checkStacks(project, app);
     if (hasErrors(checked)) {
       fs.rmSync(tmp, { recursive: true, force: true });
       return { issues: checked.issues, stacks: [], policy: checked.policy };
     }
     try {
-      if (writeError !== undefined) throw writeError;
-      app.manifest.writeToFile();
+      app.synth();
       writeModelSidecars(tmp, project.environments);
     } catch (e) {
       fs.rmSync(tmp, { recursive: true, force: true });

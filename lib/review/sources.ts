@@ -64,8 +64,7 @@ export function readOutputDir(dir: string, parsed: ParsedTexts = new Map()): Map
       if (raw === undefined) continue;
       const problem = sidecarProblem(raw);
       if (problem) {
-        const first = problem;
-        issues.push({ file: sidecar, path: first.path.join("."), message: `is not an envkit model sidecar (${first.message}); synthesize it again with envkit synth` });
+        issues.push({ file: sidecar, path: problem.path.join("."), message: `is not an envkit model sidecar (${problem.message}); synthesize it again with envkit synth` });
         continue;
       }
       model = raw as StackModel; // validated; kept whole (app, env) for the JSON report

@@ -1,5 +1,5 @@
 import { formatIssue, sortIssues } from "../../errors";
-import { checkStacks, memoryScope, preloadSynthesis, validateDir } from "../../pipeline";
+import { checkDir } from "../../pipeline";
 import { chooseBase, historyAtBase, promotionOrderOf } from "../../policy/promotion";
 import { CliIO, EXIT } from "../io";
 
@@ -26,11 +26,7 @@ Exit codes: 0 valid (warnings may be printed), 1 invalid or a mandatory guardrai
 
 export function validateCommand(opts: { config: string; env?: string; base?: string }, io: CliIO): number {
   const history = historyAtBase(opts.config, chooseBase(opts.base));
-  // checkDir, letting each stack go once judged: only its issues are needed.
-  const validated = validateDir(opts.config, opts.env, { history });
-  preloadSynthesis(validated);
-  const scope = memoryScope();
-  const project = checkStacks(validated, scope, { eachStack: (stack) => scope.node.tryRemoveChild(stack.node.id) });
+  const project = checkDir(opts.config, opts.env, { history });
   const issues = [...project.issues, ...(opts.env !== undefined ? promotionOrderOf(project.environments, opts.config, opts.env, history).issues : [])];
   for (const i of sortIssues(issues)) io.err(formatIssue(i));
   const errors = issues.filter((i) => i.severity !== "warning").length;
