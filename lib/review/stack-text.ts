@@ -8,8 +8,8 @@ import { EnvkitError } from "../errors";
  * pass for one. {@link parseStack} cuts the resource bodies out of the file's bytes and parses each
  * one only when the review reads it; two bodies with the same bytes are the same JSON, so a
  * 1,000-service review parses the few resources that changed instead of 60 MB of JSON.
- * Anything not laid out that way (minified, hand-written, HCL-free but reformatted) is parsed
- * whole, as before.
+ * Anything not laid out that way (minified, indented otherwise, an empty body on one line) is
+ * parsed whole, as before.
  */
 
 type Json = Record<string, unknown>;
@@ -93,7 +93,7 @@ export function mentions(r: { readonly body: Json; readonly raw: RawBody | undef
 
 /** The object behind each lazily parsed `resource[type]`: id → its body, or its bytes while unparsed. */
 const TARGETS = new WeakMap<object, Record<string, unknown>>();
-/** Documents whose resources are lazily parsed: their shape was checked when they were cut. */
+/** Documents whose resources are lazily parsed, and the bytes they were cut from (their shape was checked then). */
 const CUT = new WeakMap<object, Buffer>();
 
 /** Nesting of `value` deeper than `max` levels, found without recursing (a stack has millions of values). */
