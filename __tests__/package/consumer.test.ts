@@ -18,7 +18,10 @@ describe("envkit as a package in another infra repo", () => {
   let tarball = "";
 
   beforeAll(() => {
-    const packed = npm(["pack", "--silent", "--pack-destination", work], ROOT).trim().split("\n").pop()!;
+    // --ignore-scripts: prepack would rebuild dist/ in place while other test workers run it (a
+    // half-written bundle, a new compile-cache key); `npm test` built it from these sources already.
+    if (!fs.existsSync(path.join(ROOT, "dist", "lib", "cli", "envkit-bundle.js"))) throw new Error("dist/ is missing: run `npm run build` (npm test does) before this test");
+    const packed = npm(["pack", "--silent", "--ignore-scripts", "--pack-destination", work], ROOT).trim().split("\n").pop()!;
     tarball = path.join(work, packed);
     fs.mkdirSync(consumer);
     const peers = pkg.peerDependencies as Record<string, string>;
