@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { EnvkitError, formatIssue } from "../../lib/errors";
-import { changedLines, MAX_CHANGED_LINES } from "../../lib/review/attr-diff";
+import { LineHunk, changedLines, MAX_CHANGED_LINES } from "../../lib/review/attr-diff";
 import { toMarkdown } from "../../lib/review/markdown";
 import { readOutputDir } from "../../lib/review/sources";
 import { StackModel, diffOutputs } from "../../lib/review/stack-diff";
@@ -204,31 +204,43 @@ describe("a review of cut stacks is the review of parsed ones", () => {
 });
 
 describe("a multi-line string shows the lines that changed", () => {
-  const lines = fc.array(fc.string().map((s) => s.replace(/\n/g, "")), { maxLength: 30 });
+  // Few distinct lines: many equal lines on both sides, so the diff has real choices to make.
+  const lines = fc.array(fc.constantFrom("a", "b", "c", "", "  expr: up == 0", "\u00e9"), { maxLength: 40 });
 
-  it("the changed lines sit between the lines both sides share, at the line number given (fast-check)", () => {
+  /** `before` with every hunk applied. */
+  function apply(before: readonly string[], hunks: readonly LineHunk[]): string[] {
+    const out: string[] = [];
+    let at = 0;
+    for (const h of hunks) {
+      out.push(...before.slice(at, h.line - 1));
+      expect(before.slice(h.line - 1, h.line - 1 + h.removed.length)).toEqual(h.removed);
+      out.push(...h.added);
+      at = h.line - 1 + h.removed.length;
+    }
+    return [...out, ...before.slice(at)];
+  }
+
+  it("the hunks turn the old value into the new one, in order, each naming its old line (fast-check)", () => {
     fc.assert(
-      fc.property(lines, lines, lines, lines, (pre, removed, added, post) => {
-        const before = [...pre, ...removed, ...post].join("\n");
-        const after = [...pre, ...added, ...post].join("\n");
-        const c = changedLines(before, after)!;
-        const b = before.split("\n");
-        const a = after.split("\n");
-        const start = c.line - 1;
-        const tail = commonEnd(b, a, start);
-        // The shared start is as long as it can be; the changed lines are what lies between it
-        // and the shared end, cut at MAX_CHANGED_LINES a side, with the rest counted.
-        expect(b.slice(0, start)).toEqual(a.slice(0, start));
-        expect(start === b.length || start === a.length || b[start] !== a[start]).toBe(true);
-        const removedAll = b.slice(start, b.length - tail);
-        const addedAll = a.slice(start, a.length - tail);
-        expect(c.removed).toEqual(removedAll.slice(0, MAX_CHANGED_LINES));
-        expect(c.added).toEqual(addedAll.slice(0, MAX_CHANGED_LINES));
-        expect(c.more ?? 0).toBe(removedAll.length + addedAll.length - c.removed.length - c.added.length);
-        if (before !== after) expect(c.removed.length + c.added.length).toBeGreaterThan(0);
+      fc.property(lines, lines, (b, a) => {
+        const c = changedLines(b.join("\n"), a.join("\n"))!;
+        const listed = c.hunks.reduce((n, h) => n + h.removed.length + h.added.length, 0);
+        expect(listed).toBeLessThanOrEqual(MAX_CHANGED_LINES);
+        if (c.more === undefined) expect(apply(b.join("\n").split("\n"), c.hunks)).toEqual(a.join("\n").split("\n"));
+        else expect(listed).toBe(MAX_CHANGED_LINES);
+        for (let i = 1; i < c.hunks.length; i++) expect(c.hunks[i].line).toBeGreaterThan(c.hunks[i - 1].line);
+        if (b.join("\n") === a.join("\n")) expect(c.hunks).toEqual([]);
       }),
-      { numRuns: 500 },
+      { numRuns: 3000 },
     );
+  });
+
+  it("three values changed ten lines apart in a 583-line file are three one-line hunks, not one block of 21", () => {
+    const before = Array.from({ length: 583 }, (_x, i) => `line ${i + 1}: threshold 134217728`);
+    const after = before.map((l, i) => ([218, 228, 238].includes(i) ? l.replace("134217728", "201326592") : l));
+    const c = changedLines(before.join("\n"), after.join("\n"))!;
+    expect(c.hunks).toEqual([219, 229, 239].map((line) => ({ line, removed: [`line ${line}: threshold 134217728`], added: [`line ${line}: threshold 201326592`] })));
+    expect(c.more).toBeUndefined();
   });
 
   it("the review of a changed rules file names the line and shows it, not two equal prefixes", () => {
@@ -245,9 +257,3 @@ describe("a multi-line string shows the lines that changed", () => {
   });
 });
 
-/** How many lines `b` and `a` share at their ends, after the first `start` shared lines. */
-function commonEnd(b: readonly string[], a: readonly string[], start: number): number {
-  let n = 0;
-  while (n < b.length - start && n < a.length - start && b[b.length - 1 - n] === a[a.length - 1 - n]) n++;
-  return n;
-}

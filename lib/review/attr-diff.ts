@@ -19,14 +19,83 @@ export interface AttributeChange {
   readonly element?: "added" | "removed";
   /**
    * Of a multi-line string (a rules file, a config file in a ConfigMap): the lines that differ,
-   * between the lines both sides share at the start and at the end; `line` is the first one's
-   * number (1-based). At most {@link MAX_CHANGED_LINES} lines a side; `more` counts the rest.
+   * as hunks of a line diff (see {@link changedLines}). At most {@link MAX_CHANGED_LINES} lines
+   * are listed in all; `more` counts the changed lines left out.
    */
-  readonly lines?: { readonly line: number; readonly removed: readonly string[]; readonly added: readonly string[]; readonly more?: number };
+  readonly lines?: { readonly hunks: readonly LineHunk[]; readonly more?: number };
 }
 
-/** Changed lines of a multi-line string listed in a review, per side. */
-export const MAX_CHANGED_LINES = 20;
+/**
+ * One run of changed lines: `removed` are lines `line`, `line + 1`… of the old value (1-based),
+ * replaced by `added`; a pure insertion has no removed lines and goes before old line `line`.
+ */
+export interface LineHunk {
+  readonly line: number;
+  readonly removed: readonly string[];
+  readonly added: readonly string[];
+}
+
+/** Changed lines of a multi-line string listed in a review, removed and added together. */
+export const MAX_CHANGED_LINES = 40;
+
+/** Largest span of differing lines given to the line diff; a longer one is shown as one hunk. */
+const MAX_DIFFED_LINES = 4000;
+/** Most edits the line diff looks for before it shows the span as one hunk. */
+const MAX_EDITS = 200;
+
+/**
+ * The shortest edit script from `b` to `a` (Myers' O(ND) diff): "=" keeps a line, "-" removes
+ * one of `b`, "+" adds one of `a`; undefined when it takes more than `maxEdits` edits.
+ */
+function editScript(b: readonly string[], a: readonly string[], maxEdits: number): string[] | undefined {
+  const n = b.length;
+  const m = a.length;
+  const off = n + m + 1;
+  const v = new Int32Array(2 * off + 1);
+  const trace: Int32Array[] = [];
+  for (let d = 0; d <= Math.min(n + m, maxEdits); d++) {
+    trace.push(v.slice());
+    for (let k = -d; k <= d; k += 2) {
+      let x = k === -d || (k !== d && v[off + k - 1] < v[off + k + 1]) ? v[off + k + 1] : v[off + k - 1] + 1;
+      let y = x - k;
+      while (x < n && y < m && b[x] === a[y]) {
+        x++;
+        y++;
+      }
+      v[off + k] = x;
+      if (x >= n && y >= m) return backtrack(trace, n, m, off);
+    }
+  }
+  return undefined;
+}
+
+function backtrack(trace: readonly Int32Array[], n: number, m: number, off: number): string[] {
+  const ops: string[] = [];
+  let x = n;
+  let y = m;
+  for (let d = trace.length - 1; d > 0; d--) {
+    const v = trace[d];
+    const k = x - y;
+    const down = k === -d || (k !== d && v[off + k - 1] < v[off + k + 1]);
+    const prevK = down ? k + 1 : k - 1;
+    const prevX = v[off + prevK];
+    const prevY = prevX - prevK;
+    while (x > prevX && y > prevY) {
+      ops.push("=");
+      x--;
+      y--;
+    }
+    ops.push(down ? "+" : "-");
+    x = prevX;
+    y = prevY;
+  }
+  while (x > 0 && y > 0) {
+    ops.push("=");
+    x--;
+    y--;
+  }
+  return ops.reverse();
+}
 
 /** Length of the longest common prefix of `a` and `b`, found by binary search over native comparisons. */
 function commonPrefix(a: string, b: string): number {
@@ -74,14 +143,35 @@ export function changedLines(before: string, after: string, readable: (line: str
 }
 
 function changedLinesOf(b: string[], a: string[], startLine: number, readable: (line: string) => string): AttributeChange["lines"] {
-  let start = 0;
-  while (start < b.length && start < a.length && b[start] === a[start]) start++;
-  let end = 0;
-  while (end < b.length - start && end < a.length - start && b[b.length - 1 - end] === a[a.length - 1 - end]) end++;
-  const removed = b.slice(start, b.length - end);
-  const added = a.slice(start, a.length - end);
-  const more = Math.max(0, removed.length - MAX_CHANGED_LINES) + Math.max(0, added.length - MAX_CHANGED_LINES);
-  return { line: startLine + start + 1, removed: removed.slice(0, MAX_CHANGED_LINES).map(readable), added: added.slice(0, MAX_CHANGED_LINES).map(readable), ...(more > 0 ? { more } : {}) };
+  const script = b.length + a.length <= MAX_DIFFED_LINES ? editScript(b, a, MAX_EDITS) : undefined;
+  // Too long or too different to diff line by line: the whole span, as one hunk.
+  const ops = script ?? [...b.map(() => "-"), ...a.map(() => "+")];
+  const hunks: LineHunk[] = [];
+  let shown = 0;
+  let more = 0;
+  let bi = 0;
+  let ai = 0;
+  for (let i = 0; i < ops.length; ) {
+    if (ops[i] === "=") {
+      bi++;
+      ai++;
+      i++;
+      continue;
+    }
+    const line = startLine + bi + 1;
+    const removed: string[] = [];
+    const added: string[] = [];
+    for (; i < ops.length && ops[i] !== "="; i++) {
+      const list = ops[i] === "-" ? removed : added;
+      const text = ops[i] === "-" ? b[bi++] : a[ai++];
+      if (shown < MAX_CHANGED_LINES) {
+        list.push(readable(text));
+        shown++;
+      } else more++;
+    }
+    if (removed.length + added.length > 0) hunks.push({ line, removed, added });
+  }
+  return { hunks, ...(more > 0 ? { more } : {}) };
 }
 
 type Json = Record<string, unknown>;

@@ -2,7 +2,7 @@ import { changedMermaid } from "./graph";
 import { codeSpan, escapeMd } from "./md-text";
 
 export { codeSpan, escapeMd } from "./md-text";
-import { AttributeChange, DiffReport, EnvironmentChange, ResourceChange, ReviewMeta, SettingChange, counts, summarize } from "./stack-diff";
+import { AttributeChange, DiffReport, EnvironmentChange, LineHunk, ResourceChange, ReviewMeta, SettingChange, counts, summarize } from "./stack-diff";
 
 /** GitHub's limit for one comment body. */
 export const GITHUB_COMMENT_LIMIT = 65536;
@@ -48,10 +48,16 @@ function attributeLines(a: AttributeChange, compactNotes: boolean): string[] {
     return [`  - ${codeSpan(a.path)}: ${body.length} element(s) changed${note}`, "", ...fenced("diff", body, "    "), ""];
   }
   if (a.lines) {
-    const { line, removed, added, more } = a.lines;
-    const last = line + Math.max(removed.length, added.length) - 1;
-    const where = last > line ? `lines ${line}–${last}` : `line ${line}`;
-    const body = [...removed.map((x) => `- ${x}`), ...added.map((x) => `+ ${x}`), ...(more ? [`… ${more} more changed line(s) in the JSON report`] : [])];
+    const { hunks, more } = a.lines;
+    // Where, in old line numbers: "line 12", "lines 12–14", up to five places, then a count.
+    const span = (h: LineHunk): string => (h.removed.length > 1 ? `${h.line}–${h.line + h.removed.length - 1}` : String(h.line));
+    const places = hunks.slice(0, 5).map(span);
+    const single = hunks.length === 1 && hunks[0].removed.length <= 1;
+    const where = `${single ? "line" : "lines"} ${places.join(", ")}${hunks.length > 5 ? ` and ${hunks.length - 5} more place(s)` : ""}`;
+    const body = [
+      ...hunks.flatMap((h) => [...(hunks.length > 1 ? [`@@ line ${h.line} @@`] : []), ...h.removed.map((x) => `- ${x}`), ...h.added.map((x) => `+ ${x}`)]),
+      ...(more ? [`… ${more} more changed line(s): the JSON report has both values whole`] : []),
+    ];
     return [`  - ${codeSpan(a.path)}: ${where} changed${note}`, "", ...fenced("diff", body, "    "), ""];
   }
   return [`  - ${codeSpan(a.path)}: ${value(a.before)} → ${value(a.after)}${note}`];

@@ -8,7 +8,7 @@ import { RawBody, mentions, resourcesOf, sameRaw } from "./stack-text";
 /** A resource as the diff reads it: its text, while unparsed, compares it without parsing. */
 type Resource = { readonly type: string; readonly body: Json; readonly raw: RawBody | undefined };
 
-export type { AttributeChange, RefNamer } from "./attr-diff";
+export type { AttributeChange, LineHunk, RefNamer } from "./attr-diff";
 export type { SettingChange } from "./settings-diff";
 
 /** What Terraform will do to one resource (`move`: a `moved` block renames it, nothing else changes). */
