@@ -109,10 +109,10 @@ function commonPrefix(a: string, b: string): number {
   return lo;
 }
 
-/** Length of the longest common suffix of `a` and `b` that leaves at least `keep` characters of each. */
-function commonSuffix(a: string, b: string, keep: number): number {
+/** Length of the longest common suffix of `a` and `b`, found the same way. */
+function commonSuffix(a: string, b: string): number {
   let lo = 0;
-  let hi = Math.min(a.length, b.length) - keep;
+  let hi = Math.min(a.length, b.length);
   while (lo < hi) {
     const mid = (lo + hi + 1) >>> 1;
     if (a.slice(a.length - mid, a.length - lo) === b.slice(b.length - mid, b.length - lo)) lo = mid;
@@ -137,7 +137,7 @@ export function changedLines(before: string, after: string, readable: (line: str
   const aRest = after.slice(head);
   // Whole shared lines at the end: from the first newline of the common suffix. before is then
   // head + bMid + tail with tail = "\n" + shared lines, so its lines are head's, bMid's, tail's.
-  const nl = bRest.indexOf("\n", bRest.length - commonSuffix(bRest, aRest, 0));
+  const nl = bRest.indexOf("\n", bRest.length - commonSuffix(bRest, aRest));
   const tail = nl < 0 ? 0 : bRest.length - nl;
   return changedLinesOf(bRest.slice(0, bRest.length - tail).split("\n"), aRest.slice(0, aRest.length - tail).split("\n"), startLine, readable);
 }
