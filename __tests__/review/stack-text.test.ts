@@ -29,7 +29,7 @@ const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), p));
 const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
 
 // Keys and strings that look like the canonical layout's own lines, escapes included.
-const tricky = fc.constantFrom("\n      }", '": {', "\\", '"', "\u00e9\u4e2d", "\u2028", "${docker_network.n.name}", "\\u0041", "/");
+const tricky = fc.constantFrom("__proto__", "\n      }", '": {', "\\", '"', "\u00e9\u4e2d", "\u2028", "${docker_network.n.name}", "\\u0041", "/");
 const text = fc.oneof(fc.string(), tricky, fc.tuple(fc.string(), tricky, fc.string()).map((p) => p.join("")));
 const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   v: fc.oneof({ depthSize: "small" }, text, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.array(tie("v"), { maxLength: 3 }), fc.dictionary(text, tie("v"), { maxKeys: 3 })),

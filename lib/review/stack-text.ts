@@ -19,6 +19,12 @@ export const MAX_JSON_DEPTH = 200;
 
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** `obj[key] = value` as JSON.parse does it: an own property, also for the key "__proto__". */
+function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
 /**
  * The bytes of a resource body not parsed yet: `buf[start, end)` of the file's bytes. Reading the
  * file as bytes spares decoding 15 MB of text per side; only what the review reads is decoded.
@@ -176,7 +182,7 @@ function lazyResources(target: Record<string, unknown>, file: string, type: stri
       if (!isObject(body) || nestsDeeperThan(body, MAX_JSON_DEPTH - 3)) {
         throw new EnvkitError([{ file, path: `resource.${type}.${String(id)}`, message: "is not a synthesized stack: this resource is not valid JSON or nests too deep; synthesize it again with envkit synth" }]);
       }
-      t[id as string] = body;
+      setOwn(t, id as string, body);
       return body;
     },
   });
@@ -235,12 +241,12 @@ function cutResources(buf: Buffer, file: string): { resource: Record<string, Jso
       // An empty body closes on the very next line: search from the end of its own line.
       const close = closingLine(buf, idLine.end, 6);
       if (close < 0) return undefined;
-      target[idLine.key] = new RawBody(buf, idLine.end - 1, close + 1);
+      setOwn(target, idLine.key, new RawBody(buf, idLine.end - 1, close + 1));
       q = close + 1;
       if (buf[q] === COMMA) q++;
       if (buf[q] !== NL) return undefined;
     }
-    resource[typeLine.key] = lazyResources(target, file, typeLine.key);
+    setOwn(resource, typeLine.key, lazyResources(target, file, typeLine.key));
     p = q + 6;
     if (buf[p] === COMMA) p++;
     if (buf[p] !== NL) return undefined;
@@ -274,7 +280,7 @@ export function parseStack(buf: Buffer, file: string): unknown {
           doc.resource = cut.resource;
           placed = true;
         }
-        doc[key] = rest[key];
+        setOwn(doc, key, rest[key]);
       }
       if (!placed) doc.resource = cut.resource;
       CUT.set(doc, buf);
