@@ -1,4 +1,5 @@
 import { HEALTH_CHECK_KINDS, ROLLOUT_FIELDS, RolloutStrategy } from "../model/environment";
+import { setOwn } from "../model/own-key";
 
 /**
  * Layering semantics (the environment over the application), in one place:
@@ -77,14 +78,7 @@ function layerAt(base: unknown, overlay: unknown, at: readonly string[]): unknow
   return clone(overlay);
 }
 
-/**
- * `obj[key] = value` as an own property: plain assignment of `__proto__` would replace the
- * object's prototype instead of adding a key.
- */
-export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  else obj[key] = value;
-}
+export { setOwn } from "../model/own-key";
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);

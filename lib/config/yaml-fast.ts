@@ -12,6 +12,7 @@
  */
 import { COLLECTION_STYLE, EVENT_ID, SCALAR_STYLE, getScalarValue, parseEvents } from "js-yaml";
 import type { Event, ScalarEvent } from "js-yaml";
+import { setOwn } from "../model/own-key";
 
 /** A document read by the fast path: its data and the line of every key and list item. */
 export interface FastDocument {
@@ -209,8 +210,7 @@ export function parseFast(text: string, bounds: FastBounds): FastDocument | unde
         const value = node(depth + 1, inFlow || e.style === COLLECTION_STYLE.FLOW);
         segs.pop();
         const dataKey = keyValue === null ? "" : name;
-        if (dataKey === "__proto__") Object.defineProperty(out, dataKey, { value, writable: true, enumerable: true, configurable: true });
-        else out[dataKey] = value;
+        setOwn(out, dataKey, value);
       }
       i++; // its POP
       return out;

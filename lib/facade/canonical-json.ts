@@ -11,6 +11,8 @@
  * byte against cdktf's own json-stable-stringify (__tests__/facade/canonical-json.test.ts).
  */
 
+import { setOwn } from "../model/own-key";
+
 /** A key JavaScript enumerates before the others, in numeric order: an array index. */
 const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
 const isArrayIndex = (k: string): boolean => ARRAY_INDEX.test(k) && Number(k) < 4294967295;
@@ -30,10 +32,7 @@ function sortedCopy(v: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const k of keys) {
     if (isArrayIndex(k)) throw new NeedsStable();
-    const x = sortedCopy((v as Record<string, unknown>)[k]);
-    // An own "__proto__" key (JSON.parse makes one) would set the prototype if assigned.
-    if (k === "__proto__") Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
-    else out[k] = x;
+    setOwn(out, k, sortedCopy((v as Record<string, unknown>)[k]));
   }
   return out;
 }

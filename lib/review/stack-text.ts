@@ -1,4 +1,5 @@
 import { EnvkitError } from "../errors";
+import { setOwn } from "../model/own-key";
 
 /*
  * Reading a synthesized stack for review without parsing what did not change. cdktf writes
@@ -18,12 +19,6 @@ type Json = Record<string, unknown>;
 export const MAX_JSON_DEPTH = 200;
 
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** `obj[key] = value` as JSON.parse does it: an own property, also for the key "__proto__". */
-function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  else obj[key] = value;
-}
 
 /**
  * The bytes of a resource body not parsed yet: `buf[start, end)` of the file's bytes. Reading the
