@@ -55,13 +55,14 @@ function writeGeneratedApp(dir, n, options) {
   return dir;
 }
 
-/** A child script that runs `envkit synth CONFIG OUT` in-process and reports its own time and memory. */
-// The envkit command as users run it: the bundled CLI (dist/lib/cli/envkit.js, `npm run build`),
-// started with its own argv; its stdout is silenced and one JSON line is printed when it exits.
-const ENVKIT_SYNTH = `
+/**
+ * A child script that runs the envkit command as users run it — the bundled CLI
+ * (dist/lib/cli/envkit.js, `npm run build`) — with the arguments it is given; its stdout and its
+ * advisory warnings are silenced (errors still show), and one JSON line is printed when it exits 0.
+ */
+const ENVKIT_RUN = `
 const t0 = process.hrtime.bigint();
-const [config, out] = process.argv.slice(1);
-process.argv = [process.argv[0], ${JSON.stringify(path.join(ROOT, "dist", "lib", "cli", "envkit.js"))}, "synth", "--config", config, "--out", out];
+process.argv = [process.argv[0], ${JSON.stringify(path.join(ROOT, "dist", "lib", "cli", "envkit.js"))}, ...process.argv.slice(1)];
 const write = process.stdout.write.bind(process.stdout);
 process.stdout.write = () => true;
 const errWrite = process.stderr.write.bind(process.stderr);
@@ -72,18 +73,8 @@ process.on("exit", (code) => {
 require(process.argv[1]);
 `;
 
-/** A child script that runs the envkit command with the given arguments; stdout silenced, one JSON line at exit (exit 0). */
-const ENVKIT_RUN = `
-const t0 = process.hrtime.bigint();
-process.argv = [process.argv[0], ${JSON.stringify(path.join(ROOT, "dist", "lib", "cli", "envkit.js"))}, ...process.argv.slice(1)];
-const write = process.stdout.write.bind(process.stdout);
-process.stdout.write = () => true;
-process.stderr.write = () => true;
-process.on("exit", (code) => {
-  if (code === 0) write(JSON.stringify({ ms: Number(process.hrtime.bigint() - t0) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + "\\n");
-});
-require(process.argv[1]);
-`;
+/** `envkit synth --config CONFIG --out OUT` through {@link ENVKIT_RUN}: the arguments for timedNode. */
+const synthArgs = (config, out) => ["synth", "--config", config, "--out", out];
 
 /** The floor: a process that only parses, serializes and writes the same JSON stacks. */
 const JSON_FLOOR = `
@@ -128,4 +119,4 @@ function printTable(rows, left = 1) {
   for (const r of rows) console.log(r.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
 }
 
-module.exports = { ROOT, option, writeGeneratedApp, ENVKIT_SYNTH, ENVKIT_RUN, JSON_FLOOR, timedNode, median, countTerraformResources, printTable };
+module.exports = { ROOT, option, writeGeneratedApp, ENVKIT_RUN, synthArgs, JSON_FLOOR, timedNode, median, countTerraformResources, printTable };

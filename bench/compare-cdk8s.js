@@ -21,7 +21,7 @@ const { execFileSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
-const { option: opt, writeGeneratedApp, ENVKIT_SYNTH, ENVKIT_RUN, JSON_FLOOR, timedNode, median, countTerraformResources, printTable } = require("./common");
+const { option: opt, writeGeneratedApp, ENVKIT_RUN, synthArgs, JSON_FLOOR, timedNode, median, countTerraformResources, printTable } = require("./common");
 
 const sizes = opt("sizes", "5,100,1000").split(",").map(Number);
 const runs = Number(opt("runs", "3"));
@@ -89,7 +89,7 @@ const review = [["services", "command", "wall ms", "peak MB", "floor ms", "wall/
 for (const n of sizes) {
   const app = envkitApp(n);
   for (const [tool, run, count] of [
-    ["envkit", (out) => timedNode(ENVKIT_SYNTH, [app, out]), countTerraformResources],
+    ["envkit", (out) => timedNode(ENVKIT_RUN, synthArgs(app, out)), countTerraformResources],
     ["cdk8s-plus", (out) => timedNode(CDK8S, [String(n), out], cdk8sDir), countCdk8s],
   ]) {
     const ms = [], rss = [];
@@ -121,8 +121,8 @@ for (const n of sizes) {
   const appYaml = path.join(headApp, "app.yaml");
   fs.writeFileSync(appYaml, fs.readFileSync(appYaml, "utf8").replace("memory: 128Mi", "memory: 256Mi"));
   const head = path.join(work, `review-${n}-head`);
-  timedNode(ENVKIT_SYNTH, [app, base]);
-  timedNode(ENVKIT_SYNTH, [headApp, head]);
+  timedNode(ENVKIT_RUN, synthArgs(app, base));
+  timedNode(ENVKIT_RUN, synthArgs(headApp, head));
   const floor = floorMs(base);
   for (const [command, args] of [
     ["validate", ["validate", "--config", app]],

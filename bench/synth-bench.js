@@ -15,7 +15,7 @@
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
-const { ROOT, option: opt, writeGeneratedApp, ENVKIT_SYNTH, JSON_FLOOR, timedNode, median, countTerraformResources, printTable } = require("./common");
+const { ROOT, option: opt, writeGeneratedApp, ENVKIT_RUN, synthArgs, JSON_FLOOR, timedNode, median, countTerraformResources, printTable } = require("./common");
 
 const sizes = opt("sizes", "10,100,1000").split(",").map(Number);
 const runs = Number(opt("runs", "3"));
@@ -43,7 +43,7 @@ for (const [name, dir] of cases) {
   let resources = 0;
   for (let r = 0; r < runs; r++) {
     const out = path.join(work, `out-${rows.length}-${r}`);
-    const res = timedNode(ENVKIT_SYNTH, [dir, out]);
+    const res = timedNode(ENVKIT_RUN, synthArgs(dir, out));
     walls.push(res.wall);
     libs.push(res.inner.ms);
     mems.push(res.inner.maxRssMb);
