@@ -20,6 +20,9 @@ module.exports = {
   testPathIgnorePatterns: ["/node_modules/", ENGINE_SUITES],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json", diagnostics: false }] },
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
+  // One temporary folder per run, removed at its end (see __tests__/global-tmp.js).
+  globalSetup: "<rootDir>/__tests__/global-setup.js",
+  globalTeardown: "<rootDir>/__tests__/global-teardown.js",
   testTimeout: 120000,
   maxWorkers: Math.max(2, (os.availableParallelism?.() ?? os.cpus().length) - 1),
 };

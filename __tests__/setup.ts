@@ -5,6 +5,23 @@ import { Testing } from "../lib/facade/cdktf";
 
 Testing.setupJest();
 
+// Every test file gets its own temporary folder, removed after its last test, inside the run's
+// folder (__tests__/global-tmp.js, removed when the run ends, skipped suites too): tests (and the
+// library code they run in-process) create their folders with mkdtemp under os.tmpdir(), and
+// before this a run left some 3,000 folders in /tmp. The real module is patched (not a namespace
+// copy) so every importer sees it. Child processes keep the real TMPDIR: their per-user compile
+// cache stays warm across files.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeOs = require("node:os") as typeof os;
+const realTmpdir = nodeOs.tmpdir;
+const runTmp = process.env.ENVKIT_JEST_TMP;
+const fileTmp = fs.mkdtempSync(path.join(runTmp && fs.existsSync(runTmp) ? runTmp : realTmpdir(), "envkit-jest-"));
+nodeOs.tmpdir = () => fileTmp;
+afterAll(() => {
+  nodeOs.tmpdir = realTmpdir;
+  fs.rmSync(fileTmp, { recursive: true, force: true });
+});
+
 // cdktf's App writes to ./cdktf.out unless told otherwise. Tests that build an App without an
 // outdir must not leave a half-made cdktf.out in the repository: the README's `npm run synth`
 // after `npm test` would then refuse it as "not a synthesized output".
