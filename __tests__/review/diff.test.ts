@@ -127,6 +127,37 @@ describe("masking", () => {
     expect(JSON.stringify(c)).not.toContain("var.b");
   });
 
+  it("shows the changed lines of an uploaded file's literal text (a Docker rules file), which a synthesized stack never holds a secret in", () => {
+    const rules = (threshold: number) => ["groups:", "  - name: shop-dev", "    rules:", `      - expr: 'up == 0 and x > ${threshold}'`, "        for: 1m", ""].join("\n");
+    const body = (t: number) => ({ upload: [{ file: "/etc/envkit/rules.yml", content: rules(t) }] });
+    const [c] = diffStacks(stack({ docker_container: { prom: body(90) } }), stack({ docker_container: { prom: body(95) } }));
+    const content = c.attributes.find((a) => a.path.endsWith("content"))!;
+    expect(content.path).toBe("upload[/etc/envkit/rules.yml].content");
+    expect(content.lines?.hunks).toEqual([{ line: 4, removed: ["      - expr: 'up == 0 and x > 90'"], added: ["      - expr: 'up == 0 and x > 95'"] }]);
+    expect(toMarkdown({ environments: [{ env: "dev", status: "changed", changes: [c], connectionsChanged: false }] })).toContain("x > 95");
+  });
+
+  it("keeps an upload masked when either side is a reference, the file is a secret's, or a line assigns a secret", () => {
+    const diff = (b: Record<string, unknown>, a: Record<string, unknown>) => diffStacks(stack({ docker_container: { c: { upload: [b] } } }), stack({ docker_container: { c: { upload: [a] } } }))[0];
+    // Literal text replaced by a reference: the reference side is masked, and no line diff shows either.
+    const toRef = diff({ file: "/etc/app/app.conf", content: "a\nb" }, { file: "/etc/app/app.conf", content: "${var.a}" }).attributes[0];
+    expect([toRef.before, toRef.after, toRef.lines]).toEqual([JSON.stringify("a\nb"), "(sensitive)", undefined]);
+    // A secret's file keeps its literal text masked too.
+    const secretFile = diff({ file: "/run/secrets/db_password", content: "old\n" }, { file: "/run/secrets/db_password", content: "new\n" }).attributes[0];
+    expect([secretFile.before, secretFile.after, secretFile.lines]).toEqual(["(sensitive)", "(sensitive)", undefined]);
+    // A KEY=value line with a secret-like key is masked inside the shown lines.
+    const env = diff({ file: "/etc/app/app.env", content: "MODE=a\nDB_PASSWORD=x1\n" }, { file: "/etc/app/app.env", content: "MODE=b\nDB_PASSWORD=x2\n" }).attributes[0];
+    expect(JSON.stringify(env.lines)).toContain("DB_PASSWORD=(sensitive)");
+    expect(JSON.stringify(env.lines)).not.toMatch(/x1|x2/);
+  });
+
+  it("masks every upload's content in a plan, where references have become their values", () => {
+    const plan = { resource_changes: [{ address: "docker_container.c", type: "docker_container", name: "c", change: { actions: ["update"], before: { upload: [{ file: "/etc/app/app.conf", content: "a\nb" }] }, after: { upload: [{ file: "/etc/app/app.conf", content: "a\nc" }] }, before_sensitive: {}, after_sensitive: {} } }] };
+    const [change] = planToReport(plan, "dev").environments[0].changes;
+    const content = change.attributes.find((a) => a.path.endsWith("content"))!;
+    expect([content.before, content.after, content.lines]).toEqual(["(sensitive)", "(sensitive)", undefined]);
+  });
+
   it("treats secret-like keys as sensitive but not *_FILE pointers", () => {
     expect(isSensitivePath("data_wo.value")).toBe(true);
     expect(isSensitivePath("data.DB_PASSWORD")).toBe(true);

@@ -213,13 +213,30 @@ function keysOf(list: readonly Json[], pick: (o: Json) => unknown): string[] | u
   return new Set(s).size === s.length ? s : undefined;
 }
 
-/** Masks values under secret-like keys (and KEY=value strings with such a key) inside a value. */
-function maskDeep(v: unknown, path: string): unknown {
-  if (isSensitivePath(path)) return MASK;
+/** Whether a value is literal text: a string Terraform interpolates nothing into (no `${`), so no reference to a secret. */
+const isLiteralText = (v: unknown): boolean => typeof v === "string" && !v.includes("${");
+
+/**
+ * Masks values under secret-like keys (and KEY=value strings with such a key) inside a value.
+ * With `literalContent`, an upload's `content` that is literal text is shown (see {@link AttributeOptions}).
+ */
+function maskDeep(v: unknown, path: string, literalContent: boolean): unknown {
+  if (isSensitivePath(path, { literalContent: literalContent && isLiteralText(v) })) return MASK;
   if (typeof v === "string") return maskAssignment(v);
-  if (Array.isArray(v)) return v.map((x) => maskDeep(x, path));
-  if (isObject(v)) return Object.fromEntries(Object.entries(v).filter(([k]) => k !== "//").map(([k, x]) => [k, maskDeep(x, `${path}.${k}`)]));
+  if (Array.isArray(v)) return v.map((x) => maskDeep(x, path, literalContent));
+  if (isObject(v)) return Object.fromEntries(Object.entries(v).filter(([k]) => k !== "//").map(([k, x]) => [k, maskDeep(x, `${path}.${k}`, literalContent)]));
   return v;
+}
+
+/** Options of {@link attributeChanges}. */
+export interface AttributeOptions {
+  /**
+   * The bodies are synthesized stacks, whose secrets are references (`${var.…}`) by construction:
+   * an upload's `content` that is literal text (a rules file, a dashboard, a proxy config) is
+   * shown, line by line; one holding a reference stays masked. Not for plan values, where a
+   * reference has become its value. @default false: every `content` is masked
+   */
+  readonly literalContent?: boolean;
 }
 
 /** `DB_PASSWORD=x` → `DB_PASSWORD=(sensitive)`; `DB_PASSWORD_FILE=/run/…` stays. */
@@ -236,11 +253,12 @@ const rank: Record<ChangeKind, number> = { "in-place": 0, "not-applied": 1, repl
  * unique key (name, metadata.name, label, file, target, key; else position), and references read
  * as the referenced resource's name.
  */
-export function attributeChanges(type: string, before: Json | undefined, after: Json | undefined, namer: RefNamer = () => undefined): AttributeChange[] {
+export function attributeChanges(type: string, before: Json | undefined, after: Json | undefined, namer: RefNamer = () => undefined, opts: AttributeOptions = {}): AttributeChange[] {
   const out: AttributeChange[] = [];
+  const literal = opts.literalContent === true;
   const text = (v: unknown, path: string): string | undefined => {
     if (v === undefined) return undefined;
-    const m = maskDeep(v, path);
+    const m = maskDeep(v, path, literal);
     return m === MASK ? MASK : readableRefs(JSON.stringify(m), namer);
   };
 
@@ -279,7 +297,7 @@ export function attributeChanges(type: string, before: Json | undefined, after: 
     }
     // A multi-line string (not masked) shows its changed lines: its start alone, cut to fit a
     // line, rarely shows what changed.
-    const multiLine = typeof b === "string" && typeof a === "string" && (b.includes("\n") || a.includes("\n")) && !isSensitivePath(path);
+    const multiLine = typeof b === "string" && typeof a === "string" && (b.includes("\n") || a.includes("\n")) && !isSensitivePath(path, { literalContent: literal && isLiteralText(b) && isLiteralText(a) });
     leaf(path, schema, b, a, classify(type, schema, false), multiLine ? { lines: changedLines(b, a, (l) => readableRefs(maskAssignment(l), namer)) } : {});
   };
 

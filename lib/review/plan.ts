@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from "node:util";
 import { EnvkitError } from "../errors";
 import { addConsequences } from "./consequences";
-import { DiffReport, ResourceChange, attributeChanges, readableName, summarize } from "./stack-diff";
+import { attributeChanges } from "./attr-diff";
+import { DiffReport, ResourceChange, readableName, summarize } from "./stack-diff";
 import { holdsData } from "./replacement";
 
 type Json = Record<string, unknown>;

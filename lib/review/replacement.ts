@@ -294,10 +294,17 @@ export function knowsType(type: string): boolean {
 
 const SENSITIVE_KEY = /(password|passwd|secret|token|api_?key|private_?key|credential|data_wo|binary_data|^content$|^content_base64$|cert_material|key_material|ca_material)/i;
 
-/** Whether the value at an attribute path must be masked in reports (element keys in brackets count). */
-export function isSensitivePath(p: string): boolean {
-  return p
-    .split(/[.[\]]/)
-    .filter(Boolean)
-    .some((seg) => SENSITIVE_KEY.test(seg) && !/_FILE$/.test(seg) && !seg.startsWith("/"));
+/** The key of a file's text in an upload block (docker_container, docker_service). */
+const CONTENT_KEY = /^content$/i;
+
+/**
+ * Whether the value at an attribute path must be masked in reports (element keys in brackets
+ * count). With `literalContent`, a `content` key alone does not make it sensitive: for a value
+ * the caller knows to be literal text of a synthesized stack, where every secret is a reference.
+ * The file it is uploaded to then counts too: `upload[/run/secrets/db].content` stays masked.
+ */
+export function isSensitivePath(p: string, opts: { readonly literalContent?: boolean } = {}): boolean {
+  const segs = p.split(/[.[\]]/).filter(Boolean);
+  if (opts.literalContent && segs.some((seg) => seg.startsWith("/") && SENSITIVE_KEY.test(seg))) return true;
+  return segs.some((seg) => SENSITIVE_KEY.test(seg) && !(opts.literalContent && CONTENT_KEY.test(seg)) && !/_FILE$/.test(seg) && !seg.startsWith("/"));
 }

@@ -115,9 +115,12 @@ export function refNamer(...stacks: (Json | undefined)[]): RefNamer {
   };
 }
 
-/** Attribute-level difference of two resource bodies (metadata comments ignored). */
+/**
+ * Attribute-level difference of two synthesized resource bodies (metadata comments ignored): the
+ * literal text of uploaded files is shown, references to secrets stay masked.
+ */
 export function attributeChanges(type: string, before: Json | undefined, after: Json | undefined, namer?: RefNamer): AttributeChange[] {
-  return diffAttributes(type, before, after, namer);
+  return diffAttributes(type, before, after, namer, { literalContent: true });
 }
 
 function moves(head: Json | undefined): Map<string, string> {
