@@ -2,7 +2,7 @@ import { CONTAINER_CPU } from "../model/limits";
 import { parseCpu } from "../model/quantity";
 import { REGISTRY, TargetRegistry, adapterFor } from "../targets/registry";
 import type { TargetReadSetting } from "../targets/target";
-import { isNamedList, isPlainObject, setOwn } from "./merge";
+import { clone, isNamedList, isPlainObject, setOwn } from "./merge";
 import { pathKey } from "./yaml-source";
 
 /** Context a default may read: the environment's name and the effective document so far. */
@@ -239,6 +239,25 @@ export function defaultsFor(registry: TargetRegistry): readonly DefaultRule[] {
 /** Every default envkit applies, in application order. The README's config reference lists them. */
 export const DEFAULTS: readonly DefaultRule[] = defaultsFor(REGISTRY);
 
+/** A rule ready to apply: its path split once, how its value is made. */
+interface CompiledRule {
+  readonly rule: DefaultRule;
+  readonly segs: readonly string[];
+  /** The value as given (a function is called per place; an object or list is copied per place). */
+  readonly make: "call" | "copy" | "share";
+}
+
+const COMPILED = new WeakMap<readonly DefaultRule[], readonly CompiledRule[]>();
+
+function compiled(rules: readonly DefaultRule[]): readonly CompiledRule[] {
+  let c = COMPILED.get(rules);
+  if (!c) {
+    c = rules.map((rule) => ({ rule, segs: rule.path.split("."), make: typeof rule.value === "function" ? "call" : typeof rule.value === "object" && rule.value !== null ? "copy" : "share" }));
+    COMPILED.set(rules, c);
+  }
+  return c;
+}
+
 /**
  * Fills in every default that the document does not set, and returns which paths were defaulted
  * by which rule. The document is modified in place (callers pass a fresh merge result).
@@ -246,32 +265,46 @@ export const DEFAULTS: readonly DefaultRule[] = defaultsFor(REGISTRY);
 export function applyDefaults(doc: Record<string, unknown>, envName: string, target: string, registry: TargetRegistry = REGISTRY): Map<string, DefaultRule> {
   const applied = new Map<string, DefaultRule>();
   const reads: readonly string[] = adapterFor(target, registry)?.settings.reads ?? [];
-  for (const rule of defaultsFor(registry)) {
+  // One path and one binding list, pushed and popped as the walk descends (no copy per node:
+  // at 1,000 services the copies were most of this function's time), and no key/value pairs.
+  const at: (string | number)[] = [];
+  const bound: string[] = [];
+  for (const c of compiled(defaultsFor(registry))) {
+    const { rule, segs, make } = c;
     if (rule.targets && !rule.targets.includes(target)) continue;
     if (rule.setting && !reads.includes(rule.setting)) continue;
-    const segs = rule.path.split(".");
-    const cloned = typeof rule.value === "object" && rule.value !== null;
-    // One path and one binding list, pushed and popped as the walk descends (no copy per node:
-    // at 1,000 services the copies were most of this function's time).
-    const at: (string | number)[] = [];
-    const bound: string[] = [];
+    const last = segs.length - 1;
     const visit = (obj: Record<string, unknown>, i: number): void => {
       const seg = segs[i];
-      const last = i === segs.length - 1;
       if (seg === "*") {
-        for (const [k, child] of entries(obj)) {
-          if (!isPlainObject(child)) continue;
-          at.push(k);
-          bound.push(k);
-          visit(child, i + 1);
-          at.pop();
-          bound.pop();
+        if (Array.isArray(obj)) {
+          // Items of named lists by name (else by index), as in config paths.
+          for (let k = 0; k < obj.length; k++) {
+            const child: unknown = obj[k];
+            if (!isPlainObject(child)) continue;
+            const key = typeof child.name === "string" ? child.name : String(k);
+            at.push(key);
+            bound.push(key);
+            visit(child, i + 1);
+            at.pop();
+            bound.pop();
+          }
+        } else {
+          for (const k of Object.keys(obj)) {
+            const child = obj[k];
+            if (!isPlainObject(child)) continue;
+            at.push(k);
+            bound.push(k);
+            visit(child, i + 1);
+            at.pop();
+            bound.pop();
+          }
         }
         return;
       }
-      if (last) {
+      if (i === last) {
         if (!Object.hasOwn(obj, seg) || obj[seg] === undefined) {
-          const value = typeof rule.value === "function" ? (rule.value as (c: DefaultContext) => unknown)({ envName, doc, parent: obj, bound: bound.slice() }) : cloned ? structuredClone(rule.value) : rule.value;
+          const value = make === "call" ? (rule.value as (c: DefaultContext) => unknown)({ envName, doc, parent: obj, bound: bound.slice() }) : make === "copy" ? clone(rule.value) : rule.value;
           if (value === undefined) return;
           setOwn(obj, seg, value);
           at.push(seg);
@@ -299,10 +332,4 @@ export function applyDefaults(doc: Record<string, unknown>, envName: string, tar
     visit(doc, 0);
   }
   return applied;
-}
-
-/** Key/value pairs of a map, or name/item pairs of a named list. */
-function entries(obj: unknown): [string, unknown][] {
-  if (Array.isArray(obj)) return obj.map((item, i) => [String(isPlainObject(item) && typeof item.name === "string" ? item.name : i), item]);
-  return isPlainObject(obj) ? Object.entries(obj) : [];
 }

@@ -89,7 +89,8 @@ export function isNamedList(v: unknown): v is Record<string, unknown>[] {
   return Array.isArray(v) && v.length > 0 && v.every((i) => isPlainObject(i) && typeof i.name === "string");
 }
 
-function clone<T>(v: T): T {
+/** A deep copy of plain data (lists, plain objects, scalars), own keys kept own (`__proto__` too). */
+export function clone<T>(v: T): T {
   if (Array.isArray(v)) return v.map(clone) as unknown as T;
   if (isPlainObject(v)) {
     const out: Record<string, unknown> = {};
