@@ -9,6 +9,7 @@ import { StatefulService } from "./stateful-service";
 import type { BackupProps } from "./service-props";
 import type { VolumeProps } from "./volume";
 import type { EnvironmentSettings } from "./lowering";
+import { indexOf } from "../model/environment-index";
 
 /** The effective document of a resolved environment (app.yaml layered with its file, defaults applied). */
 type Effective = Omit<AppConfig, "services"> & EnvironmentConfig & { services: Record<string, ServiceConfig> };
@@ -43,13 +44,14 @@ export function declareFromResolved(scope: Construct, declarations: Declarations
   // resolution would find its services twice.
   const added = new Set<string>(resolved.model.monitoring.stack ? Object.values(MONITORING_SERVICES) : []);
   const declared = Object.keys(doc.services).filter((name) => !added.has(name));
+  const modelServices = indexOf(resolved.model);
   for (const name of declared) {
     const { kind, secrets: secretNames, volumes, backup, ...rest } = doc.services[name];
     delete rest.connections; // declared below with connectTo
     delete rest.files; // from the model below (a `source` has no folder to be read from here)
     const release = doc.release && Object.hasOwn(doc.release, name) ? doc.release[name] : undefined;
     // Config files as the model holds them: their text, already read from any `source`.
-    const files = resolved.model.services.find((s) => s.name === name)?.files;
+    const files = modelServices.service(name)?.files;
     const props: ServiceProps = { ...(rest as Omit<typeof rest, "files">), ...(kind === "job" || kind === "cronjob" ? { kind } : {}), name, release: release as string, secrets: (secretNames ?? []).map(secretOf), ...(files?.length ? { files } : {}) };
     // A service named like a construct the stack itself holds keeps its name, under another id.
     const id = RESERVED_IDS.has(name) || name === resolved.model.target ? `service:${name}` : name;

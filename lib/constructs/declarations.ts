@@ -79,6 +79,8 @@ export function declarationsOf(c: IConstruct, what: string): Declarations {
  */
 export class Declarations {
   public readonly services: DeclaredService[] = [];
+  /** `services` by name (the first declared of each), for the clash check of every new service. */
+  private readonly serviceNames = new Map<string, DeclaredService>();
   public readonly secrets: DeclaredSecret[] = [];
   public quota?: DeclaredQuota;
   /** Connections added by `connectTo`, per client service name. */
@@ -105,6 +107,17 @@ export class Declarations {
     }
     this.prebuilt = undefined;
     record();
+  }
+
+  /** The service declared with this name, if any. */
+  public serviceNamed(name: string): DeclaredService | undefined {
+    return this.serviceNames.get(name);
+  }
+
+  /** Adds a service (after {@link serviceNamed} found no other of its name). */
+  public addService(s: DeclaredService): void {
+    this.services.push(s);
+    if (!this.serviceNames.has(s.serviceName)) this.serviceNames.set(s.serviceName, s);
   }
 
   /** Sets the resolved environment these declarations were built from (see {@link prebuilt}). */
@@ -150,7 +163,7 @@ export class Declarations {
   /** The construct that declared a config path (`services.api.replicas` → the `api` service), for messages. */
   public declarerOf(path: string): string | undefined {
     const [head, name] = path.split(".");
-    if ((head === "services" || head === "release") && name) return this.services.find((s) => s.serviceName === name)?.node.path;
+    if ((head === "services" || head === "release") && name) return this.serviceNamed(name)?.node.path;
     if (head === "secretRevisions" && name) return this.secrets.find((s) => s.secretName === name)?.node.path;
     if (head === "quota") return this.quota?.node.path;
     return undefined;

@@ -135,11 +135,11 @@ export class Service extends Construct implements DeclaredService {
     this.props = props;
     this.declarations = declarationsOf(this, "service");
     this.declarations.add(this, () => {
-      const clash = this.declarations.services.find((s) => s.serviceName === this.serviceName);
+      const clash = this.declarations.serviceNamed(this.serviceName);
       if (clash) {
         throw new EnvkitError([{ file: this.node.path, path: "name", message: `service "${this.serviceName}" is already declared by ${clash.node.path}; give each service its own name` }]);
       }
-      this.declarations.services.push(this);
+      this.declarations.addService(this);
     });
   }
 

@@ -113,6 +113,21 @@ export function findSecretLinesInText(text: string): { line: number; message: st
  */
 export function findSecretLiterals(json: unknown, at = ""): { path: string; message: string }[] {
   const out: { path: string; message: string }[] = [];
+  // Whether an attribute key names a secret: three patterns per key, asked for every string of
+  // the stack, about a few hundred distinct keys. Answered once per key.
+  const secretKeys = new Map<string, boolean>();
+  const secretKey = (key: string): boolean => {
+    let yes = secretKeys.get(key);
+    if (yes === undefined) secretKeys.set(key, (yes = IDENTIFIER.test(key) && SECRET_WORD.test(key) && !REFERENCE_KEY.test(key)));
+    return yes;
+  };
+  // The same for `NAME=value` strings: the variable names repeat in every service.
+  const secretVariables = new Map<string, boolean>();
+  const secretVariable = (name: string): boolean => {
+    let yes = secretVariables.get(name);
+    if (yes === undefined) secretVariables.set(name, (yes = IDENTIFIER.test(name) && SECRET_WORD.test(name) && !name.toUpperCase().endsWith("_FILE")));
+    return yes;
+  };
   const isRef = (s: string): boolean => s.startsWith("${") || s.startsWith("/");
   // The path is kept as segments and joined only for a finding: this walk visits every string of
   // every stack on each synthesis (a path string per node was most of its time at 1,000 services).
@@ -128,15 +143,15 @@ export function findSecretLiterals(json: unknown, at = ""): { path: string; mess
       if (v.includes("\n")) {
         const hit = findSecretLinesInText(v)[0];
         if (hit) out.push({ path: path(), message: `line ${hit.line} of this text ${hit.message}` });
-        else if (key && IDENTIFIER.test(key) && SECRET_WORD.test(key) && !REFERENCE_KEY.test(key) && !isRef(v)) out.push({ path: path(), message: `sets secret-like key "${key}" to a literal value` });
+        else if (key && secretKey(key) && !isRef(v)) out.push({ path: path(), message: `sets secret-like key "${key}" to a literal value` });
         return;
       }
       const eq = v.indexOf("=");
       const name = eq > 0 ? v.slice(0, eq) : "";
       const value = eq > 0 ? v.slice(eq + 1) : "";
-      if (value !== "" && IDENTIFIER.test(name) && SECRET_WORD.test(name) && !name.toUpperCase().endsWith("_FILE") && !isRef(value)) {
+      if (value !== "" && secretVariable(name) && !isRef(value)) {
         out.push({ path: path(), message: `assigns a literal value to secret-like variable "${name}"` });
-      } else if (key && IDENTIFIER.test(key) && SECRET_WORD.test(key) && !REFERENCE_KEY.test(key) && !isRef(v)) {
+      } else if (key && secretKey(key) && !isRef(v)) {
         out.push({ path: path(), message: `sets secret-like key "${key}" to a literal value` });
       } else if (containsUrlPassword(v)) out.push({ path: path(), message: "contains a URL with an embedded password" });
     } else if (Array.isArray(v)) {

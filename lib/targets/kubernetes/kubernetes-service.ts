@@ -24,6 +24,7 @@ import { serviceEnvironment } from "../shared/service-env";
 import { SECRETS_DIR, podTemplate } from "./pod-template";
 import { KubernetesBackup } from "./kubernetes-backup";
 import { kubernetesOptions, serviceExposure } from "./options";
+import { indexOf } from "../../model/environment-index";
 
 /** Props of {@link KubernetesService}. */
 export interface KubernetesServiceProps {
@@ -265,9 +266,9 @@ export class KubernetesService extends Construct {
     }
 
     // Connection allows: ingress on this (server) side from each declared client, egress on the client side.
-    const incoming = env.connections.filter((c) => c.to === svc.name);
+    const incoming = indexOf(env).connectionsTo(svc.name);
     const from: NetworkPolicyV1SpecIngress[] = incoming.map((c) => ({
-      from: [{ podSelector: { matchLabels: selectorLabels(env, env.services.find((s) => s.name === c.from)!) } }],
+      from: [{ podSelector: { matchLabels: selectorLabels(env, indexOf(env).service(c.from)!) } }],
       ports: [{ port: String(c.port), protocol: c.protocol.toUpperCase() }],
     }));
     if (svc.public && exposure === "ClusterIP") {
@@ -292,7 +293,7 @@ export class KubernetesService extends Construct {
     }
     if ((svc.connections.length > 0 || svc.egress.length > 0) && kubernetesOptions(env).networkPolicies) {
       const to: NetworkPolicyV1SpecEgress[] = svc.connections.map((c) => ({
-        to: [{ podSelector: { matchLabels: selectorLabels(env, env.services.find((s) => s.name === c.to)!) } }],
+        to: [{ podSelector: { matchLabels: selectorLabels(env, indexOf(env).service(c.to)!) } }],
         ports: [{ port: String(c.port), protocol: c.protocol.toUpperCase() }],
       }));
       // Destinations outside the application: a NetworkPolicy matches addresses, never names, so

@@ -2,6 +2,7 @@ import { EnvironmentModel, ReleaseModel, ServiceModel, idleSlot } from "../../mo
 import { canarySplit } from "./capacity";
 import { PlannedNetwork } from "./network-plan";
 import { PROXY_HEALTH_PORT, ProxyPlan, ProxyRoute, ProxySet } from "./proxy";
+import { indexOf } from "../../model/environment-index";
 
 /*
  * The release sets a delivery strategy runs, and how the envkit proxy shares a service's traffic
@@ -77,7 +78,7 @@ export function translatedPorts(svc: ServiceModel): ServiceModel["ports"] {
  * no client dials the servicePort, and nothing is needed.
  */
 export function translatesPorts(env: Pick<EnvironmentModel, "connections">, svc: ServiceModel): boolean {
-  return translatedPorts(svc).length > 0 && env.connections.some((c) => c.to === svc.name);
+  return translatedPorts(svc).length > 0 && indexOf(env).connectionsTo(svc.name).length > 0;
 }
 
 /**
@@ -131,7 +132,7 @@ export function serviceRoutes(
   const routes: ProxyRoute[] = [];
   const publish: ProxyPublish[] = [];
   const publishes = opts.publishes && svc.public;
-  const addressed = !publishes || env.connections.some((c) => c.to === svc.name);
+  const addressed = !publishes || indexOf(env).connectionsTo(svc.name).length > 0;
   for (const p of svc.ports) {
     if (p.protocol !== "tcp") continue; // refused by the targets' validation: TCP mode only
     const listen = addressed ? p.servicePort : p.hostPort;
