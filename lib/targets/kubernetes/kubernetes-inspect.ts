@@ -6,7 +6,8 @@ const first = (v: unknown): Json => ((Array.isArray(v) ? v[0] : v) as Json | und
 
 /** Builds the guardrail view of a synthesized Kubernetes stack. */
 export function inspectKubernetesStack(json: StackJson): StackView {
-  const pdbSelectors = resources(json, "kubernetes_pod_disruption_budget_v1").map(([, , r]) => JSON.stringify(first(first(r.spec).selector).match_labels ?? {}));
+  // A set: every workload asks, and a list scan per workload was quadratic at 1,000 services.
+  const pdbSelectors = new Set(resources(json, "kubernetes_pod_disruption_budget_v1").map(([, , r]) => JSON.stringify(first(first(r.spec).selector).match_labels ?? {})));
   const workloads: WorkloadView[] = [];
   const jobs = new Set(["kubernetes_job_v1", "kubernetes_cron_job_v1"]);
   const kinds = ["kubernetes_deployment_v1", "kubernetes_stateful_set_v1", "kubernetes_job_v1", "kubernetes_cron_job_v1"];
@@ -48,7 +49,7 @@ export function inspectKubernetesStack(json: StackJson): StackView {
         hostNamespaces: [...(podSpec.host_network === true ? ["network"] : []), ...(podSpec.host_pid === true ? ["pid"] : []), ...(podSpec.host_ipc === true ? ["ipc"] : [])],
         hostMounts,
         publishedPorts: ((c.port as Json[] | undefined) ?? []).filter((p) => p.host_port !== undefined).map((p) => `0.0.0.0:${p.host_port}`),
-        hasDisruptionBudget: done ? undefined : pdbSelectors.includes(selector),
+        hasDisruptionBudget: done ? undefined : pdbSelectors.has(selector),
         ...((done || init) && { runsToCompletion: true }),
       });
     }
