@@ -14,7 +14,8 @@
  * Then, per size, the review side: `envkit validate` of the same app (against the same floor) and
  * `envkit diff` of two synthesized outputs that differ in one service's memory (both environments
  * change: no stack is byte-identical, so nothing is skipped whole).
- * Figures are printed, never asserted. Run after `npm run build`:
+ * The two tools run in turn within each round; "÷ cdk8s-plus" is the median of the per-round
+ * ratios of wall time. Figures are printed, never asserted. Run after `npm run build`:
  *   node bench/compare-cdk8s.js [--sizes 5,100,1000] [--runs 3]
  */
 const { execFileSync } = require("node:child_process");
@@ -84,35 +85,43 @@ function countCdk8s(out) {
 const floorMs = (out) => median([0, 1, 2].map(() => timedNode(JSON_FLOOR, [out, `${out}-floor`]).wall));
 
 console.log(`envkit vs cdk8s-plus-31 — node ${process.version}, ${os.cpus().length} CPUs, median of ${runs} run(s), 2 Kubernetes environments\n`);
-const rows = [["services", "tool", "objects", "wall ms", "peak MB", "floor ms", "wall/floor"]];
+const rows = [["services", "tool", "objects", "wall ms", "peak MB", "floor ms", "wall/floor", "÷ cdk8s-plus"]];
 const review = [["services", "command", "wall ms", "peak MB", "floor ms", "wall/floor"]];
 for (const n of sizes) {
   const app = envkitApp(n);
-  for (const [tool, run, count] of [
-    ["envkit", (out) => timedNode(ENVKIT_RUN, synthArgs(app, out)), countTerraformResources],
-    ["cdk8s-plus", (out) => timedNode(CDK8S, [String(n), out], cdk8sDir), countCdk8s],
-  ]) {
-    const ms = [], rss = [];
-    let objects = 0, floor = 0;
-    // One untimed run first: it fills envkit's compile cache (as any earlier run on the machine
-    // would have) and the file system cache for both tools.
-    const warm = path.join(work, `${tool}-${n}-warm`);
-    run(warm);
+  const tools = [
+    { tool: "envkit", run: (out) => timedNode(ENVKIT_RUN, synthArgs(app, out)), count: countTerraformResources, ms: [], rss: [], objects: 0, floor: 0 },
+    { tool: "cdk8s-plus", run: (out) => timedNode(CDK8S, [String(n), out], cdk8sDir), count: countCdk8s, ms: [], rss: [], objects: 0, floor: 0 },
+  ];
+  // One untimed run of each first: it fills envkit's compile cache (as any earlier run on the
+  // machine would have) and the file system cache for both tools.
+  for (const t of tools) {
+    const warm = path.join(work, `${t.tool}-${n}-warm`);
+    t.run(warm);
     fs.rmSync(warm, { recursive: true, force: true });
-    for (let r = 0; r < runs; r++) {
-      const out = path.join(work, `${tool}-${n}-${r}`);
-      const res = run(out);
-      ms.push(res.wall);
-      rss.push(res.inner.maxRssMb);
+  }
+  // Paired rounds: both tools run in turn within a round, so the machine's drift between rounds
+  // falls on both; the ratio is the median of the per-round ratios.
+  const ratios = [];
+  for (let r = 0; r < runs; r++) {
+    for (const t of tools) {
+      const out = path.join(work, `${t.tool}-${n}-${r}`);
+      const res = t.run(out);
+      t.ms.push(res.wall);
+      t.rss.push(res.inner.maxRssMb);
       if (r === 0) {
-        objects = count(out);
-        if (tool === "envkit") floor = floorMs(out);
+        t.objects = t.count(out);
+        if (t.tool === "envkit") t.floor = floorMs(out);
       }
       fs.rmSync(out, { recursive: true, force: true });
       fs.rmSync(`${out}-floor`, { recursive: true, force: true });
     }
-    rows.push([String(n), tool, String(objects), median(ms).toFixed(0), median(rss).toFixed(0), tool === "envkit" ? floor.toFixed(0) : "—", tool === "envkit" ? `${(median(ms) / floor).toFixed(1)}×` : "—"]);
-    process.stderr.write(`done: ${tool} ${n}\n`);
+    ratios.push(tools[0].ms[r] / tools[1].ms[r]);
+  }
+  for (const t of tools) {
+    const envkit = t.tool === "envkit";
+    rows.push([String(n), t.tool, String(t.objects), median(t.ms).toFixed(0), median(t.rss).toFixed(0), envkit ? t.floor.toFixed(0) : "—", envkit ? `${(median(t.ms) / t.floor).toFixed(1)}×` : "—", envkit ? `${median(ratios).toFixed(2)}×` : "—"]);
+    process.stderr.write(`done: ${t.tool} ${n}\n`);
   }
   // The review side: validate the app; diff two outputs (head: s0 gets twice the memory).
   const base = path.join(work, `review-${n}-base`);
