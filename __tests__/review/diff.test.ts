@@ -135,6 +135,11 @@ describe("masking", () => {
     expect(content.path).toBe("upload[/etc/envkit/rules.yml].content");
     expect(content.lines?.hunks).toEqual([{ line: 4, removed: ["      - expr: 'up == 0 and x > 90'"], added: ["      - expr: 'up == 0 and x > 95'"] }]);
     expect(toMarkdown({ environments: [{ env: "dev", status: "changed", changes: [c], connectionsChanged: false }] })).toContain("x > 95");
+    // The JSON report has both values whole, in the same key order as every other change.
+    const json = JSON.parse(JSON.stringify(content)) as Record<string, unknown>;
+    expect(Object.keys(json).slice(0, 4)).toEqual(["path", "schemaPath", "before", "after"]);
+    expect([json.before, json.after]).toEqual([JSON.stringify(rules(90)), JSON.stringify(rules(95))]);
+    expect({ ...content }.after).toBe(JSON.stringify(rules(95)));
   });
 
   it("keeps an upload masked when either side is a reference, the file is a secret's, or a line assigns a secret", () => {

@@ -228,6 +228,24 @@ function maskDeep(v: unknown, path: string, literalContent: boolean): unknown {
   return v;
 }
 
+/**
+ * Makes `obj[key]` (already present, so its place among the keys is kept) computed on first read
+ * and then a plain value; JSON.stringify and spreading read it like any property.
+ */
+function lazy<T extends object, K extends keyof T>(obj: T, key: K, make: () => T[K]): void {
+  const settle = (value: T[K]): void => void Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(obj, key, {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const value = make();
+      settle(value);
+      return value;
+    },
+    set: settle,
+  });
+}
+
 /** Options of {@link attributeChanges}. */
 export interface AttributeOptions {
   /**
@@ -263,7 +281,16 @@ export function attributeChanges(type: string, before: Json | undefined, after: 
   };
 
   const leaf = (path: string, schema: string, b: unknown, a: unknown, kind: ChangeKind, extra: Partial<AttributeChange> = {}): void => {
-    out.push({ path, schemaPath: schema, before: text(b, path), after: text(a, path), forcesReplacement: kind === "replace", notApplied: kind === "not-applied" || undefined, ...extra });
+    if (!extra.lines) {
+      out.push({ path, schemaPath: schema, before: text(b, path), after: text(a, path), forcesReplacement: kind === "replace", notApplied: kind === "not-applied" || undefined, ...extra });
+      return;
+    }
+    // A multi-line value shows its changed lines; its whole text (JSON-quoted: ~10 ms per
+    // megabyte of rules file) is made only when read — by the JSON report, not by the markdown.
+    const change = { path, schemaPath: schema, before: undefined as string | undefined, after: undefined as string | undefined, forcesReplacement: kind === "replace", notApplied: kind === "not-applied" || undefined, ...extra };
+    lazy(change, "before", () => text(b, path));
+    lazy(change, "after", () => text(a, path));
+    out.push(change);
   };
 
   // Leaves inside a block element never change the block's count: their own rule decides.
