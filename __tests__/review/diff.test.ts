@@ -13,6 +13,15 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), p));
 const stack = (resource: Json): Json => ({ resource });
 
+let synthesized: string | undefined;
+/** A fresh copy of the reference app's output, synthesized once per file. */
+function copyOfSynthesized(): string {
+  synthesized ??= synthDir(REFERENCE_APP);
+  const out = path.join(tmp("envkit-diff-copy-"), "out");
+  fs.cpSync(synthesized, out, { recursive: true });
+  return out;
+}
+
 function synthDir(config: string): string {
   const out = path.join(tmp("envkit-diff-"), "out");
   const r = cli("synth", "--config", config, "--out", out);
@@ -273,5 +282,35 @@ describe("envkit diff with git refs", () => {
     const out = readOutputDir(synthDir(REFERENCE_APP));
     expect([...out.keys()]).toEqual(["dev", "prod", "staging", "swarm", "test"]);
     expect(out.get("prod")!.model!.connections).toHaveLength(5);
+  });
+
+  it.each([
+    ["a list", [], "", "expected an object, found a list"],
+    ["a target that is not a string", { target: 3, services: [], connections: [] }, "target", "expected a string, found a number"],
+    ["no services", { connections: [] }, "services", "expected a list, found nothing"],
+    ["a service that is not an object", { services: ["web"], connections: [] }, "services.0", "expected an object, found a string"],
+    ["a service name that is a number", { services: [{ name: 1, public: true, kind: "service", ports: [] }], connections: [] }, "services.0.name", "expected a string, found a number"],
+    ["public as a string", { services: [{ name: "web", public: "yes", kind: "service", ports: [] }], connections: [] }, "services.0.public", "expected a boolean, found a string"],
+    ["ports that are not a list", { services: [{ name: "web", public: true, kind: "service", ports: 80 }], connections: [] }, "services.0.ports", "expected a list of numbers, found a number"],
+    ["a port that is a string", { services: [{ name: "web", public: true, kind: "service", ports: [80, "443"] }], connections: [] }, "services.0.ports.1", "expected a number, found a string"],
+    ["connections as an object", { services: [], connections: {} }, "connections", "expected a list, found an object"],
+    ["a connection port that is null", { services: [], connections: [{ from: "a", to: "b", port: null, protocol: "tcp" }] }, "connections.0.port", "expected a number, found null"],
+  ])("refuses a model sidecar with %s, naming the file and the path, never the content", (_what, sidecar, at, message) => {
+    const out = copyOfSynthesized();
+    const file = path.join(out, "stacks", "dev", "envkit-model.json");
+    fs.writeFileSync(file, JSON.stringify(sidecar));
+    const r = cli("diff", "--base", out, "--head", out);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${file}: ${at ? `${at}: ` : ""}is not an envkit model sidecar (${message}); synthesize it again with envkit synth`);
+    expect(r.err).not.toContain("443");
+  });
+
+  it("accepts a sidecar with fields a later envkit may add", () => {
+    const out = copyOfSynthesized();
+    const file = path.join(out, "stacks", "dev", "envkit-model.json");
+    const sidecar = JSON.parse(fs.readFileSync(file, "utf8")) as { services: Record<string, unknown>[] };
+    sidecar.services[0].replicas = 3;
+    fs.writeFileSync(file, JSON.stringify({ ...sidecar, schema: 2 }));
+    expect(readOutputDir(out).get("dev")!.model!.services[0].name).toBe(sidecar.services[0].name);
   });
 });

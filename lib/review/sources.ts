@@ -2,7 +2,6 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { z } from "zod";
 import { fsIssue } from "../config/fs-issue";
 import { ConfigIssue, EnvkitError } from "../errors";
 import { StackModel } from "./stack-diff";
@@ -13,11 +12,50 @@ export const MODEL_FILE = "envkit-model.json";
 
 type Json = Record<string, unknown>;
 
-const SidecarSchema = z.object({
-  target: z.string().optional(),
-  services: z.array(z.object({ name: z.string(), public: z.boolean(), kind: z.string(), ports: z.array(z.number()) })),
-  connections: z.array(z.object({ from: z.string(), to: z.string(), port: z.number(), protocol: z.string() })),
-});
+/** What a value is, for a message: "a string", "a list", "nothing"… */
+function kindOf(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  return typeof v === "object" ? "an object" : `a ${typeof v}`;
+}
+
+type Field = "string" | "boolean" | "number" | "numbers";
+
+/** The fields of a sidecar's list items (more fields are allowed: a later envkit may add some). */
+const SIDECAR_LISTS: ReadonlyArray<readonly [string, ReadonlyArray<readonly [string, Field]>]> = [
+  ["services", [["name", "string"], ["public", "boolean"], ["kind", "string"], ["ports", "numbers"]]],
+  ["connections", [["from", "string"], ["to", "string"], ["port", "number"], ["protocol", "string"]]],
+];
+
+const fits = (v: unknown, field: Field): boolean => (field === "numbers" ? Array.isArray(v) && v.every((x) => typeof x === "number") : typeof v === field);
+
+/**
+ * The first way `raw` is not a model sidecar (`{ target?, services: [{ name, public, kind, ports }],
+ * connections: [{ from, to, port, protocol }] }`), as a path and a message; undefined when it is one.
+ * Checked by hand, not with zod: a review then never loads the schema library (~35 ms of a diff).
+ */
+function sidecarShapeProblem(raw: unknown): { path: PropertyKey[]; message: string } | undefined {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { path: [], message: `expected an object, found ${kindOf(raw)}` };
+  const doc = raw as Record<string, unknown>;
+  if (doc.target !== undefined && typeof doc.target !== "string") return { path: ["target"], message: `expected a string, found ${kindOf(doc.target)}` };
+  for (const [key, fields] of SIDECAR_LISTS) {
+    const list = Object.hasOwn(doc, key) ? doc[key] : undefined;
+    if (!Array.isArray(list)) return { path: [key], message: `expected a list, found ${kindOf(list)}` };
+    for (let i = 0; i < list.length; i++) {
+      const item: unknown = list[i];
+      if (typeof item !== "object" || item === null || Array.isArray(item)) return { path: [key, i], message: `expected an object, found ${kindOf(item)}` };
+      for (const [name, field] of fields) {
+        const v = Object.hasOwn(item, name) ? (item as Record<string, unknown>)[name] : undefined;
+        if (!fits(v, field)) {
+          const bad = field === "numbers" && Array.isArray(v) ? v.findIndex((x) => typeof x !== "number") : -1;
+          return bad >= 0 ? { path: [key, i, name, bad], message: `expected a number, found ${kindOf((v as unknown[])[bad])}` } : { path: [key, i, name], message: `expected ${field === "numbers" ? "a list of numbers" : `a ${field}`}, found ${kindOf(v)}` };
+        }
+      }
+    }
+  }
+  return undefined;
+}
 
 /**
  * Texts already parsed, shared between the two sides of a review: an environment whose stack is
@@ -81,8 +119,7 @@ const SIDECARS = new WeakMap<object, { path: PropertyKey[]; message: string } | 
 function sidecarProblem(raw: unknown): { path: PropertyKey[]; message: string } | undefined {
   const known = typeof raw === "object" && raw !== null ? SIDECARS.get(raw) : undefined;
   if (known !== undefined) return known ?? undefined;
-  const result = SidecarSchema.safeParse(raw);
-  const verdict = result.success ? null : { path: result.error.issues[0].path, message: result.error.issues[0].message };
+  const verdict = sidecarShapeProblem(raw) ?? null;
   if (typeof raw === "object" && raw !== null) SIDECARS.set(raw, verdict);
   return verdict ?? undefined;
 }
