@@ -97,9 +97,12 @@ export function gitHistory(configDir: string | undefined, opts: { readonly commi
   const releasesOf = (env: string, svc: string): ReadonlySet<string> => seen.get(`${env}/${svc}`) ?? new Set();
   const servicesOf = (env: string): string[] => [...(services.get(env) ?? [])].sort();
   const firstPinned = (env: string, svc: string, release: string): number | undefined => pinnedAt.get(`${env}/${svc}\n${release}`);
-  const top = configDir ? git(configDir, ["rev-parse", "--show-toplevel"])?.toString().trim() : undefined;
+  // One git process for both answers: the top folder, then "true"/"false" on the last line.
+  const answer = configDir ? git(configDir, ["rev-parse", "--show-toplevel", "--is-shallow-repository"])?.toString().replace(/\n$/, "") : undefined;
+  const split = answer?.lastIndexOf("\n") ?? -1;
+  const top = answer !== undefined && split > 0 ? answer.slice(0, split).trim() : undefined;
   if (!configDir || !top) return { complete: false, reason: "not a git checkout", releasesOf, servicesOf, firstPinned };
-  const shallow = git(configDir, ["rev-parse", "--is-shallow-repository"])?.toString().trim() !== "false";
+  const shallow = answer!.slice(split + 1).trim() !== "false";
   const envDir = path.relative(top, path.resolve(configDir, "environments")).split(path.sep).join("/");
   // Each commit that touched an environment file (up to `commit`, else HEAD), with the files it touched.
   const log = git(top, ["log", `-n${MAX_COMMITS}`, "--format=@%H %ct", "--name-only", ...(opts.commit ? [opts.commit] : []), "--", envDir])?.toString() ?? "";
