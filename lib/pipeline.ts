@@ -13,6 +13,10 @@ import { pathKey } from "./config/yaml-source";
 import { MODEL_FILE } from "./review/sources";
 import { PolicyReport, evaluateEnvironment, evaluateProject, mergeReports } from "./policy/engine";
 import type { ReleaseHistory } from "./policy/rule";
+import { canonicalJson } from "./facade/canonical-json";
+
+/** The file every cdktf App writes into its output folder, naming its stacks. */
+const MANIFEST_FILE = "manifest.json";
 
 /** Everything known about an application folder after validation. */
 export interface ValidatedProject {
@@ -180,24 +184,53 @@ export function memoryScope(): Construct {
  * configuration, target checks, the project pass and each environment's passes.
  */
 export function checkStacks(project: ValidatedProject, scope: Construct, opts: CheckOptions = {}): CheckedProject {
-  const stacks: EnvironmentStack[] = [];
-  const reports: PolicyReport[] = [];
-  const refused: ConfigIssue[] = [];
-  for (const env of project.environments) {
-    try {
-      // The pipeline prints warnings itself, in reading order with everything else.
-      const [stack] = addEnvironmentStacks(scope, [env], { displayDir: opts.displayDir ?? SYNTHESIZED, onWarning: () => undefined });
-      reports.push(stack.checkForSynthesis());
-      stacks.push(stack);
-    } catch (e) {
-      // Lowering refuses what validation cannot see (e.g. a backend value); locate it like any issue.
-      if (!(e instanceof EnvkitError)) throw e;
-      refused.push(...e.issues.map((i) => (i.file ? i : { ...env.provenance.locate(i.path.split(".")), ...i })));
-    }
+  return combineVerdicts(
+    project,
+    project.environments.map((env) => checkEnvironment(env, scope, opts)),
+  );
+}
+
+/** One environment judged by {@link checkEnvironment}: its guardrail report and stack, unless lowering refused it. */
+interface EnvironmentVerdict {
+  readonly env: string;
+  readonly report?: PolicyReport;
+  /** What lowering refused, located in the files. */
+  readonly refused: readonly ConfigIssue[];
+  readonly stack?: EnvironmentStack;
+}
+
+/**
+ * Builds one environment's stack under `scope` and runs its guardrails (see {@link checkStacks});
+ * what lowering refuses is returned as located issues instead of a stack.
+ */
+function checkEnvironment(env: ResolvedEnvironment, scope: Construct, opts: CheckOptions = {}): EnvironmentVerdict {
+  try {
+    // The pipeline prints warnings itself, in reading order with everything else.
+    const [stack] = addEnvironmentStacks(scope, [env], { displayDir: opts.displayDir ?? SYNTHESIZED, onWarning: () => undefined });
+    return { env: env.model.name, report: stack.checkForSynthesis(), refused: [], stack };
+  } catch (e) {
+    // Lowering refuses what validation cannot see (e.g. a backend value); locate it like any issue.
+    if (!(e instanceof EnvkitError)) throw e;
+    return { env: env.model.name, refused: e.issues.map((i) => (i.file ? i : { ...env.provenance.locate(i.path.split(".")), ...i })) };
   }
-  const policy = mergeReports(...reports, project.projectPolicy);
-  const configIssues = [...project.configIssues, ...refused];
-  return { ...project, environments: stacks.map((s) => project.environments.find((e) => e.model.name === s.environment.name)!), stacks, policy, configIssues, issues: [...configIssues, ...policy.issues] };
+}
+
+/** Whether an environment's verdict has an error (a refusal, or a mandatory finding). */
+const verdictFails = (v: EnvironmentVerdict): boolean => v.report === undefined || hasErrors({ issues: [...v.refused, ...v.report.issues] });
+
+/** The project with every environment's verdict, in the environments' order, as {@link checkStacks} returns it. */
+function combineVerdicts(project: ValidatedProject, verdicts: readonly EnvironmentVerdict[]): CheckedProject {
+  const policy = mergeReports(...verdicts.flatMap((v) => (v.report ? [v.report] : [])), project.projectPolicy);
+  const configIssues = [...project.configIssues, ...verdicts.flatMap((v) => v.refused)];
+  const judged = verdicts.filter((v) => v.report !== undefined);
+  return {
+    ...project,
+    environments: judged.map((v) => project.environments.find((e) => e.model.name === v.env)!),
+    stacks: judged.flatMap((v) => (v.stack ? [v.stack] : [])),
+    policy,
+    configIssues,
+    issues: [...configIssues, ...policy.issues],
+  };
 }
 
 /**
@@ -441,14 +474,42 @@ export function synthesizeProject(project: ValidatedProject, outDir: string): Sy
     return failed(writeIssue(e, outDir, "creating a temporary folder next to it"));
   }
   try {
-    const app = newApp(tmp);
-    const checked = checkStacks(project, app);
+    // One App per environment, written as soon as it is judged clean and then let go: the peak
+    // holds one environment's constructs and document, not every environment's (two
+    // 1,000-service environments: ~430 → ~300 MB). Each App writes its own manifest.json; the
+    // one written last holds every stack, as a single App would have written it.
+    const verdicts: EnvironmentVerdict[] = [];
+    const stacks: Record<string, unknown> = {};
+    let manifest: Record<string, unknown> | undefined;
+    let clean = true;
+    for (const env of project.environments) {
+      const app = clean ? newApp(tmp) : undefined;
+      // The stack is not kept: once written, nothing here needs its constructs again.
+      const { report, refused } = checkEnvironment(env, app ?? memoryScope());
+      const verdict: EnvironmentVerdict = { env: env.model.name, report, refused };
+      verdicts.push(verdict);
+      clean &&= !verdictFails(verdict);
+      if (!app || !clean) continue;
+      try {
+        app.synth();
+        manifest = JSON.parse(fs.readFileSync(path.join(tmp, MANIFEST_FILE), "utf8")) as Record<string, unknown>;
+        Object.assign(stacks, manifest.stacks);
+      } catch (e) {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        if ((e as NodeJS.ErrnoException).code) return failed(writeIssue(e, outDir, "writing the stacks"));
+        throw e;
+      }
+    }
+    const checked = combineVerdicts(project, verdicts);
     if (hasErrors(checked)) {
       fs.rmSync(tmp, { recursive: true, force: true });
       return { issues: checked.issues, stacks: [], policy: checked.policy };
     }
+    // No environment at all: the empty output one App writes.
+    if (project.environments.length === 0) newApp(tmp).synth();
     try {
-      app.synth();
+      // cdktf writes the manifest with json-stable-stringify, which canonicalJson reproduces byte for byte.
+      if (project.environments.length > 1) fs.writeFileSync(path.join(tmp, MANIFEST_FILE), canonicalJson({ ...manifest, stacks }));
       writeModelSidecars(tmp, project.environments);
     } catch (e) {
       fs.rmSync(tmp, { recursive: true, force: true });
