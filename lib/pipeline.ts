@@ -474,10 +474,16 @@ export function synthesizeProject(project: ValidatedProject, outDir: string): Sy
     return failed(writeIssue(e, outDir, "creating a temporary folder next to it"));
   }
   try {
-    // One App per environment, written as soon as it is judged clean and then let go: the peak
-    // holds one environment's constructs and document, not every environment's (two
-    // 1,000-service environments: ~430 → ~300 MB). Each App writes its own manifest.json; the
-    // one written last holds every stack, as a single App would have written it.
+    // One App per environment, written as soon as it is judged clean and then let go: the live
+    // heap holds one environment's constructs and document, not every environment's (4 × 500
+    // services: peak 357 → ~330 MB). Each App writes its own manifest.json; the one written at
+    // the end holds every stack, as a single App would have written it.
+    // A file-system error while writing is the output folder's, reported as such; anything else is a bug.
+    const writeFailed = (e: unknown): SynthesisResult => {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      if ((e as NodeJS.ErrnoException).code) return failed(writeIssue(e, outDir, "writing the stacks"));
+      throw e;
+    };
     const verdicts: EnvironmentVerdict[] = [];
     const stacks: Record<string, unknown> = {};
     let manifest: Record<string, unknown> | undefined;
@@ -495,9 +501,7 @@ export function synthesizeProject(project: ValidatedProject, outDir: string): Sy
         manifest = JSON.parse(fs.readFileSync(path.join(tmp, MANIFEST_FILE), "utf8")) as Record<string, unknown>;
         Object.assign(stacks, manifest.stacks);
       } catch (e) {
-        fs.rmSync(tmp, { recursive: true, force: true });
-        if ((e as NodeJS.ErrnoException).code) return failed(writeIssue(e, outDir, "writing the stacks"));
-        throw e;
+        return writeFailed(e);
       }
     }
     const checked = combineVerdicts(project, verdicts);
@@ -512,9 +516,7 @@ export function synthesizeProject(project: ValidatedProject, outDir: string): Sy
       if (project.environments.length > 1) fs.writeFileSync(path.join(tmp, MANIFEST_FILE), canonicalJson({ ...manifest, stacks }));
       writeModelSidecars(tmp, project.environments);
     } catch (e) {
-      fs.rmSync(tmp, { recursive: true, force: true });
-      if ((e as NodeJS.ErrnoException).code) return failed(writeIssue(e, outDir, "writing the stacks"));
-      throw e;
+      return writeFailed(e);
     }
     const swapped = swapIn(tmp, outDir, project.environments.map((e) => e.model.name));
     if (swapped) return failed(swapped);

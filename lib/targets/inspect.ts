@@ -104,6 +104,16 @@ export function findSecretLinesInText(text: string): { line: number; message: st
   return out;
 }
 
+/** `test`, remembering its answer for each name. */
+function once(test: (name: string) => boolean): (name: string) => boolean {
+  const known = new Map<string, boolean>();
+  return (name) => {
+    let yes = known.get(name);
+    if (yes === undefined) known.set(name, (yes = test(name)));
+    return yes;
+  };
+}
+
 /**
  * Finds literal secret material anywhere in a stack: `KEY=value` assignments with a secret-like
  * key (unless the value is a file path or a Terraform reference), attributes with a secret-like
@@ -113,21 +123,10 @@ export function findSecretLinesInText(text: string): { line: number; message: st
  */
 export function findSecretLiterals(json: unknown, at = ""): { path: string; message: string }[] {
   const out: { path: string; message: string }[] = [];
-  // Whether an attribute key names a secret: three patterns per key, asked for every string of
-  // the stack, about a few hundred distinct keys. Answered once per key.
-  const secretKeys = new Map<string, boolean>();
-  const secretKey = (key: string): boolean => {
-    let yes = secretKeys.get(key);
-    if (yes === undefined) secretKeys.set(key, (yes = IDENTIFIER.test(key) && SECRET_WORD.test(key) && !REFERENCE_KEY.test(key)));
-    return yes;
-  };
-  // The same for `NAME=value` strings: the variable names repeat in every service.
-  const secretVariables = new Map<string, boolean>();
-  const secretVariable = (name: string): boolean => {
-    let yes = secretVariables.get(name);
-    if (yes === undefined) secretVariables.set(name, (yes = IDENTIFIER.test(name) && SECRET_WORD.test(name) && !name.toUpperCase().endsWith("_FILE")));
-    return yes;
-  };
+  // Whether an attribute key, or the variable of a `NAME=value` string, names a secret: patterns
+  // asked for every string of the stack about a few hundred distinct names, answered once per name.
+  const secretKey = once((key) => IDENTIFIER.test(key) && SECRET_WORD.test(key) && !REFERENCE_KEY.test(key));
+  const secretVariable = once((name) => IDENTIFIER.test(name) && SECRET_WORD.test(name) && !name.toUpperCase().endsWith("_FILE"));
   const isRef = (s: string): boolean => s.startsWith("${") || s.startsWith("/");
   // The path is kept as segments and joined only for a finding: this walk visits every string of
   // every stack on each synthesis (a path string per node was most of its time at 1,000 services).
