@@ -2,10 +2,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
-import { EnvkitError, formatIssue } from "../../lib/errors";
+import { ConfigIssue, EnvkitError, formatIssue } from "../../lib/errors";
 import { LineHunk, changedLines, MAX_CHANGED_LINES } from "../../lib/review/attr-diff";
 import { toMarkdown } from "../../lib/review/markdown";
-import { readOutputDir } from "../../lib/review/sources";
+import { readJsonFile, readOutputDir } from "../../lib/review/sources";
 import { StackModel, diffOutputs } from "../../lib/review/stack-diff";
 import { mayMention, mentions, parseStack, rawBodyOf, resourcesOf } from "../../lib/review/stack-text";
 import { REFERENCE_APP, cli } from "../helpers";
@@ -257,3 +257,42 @@ describe("a multi-line string shows the lines that changed", () => {
   });
 });
 
+
+describe("a stack that is not valid JSON: where, never what", () => {
+  const file = (text: string): string => {
+    const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envkit-badjson-")), "cdk.tf.json");
+    fs.writeFileSync(f, text);
+    return f;
+  };
+  const issuesOf = (text: string): string[] => {
+    const issues: ConfigIssue[] = [];
+    const f = file(text);
+    expect(readJsonFile(f, issues, undefined, (b) => parseStack(b, f))).toBeUndefined();
+    return issues.map((i) => formatIssue(i).slice(f.length));
+  };
+  const TAIL = "; it is not a synthesized output (synthesize it again with envkit synth)";
+
+  it("names the resource and the column of an error in a minified stack", () => {
+    const text = '{"resource":{"docker_container":{"api":{"name":"x" "image":"hunter2"}}}}';
+    const issues = issuesOf(text);
+    expect(issues).toEqual([`:1: resource.docker_container.api: is not valid JSON at column ${text.indexOf('"image"') + 1}${TAIL}`]);
+    expect(issues.join("")).not.toContain("hunter2");
+  });
+
+  it("names the resource a cut-off file ends in, and says it ends too early", () => {
+    expect(issuesOf('{"resource":{"docker_container":{"api":{"name":"x"')).toEqual([`:1: resource.docker_container.api: is not valid JSON at column 51 (it ends too early: a cut-off write?)${TAIL}`]);
+    // The canonical layout too (the cut fails, the whole text is parsed and fails where it ends).
+    const canonicalText = canonical({ resource: { kubernetes_deployment_v1: { web: { metadata: [{ name: "web" }] } } }, terraform: {} });
+    const cut = issuesOf(canonicalText.slice(0, canonicalText.indexOf('"web"') + 5));
+    expect(cut).toEqual([expect.stringMatching(/^:\d+: resource\.kubernetes_deployment_v1\.web: is not valid JSON \(it ends too early: a cut-off write\?\)/)]);
+  });
+
+  it("names no resource outside the resources, or when a name is not a Terraform identifier (it could be data)", () => {
+    expect(issuesOf('{"terraform":{"a":1,}}')).toEqual([`:1: is not valid JSON at column ${'{"terraform":{"a":1,}}'.indexOf(",}") + 2}${TAIL}`]);
+    const text = '{"resource":{"t":{"hunter2 is the password":{"a":1 "b":2}}}}';
+    const secretName = issuesOf(text);
+    // The column of the unexpected `"` (1-based).
+    expect(secretName).toEqual([`:1: is not valid JSON at column ${text.indexOf('"b"') + 1}${TAIL}`]);
+    expect(secretName.join("")).not.toContain("hunter2");
+  });
+});

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { fsIssue } from "../config/fs-issue";
 import { ConfigIssue, EnvkitError } from "../errors";
 import { StackModel } from "./stack-diff";
-import { parseStack, stackShapeProblem } from "./stack-text";
+import { parseStack, resourceAt, stackShapeProblem } from "./stack-text";
 
 /** The sidecar envkit writes next to each stack: the service graph reviewers see. */
 export const MODEL_FILE = "envkit-model.json";
@@ -146,10 +146,17 @@ export function readJsonFile(file: string, issues: ConfigIssue[], parsed?: Parse
     if (parsed) parsed.set(bytes.length, [...(sameSize ?? []), { bytes, value }]);
     return value;
   } catch (e) {
-    // V8's message may quote the text around the error: only its position (when given) is kept.
+    // V8's message may quote the text around the error: only its position (when given) is kept,
+    // with the resource it falls in (a truncated file: where it ends). Never the text itself.
+    const text = bytes.toString("utf8");
     const pos = /at position (\d+)/.exec((e as Error).message);
-    const line = pos ? bytes.toString("utf8").slice(0, Number(pos[1])).split("\n").length : undefined;
-    issues.push({ file, line, path: "", message: "is not valid JSON; it is not a synthesized output (synthesize it again with envkit synth)" });
+    const at = pos ? Number(pos[1]) : /end of JSON input/i.test((e as Error).message) ? text.length : undefined;
+    const before = at === undefined ? undefined : text.slice(0, at);
+    const line = before?.split("\n").length;
+    // A minified stack is one line: the column says where.
+    const column = before !== undefined && line === 1 && at! > 0 ? ` at column ${at! + 1}` : "";
+    const ends = at !== undefined && at >= text.length ? " (it ends too early: a cut-off write?)" : "";
+    issues.push({ file, line, path: at === undefined ? "" : resourceAt(text, at), message: `is not valid JSON${column}${ends}; it is not a synthesized output (synthesize it again with envkit synth)` });
     return undefined;
   }
 }

@@ -285,6 +285,50 @@ export function parseStack(buf: Buffer, file: string): unknown {
   return JSON.parse(buf.toString("utf8")) as unknown;
 }
 
+/** A Terraform resource type or name as cdktf writes them: safe to print (no data of the stack). */
+const TERRAFORM_ID = /^[A-Za-z_][A-Za-z0-9_-]{0,199}$/;
+
+/**
+ * The resource (`resource.<type>.<id>`) that offset `at` of a JSON text lies in, read from the
+ * text before it (valid JSON up to a parse error, or all of a truncated file); "" when it lies
+ * outside the resources or a name is not a Terraform identifier. Only these names are ever
+ * reported: keys deeper in a body may hold data.
+ */
+export function resourceAt(text: string, at: number): string {
+  // Per open container: whether it is a list, and the key (object) or index (list) being read.
+  const open: { list: boolean; key?: string; index: number; wantKey: boolean }[] = [];
+  const end = Math.min(at, text.length);
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      let j = i + 1;
+      while (j < end && text.charCodeAt(j) !== 34) j += text.charCodeAt(j) === 92 ? 2 : 1;
+      const top = open[open.length - 1];
+      if (top && !top.list && top.wantKey && j < end) {
+        try {
+          top.key = JSON.parse(text.slice(i, j + 1)) as string;
+        } catch {
+          top.key = undefined;
+        }
+        top.wantKey = false;
+      }
+      i = j;
+    } else if (c === 123 || c === 91) open.push({ list: c === 91, index: 0, wantKey: c === 123 });
+    else if (c === 125 || c === 93) open.pop();
+    else if (c === 44) {
+      const top = open[open.length - 1];
+      if (top?.list) top.index++;
+      else if (top) {
+        top.wantKey = true;
+        top.key = undefined;
+      }
+    }
+  }
+  const [root, byType, byId] = open;
+  const ok = root && !root.list && root.key === "resource" && byType && !byType.list && byType.key !== undefined && byId && !byId.list && byId.key !== undefined;
+  return ok && TERRAFORM_ID.test(byType.key!) && TERRAFORM_ID.test(byId.key!) ? `resource.${byType.key}.${byId.key}` : "";
+}
+
 /** The bytes of a resource body not parsed yet (from {@link parseStack}), else undefined. */
 export function rawBodyOf(byId: Json, id: string): RawBody | undefined {
   const v = TARGETS.get(byId)?.[id];
