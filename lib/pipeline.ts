@@ -498,7 +498,8 @@ export function synthesizeProject(project: ValidatedProject, outDir: string): Sy
       if (!app || !clean) continue;
       try {
         app.synth();
-        manifest = JSON.parse(fs.readFileSync(path.join(tmp, MANIFEST_FILE), "utf8")) as Record<string, unknown>;
+        // What the App just wrote to manifest.json, from the App itself.
+        manifest = app.manifest.buildManifest() as unknown as Record<string, unknown>;
         Object.assign(stacks, manifest.stacks);
       } catch (e) {
         return writeFailed(e);
