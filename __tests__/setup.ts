@@ -33,3 +33,16 @@ if (process.env.CDKTF_OUTDIR === undefined) {
     if (process.env.CDKTF_OUTDIR === dir) delete process.env.CDKTF_OUTDIR;
   });
 }
+
+// Jest maps every stack trace through source maps (source-map-support's Error.prepareStackTrace),
+// which costs milliseconds per trace. cdktf and constructs capture a full trace into a plain
+// `{ stack: "" }` object for every token and every construct's metadata — tens of thousands per
+// file — and never an Error: those get V8's own format (unmapped; both sides of any comparison
+// run in this same process), real errors keep their mapped traces for readable failures.
+// Measured on __tests__/stacks/independent-stack.test.ts: source mapping was ~12 s of its 31 s.
+const mappedPrepare = Error.prepareStackTrace;
+if (mappedPrepare) {
+  const isTraceHolder = (e: unknown): boolean => typeof e === "object" && e !== null && Object.getPrototypeOf(e) === Object.prototype && !("message" in e);
+  Error.prepareStackTrace = (error, frames) =>
+    isTraceHolder(error) ? `${String(error)}${frames.map((f) => `\n    at ${String(f)}`).join("")}` : mappedPrepare(error, frames);
+}
