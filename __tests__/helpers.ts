@@ -12,12 +12,27 @@ import { formatIssue } from "../lib/errors";
 
 export const REFERENCE_APP = path.join(__dirname, "..", "examples", "reference-app");
 
-/** The reference application, resolved (throws on any error so tests fail loudly). */
+/** Freezes a value and everything reachable from it (plain data: the resolved environments). */
+function deepFreeze<T>(value: T, seen = new Set<unknown>()): T {
+  if (typeof value !== "object" || value === null || seen.has(value)) return value;
+  seen.add(value);
+  for (const v of Object.values(value)) deepFreeze(v, seen);
+  return Object.freeze(value);
+}
+
+let reference: readonly ResolvedEnvironment[] | undefined;
+
+/**
+ * The reference application, resolved (throws on any error so tests fail loudly). Resolved once
+ * per test file (each validation runs git for the release history: ~150 ms a call) and deeply
+ * frozen, so a test that changed it would throw instead of leaking the change into the next.
+ */
 export function referenceEnvironments(): readonly ResolvedEnvironment[] {
+  if (reference) return reference;
   const p = validateDir(REFERENCE_APP);
   const errors = p.issues.filter((i) => i.severity !== "warning");
   if (errors.length) throw new Error(errors.map(formatIssue).join("\n"));
-  return p.environments;
+  return (reference = deepFreeze(p.environments));
 }
 
 export function referenceEnv(name: string): ResolvedEnvironment {
