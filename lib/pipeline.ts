@@ -14,6 +14,7 @@ import { MODEL_FILE } from "./review/sources";
 import { PolicyReport, evaluateEnvironment, evaluateProject, mergeReports } from "./policy/engine";
 import type { ReleaseHistory } from "./policy/rule";
 import { canonicalJson } from "./facade/canonical-json";
+import { releasingTokens } from "./facade/token-release";
 
 /** The file every cdktf App writes into its output folder, naming its stacks. */
 const MANIFEST_FILE = "manifest.json";
@@ -474,10 +475,12 @@ export function synthesizeProject(project: ValidatedProject, outDir: string): Sy
     return failed(writeIssue(e, outDir, "creating a temporary folder next to it"));
   }
   try {
-    // One App per environment, written as soon as it is judged clean and then let go: the live
-    // heap holds one environment's constructs and document, not every environment's (4 × 500
-    // services: peak 357 → ~330 MB). Each App writes its own manifest.json; the one written at
-    // the end holds every stack, as a single App would have written it.
+    // One App per environment, written as soon as it is judged clean and then let go (its tokens
+    // released too, or cdktf's token map keeps it reachable): the live heap holds one
+    // environment's constructs and document, not every environment's. 4 × 500 services: peak
+    // 357 → ~330 MB with one App each, → 258–271 MB with their tokens released (2026-12-02).
+    // Each App writes its own manifest.json; the one written at the end holds every stack, as a
+    // single App would have written it.
     // A file-system error while writing is the output folder's, reported as such; anything else is a bug.
     const writeFailed = (e: unknown): SynthesisResult => {
       fs.rmSync(tmp, { recursive: true, force: true });
@@ -489,21 +492,27 @@ export function synthesizeProject(project: ValidatedProject, outDir: string): Sy
     let manifest: Record<string, unknown> | undefined;
     let clean = true;
     for (const env of project.environments) {
-      const app = clean ? newApp(tmp) : undefined;
-      // The stack is not kept: once written, nothing here needs its constructs again.
-      const { report, refused } = checkEnvironment(env, app ?? memoryScope());
-      const verdict: EnvironmentVerdict = { env: env.model.name, report, refused };
-      verdicts.push(verdict);
-      clean &&= !verdictFails(verdict);
-      if (!app || !clean) continue;
-      try {
-        app.synth();
-        // What the App just wrote to manifest.json, from the App itself.
-        manifest = app.manifest.buildManifest() as unknown as Record<string, unknown>;
-        Object.assign(stacks, manifest.stacks);
-      } catch (e) {
-        return writeFailed(e);
-      }
+      // The stack is not kept: once written, nothing here needs its constructs again, so its
+      // tokens leave cdktf's process-wide token map, which would otherwise keep every
+      // environment's constructs reachable to the end (see token-release.ts).
+      const failure = releasingTokens((): SynthesisResult | undefined => {
+        const app = clean ? newApp(tmp) : undefined;
+        const { report, refused } = checkEnvironment(env, app ?? memoryScope());
+        const verdict: EnvironmentVerdict = { env: env.model.name, report, refused };
+        verdicts.push(verdict);
+        clean &&= !verdictFails(verdict);
+        if (!app || !clean) return undefined;
+        try {
+          app.synth();
+          // What the App just wrote to manifest.json, from the App itself.
+          manifest = app.manifest.buildManifest() as unknown as Record<string, unknown>;
+          Object.assign(stacks, manifest.stacks);
+        } catch (e) {
+          return writeFailed(e);
+        }
+        return undefined;
+      });
+      if (failure) return failure;
     }
     const checked = combineVerdicts(project, verdicts);
     if (hasErrors(checked)) {

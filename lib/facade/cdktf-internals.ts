@@ -1,6 +1,7 @@
 /*
  * The parts of cdktf that are not its public API and that envkit's fast synthesis relies on
- * (lib/facade/independent-stack.ts, lib/facade/token-stack-traces.ts), behind one version check.
+ * (lib/facade/independent-stack.ts, lib/facade/token-stack-traces.ts, lib/facade/token-release.ts),
+ * behind one version check.
  *
  * On any cdktf other than the one these shortcuts were written against, envkit falls back to
  * stock cdktf behaviour and says so once on stderr, rather than refusing to run: cdktf is a peer
@@ -25,6 +26,11 @@ export interface CdktfInternals {
   readonly keysToSnakeCase: (value: unknown) => unknown;
   /** cdktf/lib/tokens/private/stack-trace: every token reads `captureStackTrace` from here when it is created. */
   readonly stackTrace: { captureStackTrace: (below?: unknown) => string[] };
+  /**
+   * cdktf/lib/tokens/private/token-map: the process-wide map from every token's key to the token
+   * (a string key ends in `.<counter>`, a number key is the counter), which nothing ever empties.
+   */
+  readonly tokenMap: () => { readonly stringTokenMap: Map<string, unknown>; readonly numberTokenMap: Map<number, unknown>; readonly tokenCounter: number };
 }
 
 /** The installed cdktf's version, from its package.json; undefined when that cannot be read. */
@@ -63,6 +69,8 @@ export function cdktfInternals(): CdktfInternals | undefined {
     keysToSnakeCase: (require("cdktf/lib/util") as CdktfInternals).keysToSnakeCase,
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     stackTrace: require("cdktf/lib/tokens/private/stack-trace") as CdktfInternals["stackTrace"],
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    tokenMap: () => (require("cdktf/lib/tokens/private/token-map") as { TokenMap: { instance(): ReturnType<CdktfInternals["tokenMap"]> } }).TokenMap.instance(),
   };
   return memo;
 }
