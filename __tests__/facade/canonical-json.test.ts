@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
-import { canonicalJson, stableJson } from "../../lib/facade/canonical-json";
+import { canonicalJson, canonicalJsonPieces, stableJson, writeCanonicalJson } from "../../lib/facade/canonical-json";
 import { REFERENCE_APP, cli } from "../helpers";
 
 /*
@@ -51,3 +51,42 @@ describe("canonicalJson: json-stable-stringify's bytes", () => {
     }
   });
 });
+
+describe("canonicalJsonPieces / writeCanonicalJson: the same bytes, in pieces (a stack is never one string)", () => {
+  const joined = (v: unknown, depth?: number): string => {
+    const parts: string[] = [];
+    canonicalJsonPieces(v, (p) => parts.push(p), depth);
+    return parts.join("");
+  };
+
+  it("joined, the pieces are json-stable-stringify's bytes for any JSON-like value, at any structural depth (fast-check)", () => {
+    fc.assert(
+      fc.property(json, fc.integer({ min: 0, max: 5 }), (v, depth) => {
+        expect(joined(v, depth)).toBe(reference(v) ?? "");
+      }),
+      { numRuns: 2000 },
+    );
+    const dated = { a: { at: new Date(0), gone: { toJSON: () => undefined }, fn: () => 1, list: [() => 1, undefined] }, b: {}, c: { d: {} } };
+    for (const depth of [0, 1, 2, 3]) expect(joined(dated, depth)).toBe(reference(dated));
+  });
+
+  it("writes a stack's sections, types and ids piece by piece, each resource whole", () => {
+    const doc = { resource: { t: { a: { x: [1, {}] }, b: {} } }, terraform: { backend: {} } };
+    const parts: string[] = [];
+    canonicalJsonPieces(doc, (p) => parts.push(p));
+    expect(parts).toContain(canonicalJson({ x: [1, {}] }).split("\n").join("\n      "));
+    expect(parts.join("")).toBe(reference(doc));
+  });
+
+  it("writeCanonicalJson writes canonicalJson's bytes, across its 1 MB chunks and multi-byte characters", () => {
+    const resource: Record<string, unknown> = {};
+    for (let i = 0; i < 6000; i++) resource[`r${i}`] = { name: `é€😀 ${i}`.repeat(20), list: [i, { k: "ü" }], empty: {} };
+    const doc = { "//": { metadata: {} }, resource: { kubernetes_config_map_v1: resource }, terraform: { required_providers: {} } };
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envkit-canonical-write-")), "cdk.tf.json");
+    writeCanonicalJson(file, doc);
+    const bytes = fs.readFileSync(file);
+    expect(bytes.length).toBeGreaterThan(2 * 1024 * 1024);
+    expect(bytes.equals(Buffer.from(reference(doc), "utf8"))).toBe(true);
+  });
+});
+

@@ -9,8 +9,12 @@
  * object with an array-index key such as "0", which JavaScript enumerates first, whatever the
  * insertion order) is written by {@link stableJson}, a plain port of the original. Tested byte for
  * byte against cdktf's own json-stable-stringify (__tests__/facade/canonical-json.test.ts).
+ * A stack is written in pieces ({@link writeCanonicalJson}): each resource is copied and
+ * stringified on its own, so the whole document never exists as a sorted copy or one string
+ * (a 1,000-service × 2-environment synth: peak 426–436 → 283–287 MB, time unchanged; 2026-12-02).
  */
 
+import * as fs from "node:fs";
 import { setOwn } from "../model/own-key";
 
 /** A key JavaScript enumerates before the others, in numeric order: an array index. */
@@ -101,4 +105,70 @@ export function canonicalJson(value: unknown): string {
   }
   const text = JSON.stringify(copy, null, 2);
   return text === undefined ? (undefined as unknown as string) : openEmpty(text);
+}
+
+/** Whether JSON.stringify drops the value as an object member (json-stable-stringify skips it). */
+const dropped = (v: unknown): boolean => v === undefined || typeof v === "function" || typeof v === "symbol";
+
+/**
+ * {@link canonicalJson}(value), handed to `emit` in pieces whose concatenation is its bytes: the
+ * plain objects of the first `depth` levels (a stack document's sections, resource types and ids)
+ * are written key by key, and each value below them whole, indented to its place. A 15 MB stack
+ * is then never one sorted copy and one string (and the engine's string and the opened-up copy):
+ * at most one resource's, which the young generation collects. A value the whole-document writer
+ * would hand to the port (an array-index key) is written by it where it lies, with the same bytes.
+ */
+export function canonicalJsonPieces(value: unknown, emit: (piece: string) => void, depth = 3): void {
+  const write = (node: unknown, level: number): void => {
+    const structural = level < depth && typeof node === "object" && node !== null && !Array.isArray(node) && typeof (node as { toJSON?: unknown }).toJSON !== "function";
+    if (!structural) {
+      const text = canonicalJson(node);
+      if (text !== undefined) emit(level === 0 ? text : text.split("\n").join(`\n${"  ".repeat(level)}`));
+      return;
+    }
+    const indent = `\n${"  ".repeat(level)}`;
+    emit("{");
+    let first = true;
+    for (const key of Object.keys(node).sort()) {
+      const v = (node as Record<string, unknown>)[key];
+      // json-stable-stringify calls toJSON first: a member whose toJSON gives undefined is dropped too.
+      if (dropped(v) || (typeof v === "object" && v !== null && typeof (v as { toJSON?: unknown }).toJSON === "function" && dropped((v as { toJSON: () => unknown }).toJSON()))) continue;
+      emit(`${first ? "" : ","}${indent}  ${JSON.stringify(key)}: `);
+      first = false;
+      write(v, level + 1);
+    }
+    emit(`${indent}}`);
+  };
+  write(value, 0);
+}
+
+/** Pieces are gathered up to this many characters before each write. */
+const WRITE_CHUNK = 1 << 20;
+
+/**
+ * Writes `value` to `file` as {@link canonicalJson} would, from {@link canonicalJsonPieces} in
+ * chunks of about 1 MB (the bytes of one `fs.writeFileSync(file, canonicalJson(value))`).
+ */
+export function writeCanonicalJson(file: string, value: unknown): void {
+  const fd = fs.openSync(file, "w");
+  try {
+    let pending: string[] = [];
+    let size = 0;
+    const flush = (): void => {
+      if (size === 0) return;
+      const text = pending.join("");
+      pending = [];
+      size = 0;
+      const bytes = Buffer.from(text, "utf8");
+      for (let at = 0; at < bytes.length; ) at += fs.writeSync(fd, bytes, at);
+    };
+    canonicalJsonPieces(value, (piece) => {
+      pending.push(piece);
+      size += piece.length;
+      if (size >= WRITE_CHUNK) flush();
+    });
+    flush();
+  } finally {
+    fs.closeSync(fd);
+  }
 }

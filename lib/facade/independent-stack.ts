@@ -20,9 +20,8 @@
 import { DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, StringConcat, TerraformElement, TerraformOutput, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
 import { Construct } from "constructs";
 import { ConfigIssue, EnvkitError } from "../errors";
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { canonicalJson } from "./canonical-json";
+import { writeCanonicalJson } from "./canonical-json";
 import { CdktfInternals, cdktfInternals } from "./cdktf-internals";
 
 /** cdktf marks a TerraformDynamicBlock with this symbol (terraform-dynamic-block.js). */
@@ -210,7 +209,7 @@ interface Offender {
 type Session = Parameters<TerraformStack["synthesizer"]["synthesize"]>[0];
 
 /**
- * The stock synthesizer, writing the stack's document with {@link canonicalJson} instead of
+ * The stock synthesizer, writing the stack's document with writeCanonicalJson (canonical-json.ts) instead of
  * json-stable-stringify (the same bytes; a fraction of the time and garbage). Everything else —
  * aspects, validations, annotations, the manifest entry — is the stock synthesizer's own: it runs
  * as always, given an empty document to write, and the real one is written in its place. HCL
@@ -233,7 +232,7 @@ function canonicalWriting(stack: TerraformStack, stock: TerraformStack["synthesi
         delete own.toTerraform;
       }
       if (document === undefined) return;
-      fs.writeFileSync(path.join(session.outdir, session.manifest.forStack(stack).synthesizedStackPath), canonicalJson(document));
+      writeCanonicalJson(path.join(session.outdir, session.manifest.forStack(stack).synthesizedStackPath), document);
     },
   };
 }
