@@ -111,6 +111,30 @@ export function canonicalJson(value: unknown): string {
 const dropped = (v: unknown): boolean => v === undefined || typeof v === "function" || typeof v === "symbol";
 
 /**
+ * canonicalJson(node) as it reads `level` levels down in a document: every line after the first
+ * indented by `level` steps. The engine indents it: the copy is stringified inside `level` arrays
+ * (`[[[node]]]`), whose lines are then cut off — no second pass over the text to indent it.
+ */
+function canonicalAt(node: unknown, level: number): string | undefined {
+  if (level === 0) return canonicalJson(node);
+  let copy: unknown;
+  try {
+    copy = sortedCopy(node);
+  } catch (e) {
+    if (!(e instanceof NeedsStable)) throw e;
+    const text = stableJson(node);
+    return text === undefined ? undefined : text.split("\n").join(`\n${"  ".repeat(level)}`);
+  }
+  if (copy === undefined) return undefined;
+  let wrapped = copy;
+  for (let i = 0; i < level; i++) wrapped = [wrapped];
+  const text = openEmpty(JSON.stringify(wrapped, null, 2));
+  let head = 0;
+  for (let k = 0; k < level; k++) head += 2 * k + 2;
+  return text.slice(head + 2 * level, text.length - head);
+}
+
+/**
  * {@link canonicalJson}(value), handed to `emit` in pieces whose concatenation is its bytes: the
  * plain objects of the first `depth` levels (a stack document's sections, resource types and ids)
  * are written key by key, and each value below them whole, indented to its place. A 15 MB stack
@@ -122,8 +146,8 @@ export function canonicalJsonPieces(value: unknown, emit: (piece: string) => voi
   const write = (node: unknown, level: number): void => {
     const structural = level < depth && typeof node === "object" && node !== null && !Array.isArray(node) && typeof (node as { toJSON?: unknown }).toJSON !== "function";
     if (!structural) {
-      const text = canonicalJson(node);
-      if (text !== undefined) emit(level === 0 ? text : text.split("\n").join(`\n${"  ".repeat(level)}`));
+      const text = canonicalAt(node, level);
+      if (text !== undefined) emit(text);
       return;
     }
     const indent = `\n${"  ".repeat(level)}`;
