@@ -3,7 +3,7 @@
  */
 import * as path from "node:path";
 import fc from "fast-check";
-import { findSecretLiterals } from "../../lib/targets/inspect";
+import { findSecretLinesInText, findSecretLiterals, secretLinesOf } from "../../lib/targets/inspect";
 import { containsUrlPassword } from "../../lib/model/url";
 import { parseDuration } from "../../lib/model/duration";
 import { checkStacks, memoryScope } from "../../lib/pipeline";
@@ -53,6 +53,29 @@ describe("the JSON secret scan judges names, not paths", () => {
 
   it("still finds KEY=value assignments and secret-like attribute keys", () => {
     expect(findSecretLiterals({ env: ["DB_PASSWORD=hunter2", "DB_PASSWORD_FILE=/run/secrets/db", "TOKEN=${var.t}"], api_token: "abc" }).map((f) => f.path)).toEqual(["env[0]", "api_token"]);
+  });
+});
+
+describe("the secret scan of a multi-line text (a config file) skips a text that cannot match", () => {
+  // Lines built from what the patterns look for, and near misses, in any order and case.
+  const fragment = fc.constantFrom("password", "DB_PASSWORD", "Token", "api_key", "x", "name", " = ", ": ", "=", ":", "export ", '"', "'", "@", "://", "https://u:p@h", "-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN", "${var.x}", "/run/secrets/db", " ", "_FILE", "\t");
+  const text = fc.array(fc.array(fragment, { maxLength: 8 }).map((parts) => parts.join("")), { minLength: 2, maxLength: 6 }).map((lines) => lines.join("\n"));
+
+  it("finds exactly what the line-by-line scan finds (fast-check)", () => {
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string()), (t) => {
+        expect(findSecretLinesInText(t)).toEqual(secretLinesOf(t));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("still finds each kind of secret line in a long text", () => {
+    const filler = Array.from({ length: 5000 }, (_, i) => `  rule_${i}: value ${i}`).join("\n");
+    expect(findSecretLinesInText(`${filler}\nDB_PASSWORD=hunter2`)).toEqual([{ line: 5001, message: "assigns a literal value to a secret-like key" }]);
+    expect(findSecretLinesInText(`${filler}\nurl: https://u:pw@db.example/x`)).toEqual([{ line: 5001, message: "holds a URL with an embedded password" }]);
+    expect(findSecretLinesInText(`${filler}\n-----BEGIN EC PRIVATE KEY-----`)).toEqual([{ line: 5001, message: "holds a private key" }]);
+    expect(findSecretLinesInText(filler)).toEqual([]);
   });
 });
 

@@ -86,6 +86,15 @@ const PRIVATE_KEY = /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----/;
  * are returned, never the text. Linear in the text's length.
  */
 export function findSecretLinesInText(text: string): { line: number; message: string }[] {
+  // No line can match unless the whole text holds what each pattern needs: a secret-like word (an
+  // assignment's key), "-----BEGIN" (a private key), an "@" (a URL's password). A 1,000-service
+  // rules file (2 MB) has none of them: three native scans instead of ~60,000 lines' patterns.
+  if (!SECRET_WORD.test(text) && !text.includes("-----BEGIN") && !text.includes("@")) return [];
+  return secretLinesOf(text);
+}
+
+/** {@link findSecretLinesInText} without its whole-text shortcut (exported for its property test). */
+export function secretLinesOf(text: string): { line: number; message: string }[] {
   const out: { line: number; message: string }[] = [];
   text.split("\n").forEach((raw, i) => {
     const line = raw.length > 4096 ? raw.slice(0, 4096) : raw;
