@@ -103,6 +103,15 @@ describe("IndependentStack refuses references to other stacks", () => {
     expect(err.issues.map((i) => `${i.file}: ${i.path}`).sort()).toEqual(["dev/api: resource.docker_container.api.env.0", "dev/api: resource.docker_container.api.networks_advanced.0.name", "dev/net: output.net.value"]);
   });
 
+  it("the same foreign reference in many resources is reported for each (a reference resolved once per stack is noted again at every use)", () => {
+    const app = newApp();
+    const { net } = producer(app);
+    const stack = consumer(app);
+    for (const name of ["a", "b", "c"]) new Container(stack, name, { name, image: "nginx", networksAdvanced: [{ name: net.name }] });
+    const err = refusal(() => app.synth());
+    expect(err.issues.map((i) => `${i.file}: ${i.path}`).sort()).toEqual(["a", "b", "c"].map((n) => `dev/${n}: resource.docker_container.${n}.networks_advanced.0.name`));
+  });
+
   it("an escape-hatch override pointing one EnvironmentStack into another environment's stack fails app.synth() and guardrails()", () => {
     const app = newApp();
     const dev = new EnvironmentStack(app, "dev", { environment: referenceEnv("dev").model, onWarning: () => undefined });

@@ -30,6 +30,8 @@ export interface CdktfInternals {
    * cdktf/lib/tokens/private/token-map: the process-wide map from every token's key to the token
    * (a string key ends in `.<counter>`, a number key is the counter), which nothing ever empties.
    */
+  /** cdktf/lib/tfExpression: the class of `ref()`'s tokens (a resource attribute's reference), which cdktf does not export. */
+  readonly referenceClass: abstract new (...args: never[]) => unknown;
   readonly tokenMap: () => { readonly stringTokenMap: Map<string, unknown>; readonly numberTokenMap: Map<number, unknown>; readonly tokenCounter: number };
 }
 
@@ -69,6 +71,8 @@ export function cdktfInternals(): CdktfInternals | undefined {
     keysToSnakeCase: (require("cdktf/lib/util") as CdktfInternals).keysToSnakeCase,
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     stackTrace: require("cdktf/lib/tokens/private/stack-trace") as CdktfInternals["stackTrace"],
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    referenceClass: (require("cdktf/lib/tfExpression") as { ref(identifier: string, stack?: unknown): object }).ref("", undefined).constructor as CdktfInternals["referenceClass"],
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     tokenMap: () => (require("cdktf/lib/tokens/private/token-map") as { TokenMap: { instance(): ReturnType<CdktfInternals["tokenMap"]> } }).TokenMap.instance(),
   };
