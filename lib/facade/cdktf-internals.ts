@@ -26,12 +26,12 @@ export interface CdktfInternals {
   readonly keysToSnakeCase: (value: unknown) => unknown;
   /** cdktf/lib/tokens/private/stack-trace: every token reads `captureStackTrace` from here when it is created. */
   readonly stackTrace: { captureStackTrace: (below?: unknown) => string[] };
+  /** cdktf/lib/tfExpression: the class of `ref()`'s tokens (a resource attribute's reference), which cdktf does not export. */
+  readonly referenceClass: abstract new (...args: never[]) => unknown;
   /**
    * cdktf/lib/tokens/private/token-map: the process-wide map from every token's key to the token
    * (a string key ends in `.<counter>`, a number key is the counter), which nothing ever empties.
    */
-  /** cdktf/lib/tfExpression: the class of `ref()`'s tokens (a resource attribute's reference), which cdktf does not export. */
-  readonly referenceClass: abstract new (...args: never[]) => unknown;
   readonly tokenMap: () => { readonly stringTokenMap: Map<string, unknown>; readonly numberTokenMap: Map<number, unknown>; readonly tokenCounter: number };
 }
 
