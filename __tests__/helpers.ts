@@ -24,8 +24,9 @@ let reference: readonly ResolvedEnvironment[] | undefined;
 
 /**
  * The reference application, resolved (throws on any error so tests fail loudly). Resolved once
- * per test file (each validation runs git for the release history: ~150 ms a call) and deeply
- * frozen, so a test that changed it would throw instead of leaking the change into the next.
+ * per test file (a validation, which also runs git for the release history, took ~160 ms a call
+ * under jest: 2.2 s of one file's 14 tests) and deeply frozen, so a test that changed it would
+ * throw instead of leaking the change into the next.
  */
 export function referenceEnvironments(): readonly ResolvedEnvironment[] {
   if (reference) return reference;

@@ -35,7 +35,7 @@ if (process.env.CDKTF_OUTDIR === undefined) {
 }
 
 // Jest maps every stack trace through source maps (source-map-support's Error.prepareStackTrace),
-// which costs milliseconds per trace. cdktf and constructs capture a full trace into a plain
+// frame by frame. cdktf and constructs capture a full trace into a plain
 // `{ stack: "" }` object for every token and every construct's metadata — tens of thousands per
 // file — and never an Error: those get V8's own format (unmapped; both sides of any comparison
 // run in this same process), real errors keep their mapped traces for readable failures.
