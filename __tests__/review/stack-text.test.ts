@@ -97,7 +97,10 @@ describe("cutting a canonical stack into resource bodies", () => {
       expect(e).toBeInstanceOf(EnvkitError);
       issues = (e as EnvkitError).issues.map(formatIssue);
     }
-    expect(issues).toEqual([`${FILE}: resource.docker_container.api: is not a synthesized stack: this resource is not valid JSON or nests too deep; synthesize it again with envkit synth`]);
+    // The line of the bare word in the file (V8 gives no position for an unexpected token).
+    const line = broken.toString("utf8").slice(0, broken.indexOf('"name": hunter2')).split("\n").length;
+    expect(line).toBeGreaterThan(3);
+    expect(issues).toEqual([`${FILE}:${line}: resource.docker_container.api: is not a synthesized stack: this resource is not valid JSON; synthesize it again with envkit synth`]);
     expect(issues.join("")).not.toContain("hunter2");
   });
 
@@ -105,7 +108,12 @@ describe("cutting a canonical stack into resource bodies", () => {
     let deep: unknown = "x";
     for (let i = 0; i < 210; i++) deep = { a: deep };
     const doc = parseStack(Buffer.from(canonical({ resource: { t: { id: { deep } } }, terraform: {} })), FILE) as { resource: Record<string, Json> };
-    expect(() => doc.resource.t.id).toThrow(/nests too deep/);
+    expect(() => doc.resource.t.id).toThrow(EnvkitError);
+    try {
+      void doc.resource.t.id;
+    } catch (e) {
+      expect((e as EnvkitError).issues.map(formatIssue)).toEqual([`${FILE}: resource.t.id: is not a synthesized stack: this resource is nested deeper than 200 levels; synthesize it again with envkit synth`]);
+    }
   });
 
   it("mentions() answers as JSON.stringify(body).includes() for needles inside one token, read from the bytes or not (fast-check)", () => {
@@ -285,6 +293,30 @@ describe("a stack that is not valid JSON: where, never what", () => {
     const canonicalText = canonical({ resource: { kubernetes_deployment_v1: { web: { metadata: [{ name: "web" }] } } }, terraform: {} });
     const cut = issuesOf(canonicalText.slice(0, canonicalText.indexOf('"web"') + 5));
     expect(cut).toEqual([expect.stringMatching(/^:\d+: resource\.kubernetes_deployment_v1\.web: is not valid JSON \(it ends too early: a cut-off write\?\)/)]);
+  });
+
+  it("locates an unexpected token, which V8 reports without a position, and never quotes it", () => {
+    // A bare word in a minified stack: the column and the resource.
+    const minified = '{"resource":{"docker_container":{"api":{"name":hunter2}}}}';
+    expect(issuesOf(minified)).toEqual([`:1: resource.docker_container.api: is not valid JSON at column ${minified.indexOf("hunter2") + 1}${TAIL}`]);
+    // A merge-conflict marker outside the resources of a canonical stack: its line.
+    const good = canonical({ resource: { kubernetes_deployment_v1: { web: { metadata: [{ name: "web" }] } } }, terraform: { required_providers: {} } });
+    const outside = good.indexOf('    "required_providers"');
+    const conflictedTop = `${good.slice(0, outside)}<<<<<<< HEAD\n${good.slice(outside)}`;
+    const top = issuesOf(conflictedTop);
+    expect(top).toEqual([`:${conflictedTop.slice(0, outside).split("\n").length}: is not valid JSON${TAIL}`]);
+    // Inside a resource body, which the review parses when it reads it: its line, and the resource.
+    const at = good.indexOf('          "name": "web"');
+    const conflicted = `${good.slice(0, at)}<<<<<<< HEAD\n${good.slice(at)}`;
+    const doc = parseStack(Buffer.from(conflicted), FILE) as { resource: Record<string, Json> };
+    let issues: string[] = [];
+    try {
+      void doc.resource.kubernetes_deployment_v1.web;
+    } catch (e) {
+      issues = (e as EnvkitError).issues.map(formatIssue);
+    }
+    expect(issues).toEqual([`${FILE}:${conflicted.slice(0, at).split("\n").length}: resource.kubernetes_deployment_v1.web: is not a synthesized stack: this resource is not valid JSON; synthesize it again with envkit synth`]);
+    expect([...top, ...issues].join("")).not.toMatch(/HEAD|<</);
   });
 
   it("names no resource outside the resources, or when a name is not a Terraform identifier (it could be data)", () => {

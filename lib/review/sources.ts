@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fsIssue } from "../config/fs-issue";
 import { ConfigIssue, EnvkitError } from "../errors";
+import { jsonErrorOffset } from "./json-error-offset";
 import { StackModel } from "./stack-diff";
 import { parseStack, resourceAt, stackShapeProblem } from "./stack-text";
 
@@ -146,11 +147,12 @@ export function readJsonFile(file: string, issues: ConfigIssue[], parsed?: Parse
     if (parsed) parsed.set(bytes.length, [...(sameSize ?? []), { bytes, value }]);
     return value;
   } catch (e) {
-    // V8's message may quote the text around the error: only its position (when given) is kept,
-    // with the resource it falls in (a truncated file: where it ends). Never the text itself.
+    // V8's message may quote the text around the error: only its position is kept (found by
+    // jsonErrorOffset when V8 gives none, as for an unexpected token), with the resource it falls
+    // in (a truncated file: where it ends). Never the text itself.
     const text = bytes.toString("utf8");
     const pos = /at position (\d+)/.exec((e as Error).message);
-    const at = pos ? Number(pos[1]) : /end of JSON input/i.test((e as Error).message) ? text.length : undefined;
+    const at = pos ? Number(pos[1]) : jsonErrorOffset(text);
     const before = at === undefined ? undefined : text.slice(0, at);
     const line = before?.split("\n").length;
     // A minified stack is one line: the column says where.

@@ -1,5 +1,6 @@
 import { EnvkitError } from "../errors";
 import { setOwn } from "../model/own-key";
+import { jsonErrorOffset } from "./json-error-offset";
 
 /*
  * Reading a synthesized stack for review without parsing what did not change. cdktf writes
@@ -167,15 +168,19 @@ function lazyResources(target: Record<string, unknown>, file: string, type: stri
     get(t, id) {
       const v = t[id as string];
       if (!(v instanceof RawBody)) return v;
+      const text = v.buf.toString("utf8", v.start, v.end);
       let body: unknown;
       try {
-        body = JSON.parse(v.buf.toString("utf8", v.start, v.end));
+        body = JSON.parse(text);
       } catch {
-        body = undefined;
+        // Where, never what: the line of the error in the file (V8's message may quote the text).
+        const at = jsonErrorOffset(text);
+        const line = at === undefined ? undefined : lineOfOffset(v.buf, v.start + Buffer.byteLength(text.slice(0, at)));
+        throw new EnvkitError([{ file, line, path: `resource.${type}.${String(id)}`, message: "is not a synthesized stack: this resource is not valid JSON; synthesize it again with envkit synth" }]);
       }
       // The depth bound counts from the document's root: resource.type.id is three levels down.
       if (!isObject(body) || nestsDeeperThan(body, MAX_JSON_DEPTH - 3)) {
-        throw new EnvkitError([{ file, path: `resource.${type}.${String(id)}`, message: "is not a synthesized stack: this resource is not valid JSON or nests too deep; synthesize it again with envkit synth" }]);
+        throw new EnvkitError([{ file, path: `resource.${type}.${String(id)}`, message: `is not a synthesized stack: this resource is ${isObject(body) ? `nested deeper than ${MAX_JSON_DEPTH} levels` : "not an object"}; synthesize it again with envkit synth` }]);
       }
       setOwn(t, id as string, body);
       return body;
@@ -183,6 +188,13 @@ function lazyResources(target: Record<string, unknown>, file: string, type: stri
   });
   TARGETS.set(proxy, target);
   return proxy;
+}
+
+/** The 1-based line of byte `offset` of `buf`. */
+function lineOfOffset(buf: Buffer, offset: number): number {
+  let line = 1;
+  for (let i = buf.indexOf(NL); i >= 0 && i < offset; i = buf.indexOf(NL, i + 1)) line++;
+  return line;
 }
 
 const RESOURCE_OPEN = Buffer.from('\n  "resource": {\n');
