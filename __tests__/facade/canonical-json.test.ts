@@ -70,6 +70,21 @@ describe("canonicalJsonPieces / writeCanonicalJson: the same bytes, in pieces (a
     for (const depth of [0, 1, 2, 3]) expect(joined(dated, depth)).toBe(reference(dated));
   });
 
+  it("calls a member's toJSON as often as json-stable-stringify does (once per visit), at any structural depth", () => {
+    const counted = (): { doc: unknown; calls: () => number } => {
+      let calls = 0;
+      const member = (value: unknown) => ({ toJSON: () => (calls++, value) });
+      return { doc: { a: { b: member({ c: 1 }), gone: member(undefined) }, d: member([1, 2]) }, calls: () => calls };
+    };
+    const stock = counted();
+    const text = reference(stock.doc);
+    for (const depth of [0, 1, 2, 3]) {
+      const ours = counted();
+      expect(joined(ours.doc, depth)).toBe(text);
+      expect(ours.calls()).toBe(stock.calls());
+    }
+  });
+
   it("writes a stack's sections, types and ids piece by piece, each resource whole", () => {
     const doc = { resource: { t: { a: { x: [1, {}] }, b: {} } }, terraform: { backend: {} } };
     const parts: string[] = [];

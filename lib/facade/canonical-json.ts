@@ -154,9 +154,10 @@ export function canonicalJsonPieces(value: unknown, emit: (piece: string) => voi
     emit("{");
     let first = true;
     for (const key of Object.keys(node).sort()) {
-      const v = (node as Record<string, unknown>)[key];
-      // json-stable-stringify calls toJSON first: a member whose toJSON gives undefined is dropped too.
-      if (dropped(v) || (typeof v === "object" && v !== null && typeof (v as { toJSON?: unknown }).toJSON === "function" && dropped((v as { toJSON: () => unknown }).toJSON()))) continue;
+      let v = (node as Record<string, unknown>)[key];
+      // json-stable-stringify calls toJSON first, once: a member whose toJSON gives undefined is dropped too.
+      if (typeof v === "object" && v !== null && typeof (v as { toJSON?: unknown }).toJSON === "function") v = (v as { toJSON: () => unknown }).toJSON();
+      if (dropped(v)) continue;
       emit(`${first ? "" : ","}${indent}  ${JSON.stringify(key)}: `);
       first = false;
       write(v, level + 1);
