@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { releasesCommand } from "../../lib/cli/commands/releases";
 import { EXIT, UsageError } from "../../lib/cli/io";
 import { EnvkitError, formatIssue } from "../../lib/errors";
-import { gitHead, gitHistory, releaseHistory } from "../../lib/policy/history";
+import { gitHead, gitHistory, mayBeInGitCheckout, releaseHistory } from "../../lib/policy/history";
 import { RELEASE_RECORD_FILE, readReleaseRecord, recordReleases, recordedReleases, writeFileAtomically } from "../../lib/policy/release-record";
 import { ReleaseHistory } from "../../lib/policy/rule";
 import { ruleById } from "../../lib/policy/rules";
@@ -70,6 +70,76 @@ describe("release history from git", () => {
     expect(h).toMatchObject({ complete: false, reason: "a shallow clone" });
     expect([...h.releasesOf("staging", "api")]).toEqual(["1.2.0"]);
     expect(releaseHistory(path.join(clone, "infra", "app")).unavailable).toEqual(["the release record " + path.join(clone, "infra", "app", RELEASE_RECORD_FILE) + " (no such file)", "full git history (a shallow clone; git fetch --unshallow reads it)"]);
+  });
+});
+
+describe("git runs only when history is asked for", () => {
+  // The module object itself (an ES namespace import is frozen): envkit runs git with its execFileSync.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const childProcess = require("node:child_process") as typeof import("node:child_process");
+  /** The git commands `fn` runs. */
+  const gitCalls = (fn: () => void): string[] => {
+    const spy = jest.spyOn(childProcess, "execFileSync");
+    try {
+      fn();
+      return spy.mock.calls.filter(([file]) => file === "git").map(([, args]) => (args as string[]).join(" "));
+    } finally {
+      spy.mockRestore();
+    }
+  };
+
+  it("reads git history once, when a rule first asks, not when the history is made", () => {
+    const { app } = historyRepo();
+    let h: ReturnType<typeof releaseHistory> | undefined;
+    expect(gitCalls(() => (h = releaseHistory(app)))).toEqual([]);
+    const calls = gitCalls(() => {
+      expect([...h!.releasesOf("staging", "api")].sort()).toEqual(["1.0.0", "1.1.0", "1.2.0"]);
+      expect(h!.available).toBe(true);
+      expect(h!.searched).toContain("git history");
+    });
+    expect(calls[0]).toMatch(/^rev-parse --show-toplevel/);
+    expect(gitCalls(() => h!.releasesOf("qa", "api"))).toEqual([]);
+  });
+
+  it("starts no git process outside a checkout (no .git above the folder), and still says git history is missing", () => {
+    const none = tmp("envkit-nogit-");
+    expect(fs.existsSync(path.join(os.tmpdir(), ".git"))).toBe(false);
+    let unavailable: readonly string[] | undefined;
+    expect(gitCalls(() => (unavailable = releaseHistory(none).unavailable))).toEqual([]);
+    expect(unavailable).toContain("git history (not a git checkout)");
+    expect(mayBeInGitCheckout(none)).toBe(false);
+    expect(mayBeInGitCheckout(path.join(historyRepo().app, "environments"))).toBe(true);
+    const saved = process.env.GIT_DIR;
+    process.env.GIT_DIR = path.join(none, "elsewhere.git");
+    try {
+      expect(mayBeInGitCheckout(none)).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.GIT_DIR;
+      else process.env.GIT_DIR = saved;
+    }
+  });
+
+  it("validating an app whose promoted releases its source pins reads no history; a release the source does not pin does", () => {
+    const app = copyReferenceApp();
+    git(app, "init", "-q");
+    const prodFile = path.join(app, "environments", "prod.yaml");
+    const staging = fs.readFileSync(path.join(app, "environments", "staging.yaml"), "utf8");
+    const pinOf = (svc: string) => new RegExp(`^  ${svc}: .*$`, "m").exec(staging)![0];
+    // prod runs exactly what staging pins: promotion order needs no history.
+    fs.writeFileSync(prodFile, fs.readFileSync(prodFile, "utf8").replace(/^  api: .*$/m, pinOf("api")).replace(/^  worker: .*$/m, pinOf("worker")));
+    git(app, "add", "-A");
+    git(app, "commit", "-qm", "prod runs staging's releases");
+    let ok: { code: number; err: string } | undefined;
+    expect(gitCalls(() => (ok = cli("validate", "--config", app, "--env", "prod")))).toEqual([]);
+    expect(ok!.code).toBe(0);
+    // A release staging does not pin: its history is read (record and git), and the release is refused.
+    edit(prodFile, pinOf("api"), `  api: "9.9.9@${D("f")}"`);
+    let refused: { code: number; err: string } | undefined;
+    const calls = gitCalls(() => (refused = cli("validate", "--config", app, "--env", "prod")));
+    expect(calls[0]).toMatch(/^rev-parse --show-toplevel/);
+    expect(refused!.code).not.toBe(0);
+    expect(refused!.err).toContain("ENVK-REL-001");
+    expect(refused!.err).toContain("git history");
   });
 });
 

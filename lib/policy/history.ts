@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { yamlPackage } from "../config/yaml-package";
 import { parseYaml } from "../config/yaml-source";
@@ -13,6 +14,19 @@ function git(cwd: string, args: string[], input?: string): Buffer | undefined {
     return execFileSync("git", args, { cwd, input, stdio: ["pipe", "pipe", "ignore"], maxBuffer: 256 * 1024 * 1024 });
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Whether git could find a repository for `dir`: a `.git` in it or a folder above it, or git told
+ * where one is (GIT_DIR, GIT_WORK_TREE). False means git would only answer "not a git
+ * repository", so the process (~10 ms) is not started.
+ */
+export function mayBeInGitCheckout(dir: string): boolean {
+  if (process.env.GIT_DIR || process.env.GIT_WORK_TREE) return true;
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, ".git"))) return true;
+    if (path.dirname(d) === d) return false;
   }
 }
 
@@ -98,7 +112,7 @@ export function gitHistory(configDir: string | undefined, opts: { readonly commi
   const servicesOf = (env: string): string[] => [...(services.get(env) ?? [])].sort();
   const firstPinned = (env: string, svc: string, release: string): number | undefined => pinnedAt.get(`${env}/${svc}\n${release}`);
   // One git process for both answers: the top folder, then "true"/"false" on the last line.
-  const answer = configDir ? git(configDir, ["rev-parse", "--show-toplevel", "--is-shallow-repository"])?.toString().replace(/\n$/, "") : undefined;
+  const answer = configDir && mayBeInGitCheckout(configDir) ? git(configDir, ["rev-parse", "--show-toplevel", "--is-shallow-repository"])?.toString().replace(/\n$/, "") : undefined;
   const split = answer?.lastIndexOf("\n") ?? -1;
   const top = answer !== undefined && split > 0 ? answer.slice(0, split).trim() : undefined;
   if (!configDir || !top) return { complete: false, reason: "not a git checkout", releasesOf, servicesOf, firstPinned };
@@ -196,25 +210,51 @@ function combine(record: ReleaseRecord | undefined, fromGit: GitHistory, extra: 
  * record (`releases.yaml`, maintained by `envkit releases record`) together with git history.
  * Either source alone is enough: the record makes shallow clones and `git archive` copies work,
  * git history covers releases from before the record existed. Problems with the record come back
- * as `issues`, and an invalid record is not trusted.
+ * as `issues`, and an invalid record is not trusted. git is read when first asked for (a release's
+ * history, or which sources were read), once.
  */
 export function releaseHistory(configDir: string | undefined): PromotionHistory {
-  const fromGit = gitHistory(configDir);
+  // git runs when a rule first asks for history, not before: most synths never do (a promoted
+  // release its source environment pins needs none), and git is three processes in a checkout.
+  let read: GitHistory | undefined;
+  const fromGit = (): GitHistory => (read ??= gitHistory(configDir));
+  const lazyGit: GitHistory = {
+    releasesOf: (env, svc) => fromGit().releasesOf(env, svc),
+    servicesOf: (env) => fromGit().servicesOf(env),
+    firstPinned: (env, svc, release) => fromGit().firstPinned(env, svc, release),
+    get complete() {
+      return fromGit().complete;
+    },
+    get reason() {
+      return fromGit().reason;
+    },
+  };
   const loaded = configDir ? readReleaseRecord(configDir) : undefined;
   const record = loaded?.record;
-  const searched: string[] = [];
-  const unavailable: string[] = [];
-  if (record) searched.push(loaded!.file);
-  else if (loaded?.exists) unavailable.push(`the release record ${loaded.file} (it is invalid: ${loaded.issues.length} problem(s); "envkit releases list --config ${configDir}" lists them)`);
-  else if (loaded) unavailable.push(`the release record ${loaded.file} (no such file)`);
-  if (fromGit.complete) searched.push("git history");
-  else unavailable.push(fromGit.reason === "a shallow clone" ? "full git history (a shallow clone; git fetch --unshallow reads it)" : "git history (not a git checkout)");
+  let sources: { searched: string[]; unavailable: string[] } | undefined;
+  const sourcesRead = (): { searched: string[]; unavailable: string[] } => {
+    if (sources) return sources;
+    const searched: string[] = [];
+    const unavailable: string[] = [];
+    if (record) searched.push(loaded!.file);
+    else if (loaded?.exists) unavailable.push(`the release record ${loaded.file} (it is invalid: ${loaded.issues.length} problem(s); "envkit releases list --config ${configDir}" lists them)`);
+    else if (loaded) unavailable.push(`the release record ${loaded.file} (no such file)`);
+    if (lazyGit.complete) searched.push("git history");
+    else unavailable.push(lazyGit.reason === "a shallow clone" ? "full git history (a shallow clone; git fetch --unshallow reads it)" : "git history (not a git checkout)");
+    return (sources = { searched, unavailable });
+  };
   return {
-    available: Boolean(record) || fromGit.complete,
-    searched,
-    unavailable,
+    get available() {
+      return Boolean(record) || lazyGit.complete;
+    },
+    get searched() {
+      return sourcesRead().searched;
+    },
+    get unavailable() {
+      return sourcesRead().unavailable;
+    },
     issues: loaded?.issues ?? [],
-    ...combine(record, fromGit),
+    ...combine(record, lazyGit),
     recordHint: (env, svc) =>
       configDir
         ? `if "${env}" ran it, add it under environments.${env}.${svc} in ${loaded!.file}; "envkit releases record --config ${configDir} --env ${env}" records what "${env}" runs after each deploy`

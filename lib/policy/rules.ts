@@ -404,10 +404,14 @@ export const RULES: readonly Rule[] = [
         // At a base commit (a pull request), what the change itself pins in the source counts for nothing.
         const source = from.services.find((x) => x.name === s.name);
         const running = h.base ? (h.pinnedAtBase?.(from.name, s.name) ?? []) : source ? serviceReleases(source).map((r) => r.release.version) : [];
-        const ran = h.releasesOf(from.name, s.name);
+        // History is read only when the source does not pin the release itself (most promotions).
+        let history: ReadonlySet<string> | undefined;
+        const ranThere = (): ReadonlySet<string> => (history ??= h.releasesOf(from.name, s.name));
         // Every release the service runs here (a blue-green slot, a canary) must have run there.
         for (const { path, release } of serviceReleases(s)) {
-          if (running.includes(release.version) || ran.has(release.version)) continue;
+          if (running.includes(release.version)) continue;
+          const ran = ranThere();
+          if (ran.has(release.version)) continue;
           // The same bytes count under another tag; a name the source has no history of (a renamed or
           // moved service) is judged by its digest alone, whichever service of the source ran it.
           const named = running.length > 0 || ran.size > 0 || Boolean(h.knows?.(from.name, s.name));
