@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import fc from "fast-check";
 import * as os from "node:os";
 import * as path from "node:path";
 import { releasesCommand } from "../../lib/cli/commands/releases";
@@ -101,6 +102,30 @@ describe("git runs only when history is asked for", () => {
     expect(gitCalls(() => h!.releasesOf("qa", "api"))).toEqual([]);
   });
 
+  it("ran() answers as releasesOf().has(), from the record and git history together (fast-check)", () => {
+    const { repo, app } = historyRepo();
+    const head = git(repo, "rev-parse", "HEAD").trim();
+    const releases = ["1.0.0", "1.1.0", "1.2.0", "0.9.0", "2.0.0"];
+    const entry = fc.record({ env: fc.constantFrom("staging", "qa", "prod"), svc: fc.constantFrom("api", "web"), release: fc.constantFrom(...releases) });
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 6 }), fc.array(entry, { minLength: 1, maxLength: 8 }), (recorded, asked) => {
+        const byEnv = new Map<string, Map<string, Set<string>>>();
+        for (const e of recorded) {
+          if (!byEnv.has(e.env)) byEnv.set(e.env, new Map());
+          const bySvc = byEnv.get(e.env)!;
+          bySvc.set(e.svc, new Set([...(bySvc.get(e.svc) ?? []), e.release]));
+        }
+        const item = (release: string) => `      - { release: "${release}", recorded: 2026-11-22, commit: ${head} }`;
+        const text = `environments:\n${[...byEnv].map(([env, bySvc]) => `  ${env}:\n${[...bySvc].map(([svc, rels]) => `    ${svc}:\n${[...rels].map(item).join("\n")}`).join("\n")}`).join("\n")}\n`;
+        fs.writeFileSync(path.join(app, RELEASE_RECORD_FILE), recorded.length ? text : "environments: {}\n");
+        const h = releaseHistory(app);
+        expect(h.issues).toEqual([]);
+        for (const q of asked) expect(h.ran!(q.env, q.svc, q.release)).toBe(h.releasesOf(q.env, q.svc).has(q.release));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
   it("starts no git process outside a checkout (no .git above the folder), and still says git history is missing", () => {
     const none = tmp("envkit-nogit-");
     expect(fs.existsSync(path.join(os.tmpdir(), ".git"))).toBe(false);
@@ -119,9 +144,15 @@ describe("git runs only when history is asked for", () => {
     }
   });
 
-  it("validating an app whose promoted releases its source pins reads no history; a release the source does not pin does", () => {
+  it("validating an app whose promoted releases its source pins or its record lists runs no git; any other release reads git history", () => {
     const app = copyReferenceApp();
     git(app, "init", "-q");
+    git(app, "add", "-A");
+    git(app, "commit", "-qm", "the reference app");
+    // As committed, prod runs releases staging no longer pins, which the release record lists: no git either.
+    let recorded: { code: number } | undefined;
+    expect(gitCalls(() => (recorded = cli("validate", "--config", app, "--env", "prod")))).toEqual([]);
+    expect(recorded!.code).toBe(0);
     const prodFile = path.join(app, "environments", "prod.yaml");
     const staging = fs.readFileSync(path.join(app, "environments", "staging.yaml"), "utf8");
     const pinOf = (svc: string) => new RegExp(`^  ${svc}: .*$`, "m").exec(staging)![0];

@@ -193,6 +193,8 @@ function combine(record: ReleaseRecord | undefined, fromGit: GitHistory, extra: 
   };
   return {
     releasesOf,
+    ran: (env: string, svc: string, release: string): boolean =>
+      recordedReleases(record, env, svc).some((r) => r.release === release) || (extra.pinned?.(env)?.get(svc) ?? []).includes(release) || fromGit.releasesOf(env, svc).has(release),
     releasesIn: (env: string) => new Set(servicesIn(env).flatMap((svc) => [...releasesOf(env, svc)])),
     knows: (env: string, svc: string) => releasesOf(env, svc).size > 0,
     since: (env: string, svc: string, release: string): ReleaseSince | undefined => {

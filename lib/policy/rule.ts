@@ -26,6 +26,12 @@ export type RuleInput =
 export interface ReleaseHistory {
   /** Every release the environment ran: recorded, or held by its file in an earlier commit. */
   releasesOf(env: string, service: string): ReadonlySet<string>;
+  /**
+   * Whether the environment ran `release` of `service`: `releasesOf(env, service).has(release)`,
+   * reading the cheapest source first (a release the record lists needs no git history).
+   * @default releasesOf(env, service).has(release)
+   */
+  ran?(env: string, service: string, release: string): boolean;
   /** Whether a complete source could be read: a valid release record, or the full git history. */
   readonly available: boolean;
   /** The sources that were read, for findings (`app/releases.yaml`, `git history`). */

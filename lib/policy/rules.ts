@@ -404,14 +404,14 @@ export const RULES: readonly Rule[] = [
         // At a base commit (a pull request), what the change itself pins in the source counts for nothing.
         const source = from.services.find((x) => x.name === s.name);
         const running = h.base ? (h.pinnedAtBase?.(from.name, s.name) ?? []) : source ? serviceReleases(source).map((r) => r.release.version) : [];
-        // History is read only when the source does not pin the release itself (most promotions).
+        // History is read only when the source does not pin the release itself (most promotions),
+        // and git only when the release record does not list it.
         let history: ReadonlySet<string> | undefined;
         const ranThere = (): ReadonlySet<string> => (history ??= h.releasesOf(from.name, s.name));
         // Every release the service runs here (a blue-green slot, a canary) must have run there.
         for (const { path, release } of serviceReleases(s)) {
-          if (running.includes(release.version)) continue;
+          if (running.includes(release.version) || (h.ran ? h.ran(from.name, s.name, release.version) : ranThere().has(release.version))) continue;
           const ran = ranThere();
-          if (ran.has(release.version)) continue;
           // The same bytes count under another tag; a name the source has no history of (a renamed or
           // moved service) is judged by its digest alone, whichever service of the source ran it.
           const named = running.length > 0 || ran.size > 0 || Boolean(h.knows?.(from.name, s.name));
