@@ -10,7 +10,7 @@
  * (package.json, for --version) are the same. The library (`require("envkit")`) and bin.js are not
  * bundled: a consumer's own cdktf and providers are used there. __tests__/package/cli-bundle.test.ts
  * checks that the command writes the same bytes as bin.js and loads nothing from node_modules.
- * Run by `npm run build`, after tsc.
+ * Run by `npm run build` (scripts/build.js), after tsc, when the bundle is older than its inputs.
  */
 const fs = require("node:fs");
 const path = require("node:path");

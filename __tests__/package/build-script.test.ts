@@ -1,0 +1,94 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/*
+ * scripts/build.js runs tsc in build mode, which trusts its record (dist/.tsbuildinfo): it never
+ * re-emits a deleted output, nor compiles again after the dependencies changed. The script drops
+ * the record in those cases, and skips the bundler when the bundle is newer than its inputs. These
+ * tests drive those two decisions on a small tree with chosen file times (the compile itself is
+ * tsc's; a full build takes ~16 s, which the suite does once, in `npm test`'s own build).
+ */
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const build = require("../../scripts/build.js") as { staleRecord(root: string): string | undefined; bundleIsCurrent(root: string): boolean };
+
+/** A built tree: sources, their outputs, the record, the bundle; every file dated `at` seconds. */
+function builtTree(): { root: string; date: (file: string, at: number) => void } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-build-"));
+  const files = [
+    "tsconfig.json",
+    "tsconfig.build.json",
+    "node_modules/.package-lock.json",
+    "scripts/bundle-cli.js",
+    "main.ts",
+    "lib/index.ts",
+    "lib/cli/bin.ts",
+    "stacks/app.ts",
+    "dist/main.js",
+    "dist/main.d.ts",
+    "dist/lib/index.js",
+    "dist/lib/index.d.ts",
+    "dist/lib/cli/bin.js",
+    "dist/lib/cli/bin.d.ts",
+    "dist/stacks/app.js",
+    "dist/stacks/app.d.ts",
+  ];
+  const date = (file: string, at: number) => fs.utimesSync(path.join(root, file), at, at);
+  for (const f of files) {
+    fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+    fs.writeFileSync(path.join(root, f), "");
+    date(f, 1000);
+  }
+  fs.writeFileSync(path.join(root, "dist/.tsbuildinfo"), "{}");
+  date("dist/.tsbuildinfo", 2000);
+  fs.writeFileSync(path.join(root, "dist/lib/cli/envkit-bundle.js"), "");
+  date("dist/lib/cli/envkit-bundle.js", 2000);
+  return { root, date };
+}
+
+describe("scripts/build.js: when tsc's record is dropped", () => {
+  it("keeps a record every source's outputs exist beside, older than nothing it depends on", () => {
+    expect(build.staleRecord(builtTree().root)).toBeUndefined();
+  });
+
+  it("drops it when an output of a source is missing (tsc -b would not emit it again)", () => {
+    for (const output of ["dist/lib/cli/bin.js", "dist/stacks/app.d.ts", "dist/main.js"]) {
+      const { root } = builtTree();
+      fs.rmSync(path.join(root, output));
+      expect(build.staleRecord(root)).toBe(`${output} is missing`);
+    }
+  });
+
+  it("drops it when node_modules was installed, or a tsconfig changed, after the record", () => {
+    for (const file of ["node_modules/.package-lock.json", "tsconfig.json", "tsconfig.build.json"]) {
+      const { root, date } = builtTree();
+      date(file, 3000);
+      expect(build.staleRecord(root)).toBe(`${file} changed`);
+    }
+  });
+
+  it("has nothing to drop without a record (the first build, or after rm -rf dist)", () => {
+    const { root } = builtTree();
+    fs.rmSync(path.join(root, "dist/.tsbuildinfo"));
+    fs.rmSync(path.join(root, "dist/lib/index.js"));
+    expect(build.staleRecord(root)).toBeUndefined();
+  });
+});
+
+describe("scripts/build.js: when the CLI is bundled again", () => {
+  it("not when the bundle is newer than the compiled code, the dependencies and the bundler", () => {
+    expect(build.bundleIsCurrent(builtTree().root)).toBe(true);
+  });
+
+  it("when tsc wrote any compiled file after it, node_modules or the bundler changed, or there is no bundle", () => {
+    for (const file of ["dist/lib/index.js", "dist/stacks/app.js", "node_modules/.package-lock.json", "scripts/bundle-cli.js"]) {
+      const { root, date } = builtTree();
+      date(file, 3000);
+      expect(build.bundleIsCurrent(root)).toBe(false);
+    }
+    const { root } = builtTree();
+    fs.rmSync(path.join(root, "dist/lib/cli/envkit-bundle.js"));
+    expect(build.bundleIsCurrent(root)).toBe(false);
+  });
+});
