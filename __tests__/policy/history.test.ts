@@ -144,7 +144,7 @@ describe("git runs only when history is asked for", () => {
     }
   });
 
-  it("validating an app whose promoted releases its source pins or its record lists runs no git; any other release reads git history", () => {
+  it("validate and compare of an app whose promoted releases its source pins or its record lists run no git; any other release reads git history", () => {
     const app = copyReferenceApp();
     git(app, "init", "-q");
     git(app, "add", "-A");
@@ -153,6 +153,9 @@ describe("git runs only when history is asked for", () => {
     let recorded: { code: number } | undefined;
     expect(gitCalls(() => (recorded = cli("validate", "--config", app, "--env", "prod")))).toEqual([]);
     expect(recorded!.code).toBe(0);
+    let compared: { code: number; out: string } | undefined;
+    expect(gitCalls(() => (compared = cli("compare", "--config", app, "staging", "prod", "--format", "json")))).toEqual([]);
+    expect((JSON.parse(compared!.out) as { unpromoted: unknown[] }).unpromoted).toEqual([]);
     const prodFile = path.join(app, "environments", "prod.yaml");
     const staging = fs.readFileSync(path.join(app, "environments", "staging.yaml"), "utf8");
     const pinOf = (svc: string) => new RegExp(`^  ${svc}: .*$`, "m").exec(staging)![0];
@@ -171,6 +174,9 @@ describe("git runs only when history is asked for", () => {
     expect(refused!.code).not.toBe(0);
     expect(refused!.err).toContain("ENVK-REL-001");
     expect(refused!.err).toContain("git history");
+    const unpromoted = gitCalls(() => (compared = cli("compare", "--config", app, "staging", "prod", "--format", "json")));
+    expect(unpromoted.length).toBeGreaterThan(0);
+    expect((JSON.parse(compared!.out) as { unpromoted: unknown[] }).unpromoted).toEqual([{ service: "api", release: `9.9.9@${D("f")}` }]);
   });
 });
 

@@ -44,6 +44,11 @@ export interface ReleaseHistory {
   readonly issues?: readonly ConfigIssue[];
 }
 
+/** Whether `env` ran `release` of `service` by `history`: its {@link ReleaseHistory.ran} when it has one (cheapest source first), else `releasesOf(...).has(release)`. */
+export function historyRan(history: ReleaseHistory, env: string, service: string, release: string): boolean {
+  return history.ran ? history.ran(env, service, release) : history.releasesOf(env, service).has(release);
+}
+
 /** A guardrail: data (id, title, rationale, fix, references) plus a check. */
 export interface Rule {
   /** Stable id, e.g. `ENVK-K8S-003`. */

@@ -3,7 +3,7 @@ import { overlaps } from "../model/cidr";
 import { serviceReleases } from "../model/environment";
 import { adapterFor } from "../targets/registry";
 import type { PromotionHistory } from "./history";
-import { RawFinding, ReleaseHistory, Rule, RuleInput, eachWorkload } from "./rule";
+import { RawFinding, ReleaseHistory, Rule, RuleInput, eachWorkload, historyRan } from "./rule";
 
 const PSS = "Kubernetes Pod Security Standards, restricted profile";
 const CIS = "CIS Docker Benchmark v1.6, section 5";
@@ -410,7 +410,7 @@ export const RULES: readonly Rule[] = [
         const ranThere = (): ReadonlySet<string> => (history ??= h.releasesOf(from.name, s.name));
         // Every release the service runs here (a blue-green slot, a canary) must have run there.
         for (const { path, release } of serviceReleases(s)) {
-          if (running.includes(release.version) || (h.ran ? h.ran(from.name, s.name, release.version) : ranThere().has(release.version))) continue;
+          if (running.includes(release.version) || historyRan(h, from.name, s.name, release.version)) continue;
           const ran = ranThere();
           // The same bytes count under another tag; a name the source has no history of (a renamed or
           // moved service) is judged by its digest alone, whichever service of the source ran it.

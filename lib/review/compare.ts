@@ -1,5 +1,5 @@
 import { ResolvedEnvironment } from "../config/resolve";
-import { ReleaseHistory } from "../policy/rule";
+import { ReleaseHistory, historyRan } from "../policy/rule";
 import { edges } from "./graph";
 import { flatten } from "./flatten";
 
@@ -49,7 +49,7 @@ export function compareEnvironments(a: ResolvedEnvironment, b: ResolvedEnvironme
     const versionsOfA = new Map(a.model.services.map((x) => [x.name, x.version]));
     for (const s of b.model.services) {
       const inA = versionsOfA.get(s.name);
-      if (s.version !== inA && !history.releasesOf(a.model.name, s.name).has(s.version)) unpromoted.push({ service: s.name, release: s.version });
+      if (s.version !== inA && !historyRan(history, a.model.name, s.name, s.version)) unpromoted.push({ service: s.name, release: s.version });
     }
   }
   return { a: a.model.name, b: b.model.name, differences, identical, edgesOnlyInA: onlyIn(ea, eb), edgesOnlyInB: onlyIn(eb, ea), unpromoted };
