@@ -5,13 +5,13 @@ import * as path from "node:path";
 /*
  * scripts/build.js runs tsc in build mode, which trusts its record (dist/.tsbuildinfo): it never
  * re-emits a deleted output, nor compiles again after the dependencies changed. The script drops
- * the record in those cases, and skips the bundler when the bundle is newer than its inputs. These
- * tests drive those two decisions on a small tree with chosen file times (the compile itself is
+ * the record in those cases, starts tsc only when a source is newer than the record, and skips the
+ * bundler when the bundle is newer than its inputs. These tests drive those decisions on a small tree with chosen file times (the compile itself is
  * tsc's; a full build takes ~16 s, which the suite does once, in `npm test`'s own build).
  */
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const build = require("../../scripts/build.js") as { staleRecord(root: string): string | undefined; bundleIsCurrent(root: string): boolean };
+const build = require("../../scripts/build.js") as { staleRecord(root: string): string | undefined; compiledIsCurrent(root: string): boolean; bundleIsCurrent(root: string): boolean };
 
 /** A built tree: sources, their outputs, the record, the bundle; every file dated `at` seconds. */
 function builtTree(): { root: string; date: (file: string, at: number) => void } {
@@ -73,6 +73,26 @@ describe("scripts/build.js: when tsc's record is dropped", () => {
     fs.rmSync(path.join(root, "dist/.tsbuildinfo"));
     fs.rmSync(path.join(root, "dist/lib/index.js"));
     expect(build.staleRecord(root)).toBeUndefined();
+  });
+});
+
+describe("scripts/build.js: when tsc is not started at all", () => {
+  it("when its record is newer than every source and tsconfig, and to be trusted", () => {
+    expect(build.compiledIsCurrent(builtTree().root)).toBe(true);
+  });
+
+  it("not when a source or a tsconfig was written after the record, or there is no record, or it is dropped", () => {
+    for (const file of ["lib/cli/bin.ts", "stacks/app.ts", "main.ts", "tsconfig.build.json"]) {
+      const { root, date } = builtTree();
+      date(file, 3000);
+      expect(build.compiledIsCurrent(root)).toBe(false);
+    }
+    const fresh = builtTree().root;
+    fs.rmSync(path.join(fresh, "dist/.tsbuildinfo"));
+    expect(build.compiledIsCurrent(fresh)).toBe(false);
+    const deleted = builtTree().root;
+    fs.rmSync(path.join(deleted, "dist/lib/index.d.ts"));
+    expect(build.compiledIsCurrent(deleted)).toBe(false);
   });
 });
 
