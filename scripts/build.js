@@ -10,6 +10,8 @@
  * dropped — and everything compiled again — when an output of a source is missing, when
  * node_modules was installed after it, or when a tsconfig changed after it. `rm -rf dist` starts
  * from scratch as before. The bundle is rebuilt when it is older than anything it is made of.
+ * Like tsc's build mode, all of this goes by file times: a source put back with an older time
+ * (`cp -p` from a backup) is not noticed; `rm -rf dist` then builds from scratch.
  */
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
