@@ -9,7 +9,9 @@
  * output that was deleted, nor after the dependencies changed. So the compiler's record is
  * dropped — and everything compiled again — when an output of a source is missing, when
  * node_modules was installed after it, or when a tsconfig changed after it. `rm -rf dist` starts
- * from scratch as before. The bundle is rebuilt when it is older than anything it is made of.
+ * from scratch as before. The bundle is rebuilt when it is older than anything it is made of: the
+ * compiled code, the bundler, and the dependencies as node_modules/.package-lock.json dates them
+ * (npm rewrites it on every install; a file edited by hand inside node_modules is not noticed).
  * Like tsc's build mode, all of this goes by file times: a source put back with an older time
  * (`cp -p` from a backup) is not noticed; `rm -rf dist` then builds from scratch.
  */
