@@ -97,7 +97,8 @@ function bundleIsCurrent(root) {
 function main() {
   const why = staleRecord(ROOT);
   if (why) {
-    process.stderr.write(`build: compiling everything again (${why})\n`);
+    // stdout: cdktf shows an app's stderr as [ERROR] lines.
+    process.stdout.write(`build: compiling everything again (${why})\n`);
     fs.rmSync(path.join(ROOT, INFO), { force: true });
   }
   if (!compiledIsCurrent(ROOT)) {
