@@ -100,7 +100,7 @@ describe("cutting a canonical stack into resource bodies", () => {
     // The line of the bare word in the file (V8 gives no position for an unexpected token).
     const line = broken.toString("utf8").slice(0, broken.indexOf('"name": hunter2')).split("\n").length;
     expect(line).toBeGreaterThan(3);
-    expect(issues).toEqual([`${FILE}:${line}: resource.docker_container.api: is not a synthesized stack: this resource is not valid JSON; synthesize it again with envkit synth`]);
+    expect(issues).toEqual([`${FILE}:${line}: resource.docker_container.api: is not valid JSON; it is not a synthesized output (synthesize it again with envkit synth)`]);
     expect(issues.join("")).not.toContain("hunter2");
   });
 
@@ -315,7 +315,7 @@ describe("a stack that is not valid JSON: where, never what", () => {
     } catch (e) {
       issues = (e as EnvkitError).issues.map(formatIssue);
     }
-    expect(issues).toEqual([`${FILE}:${conflicted.slice(0, at).split("\n").length}: resource.kubernetes_deployment_v1.web: is not a synthesized stack: this resource is not valid JSON; synthesize it again with envkit synth`]);
+    expect(issues).toEqual([`${FILE}:${conflicted.slice(0, at).split("\n").length}: resource.kubernetes_deployment_v1.web: is not valid JSON; it is not a synthesized output (synthesize it again with envkit synth)`]);
     expect([...top, ...issues].join("")).not.toMatch(/HEAD|<</);
   });
 
@@ -326,5 +326,42 @@ describe("a stack that is not valid JSON: where, never what", () => {
     // The column of the unexpected `"` (1-based).
     expect(secretName).toEqual([`:1: is not valid JSON at column ${text.indexOf('"b"') + 1}${TAIL}`]);
     expect(secretName.join("")).not.toContain("hunter2");
+  });
+});
+
+describe("a review reports every broken stack and resource body at once", () => {
+  const output = (files: Record<string, string>): string => {
+    const d = tmp("envkit-broken-");
+    for (const [env, text] of Object.entries(files)) {
+      fs.mkdirSync(path.join(d, "stacks", env), { recursive: true });
+      fs.writeFileSync(path.join(d, "stacks", env, "cdk.tf.json"), text);
+    }
+    return d;
+  };
+  const stack = (image: string) => canonical({ resource: { kubernetes_deployment_v1: { api: { image }, web: { image } } }, terraform: {} });
+  const errLines = (r: { err: string }) => r.err.split("\n").filter((l) => l.includes("cdk.tf.json"));
+
+  it("every changed body that is not JSON, in every environment, not only the first met", () => {
+    const base = output({ prod: stack("a"), staging: stack("a") });
+    const bare = (text: string) => text.replace(/"image": "b"/g, '"image": hunter2');
+    const head = output({ prod: bare(stack("b")), staging: bare(stack("b")).replace('"image": hunter2', '"image": "b"') });
+    const r = cli("diff", "--base", base, "--head", head);
+    expect(r.code).not.toBe(0);
+    const lines = errLines(r);
+    expect(lines).toEqual([
+      expect.stringMatching(/prod\/cdk\.tf\.json:\d+: resource\.kubernetes_deployment_v1\.api: is not valid JSON/),
+      expect.stringMatching(/prod\/cdk\.tf\.json:\d+: resource\.kubernetes_deployment_v1\.web: is not valid JSON/),
+      expect.stringMatching(/staging\/cdk\.tf\.json:\d+: resource\.kubernetes_deployment_v1\.web: is not valid JSON/),
+    ]);
+    expect(r.err).not.toContain("hunter2");
+  });
+
+  it("a broken file on each side: both, before any diff", () => {
+    const base = output({ prod: stack("a"), staging: "{\n  hunter2\n}\n" });
+    const head = output({ prod: "{\n  <<<<<<< HEAD\n}\n", staging: stack("a") });
+    const r = cli("diff", "--base", base, "--head", head);
+    expect(r.code).not.toBe(0);
+    expect(errLines(r)).toEqual([expect.stringContaining(`${base}/stacks/staging/cdk.tf.json:2: is not valid JSON`), expect.stringContaining(`${head}/stacks/prod/cdk.tf.json:2: is not valid JSON`)]);
+    expect(r.err).not.toMatch(/hunter2|HEAD/);
   });
 });

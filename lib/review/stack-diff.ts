@@ -1,3 +1,4 @@
+import { ConfigIssue, EnvkitError } from "../errors";
 import { AttributeChange, RefNamer, attributeChanges as diffAttributes } from "./attr-diff";
 import { addConsequences } from "./consequences";
 import { holdsData, knowsType } from "./replacement";
@@ -150,9 +151,35 @@ function renameReferences(body: Json, renames: ReadonlyMap<string, string>): Jso
 }
 
 /** Resource-level changes of one stack, with their consequences. */
+/**
+ * Parses, up front, every resource body of `base` and `head` that the diff will read (those whose
+ * bytes differ, or that one side lacks), so that every body that is not valid JSON is reported at
+ * once, not just the first one met. Throws an {@link EnvkitError} listing them.
+ */
+function parseChangedBodies(base: ReadonlyMap<string, Resource>, head: ReadonlyMap<string, Resource>): void {
+  const issues: ConfigIssue[] = [];
+  const read = (r: Resource | undefined): void => {
+    try {
+      void r?.body;
+    } catch (e) {
+      if (!(e instanceof EnvkitError)) throw e;
+      issues.push(...e.issues);
+    }
+  };
+  for (const [address, after] of head) {
+    const before = base.get(address);
+    if (before?.raw && after.raw && sameRaw(before.raw, after.raw)) continue;
+    read(before);
+    read(after);
+  }
+  for (const [address, before] of base) if (!head.has(address)) read(before);
+  if (issues.length > 0) throw new EnvkitError(issues);
+}
+
 export function diffStacks(base: Json | undefined, head: Json | undefined): ResourceChange[] {
   // The same parsed text on both sides (see readOutputDir): nothing changed.
   if (base !== undefined && base === head) return [];
+  parseChangedBodies(resourcesOf(base), resourcesOf(head));
   const h = resourcesOf(head);
   const namer = refNamer(head, base);
   const moved = moves(head);
@@ -206,10 +233,18 @@ export function summarize(environments: readonly EnvironmentChange[]): ReviewSum
 /** Diffs every environment of base against head. */
 export function diffOutputs(base: ReadonlyMap<string, { json: Json; model?: StackModel }>, head: ReadonlyMap<string, { json: Json; model?: StackModel }>, meta?: ReviewMeta): DiffReport {
   const names = [...new Set([...base.keys(), ...head.keys()])].sort();
+  // Every environment's broken bodies are reported together (see parseChangedBodies).
+  const broken: ConfigIssue[] = [];
   const environments = names.map((env): EnvironmentChange => {
     const b = base.get(env);
     const h = head.get(env);
-    const changes = diffStacks(b?.json, h?.json);
+    let changes: ResourceChange[] = [];
+    try {
+      changes = diffStacks(b?.json, h?.json);
+    } catch (e) {
+      if (!(e instanceof EnvkitError)) throw e;
+      broken.push(...e.issues);
+    }
     const replaced = new Set(changes.filter((c) => c.action === "replace").map((c) => c.address));
     const settings = b && h ? diffSettings(b.json, h.json, replaced) : [];
     const eb = edgeList(b?.model);
@@ -223,6 +258,7 @@ export function diffOutputs(base: ReadonlyMap<string, { json: Json; model?: Stac
     const edgesRemoved = h ? eb.filter((e) => !inHead.has(e)) : [];
     return { env, status, target: model?.target, changes, settings, connectionsChanged, edgesAdded, edgesRemoved, model };
   });
+  if (broken.length > 0) throw new EnvkitError(broken);
   return { summary: summarize(environments), meta: meta && Object.values(meta).some(Boolean) ? meta : undefined, environments };
 }
 

@@ -176,7 +176,7 @@ function lazyResources(target: Record<string, unknown>, file: string, type: stri
         // Where, never what: the line of the error in the file (V8's message may quote the text).
         const at = jsonErrorOffset(text);
         const line = at === undefined ? undefined : lineOfOffset(v.buf, v.start + Buffer.byteLength(text.slice(0, at)));
-        throw new EnvkitError([{ file, line, path: `resource.${type}.${String(id)}`, message: "is not a synthesized stack: this resource is not valid JSON; synthesize it again with envkit synth" }]);
+        throw new EnvkitError([{ file, line, path: `resource.${type}.${String(id)}`, message: "is not valid JSON; it is not a synthesized output (synthesize it again with envkit synth)" }]);
       }
       // The depth bound counts from the document's root: resource.type.id is three levels down.
       if (!isObject(body) || nestsDeeperThan(body, MAX_JSON_DEPTH - 3)) {

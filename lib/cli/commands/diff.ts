@@ -85,8 +85,21 @@ export function diffCommand(opts: DiffOptions, io: CliIO): number {
     try {
       // One parse of each text for both sides: an unchanged environment is read and checked once.
       const parsed: ParsedTexts = new Map();
-      const load = (spec: string) => readOutputDir(fs.existsSync(spec) && fs.statSync(spec).isDirectory() ? spec : refs.synthesize(spec).dir, parsed);
-      report = diffOutputs(load(opts.base), load(opts.head), reviewMeta({ commit: opts.commit, base: opts.base, head: opts.head, runUrl: opts.runUrl }));
+      // Both sides are read before either's problems are reported, so all of them come at once.
+      const problems: ConfigIssue[] = [];
+      const load = (spec: string) => {
+        try {
+          return readOutputDir(fs.existsSync(spec) && fs.statSync(spec).isDirectory() ? spec : refs.synthesize(spec).dir, parsed);
+        } catch (e) {
+          if (!(e instanceof EnvkitError)) throw e;
+          problems.push(...e.issues);
+          return undefined;
+        }
+      };
+      const base = load(opts.base);
+      const head = load(opts.head);
+      if (!base || !head) throw new EnvkitError(problems);
+      report = diffOutputs(base, head, reviewMeta({ commit: opts.commit, base: opts.base, head: opts.head, runUrl: opts.runUrl }));
     } finally {
       refs.dispose();
     }
