@@ -154,9 +154,11 @@ function renameReferences(body: Json, renames: ReadonlyMap<string, string>): Jso
 /**
  * Parses, up front, every resource body of `base` and `head` that the diff will read (those whose
  * bytes differ, or that one side lacks), so that every body that is not valid JSON is reported at
- * once, not just the first one met. Throws an {@link EnvkitError} listing them.
+ * once, not just the first one met. Throws an {@link EnvkitError} listing them. Returns the
+ * addresses whose bytes are the same on both sides (the diff skips them).
  */
-function parseChangedBodies(base: ReadonlyMap<string, Resource>, head: ReadonlyMap<string, Resource>): void {
+function parseChangedBodies(base: ReadonlyMap<string, Resource>, head: ReadonlyMap<string, Resource>): ReadonlySet<string> {
+  const unchanged = new Set<string>();
   const issues: ConfigIssue[] = [];
   const read = (r: Resource | undefined): void => {
     try {
@@ -168,22 +170,26 @@ function parseChangedBodies(base: ReadonlyMap<string, Resource>, head: ReadonlyM
   };
   for (const [address, after] of head) {
     const before = base.get(address);
-    if (before?.raw && after.raw && sameRaw(before.raw, after.raw)) continue;
+    if (before?.raw && after.raw && sameRaw(before.raw, after.raw)) {
+      unchanged.add(address);
+      continue;
+    }
     read(before);
     read(after);
   }
   for (const [address, before] of base) if (!head.has(address)) read(before);
   if (issues.length > 0) throw new EnvkitError(issues);
+  return unchanged;
 }
 
 export function diffStacks(base: Json | undefined, head: Json | undefined): ResourceChange[] {
   // The same parsed text on both sides (see readOutputDir): nothing changed.
   if (base !== undefined && base === head) return [];
-  parseChangedBodies(resourcesOf(base), resourcesOf(head));
   const h = resourcesOf(head);
+  const original = resourcesOf(base);
+  const unchanged = parseChangedBodies(original, h);
   const namer = refNamer(head, base);
   const moved = moves(head);
-  const original = resourcesOf(base);
   const movedAway = new Set([...moved].filter(([to, from]) => h.has(to) && original.has(from) && !original.has(to) && !h.has(from)).map(([, from]) => from));
   // Base as it reads after the moves: its references to moved resources name their new addresses.
   const renames = new Map([...moved].filter(([, from]) => movedAway.has(from)).map(([to, from]) => [from, to]));
@@ -204,7 +210,7 @@ export function diffStacks(base: Json | undefined, head: Json | undefined): Reso
       continue;
     }
     // The same bytes are the same JSON: most resources of a review are compared without being parsed.
-    const same = (before.raw !== undefined && after.raw !== undefined && sameRaw(before.raw, after.raw)) || sameJson(before.body, after.body);
+    const same = (unchanged.has(address) && before === original.get(address)) || (before.raw !== undefined && after.raw !== undefined && sameRaw(before.raw, after.raw)) || sameJson(before.body, after.body);
     const attributes = same ? [] : attributeChanges(type, before.body, after.body, namer);
     if (attributes.length === 0 && !movedFrom) continue;
     const replace = attributes.some((a) => a.forcesReplacement);
