@@ -11,7 +11,12 @@ import * as path from "node:path";
  */
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const build = require("../../scripts/build.js") as { staleRecord(root: string): string | undefined; compiledIsCurrent(root: string): boolean; bundleIsCurrent(root: string): boolean };
+const build = require("../../scripts/build.js") as {
+  staleRecord(root: string): string | undefined;
+  compiledIsCurrent(root: string): boolean;
+  touchUnchangedOutputs(root: string, sources: string[]): void;
+  bundleIsCurrent(root: string): boolean;
+};
 
 /** A built tree: sources, their outputs, the record, the bundle; every file dated `at` seconds. */
 function builtTree(): { root: string; date: (file: string, at: number) => void } {
@@ -93,6 +98,18 @@ describe("scripts/build.js: when tsc is not started at all", () => {
     const deleted = builtTree().root;
     fs.rmSync(path.join(deleted, "dist/lib/index.d.ts"));
     expect(build.compiledIsCurrent(deleted)).toBe(false);
+  });
+});
+
+describe("scripts/build.js: after tsc, no output is older than its source", () => {
+  it("dates now the outputs tsc left alone because their source was only touched, and only those", () => {
+    const { root, date } = builtTree();
+    date("lib/cli/bin.ts", 3000);
+    const mtime = (f: string) => fs.statSync(path.join(root, f)).mtimeMs / 1000;
+    build.touchUnchangedOutputs(root, ["lib/cli/bin.ts", "lib/index.ts"].map((f) => path.join(root, f)));
+    expect(mtime("dist/lib/cli/bin.js")).toBeGreaterThan(3000);
+    expect(mtime("dist/lib/cli/bin.d.ts")).toBeGreaterThan(3000);
+    expect(mtime("dist/lib/index.js")).toBe(1000);
   });
 });
 
