@@ -111,6 +111,16 @@ function bundleIsCurrent(root) {
   return bundle !== undefined && bundle > newestInput(root);
 }
 
+/** The TypeScript compiler's path, or exit 1 with the fix when the dependencies are not installed. */
+function tscPath() {
+  try {
+    return require.resolve("typescript/bin/tsc", { paths: [ROOT] });
+  } catch {
+    process.stderr.write(`build: TypeScript is not installed in ${ROOT} (no node_modules/typescript); run \`npm ci\` there first\n`);
+    process.exit(1);
+  }
+}
+
 function main() {
   const srcs = sources(ROOT);
   const why = staleRecord(ROOT, srcs);
@@ -120,7 +130,7 @@ function main() {
     fs.rmSync(path.join(ROOT, INFO), { force: true });
   }
   if (!compiledIsCurrent(ROOT, srcs)) {
-    const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-b", path.join(ROOT, "tsconfig.build.json")], { cwd: ROOT, stdio: "inherit" });
+    const tsc = spawnSync(process.execPath, [tscPath(), "-b", path.join(ROOT, "tsconfig.build.json")], { cwd: ROOT, stdio: "inherit" });
     if (tsc.status !== 0) process.exit(tsc.status ?? 1);
     touchUnchangedOutputs(ROOT, srcs);
   }

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -127,5 +128,26 @@ describe("scripts/build.js: when the CLI is bundled again", () => {
     const { root } = builtTree();
     fs.rmSync(path.join(root, "dist/lib/cli/envkit-bundle.js"));
     expect(build.bundleIsCurrent(root)).toBe(false);
+  });
+});
+
+describe("scripts/build.js: before `npm ci`", () => {
+  it("says TypeScript is not installed and to run npm ci, with exit 1 and no stack trace", () => {
+    // A copy of the script in a tree with sources but no node_modules (none up from the temp dir either).
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-build-nodeps-"));
+    fs.mkdirSync(path.join(root, "scripts"));
+    fs.mkdirSync(path.join(root, "lib"));
+    fs.copyFileSync(path.join(__dirname, "..", "..", "scripts", "build.js"), path.join(root, "scripts", "build.js"));
+    fs.writeFileSync(path.join(root, "lib", "index.ts"), "export const x = 1;\n");
+    fs.writeFileSync(path.join(root, "tsconfig.build.json"), "{}\n");
+    try {
+      const r = spawnSync(process.execPath, [path.join(root, "scripts", "build.js")], { encoding: "utf8" });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`TypeScript is not installed in ${root}`);
+      expect(r.stderr).toContain("run `npm ci` there first");
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
