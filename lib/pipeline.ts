@@ -15,6 +15,7 @@ import { PolicyReport, evaluateEnvironment, evaluateProject, mergeReports } from
 import type { ReleaseHistory } from "./policy/rule";
 import { canonicalJson } from "./facade/canonical-json";
 import { releasingTokens } from "./facade/token-release";
+import { collectGarbageIfLarge } from "./facade/collect-garbage";
 
 /** The file every cdktf App writes into its output folder, naming its stacks. */
 const MANIFEST_FILE = "manifest.json";
@@ -491,7 +492,10 @@ export function synthesizeProject(project: ValidatedProject, outDir: string): Sy
     const stacks: Record<string, unknown> = {};
     let manifest: Record<string, unknown> | undefined;
     let clean = true;
-    for (const env of project.environments) {
+    for (const [i, env] of project.environments.entries()) {
+      // The last environment's garbage goes with the process; an earlier one's is collected before
+      // the next is built, or the heap holds both (see collect-garbage.ts).
+      if (i > 0) collectGarbageIfLarge();
       // The stack is not kept: once written, nothing here needs its constructs again, so its
       // tokens leave cdktf's process-wide token map, which would otherwise keep every
       // environment's constructs reachable to the end (see token-release.ts).

@@ -60,6 +60,8 @@ function staleRecord(root, srcs = sources(root)) {
     if (t !== undefined && t > recorded) return `${file} changed`;
   }
   for (const src of srcs) {
+    // A source written after the record (a new file, an edited one) is compiled by tsc -b anyway.
+    if ((mtime(src) ?? 0) >= recorded) continue;
     const base = path.join(root, "dist", path.relative(root, src)).replace(/\.ts$/, "");
     for (const ext of [".js", ".d.ts"]) if (mtime(base + ext) === undefined) return `${path.relative(root, base + ext)} is missing`;
   }

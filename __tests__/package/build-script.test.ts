@@ -66,6 +66,14 @@ describe("scripts/build.js: when tsc's record is dropped", () => {
     }
   });
 
+  it("keeps it for a source written after it that has no outputs yet (a new file: tsc -b compiles it, and only it)", () => {
+    const { root, date } = builtTree();
+    fs.writeFileSync(path.join(root, "lib/new.ts"), "");
+    date("lib/new.ts", 3000);
+    expect(build.staleRecord(root)).toBeUndefined();
+    expect(build.compiledIsCurrent(root)).toBe(false);
+  });
+
   it("drops it when node_modules was installed, or a tsconfig changed, after the record", () => {
     for (const file of ["node_modules/.package-lock.json", "tsconfig.json", "tsconfig.build.json"]) {
       const { root, date } = builtTree();
