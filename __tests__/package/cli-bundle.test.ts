@@ -126,6 +126,35 @@ describeBuilt("the bundled envkit command (dist/lib/cli/envkit.js)", () => {
     }
   });
 
+  it("lets go of the cache bytes it read while the command runs (the source text it read is freed the same way, unmeasured here)", () => {
+    // A preload sees the bytes handed to vm.Script and, in the middle of the synth (its first
+    // mkdtemp), collects garbage and reports how much ArrayBuffer memory is still held: the
+    // launcher's reading scope must be gone by then. (A WeakRef cannot tell: its target lives to
+    // the end of the synchronous job, which is the whole command.)
+    const own = tmp("held-cache");
+    const probe = path.join(tmp("probe"), "probe.js");
+    fs.writeFileSync(
+      probe,
+      `const vm = require("node:vm"), fs = require("node:fs");
+let bytes = 0, reported = false;
+const Script = vm.Script;
+vm.Script = class extends Script { constructor(code, options) { super(code, options); if (options && options.cachedData) bytes = options.cachedData.byteLength; } };
+const mkdtemp = fs.mkdtempSync;
+fs.mkdtempSync = function (...args) {
+  if (!reported) { reported = true; gc(); process.stderr.write("probe: " + JSON.stringify({ bytes, held: process.memoryUsage().arrayBuffers }) + "\\n"); }
+  return mkdtemp.apply(this, args);
+};
+`,
+    );
+    const synth = () => run(BUNDLE, ["synth", "--config", REFERENCE, "--out", path.join(tmp("held-out"), "out")], ["--expose-gc", "-r", probe], { ENVKIT_COMPILE_CACHE: own });
+    expect(synth().status).toBe(0); // fills the cache
+    const r = synth();
+    expect(r.status).toBe(0);
+    const seen = JSON.parse(/probe: (.*)/.exec(r.stderr)![1]) as { bytes: number; held: number };
+    expect(seen.bytes).toBeGreaterThan(1024 * 1024);
+    expect(seen.held).toBeLessThan(seen.bytes / 2);
+  });
+
   it("keeps one cache per command, and only the newest 16 cache files (other versions and builds are removed)", () => {
     const own = tmp("per-command");
     // Leftovers of other builds: older than anything this run writes, plus a killed run's temporary.
