@@ -12,6 +12,7 @@
  * from scratch as before. The bundle is rebuilt when it is older than anything it is made of: the
  * compiled code, the bundler, and the dependencies as node_modules/.package-lock.json dates them
  * (npm rewrites it on every install; a file edited by hand inside node_modules is not noticed).
+ * The outputs of a deleted or renamed source are removed (tsc leaves them, and the package would ship them).
  * Like tsc's build mode, all of this goes by file times: a source put back with an older time
  * (`cp -p` from a backup) is not noticed; `rm -rf dist` then builds from scratch.
  */
@@ -107,6 +108,27 @@ function touchUnchangedOutputs(root, srcs) {
   }
 }
 
+/**
+ * Removes the compiled outputs under `root`'s dist/ whose source is gone (a deleted or renamed
+ * file): tsc never deletes an output, and `npm pack` (whose prepack runs this build) would ship
+ * them. The bundle is not a compiled output and stays. Returns the removed files.
+ */
+function removeOrphanOutputs(root, srcs) {
+  const dist = path.join(root, "dist");
+  const have = new Set(srcs.map((src) => path.relative(root, src).replace(/\.ts$/, "")));
+  const outputs = [
+    ...filesUnder(root, ["dist/lib", "dist/stacks"], (name) => name.endsWith(".js") || name.endsWith(".d.ts")),
+    ...["main.js", "main.d.ts"].map((f) => path.join(dist, f)).filter((f) => fs.existsSync(f)),
+  ].filter((out) => out !== path.join(dist, "lib", "cli", "envkit-bundle.js"));
+  const removed = [];
+  for (const out of outputs) {
+    if (have.has(path.relative(dist, out).replace(/\.d\.ts$|\.js$/, ""))) continue;
+    fs.rmSync(out, { force: true });
+    removed.push(out);
+  }
+  return removed;
+}
+
 /** Whether the bundle under `root` is newer than everything it is made of. */
 function bundleIsCurrent(root) {
   const bundle = mtime(path.join(root, "dist", "lib", "cli", "envkit-bundle.js"));
@@ -136,8 +158,10 @@ function main() {
     if (tsc.status !== 0) process.exit(tsc.status ?? 1);
     touchUnchangedOutputs(ROOT, srcs);
   }
+  const orphans = removeOrphanOutputs(ROOT, srcs);
+  if (orphans.length > 0) process.stdout.write(`build: removed ${orphans.length} compiled file(s) whose source is gone (${orphans.slice(0, 3).map((f) => path.relative(ROOT, f)).join(", ")}${orphans.length > 3 ? ", …" : ""})\n`);
   if (!bundleIsCurrent(ROOT)) require("./bundle-cli.js");
 }
 
 if (require.main === module) main();
-module.exports = { staleRecord, compiledIsCurrent, touchUnchangedOutputs, bundleIsCurrent };
+module.exports = { staleRecord, compiledIsCurrent, touchUnchangedOutputs, removeOrphanOutputs, bundleIsCurrent };

@@ -16,6 +16,7 @@ const build = require("../../scripts/build.js") as {
   staleRecord(root: string): string | undefined;
   compiledIsCurrent(root: string): boolean;
   touchUnchangedOutputs(root: string, sources: string[]): void;
+  removeOrphanOutputs(root: string, sources: string[]): string[];
   bundleIsCurrent(root: string): boolean;
 };
 
@@ -51,6 +52,20 @@ function builtTree(): { root: string; date: (file: string, at: number) => void }
   fs.writeFileSync(path.join(root, "dist/lib/cli/envkit-bundle.js"), "");
   date("dist/lib/cli/envkit-bundle.js", 2000);
   return { root, date };
+}
+
+/** Every file under `root`, relative, sorted. */
+function filesIn(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(path.relative(root, p));
+    }
+  };
+  walk(root);
+  return out.sort();
 }
 
 describe("scripts/build.js: when tsc's record is dropped", () => {
@@ -119,6 +134,23 @@ describe("scripts/build.js: after tsc, no output is older than its source", () =
     expect(mtime("dist/lib/cli/bin.js")).toBeGreaterThan(3000);
     expect(mtime("dist/lib/cli/bin.d.ts")).toBeGreaterThan(3000);
     expect(mtime("dist/lib/index.js")).toBe(1000);
+  });
+});
+
+describe("scripts/build.js: the outputs of a deleted or renamed source", () => {
+  it("are removed (the package would ship them), and nothing else: every source's outputs and the bundle stay", () => {
+    const { root } = builtTree();
+    for (const f of ["dist/lib/old.js", "dist/lib/old.d.ts", "dist/lib/gone/deep.js", "dist/stacks/renamed.d.ts"]) {
+      fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+      fs.writeFileSync(path.join(root, f), "");
+    }
+    const before = filesIn(root);
+    const srcs = ["main.ts", "lib/index.ts", "lib/cli/bin.ts", "stacks/app.ts"].map((f) => path.join(root, f));
+    const removed = build.removeOrphanOutputs(root, srcs).map((f) => path.relative(root, f)).sort();
+    expect(removed).toEqual(["dist/lib/gone/deep.js", "dist/lib/old.d.ts", "dist/lib/old.js", "dist/stacks/renamed.d.ts"]);
+    expect(filesIn(root)).toEqual(before.filter((f) => !removed.includes(f)));
+    expect(filesIn(root)).toContain("dist/lib/cli/envkit-bundle.js");
+    expect(build.removeOrphanOutputs(root, srcs)).toEqual([]);
   });
 });
 
