@@ -449,7 +449,9 @@ export interface SynthesisResult {
  * Otherwise writes into a temporary sibling folder, carries `.terraform/` and
  * `.terraform.lock.hcl` of each stack over from the previous output (so `terraform init` need not
  * run again) and swaps the folder in: a failed synth leaves the previous output byte-for-byte
- * untouched. Folders that killed synths left behind are removed first.
+ * untouched. Folders that killed synths left behind are removed first. Each environment is built,
+ * judged and written in turn and then let go; before the next one, a full garbage collection runs
+ * when more than 64 MiB of the heap is in use (`collectGarbageIfLarge`, lib/facade/collect-garbage.ts).
  */
 export function synthesizeProject(project: ValidatedProject, outDir: string): SynthesisResult {
   const failed = (issue: ConfigIssue): SynthesisResult => ({ issues: [...project.issues, issue], stacks: [], policy: project.policy });
