@@ -7,12 +7,15 @@
  *
  * tsc's build mode trusts dist/.tsbuildinfo: it re-emits only what changed since, and never an
  * output that was deleted, nor after the dependencies changed. So the compiler's record is
- * dropped — and everything compiled again — when an output of a source is missing, when
+ * dropped — and everything compiled again — when an output of a source it lists is missing, when
  * node_modules was installed after it, or when a tsconfig changed after it. `rm -rf dist` starts
- * from scratch as before. The bundle is rebuilt when it is older than anything it is made of: the
+ * from scratch as before. tsc is not started when no source is newer than the record and the
+ * record is a clean build's: a failed build's record holds its errors, and tsc runs again to
+ * report them (a second `npm run build` never passes where the first failed). The bundle is rebuilt when it is older than anything it is made of: the
  * compiled code, the bundler, and the dependencies as node_modules/.package-lock.json dates them
  * (npm rewrites it on every install; a file edited by hand inside node_modules is not noticed).
- * The outputs of a deleted or renamed source are removed (tsc leaves them, and the package would ship them).
+ * The outputs of a deleted or renamed source are removed (tsc leaves them, and the package would
+ * ship them), and tsc runs: an importer of it may no longer compile.
  * Like tsc's build mode, all of this goes by file times: a source put back with an older time
  * (`cp -p` from a backup) is not noticed; `rm -rf dist` then builds from scratch.
  */
@@ -52,6 +55,34 @@ function sources(root) {
   return [...main, ...filesUnder(root, ["lib", "stacks"], (name) => name.endsWith(".ts") && !name.endsWith(".d.ts"))];
 }
 
+/** tsc's record under `root`, parsed; undefined when there is none or it cannot be read. */
+function readRecord(root) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(root, INFO), "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The fields of the record of a build that compiled without an error and emitted everything
+ * (TypeScript 5.9). A failed build's record holds its diagnostics (`semanticDiagnosticsPerFile`…)
+ * and files still to check or emit; tsc -b then reports the errors again, so it must be started.
+ */
+const CLEAN_RECORD_FIELDS = new Set(["fileNames", "fileIdsList", "fileInfos", "root", "options", "referencedMap", "version", "latestChangedDtsFile"]);
+
+/** Whether `record` is that of a build that compiled cleanly (see {@link CLEAN_RECORD_FIELDS}). */
+function recordIsClean(record) {
+  return typeof record === "object" && record !== null && Object.keys(record).every((k) => CLEAN_RECORD_FIELDS.has(k));
+}
+
+/** The sources tsc's record under `root` lists (absolute paths), or undefined when it cannot be read. */
+function recordedSources(root) {
+  const record = readRecord(root);
+  if (!record || !Array.isArray(record.fileNames)) return undefined;
+  return new Set(record.fileNames.filter((f) => typeof f === "string").map((f) => path.resolve(root, path.dirname(INFO), f)));
+}
+
 /** Why the compiler's record under `root` cannot be trusted, or undefined when it can (or there is none). */
 function staleRecord(root, srcs = sources(root)) {
   const recorded = mtime(path.join(root, INFO));
@@ -60,11 +91,18 @@ function staleRecord(root, srcs = sources(root)) {
     const t = mtime(path.join(root, file));
     if (t !== undefined && t > recorded) return `${file} changed`;
   }
+  let listed;
   for (const src of srcs) {
     // A source written after the record (a new file, an edited one) is compiled by tsc -b anyway.
     if ((mtime(src) ?? 0) >= recorded) continue;
     const base = path.join(root, "dist", path.relative(root, src)).replace(/\.ts$/, "");
-    for (const ext of [".js", ".d.ts"]) if (mtime(base + ext) === undefined) return `${path.relative(root, base + ext)} is missing`;
+    for (const ext of [".js", ".d.ts"]) {
+      if (mtime(base + ext) !== undefined) continue;
+      // A source the record does not list is new to tsc (added, or renamed with its old time kept,
+      // as git mv does): tsc -b compiles it. One it lists, tsc -b would not emit again.
+      listed ??= recordedSources(root) ?? new Set();
+      if (listed.has(src) || listed.size === 0) return `${path.relative(root, base + ext)} is missing`;
+    }
   }
   return undefined;
 }
@@ -75,7 +113,7 @@ function staleRecord(root, srcs = sources(root)) {
  */
 function compiledIsCurrent(root, srcs = sources(root)) {
   const recorded = mtime(path.join(root, INFO));
-  if (recorded === undefined || staleRecord(root, srcs) !== undefined) return false;
+  if (recorded === undefined || staleRecord(root, srcs) !== undefined || !recordIsClean(readRecord(root))) return false;
   for (const file of [...srcs, path.join(root, "tsconfig.json"), path.join(root, "tsconfig.build.json")]) {
     const t = mtime(file);
     if (t === undefined || t >= recorded) return false;
@@ -147,21 +185,23 @@ function tscPath() {
 
 function main() {
   const srcs = sources(ROOT);
+  // The outputs of a deleted or renamed source go, and tsc runs: an importer of it may no longer
+  // compile, and only tsc says so (the record still looks current).
+  const orphans = removeOrphanOutputs(ROOT, srcs);
+  if (orphans.length > 0) process.stdout.write(`build: removed ${orphans.length} compiled file(s) whose source is gone (${orphans.slice(0, 3).map((f) => path.relative(ROOT, f)).join(", ")}${orphans.length > 3 ? ", …" : ""})\n`);
   const why = staleRecord(ROOT, srcs);
   if (why) {
     // stdout: cdktf shows an app's stderr as [ERROR] lines.
     process.stdout.write(`build: compiling everything again (${why})\n`);
     fs.rmSync(path.join(ROOT, INFO), { force: true });
   }
-  if (!compiledIsCurrent(ROOT, srcs)) {
+  if (orphans.length > 0 || !compiledIsCurrent(ROOT, srcs)) {
     const tsc = spawnSync(process.execPath, [tscPath(), "-b", path.join(ROOT, "tsconfig.build.json")], { cwd: ROOT, stdio: "inherit" });
     if (tsc.status !== 0) process.exit(tsc.status ?? 1);
     touchUnchangedOutputs(ROOT, srcs);
   }
-  const orphans = removeOrphanOutputs(ROOT, srcs);
-  if (orphans.length > 0) process.stdout.write(`build: removed ${orphans.length} compiled file(s) whose source is gone (${orphans.slice(0, 3).map((f) => path.relative(ROOT, f)).join(", ")}${orphans.length > 3 ? ", …" : ""})\n`);
-  if (!bundleIsCurrent(ROOT)) require("./bundle-cli.js");
+  if (orphans.length > 0 || !bundleIsCurrent(ROOT)) require("./bundle-cli.js");
 }
 
 if (require.main === module) main();
-module.exports = { staleRecord, compiledIsCurrent, touchUnchangedOutputs, removeOrphanOutputs, bundleIsCurrent };
+module.exports = { staleRecord, compiledIsCurrent, recordIsClean, touchUnchangedOutputs, removeOrphanOutputs, bundleIsCurrent };

@@ -15,6 +15,7 @@ import * as path from "node:path";
 const build = require("../../scripts/build.js") as {
   staleRecord(root: string): string | undefined;
   compiledIsCurrent(root: string): boolean;
+  recordIsClean(record: unknown): boolean;
   touchUnchangedOutputs(root: string, sources: string[]): void;
   removeOrphanOutputs(root: string, sources: string[]): string[];
   bundleIsCurrent(root: string): boolean;
@@ -47,7 +48,9 @@ function builtTree(): { root: string; date: (file: string, at: number) => void }
     fs.writeFileSync(path.join(root, f), "");
     date(f, 1000);
   }
-  fs.writeFileSync(path.join(root, "dist/.tsbuildinfo"), "{}");
+  // A clean build's record, listing its sources (as tsc writes them: relative to dist/).
+  const listed = files.filter((f) => f.endsWith(".ts") && !f.startsWith("dist/")).map((f) => `../${f}`);
+  fs.writeFileSync(path.join(root, "dist/.tsbuildinfo"), JSON.stringify({ fileNames: listed, root: [], options: {}, version: "5.9.3" }));
   date("dist/.tsbuildinfo", 2000);
   fs.writeFileSync(path.join(root, "dist/lib/cli/envkit-bundle.js"), "");
   date("dist/lib/cli/envkit-bundle.js", 2000);
@@ -79,6 +82,21 @@ describe("scripts/build.js: when tsc's record is dropped", () => {
       fs.rmSync(path.join(root, output));
       expect(build.staleRecord(root)).toBe(`${output} is missing`);
     }
+  });
+
+  it("keeps it for a source it does not list that has no outputs (renamed, its old time kept as git mv does: tsc -b compiles it)", () => {
+    const { root, date } = builtTree();
+    fs.renameSync(path.join(root, "lib/index.ts"), path.join(root, "lib/renamed.ts"));
+    date("lib/renamed.ts", 1000);
+    expect(build.staleRecord(root)).toBeUndefined();
+  });
+
+  it("drops it when an output is missing and the record cannot be read (it cannot say which sources it knows)", () => {
+    const { root, date } = builtTree();
+    fs.writeFileSync(path.join(root, "dist/.tsbuildinfo"), "{not json");
+    date("dist/.tsbuildinfo", 2000);
+    fs.rmSync(path.join(root, "dist/lib/index.js"));
+    expect(build.staleRecord(root)).toBe("dist/lib/index.js is missing");
   });
 
   it("keeps it for a source written after it that has no outputs yet (a new file: tsc -b compiles it, and only it)", () => {
@@ -122,6 +140,69 @@ describe("scripts/build.js: when tsc is not started at all", () => {
     const deleted = builtTree().root;
     fs.rmSync(path.join(deleted, "dist/lib/index.d.ts"));
     expect(build.compiledIsCurrent(deleted)).toBe(false);
+  });
+
+  it("not when the record is a failed build's (it holds the errors, which tsc must report again) or unreadable", () => {
+    for (const record of ['{"fileNames":[],"semanticDiagnosticsPerFile":[[3,[{"code":2322}]]],"version":"5.9.3"}', '{"fileNames":[],"affectedFilesPendingEmit":[3],"version":"5.9.3"}', "{not json"]) {
+      const { root, date } = builtTree();
+      fs.writeFileSync(path.join(root, "dist/.tsbuildinfo"), record);
+      date("dist/.tsbuildinfo", 2000);
+      expect(build.compiledIsCurrent(root)).toBe(false);
+    }
+  });
+
+  it("knows a clean record by its fields alone", () => {
+    expect(build.recordIsClean({ fileNames: [], fileIdsList: [], fileInfos: [], root: [], options: {}, referencedMap: [], version: "5.9.3", latestChangedDtsFile: "x" })).toBe(true);
+    expect(build.recordIsClean({ fileNames: [], errors: true, version: "5.9.3" })).toBe(false);
+    expect(build.recordIsClean({ fileNames: [], checkPending: true })).toBe(false);
+    expect(build.recordIsClean(undefined)).toBe(false);
+  });
+});
+
+describe("scripts/build.js end to end, on a small project with the real tsc", () => {
+  // The script and a stand-in bundler copied into a tree whose node_modules is this repository's.
+  const ROOT_DIR = path.join(__dirname, "..", "..");
+  let root = "";
+  const run = () => spawnSync(process.execPath, [path.join(root, "scripts", "build.js")], { cwd: root, encoding: "utf8" });
+  const write = (file: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    fs.writeFileSync(path.join(root, file), text);
+  };
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-build-e2e-"));
+    fs.mkdirSync(path.join(root, "scripts"));
+    fs.copyFileSync(path.join(ROOT_DIR, "scripts", "build.js"), path.join(root, "scripts", "build.js"));
+    write("scripts/bundle-cli.js", 'const fs = require("node:fs"), path = require("node:path");\nconst out = path.join(__dirname, "..", "dist", "lib", "cli", "envkit-bundle.js");\nfs.mkdirSync(path.dirname(out), { recursive: true });\nfs.writeFileSync(out, "bundled " + Date.now());\n');
+    fs.symlinkSync(path.join(ROOT_DIR, "node_modules"), path.join(root, "node_modules"));
+    write("tsconfig.json", JSON.stringify({ compilerOptions: { target: "es2022", module: "commonjs", strict: true, declaration: true, outDir: "dist", rootDir: ".", skipLibCheck: true, types: [] } }));
+    write("tsconfig.build.json", JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { incremental: true, tsBuildInfoFile: "dist/.tsbuildinfo" }, include: ["lib/**/*.ts"] }));
+    write("lib/a.ts", "export const a: number = 1;\n");
+    write("lib/cli/bin.ts", 'import { a } from "../a";\nexport const b = a + 1;\n');
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it("builds, then fails twice on a type error (a second build never passes where the first failed), then builds once mended", () => {
+    expect(run().status).toBe(0);
+    expect(fs.existsSync(path.join(root, "dist/lib/cli/bin.js"))).toBe(true);
+    write("lib/a.ts", 'export const a: number = "one";\n');
+    const first = run();
+    const second = run();
+    expect(first.status).not.toBe(0);
+    expect(second.status).not.toBe(0);
+    expect(second.stdout + second.stderr).toMatch(/lib\/a\.ts\(1,14\): error TS2322/);
+    write("lib/a.ts", "export const a: number = 2;\n");
+    expect(run().status).toBe(0);
+    expect(run().status).toBe(0);
+  });
+
+  it("fails when a source still imported is deleted, and removes its outputs", () => {
+    fs.rmSync(path.join(root, "lib/a.ts"));
+    const r = run();
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toContain("build: removed 2 compiled file(s) whose source is gone");
+    expect(r.stdout + r.stderr).toMatch(/lib\/cli\/bin\.ts\(1,19\): error TS2307/);
+    expect(fs.existsSync(path.join(root, "dist/lib/a.js"))).toBe(false);
+    expect(run().status).not.toBe(0);
   });
 });
 
