@@ -155,6 +155,14 @@ fs.mkdtempSync = function (...args) {
     expect(seen.held).toBeLessThan(seen.bytes / 2);
   });
 
+  it("keeps one cache per set of Node options, so runs that alternate between them use theirs (V8 rejects code cached under other flags)", () => {
+    const own = tmp("per-flags");
+    const said = (extra: string[], env: Record<string, string> = {}) => /envkit: compile cache (\w+)/.exec(run(BUNDLE, ["--version"], extra, { ENVKIT_COMPILE_CACHE: own, ENVKIT_COMPILE_CACHE_REPORT: "1", NODE_OPTIONS: "", ...env }).stderr)?.[1];
+    const flagged = ["--max-old-space-size=1024"];
+    expect([said([]), said(flagged), said([]), said(flagged), said([], { NODE_OPTIONS: "--max-old-space-size=1024" })]).toEqual(["empty", "empty", "used", "used", "empty"]);
+    expect(fs.readdirSync(own)).toHaveLength(3);
+  });
+
   it("keeps one cache per command, and only the newest 16 cache files (other versions and builds are removed)", () => {
     const own = tmp("per-command");
     // Leftovers of other builds: older than anything this run writes, plus a killed run's temporary.

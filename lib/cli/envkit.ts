@@ -6,7 +6,7 @@
  * Compiling the 10 MB bundle is most of a small synth's start-up (~180 ms of ~780 ms for a
  * 5-service app on the build machine); with the code V8 produced on an earlier run it is skipped
  * (the same synth took ~520 ms instead of ~860 ms). The cache is one file per bundle, Node version,
- * architecture and command (a diff needs a fifth of the code a synth compiles, and deserializing
+ * architecture, Node options and command (a diff needs a fifth of the code a synth compiles, and deserializing
  * a synth's cache cost it ~60 ms) in `$ENVKIT_COMPILE_CACHE`, else `$XDG_CACHE_HOME/envkit` or
  * `~/.cache/envkit`, created private to the user; the newest {@link KEEP} files are kept, older
  * ones (other versions, other builds) removed; `ENVKIT_COMPILE_CACHE=off` turns it off. V8
@@ -48,6 +48,20 @@ function prune(dir: string): void {
   }
 }
 
+/**
+ * `-f` and a hash of the Node options this process runs with (its command-line flags and
+ * NODE_OPTIONS), or nothing without any: V8 rejects code cached under other flags, so runs that
+ * alternate between flags (`node --max-old-space-size=… envkit`, then plain `envkit`) would
+ * otherwise reject and rewrite one shared file every time.
+ */
+function flagsKey(): string {
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].join("\0");
+  if (flags === "" || flags === "\0") return "";
+  let h = 0x811c9dc5; // FNV-1a, 32 bits: a name, not a security boundary (V8 checks the flags itself)
+  for (let i = 0; i < flags.length; i++) h = Math.imul(h ^ flags.charCodeAt(i), 0x01000193) >>> 0;
+  return `-f${h.toString(16).padStart(8, "0")}`;
+}
+
 /** The cache folder, or undefined when caching is off or no private folder can be had. */
 function cacheDir(): string | undefined {
   const setting = process.env.ENVKIT_COMPILE_CACHE;
@@ -87,7 +101,7 @@ function compile(): ModuleFunction | undefined {
   }
   if (source.startsWith("#!")) source = `//${source.slice(2)}`;
   const dir = cacheDir();
-  const cacheFile = dir && path.join(dir, `${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${commandOf(process.argv)}${SUFFIX}`);
+  const cacheFile = dir && path.join(dir, `${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}${flagsKey()}-${commandOf(process.argv)}${SUFFIX}`);
   let cachedData: Buffer | undefined;
   try {
     if (cacheFile) cachedData = fs.readFileSync(cacheFile);
