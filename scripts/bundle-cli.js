@@ -18,29 +18,54 @@ const esbuild = require("esbuild");
 
 const dir = path.join(__dirname, "..", "dist", "lib", "cli");
 const outfile = path.join(dir, "envkit-bundle.js");
-const result = esbuild.buildSync({
-  entryPoints: [path.join(dir, "bin.js")],
-  outfile,
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node20",
-  logLevel: "warning",
-  // Source maps of the bundled packages are not needed to run it; keep the package small.
-  sourcemap: false,
-  legalComments: "eof",
-  // Whitespace and comments out, names kept (messages never show stack traces): a third of the
-  // bytes to read, hash and deserialize at every start.
-  minifyWhitespace: true,
-  minifySyntax: true,
-});
-if (result.errors.length > 0) process.exit(1);
-// The launcher reads the bundle as Latin-1 (no UTF-8 validation at each start): it must be ASCII.
-// esbuild escapes non-ASCII in code by default; a legal comment could still carry some.
-const bytes = fs.readFileSync(outfile);
-const at = bytes.findIndex((b) => b > 0x7f);
-if (at >= 0) {
-  console.error(`bundle-cli: ${outfile} has a non-ASCII byte at offset ${at}; the envkit launcher reads it as Latin-1. Escape it in the source or set legalComments: "none".`);
-  process.exit(1);
-}
-fs.chmodSync(path.join(dir, "envkit.js"), 0o755);
+
+/**
+ * cdktf's lib/private/fs.js requires archiver at load, and with it ~200 modules (glob, lodash,
+ * readable-stream, zip and tar streams…), only to zip the folder of a TerraformAsset, which envkit
+ * never creates: every command paid for evaluating them. In the bundle it is required when first
+ * called. Unbundled (bin.js, the library) cdktf is used as it is. Fails the build if cdktf's line
+ * changed, rather than silently bundling it eagerly again.
+ */
+const EAGER_ARCHIVER = 'const archiver = require("archiver");';
+const lazyArchiver = {
+  name: "lazy-archiver",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]cdktf[\\/]lib[\\/]private[\\/]fs\.js$/ }, (args) => {
+      const text = fs.readFileSync(args.path, "utf8");
+      if (!text.includes(EAGER_ARCHIVER)) return { errors: [{ text: `${args.path} no longer reads \`${EAGER_ARCHIVER}\`: cdktf changed; update the lazy-archiver plugin in scripts/bundle-cli.js` }] };
+      return { contents: text.replace(EAGER_ARCHIVER, 'const archiver = (...args) => require("archiver")(...args);'), loader: "js", resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
+esbuild
+  .build({
+    entryPoints: [path.join(dir, "bin.js")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    logLevel: "warning",
+    // Source maps of the bundled packages are not needed to run it; keep the package small.
+    sourcemap: false,
+    legalComments: "eof",
+    // Whitespace and comments out, names kept (messages never show stack traces): a third of the
+    // bytes to read, hash and deserialize at every start.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    plugins: [lazyArchiver],
+  })
+  .then((result) => {
+    if (result.errors.length > 0) process.exit(1);
+    // The launcher reads the bundle as Latin-1 (no UTF-8 validation at each start): it must be ASCII.
+    // esbuild escapes non-ASCII in code by default; a legal comment could still carry some.
+    const bytes = fs.readFileSync(outfile);
+    const at = bytes.findIndex((b) => b > 0x7f);
+    if (at >= 0) {
+      console.error(`bundle-cli: ${outfile} has a non-ASCII byte at offset ${at}; the envkit launcher reads it as Latin-1. Escape it in the source or set legalComments: "none".`);
+      process.exit(1);
+    }
+    fs.chmodSync(path.join(dir, "envkit.js"), 0o755);
+  })
+  .catch(() => process.exit(1)); // esbuild has printed the errors

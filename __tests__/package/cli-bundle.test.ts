@@ -155,6 +155,18 @@ fs.mkdtempSync = function (...args) {
     expect(seen.held).toBeLessThan(seen.bytes / 2);
   });
 
+  it("does not evaluate cdktf's archiver and its ~200 modules (zipping TerraformAsset folders) unless called", () => {
+    // graceful-fs, one of archiver's dependencies, marks the global object when it loads.
+    const probe = path.join(tmp("archiver-probe"), "probe.js");
+    fs.writeFileSync(probe, 'process.on("exit", () => process.stderr.write("graceful-fs: " + (globalThis[Symbol.for("graceful-fs.queue")] !== undefined) + "\\n"));\n');
+    const out = path.join(tmp("archiver-out"), "out");
+    const viaBundle = run(BUNDLE, ["synth", "--config", REFERENCE, "--out", out], ["-r", probe]);
+    expect(viaBundle.status).toBe(0);
+    expect(viaBundle.stderr).toContain("graceful-fs: false");
+    // The probe can tell: the unbundled CLI loads cdktf as it is, archiver included.
+    expect(run(BIN, ["validate", "--config", REFERENCE], ["-r", probe]).stderr).toContain("graceful-fs: true");
+  });
+
   it("keeps one cache per set of Node options, so runs that alternate between them use theirs (V8 rejects code cached under other flags)", () => {
     const own = tmp("per-flags");
     const said = (extra: string[], env: Record<string, string> = {}) => /envkit: compile cache (\w+)/.exec(run(BUNDLE, ["--version"], extra, { ENVKIT_COMPILE_CACHE: own, ENVKIT_COMPILE_CACHE_REPORT: "1", NODE_OPTIONS: "", ...env }).stderr)?.[1];
