@@ -9,9 +9,10 @@
  * output that was deleted, nor after the dependencies changed. So the compiler's record is
  * dropped — and everything compiled again — when an output of a source it lists is missing, when
  * node_modules was installed after it, or when a tsconfig changed after it. `rm -rf dist` starts
- * from scratch as before. tsc is not started when no source is newer than the record and the
- * record is a clean build's: a failed build's record holds its errors, and tsc runs again to
- * report them (a second `npm run build` never passes where the first failed). The bundle is rebuilt when it is older than anything it is made of: the
+ * from scratch as before. tsc is not started when no source is newer than the record, every file
+ * the record lists still exists, and the record is a clean build's: a failed build's record holds
+ * its errors, and tsc runs again to report them (a second `npm run build` never passes where the
+ * first failed). The bundle is rebuilt when it is older than anything it is made of: the
  * compiled code, the bundler, and the dependencies as node_modules/.package-lock.json dates them
  * (npm rewrites it on every install; a file edited by hand inside node_modules is not noticed).
  * The outputs of a deleted or renamed source are removed (tsc leaves them, and the package would
@@ -114,6 +115,9 @@ function staleRecord(root, srcs = sources(root)) {
 function compiledIsCurrent(root, srcs = sources(root)) {
   const recorded = mtime(path.join(root, INFO));
   if (recorded === undefined || staleRecord(root, srcs) !== undefined || !recordIsClean(readRecord(root))) return false;
+  // A file the last compile read is gone (a deleted source, even with its outputs deleted too): an
+  // importer of it may no longer compile.
+  for (const file of recordedSources(root) ?? []) if (mtime(file) === undefined) return false;
   for (const file of [...srcs, path.join(root, "tsconfig.json"), path.join(root, "tsconfig.build.json")]) {
     const t = mtime(file);
     if (t === undefined || t >= recorded) return false;

@@ -151,6 +151,12 @@ describe("scripts/build.js: when tsc is not started at all", () => {
     }
   });
 
+  it("not when a file the record lists is gone, though every output left matches a source (a source deleted with its outputs)", () => {
+    const { root } = builtTree();
+    for (const f of ["lib/index.ts", "dist/lib/index.js", "dist/lib/index.d.ts"]) fs.rmSync(path.join(root, f));
+    expect(build.compiledIsCurrent(root)).toBe(false);
+  });
+
   it("knows a clean record by its fields alone", () => {
     expect(build.recordIsClean({ fileNames: [], fileIdsList: [], fileInfos: [], root: [], options: {}, referencedMap: [], version: "5.9.3", latestChangedDtsFile: "x" })).toBe(true);
     expect(build.recordIsClean({ fileNames: [], errors: true, version: "5.9.3" })).toBe(false);
