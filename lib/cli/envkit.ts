@@ -56,7 +56,7 @@ function prune(dir: string): void {
  */
 function flagsKey(): string {
   const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].join("\0");
-  if (flags === "" || flags === "\0") return "";
+  if (flags === "") return "";
   let h = 0x811c9dc5; // FNV-1a, 32 bits: a name, not a security boundary (V8 checks the flags itself)
   for (let i = 0; i < flags.length; i++) h = Math.imul(h ^ flags.charCodeAt(i), 0x01000193) >>> 0;
   return `-f${h.toString(16).padStart(8, "0")}`;
