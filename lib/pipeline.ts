@@ -451,7 +451,7 @@ export interface SynthesisResult {
  * run again) and swaps the folder in: a failed synth leaves the previous output byte-for-byte
  * untouched. Folders that killed synths left behind are removed first. Each environment is built,
  * judged and written in turn and then let go; before the next one, a full garbage collection runs
- * when more than 64 MiB of the heap is in use and the synth grew it by more than 24 MiB
+ * when more than 64 MiB of the heap is in use and the last environment grew it by more than 24 MiB
  * (`collectGarbageIfGrown`, lib/facade/collect-garbage.ts).
  */
 export function synthesizeProject(project: ValidatedProject, outDir: string): SynthesisResult {
@@ -495,11 +495,15 @@ export function synthesizeProject(project: ValidatedProject, outDir: string): Sy
     const stacks: Record<string, unknown> = {};
     let manifest: Record<string, unknown> | undefined;
     let clean = true;
-    const heapAtStart = heapInUse();
+    // The lowering code loaded first, so that what it adds to the heap is not taken for the first
+    // environment's garbage (a library caller may not have preloaded it, as the CLI does).
+    preloadSynthesis(project);
+    let heapBefore = heapInUse();
     for (const [i, env] of project.environments.entries()) {
       // The last environment's garbage goes with the process; an earlier one's is collected before
       // the next is built when it is large, or the heap holds both (see collect-garbage.ts).
-      if (i > 0) collectGarbageIfGrown(heapAtStart);
+      if (i > 0) collectGarbageIfGrown(heapBefore);
+      heapBefore = heapInUse();
       // The stack is not kept: once written, nothing here needs its constructs again, so its
       // tokens leave cdktf's process-wide token map, which would otherwise keep every
       // environment's constructs reachable to the end (see token-release.ts).

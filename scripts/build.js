@@ -94,13 +94,12 @@ function staleRecord(root, srcs = sources(root)) {
   }
   let listed;
   for (const src of srcs) {
-    // A source written after the record (a new file, an edited one) is compiled by tsc -b anyway.
-    if ((mtime(src) ?? 0) >= recorded) continue;
     const base = path.join(root, "dist", path.relative(root, src)).replace(/\.ts$/, "");
     for (const ext of [".js", ".d.ts"]) {
       if (mtime(base + ext) !== undefined) continue;
       // A source the record does not list is new to tsc (added, or renamed with its old time kept,
-      // as git mv does): tsc -b compiles it. One it lists, tsc -b would not emit again.
+      // as git mv does): tsc -b compiles it. One it lists, tsc -b would not emit again, even when
+      // the source was touched since (its text unchanged, tsc only updates its record).
       listed ??= recordedSources(root) ?? new Set();
       if (listed.has(src) || listed.size === 0) return `${path.relative(root, base + ext)} is missing`;
     }

@@ -12,12 +12,28 @@
  * checks that the command writes the same bytes as bin.js and loads nothing from node_modules.
  * Run by `npm run build` (scripts/build.js), after tsc, when the bundle is older than its inputs.
  */
+const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 const esbuild = require("esbuild");
 
 const dir = path.join(__dirname, "..", "dist", "lib", "cli");
 const outfile = path.join(dir, "envkit-bundle.js");
+// Written beside it and renamed into place once checked: a failed bundling leaves the previous
+// bundle, older than its inputs, so the next build bundles (and fails) again.
+const tmpfile = `${outfile}.${process.pid}.tmp`;
+/**
+ * The last line of the bundle: an id of its content, which the launcher names its code cache by.
+ * V8 checks a cached script against the source's length (and the flags), not its text, so a cache
+ * named by size and time would run another build's code wherever tools keep or reset file times
+ * (cp -p, rsync -a, tar, Nix) and two builds happen to have the same size (rebuilds often do).
+ */
+const ID_MARKER = "//# envkitBundleId=";
+const fail = (message) => {
+  if (message) console.error(message);
+  fs.rmSync(tmpfile, { force: true });
+  process.exit(1);
+};
 
 /**
  * cdktf's lib/private/fs.js requires archiver at load, and with it ~200 modules (glob, lodash,
@@ -41,7 +57,7 @@ const lazyArchiver = {
 esbuild
   .build({
     entryPoints: [path.join(dir, "bin.js")],
-    outfile,
+    outfile: tmpfile,
     bundle: true,
     platform: "node",
     format: "cjs",
@@ -57,15 +73,15 @@ esbuild
     plugins: [lazyArchiver],
   })
   .then((result) => {
-    if (result.errors.length > 0) process.exit(1);
+    if (result.errors.length > 0) fail();
     // The launcher reads the bundle as Latin-1 (no UTF-8 validation at each start): it must be ASCII.
     // esbuild escapes non-ASCII in code by default; a legal comment could still carry some.
-    const bytes = fs.readFileSync(outfile);
+    const bytes = fs.readFileSync(tmpfile);
     const at = bytes.findIndex((b) => b > 0x7f);
-    if (at >= 0) {
-      console.error(`bundle-cli: ${outfile} has a non-ASCII byte at offset ${at}; the envkit launcher reads it as Latin-1. Escape it in the source or set legalComments: "none".`);
-      process.exit(1);
-    }
+    if (at >= 0) fail(`bundle-cli: the bundle has a non-ASCII byte at offset ${at}; the envkit launcher reads it as Latin-1. Escape it in the source or set legalComments: "none". ${path.relative(process.cwd(), outfile)} was not changed.`);
+    const id = crypto.createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+    fs.appendFileSync(tmpfile, `\n${ID_MARKER}${id}\n`);
+    fs.renameSync(tmpfile, outfile);
     fs.chmodSync(path.join(dir, "envkit.js"), 0o755);
   })
-  .catch(() => process.exit(1)); // esbuild has printed the errors
+  .catch(() => fail()); // esbuild has printed the errors

@@ -84,6 +84,13 @@ describe("scripts/build.js: when tsc's record is dropped", () => {
     }
   });
 
+  it("drops it when an output of a source it lists is missing, even if the source was touched since (tsc -b would only update its record)", () => {
+    const { root, date } = builtTree();
+    fs.rmSync(path.join(root, "dist/lib/index.js"));
+    date("lib/index.ts", 3000);
+    expect(build.staleRecord(root)).toBe("dist/lib/index.js is missing");
+  });
+
   it("keeps it for a source it does not list that has no outputs (renamed, its old time kept as git mv does: tsc -b compiles it)", () => {
     const { root, date } = builtTree();
     fs.renameSync(path.join(root, "lib/index.ts"), path.join(root, "lib/renamed.ts"));
@@ -273,6 +280,37 @@ describe("scripts/build.js: before `npm ci`", () => {
       expect(r.stderr).toContain(`TypeScript is not installed in ${root}`);
       expect(r.stderr).toContain("run `npm ci` there first");
       expect(r.stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("scripts/bundle-cli.js", () => {
+  it("writes the bundle whole or not at all: a refused bundle leaves the previous one and no temporary file; a good one ends with its content id", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-bundler-"));
+    try {
+      const cli = path.join(root, "dist", "lib", "cli");
+      fs.mkdirSync(cli, { recursive: true });
+      fs.mkdirSync(path.join(root, "scripts"));
+      fs.copyFileSync(path.join(__dirname, "..", "..", "scripts", "bundle-cli.js"), path.join(root, "scripts", "bundle-cli.js"));
+      fs.symlinkSync(path.join(__dirname, "..", "..", "node_modules"), path.join(root, "node_modules"));
+      fs.writeFileSync(path.join(cli, "envkit.js"), "");
+      fs.writeFileSync(path.join(cli, "envkit-bundle.js"), "previous");
+      // A legal comment (kept by esbuild) with a non-ASCII character: the launcher reads Latin-1.
+      fs.writeFileSync(path.join(cli, "bin.js"), '/*! (c) \u00a9 someone */\nconsole.log("hello");\n');
+      const bundle = () => spawnSync(process.execPath, [path.join(root, "scripts", "bundle-cli.js")], { cwd: root, encoding: "utf8" });
+      const refused = bundle();
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(/non-ASCII byte at offset \d+;.*envkit-bundle\.js was not changed/);
+      expect(fs.readFileSync(path.join(cli, "envkit-bundle.js"), "utf8")).toBe("previous");
+      expect(fs.readdirSync(cli).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+      fs.writeFileSync(path.join(cli, "bin.js"), '/*! (c) someone */\nconsole.log("hello");\n');
+      expect(bundle().status).toBe(0);
+      const text = fs.readFileSync(path.join(cli, "envkit-bundle.js"), "utf8");
+      expect(text).toContain('console.log("hello")');
+      expect(text).toMatch(/\n\/\/# envkitBundleId=[0-9a-f]{16}\n$/);
+      expect(fs.readdirSync(cli).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

@@ -167,6 +167,31 @@ fs.mkdtempSync = function (...args) {
     expect(run(BIN, ["validate", "--config", REFERENCE], ["-r", probe]).stderr).toContain("graceful-fs: true");
   });
 
+  it("names its code cache by the bundle's content: another build of the same size and file time does not get this one's code", () => {
+    // V8 checks cached code against the source's length only. A second build, emulated: one
+    // message changed to text of the same length, and the id the bundler writes for that content.
+    const copy = tmp("same-size");
+    fs.cpSync(path.join(ROOT, "dist"), path.join(copy, "dist"), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, "package.json"), path.join(copy, "package.json"));
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"));
+    const bundle = path.join(copy, "dist", "lib", "cli", "envkit-bundle.js");
+    const own = tmp("same-size-cache");
+    const validate = () => run(path.join(copy, "dist", "lib", "cli", "envkit.js"), ["validate", "--config", REFERENCE], [], { ENVKIT_COMPILE_CACHE: own, ENVKIT_COMPILE_CACHE_REPORT: "1" });
+    expect(validate().stdout).toMatch(/^valid: /);
+    const first = fs.statSync(bundle);
+    const text = fs.readFileSync(bundle, "latin1");
+    const id = /\/\/# envkitBundleId=([0-9a-f]{16})\n$/.exec(text);
+    expect(id).not.toBeNull();
+    const rebuilt = text.replace("valid: ${project.environments", "VALID: ${project.environments").replace(`envkitBundleId=${id![1]}`, `envkitBundleId=${id![1].split("").reverse().join("")}`);
+    expect(rebuilt).not.toBe(text);
+    expect(rebuilt.length).toBe(text.length);
+    fs.writeFileSync(bundle, rebuilt, "latin1");
+    fs.utimesSync(bundle, first.atime, first.mtime); // as cp -p, rsync -a or tar would leave it
+    const second = validate();
+    expect(second.stderr).toContain("envkit: compile cache empty");
+    expect(second.stdout).toMatch(/^VALID: /);
+  });
+
   it("keeps one cache per set of Node options, so runs that alternate between them use theirs (V8 rejects code cached under other flags)", () => {
     const own = tmp("per-flags");
     const said = (extra: string[], env: Record<string, string> = {}) => /envkit: compile cache (\w+)/.exec(run(BUNDLE, ["--version"], extra, { ENVKIT_COMPILE_CACHE: own, ENVKIT_COMPILE_CACHE_REPORT: "1", NODE_OPTIONS: "", ...env }).stderr)?.[1];

@@ -9,9 +9,9 @@
  * architecture, Node options and command (a diff needs a fifth of the code a synth compiles, and deserializing
  * a synth's cache cost it ~60 ms) in `$ENVKIT_COMPILE_CACHE`, else `$XDG_CACHE_HOME/envkit` or
  * `~/.cache/envkit`, created private to the user; the newest {@link KEEP} files are kept, older
- * ones (other versions, other builds) removed; `ENVKIT_COMPILE_CACHE=off` turns it off. V8
- * checks that cached code belongs to this exact source and rejects it otherwise, and then it is
- * rewritten; a cache that cannot be read or written is skipped without a word (it only buys
+ * ones (other versions, other builds) removed; `ENVKIT_COMPILE_CACHE=off` turns it off. The
+ * file is named by the bundle's content id (see {@link bundleId}); V8 rejects cached code made
+ * under other flags or for a source of another length, and then it is rewritten; a cache that cannot be read or written is skipped without a word (it only buys
  * time). `ENVKIT_COMPILE_CACHE_REPORT=1` prints whether it was used, for tests.
  */
 import * as fs from "node:fs";
@@ -62,6 +62,21 @@ function flagsKey(): string {
   return `-f${h.toString(16).padStart(8, "0")}`;
 }
 
+/** The last line scripts/bundle-cli.js writes into the bundle: an id of its content. */
+const ID_MARKER = "//# envkitBundleId=";
+
+/**
+ * The bundle's content id, which names its cache: V8 checks cached code against the source's
+ * length and the flags, not its text, so a name by size and time would hand one build's code to
+ * another of the same size wherever file times are kept or reset (cp -p, rsync -a, tar, Nix). A
+ * bundle without the id (an older bundler) is named by size and time, as before.
+ */
+function bundleId(source: string, stat: fs.Stats): string {
+  const at = source.lastIndexOf(ID_MARKER);
+  const id = at >= 0 ? source.slice(at + ID_MARKER.length, at + ID_MARKER.length + 16) : "";
+  return /^[0-9a-f]{16}$/.test(id) ? `b${id}` : `${stat.size}-${Math.trunc(stat.mtimeMs)}`;
+}
+
 /** The cache folder, or undefined when caching is off or no private folder can be had. */
 function cacheDir(): string | undefined {
   const setting = process.env.ENVKIT_COMPILE_CACHE;
@@ -101,7 +116,7 @@ function compile(): ModuleFunction | undefined {
   }
   if (source.startsWith("#!")) source = `//${source.slice(2)}`;
   const dir = cacheDir();
-  const cacheFile = dir && path.join(dir, `${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}${flagsKey()}-${commandOf(process.argv)}${SUFFIX}`);
+  const cacheFile = dir && path.join(dir, `${process.version}-${process.arch}-${bundleId(source, stat)}${flagsKey()}-${commandOf(process.argv)}${SUFFIX}`);
   let cachedData: Buffer | undefined;
   try {
     if (cacheFile) cachedData = fs.readFileSync(cacheFile);

@@ -53,8 +53,8 @@ export const COLLECT_GROWN_BYTES = 24 * 1024 * 1024;
 
 /**
  * Collects garbage (see {@link collectGarbage}) when more than `aboveBytes` of the heap is in use
- * and it grew by more than `grownBytes` since `since` (a {@link heapInUse} taken when the work
- * began), and says whether it did. For the moment between two environments of a synth, when the
+ * and it grew by more than `grownBytes` since `since` (a {@link heapInUse} taken when the piece of
+ * work that just ended began: the last environment), and says whether it did. For the moment between two environments of a synth, when the
  * last one's constructs and document have just become garbage: V8 left to itself runs few full
  * collections in a short process (one in a 1,000-service × 2-environment synth), so the next
  * environment was built on top of the last one's garbage and the heap held both.
@@ -66,7 +66,10 @@ export const COLLECT_GROWN_BYTES = 24 * 1024 * 1024;
  * - 500 services (79 MB, +42 MB): 187–196 → 161–167 MB, +3%;
  * - 300 services (62 MB, +32 MB): 160–162 → 142–153 MB, but +10% (~70 ms), hence `aboveBytes`;
  * - a process that already holds 150 MB of its own synthesizing the 5-environment reference app
- *   (+4–11 MB each): 4 collections a synth made it 4–7× slower and saved nothing, hence `grownBytes`.
+ *   (+4–11 MB each): 4 collections a synth made it 4–7× slower and saved nothing, hence `grownBytes`
+ *   — measured per environment and after the lowering code is loaded (synthesizeProject preloads
+ *   it): counted from the synth's start, the ~40 MB of code a first synth loads passed for garbage
+ *   and that process's first synth still took 1.8–2× as long.
  */
 export function collectGarbageIfGrown(since: number, thresholds: CollectThresholds = {}): boolean {
   const used = heapInUse();
