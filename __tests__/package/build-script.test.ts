@@ -188,18 +188,22 @@ describe("scripts/build.js end to end, on a small project with the real tsc", ()
     write("scripts/bundle-cli.js", 'const fs = require("node:fs"), path = require("node:path");\nconst out = path.join(__dirname, "..", "dist", "lib", "cli", "envkit-bundle.js");\nfs.mkdirSync(path.dirname(out), { recursive: true });\nfs.writeFileSync(out, "bundled " + Date.now());\n');
     fs.symlinkSync(path.join(ROOT_DIR, "node_modules"), path.join(root, "node_modules"));
     write("tsconfig.json", JSON.stringify({ compilerOptions: { target: "es2022", module: "commonjs", strict: true, declaration: true, outDir: "dist", rootDir: ".", skipLibCheck: true, types: [] } }));
-    write("tsconfig.build.json", JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { incremental: true, tsBuildInfoFile: "dist/.tsbuildinfo" }, include: ["lib/**/*.ts"] }));
+    // The repository's own build options (incremental, its record, noEmitOnError), on this tree.
+    const own = JSON.parse(fs.readFileSync(path.join(ROOT_DIR, "tsconfig.build.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
+    write("tsconfig.build.json", JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { ...own.compilerOptions, types: [] }, include: ["lib/**/*.ts"] }));
     write("lib/a.ts", "export const a: number = 1;\n");
     write("lib/cli/bin.ts", 'import { a } from "../a";\nexport const b = a + 1;\n');
   });
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  it("builds, then fails twice on a type error (a second build never passes where the first failed), then builds once mended", () => {
+  it("builds, then fails twice on a type error (a second build never passes where the first failed) leaving the last good output, then builds once mended", () => {
     expect(run().status).toBe(0);
     expect(fs.existsSync(path.join(root, "dist/lib/cli/bin.js"))).toBe(true);
+    const good = fs.readFileSync(path.join(root, "dist/lib/a.js"), "utf8");
     write("lib/a.ts", 'export const a: number = "one";\n');
     const first = run();
     const second = run();
+    expect(fs.readFileSync(path.join(root, "dist/lib/a.js"), "utf8")).toBe(good);
     expect(first.status).not.toBe(0);
     expect(second.status).not.toBe(0);
     expect(second.stdout + second.stderr).toMatch(/lib\/a\.ts\(1,14\): error TS2322/);
