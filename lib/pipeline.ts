@@ -15,7 +15,7 @@ import { PolicyReport, evaluateEnvironment, evaluateProject, mergeReports } from
 import type { ReleaseHistory } from "./policy/rule";
 import { canonicalJson } from "./facade/canonical-json";
 import { releasingTokens } from "./facade/token-release";
-import { collectGarbageIfGrown, heapInUse } from "./facade/collect-garbage";
+import { collectGarbageAfter } from "./facade/collect-garbage";
 
 /** The file every cdktf App writes into its output folder, naming its stacks. */
 const MANIFEST_FILE = "manifest.json";
@@ -451,8 +451,8 @@ export interface SynthesisResult {
  * run again) and swaps the folder in: a failed synth leaves the previous output byte-for-byte
  * untouched. Folders that killed synths left behind are removed first. Each environment is built,
  * judged and written in turn and then let go; before the next one, a full garbage collection runs
- * when more than 64 MiB of the heap is in use and the last environment grew it by more than 24 MiB
- * (`collectGarbageIfGrown`, lib/facade/collect-garbage.ts).
+ * when the last environment had at least 400 services and more than 64 MiB of the heap is in use
+ * (`collectGarbageAfter`, lib/facade/collect-garbage.ts).
  */
 export function synthesizeProject(project: ValidatedProject, outDir: string): SynthesisResult {
   const failed = (issue: ConfigIssue): SynthesisResult => ({ issues: [...project.issues, issue], stacks: [], policy: project.policy });
@@ -495,15 +495,10 @@ export function synthesizeProject(project: ValidatedProject, outDir: string): Sy
     const stacks: Record<string, unknown> = {};
     let manifest: Record<string, unknown> | undefined;
     let clean = true;
-    // The lowering code loaded first, so that what it adds to the heap is not taken for the first
-    // environment's garbage (a library caller may not have preloaded it, as the CLI does).
-    preloadSynthesis(project);
-    let heapBefore = heapInUse();
     for (const [i, env] of project.environments.entries()) {
       // The last environment's garbage goes with the process; an earlier one's is collected before
       // the next is built when it is large, or the heap holds both (see collect-garbage.ts).
-      if (i > 0) collectGarbageIfGrown(heapBefore);
-      heapBefore = heapInUse();
+      if (i > 0) collectGarbageAfter(project.environments[i - 1].model.services.length);
       // The stack is not kept: once written, nothing here needs its constructs again, so its
       // tokens leave cdktf's process-wide token map, which would otherwise keep every
       // environment's constructs reachable to the end (see token-release.ts).

@@ -1,9 +1,9 @@
 /*
- * synthesizeProject collects the garbage of an environment before building the next one, when the
- * heap is large and the synth grew it enough for that to pay (lib/facade/collect-garbage.ts). What
- * is checked here: the collection reclaims what is unreachable, leaves no `gc` global behind, runs
- * only past both thresholds (not for a small app in a process holding a large heap of its own),
- * and synthesizeProject asks for it between environments, never after the last. The
+ * synthesizeProject collects the garbage of an environment before building the next one, when that
+ * environment was large enough for it to pay (lib/facade/collect-garbage.ts). What is checked here:
+ * the collection reclaims what is unreachable, leaves no `gc` global behind, runs only past both
+ * thresholds (never for a small app, even in a process holding a large heap of its own), and
+ * synthesizeProject asks for it between environments, never after the last. The
  * memory it saves is a benchmark figure (npm run bench:cdk8s, peak MB), not asserted here.
  */
 import { spawnSync } from "node:child_process";
@@ -54,20 +54,18 @@ describe("collectGarbage on an engine that ignores --expose-gc", () => {
   });
 });
 
-describe("collectGarbageIfGrown", () => {
-  it("collects only when the heap in use is above one threshold and grew by more than the other since the work began", () => {
-    expect(gc.collectGarbageIfGrown(0, { aboveBytes: 0, grownBytes: 0 })).toBe(true);
-    // Not grown: a caller's large heap of its own is not the work's garbage.
-    expect(gc.collectGarbageIfGrown(gc.heapInUse(), { aboveBytes: 0, grownBytes: 16 * 1024 * 1024 })).toBe(false);
-    // Grown, but a small heap: left to V8.
-    expect(gc.collectGarbageIfGrown(0, { aboveBytes: Number.MAX_SAFE_INTEGER, grownBytes: 0 })).toBe(false);
-    expect([gc.COLLECT_ABOVE_BYTES, gc.COLLECT_GROWN_BYTES]).toEqual([64 * 1024 * 1024, 24 * 1024 * 1024]);
+describe("collectGarbageAfter", () => {
+  it("collects only after an environment of at least the threshold's services, with more of the heap in use than the other threshold", () => {
+    expect(gc.collectGarbageAfter(400, { aboveBytes: 0 })).toBe(true);
+    expect(gc.collectGarbageAfter(399, { aboveBytes: 0 })).toBe(false);
+    expect(gc.collectGarbageAfter(10_000, { aboveBytes: Number.MAX_SAFE_INTEGER })).toBe(false);
+    expect(gc.collectGarbageAfter(5, { services: 5, aboveBytes: 0 })).toBe(true);
+    expect([gc.COLLECT_AFTER_SERVICES, gc.COLLECT_ABOVE_BYTES]).toEqual([400, 64 * 1024 * 1024]);
   });
 
-  it("with the defaults, collects after the work allocated what stays in use past both thresholds", () => {
-    const since = gc.heapInUse();
+  it("with the defaults, collects after a 1,000-service environment once the heap is past 64 MiB", () => {
     const held = garbage(96);
-    expect(gc.collectGarbageIfGrown(since)).toBe(true);
+    expect(gc.collectGarbageAfter(1000)).toBe(true);
     expect(held.data).toHaveLength(96 * 16384);
   });
 });
@@ -83,18 +81,17 @@ describe("synthesizeProject", () => {
   afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
   it("asks for a collection before each environment after the first, never after the last", () => {
-    const spy = jest.spyOn(gc, "collectGarbageIfGrown").mockReturnValue(false);
+    const spy = jest.spyOn(gc, "collectGarbageAfter").mockReturnValue(false);
     const result = synthesizeProject(project, outDir());
     expect(result.stacks).toHaveLength(5);
-    expect(spy).toHaveBeenCalledTimes(4);
-    // Each time against the heap in use when the environment before began.
-    expect(spy.mock.calls.every((c) => typeof c[0] === "number" && c[0] > 0)).toBe(true);
+    // Each time with the services of the environment just written.
+    expect(spy.mock.calls.map((c) => c[0])).toEqual(project.environments.slice(0, 4).map((e) => e.model.services.length));
   });
 
   it("does not collect for a small app in a process that holds a large heap of its own", () => {
     synthesizeProject(project, outDir()); // every module loaded first, as in a long-lived process
     const own = garbage(96); // the caller's data, live throughout
-    const spy = jest.spyOn(gc, "collectGarbageIfGrown");
+    const spy = jest.spyOn(gc, "collectGarbageAfter");
     const result = synthesizeProject(project, outDir());
     expect(result.stacks).toHaveLength(5);
     expect(gc.heapInUse()).toBeGreaterThan(gc.COLLECT_ABOVE_BYTES);
@@ -110,8 +107,8 @@ describe("synthesizeProject", () => {
     const script = `
 const gcmod = require(${JSON.stringify(path.join(dist, "facade", "collect-garbage.js"))});
 const answers = [];
-const real = gcmod.collectGarbageIfGrown;
-gcmod.collectGarbageIfGrown = (...args) => { const r = real(...args); answers.push(r); return r; };
+const real = gcmod.collectGarbageAfter;
+gcmod.collectGarbageAfter = (...args) => { const r = real(...args); answers.push(r); return r; };
 const held = Array.from({ length: 1500000 }, (_, i) => ({ i }));
 const envkit = require(${JSON.stringify(path.join(dist, "index.js"))});
 const result = envkit.synthesizeProject(envkit.validateDir(${JSON.stringify(REFERENCE_APP)}), ${JSON.stringify(outDir())});
@@ -127,7 +124,7 @@ function gc_heap() { return require("node:v8").getHeapStatistics().used_heap_siz
   });
 
   it("does not ask for one with a single environment", () => {
-    const spy = jest.spyOn(gc, "collectGarbageIfGrown").mockReturnValue(false);
+    const spy = jest.spyOn(gc, "collectGarbageAfter").mockReturnValue(false);
     const result = synthesizeProject({ ...project, environments: project.environments.slice(0, 1) }, outDir());
     expect(result.stacks).toEqual(["dev"]);
     expect(spy).not.toHaveBeenCalled();

@@ -32,48 +32,43 @@ export function heapInUse(): number {
   return v8.getHeapStatistics().used_heap_size;
 }
 
-/** When {@link collectGarbageIfGrown} collects. */
+/** When {@link collectGarbageAfter} collects. */
 export interface CollectThresholds {
   /**
-   * Heap in use above which a collection may pay for itself, in bytes.
+   * Services of the environment just built from which its garbage is worth a collection.
+   * @default 400 ({@link COLLECT_AFTER_SERVICES})
+   */
+  readonly services?: number;
+  /**
+   * Heap in use at or below which nothing is collected, in bytes.
    * @default 64 MiB ({@link COLLECT_ABOVE_BYTES})
    */
   readonly aboveBytes?: number;
-  /**
-   * Growth of the heap in use since the work began above which a collection may pay for itself, in bytes.
-   * @default 24 MiB ({@link COLLECT_GROWN_BYTES})
-   */
-  readonly grownBytes?: number;
 }
 
+/** {@link CollectThresholds.services}'s default. */
+export const COLLECT_AFTER_SERVICES = 400;
 /** {@link CollectThresholds.aboveBytes}'s default. */
 export const COLLECT_ABOVE_BYTES = 64 * 1024 * 1024;
-/** {@link CollectThresholds.grownBytes}'s default. */
-export const COLLECT_GROWN_BYTES = 24 * 1024 * 1024;
 
 /**
- * Collects garbage (see {@link collectGarbage}) when more than `aboveBytes` of the heap is in use
- * and it grew by more than `grownBytes` since `since` (a {@link heapInUse} taken when the piece of
- * work that just ended began: the last environment), and says whether it did. For the moment between two environments of a synth, when the
- * last one's constructs and document have just become garbage: V8 left to itself runs few full
- * collections in a short process (one in a 1,000-service × 2-environment synth), so the next
- * environment was built on top of the last one's garbage and the heap held both.
+ * Collects garbage (see {@link collectGarbage}) after an environment of at least `services`
+ * services was built and written, when more than `aboveBytes` of the heap is in use, and says
+ * whether it did. For the moment between two environments of a synth, when the last one's
+ * constructs and document have just become garbage: V8 left to itself runs few full collections
+ * in a short process (one in a 1,000-service × 2-environment synth), so the next environment was
+ * built on top of the last one's garbage and the heap held both.
  *
- * Both thresholds, because a collection costs time in proportion to what is live and saves memory
- * in proportion to the garbage. Measured on the generated Kubernetes apps × 2 environments, 5
- * paired runs each (2026-12-02; heap in use at the boundary, and its growth since the synth began):
- * - 1,000 services (87 MB, +33 MB): peak RSS 266–270 → 219–230 MB, wall time +3%;
- * - 500 services (79 MB, +42 MB): 187–196 → 161–167 MB, +3%;
- * - 300 services (62 MB, +32 MB): 160–162 → 142–153 MB, but +10% (~70 ms), hence `aboveBytes`;
- * - a process that already holds 150 MB of its own synthesizing the 5-environment reference app
- *   (+4–11 MB each): 4 collections a synth made it 4–7× slower and saved nothing, hence `grownBytes`
- *   — measured per environment and after the lowering code is loaded (synthesizeProject preloads
- *   it): counted from the synth's start, the ~40 MB of code a first synth loads passed for garbage
- *   and that process's first synth still took 1.8–2× as long.
+ * A collection's cost follows what is live, its gain the garbage, which grows with the
+ * environment. Measured on the generated Kubernetes apps × 2 environments, 5 paired runs each
+ * (2026-12-02): 1,000 services, peak RSS 266–270 → 219–230 MB for +3% wall time; 500 services,
+ * 187–196 → 161–167 MB for +3%; 300 services, 160–162 → 142–153 MB but +10% (~70 ms); 100, ~8 MB
+ * for +8%. The environment's size decides, not the heap's growth: a process holding a large heap
+ * of its own paid collections for small apps while the rule was heap growth (4–7× slower, then
+ * still 1.8–2× on its first synth, whose code loading passed for garbage; found from outside).
  */
-export function collectGarbageIfGrown(since: number, thresholds: CollectThresholds = {}): boolean {
-  const used = heapInUse();
-  if (used <= (thresholds.aboveBytes ?? COLLECT_ABOVE_BYTES) || used - since <= (thresholds.grownBytes ?? COLLECT_GROWN_BYTES)) return false;
+export function collectGarbageAfter(services: number, thresholds: CollectThresholds = {}): boolean {
+  if (services < (thresholds.services ?? COLLECT_AFTER_SERVICES) || heapInUse() <= (thresholds.aboveBytes ?? COLLECT_ABOVE_BYTES)) return false;
   collectGarbage();
   return true;
 }
