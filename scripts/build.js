@@ -77,9 +77,8 @@ function recordIsClean(record) {
   return typeof record === "object" && record !== null && Object.keys(record).every((k) => CLEAN_RECORD_FIELDS.has(k));
 }
 
-/** The sources tsc's record under `root` lists (absolute paths), or undefined when it cannot be read. */
-function recordedSources(root) {
-  const record = readRecord(root);
+/** The files a parsed record of tsc under `root` lists (absolute paths), or undefined when it lists none. */
+function recordedSources(root, record = readRecord(root)) {
   if (!record || !Array.isArray(record.fileNames)) return undefined;
   return new Set(record.fileNames.filter((f) => typeof f === "string").map((f) => path.resolve(root, path.dirname(INFO), f)));
 }
@@ -113,10 +112,12 @@ function staleRecord(root, srcs = sources(root)) {
  */
 function compiledIsCurrent(root, srcs = sources(root)) {
   const recorded = mtime(path.join(root, INFO));
-  if (recorded === undefined || staleRecord(root, srcs) !== undefined || !recordIsClean(readRecord(root))) return false;
+  if (recorded === undefined || staleRecord(root, srcs) !== undefined) return false;
+  const record = readRecord(root);
+  if (!recordIsClean(record)) return false;
   // A file the last compile read is gone (a deleted source, even with its outputs deleted too): an
   // importer of it may no longer compile.
-  for (const file of recordedSources(root) ?? []) if (mtime(file) === undefined) return false;
+  for (const file of recordedSources(root, record) ?? []) if (mtime(file) === undefined) return false;
   for (const file of [...srcs, path.join(root, "tsconfig.json"), path.join(root, "tsconfig.build.json")]) {
     const t = mtime(file);
     if (t === undefined || t >= recorded) return false;

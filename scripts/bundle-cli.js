@@ -19,8 +19,8 @@ const esbuild = require("esbuild");
 
 const dir = path.join(__dirname, "..", "dist", "lib", "cli");
 const outfile = path.join(dir, "envkit-bundle.js");
-// Written beside it and renamed into place once checked: a failed bundling leaves the previous
-// bundle, older than its inputs, so the next build bundles (and fails) again.
+// Checked in memory, written whole beside it and renamed into place: a failed bundling leaves the
+// previous bundle, older than its inputs, so the next build bundles (and fails) again.
 const tmpfile = `${outfile}.${process.pid}.tmp`;
 /**
  * The last line of the bundle: an id of its content, which the launcher names its code cache by.
@@ -57,7 +57,8 @@ const lazyArchiver = {
 esbuild
   .build({
     entryPoints: [path.join(dir, "bin.js")],
-    outfile: tmpfile,
+    outfile,
+    write: false,
     bundle: true,
     platform: "node",
     format: "cjs",
@@ -76,11 +77,11 @@ esbuild
     if (result.errors.length > 0) fail();
     // The launcher reads the bundle as Latin-1 (no UTF-8 validation at each start): it must be ASCII.
     // esbuild escapes non-ASCII in code by default; a legal comment could still carry some.
-    const bytes = fs.readFileSync(tmpfile);
+    const bytes = result.outputFiles[0].contents;
     const at = bytes.findIndex((b) => b > 0x7f);
     if (at >= 0) fail(`bundle-cli: the bundle has a non-ASCII byte at offset ${at}; the envkit launcher reads it as Latin-1. Escape it in the source or set legalComments: "none". ${path.relative(process.cwd(), outfile)} was not changed.`);
     const id = crypto.createHash("sha256").update(bytes).digest("hex").slice(0, 16);
-    fs.appendFileSync(tmpfile, `\n${ID_MARKER}${id}\n`);
+    fs.writeFileSync(tmpfile, Buffer.concat([bytes, Buffer.from(`\n${ID_MARKER}${id}\n`)]), { mode: 0o755 });
     fs.renameSync(tmpfile, outfile);
     fs.chmodSync(path.join(dir, "envkit.js"), 0o755);
   })

@@ -30,6 +30,14 @@ const tmp = (name: string): string => {
   dirs.push(d);
   return d;
 };
+/** A copy of the built package (dist/ as `keep` lets through, package.json) using this repository's node_modules. */
+const packageCopy = (name: string, keep: (file: string) => boolean = () => true): string => {
+  const copy = tmp(name);
+  fs.cpSync(path.join(ROOT, "dist"), path.join(copy, "dist"), { recursive: true, filter: keep });
+  fs.copyFileSync(path.join(ROOT, "package.json"), path.join(copy, "package.json"));
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"));
+  return copy;
+};
 /** The tests' own compile cache (never the user's). */
 let cache = "";
 beforeAll(() => {
@@ -74,10 +82,7 @@ describeBuilt("the bundled envkit command (dist/lib/cli/envkit.js)", () => {
   });
 
   it("runs bin.js when no bundle was built (tsc alone)", () => {
-    const copy = tmp("unbundled");
-    fs.cpSync(path.join(ROOT, "dist"), path.join(copy, "dist"), { recursive: true, filter: (f) => !f.endsWith("envkit-bundle.js") });
-    fs.copyFileSync(path.join(ROOT, "package.json"), path.join(copy, "package.json"));
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"));
+    const copy = packageCopy("unbundled", (f) => !f.endsWith("envkit-bundle.js"));
     expect(fs.existsSync(path.join(copy, "dist", "lib", "cli", "envkit-bundle.js"))).toBe(false);
     const r = run(path.join(copy, "dist", "lib", "cli", "envkit.js"), ["validate", "--config", REFERENCE]);
     expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 0, stdout: run(BIN, ["validate", "--config", REFERENCE]).stdout });
@@ -170,10 +175,7 @@ fs.mkdtempSync = function (...args) {
   it("names its code cache by the bundle's content: another build of the same size and file time does not get this one's code", () => {
     // V8 checks cached code against the source's length only. A second build, emulated: one
     // message changed to text of the same length, and the id the bundler writes for that content.
-    const copy = tmp("same-size");
-    fs.cpSync(path.join(ROOT, "dist"), path.join(copy, "dist"), { recursive: true });
-    fs.copyFileSync(path.join(ROOT, "package.json"), path.join(copy, "package.json"));
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"));
+    const copy = packageCopy("same-size");
     const bundle = path.join(copy, "dist", "lib", "cli", "envkit-bundle.js");
     const own = tmp("same-size-cache");
     const validate = () => run(path.join(copy, "dist", "lib", "cli", "envkit.js"), ["validate", "--config", REFERENCE], [], { ENVKIT_COMPILE_CACHE: own, ENVKIT_COMPILE_CACHE_REPORT: "1" });
