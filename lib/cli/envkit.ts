@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /*
  * The `envkit` command: runs the bundled CLI (envkit-bundle.js, written by scripts/bundle-cli.js
- * next to this file) through a V8 code cache, or bin.js when no bundle was built.
+ * next to this file, as a module function) through a V8 code cache, or bin.js when no bundle was built.
  *
  * Compiling the 10 MB bundle is most of a small synth's start-up (~180 ms of ~780 ms for a
  * 5-service app on the build machine); with the code V8 produced on an earlier run it is skipped
@@ -18,7 +18,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vm from "node:vm";
-import { createRequire, wrap } from "node:module";
+import { createRequire } from "node:module";
 
 const bundle = path.join(__dirname, "envkit-bundle.js");
 
@@ -64,6 +64,11 @@ function flagsKey(): string {
 
 /** The last line scripts/bundle-cli.js writes into the bundle: an id of its content. */
 const ID_MARKER = "//# envkitBundleId=";
+/**
+ * The first line scripts/bundle-cli.js writes: the bundle is Node's module function, written
+ * whole, so the text read compiles as it is (wrapping it at each start cost a 7 MB copy).
+ */
+const WRAPPER_HEAD = "(function (exports, require, module, __filename, __dirname) {\n";
 
 /**
  * The bundle's content id, which names its cache: V8 checks cached code against the source's
@@ -98,10 +103,16 @@ type ModuleFunction = (exports: unknown, require: NodeRequire, module: unknown, 
 
 /**
  * Compiles the bundle (with the cached code when there is some) and returns its module function,
- * or undefined when no bundle was built. The text read, its copies and the cache bytes are this
- * function's locals, so they are garbage while the command runs: the compiled script keeps the one
- * copy of the source V8 needs. Held by a caller for the whole command, they were ~7 MB of text
- * twice over and the 3 MB cache in a 5-service synth's peak (89 MB; 2026-12-02).
+ * or undefined when no bundle was built (or it is not one this launcher's bundler wrote). The cache
+ * bytes are this function's locals, so they are garbage while the command runs; held by a caller
+ * for the whole command, they and copies of the text were in a 5-service synth's peak.
+ *
+ * The text is compiled as read: Node decodes a file this large into a string outside the
+ * JavaScript heap, and V8 keeps that one. Wrapped at each start (and its shebang turned into a
+ * comment), the text became a string of three pieces that V8 copied into the heap to compile, and
+ * the id lookup copied once more: a 5-service synth's peak RSS was 94 MB against 78 MB now (3 runs
+ * each), its heap at `--version` 20 MB against 6 MB, and reading and compiling took ~60 against
+ * ~43 ms (median of 30 alternated runs; 2026-12-02).
  */
 function compile(): ModuleFunction | undefined {
   let source: string;
@@ -114,7 +125,9 @@ function compile(): ModuleFunction | undefined {
   } catch {
     return undefined;
   }
-  if (source.startsWith("#!")) source = `//${source.slice(2)}`;
+  // The bundler writes the module function itself (see WRAPPER_HEAD). Anything else is not a
+  // bundle this launcher knows how to run.
+  if (!source.startsWith(WRAPPER_HEAD)) return undefined;
   const dir = cacheDir();
   const cacheFile = dir && path.join(dir, `${process.version}-${process.arch}-${bundleId(source, stat)}${flagsKey()}-${commandOf(process.argv)}${SUFFIX}`);
   let cachedData: Buffer | undefined;
@@ -123,7 +136,7 @@ function compile(): ModuleFunction | undefined {
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(wrap(source), { filename: bundle, cachedData });
+  const script = new vm.Script(source, { filename: bundle, cachedData });
   const used = cachedData !== undefined && !script.cachedDataRejected;
   if (process.env.ENVKIT_COMPILE_CACHE_REPORT === "1") process.stderr.write(`envkit: compile cache ${!cacheFile ? "off" : used ? "used" : cachedData ? "rejected" : "empty"}\n`);
   if (cacheFile && !used) {
