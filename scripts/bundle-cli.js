@@ -32,9 +32,10 @@ const ID_MARKER = "//# envkitBundleId=";
 /**
  * The bundle is written as the module function itself, `(function (exports, require, module,
  * __filename, __dirname) {` … `});`, Node's module wrapper, so the launcher compiles the text it
- * read as it is. Wrapping it at each start (and turning the shebang into a comment) built a 7 MB
- * string of three pieces that V8 copied into one before compiling, and the id lookup copied it once
- * more: ~17 ms of a 5-service synth's start on the build machine (2026-12-02). The launcher
+ * read as it is, a string Node keeps outside the JavaScript heap. Wrapping it at each start (and
+ * turning the shebang into a comment) built a 7 MB string of three pieces that V8 copied into the
+ * heap to compile, and the id lookup copied it once more: 16 MB of a 5-service synth's peak, and
+ * ~17 ms of reading and compiling the bundle on the build machine (2026-12-02). The launcher
  * (lib/cli/envkit.ts) checks for this first line and runs bin.js when it is not there.
  */
 const WRAPPER_HEAD = "(function (exports, require, module, __filename, __dirname) {\n";

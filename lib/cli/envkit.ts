@@ -3,9 +3,9 @@
  * The `envkit` command: runs the bundled CLI (envkit-bundle.js, written by scripts/bundle-cli.js
  * next to this file, as a module function) through a V8 code cache, or bin.js when no bundle was built.
  *
- * Compiling the 10 MB bundle is most of a small synth's start-up (~180 ms of ~780 ms for a
- * 5-service app on the build machine); with the code V8 produced on an earlier run it is skipped
- * (the same synth took ~520 ms instead of ~860 ms). The cache is one file per bundle, Node version,
+ * Compiling the bundle (7 MB; 10 MB when this was measured) is most of a small synth's start-up
+ * (~180 ms of ~780 ms for a 5-service app on the build machine); with the code V8 produced on an
+ * earlier run it is skipped (the same synth took ~520 ms instead of ~860 ms). The cache is one file per bundle, Node version,
  * architecture, Node options and command (a diff needs a fifth of the code a synth compiles, and deserializing
  * a synth's cache cost it ~60 ms) in `$ENVKIT_COMPILE_CACHE`, else `$XDG_CACHE_HOME/envkit` or
  * `~/.cache/envkit`, created private to the user; the newest {@link KEEP} files are kept, older
