@@ -260,6 +260,26 @@ fs.mkdtempSync = function (...args) {
     ]);
   });
 
+  it("says in one line that a damaged bundle does not compile, and runs bin.js (no stack trace, no line of the bundle)", () => {
+    const copy = packageCopy("damaged");
+    const bundle = path.join(copy, "dist", "lib", "cli", "envkit-bundle.js");
+    const text = fs.readFileSync(bundle, "latin1");
+    fs.writeFileSync(bundle, text.slice(0, Math.floor(text.length / 2)), "latin1"); // cut short, its first line intact
+    const own = tmp("damaged-cache");
+    const validate = () => run(path.join(copy, "dist", "lib", "cli", "envkit.js"), ["validate", "--config", REFERENCE], [], { ENVKIT_COMPILE_CACHE: own });
+    for (const r of [validate(), validate()]) {
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^valid: dev \(docker\), /);
+      const said = r.stderr.split("\n").filter((l) => l.startsWith("envkit: "));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toContain(`envkit: ${bundle} does not compile (`);
+      expect(said[0]).toContain("reinstall envkit");
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+      expect(r.stderr).not.toContain("function");
+    }
+    expect(fs.readdirSync(own)).toEqual([]); // no cache for a bundle that does not compile
+  });
+
   it("runs bin.js when the bundle is not one its bundler wrote (not a module function)", () => {
     const copy = packageCopy("unwrapped");
     const bundle = path.join(copy, "dist", "lib", "cli", "envkit-bundle.js");

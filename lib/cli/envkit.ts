@@ -103,7 +103,8 @@ type ModuleFunction = (exports: unknown, require: NodeRequire, module: unknown, 
 
 /**
  * Compiles the bundle (with the cached code when there is some) and returns its module function,
- * or undefined when no bundle was built (or it is not one this launcher's bundler wrote). The cache
+ * or undefined when no bundle was built (or it is not one this launcher's bundler wrote, or it does
+ * not compile: then it says so in one line). The cache
  * bytes are this function's locals, so they are garbage while the command runs; held by a caller
  * for the whole command, they and copies of the text were in a 5-service synth's peak.
  *
@@ -136,7 +137,16 @@ function compile(): ModuleFunction | undefined {
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(source, { filename: bundle, cachedData });
+  let script: vm.Script;
+  try {
+    script = new vm.Script(source, { filename: bundle, cachedData });
+  } catch (e) {
+    // A damaged bundle (cut short, edited): the unbundled CLI does the same work. One line, the
+    // engine's reason only: its own report quotes a line of the bundle and a stack.
+    const reason = e instanceof SyntaxError ? e.message : String(e);
+    process.stderr.write(`envkit: ${bundle} does not compile (${reason}): it is damaged; reinstall envkit, or run \`npm run build\` in its repository. Running the unbundled CLI instead.\n`);
+    return undefined;
+  }
   const used = cachedData !== undefined && !script.cachedDataRejected;
   if (process.env.ENVKIT_COMPILE_CACHE_REPORT === "1") process.stderr.write(`envkit: compile cache ${!cacheFile ? "off" : used ? "used" : cachedData ? "rejected" : "empty"}\n`);
   if (cacheFile && !used) {
