@@ -131,6 +131,27 @@ describeBuilt("the bundled envkit command (dist/lib/cli/envkit.js)", () => {
     }
   });
 
+  it("never hands V8 a cache damaged inside (its header intact): it is rejected and rewritten, where V8 crashed on it every run", () => {
+    // V8 checks a cache's header, not its body: 8 bytes overwritten in the middle made every run
+    // a segmentation fault (exit 139) until the file was deleted; 4 KB near the start, a fatal error.
+    const own = tmp("damaged-cache-body");
+    const validate = () => {
+      const r = run(BUNDLE, ["validate", "--config", REFERENCE], [], { ENVKIT_COMPILE_CACHE: own, ENVKIT_COMPILE_CACHE_REPORT: "1" });
+      return { status: r.status, said: /envkit: compile cache (\w+)/.exec(r.stderr)?.[1], valid: /^valid: /.test(r.stdout) };
+    };
+    expect(validate()).toEqual({ status: 0, said: "empty", valid: true });
+    const [file] = fs.readdirSync(own).map((f) => path.join(own, f));
+    const good = fs.readFileSync(file);
+    const said: unknown[] = [];
+    for (const [at, length] of [[Math.floor(good.length / 2), 8], [64, 4096], [good.length - 1, 1]]) {
+      const bad = Buffer.from(good);
+      bad.fill(0xa5, at, at + length);
+      fs.writeFileSync(file, bad);
+      said.push(validate(), validate());
+    }
+    expect(said).toEqual(Array.from({ length: 3 }, () => [{ status: 0, said: "rejected", valid: true }, { status: 0, said: "used", valid: true }]).flat());
+  });
+
   it("lets go of the cache bytes it read while the command runs (the one copy of the bundle's text V8 compiled stays, outside the heap: see below)", () => {
     // A preload sees the bytes handed to vm.Script and, in the middle of the synth (its first
     // mkdtemp), collects garbage and reports how much ArrayBuffer memory is still held: the

@@ -11,9 +11,14 @@
  * `~/.cache/envkit`, created private to the user; the newest {@link KEEP} files are kept, older
  * ones (other versions, other builds) removed; `ENVKIT_COMPILE_CACHE=off` turns it off. The
  * file is named by the bundle's content id (see {@link bundleId}); V8 rejects cached code made
- * under other flags or for a source of another length, and then it is rewritten; a cache that cannot be read or written is skipped without a word (it only buys
- * time). `ENVKIT_COMPILE_CACHE_REPORT=1` prints whether it was used, for tests.
+ * under other flags or for a source of another length, and then it is rewritten; each file opens
+ * with a digest of its code, and a file whose code does not match is rewritten too (see
+ * {@link checkedCache}); a cache that cannot be read or written is skipped without a word (it only
+ * buys time). `ENVKIT_COMPILE_CACHE_REPORT=1` prints whether it was used, for tests. The id is the
+ * bundler's: a bundle edited in place (patch-package, say) keeps its old cache unless its last line
+ * is removed or changed with it.
  */
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -98,6 +103,25 @@ function cacheDir(): string | undefined {
   }
 }
 
+/** Bytes of the digest that opens each cache file. */
+const DIGEST_BYTES = 20;
+
+/** SHA-1 of the cached code: integrity against damage, not a security boundary (the folder is the user's own). */
+const digestOf = (data: Uint8Array): Buffer => crypto.createHash("sha1").update(data).digest();
+
+/**
+ * The cached code in a cache file (its digest, then the code V8 wrote), or undefined when the
+ * digest does not match. V8 checks a cache's header (version, flags, source length) but not its
+ * body, and deserializing a body damaged on disk crashed the process on every run until the file
+ * was deleted (a segmentation fault, or V8's fatal "unreachable code"; found from outside,
+ * 2026-12-02). Checking costs 1.5–3 ms for a synth's 2.7 MB cache (crypto, which the bundle loads anyway).
+ */
+function checkedCache(file: Buffer): Buffer | undefined {
+  if (file.length <= DIGEST_BYTES) return undefined;
+  const data = file.subarray(DIGEST_BYTES);
+  return digestOf(data).equals(file.subarray(0, DIGEST_BYTES)) ? data : undefined;
+}
+
 /** The bundle's module function, as Node's loader would wrap it. */
 type ModuleFunction = (exports: unknown, require: NodeRequire, module: unknown, filename: string, dirname: string) => void;
 
@@ -132,8 +156,13 @@ function compile(): ModuleFunction | undefined {
   const dir = cacheDir();
   const cacheFile = dir && path.join(dir, `${process.version}-${process.arch}-${bundleId(source, stat)}${flagsKey()}-${commandOf(process.argv)}${SUFFIX}`);
   let cachedData: Buffer | undefined;
+  let damaged = false;
   try {
-    if (cacheFile) cachedData = fs.readFileSync(cacheFile);
+    if (cacheFile) {
+      const file = fs.readFileSync(cacheFile);
+      cachedData = checkedCache(file);
+      damaged = cachedData === undefined;
+    }
   } catch {
     cachedData = undefined;
   }
@@ -148,13 +177,20 @@ function compile(): ModuleFunction | undefined {
     return undefined;
   }
   const used = cachedData !== undefined && !script.cachedDataRejected;
-  if (process.env.ENVKIT_COMPILE_CACHE_REPORT === "1") process.stderr.write(`envkit: compile cache ${!cacheFile ? "off" : used ? "used" : cachedData ? "rejected" : "empty"}\n`);
+  if (process.env.ENVKIT_COMPILE_CACHE_REPORT === "1") process.stderr.write(`envkit: compile cache ${!cacheFile ? "off" : used ? "used" : cachedData || damaged ? "rejected" : "empty"}\n`);
   if (cacheFile && !used) {
     // Written once the command is done, so the cache holds every function this run compiled.
     process.once("exit", () => {
       try {
         const tmp = `${cacheFile}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+        const data = script.createCachedData();
+        const fd = fs.openSync(tmp, "w", 0o600);
+        try {
+          fs.writeSync(fd, digestOf(data));
+          for (let at = 0; at < data.length; ) at += fs.writeSync(fd, data, at);
+        } finally {
+          fs.closeSync(fd);
+        }
         fs.renameSync(tmp, cacheFile);
         prune(dir!);
       } catch {
