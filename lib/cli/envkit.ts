@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /*
  * The `envkit` command: runs the bundled CLI (envkit-bundle.js, written by scripts/bundle-cli.js
- * next to this file, as a module function) through a V8 code cache, or bin.js when no bundle was built.
+ * next to this file, as a module function) through a V8 code cache, or bin.js when no bundle was
+ * built.
  *
  * Compiling the bundle (7 MB; 10 MB when this was measured) is most of a small synth's start-up
  * (~180 ms of ~780 ms for a 5-service app on the build machine); with the code V8 produced on an
- * earlier run it is skipped (the same synth took ~520 ms instead of ~860 ms). The cache is one file per bundle, Node version,
- * architecture, Node options and command (a diff needs a fifth of the code a synth compiles, and deserializing
- * a synth's cache cost it ~60 ms) in `$ENVKIT_COMPILE_CACHE`, else `$XDG_CACHE_HOME/envkit` or
+ * earlier run it is skipped (the same synth took ~520 ms instead of ~860 ms). The cache is one
+ * file per bundle, Node version, architecture, Node options and command (a diff needs a fifth of
+ * the code a synth compiles, and deserializing a synth's cache cost it ~60 ms) in `$ENVKIT_COMPILE_CACHE`, else `$XDG_CACHE_HOME/envkit` or
  * `~/.cache/envkit`, created private to the user; the newest {@link KEEP} files are kept, older
  * ones (other versions, other builds) removed; `ENVKIT_COMPILE_CACHE=off` turns it off. The
  * file is named by the bundle's content id (see {@link bundleId}); V8 rejects cached code made
@@ -114,7 +115,8 @@ const digestOf = (data: Uint8Array): Buffer => crypto.createHash("sha1").update(
  * digest does not match. V8 checks a cache's header (version, flags, source length) but not its
  * body, and deserializing a body damaged on disk crashed the process on every run until the file
  * was deleted (a segmentation fault, or V8's fatal "unreachable code"; found from outside,
- * 2026-12-02). Checking costs 1.5–3 ms for a synth's 2.7 MB cache (crypto, which the bundle loads anyway).
+ * 2026-12-02). Checking costs 1.5–3 ms for a synth's 2.7 MB cache (with crypto, which the bundle
+ * loads anyway).
  */
 function checkedCache(file: Buffer): Buffer | undefined {
   if (file.length <= DIGEST_BYTES) return undefined;
@@ -128,9 +130,9 @@ type ModuleFunction = (exports: unknown, require: NodeRequire, module: unknown, 
 /**
  * Compiles the bundle (with the cached code when there is some) and returns its module function,
  * or undefined when no bundle was built (or it is not one this launcher's bundler wrote, or it does
- * not compile: then it says so in one line). The cache
- * bytes are this function's locals, so they are garbage while the command runs; held by a caller
- * for the whole command, they and copies of the text were in a 5-service synth's peak.
+ * not compile: then it says so in one line). The cache bytes are this function's locals, so they
+ * are garbage while the command runs; held by a caller for the whole command, they and copies of
+ * the text were in a 5-service synth's peak.
  *
  * The text is compiled as read: Node decodes a file this large into a string outside the
  * JavaScript heap, and V8 keeps that one. Wrapped at each start (and its shebang turned into a
@@ -155,13 +157,14 @@ function compile(): ModuleFunction | undefined {
   if (!source.startsWith(WRAPPER_HEAD)) return undefined;
   const dir = cacheDir();
   const cacheFile = dir && path.join(dir, `${process.version}-${process.arch}-${bundleId(source, stat)}${flagsKey()}-${commandOf(process.argv)}${SUFFIX}`);
+  // A file read but not used (damaged, or rejected by V8) is reported as rejected and rewritten.
+  let read = false;
   let cachedData: Buffer | undefined;
-  let damaged = false;
   try {
     if (cacheFile) {
       const file = fs.readFileSync(cacheFile);
+      read = true;
       cachedData = checkedCache(file);
-      damaged = cachedData === undefined;
     }
   } catch {
     cachedData = undefined;
@@ -177,20 +180,14 @@ function compile(): ModuleFunction | undefined {
     return undefined;
   }
   const used = cachedData !== undefined && !script.cachedDataRejected;
-  if (process.env.ENVKIT_COMPILE_CACHE_REPORT === "1") process.stderr.write(`envkit: compile cache ${!cacheFile ? "off" : used ? "used" : cachedData || damaged ? "rejected" : "empty"}\n`);
+  if (process.env.ENVKIT_COMPILE_CACHE_REPORT === "1") process.stderr.write(`envkit: compile cache ${!cacheFile ? "off" : used ? "used" : read ? "rejected" : "empty"}\n`);
   if (cacheFile && !used) {
     // Written once the command is done, so the cache holds every function this run compiled.
     process.once("exit", () => {
       try {
         const tmp = `${cacheFile}.${process.pid}.tmp`;
         const data = script.createCachedData();
-        const fd = fs.openSync(tmp, "w", 0o600);
-        try {
-          fs.writeSync(fd, digestOf(data));
-          for (let at = 0; at < data.length; ) at += fs.writeSync(fd, data, at);
-        } finally {
-          fs.closeSync(fd);
-        }
+        fs.writeFileSync(tmp, Buffer.concat([digestOf(data), data]), { mode: 0o600 });
         fs.renameSync(tmp, cacheFile);
         prune(dir!);
       } catch {
