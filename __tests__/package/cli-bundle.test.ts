@@ -38,6 +38,15 @@ const packageCopy = (name: string, keep: (file: string) => boolean = () => true)
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"));
   return copy;
 };
+/**
+ * A preload that says at exit whether graceful-fs, one of cdktf's archiver's dependencies, was
+ * evaluated (it marks the global object): the unbundled CLI loads it, the bundle never does.
+ */
+const gracefulFsProbe = (): string => {
+  const probe = path.join(tmp("graceful-fs-probe"), "probe.js");
+  fs.writeFileSync(probe, 'process.on("exit", () => process.stderr.write("graceful-fs: " + (globalThis[Symbol.for("graceful-fs.queue")] !== undefined) + "\\n"));\n');
+  return probe;
+};
 /** The tests' own compile cache (never the user's). */
 let cache = "";
 beforeAll(() => {
@@ -182,9 +191,7 @@ fs.mkdtempSync = function (...args) {
   });
 
   it("does not evaluate cdktf's archiver and its ~200 modules (zipping TerraformAsset folders) unless called", () => {
-    // graceful-fs, one of archiver's dependencies, marks the global object when it loads.
-    const probe = path.join(tmp("archiver-probe"), "probe.js");
-    fs.writeFileSync(probe, 'process.on("exit", () => process.stderr.write("graceful-fs: " + (globalThis[Symbol.for("graceful-fs.queue")] !== undefined) + "\\n"));\n');
+    const probe = gracefulFsProbe();
     const out = path.join(tmp("archiver-out"), "out");
     const viaBundle = run(BUNDLE, ["synth", "--config", REFERENCE, "--out", out], ["-r", probe]);
     expect(viaBundle.status).toBe(0);
@@ -307,8 +314,7 @@ fs.mkdtempSync = function (...args) {
     const text = fs.readFileSync(bundle, "latin1");
     // The old format: a script with a shebang, which the launcher would have had to wrap.
     fs.writeFileSync(bundle, `#!/usr/bin/env node\n${text.slice(text.indexOf("\n") + 1, text.lastIndexOf("\n});\n"))}\n`, "latin1");
-    const probe = path.join(tmp("unwrapped-probe"), "probe.js");
-    fs.writeFileSync(probe, 'process.on("exit", () => process.stderr.write("graceful-fs: " + (globalThis[Symbol.for("graceful-fs.queue")] !== undefined) + "\\n"));\n');
+    const probe = gracefulFsProbe();
     const r = run(path.join(copy, "dist", "lib", "cli", "envkit.js"), ["validate", "--config", REFERENCE], ["-r", probe], { ENVKIT_COMPILE_CACHE_REPORT: "1" });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^valid: dev \(docker\), /);
