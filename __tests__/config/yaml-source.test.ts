@@ -2,6 +2,12 @@ import fc from "fast-check";
 import { stringify } from "yaml";
 import { formatIssue } from "../../lib/errors";
 import { parseYaml, namedPath } from "../../lib/config/yaml-source";
+import * as yamlFast from "../../lib/config/yaml-fast";
+import { validateDir } from "../../lib/pipeline";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { edit } from "../helpers";
 
 describe("YAML with positions", () => {
   it("records the line of every key, addressing named list items by name", () => {
@@ -11,6 +17,39 @@ describe("YAML with positions", () => {
     expect(r.doc!.lines.get("services.web")).toBe(3);
     expect(r.doc!.lines.get("services.web.ports.http")).toBe(5);
     expect(r.doc!.lines.get("services.web.ports.http.port")).toBe(6);
+  });
+
+  it("finds the lines only when first asked for, with one more read of the text, and then keeps them", () => {
+    const read = jest.spyOn(yamlFast, "parseFast");
+    try {
+      const r = parseYaml("app.yaml", "name: shop\nservices:\n  web:\n    image: nginx\n");
+      expect(read.mock.calls.map((c) => c[2])).toEqual([false]);
+      expect(r.doc!.lines.get("services.web.image")).toBe(4);
+      expect(r.doc!.lines.get("services")).toBe(2);
+      expect(read.mock.calls.map((c) => c[2])).toEqual([false, undefined]);
+    } finally {
+      read.mockRestore();
+    }
+  });
+
+  it("reads no line while validating an application without a finding (lines are for messages and explain)", () => {
+    const read = jest.spyOn(yamlFast, "parseFast");
+    try {
+      const project = validateDir(path.join(__dirname, "..", "..", "examples", "minimal"));
+      expect(project.issues).toEqual([]);
+      expect(read.mock.calls.map((c) => c[2])).toEqual([false, false]);
+      // A message does: the same application with a port out of range names its line.
+      read.mockClear();
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-lines-"));
+      fs.cpSync(path.join(__dirname, "..", "..", "examples", "minimal"), dir, { recursive: true });
+      edit(path.join(dir, "app.yaml"), "port: 8080", "port: 80800");
+      const bad = validateDir(dir);
+      expect(bad.issues.map((i) => [i.file, i.line, i.path])).toEqual([[path.join(dir, "app.yaml"), 9, "services.web.ports.http.port"]]);
+      expect(read.mock.calls.filter((c) => c[2] !== false).length).toBeGreaterThan(0);
+      fs.rmSync(dir, { recursive: true, force: true });
+    } finally {
+      read.mockRestore();
+    }
   });
 
   it("reports a syntax error with file and line", () => {

@@ -2,8 +2,8 @@ import { CONTAINER_CPU } from "../model/limits";
 import { parseCpu } from "../model/quantity";
 import { REGISTRY, TargetRegistry, adapterFor } from "../targets/registry";
 import type { TargetReadSetting } from "../targets/target";
+import { DefaultedValues } from "./defaulted-values";
 import { clone, isNamedList, isPlainObject, setOwn } from "./merge";
-import { pathKey } from "./yaml-source";
 
 /** Context a default may read: the environment's name and the effective document so far. */
 export interface DefaultContext {
@@ -259,15 +259,14 @@ function compiled(rules: readonly DefaultRule[]): readonly CompiledRule[] {
 }
 
 /**
- * Fills in every default that the document does not set, and returns which paths were defaulted
+ * Fills in every default that the document does not set, and returns which values were defaulted
  * by which rule. The document is modified in place (callers pass a fresh merge result).
  */
-export function applyDefaults(doc: Record<string, unknown>, envName: string, target: string, registry: TargetRegistry = REGISTRY): Map<string, DefaultRule> {
-  const applied = new Map<string, DefaultRule>();
+export function applyDefaults(doc: Record<string, unknown>, envName: string, target: string, registry: TargetRegistry = REGISTRY): DefaultedValues {
+  const applied = new DefaultedValues();
   const reads: readonly string[] = adapterFor(target, registry)?.settings.reads ?? [];
-  // One path and one binding list, pushed and popped as the walk descends (no copy per node:
-  // at 1,000 services the copies were most of this function's time), and no key/value pairs.
-  const at: (string | number)[] = [];
+  // One binding list, pushed and popped as the walk descends (no copy per node: at 1,000
+  // services the copies were most of this function's time), and no key/value pairs.
   const bound: string[] = [];
   for (const c of compiled(defaultsFor(registry))) {
     const { rule, segs, make } = c;
@@ -282,21 +281,16 @@ export function applyDefaults(doc: Record<string, unknown>, envName: string, tar
           for (let k = 0; k < obj.length; k++) {
             const child: unknown = obj[k];
             if (!isPlainObject(child)) continue;
-            const key = typeof child.name === "string" ? child.name : String(k);
-            at.push(key);
-            bound.push(key);
+            bound.push(typeof child.name === "string" ? child.name : String(k));
             visit(child, i + 1);
-            at.pop();
             bound.pop();
           }
         } else {
           for (const k of Object.keys(obj)) {
             const child = obj[k];
             if (!isPlainObject(child)) continue;
-            at.push(k);
             bound.push(k);
             visit(child, i + 1);
-            at.pop();
             bound.pop();
           }
         }
@@ -307,9 +301,7 @@ export function applyDefaults(doc: Record<string, unknown>, envName: string, tar
           const value = make === "call" ? (rule.value as (c: DefaultContext) => unknown)({ envName, doc, parent: obj, bound: bound.slice() }) : make === "copy" ? clone(rule.value) : rule.value;
           if (value === undefined) return;
           setOwn(obj, seg, value);
-          at.push(seg);
-          applied.set(pathKey(at), rule);
-          at.pop();
+          applied.applied(rule, segs, bound);
         }
         return;
       }
@@ -323,11 +315,7 @@ export function applyDefaults(doc: Record<string, unknown>, envName: string, tar
       }
       // Lists of items without names (connections, egress) are walked by index.
       const itemList = Array.isArray(next) && segs[i + 1] === "*" && next.every((x) => isPlainObject(x));
-      if (isPlainObject(next) || isNamedList(next) || itemList) {
-        at.push(seg);
-        visit(next as Record<string, unknown>, i + 1);
-        at.pop();
-      }
+      if (isPlainObject(next) || isNamedList(next) || itemList) visit(next as Record<string, unknown>, i + 1);
     };
     visit(doc, 0);
   }

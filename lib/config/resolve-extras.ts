@@ -5,8 +5,7 @@ import { cpuToKubernetes, formatCpu, formatMemory, memoryToKubernetes } from "..
 import { SAFE_SYSCTLS } from "../model/sysctls";
 import { findSecretLinesInText } from "../targets/inspect";
 import type { TargetAdapter } from "../targets/target";
-import type { DefaultRule } from "./defaults";
-import { pathKey } from "./yaml-source";
+import type { DefaultedValues } from "./defaulted-values";
 
 /*
  * The semantic checks of config files, workload metadata, sysctls and budgets (resolve.ts calls
@@ -150,7 +149,7 @@ export function applyBudget(
   doc: BudgetDoc,
   envName: string,
   adapter: TargetAdapter | undefined,
-  ctx: { readonly budget?: { readonly of: string; readonly model?: EnvironmentModel; readonly hasBudget: boolean; readonly exists: boolean }; readonly defaulted: Map<string, DefaultRule>; /** `file:line` of the budget, as explain names derived values' origin. */ readonly where: string },
+  ctx: { readonly budget?: { readonly of: string; readonly model?: EnvironmentModel; readonly hasBudget: boolean; readonly exists: boolean }; readonly defaulted: DefaultedValues; /** `file:line` of the budget, as explain names derived values' origin. */ readonly where: string },
   err: Err,
   services: readonly ServiceModel[],
 ): { of: string; ratio: number } | undefined {
@@ -168,7 +167,7 @@ export function applyBudget(
   const derive = (field: "quota" | "limitRange", key: string, value: unknown, what: string): void => {
     const obj = (doc[field] ??= {});
     obj[key] = value;
-    ctx.defaulted.set(pathKey([field, key]), { path: `${field}.${key}`, value, doc: why(what), where: ctx.where });
+    ctx.defaulted.set([field, key], { path: `${field}.${key}`, value, doc: why(what), where: ctx.where });
   };
   const reads: readonly string[] = adapter?.settings.reads ?? [];
   if (reads.includes("quota")) {
@@ -192,7 +191,7 @@ export function applyBudget(
   }
   const parentLr = ref.model.limitRange;
   if (reads.includes("limitRange") && parentLr && doc.limitRange) {
-    const fromDefault = (k: string): boolean => ctx.defaulted.get(pathKey(["limitRange", k]))?.path === `limitRange.${k}`;
+    const fromDefault = (k: string): boolean => ctx.defaulted.get(["limitRange", k])?.path === `limitRange.${k}`;
     if (fromDefault("cpu")) derive("limitRange", "cpu", shareCpu(parentLr.cpuMillis, ratio), "limitRange.cpu");
     if (fromDefault("memory")) derive("limitRange", "memory", shareMemory(parentLr.memoryBytes, ratio), "limitRange.memory");
     if (fromDefault("cpuLimit")) derive("limitRange", "cpuLimit", shareCpu(parentLr.cpuLimitMillis, ratio), "limitRange.cpuLimit");

@@ -30,7 +30,8 @@ import { MAX_LABEL, SECRETS_MOUNT, checkConstructId, checkDnsLabel, isReservedVo
 import { parseCpu, parseMemory } from "../model/quantity";
 import { REGISTRY, TARGETS, TargetRegistry, adapterFor } from "../targets/registry";
 import { TARGET_READ_SETTINGS, TargetAdapter } from "../targets/target";
-import { DEFAULTS_SOURCE, DefaultRule, applyDefaults } from "./defaults";
+import { DEFAULTS_SOURCE, applyDefaults } from "./defaults";
+import type { DefaultedValues } from "./defaulted-values";
 import { isPlainObject, layer, setOwn } from "./merge";
 import { MONITORING_SERVICES } from "../observability/monitoring-set";
 import { EffectiveMetrics, EffectiveMonitoring, EffectiveSlo, expandMonitoringSet, resolveMetrics, resolveMonitoring } from "./monitoring";
@@ -91,7 +92,7 @@ export class Provenance {
   constructor(
     private readonly app: SourceDocument,
     private readonly env: SourceDocument,
-    private readonly defaulted: ReadonlyMap<string, DefaultRule>,
+    private readonly defaulted: DefaultedValues,
     private readonly parents: readonly SourceDocument[] = [],
     private readonly shared: ReadonlyMap<string, readonly (string | number)[]> = new Map(),
     private readonly shadows: ReadonlyMap<string, readonly (string | number)[]> = new Map(),
@@ -102,9 +103,9 @@ export class Provenance {
     const alias = this.shared.get(pathKey(segments));
     if (alias) return this.origin(alias);
     for (let n = segments.length; n > 0; n--) {
-      const k = pathKey(segments.slice(0, n));
-      const rule = this.defaulted.get(k);
+      const rule = this.defaulted.get(segments, n);
       if (rule) return { kind: "default", where: rule.where ?? DEFAULTS_SOURCE, rule: rule.path, doc: rule.doc };
+      const k = pathKey(segments.slice(0, n));
       for (const doc of [this.env, ...this.parents, this.app]) {
         const line = doc.lines.get(k);
         if (line) return { kind: "file", file: doc.file, line };
@@ -396,7 +397,7 @@ interface BuildContext {
   readonly chain: readonly string[];
   readonly budget?: { readonly of: string; readonly model?: EnvironmentModel; readonly hasBudget: boolean; readonly exists: boolean };
   /** The defaults' record, where derived values (a budget's quota) are entered so explain names them. */
-  readonly defaulted: Map<string, DefaultRule>;
+  readonly defaulted: DefaultedValues;
 }
 
 /** `T` with the keys `K` filled in (by defaults.ts). */
@@ -822,13 +823,14 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     }
     // Writable paths get their own tmpfs/emptyDir mount: one on a volume or the secrets folder
     // makes the container fail at create ("duplicate mount point").
-    const defaultedPaths = prov.origin(at("writablePaths"))?.kind === "default";
+    // Asked only on a conflict: it reads the files' lines, found on first use (yaml-source.ts).
+    const defaultedPaths = (): boolean => prov.origin(at("writablePaths"))?.kind === "default";
     s.writablePaths.forEach((w, i) => {
       if (isWithinPath(w, SECRETS_MOUNT)) return err(at("writablePaths", i), `"${w}" is inside ${SECRETS_MOUNT}, where envkit mounts the service's secrets; remove it from writablePaths`);
       const v = volumes.find((x) => isWithinPath(w, x.path));
       if (!v) return;
       // A defaulted list has no line of its own: report at the volume the user did write.
-      if (defaultedPaths) err(at("volumes", v.name, "path"), `volume "${v.name}" at "${v.path}" covers the default writable path "${w}", which gets its own tmpfs/emptyDir; set writablePaths to the folders the image writes to outside the volume (e.g. writablePaths: [])`);
+      if (defaultedPaths()) err(at("volumes", v.name, "path"), `volume "${v.name}" at "${v.path}" covers the default writable path "${w}", which gets its own tmpfs/emptyDir; set writablePaths to the folders the image writes to outside the volume (e.g. writablePaths: [])`);
       else err(at("writablePaths", i), `"${w}" is inside volume "${v.name}" (${v.path}), which is writable already; remove it from writablePaths`);
     });
 
@@ -964,7 +966,8 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     const c = parseCidr(doc.network.subnet);
     if (c.ok) subnet = c.value;
   }
-  const budgetAt = prov.locate(["budget"]);
+  // Located only when there is a budget: locating reads the files' lines, found on first use (yaml-source.ts).
+  const budgetAt: { file?: string; line?: number } = (doc as { budget?: unknown }).budget ? prov.locate(["budget"]) : {};
   const budget = applyBudget(doc as unknown as BudgetDoc, envName, adapter, { ...ctx, where: `${budgetAt.file ?? "budget"}${budgetAt.line ? `:${budgetAt.line}` : ""}` }, err, services);
   const q = doc.quota;
   const quota = q

@@ -14,10 +14,11 @@ import { COLLECTION_STYLE, EVENT_ID, SCALAR_STYLE, getScalarValue, parseEvents }
 import type { Event, ScalarEvent } from "js-yaml";
 import { setOwn } from "../model/own-key";
 
-/** A document read by the fast path: its data and the line of every key and list item. */
+/** A document read by the fast path: its data and, when asked for, the line of every key and list item. */
 export interface FastDocument {
   readonly data: unknown;
-  readonly lines: Map<string, number>;
+  /** Absent unless {@link parseFast} was asked for lines. */
+  readonly lines?: Map<string, number>;
 }
 
 /** Bounds the fast path shares with the careful one (which reports them when they are passed). */
@@ -77,9 +78,10 @@ function lineFinder(text: string): (offset: number) => number {
 /**
  * Reads `text` the fast way, or returns undefined when the careful path must read it: a syntax
  * error, a tab anywhere, a line starting with `---` (past a first line of its own) or `...`, more than one document, a tag, an anchor or alias, a key that is not a scalar, a key
- * written twice, nesting past `maxDepth` or more than `maxValues` values.
+ * written twice, nesting past `maxDepth` or more than `maxValues` values. With `lines`, also
+ * the line of every key and list item; whether a text is read does not depend on it.
  */
-export function parseFast(text: string, bounds: FastBounds): FastDocument | undefined {
+export function parseFast(text: string, bounds: FastBounds, withLines = true): FastDocument | undefined {
   // Tabs are where YAML parsers disagree most (indentation, separation): the careful path reads them.
   if (text.includes("\t")) return undefined;
   // So are document markers (`---` past a first line of its own, `...`), indented look-alikes
@@ -92,8 +94,8 @@ export function parseFast(text: string, bounds: FastBounds): FastDocument | unde
   } catch {
     return undefined;
   }
-  const lineOf = lineFinder(text);
-  const lines = new Map<string, number>();
+  const lineOf = withLines ? lineFinder(text) : undefined;
+  const lines = withLines ? new Map<string, number>() : undefined;
   let values = 0;
   let i = 0;
   const segs: (string | number)[] = [];
@@ -206,7 +208,7 @@ export function parseFast(text: string, bounds: FastBounds): FastDocument | unde
         if (seen.has(name)) throw new NotPlain();
         seen.add(name);
         segs.push(name);
-        lines.set(segs.join("."), lineOf(k.valueStart));
+        if (lines) lines.set(segs.join("."), lineOf!(k.valueStart));
         const value = node(depth + 1, inFlow || e.style === COLLECTION_STYLE.FLOW);
         segs.pop();
         const dataKey = keyValue === null ? "" : name;
@@ -218,12 +220,12 @@ export function parseFast(text: string, bounds: FastBounds): FastDocument | unde
     const out: unknown[] = [];
     while (events[i] && events[i].type !== EVENT_ID.POP) {
       const item = events[i];
-      const key = (item.type === EVENT_ID.MAPPING ? itemName(i) : undefined) ?? out.length;
+      const key = (lines && item.type === EVENT_ID.MAPPING ? itemName(i) : undefined) ?? out.length;
       segs.push(key);
       // An empty item (`-` alone) has no offset here; the careful path places it.
       const start = startOf(item);
       if (start < 0) throw new NotPlain();
-      lines.set(segs.join("."), lineOf(start));
+      if (lines) lines.set(segs.join("."), lineOf!(start));
       out.push(node(depth + 1, inFlow || e.style === COLLECTION_STYLE.FLOW));
       segs.pop();
     }
@@ -242,7 +244,7 @@ export function parseFast(text: string, bounds: FastBounds): FastDocument | unde
       if (!events[i] || events[i].type !== EVENT_ID.POP) throw new NotPlain();
       i++;
     }
-    return { data: data ?? {}, lines };
+    return lines ? { data: data ?? {}, lines } : { data: data ?? {} };
   } catch (err) {
     if (err instanceof NotPlain) return undefined;
     throw err;

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { Provenance, resolveAll } from "../config/resolve";
+import { DefaultedValues } from "../config/defaulted-values";
 import type { EnvironmentConfig } from "../config/schema";
 import { sourceFromObjects } from "../config/load";
 import { pathKey } from "../config/yaml-source";
@@ -36,7 +37,7 @@ class DeclaredProvenance extends Provenance {
     private readonly inner: Provenance,
     private readonly where: (path: string) => string,
   ) {
-    super({ file: "", data: {}, lines: new Map() }, { file: "", data: {}, lines: new Map() }, new Map());
+    super({ file: "", data: {}, lines: new Map() }, { file: "", data: {}, lines: new Map() }, new DefaultedValues());
   }
 
   public origin(segments: readonly (string | number)[]): ReturnType<Provenance["origin"]> {
