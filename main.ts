@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigIssue, formatIssue, sortIssues } from "./lib/errors";
-import { checkStacks, hasErrors, memoryScope, newApp, preloadSynthesis, stateIssuesAtSynth, validateDir, writeModelSidecars } from "./lib/pipeline";
+import { checkEachStack, checkStacks, hasErrors, newApp, preloadSynthesis, stateIssuesAtSynth, validateDir, writeModelSidecars } from "./lib/pipeline";
 
 /** Options of {@link main}; the defaults are what `cdktf synth` provides. */
 export interface MainOptions {
@@ -33,7 +33,7 @@ export function main(opts: MainOptions = {}): number {
   const state = project.environments.flatMap((e) => stateIssuesAtSynth(e, outdir, project.issues));
   if (hasErrors(project) || state.length > 0) {
     // Judge the stacks in memory too, so every problem is reported at once.
-    print([...checkStacks(project, memoryScope()).issues, ...state]);
+    print([...checkEachStack(project).issues, ...state]);
     return 1;
   }
   // A cdktf App creates its output folders when constructed; remove them again on failure.

@@ -35,6 +35,7 @@ export {
   validateSource,
   checkDir,
   checkStacks,
+  checkEachStack,
   memoryScope,
   addEnvironmentStacks,
   newApp,

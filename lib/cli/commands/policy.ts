@@ -1,5 +1,5 @@
 import { formatIssue, sortIssues } from "../../errors";
-import { checkStacks, configErrors, memoryScope, preloadSynthesis, validateDir } from "../../pipeline";
+import { checkEachStack, configErrors, preloadSynthesis, validateDir } from "../../pipeline";
 import { mergeReports } from "../../policy/engine";
 import { chooseBase, historyAtBase, promotionOrderOf } from "../../policy/promotion";
 import { toJson, toSarif, toText } from "../../policy/report";
@@ -37,7 +37,7 @@ export function policyCommand(opts: { config: string; env?: string; base?: strin
     for (const i of sortIssues(errors)) io.err(formatIssue(i));
     return EXIT.invalid;
   }
-  const stacks = checkStacks(project, memoryScope()).policy;
+  const stacks = checkEachStack(project).policy;
   const report = opts.env !== undefined ? mergeReports(stacks, promotionOrderOf(project.environments, opts.config, opts.env, history)) : stacks;
   const extra = report.issues.filter((i) => !i.message.startsWith("["));
   for (const i of extra) io.err(formatIssue(i));

@@ -1,5 +1,5 @@
 import { formatIssue, sortIssues } from "../../errors";
-import { checkDir } from "../../pipeline";
+import { checkEachStack, preloadSynthesis, validateDir } from "../../pipeline";
 import { chooseBase, historyAtBase, promotionOrderOf } from "../../policy/promotion";
 import { CliIO, EXIT } from "../io";
 
@@ -26,7 +26,10 @@ Exit codes: 0 valid (warnings may be printed), 1 invalid or a mandatory guardrai
 
 export function validateCommand(opts: { config: string; env?: string; base?: string }, io: CliIO): number {
   const history = historyAtBase(opts.config, chooseBase(opts.base));
-  const project = checkDir(opts.config, opts.env, { history });
+  // checkDir's judgement, each environment let go once judged (nothing here needs its stack).
+  const validated = validateDir(opts.config, opts.env, { history });
+  preloadSynthesis(validated);
+  const project = checkEachStack(validated);
   const issues = [...project.issues, ...(opts.env !== undefined ? promotionOrderOf(project.environments, opts.config, opts.env, history).issues : [])];
   for (const i of sortIssues(issues)) io.err(formatIssue(i));
   const errors = issues.filter((i) => i.severity !== "warning").length;
