@@ -3,6 +3,7 @@
  * anchors or aliases) read from js-yaml's event stream into data and the line of every value in
  * one pass, about seven times faster than the yaml package's parser, composer and walk (a
  * 1,000-service app.yaml of 219 KiB: 65–76 ms against ~480 ms, best of 7 on the build machine).
+ * parseYaml reads without the lines first, and again with them when a message first needs one.
  *
  * It yields exactly what the careful path in yaml-source.ts yields — the same data (the yaml
  * package's YAML 1.2 core schema, reproduced below) and the same lines — or nothing: anything it
@@ -78,7 +79,7 @@ function lineFinder(text: string): (offset: number) => number {
 /**
  * Reads `text` the fast way, or returns undefined when the careful path must read it: a syntax
  * error, a tab anywhere, a line starting with `---` (past a first line of its own) or `...`, more than one document, a tag, an anchor or alias, a key that is not a scalar, a key
- * written twice, nesting past `maxDepth` or more than `maxValues` values. With `lines`, also
+ * written twice, nesting past `maxDepth` or more than `maxValues` values. With `withLines`, also
  * the line of every key and list item; whether a text is read does not depend on it.
  */
 export function parseFast(text: string, bounds: FastBounds, withLines = true): FastDocument | undefined {
