@@ -45,6 +45,22 @@ describe("validation of the reference app's broken copies (file:line: path: mess
     expect(r.err).toMatch(/environments\/dev\.yaml:\d+: YAML syntax error/);
   });
 
+  it("names an environment's volume that app.yaml does not declare and that has no path, and explain says the same (no internal error)", () => {
+    const dir = copyReferenceApp();
+    edit(path.join(dir, "environments", "prod.yaml"), "      - { name: data, size: 100Gi, storageClass: ssd }", "      - { name: data2, size: 100Gi, storageClass: ssd }");
+    const message = /environments\/prod\.yaml:\d+: services\.db\.volumes\.data2: adds volume "data2", which app\.yaml does not declare for "db" \(its volumes: data\), without path/;
+    for (const args of [["validate", "--config", dir], ["explain", "--config", dir, "--env", "prod"], ["synth", "--config", dir, "--out", path.join(dir, "out")]]) {
+      const r = cli(...args);
+      expect({ args, code: r.code }).toEqual({ args, code: 1 });
+      expect(r.err).toMatch(message);
+      expect(r.err).not.toMatch(/internal error/);
+    }
+  });
+
+  it("accepts a whole port that an environment adds", () => {
+    expect(errorsOf(miniApp(), { dev: dockerEnv({ services: { web: { ports: [{ name: "admin", port: 9000 }] } } }) })).toEqual([]);
+  });
+
   it("rejects a bad memory quantity and suggests the binary unit", () => {
     const dir = copyReferenceApp();
     edit(path.join(dir, "environments", "prod.yaml"), "resources: { cpu: \"1\", memory: 1Gi }", "resources: { cpu: \"1\", memory: 512mb }");
@@ -120,6 +136,8 @@ describe("validation rules (objects from TypeScript)", () => {
     ["release without tag or digest", miniApp(), { dev: dockerEnv({ release: { web: "1", api: "1", db: "acme/db:1" } }) }, /looks like a full image reference/],
     ["malformed digest", miniApp(), { dev: dockerEnv({ release: { web: "1", api: "1@sha256:123", db: "1" } }) }, /malformed digest "sha256:123"/],
     ["override of an unknown service", miniApp(), { dev: dockerEnv({ services: { wbe: { replicas: 1 } } }) }, /services\.wbe: overrides service "wbe", which app\.yaml does not define \(did you mean "web"\?\)/],
+    ["an environment's new volume without a path", miniApp(), { dev: dockerEnv({ services: { db: { volumes: [{ name: "dat", size: "5Gi" }] } } }) }, /services\.db\.volumes\.dat: adds volume "dat", which app\.yaml does not declare for "db" \(its volumes: data\), without path; .*name a declared volume \(did you mean "data"\?\), or give this one its path/],
+    ["an environment's new port without a number", miniApp(), { dev: dockerEnv({ services: { web: { ports: [{ name: "grpc", protocol: "tcp" }] } } }) }, /services\.web\.ports\.grpc: adds port "grpc", which app\.yaml does not declare for "web" \(its ports: http\), without port; .*or give this one its port/],
     ["unknown port in a connection", svc("web", { connections: [{ to: "api", port: "grpc" }] }), ok, /"api" has no port named "grpc"; its ports: http/],
     ["connection to itself", svc("api", { connections: [{ to: "api", port: "http" }] }), ok, /cannot declare a connection to itself/],
     ["health check on an unknown port", svc("web", { health: { http: { path: "/", port: "htp" } } }), ok, /port "htp" is not a port of "web" \(did you mean "http"\?\)/],

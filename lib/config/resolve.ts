@@ -341,15 +341,22 @@ function resolveOne(
   const envData = chain.length ? inheritedDocument(name, chain, source.environments) : (envDoc.data as Record<string, unknown>);
   const parents = chain.map((p) => inheritedLines(source.environments.get(p)!));
   const appServices = Object.keys(appData.services as object);
+  const incomplete: IncompleteItem[] = [];
   for (const svc of Object.keys((envData.services as object) ?? {})) {
     if (!Object.hasOwn(appData.services as object, svc)) {
       issues.push({ file: envDoc.file, line: lineAt(envDoc, ["services", svc]), path: `services.${svc}`, message: `overrides service "${svc}", which app.yaml does not define${didYouMean(svc, appServices)}` });
-    }
+    } else incomplete.push(...incompleteNewItems(svc, appData, envData, [envDoc, ...parents]));
   }
+  issues.push(...incomplete.map((i) => i.issue));
   const target = (envResult.data as { target: string }).target;
   const adapter = adapterFor(target, registry);
   if (adapter) issues.push(...unreadSettingIssues(envDoc, adapter, registry));
   const effective = layer(appData, envData) as Record<string, unknown>;
+  // Reported above; left out, so that the rest of the environment is checked on whole items.
+  for (const { svc, list, name } of incomplete) {
+    const service = (effective.services as Record<string, Record<string, unknown>>)[svc];
+    service[list] = (service[list] as { name: string }[]).filter((item) => item.name !== name);
+  }
   // The shared env is the application's services' own: the monitoring set (added next) is envkit's.
   const { shared, shadows } = shareEnvironment(effective);
   issues.push(...expandMonitoringSet(effective, envDoc, adapter));
@@ -359,6 +366,60 @@ function resolveOne(
   const model = buildModel(effective, name, prov, issues, adapter, { files: source.files, chain, budget: budgetParent, defaulted });
   if (issues.some((i) => i.severity !== "warning") || !model) return { issues, checked: true };
   return { env: { model, provenance: prov, source: envDoc }, issues, checked: true };
+}
+
+/**
+ * The named lists whose items an environment may write in part (ServiceOverlaySchema): a port or
+ * volume that app.yaml declares takes the environment's fields over its own, and one that app.yaml
+ * does not declare is added, so it must be whole, as app.yaml would have to write it.
+ */
+const PARTIAL_ITEM_LISTS: ReadonlyArray<readonly [list: "ports" | "volumes", what: string, schema: z.ZodType]> = [
+  ["ports", "port", PortSchema],
+  ["volumes", "volume", VolumeSchema],
+];
+
+/** A port or volume an environment adds half-written, with its issue. */
+interface IncompleteItem {
+  readonly svc: string;
+  readonly list: "ports" | "volumes";
+  readonly name: string;
+  readonly issue: ConfigIssue;
+}
+
+/**
+ * Issues for the ports and volumes an environment (or an environment it extends) adds to service
+ * `svc` without a field app.yaml would need, such as a volume without a path: merged, the item
+ * would reach the model half-written. Located in the first of `docs` that writes the item.
+ */
+function incompleteNewItems(svc: string, appData: Record<string, unknown>, envData: Record<string, unknown>, docs: readonly SourceDocument[]): IncompleteItem[] {
+  const out: IncompleteItem[] = [];
+  const appService = (appData.services as Record<string, Record<string, unknown>>)[svc];
+  const envService = (envData.services as Record<string, unknown>)[svc];
+  if (!isPlainObject(envService)) return out;
+  for (const [list, what, schema] of PARTIAL_ITEM_LISTS) {
+    const items = envService[list];
+    if (!Array.isArray(items)) continue;
+    const declared = Array.isArray(appService[list]) ? (appService[list] as { name: string }[]).map((i) => i.name) : [];
+    for (const item of items as { name: string }[]) {
+      if (declared.includes(item.name)) continue;
+      const missing = schema.safeParse(item).error?.issues.filter((i) => i.path.length === 1 && !Object.hasOwn(item, i.path[0] as string)).map((i) => String(i.path[0]));
+      if (!missing?.length) continue;
+      const segs = ["services", svc, list, item.name];
+      const doc = docs.find((d) => d.lines.has(pathKey(segs))) ?? docs[0];
+      out.push({
+        svc,
+        list,
+        name: item.name,
+        issue: {
+          file: doc.file,
+          line: lineAt(doc, segs),
+          path: pathKey(segs),
+          message: `adds ${what} "${item.name}", which app.yaml does not declare for "${svc}" (its ${list}: ${declared.join(", ") || "none"}), without ${missing.join(" and ")}; an environment changes the ${list} app.yaml declares, and one it adds is written whole: name a declared ${what}${didYouMean(item.name, declared)}, or give this one its ${missing.join(" and ")}`,
+        },
+      });
+    }
+  }
+  return out;
 }
 
 /**
