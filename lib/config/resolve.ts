@@ -414,7 +414,7 @@ function incompleteNewItems(svc: string, appData: Record<string, unknown>, envDa
           file: doc.file,
           line: lineAt(doc, segs),
           path: pathKey(segs),
-          message: `adds ${what} "${item.name}", which app.yaml does not declare for "${svc}" (its ${list}: ${declared.join(", ") || "none"}), without ${missing.join(" and ")}; an environment changes the ${list} app.yaml declares, and one it adds is written whole: name a declared ${what}${didYouMean(item.name, declared)}, or give this one its ${missing.join(" and ")}`,
+          message: `adds ${what} "${item.name}", which app.yaml does not declare for "${svc}" (its ${list}: ${declared.join(", ") || "none"}), without ${missing.join(" and ")}; an environment changes the ${list} app.yaml declares, and one it adds is written whole: ${declared.length > 0 ? `name a declared ${what}${didYouMean(item.name, declared)}, or give this one its ${missing.join(" and ")}` : `give it its ${missing.join(" and ")}, or declare it in app.yaml`}`,
         },
       });
     }
