@@ -537,7 +537,18 @@ export async function removeNamed(names: { containers?: string[]; networks?: str
   };
   // On a swarm a name can resolve to an overlay's stale ID for a moment (HTTP 500 "network <id>
   // not found" while the network is still there under its name): tried again, like a busy one.
-  await Promise.all((names.networks ?? []).map((n) => retry(() => api("DELETE", `/networks/${encodeURIComponent(n)}`, undefined, { allow: [403, 404, 409, 500] }), /active endpoints|network \S+ not found/)));
+  // And an overlay whose DELETE already answers 404 can stay listed (and its name taken) for up to
+  // half a minute after its last task left: gone means no longer listed.
+  const listed = async (n: string): Promise<boolean> => ((await api("GET", `/networks?filters=${encodeURIComponent(JSON.stringify({ name: [n] }))}`)).json as unknown as Json[]).some((x) => x.Name === n);
+  const removeNetwork = async (n: string): Promise<void> => {
+    for (let i = 0; i < 60; i++) {
+      await retry(() => api("DELETE", `/networks/${encodeURIComponent(n)}`, undefined, { allow: [403, 404, 409, 500] }), /active endpoints|network \S+ not found/);
+      if (!(await listed(n))) return;
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+    throw new Error(`cleanup: network ${n} still listed 60 s after its removal`);
+  };
+  await Promise.all((names.networks ?? []).map(removeNetwork));
   await Promise.all((names.volumes ?? []).map((v) => retry(() => api("DELETE", `/volumes/${encodeURIComponent(v)}?force=1`, undefined, { allow: [404, 409, 500] }), /in use/)));
 }
 

@@ -155,8 +155,49 @@ export interface SwarmCreated {
   readonly services: Map<string, string>;
 }
 
-/** Applies a synthesized stack's networks, secrets and services (create), with variable values for the secrets. */
+/**
+ * Removes, by name, what an earlier run of the same stack left on the engine (a run stopped before
+ * its afterAll, on an engine and swarm that outlived it): the stack's services first, then its
+ * secrets, configs and networks once no task holds them. Every name here is the test's own (its
+ * app names are unique to these suites). Throws, naming them, when something still holds them.
+ */
+export async function removeSwarmLeftovers(json: Json): Promise<string[]> {
+  const names = (t: string): string[] => Object.values((json.resource?.[t] ?? {}) as Record<string, Json>).map((b) => String(b.name));
+  const removed: string[] = [];
+  for (const n of names("docker_service")) {
+    if ((await api("DELETE", `/services/${encodeURIComponent(n)}`, undefined, { allow: [404] })).status < 400) removed.push(`service ${n}`);
+  }
+  const kinds = [["secrets", "docker_secret"], ["configs", "docker_config"], ["networks", "docker_network"]] as const;
+  let left = kinds.flatMap(([kind, type]) => names(type).map((name) => ({ kind, name })));
+  // Gone means no longer listed under its name. Tasks of a removed service leave asynchronously,
+  // and what they used is refused until then; an overlay network stays listed for up to half a
+  // minute after that while its DELETE answers "network <id> not found" (HTTP 500, then 404).
+  const listed = async (o: (typeof left)[number]): Promise<boolean> => {
+    const found = (await api("GET", `/${o.kind}?filters=${encodeURIComponent(JSON.stringify({ name: [o.name] }))}`)).json as unknown as Json[];
+    return found.some((x) => (x.Name ?? x.Spec?.Name) === o.name);
+  };
+  for (let i = 0; i < 90 && left.length; i++) {
+    if (i) await pause(1000);
+    const still: typeof left = [];
+    for (const o of left) {
+      if (!(await listed(o))) continue;
+      if (i === 0) removed.push(`${o.kind.slice(0, -1)} ${o.name}`);
+      await api("DELETE", `/${o.kind}/${encodeURIComponent(o.name)}`, undefined, { allow: [400, 403, 404, 409, 500] });
+      still.push(o);
+    }
+    left = still;
+  }
+  if (left.length) throw new Error(`cleanup before apply: ${left.map((o) => `${o.kind.slice(0, -1)} ${o.name}`).join(", ")} still there 90 s after its removal; something this test did not create holds it`);
+  return removed;
+}
+
+/**
+ * Applies a synthesized stack's networks, secrets and services (create), with variable values for
+ * the secrets, after removing what an earlier run of the same stack left (printed when there was any).
+ */
 export async function applySwarmStack(json: Json, vars: Record<string, string>): Promise<SwarmCreated> {
+  const leftovers = await removeSwarmLeftovers(json);
+  if (leftovers.length) process.stderr.write(`engine test: removed what an earlier run left on the engine: ${leftovers.join(", ")}\n`);
   const created: SwarmCreated = { ids: new Map(), services: new Map() };
   const ref: Refs = (r) => {
     const m = /^\$\{(docker_\w+\.[^.]+)\.(id|name)\}$/.exec(r);
