@@ -118,5 +118,15 @@ describe("canonicalJsonPieces / writeCanonicalJson: the same bytes, in pieces (a
     expect(bytes.length).toBeGreaterThan(2 * 1024 * 1024);
     expect(bytes.equals(Buffer.from(reference(doc), "utf8"))).toBe(true);
   });
-});
 
+  it("writeCanonicalJson writes a piece larger than its buffer whole, between buffered ones", () => {
+    // One resource of ~1.2 MB of UTF-8 (more than the 1 MB buffer can take), between small ones.
+    const big = { data: { "rules.yml": "😀€a".repeat(150_000) } };
+    const doc = { resource: { kubernetes_config_map_v1: { a: { x: "é" }, big, c: { y: ["😀", {}] } } } };
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envkit-canonical-big-")), "cdk.tf.json");
+    writeCanonicalJson(file, doc);
+    const bytes = fs.readFileSync(file);
+    expect(bytes.length).toBeGreaterThan(1024 * 1024);
+    expect(bytes.equals(Buffer.from(reference(doc), "utf8"))).toBe(true);
+  });
+});
