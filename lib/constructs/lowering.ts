@@ -106,5 +106,43 @@ export function lowerEnvironment(scope: Construct, model: EnvironmentModel, give
   }
   const provider = providerFor(scope, adapter.providerType, given);
   // envkit's own tokens need no creation stack traces (a quarter of synthesis time); the consumer's keep theirs.
-  withoutTokenStackTraces(() => adapter.lower(scope, model, { provider }));
+  try {
+    withoutTokenStackTraces(() => adapter.lower(scope, model, { provider }));
+  } catch (e) {
+    throw idClashIssue(e, scope, model) ?? e;
+  }
+}
+
+/** What the constructs library says when a scope gets a second child of one id. */
+const ID_CLASH = /^There is already a Construct with name '([^']*)' in (\S+)(?: \[([^\]]*)\])?$/;
+
+/**
+ * A service or secret whose name is an id the target's environment construct gives something else
+ * (its proxy, provider, namespace, a secret's Terraform variable, another service's backup) as a
+ * located issue naming both and the fix, instead of the constructs library's bare error. Without
+ * a service or secret of that name the clash is envkit's own bug: undefined, and the error stands.
+ */
+function idClashIssue(e: unknown, scope: Construct, model: EnvironmentModel): EnvkitError | undefined {
+  const m = e instanceof Error ? ID_CLASH.exec(e.message) : null;
+  if (!m) return undefined;
+  const [, name, , where] = m;
+  const service = model.services.find((s) => s.name === name);
+  const holders = model.services.filter((s) => s.secrets.some((sec) => sec.name === name));
+  if (!service && holders.length === 0) return undefined;
+  const inside = `${scope.node.path ? `${scope.node.path}/` : ""}${where ?? ""}`;
+  const other = ` (both would be ${inside}/${name})`;
+  const env = `environment "${model.name}" (target ${model.target})`;
+  if (service && holders.length > 0) {
+    return new EnvkitError([
+      { path: `services.${service.name}`, message: `service "${name}" and the secret "${name}" (of ${holders.map((h) => `service "${h.name}"`).join(", ")}) share a name, which in ${env} is the id of both their constructs (a secret's Terraform variable is named after it)${other}; rename the secret or the service` },
+    ]);
+  }
+  if (service) {
+    return new EnvkitError([{ path: `services.${service.name}`, message: `service "${name}" has a name that ${env} also uses for a construct of envkit's own${other}; the two cannot share it: rename the service` }]);
+  }
+  const holder = holders[0];
+  const at = holder.secrets.findIndex((sec) => sec.name === name);
+  return new EnvkitError([
+    { path: `services.${holder.name}.secrets.${at}`, message: `secret "${name}" has a name that ${env} also uses for a construct of envkit's own${other}; the Terraform variable of a secret is named after it, so the two cannot share it: rename the secret` },
+  ]);
 }
