@@ -371,8 +371,16 @@ export function unsafeOutDir(outDir: string, configDir: string): string | undefi
   return "it is not empty and is not a synthesized output (no manifest.json and stacks/); envkit replaces the whole folder, so choose a new or empty one";
 }
 
-/** What Terraform and the cdktf CLI keep in a stack's folder that a synth must not discard. */
-export const PRESERVED_STACK_FILES = [".terraform", ".terraform.lock.hcl"] as const;
+/** Where Terraform's local backend keeps non-default workspaces, in the working folder. */
+const WORKSPACES_DIR = "terraform.tfstate.d";
+
+/**
+ * What Terraform and the cdktf CLI keep in a stack's folder that a synth must not discard:
+ * providers and backend settings, the lock file, and the state of non-default workspaces of a
+ * local backend (`terraform workspace new …` keeps it in `terraform.tfstate.d/<workspace>/` of the
+ * working folder, wherever backend.path puts the default workspace's).
+ */
+export const PRESERVED_STACK_FILES = [".terraform", ".terraform.lock.hcl", WORKSPACES_DIR] as const;
 
 const TMP_PREFIX = ".envkit-tmp-";
 
@@ -418,8 +426,12 @@ export function removeStaleTemporaries(outDir: string): string[] {
   return removed;
 }
 
-/** Terraform state files in a previous output, which a synth would delete with the folder. */
-function stateFilesIn(outDir: string): string[] {
+/**
+ * Terraform state files in a previous output, which a synth would delete with the folder: in the
+ * folder itself and in each stack's, and the workspaces' of a stack the synth does not write again
+ * (those of the stacks it writes are carried over, see {@link PRESERVED_STACK_FILES}).
+ */
+function stateFilesIn(outDir: string, written: ReadonlySet<string>): string[] {
   const found: string[] = [];
   const look = (dir: string): void => {
     let entries: fs.Dirent[];
@@ -437,7 +449,17 @@ function stateFilesIn(outDir: string): string[] {
   } catch {
     // no previous output
   }
-  for (const env of stacks.sort()) look(path.join(outDir, "stacks", env));
+  for (const env of stacks.sort()) {
+    look(path.join(outDir, "stacks", env));
+    if (written.has(env)) continue;
+    let workspaces: string[] = [];
+    try {
+      workspaces = fs.readdirSync(path.join(outDir, "stacks", env, WORKSPACES_DIR));
+    } catch {
+      // no workspaces
+    }
+    for (const w of workspaces.sort()) look(path.join(outDir, "stacks", env, WORKSPACES_DIR, w));
+  }
   return found;
 }
 
@@ -486,7 +508,7 @@ export function synthesizeProject(project: ValidatedProject, outDir: string): Sy
     return failed(writeIssue(e, outDir, "removing the temporary folder of a killed synth"));
   }
   const early = project.environments.flatMap((e) => stateIssuesAtSynth(e, outDir, project.issues));
-  for (const f of stateFilesIn(outDir)) {
+  for (const f of stateFilesIn(outDir, new Set(project.environments.map((e) => e.model.name)))) {
     early.push({ file: f, path: "", message: `a Terraform state file is inside the output folder, which envkit synth replaces whole; move it out of ${outDir} (next to it, for example), point backend.path at the new place, and synth again` });
   }
   if (hasErrors(project) || early.length > 0) {

@@ -101,9 +101,9 @@ describe("envkit synth", () => {
 
   it("says in its help what survives a synth and where state may live", () => {
     const help = cli("synth", "--help").out;
-    expect(help).toContain("OUT/stacks/<env>/.terraform/ (providers, modules, backend settings) and .terraform.lock.hcl are\nmoved into the new output");
-    expect(help).toContain("Saved plan files are not kept");
-    expect(help).toContain("a state path inside OUT, or a state file found\nin the previous output, is refused");
+    expect(help).toContain("OUT/stacks/<env>/.terraform/ (providers, modules, backend settings), .terraform.lock.hcl and\nterraform.tfstate.d/ (the state of a local backend's non-default workspaces) are moved into the\nnew output");
+    expect(help).toContain("Saved plan files\nare not kept");
+    expect(help).toContain("a state path inside OUT, or a state file found\nin the previous output (a workspace's too, in a stack this synth no longer writes), is refused");
   });
 
   it("validate refuses the privileged override that synth refuses, at the YAML line, naming the synthesized resource", () => {

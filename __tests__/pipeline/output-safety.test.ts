@@ -138,6 +138,30 @@ describe("Terraform's working files survive a synth", () => {
     expect(fs.readdirSync(parent)).toEqual(["out"]);
   });
 
+  it("carries the state of non-default workspaces over (terraform.tfstate.d/<workspace>/, where `terraform workspace new` puts it with a local backend)", () => {
+    // Before, a second synth deleted it with the folder: the state check looked at *.tfstate only (found from outside).
+    const { out } = previousOutput();
+    const workspace = path.join(out, "stacks", "dev", "terraform.tfstate.d", "feature");
+    fs.mkdirSync(workspace, { recursive: true });
+    fs.writeFileSync(path.join(workspace, "terraform.tfstate"), '{"version":4,"serial":7}');
+    const r = cli("synth", "--config", MINIMAL, "--out", out);
+    expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: expect.not.stringContaining("state") });
+    expect(fs.readFileSync(path.join(workspace, "terraform.tfstate"), "utf8")).toBe('{"version":4,"serial":7}');
+  });
+
+  it("refuses to drop the workspaces' state of a stack it no longer writes (an environment removed), and keeps it", () => {
+    const { out } = previousOutput();
+    const gone = path.join(out, "stacks", "old", "terraform.tfstate.d", "feature");
+    fs.mkdirSync(gone, { recursive: true });
+    const state = path.join(gone, "terraform.tfstate");
+    fs.writeFileSync(state, '{"version":4}');
+    const before = snapshot(out);
+    const r = cli("synth", "--config", MINIMAL, "--out", out);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${state}: a Terraform state file is inside the output folder, which envkit synth replaces whole; move it out of ${out}`);
+    expect(snapshot(out)).toEqual(before);
+  });
+
   it("puts them back, with the whole previous output, when the swap fails", () => {
     const { out, parent } = previousOutput();
     const before = snapshot(out);

@@ -14,13 +14,15 @@ Output is written to a temporary folder next to OUT and swapped in only when eve
 succeeded: a failed synth leaves the previous output byte-for-byte untouched. Because the whole
 folder is replaced, OUT must be new, empty or a previous output, and must not contain the
 application or the current folder. What Terraform keeps in a stack's folder survives: each
-OUT/stacks/<env>/.terraform/ (providers, modules, backend settings) and .terraform.lock.hcl are
-moved into the new output, so "terraform init" need not run again. Saved plan files are not kept
-(a plan made for the previous output must not be applied to the new one). Local state must live
-outside OUT (backend.path is relative to OUT/stacks/<env>/; the default
+OUT/stacks/<env>/.terraform/ (providers, modules, backend settings), .terraform.lock.hcl and
+terraform.tfstate.d/ (the state of a local backend's non-default workspaces) are moved into the
+new output, so "terraform init" need not run again and no workspace is lost. Saved plan files
+are not kept (a plan made for the previous output must not be applied to the new one). Local
+state must live outside OUT (backend.path is relative to OUT/stacks/<env>/; the default
 ../../../terraform.<env>.tfstate is next to OUT): a state path inside OUT, or a state file found
-in the previous output, is refused. Temporary folders that a killed synth left next to OUT are
-removed (never those of a synth still running).
+in the previous output (a workspace's too, in a stack this synth no longer writes), is refused.
+Temporary folders that a killed synth left next to OUT are removed (never those of a synth
+still running).
 
 Exit codes: 0 written, 1 invalid input, a mandatory finding or an unwritable OUT (nothing
 written), 2 usage.`;
