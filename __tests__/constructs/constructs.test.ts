@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Network } from "@cdktf/provider-docker/lib/network";
-import { App, TerraformStack } from "../../lib/facade/cdktf";
+import { App, S3Backend, TerraformStack } from "../../lib/facade/cdktf";
 import { Environment } from "../../lib/constructs/environment";
 import { Secret } from "../../lib/constructs/secret";
 import { Service } from "../../lib/constructs/service";
@@ -128,6 +128,32 @@ describe("guardrails hold for declared constructs", () => {
     const env = new Environment(stack, "staging", { app: "shop", target: "kubernetes", settings: { domain: "staging.example.com" }, ...quiet });
     new Service(env, "api", { ...minimalApi, replicas: 2, security: { privileged: true, user: "0:0", runAsNonRoot: false } });
     expect(() => app.synth()).toThrow(/ENVK-SEC-004/);
+  });
+
+  // Before, ENVK-STA-001 judged the settings' backend (the local default), which this stack never
+  // uses: a stack with its own S3 backend failed, one on local state with settings.backend: s3 passed.
+  const mandatoryIn = (addBackend: (stack: TerraformStack) => void, settings: Record<string, unknown> = {}): string => {
+    const app = new App({ outdir: tmp() });
+    const stack = new TerraformStack(app, "infra");
+    addBackend(stack);
+    const env = new Environment(stack, "prod", { app: "shop", target: "docker", settings: { network: { subnet: "10.230.0.0/16" }, policy: { enforcement: "mandatory" }, ...settings }, ...quiet });
+    new Service(env, "api", { ...minimalApi, replicas: 2 });
+    try {
+      app.synth();
+      return "";
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+
+  it("an Environment in a stack of the user's is judged by that stack's backend (ENVK-STA-001)", () => {
+    expect(mandatoryIn((stack) => new S3Backend(stack, { bucket: "state", key: "prod.tfstate", region: "eu-west-1" }))).not.toMatch(/ENVK-STA-001/);
+    expect(mandatoryIn(() => undefined)).toMatch(/infra\/prod: backend: \[ENVK-STA-001\] state is kept in a local file/);
+  });
+
+  it("refuses settings.backend in an Environment (the stack's backend is used), naming the fix", () => {
+    const thrown = mandatoryIn(() => undefined, { backend: { type: "s3", bucket: "state", key: "prod.tfstate", region: "eu-west-1" } });
+    expect(thrown).toMatch(/infra\/prod: backend: an Environment inside your own stack keeps its state wherever that stack does, so settings\.backend would be ignored: remove it and configure the backend on the stack \(for example new S3Backend\(stack/);
   });
 });
 

@@ -85,6 +85,7 @@ describe("JSON-pass rules: a passing and a failing fixture each", () => {
     ["ENVK-K8S-002", (j) => delete j.resource.kubernetes_limit_range_v1],
     ["ENVK-K8S-003", (j) => delete named(j, "kubernetes_network_policy_v1", "default-deny").spec.policy_types],
     ["ENVK-AVL-002", (j) => delete j.resource.kubernetes_pod_disruption_budget_v1],
+    ["ENVK-STA-001", (j) => (j.terraform.backend = { local: { path: "../../../terraform.staging.tfstate" } })],
   ];
   it.each(k8sCases)("%s on Kubernetes: secure defaults pass, the escape hatch fails", (rule, mutate) => {
     const env = k8sStaging({ quota: { cpu: "4" } });
@@ -159,9 +160,10 @@ describe("model and project rules: a passing and a failing fixture each", () => 
     expect(model(k8sStaging({ services: { web: { replicas: 2 }, api: { replicas: 2 } } }), "ENVK-DAT-001")[0]).toMatchObject({ path: "services.db.backup", service: "db" });
   });
 
-  it("ENVK-STA-001: local state in a production-like environment", () => {
-    expect(model(k8sStaging(), "ENVK-STA-001")).toEqual([]);
-    expect(model(k8sStaging({ backend: { type: "local" } }), "ENVK-STA-001")[0].message).toBe("state is kept in a local file");
+  it("ENVK-STA-001: local state in a production-like environment, judged by the stack's backend (none is Terraform's local default)", () => {
+    expect(jsonFindings("ENVK-STA-001", k8sStaging())).toEqual([]);
+    expect(jsonFindings("ENVK-STA-001", k8sStaging({ backend: { type: "local" } }))).toEqual([{ path: "backend", message: "state is kept in a local file" }]);
+    expect(jsonFindings("ENVK-STA-001", k8sStaging(), (j) => delete j.terraform.backend)).toEqual([{ path: "backend", message: "state is kept in a local file" }]);
   });
 
   it("ENVK-NET-002: overlapping subnets (project pass)", () => {
@@ -210,7 +212,7 @@ describe("model and project rules: a passing and a failing fixture each", () => 
   it("covers every model and project rule with a fixture", () => {
     // The Swarm rules' passing and failing fixtures are in __tests__/targets/swarm.test.ts,
     // ENVK-MON-001's in __tests__/targets/docker-monitoring.test.ts.
-    const covered = ["ENVK-MON-001", "ENVK-IMG-002", "ENVK-HLT-002", "ENVK-K8S-004", "ENVK-AVL-001", "ENVK-DAT-001", "ENVK-STA-001", "ENVK-NET-002", "ENVK-NET-003", "ENVK-NET-004", "ENVK-REL-001", "ENVK-SWM-001", "ENVK-SWM-002", "ENVK-SWM-003"];
+    const covered = ["ENVK-MON-001", "ENVK-IMG-002", "ENVK-HLT-002", "ENVK-K8S-004", "ENVK-AVL-001", "ENVK-DAT-001", "ENVK-NET-002", "ENVK-NET-003", "ENVK-NET-004", "ENVK-REL-001", "ENVK-SWM-001", "ENVK-SWM-002", "ENVK-SWM-003"];
     expect(RULES.filter((r) => r.pass !== "json").map((r) => r.id).sort()).toEqual(covered.sort());
   });
 });

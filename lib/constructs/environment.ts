@@ -18,9 +18,11 @@ export interface EnvironmentProps {
   /**
    * Everything an environment file sets besides services: `network.subnet`, `policy`, `rollout`,
    * `domain`, the target's own block (`docker: {host}`, `kubernetes: {context}`), … Checked and
-   * defaulted exactly like the file. @default {} (the documented defaults)
+   * defaulted exactly like the file. Not `backend`: the environment's state is wherever its stack
+   * keeps it (configure the backend on your stack, or use `EnvironmentStack`, which sets it from
+   * `backend`). @default {} (the documented defaults)
    */
-  readonly settings?: EnvironmentSettings;
+  readonly settings?: Omit<EnvironmentSettings, "backend">;
   /**
    * The provider every resource uses (your own, perhaps aliased). @default the stack's default
    * provider of the target's type when there is one, else one created from `settings`
@@ -82,6 +84,17 @@ export class Environment extends Construct {
   }
 
   private lowerOnce(): PrebuiltEnvironment {
+    // Typed away, but a JavaScript caller (or a cast) can still pass it: it would be ignored.
+    if ((this.props.settings as { backend?: unknown } | undefined)?.backend !== undefined) {
+      throw new EnvkitError([
+        {
+          file: this.node.path,
+          path: "backend",
+          message:
+            "an Environment inside your own stack keeps its state wherever that stack does, so settings.backend would be ignored: remove it and configure the backend on the stack (for example new S3Backend(stack, { bucket, key, region })), or use EnvironmentStack, which sets its stack's backend from it",
+        },
+      ]);
+    }
     const resolved = resolveDeclarations(this.declarations, { app: this.props.app, name: this.environmentName, target: this.props.target, settings: this.props.settings ?? {} }, this.node.path);
     this.declarations.seal(`${this.node.path} at synthesis`);
     lowerEnvironment(this, resolved.model, this.props.provider);

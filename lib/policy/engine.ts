@@ -171,7 +171,8 @@ function applies(rule: Rule, env: GuardedEnvironment): boolean {
 export function viewOf(env: GuardedEnvironment, json: StackJson): StackView {
   const view = adapterFor(env.model.target)!.inspect(json);
   const literals = findSecretLiterals(json).map((l) => ({ resource: l.path, message: l.message }));
-  return { ...view, secretLeaks: [...view.secretLeaks, ...literals] };
+  const backend = (json.terraform as { backend?: Record<string, unknown> } | undefined)?.backend;
+  return { ...view, secretLeaks: [...view.secretLeaks, ...literals], backend: (backend && Object.keys(backend)[0]) || "local" };
 }
 
 /** Where `<out>/stacks/<env>/cdk.tf.json` is, for findings located in a synthesized stack. */

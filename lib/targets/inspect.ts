@@ -54,6 +54,11 @@ export interface StackView {
    * clear text, with why and the way that keeps it out. @default none
    */
   readonly stateExposures?: readonly { readonly resource: string; readonly message: string }[];
+  /**
+   * The type of the stack's state backend as synthesized (`terraform.backend`: "s3", "local", …);
+   * "local" when the document has none (Terraform's default). @default "local"
+   */
+  readonly backend?: string;
 }
 
 /** The synthesized JSON of a stack, loosely typed. */
