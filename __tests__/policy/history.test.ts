@@ -494,6 +494,35 @@ describe("atomic writes of the record", () => {
     expect(leftovers(dir)).toEqual([]);
   });
 
+  it("a full disk is an error naming the file and the fix, and leaves the previous file and no temporary file (no internal error)", () => {
+    const dir = recordDir("environments: {}\n");
+    const file = path.join(dir, RELEASE_RECORD_FILE);
+    // The module itself (this file's `fs` is a namespace copy of it), as envkit's code reads it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const full = jest.spyOn(require("node:fs") as typeof fs, "fsyncSync").mockImplementation(() => {
+      throw Object.assign(new Error("ENOSPC: no space left on device, fsync"), { code: "ENOSPC" });
+    });
+    try {
+      let thrown: unknown;
+      try {
+        writeFileAtomically(file, "# new\n", "environments: {}\n");
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeInstanceOf(EnvkitError);
+      expect(formatIssue((thrown as EnvkitError).issues[0])).toBe(`${file}: could not be written (ENOSPC); nothing was changed: free disk space and run the command again`);
+    } finally {
+      full.mockRestore();
+    }
+    expect(fs.readFileSync(file, "utf8")).toBe("environments: {}\n");
+    expect(leftovers(dir)).toEqual([]);
+  });
+
+  (fs.existsSync("/dev/full") ? it : it.skip)("writes a device in place (renaming over /dev/full would replace it), and its full disk is an error too", () => {
+    expect(() => writeFileAtomically("/dev/full", "x\n")).toThrow(/^\/dev\/full: could not be written \(ENOSPC\); nothing was changed: free disk space/);
+    expect(fs.statSync("/dev/full").isCharacterDevice()).toBe(true);
+  });
+
   it("keeps the file's permissions", () => {
     const dir = recordDir("environments: {}\n");
     const file = path.join(dir, RELEASE_RECORD_FILE);

@@ -314,3 +314,28 @@ describe("envkit diff with git refs", () => {
     expect(readOutputDir(out).get("dev")!.model!.services[0].name).toBe(sidecar.services[0].name);
   });
 });
+
+describe("envkit diff --json-out: the report whole or not at all", () => {
+  it("writes the complete report; a full disk is an error naming the file (exit 1, no internal error) and keeps the previous report", () => {
+    const out = copyOfSynthesized();
+    const report = path.join(tmp("envkit-diff-json-out-"), "report.json");
+    expect(cli("diff", "--base", out, "--head", out, "--json-out", report).code).toBe(0);
+    const previous = fs.readFileSync(report, "utf8");
+    expect(JSON.parse(previous)).toHaveProperty("environments");
+    // The module itself (this file's `fs` is a namespace copy of it), as envkit's code reads it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const full = jest.spyOn(require("node:fs") as typeof fs, "fsyncSync").mockImplementation(() => {
+      throw Object.assign(new Error("ENOSPC: no space left on device, fsync"), { code: "ENOSPC" });
+    });
+    let r: ReturnType<typeof cli>;
+    try {
+      r = cli("diff", "--base", out, "--head", out, "--json-out", report);
+    } finally {
+      full.mockRestore();
+    }
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`${report}: could not be written (ENOSPC); nothing was changed: free disk space and run the command again`);
+    expect(fs.readFileSync(report, "utf8")).toBe(previous);
+    expect(fs.readdirSync(path.dirname(report))).toEqual(["report.json"]);
+  });
+});

@@ -7,6 +7,7 @@ import { DiffReport, diffOutputs } from "../../review/stack-diff";
 import { truncateAtSections } from "../../review/truncate";
 import { CliIO, EXIT, UsageError } from "../io";
 import { reviewMeta } from "../../review/meta";
+import { writeFileAtomically } from "../../policy/release-record";
 
 export const DIFF_HELP = `Usage: envkit diff --base A --head B [--config DIR] [--format markdown|json] [--max-chars N] [--max-bytes N] [--json-out FILE] [--commit SHA] [--run-url URL]
        envkit diff --plan plan.json [--env NAME] [--format markdown|json] [--max-chars N] [--max-bytes N]
@@ -104,7 +105,8 @@ export function diffCommand(opts: DiffOptions, io: CliIO): number {
       refs.dispose();
     }
   }
-  if (opts.jsonOut !== undefined) fs.writeFileSync(opts.jsonOut, `${JSON.stringify(report, null, 2)}\n`);
+  // Whole or not at all: a full disk left a cut-off report where the previous good one was.
+  if (opts.jsonOut !== undefined) writeFileAtomically(opts.jsonOut, `${JSON.stringify(report, null, 2)}\n`);
   if (format === "json") {
     io.out(JSON.stringify(report, null, 2));
     return EXIT.ok;
