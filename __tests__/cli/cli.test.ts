@@ -166,6 +166,12 @@ describe("envkit explain", () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('services.api.replcas: no such setting in environment "prod" (did you mean "replicas"?)');
   });
+
+  it.each(["constructor", "services.constructor", "services.api.toString", "__proto__", "services.api.hasOwnProperty"])("says %s is no setting (names every object has printed `= undefined` from a made-up line)", (at) => {
+    const r = cli("explain", "--config", REFERENCE_APP, "--env", "prod", at);
+    expect({ code: r.code, out: r.out }).toEqual({ code: 1, out: "" });
+    expect(r.err).toContain(`${at}: no such setting in environment "prod"`);
+  });
 });
 
 describe("envkit compare and graph", () => {
@@ -211,6 +217,8 @@ describe("CLI usage and exit codes", () => {
   it("exits 2 on usage errors, naming the problem", () => {
     expect(cli().code).toBe(2);
     expect(cli("synthesize").err).toContain('unknown verb "synthesize"');
+    // Names every object has: an unknown verb too (they crashed with "verb.load is not a function").
+    for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty"]) expect({ name, ...cli(name) }).toEqual({ name, code: 2, out: "", err: expect.stringContaining(`unknown verb "${name}"`) });
     const r = cli("synth", "--config", REFERENCE_APP);
     expect(r.code).toBe(2);
     expect(r.err).toContain("missing --out");

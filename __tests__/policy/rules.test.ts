@@ -267,6 +267,27 @@ describe("enforcement and suppressions", () => {
     expect(synthFindings([dev], "2026-01-31").findings.filter((x) => x.rule === "ENVK-SEC-004")).toEqual([]);
   });
 
+  it.each(["2026-99-99", "2026-12-32", "2026-02-30", "0000-00-00", "2026-2-3"])("a suppression expiring on %s (no real date) is a configuration error", (expires) => {
+    // Before, a month 99 never expired and a 30 February expired "on 2026-02-30".
+    expect(() => resolveOne(miniApp(), "dev", dockerEnv({ policy: { suppressions: [{ rule: "ENVK-SEC-004", reason: "reviewed by the security team", expires }] } }))).toThrow(/policy\.suppressions\.0\.expires: must be a real date "YYYY-MM-DD"/);
+    expect(() => resolveOne(miniApp(), "dev", dockerEnv({ policy: { suppressions: [{ rule: "ENVK-SEC-004", reason: "reviewed by the security team", expires: "2028-02-29" }] } }))).not.toThrow();
+  });
+
+  it("an ENVKIT_TODAY that is no real date is an error naming it (exit 1), not an internal error", () => {
+    const before = process.env.ENVKIT_TODAY;
+    process.env.ENVKIT_TODAY = "2026-02-30";
+    try {
+      const r = cli("validate", "--config", REFERENCE_APP);
+      expect({ code: r.code, err: r.err }).toEqual({ code: 1, err: 'ENVKIT_TODAY: must be a real date "YYYY-MM-DD" (got "2026-02-30"); suppression expiry is judged against it' });
+      const record = cli("releases", "record", "--config", copyReferenceApp(), "--env", "prod");
+      expect(record.code).toBe(2);
+      expect(record.err).toContain('ENVKIT_TODAY must be a real date "YYYY-MM-DD" (got "2026-02-30")');
+    } finally {
+      if (before === undefined) delete process.env.ENVKIT_TODAY;
+      else process.env.ENVKIT_TODAY = before;
+    }
+  });
+
   it("a suppression without a reason is a configuration error", () => {
     expect(() => resolveOne(miniApp(), "dev", dockerEnv({ policy: { suppressions: [{ rule: "ENVK-SEC-004" } as never] } }))).toThrow(/policy\.suppressions\.0\.reason: is required/);
   });

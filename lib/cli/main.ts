@@ -160,7 +160,8 @@ export function runCli(argv: readonly string[], io: CliIO): number {
     io.out(VERSION);
     return EXIT.ok;
   }
-  const verb = VERBS[verbName];
+  // Own keys only: `envkit constructor` or `envkit __proto__` is an unknown verb, not Object's.
+  const verb = Object.hasOwn(VERBS, verbName) ? VERBS[verbName] : undefined;
   if (!verb) {
     io.err(`envkit: unknown verb "${verbName}"; verbs: ${Object.keys(VERBS).join(", ")} (envkit --help)`);
     return EXIT.usage;

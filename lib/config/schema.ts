@@ -11,6 +11,7 @@ import { parseCron } from "../model/cron";
 import { Parsed } from "../model/result";
 import { KnownTargetName, REGISTRY, TARGETS, TargetRegistry, targetNames } from "../targets/registry";
 import { didYouMean } from "./suggest";
+import { isCalendarDate } from "../model/calendar-date";
 
 /*
  * The zod schemas are the contract of the config files *and* the library's public input types:
@@ -608,7 +609,10 @@ export const SuppressionSchema = z.strictObject({
   /** Why it is acceptable; required. */
   reason: z.string().min(10, { message: "a suppression needs a reason of at least 10 characters" }),
   /** `YYYY-MM-DD`; after it the finding is reported again. */
-  expires: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date "YYYY-MM-DD"' }).optional(),
+  expires: z
+    .string()
+    .refine(isCalendarDate, { message: 'must be a real date "YYYY-MM-DD" (e.g. "2027-03-31"): "2026-02-30" or "2026-99-99" is none, and would never expire or expire at once' })
+    .optional(),
 });
 
 /**

@@ -2,13 +2,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Provenance, ResolvedEnvironment } from "../config/resolve";
 import { didYouMean } from "../config/suggest";
-import { ConfigIssue } from "../errors";
+import { ConfigIssue, EnvkitError } from "../errors";
 import { EnvironmentModel, ServiceModel, SuppressionModel } from "../model/environment";
 import { StackJson, StackView, findSecretLiterals } from "../targets/inspect";
 import { adapterFor } from "../targets/registry";
 import { releaseHistory } from "./history";
 import { RULES, ruleById } from "./rules";
 import { RawFinding, ReleaseHistory, Rule } from "./rule";
+import { isCalendarDate } from "../model/calendar-date";
 
 /** One guardrail finding, located and graded for its environment. */
 export interface Finding {
@@ -55,7 +56,11 @@ export interface PolicyOptions {
 }
 
 function today(opts: PolicyOptions): string {
-  return opts.today ?? process.env.ENVKIT_TODAY ?? new Date().toISOString().slice(0, 10);
+  const given = opts.today ?? process.env.ENVKIT_TODAY;
+  if (given !== undefined && !isCalendarDate(given)) {
+    throw new EnvkitError([{ path: opts.today !== undefined ? "today" : "ENVKIT_TODAY", message: `must be a real date "YYYY-MM-DD" (got ${JSON.stringify(given)}); suppression expiry is judged against it` }]);
+  }
+  return given ?? new Date().toISOString().slice(0, 10);
 }
 
 /**

@@ -9,6 +9,7 @@ import { fromZod, locateIn } from "../config/zod-issues";
 import { SourceDocument, lineAt, parseYaml } from "../config/yaml-source";
 import { ConfigIssue, EnvkitError } from "../errors";
 import { checkImmutable, parseRelease } from "../model/image-ref";
+import { isCalendarDate } from "../model/calendar-date";
 
 /*
  * The release record: which releases ran in which environment, committed next to app.yaml. It is
@@ -27,7 +28,6 @@ const HEADER = `# Releases that ran in each environment, appended by "envkit rel
 # the record existed.
 `;
 
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const COMMIT_RE = /^[0-9a-f]{7,64}$/;
 
 /** One release that ran in an environment. */
@@ -36,10 +36,7 @@ export const RecordedReleaseSchema = z.strictObject({
   release: z.string().min(1, { message: 'is empty; write the release as the environment file pins it, e.g. "2.4.1@sha256:…"' }),
   /** `YYYY-MM-DD` (UTC) when it was recorded. */
   recorded: z.string().check((ctx) => {
-    const t = DATE_RE.test(ctx.value) ? Date.parse(`${ctx.value}T00:00:00Z`) : NaN;
-    // Date.parse accepts "2026-02-31" by rolling over; a real date prints back unchanged.
-    const ok = !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === ctx.value;
-    if (!ok) ctx.issues.push({ code: "custom", message: `"${ctx.value}" is not a date; write "YYYY-MM-DD", e.g. "2026-11-22"`, input: ctx.value });
+    if (!isCalendarDate(ctx.value)) ctx.issues.push({ code: "custom", message: `"${ctx.value}" is not a date; write "YYYY-MM-DD", e.g. "2026-11-22"`, input: ctx.value });
   }),
   /** The commit that was deployed, when known. */
   commit: z.string().regex(COMMIT_RE, { message: "must be a git commit id: 7 to 64 lowercase hex digits" }).optional(),

@@ -44,7 +44,8 @@ export function explainCommand(opts: { config: string; env?: string; path?: stri
       next = idx >= 0 ? cur[idx] : undefined;
     } else if (isPlainObject(cur)) {
       keys = Object.keys(cur);
-      next = cur[seg];
+      // Own keys only: "constructor" or "toString" is no setting (it printed `= undefined`).
+      next = Object.hasOwn(cur, seg) ? cur[seg] : undefined;
     }
     if (next === undefined) {
       io.err(`${opts.config}: ${[...walked, seg].join(".")}: no such setting in environment "${env.model.name}"${didYouMean(seg, keys)}${keys.length ? `; here: ${keys.join(", ")}` : ""}`);

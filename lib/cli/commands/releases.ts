@@ -4,6 +4,7 @@ import { configErrors, validateDir } from "../../pipeline";
 import { gitHead } from "../../policy/history";
 import { RecordedRelease, readReleaseRecord, recordReleases } from "../../policy/release-record";
 import { CliIO, EXIT, UsageError } from "../io";
+import { isCalendarDate } from "../../model/calendar-date";
 
 export const RELEASES_HELP = `Usage: envkit releases record --config DIR --env NAME [--commit SHA]
        envkit releases list --config DIR [--env NAME] [--format text|json]
@@ -38,7 +39,7 @@ function record(opts: { config: string; env?: string; commit?: string }, io: Cli
   if (!opts.env) throw new UsageError("releases record needs --env NAME (the environment that was just deployed)");
   if (opts.commit !== undefined && !COMMIT_RE.test(opts.commit)) throw new UsageError(`--commit must be a git commit id of 7 to 64 lowercase hex digits (got "${opts.commit}")`);
   const date = today();
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new UsageError(`ENVKIT_TODAY must be a date "YYYY-MM-DD" (got "${date}")`);
+  if (!isCalendarDate(date)) throw new UsageError(`ENVKIT_TODAY must be a real date "YYYY-MM-DD" (got "${date}")`);
   // Only configuration errors stop a record: the deploy already happened, guardrails judged it before.
   const project = validateDir(opts.config, opts.env);
   const errors = configErrors(project);
