@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Network } from "@cdktf/provider-docker/lib/network";
-import { App, S3Backend, TerraformStack } from "../../lib/facade/cdktf";
+import { App, S3Backend, TerraformOutput, TerraformStack } from "../../lib/facade/cdktf";
 import { Environment } from "../../lib/constructs/environment";
 import { Secret } from "../../lib/constructs/secret";
 import { Service } from "../../lib/constructs/service";
@@ -149,6 +149,43 @@ describe("guardrails hold for declared constructs", () => {
   it("an Environment in a stack of the user's is judged by that stack's backend (ENVK-STA-001)", () => {
     expect(mandatoryIn((stack) => new S3Backend(stack, { bucket: "state", key: "prod.tfstate", region: "eu-west-1" }))).not.toMatch(/ENVK-STA-001/);
     expect(mandatoryIn(() => undefined)).toMatch(/infra\/prod: backend: \[ENVK-STA-001\] state is kept in a local file/);
+  });
+
+  // Before, the second output of a name was merged into or replaced the first, silently.
+  const synthError = (build: (stack: TerraformStack) => void): string => {
+    const app = new App({ outdir: tmp() });
+    build(new TerraformStack(app, "infra"));
+    try {
+      app.synth();
+      return "";
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  const devIn = (stack: TerraformStack, id = "dev", subnet = "10.230.0.0/16"): Environment => {
+    const env = new Environment(stack, id, { app: "billing", target: "docker", settings: { network: { subnet } }, ...quiet });
+    new Service(env, "api", minimalApi);
+    return env;
+  };
+
+  it("refuses a stack output of the user's named like one an Environment adds (services), naming both", () => {
+    const thrown = synthError((stack) => {
+      new TerraformOutput(stack, "services", { value: "mine" });
+      devIn(stack);
+    });
+    expect(thrown).toMatch(/infra\/services: the stack output "services" is also the one environment "dev" adds \(infra\/dev\/docker\); Terraform keeps one output per name, so one would replace or be merged into the other: give your output another id/);
+    expect(synthError((stack) => {
+      new TerraformOutput(stack, "my-services", { value: "mine" });
+      devIn(stack);
+    })).toBe("");
+  });
+
+  it("refuses two Environments in one stack (their outputs would be one), saying to give each its own stack", () => {
+    const thrown = synthError((stack) => {
+      devIn(stack, "dev");
+      devIn(stack, "test", "10.231.0.0/16");
+    });
+    expect(thrown).toMatch(/infra\/dev\/docker\/Output-services: the stack output "services" is also the one environment "test" adds \(infra\/test\/docker\).*put each Environment in a stack of its own \(or use EnvironmentStack\)/);
   });
 
   it("refuses settings.backend in an Environment (the stack's backend is used), naming the fix", () => {

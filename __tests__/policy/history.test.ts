@@ -494,7 +494,9 @@ describe("atomic writes of the record", () => {
     expect(leftovers(dir)).toEqual([]);
   });
 
-  it("a full disk is an error naming the file and the fix, and leaves the previous file and no temporary file (no internal error)", () => {
+  it("a full disk names the file asked for (not the temporary one; a descriptor write names none), leaving the previous file and no temporary file", () => {
+    // Callers turn an fs error with a path into an issue; without one, a full disk ended promote,
+    // releases record and diff --json-out as an internal error (found from outside).
     const dir = recordDir("environments: {}\n");
     const file = path.join(dir, RELEASE_RECORD_FILE);
     // The module itself (this file's `fs` is a namespace copy of it), as envkit's code reads it.
@@ -503,14 +505,7 @@ describe("atomic writes of the record", () => {
       throw Object.assign(new Error("ENOSPC: no space left on device, fsync"), { code: "ENOSPC" });
     });
     try {
-      let thrown: unknown;
-      try {
-        writeFileAtomically(file, "# new\n", "environments: {}\n");
-      } catch (e) {
-        thrown = e;
-      }
-      expect(thrown).toBeInstanceOf(EnvkitError);
-      expect(formatIssue((thrown as EnvkitError).issues[0])).toBe(`${file}: could not be written (ENOSPC); nothing was changed: free disk space and run the command again`);
+      expect(() => writeFileAtomically(file, "# new\n", "environments: {}\n")).toThrow(expect.objectContaining({ code: "ENOSPC", path: file }));
     } finally {
       full.mockRestore();
     }
@@ -518,8 +513,26 @@ describe("atomic writes of the record", () => {
     expect(leftovers(dir)).toEqual([]);
   });
 
-  (fs.existsSync("/dev/full") ? it : it.skip)("writes a device in place (renaming over /dev/full would replace it), and its full disk is an error too", () => {
-    expect(() => writeFileAtomically("/dev/full", "x\n")).toThrow(/^\/dev\/full: could not be written \(ENOSPC\); nothing was changed: free disk space/);
+  it("releases record on a full disk: an error naming the record and the fix (exit 1), the record unchanged", () => {
+    const dir = copyReferenceApp();
+    const file = path.join(dir, RELEASE_RECORD_FILE);
+    const before = fs.readFileSync(file, "utf8");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const full = jest.spyOn(require("node:fs") as typeof fs, "fsyncSync").mockImplementation(() => {
+      throw Object.assign(new Error("ENOSPC: no space left on device, fsync"), { code: "ENOSPC" });
+    });
+    let r: ReturnType<typeof cli>;
+    try {
+      r = cli("releases", "record", "--config", dir, "--env", "dev", "--commit", "abcdef1");
+    } finally {
+      full.mockRestore();
+    }
+    expect({ code: r.code, err: r.err }).toEqual({ code: 1, err: `${file}: no space is left on the device; it still holds its old content; check the folder's permissions and free space, then run envkit releases record again` });
+    expect(fs.readFileSync(file, "utf8")).toBe(before);
+  });
+
+  (fs.existsSync("/dev/full") ? it : it.skip)("writes a device in place (renaming over /dev/full would replace it)", () => {
+    expect(() => writeFileAtomically("/dev/full", "x\n")).toThrow(expect.objectContaining({ code: "ENOSPC", path: "/dev/full" }));
     expect(fs.statSync("/dev/full").isCharacterDevice()).toBe(true);
   });
 

@@ -334,7 +334,7 @@ describe("envkit diff --json-out: the report whole or not at all", () => {
       full.mockRestore();
     }
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`${report}: could not be written (ENOSPC); nothing was changed: free disk space and run the command again`);
+    expect(r.err).toBe(`${report}: no space is left on the device; a previous report there is unchanged; free space or choose another --json-out, then run envkit diff again`);
     expect(fs.readFileSync(report, "utf8")).toBe(previous);
     expect(fs.readdirSync(path.dirname(report))).toEqual(["report.json"]);
   });

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import { readConfigFile } from "../config/load";
 import * as path from "node:path";
@@ -10,6 +9,9 @@ import { SourceDocument, lineAt, parseYaml } from "../config/yaml-source";
 import { ConfigIssue, EnvkitError } from "../errors";
 import { checkImmutable, parseRelease } from "../model/image-ref";
 import { isCalendarDate } from "../model/calendar-date";
+import { writeFileAtomically } from "../config/atomic-write";
+
+export { writeFileAtomically };
 
 /*
  * The release record: which releases ran in which environment, committed next to app.yaml. It is
@@ -129,73 +131,6 @@ export function recordedReleases(record: ReleaseRecord | undefined, env: string,
   const envs = record?.environments ?? {};
   const services = Object.hasOwn(envs, env) ? envs[env] : {};
   return Object.hasOwn(services, service) ? services[service] : [];
-}
-
-/** What to do about a failed write of `file`, by error code. */
-function writeFix(code: string, file: string): string {
-  if (code === "ENOSPC" || code === "EDQUOT") return "free disk space and run the command again";
-  if (code === "EACCES" || code === "EPERM" || code === "EROFS") return `make ${path.dirname(path.resolve(file))} writable (envkit writes a temporary file next to it), or choose another file`;
-  if (code === "ENOENT" || code === "ENOTDIR") return `create the folder ${path.dirname(path.resolve(file))}, or choose another file`;
-  if (code === "EISDIR") return "it is a folder; name a file";
-  return "check the file and its folder, and run the command again";
-}
-
-/**
- * Writes `text` to `file` atomically: a temporary file in the same folder (so the rename cannot
- * cross file systems), flushed, then renamed over `file`. Readers see the old file or the new one,
- * never a half-written one. With `expected` (the text read earlier, or null for "did not exist"),
- * refuses to overwrite a file someone changed in between. A file-system error (a full disk, a
- * read-only folder) is an {@link EnvkitError} naming the file and the fix, with `file` as it was.
- * Something that is not a regular file (a device such as /dev/stdout, a pipe) is written in place:
- * renaming over it would replace it.
- */
-export function writeFileAtomically(file: string, text: string, expected?: string | null): void {
-  try {
-    writeWhole(file, text, expected);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (e instanceof EnvkitError || typeof code !== "string") throw e;
-    throw new EnvkitError([{ file, path: "", message: `could not be written (${code}); nothing was changed: ${writeFix(code, file)}` }]);
-  }
-}
-
-function writeWhole(file: string, text: string, expected?: string | null): void {
-  const existing = fs.statSync(file, { throwIfNoEntry: false });
-  if (existing && !existing.isFile() && !existing.isDirectory()) {
-    fs.writeFileSync(file, text);
-    return;
-  }
-  const target = fs.existsSync(file) && fs.lstatSync(file).isSymbolicLink() ? fs.realpathSync(file) : file;
-  // `.envkit-tmp-*` is git-ignored, so a temporary file left by a killed process is never committed.
-  const tmp = path.join(path.dirname(target), `.envkit-tmp-${path.basename(target)}-${process.pid}-${randomBytes(4).toString("hex")}`);
-  let mode = 0o644;
-  try {
-    mode = fs.statSync(target).mode & 0o777;
-  } catch {
-    // A new file.
-  }
-  const fd = fs.openSync(tmp, "wx", mode);
-  try {
-    try {
-      fs.writeFileSync(fd, text);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    if (expected !== undefined) {
-      let now: string | null = null;
-      try {
-        now = fs.readFileSync(target, "utf8");
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-      }
-      if (now !== expected) throw new EnvkitError([{ file, path: "", message: "changed while envkit was updating it (another deploy recording?); nothing was written, run the command again" }]);
-    }
-    fs.renameSync(tmp, target);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 /**

@@ -7,7 +7,8 @@ import { DiffReport, diffOutputs } from "../../review/stack-diff";
 import { truncateAtSections } from "../../review/truncate";
 import { CliIO, EXIT, UsageError } from "../io";
 import { reviewMeta } from "../../review/meta";
-import { writeFileAtomically } from "../../policy/release-record";
+import { writeFileAtomically } from "../../config/atomic-write";
+import { fsIssue, isFsError } from "../../config/fs-issue";
 
 export const DIFF_HELP = `Usage: envkit diff --base A --head B [--config DIR] [--format markdown|json] [--max-chars N] [--max-bytes N] [--json-out FILE] [--commit SHA] [--run-url URL]
        envkit diff --plan plan.json [--env NAME] [--format markdown|json] [--max-chars N] [--max-bytes N]
@@ -106,7 +107,14 @@ export function diffCommand(opts: DiffOptions, io: CliIO): number {
     }
   }
   // Whole or not at all: a full disk left a cut-off report where the previous good one was.
-  if (opts.jsonOut !== undefined) writeFileAtomically(opts.jsonOut, `${JSON.stringify(report, null, 2)}\n`);
+  if (opts.jsonOut !== undefined) {
+    try {
+      writeFileAtomically(opts.jsonOut, `${JSON.stringify(report, null, 2)}\n`);
+    } catch (e) {
+      if (!isFsError(e)) throw e;
+      throw new EnvkitError([fsIssue(opts.jsonOut, e, "written", "a previous report there is unchanged; free space or choose another --json-out, then run envkit diff again")]);
+    }
+  }
   if (format === "json") {
     io.out(JSON.stringify(report, null, 2));
     return EXIT.ok;

@@ -9,7 +9,7 @@ import { lineAt, parseYaml } from "../../config/yaml-source";
 import { ConfigIssue, EnvkitError, formatIssue, sortIssues } from "../../errors";
 import { PromotionHistory, releaseHistory } from "../../policy/history";
 import { soakMs } from "../../policy/promotion";
-import { writeFileAtomically } from "../../policy/release-record";
+import { writeFileAtomically } from "../../config/atomic-write";
 import { SlotName, idleSlot, serviceReleases } from "../../model/environment";
 import { CliIO, EXIT, UsageError } from "../io";
 

@@ -5,6 +5,7 @@ import { gitHead } from "../../policy/history";
 import { RecordedRelease, readReleaseRecord, recordReleases } from "../../policy/release-record";
 import { CliIO, EXIT, UsageError } from "../io";
 import { isCalendarDate } from "../../model/calendar-date";
+import { fsIssue, isFsError } from "../../config/fs-issue";
 
 export const RELEASES_HELP = `Usage: envkit releases record --config DIR --env NAME [--commit SHA]
        envkit releases list --config DIR [--env NAME] [--format text|json]
@@ -46,7 +47,15 @@ function record(opts: { config: string; env?: string; commit?: string }, io: Cli
   const env = project.environments.find((e) => e.model.name === opts.env);
   if (errors.length || !env) return printIssues(errors.length ? errors : [{ file: opts.config, path: "", message: `environment "${opts.env}" could not be resolved` }], io);
   const pins = env.model.services.map((s) => ({ service: s.name, release: s.version, ...env.provenance.locate(["release", s.name]) }));
-  const { file, added } = recordReleases(opts.config, env.model.name, pins, { date, commit: opts.commit ?? gitHead(opts.config) });
+  let recorded: ReturnType<typeof recordReleases>;
+  try {
+    recorded = recordReleases(opts.config, env.model.name, pins, { date, commit: opts.commit ?? gitHead(opts.config) });
+  } catch (e) {
+    // A full disk or a read-only folder: the record keeps its old content (the write is atomic).
+    if (!isFsError(e)) throw e;
+    return printIssues([fsIssue(e.path, e, "written", "it still holds its old content; check the folder's permissions and free space, then run envkit releases record again")], io);
+  }
+  const { file, added } = recorded;
   if (added.length === 0) {
     io.out(`nothing to record: ${file} already lists the ${pins.length} release(s) "${env.model.name}" runs`);
     return EXIT.ok;

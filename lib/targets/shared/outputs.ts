@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import { TerraformOutput } from "../../facade/cdktf";
+import { EnvkitError } from "../../errors";
+import { TerraformOutput, TerraformStack } from "../../facade/cdktf";
 import { EnvironmentModel, ServiceModel } from "../../model/environment";
 
 /*
@@ -15,9 +16,29 @@ export interface ServiceAddresses {
   readonly public: readonly string[];
 }
 
-/** Declares (under construct ids no service can have: services are lowercase) the `services` output and one output per extra name (`namespace`, `networks`). */
+/** The construct id of envkit's output `name` (no service can have it: services are lowercase). */
+const OUTPUT_ID = (name: string): string => `Output-${name}`;
+
+/**
+ * Declares the `services` output and one output per extra name (`namespace`, `networks`), under
+ * construct ids no service can have. Terraform keeps one output per name in a stack: another
+ * output of that name already in the stack (the user's own, or a second envkit environment's)
+ * would be merged with this one or replace it, so it is refused, naming both and the fix.
+ */
 export function declareStackOutputs(scope: Construct, env: EnvironmentModel, address: (svc: ServiceModel) => ServiceAddresses, extra: Readonly<Record<string, { readonly value: unknown; readonly description: string }>>): void {
   const services = Object.fromEntries(env.services.map((s) => [s.name, address(s)]));
-  new TerraformOutput(scope, "Output-services", { value: services, description: `Addresses of each service of ${env.app}/${env.name}: internal (inside the environment) and public, as host:port or URL.` }).overrideLogicalId("services");
-  for (const [name, o] of Object.entries(extra)) new TerraformOutput(scope, `Output-${name}`, { value: o.value, description: o.description }).overrideLogicalId(name);
+  const outputs: [string, { readonly value: unknown; readonly description: string }][] = [
+    ["services", { value: services, description: `Addresses of each service of ${env.app}/${env.name}: internal (inside the environment) and public, as host:port or URL.` }],
+    ...Object.entries(extra),
+  ];
+  const stack = TerraformStack.of(scope);
+  const taken = new Map(stack.node.findAll().filter((c): c is TerraformOutput => c instanceof TerraformOutput).map((o) => [o.friendlyUniqueId, o]));
+  const clashes = outputs.flatMap(([name]) => {
+    const other = taken.get(name);
+    if (!other) return [];
+    const fix = other.node.id === OUTPUT_ID(name) ? "a stack holds one envkit environment's outputs: put each Environment in a stack of its own (or use EnvironmentStack)" : "give your output another id";
+    return [{ file: other.node.path, path: "", message: `the stack output "${name}" is also the one environment "${env.name}" adds (${scope.node.path}); Terraform keeps one output per name, so one would replace or be merged into the other: ${fix}` }];
+  });
+  if (clashes.length) throw new EnvkitError(clashes);
+  for (const [name, o] of outputs) new TerraformOutput(scope, OUTPUT_ID(name), { value: o.value, description: o.description }).overrideLogicalId(name);
 }
