@@ -241,6 +241,17 @@ describe("envkit promote: refusals (exit 1, nothing written)", () => {
     expect(prodOf(dir)).toBe(PROD);
   });
 
+  it("names the YAML syntax error of an environment file that cannot be read, not \"no environment\" (promote and rollout)", () => {
+    const dir = app({ "environments/prod.yaml": `${PROD}replicas: [unclosed\n` });
+    const broken = new RegExp(`^${path.join(dir, "environments", "prod.yaml").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:\\d+: YAML syntax error: `);
+    for (const r of [promote(dir), cli("rollout", "--config", dir, "--env", "prod", "--service", "api", "--step"), cli("explain", "--config", dir, "--env", "prod")]) {
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(broken);
+      expect(r.err).not.toContain("no environment");
+    }
+    expect(prodOf(dir)).toBe(`${PROD}replicas: [unclosed\n`);
+  });
+
   it("refuses a release that never ran in the source (no record entry, no git history)", () => {
     const dir = app({ "releases.yaml": RECORD.replace(`"${B1}"`, `"${A1}"`) });
     const r = promote(dir);

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Node, Pair, Scalar, YAMLMap } from "yaml";
 import { yamlPackage } from "../../config/yaml-package";
-import { fsIssue, isFsError, loadConfigDir, readConfigDir, readConfigFile } from "../../config/load";
+import { fsIssue, isEnvironmentFile, isFsError, loadConfigDir, readConfigDir, readConfigFile } from "../../config/load";
 import { ConfigSource, ResolvedEnvironment } from "../../config/resolve";
 import { didYouMean } from "../../config/suggest";
 import { lineAt, parseYaml } from "../../config/yaml-source";
@@ -292,10 +292,19 @@ export function issuePrinter(io: CliIO): (issues: readonly ConfigIssue[]) => num
   };
 }
 
-/** An issue for each of `wanted` that is not an environment of the application. */
-export function unknownEnvironments(config: string, source: ConfigSource, wanted: readonly string[]): ConfigIssue[] {
-  const names = [...source.environments.keys()];
-  return wanted.filter((n) => !source.environments.has(n)).map((n) => ({ file: path.join(config, "environments"), path: "", message: `no environment "${n}"${didYouMean(n, names)}; environments: ${names.join(", ")}` }));
+/**
+ * An issue for each of `wanted` that is not an environment of the application — or, when its file
+ * is there but could not be read (a YAML syntax error), that file's own issues, which are why
+ * (before, a broken prod.yaml was reported only as `no environment "prod"`).
+ */
+export function unknownEnvironments(config: string, read: { readonly source: ConfigSource; readonly issues: readonly ConfigIssue[] }, wanted: readonly string[]): ConfigIssue[] {
+  const names = [...read.source.environments.keys()];
+  return wanted
+    .filter((n) => !read.source.environments.has(n))
+    .flatMap((n) => {
+      const own = read.issues.filter((i) => isEnvironmentFile(i.file, n));
+      return own.length ? own : [{ file: path.join(config, "environments"), path: "", message: `no environment "${n}"${didYouMean(n, names)}; environments: ${names.join(", ")}` }];
+    });
 }
 
 function now(): number {
@@ -357,7 +366,7 @@ export function promoteCommand(opts: { config: string; from: string; to: string;
   const fail = issuePrinter(io);
   const read = readConfigDir(opts.config);
   if (!read.source) return fail(read.issues);
-  const unknownEnv = unknownEnvironments(opts.config, read.source, [opts.from, opts.to]);
+  const unknownEnv = unknownEnvironments(opts.config, { source: read.source, issues: read.issues }, [opts.from, opts.to]);
   if (unknownEnv.length) return fail(unknownEnv);
   const resolved = new Map<string, ResolvedEnvironment>();
   const problems: ConfigIssue[] = [];

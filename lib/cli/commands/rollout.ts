@@ -83,7 +83,7 @@ export function rolloutCommand(opts: { config: string; env: string; service: str
   const fail = issuePrinter(io);
   const read = readConfigDir(opts.config);
   if (!read.source) return fail(read.issues);
-  const unknownEnv = unknownEnvironments(opts.config, read.source, [opts.env]);
+  const unknownEnv = unknownEnvironments(opts.config, { source: read.source, issues: read.issues }, [opts.env]);
   if (unknownEnv.length) return fail(unknownEnv);
   const loaded = loadConfigDir(opts.config, opts.env);
   const env = loaded.environments.find((e) => e.model.name === opts.env);
