@@ -41,11 +41,14 @@ export interface CheckKindProps {
 
 /** A role's own check (Kubernetes readiness, liveness or startup probe). */
 export interface HealthRoleProps extends CheckKindProps {
-  /** Time between checks. @default the service's `health.interval` */
+  /**
+   * Time between checks. @default the service's `health.interval`, except readiness on
+   * Kubernetes: the smaller of `health.interval` and 5s (a pod is taken out of service fast)
+   */
   readonly interval?: Duration;
   /** Time one check may take. @default the service's `health.timeout` */
   readonly timeout?: Duration;
-  /** Failures in a row that count. @default the service's `health.retries` */
+  /** Failures in a row that count. @default the service's `health.retries`, except readiness on Kubernetes: 3 */
   readonly retries?: number;
 }
 
