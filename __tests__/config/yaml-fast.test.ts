@@ -29,11 +29,11 @@ const sorted = (lines: ReadonlyMap<string, number>): [string, number][] => [...l
 function agrees(text: string): { fast: boolean } {
   const fast = parseFast(text, bounds);
   const withoutLines = parseFast(text, bounds, false);
-  expect({ text, read: withoutLines !== undefined, data: withoutLines?.data, lines: withoutLines?.lines }).toEqual({ text, read: fast !== undefined, data: fast?.data, lines: undefined });
+  expect({ text, read: withoutLines !== undefined, data: withoutLines?.data, lines: withoutLines?.lines, numbers: withoutLines?.numberTexts }).toEqual({ text, read: fast !== undefined, data: fast?.data, lines: undefined, numbers: fast?.numberTexts });
   if (!fast) return { fast: false };
   const viaFast = parseYaml("f.yaml", text);
   const careful = parseCarefully("f.yaml", text);
-  const shown = (r: ReturnType<typeof parseYaml>) => ({ text, issues: r.issues, data: r.doc?.data, lines: r.doc && sorted(r.doc.lines) });
+  const shown = (r: ReturnType<typeof parseYaml>) => ({ text, issues: r.issues, data: r.doc?.data, lines: r.doc && sorted(r.doc.lines), numbers: r.doc?.numberTexts && [...r.doc.numberTexts].sort() });
   expect(shown(viaFast)).toEqual(shown(careful));
   return { fast: true };
 }
@@ -64,6 +64,22 @@ describe("the fast YAML path reads what the careful path reads", () => {
     indent: fc.constantFrom(2, 4),
     lineWidth: fc.constantFrom(0, 20, 80),
     indentSeq: fc.boolean(),
+  });
+
+  it("keeps the text of each map value read as a number that prints otherwise (3.10, 0755, 0x1F, 1e3), the same on both paths, in block and flow style", () => {
+    const token = fc.constantFrom("3.10", "0755", "0x1F", "0o17", "1e3", "1.0", "+1", "-0", ".inf", "12345678901234567890", "8080", "1.5", "-3", "0", "true", "abc", "'3.10'", '"0755"');
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(fc.constantFrom("A", "B", "C", "D", "E"), token), { selector: ([k]) => k, minLength: 1, maxLength: 5 }), fc.boolean(), (pairs, flow) => {
+        const body = flow ? `env: { ${pairs.map(([k, t]) => `${k}: ${t}`).join(", ")} }\n` : `env:\n${pairs.map(([k, t]) => `  ${k}: ${t}\n`).join("")}`;
+        expect(agrees(body).fast).toBe(true);
+        const lossy = pairs.filter(([, t]) => typeof corePlainScalar(t) === "number" && String(corePlainScalar(t)) !== t);
+        const numbers = parseYaml("f.yaml", body).doc?.numberTexts;
+        expect(numbers && [...numbers].sort()).toEqual(lossy.length ? lossy.map(([k, t]) => [`env.${k}`, t]).sort() : undefined);
+        // A document the careful path reads (an anchor) keeps them too.
+        expect(parseCarefully("f.yaml", `x: &a 1\n${body}`).doc?.numberTexts && [...parseCarefully("f.yaml", `x: &a 1\n${body}`).doc!.numberTexts!].sort()).toEqual(lossy.length ? lossy.map(([k, t]) => [`env.${k}`, t]).sort() : undefined);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("on generated documents in every scalar and collection style (and the fast path takes nearly all)", () => {

@@ -114,6 +114,21 @@ export class Provenance {
     return undefined;
   }
 
+  /**
+   * The text YAML read as the number at `segments` when that number prints otherwise (`3.10`
+   * for 3.1), from the document that sets the value (the environment's file, then the ones it
+   * extends, then app.yaml; a shared variable at its `env.<K>`), or undefined.
+   */
+  numberText(segments: readonly (string | number)[]): string | undefined {
+    const at = this.shared.get(pathKey(segments)) ?? segments;
+    for (const doc of [this.env, ...this.parents, this.app]) {
+      let cur: unknown = doc.data;
+      for (const s of at) cur = isPlainObject(cur) && Object.hasOwn(cur, String(s)) ? cur[String(s)] : undefined;
+      if (cur !== undefined) return doc.numberTexts?.get(pathKey(at));
+    }
+    return undefined;
+  }
+
   /** The shared variable (`env.<K>`) the value at `segments` came from, or undefined. */
   sharedFrom(segments: readonly (string | number)[]): readonly (string | number)[] | undefined {
     return this.shared.get(pathKey(segments));
@@ -833,6 +848,10 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       // A variable from the shared `env:` is reported once, at its own path.
       const sharedAt = prov.sharedFrom(at("env", k)) !== undefined;
       const envErr = (segs: Segments, message: string): void => (sharedAt ? err(["env", k], message.replace(`services.${name}.secrets`, "services.<name>.secrets of the services that read it")) : err(segs, message));
+      // YAML reads `3.10`, `0755`, `0x1F` or `1e3` as a number, and the container would get its
+      // digits as JavaScript prints them ("3.1", "755", "31", "1000"): never what was written.
+      const written = typeof v === "number" ? prov.numberText(at("env", k)) : undefined;
+      if (written !== undefined) envErr(at("env", k), `${written} is read by YAML as the number ${value}, so the container would get "${value}"; quote it ("${written}") to pass the text as written`);
       const validName = /^[A-Za-z_][A-Za-z0-9_]*$/.test(k);
       if (!validName) envErr(at("env", k), `"${k}" is not a valid environment variable name (letters, digits, _; not starting with a digit)`);
       // The secret hint suggests the name as a secret name: only meaningful for a valid name.

@@ -20,6 +20,8 @@ export interface FastDocument {
   readonly data: unknown;
   /** Absent unless {@link parseFast} was asked for lines. */
   readonly lines?: Map<string, number>;
+  /** See {@link SourceDocument.numberTexts}: plain scalars read as numbers that print otherwise. Absent when there is none. */
+  readonly numberTexts?: Map<string, string>;
 }
 
 /** Bounds the fast path shares with the careful one (which reports them when they are passed). */
@@ -100,6 +102,7 @@ export function parseFast(text: string, bounds: FastBounds, withLines = true): F
   let values = 0;
   let i = 0;
   const segs: (string | number)[] = [];
+  let numberTexts: Map<string, string> | undefined;
 
   const scalarValue = (e: ScalarEvent): unknown => {
     // js-yaml reads `"a"b: c` as a key; the yaml package (and the spec) refuse text right after a
@@ -210,7 +213,13 @@ export function parseFast(text: string, bounds: FastBounds, withLines = true): F
         seen.add(name);
         segs.push(name);
         if (lines) lines.set(segs.join("."), lineOf!(k.valueStart));
+        const valueEvent = events[i];
         const value = node(depth + 1, inFlow || e.style === COLLECTION_STYLE.FLOW);
+        // A map value read as a number that prints otherwise keeps its text (SourceDocument.numberTexts).
+        if (typeof value === "number" && valueEvent.type === EVENT_ID.SCALAR && valueEvent.style === SCALAR_STYLE.PLAIN) {
+          const written = getScalarValue(text, valueEvent);
+          if (String(value) !== written) (numberTexts ??= new Map()).set(segs.join("."), written);
+        }
         segs.pop();
         const dataKey = keyValue === null ? "" : name;
         setOwn(out, dataKey, value);
@@ -245,7 +254,7 @@ export function parseFast(text: string, bounds: FastBounds, withLines = true): F
       if (!events[i] || events[i].type !== EVENT_ID.POP) throw new NotPlain();
       i++;
     }
-    return lines ? { data: data ?? {}, lines } : { data: data ?? {} };
+    return { data: data ?? {}, ...(lines ? { lines } : {}), ...(numberTexts ? { numberTexts } : {}) };
   } catch (err) {
     if (err instanceof NotPlain) return undefined;
     throw err;

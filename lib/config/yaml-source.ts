@@ -14,6 +14,13 @@ export interface SourceDocument {
   readonly file: string;
   readonly data: unknown;
   readonly lines: ReadonlyMap<string, number>;
+  /**
+   * Path → the text of each map value YAML read as a plain number that prints otherwise (`3.10`
+   * is 3.1, `0755` is 755, `0x1F` is 31, `1e3` is 1000), for the values that must keep their text
+   * (environment variables). List items are not recorded. Absent when there is none (and for
+   * objects from TypeScript).
+   */
+  readonly numberTexts?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -137,7 +144,7 @@ export function parseYaml(file: string, text: string): { doc?: SourceDocument; i
   // careful one below, which reads it again and reports it.
   const fast = parseFast(text, FAST_BOUNDS, false);
   if (fast) {
-    const source = withLinesOnDemand(file, text, fast.data);
+    const source = withLinesOnDemand(file, text, fast.data, fast.numberTexts);
     const checked = checkDocument(source);
     return checked.length > 0 ? { issues: checked } : { doc: source, issues: [] };
   }
@@ -153,12 +160,13 @@ const FAST_BOUNDS = { maxDepth: MAX_DEPTH, maxValues: MAX_VALUES };
  * 1,000-service app's three files, and the map from every path to its line ~1.6 MB of the heap
  * for app.yaml alone (2026-12-02). The text is let go once the lines are found.
  */
-function withLinesOnDemand(file: string, text: string, data: unknown): SourceDocument {
+function withLinesOnDemand(file: string, text: string, data: unknown, numberTexts?: ReadonlyMap<string, string>): SourceDocument {
   let source: string | undefined = text;
   let lines: ReadonlyMap<string, number> | undefined;
   return {
     file,
     data,
+    ...(numberTexts ? { numberTexts } : {}),
     get lines(): ReadonlyMap<string, number> {
       if (!lines) {
         // The first read took this text, and the second reads it the same way (yaml-fast.test.ts);
@@ -209,6 +217,7 @@ export function parseCarefully(file: string, text: string): { doc?: SourceDocume
   const doc = document!;
 
   const lines = new Map<string, number>();
+  const numberTexts = new Map<string, string>();
   const lineOf = (n: Node | null | undefined): number | undefined => (n?.range ? lineOfOffset(n.range[0]) : undefined);
   // Expanded size of every node visited (aliases count as what they point to), for MAX_VALUES.
   const sizes = new Map<unknown, number>();
@@ -222,6 +231,13 @@ export function parseCarefully(file: string, text: string): { doc?: SourceDocume
   const grow = (n: unknown, segs: (string | number)[], by: number): void => {
     total += by;
     if (total > MAX_VALUES) fail(n, segs, `holds more than ${MAX_VALUES.toLocaleString("en-US")} values once YAML aliases are expanded (an alias bomb?); write the values out or use fewer aliases`);
+  };
+  // A map's value (never a key, never a list item: their paths differ between the two readers)
+  // that YAML reads as a number that prints otherwise: its text, by path.
+  const noteNumberText = (node: unknown, at: (string | number)[]): void => {
+    if (!isScalar(node) || typeof node.value !== "number" || node.type !== "PLAIN" || !node.range) return;
+    const written = text.slice(node.range[0], node.range[1]);
+    if (String(node.value) !== written) numberTexts.set(pathKey(at), written);
   };
   // Recursion is safe: tooDeep bounded the nesting.
   const walk = (node: unknown, segs: (string | number)[]): number => {
@@ -253,6 +269,7 @@ export function parseCarefully(file: string, text: string): { doc?: SourceDocume
         }
         seen.add(key);
         if (line) lines.set(pathKey(at), line);
+        noteNumberText(pair.value, at);
         size += walk(pair.key, at) + walk(pair.value, at);
       }
     } else if (isSeq(node)) {
@@ -278,7 +295,7 @@ export function parseCarefully(file: string, text: string): { doc?: SourceDocume
     // The yaml package's alias bound (a backstop: the walk above counts expansion first).
     return { issues: [{ file, path: "", message: `expands YAML aliases too much (more than ${MAX_ALIAS_COUNT.toLocaleString("en-US")} alias uses); write the values out or use fewer aliases` }] };
   }
-  const source: SourceDocument = { file, data, lines };
+  const source: SourceDocument = { file, data, lines, ...(numberTexts.size ? { numberTexts } : {}) };
   const checked = checkDocument(source);
   return checked.length > 0 ? { issues: checked } : { doc: source, issues: [] };
 }
