@@ -27,6 +27,19 @@ function minimalWith(extra = ""): string {
 }
 
 
+/** A state file at `at` (under a previous output) refuses the synth, which leaves the output as it was. */
+function expectStateKept(at: readonly string[]): void {
+  const { out } = previousOutput();
+  const state = path.join(out, ...at);
+  fs.mkdirSync(path.dirname(state), { recursive: true });
+  fs.writeFileSync(state, '{"version":4}');
+  const before = snapshot(out);
+  const r = cli("synth", "--config", MINIMAL, "--out", out);
+  expect(r.code).toBe(1);
+  expect(r.err).toContain(`${state}: a Terraform state file is inside the output folder, which envkit synth replaces whole; move it out of ${out}`);
+  expect(snapshot(out)).toEqual(before);
+}
+
 /** A previous output of the minimal app in `<parent>/out`, with Terraform's working files added. */
 function previousOutput(): { out: string; parent: string } {
   const parent = tmp("envkit-safe-out-");
@@ -111,14 +124,7 @@ describe("local state inside the output folder is refused", () => {
   });
 
   it("refuses to replace a previous output that holds a state file, and keeps the file", () => {
-    const { out } = previousOutput();
-    const state = path.join(out, "stacks", "dev", "terraform.tfstate");
-    fs.writeFileSync(state, '{"version":4}');
-    const before = snapshot(out);
-    const r = cli("synth", "--config", MINIMAL, "--out", out);
-    expect(r.code).toBe(1);
-    expect(r.err).toContain(`${state}: a Terraform state file is inside the output folder, which envkit synth replaces whole; move it out of ${out}`);
-    expect(snapshot(out)).toEqual(before);
+    expectStateKept(["stacks", "dev", "terraform.tfstate"]);
   });
 });
 
@@ -150,16 +156,7 @@ describe("Terraform's working files survive a synth", () => {
   });
 
   it("refuses to drop the workspaces' state of a stack it no longer writes (an environment removed), and keeps it", () => {
-    const { out } = previousOutput();
-    const gone = path.join(out, "stacks", "old", "terraform.tfstate.d", "feature");
-    fs.mkdirSync(gone, { recursive: true });
-    const state = path.join(gone, "terraform.tfstate");
-    fs.writeFileSync(state, '{"version":4}');
-    const before = snapshot(out);
-    const r = cli("synth", "--config", MINIMAL, "--out", out);
-    expect(r.code).toBe(1);
-    expect(r.err).toContain(`${state}: a Terraform state file is inside the output folder, which envkit synth replaces whole; move it out of ${out}`);
-    expect(snapshot(out)).toEqual(before);
+    expectStateKept(["stacks", "old", "terraform.tfstate.d", "feature", "terraform.tfstate"]);
   });
 
   it("puts them back, with the whole previous output, when the swap fails", () => {
