@@ -3,7 +3,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Network } from "@cdktf/provider-docker/lib/network";
-import { App, S3Backend, TerraformOutput, TerraformStack } from "../../lib/facade/cdktf";
+import { App, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from "../../lib/facade/cdktf";
+// eslint-disable-next-line no-restricted-imports -- only the facade imports cdktf in lib/; a test may name CloudBackend directly
+import { CloudBackend, NamedCloudWorkspace } from "cdktf";
 import { Environment } from "../../lib/constructs/environment";
 import { Secret } from "../../lib/constructs/secret";
 import { Service } from "../../lib/constructs/service";
@@ -149,6 +151,8 @@ describe("guardrails hold for declared constructs", () => {
   it("an Environment in a stack of the user's is judged by that stack's backend (ENVK-STA-001)", () => {
     expect(mandatoryIn((stack) => new S3Backend(stack, { bucket: "state", key: "prod.tfstate", region: "eu-west-1" }))).not.toMatch(/ENVK-STA-001/);
     expect(mandatoryIn(() => undefined)).toMatch(/infra\/prod: backend: \[ENVK-STA-001\] state is kept in a local file/);
+    // HCP Terraform is `terraform.cloud`, not a backend block: remote state all the same.
+    expect(mandatoryIn((stack) => new CloudBackend(stack, { organization: "acme", workspaces: new NamedCloudWorkspace("prod") }))).not.toMatch(/ENVK-STA-001/);
   });
 
   // Before, the second output of a name was merged into or replaced the first, silently.
@@ -178,6 +182,16 @@ describe("guardrails hold for declared constructs", () => {
       new TerraformOutput(stack, "my-services", { value: "mine" });
       devIn(stack);
     })).toBe("");
+  });
+
+  it("refuses a Terraform variable of the user's named like a secret's (a default of theirs would become its value)", () => {
+    const thrown = synthError((stack) => {
+      new TerraformVariable(stack, "api_token", { type: "string", default: "hunter2" });
+      const env = devIn(stack);
+      new Service(env, "worker", { ...minimalApi, secrets: [new Secret(env, "api_token")] });
+    });
+    expect(thrown).toMatch(/infra\/api_token: the Terraform variable "api_token" is also the one environment "dev" declares for its secret "api_token" \(infra\/dev\/docker\); Terraform keeps one variable per name, so they would be merged .*give your variable another id/);
+    expect(thrown).not.toContain("hunter2");
   });
 
   it("refuses two Environments in one stack (their outputs would be one), saying to give each its own stack", () => {

@@ -46,7 +46,8 @@ describe("a service or secret named like one of envkit's own constructs", () => 
   });
 
   it("Swarm: a service named db-backup, where db has a backup", () => {
-    const errors = errorsOf(renamed("worker", "db-backup"));
+    // (On Kubernetes the same name is a name collision: __tests__/policy/name-collisions.test.ts.)
+    const errors = errorsOf(renamed("worker", "db-backup")).filter((e) => e.startsWith("environments/swarm.yaml"));
     expect(errors).toEqual([expect.stringMatching(/^environments\/swarm\.yaml:\d+: services\.db-backup: service "db-backup" has a name that environment "swarm" \(target swarm\) also uses .*\(both would be swarm\/swarm\/db-backup\).*rename the service$/)]);
   });
 
@@ -57,6 +58,18 @@ describe("a service or secret named like one of envkit's own constructs", () => 
     const errors = errorsOf(dir);
     expect(errors).toHaveLength(5);
     for (const e of errors) expect(e).toMatch(/^(app|environments\/\w+)\.yaml:\d+: services\.web: service "web" and the secret "web" \(of service "api"\) share a name, which in environment "\w+" \(target \w+\) is the id of both their constructs .*; rename the secret or the service$/);
+  });
+
+  it.each([
+    ["provider", "a construct of envkit's own"],
+    ["web", 'service "web"'],
+  ])("a registry's passwordSecret named %s: at that setting, to rename the secret", (secret, holder) => {
+    const dir = copyReferenceApp();
+    const dev = path.join(dir, "environments", "dev.yaml");
+    fs.appendFileSync(dev, `docker:\n  registryAuth:\n    - { address: ghcr.io, username: bot, passwordSecret: ${secret} }\n`);
+    expect(errorsOf(dir).filter((e) => e.startsWith("environments/dev.yaml"))).toEqual([
+      expect.stringMatching(new RegExp(`^environments/dev\\.yaml:\\d+: docker\\.registryAuth\\.0\\.passwordSecret: "${secret}" names a secret whose Terraform variable environment "dev" \\(target docker\\) declares under that name, which ${holder.replace(/"/g, '"')} has too \\(both would be dev/docker/${secret}\\); rename the secret$`)),
+    ]);
   });
 
   it("envkit synth says so (exit 1, no internal error) and leaves the previous output as it was", () => {

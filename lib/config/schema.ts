@@ -611,7 +611,9 @@ export const SuppressionSchema = z.strictObject({
   /** `YYYY-MM-DD`; after it the finding is reported again. */
   expires: z
     .string()
-    .refine(isCalendarDate, { message: 'must be a real date "YYYY-MM-DD" (e.g. "2027-03-31"): "2026-02-30" or "2026-99-99" is none, and would never expire or expire at once' })
+    .check((ctx) => {
+      if (!isCalendarDate(ctx.value)) ctx.issues.push({ code: "custom", message: `must be a real date "YYYY-MM-DD" (e.g. "2027-03-31"); ${JSON.stringify(ctx.value)} is none, and would never expire or expire at once`, input: ctx.value });
+    })
     .optional(),
 });
 

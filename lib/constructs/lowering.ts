@@ -113,6 +113,27 @@ export function lowerEnvironment(scope: Construct, model: EnvironmentModel, give
   }
 }
 
+/** The config path of the first setting named `*Secret` whose value is `name` (outside `services`), or undefined. */
+function secretSettingAt(doc: unknown, name: string): string | undefined {
+  const walk = (v: unknown, at: string[]): string | undefined => {
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const hit = walk(v[i], [...at, String(i)]);
+        if (hit) return hit;
+      }
+    } else if (typeof v === "object" && v !== null) {
+      for (const [k, x] of Object.entries(v)) {
+        if (at.length === 0 && k === "services") continue;
+        if (/Secret$/.test(k) && x === name) return [...at, k].join(".");
+        const hit = walk(x, [...at, k]);
+        if (hit) return hit;
+      }
+    }
+    return undefined;
+  };
+  return walk(doc, []);
+}
+
 /** What the constructs library says when a scope gets a second child of one id. */
 const ID_CLASH = /^There is already a Construct with name '([^']*)' in (\S+)(?: \[([^\]]*)\])?$/;
 
@@ -128,10 +149,19 @@ function idClashIssue(e: unknown, scope: Construct, model: EnvironmentModel): En
   const [, name, , where] = m;
   const service = model.services.find((s) => s.name === name);
   const holders = model.services.filter((s) => s.secrets.some((sec) => sec.name === name));
-  if (!service && holders.length === 0) return undefined;
   const inside = `${scope.node.path ? `${scope.node.path}/` : ""}${where ?? ""}`;
   const other = ` (both would be ${inside}/${name})`;
   const env = `environment "${model.name}" (target ${model.target})`;
+  // A secret named in the settings (a registry's passwordSecret, a receiver's webhookSecret):
+  // envkit declares its Terraform variable under that name too.
+  const setting = secretSettingAt(model.effective, name);
+  if (setting && (!service || holders.length === 0)) {
+    return new EnvkitError([{ path: setting, message: `"${name}" names a secret whose Terraform variable ${env} declares under that name, which ${service ? `service "${name}"` : "a construct of envkit's own"} has too${other}; rename the secret` }]);
+  }
+  if (!service && holders.length === 0) {
+    // No name of the user's that envkit knows: still a located message, never the bare error.
+    return new EnvkitError([{ path: "", message: `the name "${name}" is used twice in ${env}${other}: by something this configuration names (a service, a secret, a volume?) and by a construct of envkit's own; rename it` }]);
+  }
   if (service && holders.length > 0) {
     return new EnvkitError([
       { path: `services.${service.name}`, message: `service "${name}" and the secret "${name}" (of ${holders.map((h) => `service "${h.name}"`).join(", ")}) share a name, which in ${env} is the id of both their constructs (a secret's Terraform variable is named after it)${other}; rename the secret or the service` },

@@ -10,6 +10,7 @@ import { releaseHistory } from "./history";
 import { RULES, ruleById } from "./rules";
 import { RawFinding, ReleaseHistory, Rule } from "./rule";
 import { isCalendarDate } from "../model/calendar-date";
+import { nameCollisions } from "./name-collisions";
 
 /** One guardrail finding, located and graded for its environment. */
 export interface Finding {
@@ -164,6 +165,23 @@ function suppressionIssues(env: GuardedEnvironment): ConfigIssue[] {
   return out;
 }
 
+/**
+ * Objects the stack would create twice under one name: an error in every environment (not a
+ * guardrail: the apply would fail), at the environment's services.
+ */
+function collisionIssues(env: GuardedEnvironment, stack: StackJson, locate: (at: string[]) => Placed): ConfigIssue[] {
+  return nameCollisions(stack).map((c) => {
+    const where = locate(["services"]);
+    const ns = c.namespace !== undefined && !c.namespace.includes("${") ? ` in namespace ${c.namespace}` : "";
+    return {
+      ...(where.file !== undefined ? { file: where.file } : {}),
+      ...(where.line !== undefined ? { line: where.line } : {}),
+      path: "services",
+      message: `${c.addresses.length} ${c.type} would be named "${c.name}"${ns} (${c.addresses.join(", ")}), and ${env.model.target === "kubernetes" ? "the cluster" : "the engine"} holds one per name, so terraform apply would fail: a service named like a name envkit derives from another (<service>-backup, -canary, -stable, -preview, -headless, …) takes it; rename that service`,
+    };
+  });
+}
+
 function toIssues(report: { findings: readonly Finding[] }): ConfigIssue[] {
   return report.findings.map((f) => ({ file: f.file, line: f.line, path: f.path, severity: f.severity, message: `[${f.rule}] ${f.message}; fix: ${f.fix}` }));
 }
@@ -176,8 +194,10 @@ function applies(rule: Rule, env: GuardedEnvironment): boolean {
 export function viewOf(env: GuardedEnvironment, json: StackJson): StackView {
   const view = adapterFor(env.model.target)!.inspect(json);
   const literals = findSecretLiterals(json).map((l) => ({ resource: l.path, message: l.message }));
-  const backend = (json.terraform as { backend?: Record<string, unknown> } | undefined)?.backend;
-  return { ...view, secretLeaks: [...view.secretLeaks, ...literals], backend: (backend && Object.keys(backend)[0]) || "local" };
+  // HCP Terraform (cdktf's CloudBackend) is `terraform.cloud`, not a backend block: remote state too.
+  const tf = json.terraform as { backend?: Record<string, unknown>; cloud?: unknown } | undefined;
+  const backend = (tf?.backend && Object.keys(tf.backend)[0]) || (tf?.cloud ? "cloud" : "local");
+  return { ...view, secretLeaks: [...view.secretLeaks, ...literals], backend };
 }
 
 /** Where `<out>/stacks/<env>/cdk.tf.json` is, for findings located in a synthesized stack. */
@@ -208,8 +228,8 @@ export function evaluateEnvironment(env: GuardedEnvironment, opts: EnvironmentPo
   const date = today(opts);
   const report = { findings: [] as Finding[], suppressed: [] as SuppressedFinding[] };
   const withModel = opts.model !== false;
-  const extra = withModel ? suppressionIssues(env) : [];
   const locate = locator(env);
+  const extra = [...(withModel ? suppressionIssues(env) : []), ...(opts.stack ? collisionIssues(env, opts.stack, locate) : [])];
   const view = opts.stack ? viewOf(env, opts.stack) : undefined;
   const file = opts.stackFile ?? stackFile("<synthesized>", env.model.name);
   for (const rule of RULES) {

@@ -55,8 +55,9 @@ export interface StackView {
    */
   readonly stateExposures?: readonly { readonly resource: string; readonly message: string }[];
   /**
-   * The type of the stack's state backend as synthesized (`terraform.backend`: "s3", "local", …);
-   * "local" when the document has none (Terraform's default). @default "local"
+   * The type of the stack's state backend as synthesized (`terraform.backend`: "s3", "local", …,
+   * or "cloud" for `terraform.cloud`); "local" when the document has neither (Terraform's
+   * default). @default "local"
    */
   readonly backend?: string;
 }

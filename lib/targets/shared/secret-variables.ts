@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import { TerraformVariable } from "../../facade/cdktf";
+import { EnvkitError } from "../../errors";
+import { TerraformStack, TerraformVariable } from "../../facade/cdktf";
 import { EnvironmentModel, SecretRef, environmentSecrets } from "../../model/environment";
 
 /** How a target wants its secret inputs declared. */
@@ -16,8 +17,23 @@ export interface SecretVariableOptions {
  * `TF_VAR_<name>` at plan/apply time and never from config, code or the synthesized JSON.
  */
 export function declareSecretVariables(scope: Construct, env: EnvironmentModel, opts: SecretVariableOptions): Map<string, TerraformVariable> {
+  const secrets = environmentSecrets(env);
+  // Terraform keeps one variable per name in a stack: another one of a secret's name (the user's
+  // own, or a second envkit environment's) would be merged into it — a `default` of the user's
+  // becoming the secret's value, in code. Refused, naming both.
+  const taken = new Map(
+    TerraformStack.of(scope)
+      .node.findAll()
+      .filter((c): c is TerraformVariable => c instanceof TerraformVariable)
+      .map((v) => [v.friendlyUniqueId, v]),
+  );
+  const clashes = secrets.flatMap((s) => {
+    const other = taken.get(s.name);
+    return other ? [{ file: other.node.path, path: "", message: `the Terraform variable "${s.name}" is also the one environment "${env.name}" declares for its secret "${s.name}" (${scope.node.path}); Terraform keeps one variable per name, so they would be merged (a default of yours becoming the secret's value): give your variable another id, or put each Environment in a stack of its own` }] : [];
+  });
+  if (clashes.length) throw new EnvkitError(clashes);
   const out = new Map<string, TerraformVariable>();
-  for (const secret of environmentSecrets(env)) out.set(secret.name, secretVariable(scope, secret, opts));
+  for (const secret of secrets) out.set(secret.name, secretVariable(scope, secret, opts));
   return out;
 }
 
