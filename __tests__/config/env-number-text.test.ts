@@ -43,6 +43,22 @@ describe("environment variables keep the text they were written as", () => {
     expect(cli("validate", "--config", dir).err).toMatch(/app\.yaml:25: services\.api\.env\.V: 3\.10 is read by YAML as the number 3\.1, so the container would get "3\.1"/);
   });
 
+  it("judges a value an alias repeats (W: *n) as the anchored one, at the alias's line", () => {
+    expect(errorsWith("      V: &n 0755\n      W: *n\n")).toEqual([
+      'app.yaml:26: services.api.env.V: 0755 is read by YAML as the number 755, so the container would get "755"; quote it ("0755") to pass the text as written',
+      'app.yaml:27: services.api.env.W: 0755 is read by YAML as the number 755, so the container would get "755"; quote it ("0755") to pass the text as written',
+    ]);
+  });
+
+  it("judges a value an environment inherits through extends, with validate --env of the child alone", () => {
+    const dir = copyReferenceApp();
+    edit(path.join(dir, "environments", "dev.yaml"), "  db:\n    backup: null\n", "  db:\n    env: { V: 3.10 }\n    backup: null\n");
+    fs.writeFileSync(path.join(dir, "environments", "feat.yaml"), "target: docker\nextends: dev\nnetwork: { subnet: 10.250.0.0/16 }\n");
+    const r = cli("validate", "--config", dir, "--env", "feat");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/environments\/dev\.yaml:\d+: services\.db\.env\.V: 3\.10 is read by YAML as the number 3\.1/);
+  });
+
   it("judges the value an environment's file sets over app.yaml's, at that file's line", () => {
     const prod = fs.readFileSync(path.join(copyReferenceApp(), "environments", "prod.yaml"), "utf8");
     expect(prod).toMatch(/^ {2}api:\n/m);

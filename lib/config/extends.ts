@@ -42,11 +42,12 @@ export function inherit(parent: unknown, child: unknown): Record<string, unknown
   return layer(inheritable(parent), child) as Record<string, unknown>;
 }
 
-/** The parent's document as provenance reads it: its lines, minus the keys children do not inherit. */
+/** The parent's document as provenance reads it: its lines (and number texts), minus the keys children do not inherit. */
 export function inheritedLines(doc: SourceDocument): SourceDocument {
   const lines = new Map<string, number>();
   for (const [k, v] of doc.lines) if (!isNotInherited(k)) lines.set(k, v);
-  return { file: doc.file, data: inheritable(doc.data), lines };
+  const numberTexts = doc.numberTexts && new Map([...doc.numberTexts].filter(([k]) => !isNotInherited(k)));
+  return { file: doc.file, data: inheritable(doc.data), lines, ...(numberTexts?.size ? { numberTexts } : {}) };
 }
 
 /** The value of `extends` in an environment document, when it is a string. */

@@ -234,7 +234,9 @@ export function parseCarefully(file: string, text: string): { doc?: SourceDocume
   };
   // A map's value (never a key, never a list item: their paths differ between the two readers)
   // that YAML reads as a number that prints otherwise: its text, by path.
-  const noteNumberText = (node: unknown, at: (string | number)[]): void => {
+  const noteNumberText = (value: unknown, at: (string | number)[]): void => {
+    // An alias (`W: *n`) is the value it names, with that value's text.
+    const node = isAlias(value) ? value.resolve(doc) : value;
     if (!isScalar(node) || typeof node.value !== "number" || node.type !== "PLAIN" || !node.range) return;
     const written = text.slice(node.range[0], node.range[1]);
     if (String(node.value) !== written) numberTexts.set(pathKey(at), written);
