@@ -161,6 +161,19 @@ describe("envkit explain", () => {
     expect(lines).toHaveLength(9);
   });
 
+  it("names an unreadable environment as such where another one refers to it (promotion.from, extends), not as missing", () => {
+    const app = copyReferenceApp();
+    fs.appendFileSync(path.join(app, "environments", "staging.yaml"), "x: [\n");
+    fs.writeFileSync(path.join(app, "environments", "perf.yaml"), "target: kubernetes\nextends: staging\n");
+    for (const env of ["prod", "perf"]) {
+      const r = cli("validate", "--config", app, "--env", env);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/environments\/staging\.yaml:\d+: YAML syntax error: /);
+      expect(r.err).toMatch(new RegExp(`environments/${env}\\.yaml:\\d+: (promotion\\.from|extends): environment "staging" could not be read \\(its file's error is reported with it\\); fix that file`));
+      expect(r.err).not.toContain('no environment "staging"');
+    }
+  });
+
   it("suggests the closest path for a typo", () => {
     const r = cli("explain", "--config", REFERENCE_APP, "--env", "prod", "services.api.replcas");
     expect(r.code).toBe(1);

@@ -60,7 +60,7 @@ export function extendsOf(doc: SourceDocument): string | undefined {
  * The environments `name` extends, nearest first, or the issue that stops the chain (located at
  * the `extends` line of the file where it breaks): a missing parent or a cycle.
  */
-export function extendsChain(name: string, environments: ReadonlyMap<string, SourceDocument>): { chain: string[]; issue?: ConfigIssue } {
+export function extendsChain(name: string, environments: ReadonlyMap<string, SourceDocument>, unreadable: ReadonlySet<string> = new Set()): { chain: string[]; issue?: ConfigIssue } {
   const chain: string[] = [];
   const seen = [name];
   let cur = name;
@@ -73,6 +73,7 @@ export function extendsChain(name: string, environments: ReadonlyMap<string, Sou
       const cycle = [...seen.slice(seen.indexOf(parent)), parent].join(" → ");
       return { chain, issue: { ...at, message: parent === cur ? `"${parent}" is this environment itself; name the environment this one is a variant of (e.g. prod), or remove extends` : `extends makes a cycle: ${cycle}; remove extends from one of them` } };
     }
+    if (unreadable.has(parent)) return { chain, issue: { ...at, message: `environment "${parent}" could not be read (its file's error is reported with it); fix that file` } };
     if (!environments.has(parent)) {
       const via = seen.length > 1 ? ` (chain: ${[...seen, parent].join(" → ")})` : "";
       return { chain, issue: { ...at, message: `no environment "${parent}" to extend${didYouMean(parent, environments.keys())}${via}; environments: ${[...environments.keys()].join(", ")}` } };

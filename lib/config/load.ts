@@ -43,6 +43,7 @@ export function readConfigDir(dir: string): { source?: ConfigSource; issues: Con
     issues.push({ file: envDir, path: "", message: "holds no environment file; add e.g. environments/dev.yaml with at least `target: docker`" });
   }
   const environments = new Map<string, SourceDocument>();
+  const unreadable = new Set<string>();
   for (const f of listing.files) {
     const file = path.join(envDir, f);
     const name = f.replace(/\.ya?ml$/, "");
@@ -53,9 +54,10 @@ export function readConfigDir(dir: string): { source?: ConfigSource; issues: Con
     const r = readYamlFile(file, root, dir, () => "does not exist");
     issues.push(...r.issues);
     if (r.doc) environments.set(name, r.doc);
+    else unreadable.add(name);
   }
   if (!app.doc) return { issues };
-  return { source: { app: app.doc, environments, files: readSourceFiles([app.doc, ...environments.values()], root, dir) }, issues };
+  return { source: { app: app.doc, environments, ...(unreadable.size ? { unreadable } : {}), files: readSourceFiles([app.doc, ...environments.values()], root, dir) }, issues };
 }
 
 /**

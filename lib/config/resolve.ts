@@ -74,6 +74,11 @@ export interface ConfigSource {
    * objects from TypeScript (no application folder).
    */
   readonly files?: ReadonlyMap<string, { readonly text?: string; readonly issue?: ConfigIssue }>;
+  /**
+   * Environments whose file is there but could not be read (a YAML syntax error: its own issue
+   * says why), so that a reference to one says that instead of "no environment". @default none
+   */
+  readonly unreadable?: ReadonlySet<string>;
 }
 
 /** Where an effective value came from. */
@@ -244,6 +249,7 @@ function promotionSourceIssues(source: ConfigSource): ConfigIssue[] {
     if (typeof from !== "string") continue;
     const segs = ["promotion", "from"];
     if (from === name) out.push({ file: doc.file, line: lineAt(doc, segs), path: pathKey(segs), message: `"${from}" is this environment itself; name the environment whose releases "${name}" runs after (e.g. staging)` });
+    else if (source.unreadable?.has(from)) out.push({ file: doc.file, line: lineAt(doc, segs), path: pathKey(segs), message: `environment "${from}" could not be read (its file's error is reported with it); fix that file` });
     else if (!source.environments.has(from)) out.push({ file: doc.file, line: lineAt(doc, segs), path: pathKey(segs), message: `no environment "${from}"${didYouMean(from, names)}; environments: ${names.join(", ")}` });
   }
   return out;
@@ -335,7 +341,7 @@ function resolveOne(
   const envReserved = reservedKeyIssues(envDoc);
   issues.push(...envReserved);
   // extends: every file of the chain must be valid; its issues are the parent's own (merged).
-  const { chain, issue: chainIssue } = extendsChain(name, source.environments);
+  const { chain, issue: chainIssue } = extendsChain(name, source.environments, source.unreadable);
   if (chainIssue) issues.push(chainIssue);
   let parentsValid = !chainIssue;
   for (const p of chain) {

@@ -112,7 +112,8 @@ export function diffCommand(opts: DiffOptions, io: CliIO): number {
       writeFileAtomically(opts.jsonOut, `${JSON.stringify(report, null, 2)}\n`);
     } catch (e) {
       if (!isFsError(e)) throw e;
-      throw new EnvkitError([fsIssue(opts.jsonOut, e, "written", "a previous report there is unchanged; free space or choose another --json-out, then run envkit diff again")]);
+      const full = e.code === "ENOSPC" || e.code === "EDQUOT";
+      throw new EnvkitError([fsIssue(opts.jsonOut, e, "written", `a previous report there is unchanged; ${full ? "free space or choose another --json-out" : "choose another --json-out (in a folder that exists and is writable)"}, then run envkit diff again`)]);
     }
   }
   if (format === "json") {

@@ -18,6 +18,9 @@ export interface EngineShape {
   readonly noInit?: string;
 }
 
+/** The smallest memory limit Docker Engine accepts for a container (6 MiB). */
+const ENGINE_MIN_MEMORY = 6 * 1024 * 1024;
+
 /** Refusals of what the engine target cannot run, each with the fix. */
 export function engineShapeIssues(env: EnvironmentModel, shape: EngineShape): TargetIssue[] {
   const out: TargetIssue[] = [];
@@ -27,6 +30,12 @@ export function engineShapeIssues(env: EnvironmentModel, shape: EngineShape): Ta
     if (svc.kind === "cronjob") out.push(...cronJobIssues(svc, t));
     if (svc.init.length > 0 && shape.noInit) {
       out.push({ path: at("init"), message: `${shape.noInit}; set init: [] for "${svc.name}" in this environment and run the step as a kind: job with runBefore: [${svc.name}] (it runs once per release, before "${svc.name}" is updated), or run this environment on Docker or Kubernetes` });
+    }
+    // The engine refuses a smaller memory limit at container create ("Minimum memory limit allowed
+    // is 6MB", moby daemon/daemon_unix.go linuxMinMemory), so the apply would fail there.
+    if (svc.resources.memoryLimitBytes < ENGINE_MIN_MEMORY) {
+      const own = svc.resources.memoryLimitBytes !== svc.resources.memoryBytes;
+      out.push({ path: at("resources", own ? "memoryLimit" : "memory"), message: `a memory limit of ${svc.resources.memoryLimitBytes} bytes is below the 6Mi the ${t} engine accepts (it refuses the container at apply); give "${svc.name}" at least 6Mi${own ? "" : " (the limit follows resources.memory unless resources.memoryLimit is set)"}` });
     }
     if (svc.exposure !== undefined) out.push({ path: at("exposure"), message: `exposure is how Kubernetes exposes a public service; on ${t} public: true publishes its ports (hostPort), so remove exposure from this environment` });
     for (const p of svc.ports) {
