@@ -10,9 +10,8 @@ import { EnvkitError } from "../errors";
  * refuses to overwrite a file someone changed in between. A file-system error names `file` as its
  * `path` (a write through a descriptor names none, and the temporary file is not the user's: a
  * full disk was then no `isFsError` for the callers, which turn it into an issue, and ended as an
- * internal error). Something that is not a
- * regular file (a device such as /dev/stdout, a pipe) is written in place: renaming over it would
- * replace it.
+ * internal error). Something that is not a regular file (a device such as /dev/stdout, a pipe)
+ * is written in place: renaming over it would replace it.
  */
 export function writeFileAtomically(file: string, text: string, expected?: string | null): void {
   try {

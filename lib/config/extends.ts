@@ -50,6 +50,11 @@ export function inheritedLines(doc: SourceDocument): SourceDocument {
   return { file: doc.file, data: inheritable(doc.data), lines, ...(numberTexts?.size ? { numberTexts } : {}) };
 }
 
+/** What a reference (extends, promotion.from) says of an environment whose file could not be read. */
+export function unreadableEnvironment(name: string): string {
+  return `environment "${name}" could not be read (its file's error is reported with it); fix that file`;
+}
+
 /** The value of `extends` in an environment document, when it is a string. */
 export function extendsOf(doc: SourceDocument): string | undefined {
   const v = isPlainObject(doc.data) ? doc.data.extends : undefined;
@@ -73,7 +78,7 @@ export function extendsChain(name: string, environments: ReadonlyMap<string, Sou
       const cycle = [...seen.slice(seen.indexOf(parent)), parent].join(" → ");
       return { chain, issue: { ...at, message: parent === cur ? `"${parent}" is this environment itself; name the environment this one is a variant of (e.g. prod), or remove extends` : `extends makes a cycle: ${cycle}; remove extends from one of them` } };
     }
-    if (unreadable.has(parent)) return { chain, issue: { ...at, message: `environment "${parent}" could not be read (its file's error is reported with it); fix that file` } };
+    if (unreadable.has(parent)) return { chain, issue: { ...at, message: unreadableEnvironment(parent) } };
     if (!environments.has(parent)) {
       const via = seen.length > 1 ? ` (chain: ${[...seen, parent].join(" → ")})` : "";
       return { chain, issue: { ...at, message: `no environment "${parent}" to extend${didYouMean(parent, environments.keys())}${via}; environments: ${[...environments.keys()].join(", ")}` } };

@@ -259,21 +259,12 @@ export function sourceFromObjects(app: AppConfig, environments: Readonly<Record<
   return { app: appDoc, environments: envs };
 }
 
-/** Whether `file` is environment `name`'s file (`environments/<name>.yaml` or `.yml`, as given or resolved). */
-export function isEnvironmentFile(file: string | undefined, name: string): boolean {
-  return file !== undefined && path.basename(path.dirname(file)) === "environments" && [`${name}.yaml`, `${name}.yml`].includes(path.basename(file));
-}
-
 /** Reads and resolves a folder; all problems (file, YAML, schema, semantic) come back together. */
 export function loadConfigDir(dir: string, only?: string): ResolveResult {
   const read = readConfigDir(dir);
   if (!read.source) return { environments: [], issues: read.issues };
   const resolved = resolveAll(read.source, only);
-  // An environment whose file could not be read (a YAML syntax error) is not missing: its file's
-  // own issue says why, and "no environment" beside it would only mislead.
-  const unreadable = only !== undefined && !read.source.environments.has(only) && read.issues.some((i) => isEnvironmentFile(i.file, only));
-  const issues = unreadable ? resolved.issues.filter((i) => !i.message.startsWith(`no environment "${only}"`)) : resolved.issues;
-  return { environments: resolved.environments, issues: [...read.issues, ...issues] };
+  return { environments: resolved.environments, issues: [...read.issues, ...resolved.issues] };
 }
 
 /** Resolves or throws an {@link EnvkitError} listing every error. Warnings are returned. */

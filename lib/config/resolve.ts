@@ -35,7 +35,7 @@ import type { DefaultedValues } from "./defaulted-values";
 import { isPlainObject, layer, setOwn } from "./merge";
 import { MONITORING_SERVICES } from "../observability/monitoring-set";
 import { EffectiveMetrics, EffectiveMonitoring, EffectiveSlo, expandMonitoringSet, resolveMetrics, resolveMonitoring } from "./monitoring";
-import { extendsChain, inheritedDocument, inheritedLines } from "./extends";
+import { extendsChain, inheritedDocument, inheritedLines, unreadableEnvironment } from "./extends";
 import { BudgetDoc, applyBudget, resolveFiles, resolveMetadata, resolveSysctls } from "./resolve-extras";
 import type { z } from "zod";
 import {
@@ -203,6 +203,8 @@ export function resolveAll(source: ConfigSource, only?: string, registry: Target
   const appReserved = reservedKeyIssues(source.app);
   issues.push(...appReserved);
   if (only !== undefined && !source.environments.has(only)) {
+    // An environment whose file could not be read is not missing: the reader's issue for its file says why.
+    if (source.unreadable?.has(only)) return { environments: [], issues };
     issues.push({ file: source.app.file, path: "", message: `no environment "${only}"${didYouMean(only, source.environments.keys())}; found: ${[...source.environments.keys()].join(", ") || "none"}` });
     return { environments: [], issues };
   }
@@ -249,7 +251,7 @@ function promotionSourceIssues(source: ConfigSource): ConfigIssue[] {
     if (typeof from !== "string") continue;
     const segs = ["promotion", "from"];
     if (from === name) out.push({ file: doc.file, line: lineAt(doc, segs), path: pathKey(segs), message: `"${from}" is this environment itself; name the environment whose releases "${name}" runs after (e.g. staging)` });
-    else if (source.unreadable?.has(from)) out.push({ file: doc.file, line: lineAt(doc, segs), path: pathKey(segs), message: `environment "${from}" could not be read (its file's error is reported with it); fix that file` });
+    else if (source.unreadable?.has(from)) out.push({ file: doc.file, line: lineAt(doc, segs), path: pathKey(segs), message: unreadableEnvironment(from) });
     else if (!source.environments.has(from)) out.push({ file: doc.file, line: lineAt(doc, segs), path: pathKey(segs), message: `no environment "${from}"${didYouMean(from, names)}; environments: ${names.join(", ")}` });
   }
   return out;

@@ -140,8 +140,9 @@ const ID_CLASH = /^There is already a Construct with name '([^']*)' in (\S+)(?: 
 /**
  * A service or secret whose name is an id the target's environment construct gives something else
  * (its proxy, provider, namespace, a secret's Terraform variable, another service's backup) as a
- * located issue naming both and the fix, instead of the constructs library's bare error. Without
- * a service or secret of that name the clash is envkit's own bug: undefined, and the error stands.
+ * located issue naming both and the fix, instead of the constructs library's bare error; a clash
+ * with no name of the user's that envkit can point at still gets a message. Undefined for any
+ * other error, which stands.
  */
 function idClashIssue(e: unknown, scope: Construct, model: EnvironmentModel): EnvkitError | undefined {
   const m = e instanceof Error ? ID_CLASH.exec(e.message) : null;

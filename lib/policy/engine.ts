@@ -169,13 +169,13 @@ function suppressionIssues(env: GuardedEnvironment): ConfigIssue[] {
  * Objects the stack would create twice under one name: an error in every environment (not a
  * guardrail: the apply would fail), at the environment's services.
  */
-function collisionIssues(env: GuardedEnvironment, stack: StackJson, locate: (at: string[]) => Placed): ConfigIssue[] {
-  return nameCollisions(stack).map((c) => {
-    const where = locate(["services"]);
+function collisionIssues(env: GuardedEnvironment, stack: StackJson, locate: (at: string[]) => Located): ConfigIssue[] {
+  const collisions = nameCollisions(stack);
+  const where = collisions.length ? locate(["services"]) : {};
+  return collisions.map((c) => {
     const ns = c.namespace !== undefined && !c.namespace.includes("${") ? ` in namespace ${c.namespace}` : "";
     return {
-      ...(where.file !== undefined ? { file: where.file } : {}),
-      ...(where.line !== undefined ? { line: where.line } : {}),
+      ...where,
       path: "services",
       message: `${c.addresses.length} ${c.type} would be named "${c.name}"${ns} (${c.addresses.join(", ")}), and ${env.model.target === "kubernetes" ? "the cluster" : "the engine"} holds one per name, so terraform apply would fail: a service named like a name envkit derives from another (<service>-backup, -canary, -stable, -preview, -headless, …) takes it; rename that service`,
     };

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Node, Pair, Scalar, YAMLMap } from "yaml";
 import { yamlPackage } from "../../config/yaml-package";
-import { fsIssue, isEnvironmentFile, isFsError, loadConfigDir, readConfigDir, readConfigFile } from "../../config/load";
+import { fsIssue, isFsError, loadConfigDir, readConfigDir, readConfigFile } from "../../config/load";
 import { ConfigSource, ResolvedEnvironment } from "../../config/resolve";
 import { didYouMean } from "../../config/suggest";
 import { lineAt, parseYaml } from "../../config/yaml-source";
@@ -301,10 +301,11 @@ export function unknownEnvironments(config: string, read: { readonly source: Con
   const names = [...read.source.environments.keys()];
   return wanted
     .filter((n) => !read.source.environments.has(n))
-    .flatMap((n) => {
-      const own = read.issues.filter((i) => isEnvironmentFile(i.file, n));
-      return own.length ? own : [{ file: path.join(config, "environments"), path: "", message: `no environment "${n}"${didYouMean(n, names)}; environments: ${names.join(", ")}` }];
-    });
+    .flatMap((n) =>
+      read.source.unreadable?.has(n)
+        ? read.issues.filter((i) => i.file !== undefined && [`${n}.yaml`, `${n}.yml`].includes(path.basename(i.file)) && path.basename(path.dirname(i.file)) === "environments")
+        : [{ file: path.join(config, "environments"), path: "", message: `no environment "${n}"${didYouMean(n, names)}; environments: ${names.join(", ")}` }],
+    );
 }
 
 function now(): number {

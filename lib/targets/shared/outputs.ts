@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { EnvkitError } from "../../errors";
-import { TerraformOutput, TerraformStack } from "../../facade/cdktf";
+import { TerraformOutput } from "../../facade/cdktf";
 import { EnvironmentModel, ServiceModel } from "../../model/environment";
+import { stackElementsByName } from "./stack-elements";
 
 /*
  * The outputs of an environment's stack, for other stacks to read (`terraform output -json`, or
@@ -31,8 +32,7 @@ export function declareStackOutputs(scope: Construct, env: EnvironmentModel, add
     ["services", { value: services, description: `Addresses of each service of ${env.app}/${env.name}: internal (inside the environment) and public, as host:port or URL.` }],
     ...Object.entries(extra),
   ];
-  const stack = TerraformStack.of(scope);
-  const taken = new Map(stack.node.findAll().filter((c): c is TerraformOutput => c instanceof TerraformOutput).map((o) => [o.friendlyUniqueId, o]));
+  const taken = stackElementsByName(scope, TerraformOutput);
   const clashes = outputs.flatMap(([name]) => {
     const other = taken.get(name);
     if (!other) return [];

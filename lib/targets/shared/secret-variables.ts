@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { EnvkitError } from "../../errors";
-import { TerraformStack, TerraformVariable } from "../../facade/cdktf";
+import { TerraformVariable } from "../../facade/cdktf";
 import { EnvironmentModel, SecretRef, environmentSecrets } from "../../model/environment";
+import { stackElementsByName } from "./stack-elements";
 
 /** How a target wants its secret inputs declared. */
 export interface SecretVariableOptions {
@@ -21,12 +22,7 @@ export function declareSecretVariables(scope: Construct, env: EnvironmentModel, 
   // Terraform keeps one variable per name in a stack: another one of a secret's name (the user's
   // own, or a second envkit environment's) would be merged into it — a `default` of the user's
   // becoming the secret's value, in code. Refused, naming both.
-  const taken = new Map(
-    TerraformStack.of(scope)
-      .node.findAll()
-      .filter((c): c is TerraformVariable => c instanceof TerraformVariable)
-      .map((v) => [v.friendlyUniqueId, v]),
-  );
+  const taken = stackElementsByName(scope, TerraformVariable);
   const clashes = secrets.flatMap((s) => {
     const other = taken.get(s.name);
     return other ? [{ file: other.node.path, path: "", message: `the Terraform variable "${s.name}" is also the one environment "${env.name}" declares for its secret "${s.name}" (${scope.node.path}); Terraform keeps one variable per name, so they would be merged (a default of yours becoming the secret's value): give your variable another id, or put each Environment in a stack of its own` }] : [];
