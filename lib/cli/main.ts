@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { fsIssue, isFsError } from "../config/fs-issue";
-import { EnvkitError, formatIssue } from "../errors";
+import { EnvkitError, formatIssue, visibleText } from "../errors";
 import { CliIO, EXIT, UsageError } from "./io";
 import { VERSION } from "./version";
 
@@ -143,14 +143,19 @@ const READ_SYSCALLS = new Set(["read", "scandir", "stat", "lstat", "fstat", "rea
  * stack trace (it shows internals and can run to pages) unless ENVKIT_DEBUG=1.
  */
 export function internalError(verbName: string, e: unknown): string {
-  if (process.env.ENVKIT_DEBUG === "1") return `envkit ${verbName}: internal error (a bug in envkit, please report it): ${(e as Error)?.stack ?? String(e)}`;
+  if (process.env.ENVKIT_DEBUG === "1") return visibleText(`envkit ${verbName}: internal error (a bug in envkit, please report it): ${(e as Error)?.stack ?? String(e)}`);
   const first = (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split("\n")[0];
   const line = first.length > 200 ? `${first.slice(0, 197)}...` : first;
-  return `envkit ${verbName}: internal error (a bug in envkit, please report it): ${line}; set ENVKIT_DEBUG=1 for the stack trace`;
+  return visibleText(`envkit ${verbName}: internal error (a bug in envkit, please report it): ${line}; set ENVKIT_DEBUG=1 for the stack trace`);
 }
 
-/** Runs the CLI in-process and returns the exit code (tests call this directly). */
-export function runCli(argv: readonly string[], io: CliIO): number {
+/**
+ * Runs the CLI in-process and returns the exit code (tests call this directly). Everything a verb
+ * prints passes {@link visibleText}: a control or bidirectional character from a config file, a
+ * stack or a git ref reaches the terminal, a CI log or a review comment as its `\uXXXX` escape.
+ */
+export function runCli(argv: readonly string[], cliIO: CliIO): number {
+  const io: CliIO = { out: (t) => cliIO.out(visibleText(t)), err: (t) => cliIO.err(visibleText(t)) };
   const [verbName, ...rest] = argv;
   if (!verbName || verbName === "--help" || verbName === "-h" || verbName === "help") {
     io.out(MAIN_HELP);
