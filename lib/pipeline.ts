@@ -1,3 +1,4 @@
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Construct } from "constructs";
@@ -357,7 +358,9 @@ export function writeModelSidecars(outDir: string, environments: readonly Resolv
  * application folder or the working directory — the swap replaces the whole folder.
  */
 export function unsafeOutDir(outDir: string, configDir: string): string | undefined {
-  const out = path.resolve(outDir);
+  const target = outputTarget(outDir);
+  if ("problem" in target) return target.problem;
+  const out = target.dir;
   const inside = (child: string): boolean => {
     const rel = path.relative(out, path.resolve(child));
     return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
@@ -369,6 +372,37 @@ export function unsafeOutDir(outDir: string, configDir: string): string | undefi
   const entries = fs.readdirSync(out);
   if (entries.length === 0 || (entries.includes("manifest.json") && entries.includes("stacks"))) return undefined;
   return "it is not empty and is not a synthesized output (no manifest.json and stacks/); envkit replaces the whole folder, so choose a new or empty one";
+}
+
+/**
+ * The folder a synth into `outDir` replaces: `outDir` itself, or, when it is a symbolic link, the
+ * folder it leads to — the link stays a link, and the output is swapped in where it points (next
+ * to that folder, so the swap is a rename within one file system). A link that leads nowhere is a
+ * problem, said in words.
+ */
+export function outputTarget(outDir: string): { readonly dir: string } | { readonly problem: string } {
+  const resolved = path.resolve(outDir);
+  let link: fs.Stats | undefined;
+  try {
+    link = fs.lstatSync(resolved, { throwIfNoEntry: false });
+  } catch {
+    // Unreadable parent: writing reports it with its path.
+  }
+  if (!link?.isSymbolicLink()) return { dir: resolved };
+  try {
+    return { dir: fs.realpathSync(resolved) };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    let to = "";
+    try {
+      to = ` to ${fs.readlinkSync(resolved)}`;
+    } catch {
+      // unreadable link: said without its target
+    }
+    return code === "ELOOP"
+      ? { problem: `it is a symbolic link${to} that leads back to itself; point it at a folder, or choose another --out` }
+      : { problem: `it is a symbolic link${to}, which does not exist; create that folder, or choose another --out` };
+  }
 }
 
 /** Where Terraform's local backend keeps non-default workspaces, in the working folder. */
@@ -463,6 +497,24 @@ function stateFilesIn(outDir: string, written: ReadonlySet<string>): string[] {
   return found;
 }
 
+/**
+ * A new folder `<prefix>XXXXXX` (six letters or digits, as mkdtemp makes) with the mode any new
+ * folder gets (0777 less the umask): it becomes the output folder, which mkdtemp's 0700 would make
+ * unreadable to the group and others — a CI job or Terraform run as another user.
+ */
+function makeTemporaryFolder(prefix: string): string {
+  const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  for (let attempt = 0; ; attempt++) {
+    const name = prefix + Array.from(crypto.randomBytes(6), (b) => letters[b % letters.length]).join("");
+    try {
+      fs.mkdirSync(name);
+      return name;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 99) throw e;
+    }
+  }
+}
+
 /** An output-folder failure as an issue: which path, what failed, the fix. */
 function writeIssue(e: unknown, outDir: string, doing: string): ConfigIssue {
   const err = e as NodeJS.ErrnoException;
@@ -500,8 +552,12 @@ export interface SynthesisResult {
  * when the last environment had at least 400 services and more than 64 MiB of the heap is in use
  * (`collectGarbageAfter`, lib/facade/collect-garbage.ts).
  */
-export function synthesizeProject(project: ValidatedProject, outDir: string): SynthesisResult {
+export function synthesizeProject(project: ValidatedProject, out: string): SynthesisResult {
   const failed = (issue: ConfigIssue): SynthesisResult => ({ issues: [...project.issues, issue], stacks: [], policy: project.policy });
+  const target = outputTarget(out);
+  if ("problem" in target) return failed({ file: out, path: "--out", message: `cannot write the output: ${target.problem}` });
+  // A symbolic link stays one: the folder it leads to is replaced.
+  const outDir = target.dir === path.resolve(out) ? out : target.dir;
   try {
     removeStaleTemporaries(outDir);
   } catch (e) {
@@ -520,7 +576,7 @@ export function synthesizeProject(project: ValidatedProject, outDir: string): Sy
   let tmp: string;
   try {
     fs.mkdirSync(parent, { recursive: true });
-    tmp = fs.mkdtempSync(path.join(parent, `${TMP_PREFIX}${path.basename(outDir)}-${process.pid}-`));
+    tmp = makeTemporaryFolder(path.join(parent, `${TMP_PREFIX}${path.basename(outDir)}-${process.pid}-`));
   } catch (e) {
     return failed(writeIssue(e, outDir, "creating a temporary folder next to it"));
   }

@@ -62,7 +62,7 @@ function deadPid(): number {
 
 
 /** `envkit synth` of the minimal app into `out` with one fs function replaced (root ignores permission bits, so refusals are injected). */
-function synthWith<K extends "renameSync" | "mkdtempSync">(fn: K, impl: (...args: Parameters<(typeof realFs)[K]>) => ReturnType<(typeof realFs)[K]>, out: string): ReturnType<typeof cli> {
+function synthWith<K extends "renameSync" | "mkdirSync">(fn: K, impl: (...args: Parameters<(typeof realFs)[K]>) => ReturnType<(typeof realFs)[K]>, out: string): ReturnType<typeof cli> {
   const spy = jest.spyOn(realFs, fn).mockImplementation(impl as never);
   try {
     return cli("synth", "--config", MINIMAL, "--out", out);
@@ -219,11 +219,13 @@ describe("an unwritable output folder is a located error, not a crash", () => {
     const { out, parent } = previousOutput();
     const before = snapshot(out);
     // Root ignores permission bits, so the refusal is injected where the real one would occur.
-    const r = synthWith("mkdtempSync", (prefix) => {
-      throw Object.assign(new Error(`EACCES: permission denied, mkdtemp '${String(prefix)}XXXXXX'`), { code: "EACCES", syscall: "mkdtemp", path: `${String(prefix)}XXXXXX` });
+    const mkdir = realFs.mkdirSync.bind(realFs);
+    const r = synthWith("mkdirSync", (dir, opts) => {
+      if (!String(dir).includes(".envkit-tmp-")) return mkdir(dir, opts) as never;
+      throw Object.assign(new Error(`EACCES: permission denied, mkdir '${String(dir)}'`), { code: "EACCES", syscall: "mkdir", path: String(dir) });
     }, out);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(new RegExp(`\\.envkit-tmp-out-${process.pid}-XXXXXX: --out: cannot write the output \\(creating a temporary folder next to it\\): EACCES in mkdtemp; make ${parent.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} writable, or choose another --out`));
+    expect(r.err).toMatch(new RegExp(`\\.envkit-tmp-out-${process.pid}-[A-Za-z0-9]{6}: --out: cannot write the output \\(creating a temporary folder next to it\\): EACCES in mkdir; make ${parent.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} writable, or choose another --out`));
     expect(r.err).toContain(`synth failed; ${out} was not changed`);
     expect(snapshot(out)).toEqual(before);
   });
@@ -235,10 +237,61 @@ describe("an unwritable output folder is a located error, not a crash", () => {
     try {
       const r = cli("synth", "--config", MINIMAL, "--out", out);
       expect(r.code).toBe(1);
-      expect(r.err).toMatch(/--out: cannot write the output \(creating a temporary folder next to it\): EACCES in mkdtemp; make .* writable/);
+      expect(r.err).toMatch(/--out: cannot write the output \(creating a temporary folder next to it\): EACCES in mkdir; make .* writable/);
       expect(snapshot(out)).toEqual(before);
     } finally {
       fs.chmodSync(parent, 0o755);
     }
+  });
+});
+
+describe("the output folder is an ordinary folder where --out says", () => {
+  it("gets the mode any new folder gets (0777 less the umask), not a temporary folder's 0700", () => {
+    const previous = process.umask(0o027);
+    try {
+      const out = path.join(tmp("envkit-safe-mode-"), "out");
+      expect(cli("synth", "--config", MINIMAL, "--out", out).code).toBe(0);
+      expect(fs.statSync(out).mode & 0o777).toBe(0o750);
+      // Replacing a previous output gives the new one the same mode.
+      process.umask(0o022);
+      expect(cli("synth", "--config", MINIMAL, "--out", out).code).toBe(0);
+      expect(fs.statSync(out).mode & 0o777).toBe(0o755);
+    } finally {
+      process.umask(previous);
+    }
+  });
+
+  it("a symbolic link stays one: the folder it leads to holds the output, on the first synth and the next", () => {
+    const parent = tmp("envkit-safe-link-");
+    const real = path.join(parent, "real-out");
+    fs.mkdirSync(real);
+    const link = path.join(parent, "out");
+    fs.symlinkSync("real-out", link);
+    for (let round = 0; round < 2; round++) {
+      const r = cli("synth", "--config", MINIMAL, "--out", link);
+      expect(r).toMatchObject({ code: 0, err: "" });
+      expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+      expect(fs.readlinkSync(link)).toBe("real-out");
+      expect(fs.existsSync(path.join(real, "stacks", "dev", "cdk.tf.json"))).toBe(true);
+    }
+    // Nothing is left beside either: no temporary or set-aside folder.
+    expect(fs.readdirSync(parent).sort()).toEqual(["out", "real-out"]);
+  });
+
+  it("a symbolic link that leads nowhere, or to itself, is refused in words and left as it was", () => {
+    const parent = tmp("envkit-safe-link-");
+    const dangling = path.join(parent, "dangling");
+    fs.symlinkSync("missing", dangling);
+    const r = cli("synth", "--config", MINIMAL, "--out", dangling);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`${dangling}: refusing to write the output here: it is a symbolic link to missing, which does not exist; create that folder, or choose another --out`);
+    expect(fs.readlinkSync(dangling)).toBe("missing");
+    const a = path.join(parent, "a");
+    fs.symlinkSync("b", a);
+    fs.symlinkSync("a", path.join(parent, "b"));
+    const loop = cli("synth", "--config", MINIMAL, "--out", a);
+    expect(loop.code).toBe(1);
+    expect(loop.err).toBe(`${a}: refusing to write the output here: it is a symbolic link to b that leads back to itself; point it at a folder, or choose another --out`);
+    expect(fs.readdirSync(parent).sort()).toEqual(["a", "b", "dangling"]);
   });
 });
