@@ -337,6 +337,48 @@ describe("envkit promote: refusals (exit 1, nothing written)", () => {
   });
 });
 
+describe("envkit promote and the monitoring set (monitoring.stack: true)", () => {
+  // Docker runs the whole set; prod's Prometheus is older than staging's.
+  const images = (prometheus: string) => `monitoring:
+  stack: true
+  images:
+    prometheus: "docker.io/prom/prometheus:${prometheus}"
+    alertmanager: "docker.io/prom/alertmanager:v0.28.1@${D("f")}"
+    grafana: "docker.io/grafana/grafana:12.4.3@${D("1")}"
+    cadvisor: "gcr.io/cadvisor/cadvisor:v0.49.1@${D("2")}"
+`;
+  const staging = `target: docker\nrelease:\n  api: "${B1}"\n  worker: '${W2}'\npolicy:\n  enforcement: advisory\n${images(`v2.51.0@${D("e")}`)}`;
+  const prod = `target: docker\nrelease:\n  api: "${A1}"\n  worker: '${W1}'\npromotion:\n  from: staging\npolicy:\n  enforcement: advisory\n${images(`v2.50.0@${D("9")}`)}`;
+  const monitored = () => app({ "environments/staging.yaml": staging, "environments/prod.yaml": prod });
+
+  it("promotes the application's services only: the set's images are settings, and no release: entry is written for them", () => {
+    const dir = monitored();
+    const r = promote(dir, "--format", "json");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).services.map((s: { service: string }) => s.service)).toEqual(["api", "worker"]);
+    const after = prodOf(dir);
+    expect(after).not.toMatch(/^\s+(prometheus|alertmanager|grafana|cadvisor): "v/m);
+    expect(after).toContain(`prometheus: "docker.io/prom/prometheus:v2.50.0@${D("9")}"`);
+  });
+
+  it("refuses a monitoring service named on the command line, at its monitoring.images line, saying what to change", () => {
+    const dir = monitored();
+    const r = promote(dir, "prometheus");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      `${path.join(dir, "environments", "prod.yaml")}:12: monitoring.images.prometheus: "prometheus" is part of "staging"'s monitoring set, whose image is monitoring.images.prometheus, not a release; change monitoring.images.prometheus in ${path.join(dir, "environments", "prod.yaml")} (or the file it extends) to the image "staging" runs, and promote only the application's services (api, worker)`,
+    );
+    expect(prodOf(dir)).toBe(prod);
+  });
+
+  it("ENVK-REL-001 names a monitoring image that never ran in the source at monitoring.images.<role>, not at a release: line that does not exist", () => {
+    const dir = monitored();
+    const r = cli("validate", "--config", dir);
+    expect(r.err).toMatch(new RegExp(`environments/prod\\.yaml:12: warning: monitoring\\.images\\.prometheus: \\[ENVK-REL-001\\] "prometheus" release "v2\\.50\\.0@sha256:9{64}" never ran in "staging"`));
+    expect(r.err).not.toMatch(/release\.(prometheus|alertmanager|grafana|cadvisor)/);
+  });
+});
+
 describe("envkit promote: atomic write", () => {
   it("leaves the old bytes and no temporary file when the rename fails", () => {
     const dir = app();

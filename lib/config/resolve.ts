@@ -33,7 +33,7 @@ import { TARGET_READ_SETTINGS, TargetAdapter } from "../targets/target";
 import { DEFAULTS_SOURCE, applyDefaults } from "./defaults";
 import type { DefaultedValues } from "./defaulted-values";
 import { isPlainObject, layer, setOwn } from "./merge";
-import { MONITORING_SERVICES } from "../observability/monitoring-set";
+import { MONITORING_SERVICES, monitoringServiceNames } from "../observability/monitoring-set";
 import { EffectiveMetrics, EffectiveMonitoring, EffectiveSlo, expandMonitoringSet, resolveMetrics, resolveMonitoring } from "./monitoring";
 import { extendsChain, inheritedDocument, inheritedLines, unreadableEnvironment } from "./extends";
 import { BudgetDoc, applyBudget, resolveFiles, resolveMetadata, resolveSysctls } from "./resolve-extras";
@@ -771,6 +771,9 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
   const serviceNames = Object.keys(doc.services);
   // Maps from own keys only: a service or secret named "constructor" must not find Object's.
   const release = new Map<string, string>(Object.entries(doc.release ?? {}));
+  // The monitoring set's releases come from monitoring.images (see expandMonitoringSet): found and judged there.
+  const monitoringSet = monitoringServiceNames(doc.monitoring.stack, adapter?.monitoringSet?.roles);
+  const releasePath = (svc: string): Segments => (monitoringSet.has(svc) ? ["monitoring", "images", svc] : ["release", svc]);
   for (const svc of release.keys()) {
     if (!Object.hasOwn(doc.services, svc)) err(["release", svc], `pins a release for "${svc}", which app.yaml does not define${didYouMean(svc, serviceNames)}`);
   }
@@ -826,7 +829,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     } else if (rel === undefined) {
       const stable = rollout.strategy === "canary" ? " (the stable release; the canary's is services.<svc>.rollout.canary.release)" : "";
       err(["release", name], `no release for service "${name}"${stable}; pin an immutable image, e.g. release: { ${name}: "1.4.2@sha256:…" }`);
-    } else image = pin(["release", name], rel);
+    } else image = pin(releasePath(name), rel);
 
     // Ports.
     const ports: PortModel[] = s.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol, hostPort: p.hostPort ?? p.port, servicePort: p.servicePort, ...(p.nodePort !== undefined && { nodePort: p.nodePort }) }));
@@ -963,6 +966,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       egress,
       image,
       version: rel ?? "",
+      ...(monitoringSet.has(name) && { releasePath: pathKey(releasePath(name)) }),
       ports,
       command: s.command,
       args: s.args,

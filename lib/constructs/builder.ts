@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import type { AppConfig, EnvironmentConfig, ServiceConfig } from "../config/schema";
-import { MONITORING_SERVICES } from "../observability/monitoring-set";
+import { monitoringSetNames } from "../targets/registry";
 import { Declarations, PrebuiltEnvironment } from "./declarations";
 import { Quota } from "./quota";
 import { Secret } from "./secret";
@@ -42,7 +42,7 @@ export function declareFromResolved(scope: Construct, declarations: Declarations
   const services = new Map<string, Service>();
   // The monitoring set is the resolver's to add (monitoring.stack): declared here, a fresh
   // resolution would find its services twice.
-  const added = new Set<string>(resolved.model.monitoring.stack ? Object.values(MONITORING_SERVICES) : []);
+  const added = monitoringSetNames(resolved.model);
   const declared = Object.keys(doc.services).filter((name) => !added.has(name));
   const modelServices = indexOf(resolved.model);
   for (const name of declared) {

@@ -222,6 +222,11 @@ export interface ServiceModel {
   readonly image: ImageRef;
   /** The release string as written (tag and/or digest), used as the `version` label. */
   readonly version: string;
+  /**
+   * Where the configuration pins the release (not for blue-green, whose slots pin theirs).
+   * @default `release.<name>`; `monitoring.images.<name>` for a service of the monitoring set
+   */
+  readonly releasePath?: string;
   readonly ports: readonly PortModel[];
   readonly command?: readonly string[];
   readonly args?: readonly string[];
@@ -390,7 +395,7 @@ export function serviceReleases(svc: ServiceModel): { readonly path: string; rea
   const r = svc.rollout;
   const at = `services.${svc.name}.rollout`;
   if (r.strategy === "blue-green") return [r.live, idleSlot(r.live)].map((slot) => ({ path: `${at}.slots.${slot}`, release: r.slots[slot] }));
-  const main = { path: `release.${svc.name}`, release: { image: svc.image, version: svc.version } };
+  const main = { path: svc.releasePath ?? `release.${svc.name}`, release: { image: svc.image, version: svc.version } };
   return r.strategy === "canary" && r.canary ? [main, { path: `${at}.canary.release`, release: r.canary }] : [main];
 }
 

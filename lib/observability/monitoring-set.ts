@@ -16,6 +16,14 @@ export type MonitoringRole = keyof typeof MONITORING_SERVICES;
 /** The roles, in declaration order. */
 export const MONITORING_ROLES = Object.keys(MONITORING_SERVICES) as MonitoringRole[];
 
+/**
+ * The services the monitoring set adds to an environment: none unless `stack` (monitoring.stack)
+ * is on, then one per role its target runs (`roles`: the adapter's monitoringSet roles).
+ */
+export function monitoringServiceNames(stack: boolean, roles: readonly MonitoringRole[] | undefined): ReadonlySet<string> {
+  return new Set(stack ? (roles ?? []).map((r) => MONITORING_SERVICES[r]) : []);
+}
+
 /** Where the monitoring containers read their generated configuration (a read-only volume). */
 export const MONITORING_CONFIG_DIR = "/etc/envkit";
 /** The secret holding Grafana's admin password (never a literal in config). */

@@ -424,7 +424,7 @@ export const RULES: readonly Rule[] = [
           const now = running.map((r) => `"${r}"`).join(", ");
           const pins = running.length ? `${h.base ? "it pinned" : "it runs"} ${now}` : `it pins no release for "${s.name}"`;
           const byDigest = named ? "" : `; "${s.name}" is new to "${from.name}", so it is judged by digest: ${release.image.digest ? `no service there ran ${release.image.digest}` : "the release has none"}`;
-          const role = path.startsWith("release.") ? "release" : path.endsWith(".canary.release") ? "canary release" : `slot ${path.slice(path.lastIndexOf(".") + 1)} release`;
+          const role = path.endsWith(".canary.release") ? "canary release" : path.includes(".rollout.slots.") ? `slot ${path.slice(path.lastIndexOf(".") + 1)} release` : "release";
           out.push({
             path,
             service: s.name,

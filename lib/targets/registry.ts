@@ -1,4 +1,5 @@
-import { TargetName } from "../model/environment";
+import { EnvironmentModel, TargetName } from "../model/environment";
+import { monitoringServiceNames } from "../observability/monitoring-set";
 import { dockerTarget } from "./docker/docker-target";
 import { kubernetesTarget } from "./kubernetes/kubernetes-target";
 import { swarmTarget } from "./swarm/swarm-target";
@@ -69,4 +70,14 @@ export function supportedTargets(registry: TargetRegistry = REGISTRY): TargetNam
 /** Every name `target:` accepts: the supported targets, then the planned ones. */
 export function targetNames(registry: TargetRegistry = REGISTRY): TargetName[] {
   return [...registry.adapters.keys(), ...registry.planned];
+}
+
+/**
+ * The services of an environment that are its monitoring set's (`monitoring.stack: true`), not the
+ * application's: one per role its target runs (no cAdvisor on Swarm, so a service of the
+ * application may be called that there). Their images come from `monitoring.images`, not from
+ * `release:`.
+ */
+export function monitoringSetNames(env: Pick<EnvironmentModel, "target" | "monitoring">, registry: TargetRegistry = REGISTRY): ReadonlySet<string> {
+  return monitoringServiceNames(env.monitoring.stack, adapterFor(env.target, registry)?.monitoringSet?.roles);
 }

@@ -11,13 +11,16 @@ import { PromotionHistory, releaseHistory } from "../../policy/history";
 import { soakMs } from "../../policy/promotion";
 import { writeFileAtomically } from "../../config/atomic-write";
 import { SlotName, idleSlot, serviceReleases } from "../../model/environment";
+import { monitoringSetNames } from "../../targets/registry";
 import { CliIO, EXIT, UsageError } from "../io";
 
 export const PROMOTE_HELP = `Usage: envkit promote --config DIR --from SOURCE --to TARGET [SERVICE…] [--dry-run]
                       [--format text|markdown|json] [--force-unrecorded]
 
-Copies the release (tag@digest) each named service runs in SOURCE (every service by default)
-into the release: map of environments/TARGET.yaml. Only those value lines change: comments, key
+Copies the release (tag@digest) each named service runs in SOURCE (every service of the
+application by default) into the release: map of environments/TARGET.yaml. The monitoring set's
+services (monitoring.stack: true) are not promoted: their images are monitoring.images settings,
+and naming one is refused. Only those value lines change: comments, key
 order, quoting, blank lines and flow or block layout stay as they were. A service missing from
 TARGET's release: map is added after its last entry (and a missing release: map after target:),
 quoted like the entries already there. The file is replaced atomically (a temporary file in the
@@ -390,9 +393,20 @@ export function promoteCommand(opts: { config: string; from: string; to: string;
   if (declared !== undefined && declared !== opts.from) {
     refusals.push({ file, line: lineAt(target.source, ["promotion", "from"]), path: "promotion.from", message: `"${opts.to}" is promoted from "${declared}", not "${opts.from}"; run envkit promote --from ${declared} --to ${opts.to}, or change promotion.from` });
   }
-  const all = source.model.services.map((s) => s.name);
+  // The monitoring set's images are settings of each environment (monitoring.images), not releases.
+  const monitoring = monitoringSetNames(source.model);
+  const all = source.model.services.map((s) => s.name).filter((n) => !monitoring.has(n));
   const wanted = opts.services.length ? [...new Set(opts.services)] : all;
-  for (const name of wanted.filter((n) => !all.includes(n))) {
+  for (const name of wanted.filter((n) => monitoring.has(n))) {
+    const images = ["monitoring", "images", name];
+    refusals.push({
+      file,
+      line: lineAt(target.source, images) ?? lineAt(target.source, ["monitoring"]),
+      path: images.join("."),
+      message: `"${name}" is part of "${opts.from}"'s monitoring set, whose image is monitoring.images.${name}, not a release; change monitoring.images.${name} in ${file} (or the file it extends) to the image "${opts.from}" runs, and promote only the application's services (${all.join(", ") || "none"})`,
+    });
+  }
+  for (const name of wanted.filter((n) => !all.includes(n) && !monitoring.has(n))) {
     refusals.push({ file: path.join(opts.config, "app.yaml"), line: lineAt(read.source.app, ["services"]), path: "services", message: `no service "${name}"${didYouMean(name, all)}; services: ${all.join(", ")}` });
   }
   const history = releaseHistory(opts.config);
