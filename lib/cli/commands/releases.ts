@@ -40,7 +40,8 @@ function record(opts: { config: string; env?: string; commit?: string }, io: Cli
   if (!opts.env) throw new UsageError("releases record needs --env NAME (the environment that was just deployed)");
   if (opts.commit !== undefined && !COMMIT_RE.test(opts.commit)) throw new UsageError(`--commit must be a git commit id of 7 to 64 lowercase hex digits (got "${opts.commit}")`);
   const date = today();
-  if (!isCalendarDate(date)) throw new UsageError(`ENVKIT_TODAY must be a real date "YYYY-MM-DD" (got "${date}")`);
+  // An environment variable is input like the files (exit 1, as validate says it), not command-line usage.
+  if (!isCalendarDate(date)) return printIssues([{ path: "ENVKIT_TODAY", message: `must be a real date "YYYY-MM-DD" (got ${JSON.stringify(date)}); the record's date is taken from it` }], io);
   // Only configuration errors stop a record: the deploy already happened, guardrails judged it before.
   const project = validateDir(opts.config, opts.env);
   const errors = configErrors(project);
