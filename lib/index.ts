@@ -49,6 +49,8 @@ export {
   PRESERVED_STACK_FILES,
 } from "./pipeline";
 export type { ValidatedProject, CheckedProject, SynthesisResult, AddStacksOptions, NewAppOptions } from "./pipeline";
+export { synthApp, validationProblems } from "./synth-app";
+export type { SynthAppOptions } from "./synth-app";
 export type { EnvironmentStackProps, ResolvedStackProps, DeclaredStackProps } from "../stacks/environment-stack";
 
 // Target-neutral constructs: their props (the classes are loaded on first access, below).

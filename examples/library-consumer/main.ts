@@ -1,7 +1,7 @@
 import { App, TerraformOutput, TerraformStack } from "cdktf";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Volume as DockerVolume } from "@cdktf/provider-docker/lib/volume";
-import { Environment, Secret, Service, StatefulService } from "envkit";
+import { Environment, Secret, Service, StatefulService, synthApp } from "envkit";
 
 const app = new App(); // writes to CDKTF_OUTDIR (set by the cdktf CLI), else cdktf.out
 
@@ -39,4 +39,5 @@ new TerraformOutput(stack, "api_address", { value: api.address("http") });
 new TerraformOutput(stack, "db_password_variable", { value: dbPassword.variableName });
 new TerraformOutput(stack, "backups_volume", { value: backups.name });
 
-app.synth();
+// Like app.synth(), but a failed guardrail prints one line per problem and exits 1 (no stack trace).
+synthApp(app);
