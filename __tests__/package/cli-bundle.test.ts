@@ -163,7 +163,7 @@ describeBuilt("the bundled envkit command (dist/lib/cli/envkit.js)", () => {
 
   it("lets go of the cache bytes it read while the command runs (the one copy of the bundle's text V8 compiled stays, outside the heap: see below)", () => {
     // A preload sees the bytes handed to vm.Script and, in the middle of the synth (its first
-    // mkdtemp), collects garbage and reports how much ArrayBuffer memory is still held: the
+    // temporary output folder), collects garbage and reports how much ArrayBuffer memory is still held: the
     // launcher's reading scope must be gone by then. (A WeakRef cannot tell: its target lives to
     // the end of the synchronous job, which is the whole command.)
     const own = tmp("held-cache");
@@ -174,10 +174,10 @@ describeBuilt("the bundled envkit command (dist/lib/cli/envkit.js)", () => {
 let bytes = 0, reported = false;
 const Script = vm.Script;
 vm.Script = class extends Script { constructor(code, options) { super(code, options); if (options && options.cachedData) bytes = options.cachedData.byteLength; } };
-const mkdtemp = fs.mkdtempSync;
-fs.mkdtempSync = function (...args) {
-  if (!reported) { reported = true; gc(); process.stderr.write("probe: " + JSON.stringify({ bytes, held: process.memoryUsage().arrayBuffers }) + "\\n"); }
-  return mkdtemp.apply(this, args);
+const mkdir = fs.mkdirSync;
+fs.mkdirSync = function (...args) {
+  if (!reported && String(args[0]).includes(".envkit-tmp-")) { reported = true; gc(); process.stderr.write("probe: " + JSON.stringify({ bytes, held: process.memoryUsage().arrayBuffers }) + "\\n"); }
+  return mkdir.apply(this, args);
 };
 `,
     );

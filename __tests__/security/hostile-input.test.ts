@@ -437,9 +437,13 @@ describe("§4 the CLI's last resort", () => {
 
   it.each(["EACCES", "EROFS", "ENOSPC"])("reports an unwritable --out (%s, simulated) as a located error with exit 1", (code) => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envkit-out-")), "out");
-    jest.spyOn(jest.requireActual<typeof fs>("node:fs"), "mkdtempSync").mockImplementation(((prefix: string) => {
-      throw Object.assign(new Error(`${code}: simulated, mkdtemp '${prefix}XXXXXX'`), { code, syscall: "mkdtemp", path: `${prefix}XXXXXX` });
-    }) as typeof fs.mkdtempSync);
+    const realFs = jest.requireActual<typeof fs>("node:fs");
+    const mkdir = realFs.mkdirSync.bind(realFs);
+    // The synth's temporary output folder, next to --out, is where the refusal would come.
+    jest.spyOn(realFs, "mkdirSync").mockImplementation(((dir: fs.PathLike, opts?: fs.MakeDirectoryOptions) => {
+      if (!String(dir).includes(".envkit-tmp-")) return mkdir(dir, opts);
+      throw Object.assign(new Error(`${code}: simulated, mkdir '${String(dir)}'`), { code, syscall: "mkdir", path: String(dir) });
+    }) as typeof fs.mkdirSync);
     const r = cli("synth", "--config", MINIMAL_APP, "--out", out);
     expect({ code: r.code, stack: /\n\s+at /.test(r.err), internal: r.err.includes("internal error") }).toEqual({ code: 1, stack: false, internal: false });
     expect(r.err).toContain(path.dirname(out));
