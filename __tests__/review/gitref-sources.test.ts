@@ -259,6 +259,17 @@ describe("git-ref diff of a repository holding a cdktf app (cdktf.json app: node
     expect(worktrees(repo)).toBe(1);
   });
 
+  it("reports a failing app once when base and head are the same commit (not the first attempt's folder in the way)", () => {
+    const repo = cdktfRepo();
+    fs.writeFileSync(path.join(repo, "app.js"), 'console.error("boom: missing thing"); process.exit(7);\n');
+    commit(repo, "break");
+    const r = cliIn(repo, "diff", "--base", "HEAD", "--head", "HEAD");
+    expect(r.code).toBe(1);
+    expect(r.err.match(/its cdktf app \("node app\.js" from cdktf\.json\) failed: it exited with 7/g)).toHaveLength(1);
+    expect(r.err).not.toMatch(/already exists/);
+    expect(worktrees(repo)).toBe(1);
+  });
+
   it("says so when the app writes no stacks/ into CDKTF_OUTDIR", () => {
     const repo = cdktfRepo();
     fs.writeFileSync(path.join(repo, "app.js"), 'require("fs").writeFileSync("cdk.tf.json", "{}");\n');

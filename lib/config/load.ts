@@ -103,10 +103,11 @@ function listEnvironmentFiles(envDir: string, root: string, dir: string): { file
   const files: string[] = [];
   const issues: ConfigIssue[] = [];
   for (const f of names) {
-    if (/^.+\.(yaml|yml)$/.test(f)) files.push(f);
+    // `s`: a file name may hold any character but "/", a line feed too.
+    if (/^.+\.(yaml|yml)$/s.test(f)) files.push(f);
     else if (/\.ya?ml/i.test(f)) {
       // test.YAML, x.yml.bak, dev.yaml~: silently ignoring them would drop an environment.
-      const m = /^(.*?)\.(ya?ml)/i.exec(f)!;
+      const m = /^(.*?)\.(ya?ml)/is.exec(f)!;
       const fixed = m[1] ? `${m[1]}.${m[2].toLowerCase()}` : `<name>.${m[2].toLowerCase()}`;
       issues.push({ file: path.join(envDir, f), path: "", message: `looks like an environment file but is not named <name>.yaml or <name>.yml, so it would be ignored; rename it to ${fixed}, or move it out of environments/` });
     }

@@ -1,5 +1,6 @@
 import { Finding, PolicyReport, SuppressedFinding } from "./engine";
 import { RULES } from "./rules";
+import { visibleLine } from "../errors";
 
 /** Readable table for terminals and logs; suppressions are always listed. */
 export function toText(report: PolicyReport): string {
@@ -8,7 +9,7 @@ export function toText(report: PolicyReport): string {
   if (report.findings.length === 0) lines.push("no findings");
   else lines.push(`${report.findings.length} finding(s):`, ...report.findings.map(row));
   lines.push("", report.suppressed.length ? `${report.suppressed.length} suppressed finding(s):` : "no suppressions in use");
-  for (const s of report.suppressed) lines.push(`suppressed ${s.rule}  ${s.env.padEnd(8)} ${s.path}\n        reason: ${s.reason}${s.expires ? ` (expires ${s.expires})` : ""}`);
+  for (const s of report.suppressed) lines.push(`suppressed ${s.rule}  ${s.env.padEnd(8)} ${s.path}\n        reason: ${visibleLine(s.reason)}${s.expires ? ` (expires ${s.expires})` : ""}`);
   const errors = report.findings.filter((f) => f.severity === "error").length;
   lines.push("", `${errors} mandatory, ${report.findings.length - errors} advisory, ${report.suppressed.length} suppressed`);
   return lines.join("\n");

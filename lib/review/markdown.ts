@@ -1,5 +1,6 @@
 import { changedMermaid } from "./graph";
 import { codeSpan, escapeMd } from "./md-text";
+import { visibleText } from "../errors";
 
 export { codeSpan, escapeMd } from "./md-text";
 import { AttributeChange, DiffReport, EnvironmentChange, LineHunk, ResourceChange, ReviewMeta, SettingChange, counts, summarize } from "./stack-diff";
@@ -152,7 +153,7 @@ export function toMarkdown(report: DiffReport, maxChars = GITHUB_COMMENT_LIMIT):
   const head: string[] = ["## envkit plan review", "", ...metaLine(report.meta)];
   if (changed.length === 0) {
     head.push(`No changes in ${report.environments.length} environment(s): ${report.environments.map((e) => escapeMd(e.env)).join(", ") || "none"}.`);
-    return fit(head.join("\n"), maxChars);
+    return fit(visibleText(head.join("\n")), maxChars);
   }
   const summary = report.summary ?? summarize(report.environments);
   const moveCol = summary.counts.move > 0;
@@ -165,22 +166,24 @@ export function toMarkdown(report: DiffReport, maxChars = GITHUB_COMMENT_LIMIT):
   const cautions = cautionLines(report);
   if (cautions.length) head.push("> [!CAUTION]", "> **Read before merging.** These changes lose data, fail at apply, or move state or the target:", ...cautions.map((l) => `> ${l}`), "");
   if (unchanged.length) head.push(`Unchanged: ${unchanged.map((e) => escapeMd(e.env)).join(", ")}.`, "");
-  let body = `${head.join("\n")}\n`;
+  // Measured as printed: every part with its unshowable characters escaped (an escape is up to 12
+  // characters for one), or a stack full of them would push the comment past the cap.
+  let body = visibleText(`${head.join("\n")}\n`);
   const omitted: string[] = [];
   const compacted: string[] = [];
   const marker = (): string =>
     omitted.length || compacted.length
       ? `\n> ✂ Cut to stay within ${maxChars} characters: ${[compacted.length ? `attribute details of ${compacted.join(", ")}` : "", omitted.length ? `every detail of ${omitted.join(", ")}` : ""].filter(Boolean).join("; ")} left out. The full report is in the JSON output (\`envkit diff --format json\`).\n`
       : "";
-  const graph = diagrams(report);
+  const graph = visibleText(diagrams(report));
   const reserve = 400 + changed.reduce((a, e) => a + e.env.length + 2, 0);
   for (const e of changed) {
-    const full = section(e, false);
+    const full = visibleText(section(e, false));
     if (body.length + full.length + reserve + graph.length <= maxChars) {
       body += full;
       continue;
     }
-    const compact = section(e, true);
+    const compact = visibleText(section(e, true));
     if (body.length + compact.length + reserve + graph.length <= maxChars) {
       body += compact;
       compacted.push(escapeMd(e.env));
@@ -189,7 +192,7 @@ export function toMarkdown(report: DiffReport, maxChars = GITHUB_COMMENT_LIMIT):
     }
   }
   if (graph && body.length + graph.length + reserve <= maxChars) body += graph;
-  return fit(body + marker(), maxChars);
+  return fit(body + visibleText(marker()), maxChars);
 }
 
 /** Hard guarantee of the cap, even for absurdly small limits: cut at a line, never inside a fence. */

@@ -247,6 +247,7 @@ function npmInstall(projectDir: string, hasLock: boolean): void {
 export class RefSynthesizer {
   private readonly cwd: string;
   private readonly bySha = new Map<string, RefSynthesis>();
+  private readonly failedSha = new Map<string, unknown>();
   private readonly trees: string[] = [];
   private work?: string;
   private repoTop?: string;
@@ -261,6 +262,19 @@ export class RefSynthesizer {
     const sha = this.resolve(top, ref);
     const done = this.bySha.get(sha);
     if (done) return { ...done, ref };
+    // The same commit twice (--base HEAD --head HEAD) fails the same way, once: a second attempt
+    // would only find the first one's folder in its way.
+    const failed = this.failedSha.get(sha);
+    if (failed !== undefined) throw failed;
+    try {
+      return this.synthesizeCommit(top, ref, sha);
+    } catch (e) {
+      this.failedSha.set(sha, e);
+      throw e;
+    }
+  }
+
+  private synthesizeCommit(top: string, ref: string, sha: string): RefSynthesis {
     this.work ??= fs.mkdtempSync(path.join(os.tmpdir(), "envkit-refs-"));
     const base = path.join(this.work, sha.slice(0, 12));
     fs.mkdirSync(base);
@@ -296,6 +310,7 @@ export class RefSynthesizer {
     if (this.repoTop) tryGit(this.repoTop, ["worktree", "prune"]);
     this.work = undefined;
     this.bySha.clear();
+    this.failedSha.clear();
   }
 
   private top(ref: string): string {

@@ -4,6 +4,7 @@
  * blockquote), so a fence, a collapsible section or a table is never left open. The budget is in
  * UTF-8 bytes: a byte budget also bounds characters, so it holds whichever GitHub's 65,536 counts.
  */
+import { visibleText } from "../errors";
 
 /** Where a section may be cut, and the heading (or summary) that starts it. */
 interface Boundary {
@@ -68,9 +69,11 @@ export interface TruncateOptions {
  * Returns `markdown` unchanged when it fits in `maxBytes` (UTF-8); otherwise the longest prefix
  * that ends at a section boundary, followed by a notice naming the sections left out. The result
  * never exceeds `maxBytes`; when not even the first section fits, it is the notice alone (cut to
- * the budget).
+ * the budget). It is measured and returned as printed, its unshowable characters escaped
+ * ({@link visibleText}): an escape is longer than the character, and the CLI prints escapes.
  */
-export function truncateAtSections(markdown: string, maxBytes: number, opts: TruncateOptions = {}): string {
+export function truncateAtSections(text: string, maxBytes: number, opts: TruncateOptions = {}): string {
+  const markdown = visibleText(text);
   if (bytes(markdown) <= maxBytes) return markdown;
   const where = opts.fullReport ?? "the JSON output (`envkit diff --format json`)";
   const notice = (left: readonly Boundary[]): string => {

@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import { ConfigIssue, EnvkitError } from "../../errors";
+import { ConfigIssue, EnvkitError, visibleText } from "../../errors";
 import { toMarkdown, GITHUB_COMMENT_LIMIT } from "../../review/markdown";
 import { planToReport } from "../../review/plan";
 import { ParsedTexts, RefSynthesizer, readJsonFile, readOutputDir } from "../../review/sources";
@@ -94,7 +94,8 @@ export function diffCommand(opts: DiffOptions, io: CliIO): number {
           return readOutputDir(fs.existsSync(spec) && fs.statSync(spec).isDirectory() ? spec : refs.synthesize(spec).dir, parsed);
         } catch (e) {
           if (!(e instanceof EnvkitError)) throw e;
-          problems.push(...e.issues);
+          // Both sides at one commit fail alike: each problem is said once.
+          for (const i of e.issues) if (!problems.includes(i)) problems.push(i);
           return undefined;
         }
       };
@@ -109,7 +110,8 @@ export function diffCommand(opts: DiffOptions, io: CliIO): number {
   // Whole or not at all: a full disk left a cut-off report where the previous good one was.
   if (opts.jsonOut !== undefined) {
     try {
-      writeFileAtomically(opts.jsonOut, `${JSON.stringify(report, null, 2)}\n`);
+      // The same bytes as --format json prints (unshowable characters as JSON's own escapes).
+      writeFileAtomically(opts.jsonOut, visibleText(`${JSON.stringify(report, null, 2)}\n`));
     } catch (e) {
       if (!isFsError(e)) throw e;
       const full = e.code === "ENOSPC" || e.code === "EDQUOT";

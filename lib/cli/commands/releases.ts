@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import { formatIssue, sortIssues } from "../../errors";
+import { formatIssue, sortIssues, visibleLine } from "../../errors";
 import { configErrors, validateDir } from "../../pipeline";
 import { gitHead } from "../../policy/history";
 import { RecordedRelease, readReleaseRecord, recordReleases } from "../../policy/release-record";
@@ -83,7 +83,8 @@ function list(opts: { config: string; env?: string; format?: string }, io: CliIO
     io.out(`no release record: ${loaded.file} does not exist; "envkit releases record --config ${opts.config} --env NAME" creates it after a deploy of NAME`);
     return EXIT.ok;
   }
-  const rows = envs.flatMap((e) => Object.keys(all[e]).sort().flatMap((svc) => all[e][svc].map((r: RecordedRelease) => [e, svc, r.release, r.recorded, r.commit?.slice(0, 12) ?? "-"])));
+  // Cells as printed (escapes included), so the columns line up.
+  const rows = envs.flatMap((e) => Object.keys(all[e]).sort().flatMap((svc) => all[e][svc].map((r: RecordedRelease) => [e, svc, r.release, r.recorded, r.commit?.slice(0, 12) ?? "-"].map(visibleLine))));
   if (rows.length === 0) {
     io.out(`${loaded.file} records no release${opts.env ? ` for "${opts.env}"` : ""}`);
     return EXIT.ok;
