@@ -129,6 +129,16 @@ describe("config file validation", () => {
     expect(errorsOf(withFiles([oneFile[0], oneFile[0]]))).toMatch(/is also the path of files\[0\]/);
   });
 
+  it("refuses a file inside another file's path, in either order (a file cannot hold another; apply or start failed)", () => {
+    const outer = { path: "/etc/app", content: "a\n" };
+    const inner = { path: "/etc/app/extra.conf", content: "b\n" };
+    const expected = /services\.web\.files\.1\.path: "\/etc\/app\/extra\.conf" is inside "\/etc\/app", and both are config files \(files\[0\] and files\[1\]\); a file cannot hold another: choose paths where neither is the other's folder/;
+    expect(errorsOf(withFiles([outer, inner]))).toMatch(expected);
+    expect(errorsOf(withFiles([inner, outer]))).toMatch(expected);
+    // Siblings and a common prefix that is no folder are fine.
+    expect(errorsOf(withFiles([outer, { path: "/etc/application.conf", content: "c\n" }]))).not.toMatch(/is inside/);
+  });
+
   it("refuses a file with both content and source, or neither", () => {
     expect(errorsOf(withFiles([{ path: "/etc/a/b", content: "x", source: "a.conf" }]))).toMatch(/set exactly one of content .* or source/);
     expect(errorsOf(withFiles([{ path: "/etc/a/b" }]))).toMatch(/set exactly one of content/);

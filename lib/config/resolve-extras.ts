@@ -45,6 +45,12 @@ export function resolveFiles(s: FilesInput, svc: string, at: (...rest: Segments)
     const where = at("files", i);
     const first = seen.get(f.path);
     if (first !== undefined) err([...where, "path"], `"${f.path}" is also the path of files[${first}]; each file has its own path, so remove one`);
+    // A file cannot be a folder too: mounting /etc/app and /etc/app/x fails at apply (Docker) or start (Kubernetes).
+    const nested = first === undefined ? s.files.findIndex((g, j) => j < i && g.path !== f.path && (isWithinPath(f.path, g.path) || isWithinPath(g.path, f.path))) : -1;
+    if (nested >= 0) {
+      const [inner, outer] = isWithinPath(f.path, s.files[nested].path) ? [f.path, s.files[nested].path] : [s.files[nested].path, f.path];
+      err([...where, "path"], `"${inner}" is inside "${outer}", and both are config files (files[${nested}] and files[${i}]); a file cannot hold another: choose paths where neither is the other's folder`);
+    }
     seen.set(f.path, i);
     if (isWithinPath(f.path, SECRETS_MOUNT)) err([...where, "path"], `"${f.path}" is inside ${SECRETS_MOUNT}, where envkit mounts the service's secrets; choose another folder`);
     for (const v of s.volumes) {
