@@ -18,6 +18,14 @@ const RAW = /(?![\u200c\u200d])[\u0000-\u0008\u000b-\u001f\u007f-\u009f\p{Cf}\u0
 /** The same, with the line feed: what may not appear inside one message line. */
 const RAW_IN_LINE = /(?![\u200c\u200d])[\u0000-\u0008\u000a-\u001f\u007f-\u009f\p{Cf}\u034f\u115f\u1160\u17b4\u17b5\u2028\u2029\u3164\uffa0]/u;
 
+/** A synthesized-output folder at `dir` whose dev stack has one container with the variable `env`. */
+function outputWithEnv(dir: string, env: string): string {
+  fs.mkdirSync(path.join(dir, "stacks", "dev"), { recursive: true });
+  const stack = { resource: { docker_container: { api: { name: "shop-dev-api", env: [env] } } } };
+  fs.writeFileSync(path.join(dir, "stacks", "dev", "cdk.tf.json"), JSON.stringify(stack));
+  return dir;
+}
+
 describe("visibleText", () => {
   it("writes ESC, CR, DEL, C1 CSI, bidi overrides and isolates, zero-width and BOM characters as \\uXXXX", () => {
     expect(visibleText("a\u001b[31mred\u001b[0m")).toBe("a\\u001b[31mred\\u001b[0m");
@@ -86,13 +94,7 @@ describe("the CLI never prints an unshowable character from a hostile file", () 
 
   it("envkit diff: a stack value with ANSI and bidi characters shows escaped in markdown and JSON keeps the value", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-unshowable-"));
-    const side = (name: string, value: string): string => {
-      const dir = path.join(root, name);
-      fs.mkdirSync(path.join(dir, "stacks", "dev"), { recursive: true });
-      const stack = { resource: { docker_container: { api: { name: "shop-dev-api", env: [`GREETING=${value}`] } } } };
-      fs.writeFileSync(path.join(dir, "stacks", "dev", "cdk.tf.json"), JSON.stringify(stack));
-      return dir;
-    };
+    const side = (name: string, value: string): string => outputWithEnv(path.join(root, name), `GREETING=${value}`);
     const hostile = "hi\u001b[2J\u001b[1A\rAPPROVED\u202egnp.exe\u009b";
     const base = side("base", "hello");
     const head = side("head", hostile);
@@ -129,13 +131,7 @@ describe("the CLI never prints an unshowable character from a hostile file", () 
 
   it("diff --max-chars, diff --max-bytes and compare --max-bytes hold for output full of escapes (each up to 6 times its character)", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-unshowable-cap-"));
-    const side = (name: string, value: string): string => {
-      const dir = path.join(root, name);
-      fs.mkdirSync(path.join(dir, "stacks", "dev"), { recursive: true });
-      const stack = { resource: { docker_container: { api: { name: "shop-dev-api", env: [`LOG_LEVEL=${value}`] } } } };
-      fs.writeFileSync(path.join(dir, "stacks", "dev", "cdk.tf.json"), JSON.stringify(stack));
-      return dir;
-    };
+    const side = (name: string, value: string): string => outputWithEnv(path.join(root, name), `LOG_LEVEL=${value}`);
     const base = side("base", "info");
     const head = side("head", "\u202e".repeat(3000) + "\u001b".repeat(3000));
     const chars = cli("diff", "--base", base, "--head", head, "--max-chars", "5000");
