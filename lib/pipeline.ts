@@ -89,8 +89,8 @@ function stateIssues(env: ResolvedEnvironment): ConfigIssue[] {
 export function stateInsideOutput(env: ResolvedEnvironment, outDir: string): ConfigIssue | undefined {
   const b = env.model.backend;
   if (b.type !== "local" || b.path === undefined) return undefined;
-  const out = path.resolve(outDir);
-  const state = path.resolve(out, "stacks", env.model.name, b.path);
+  const out = realPathSoFar(outDir);
+  const state = realPathSoFar(path.resolve(outDir, "stacks", env.model.name, b.path));
   return isInside(out, state) ? stateIssue(env, b.path, `it resolves to ${path.join(outDir, path.relative(out, state))}`) : undefined;
 }
 
@@ -108,9 +108,30 @@ export function stateIssuesAtSynth(env: ResolvedEnvironment, outDir: string, rep
   return atSynth ? [atSynth] : [];
 }
 
+/**
+ * Whether `p` is `dir` or inside it, on the file system: symbolic links followed as far as the
+ * paths exist, so a state path or an application folder reached through a link to the output
+ * folder (or an output folder that is a link) is still seen inside it.
+ */
 function isInside(dir: string, p: string): boolean {
-  const rel = path.relative(path.resolve(dir), path.resolve(p));
+  const rel = path.relative(realPathSoFar(dir), realPathSoFar(p));
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+/** `p` with the links of its longest existing part resolved (the rest, not there yet, as written). */
+export function realPathSoFar(p: string): string {
+  const abs = path.resolve(p);
+  const rest: string[] = [];
+  for (let head = abs; ; ) {
+    try {
+      return path.join(fs.realpathSync(head), ...rest);
+    } catch {
+      const parent = path.dirname(head);
+      if (parent === head) return abs;
+      rest.unshift(path.basename(head));
+      head = parent;
+    }
+  }
 }
 
 /**
@@ -361,10 +382,7 @@ export function unsafeOutDir(outDir: string, configDir: string): string | undefi
   const target = outputTarget(outDir);
   if ("problem" in target) return target.problem;
   const out = target.dir;
-  const inside = (child: string): boolean => {
-    const rel = path.relative(out, path.resolve(child));
-    return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
-  };
+  const inside = (child: string): boolean => isInside(out, child);
   if (inside(configDir)) return `it contains the application folder ${configDir}; choose a separate output folder such as cdktf.out`;
   if (inside(process.cwd())) return "it contains the current folder; choose a separate output folder such as cdktf.out";
   if (!fs.existsSync(out)) return undefined;
@@ -377,8 +395,10 @@ export function unsafeOutDir(outDir: string, configDir: string): string | undefi
 /**
  * The folder a synth into `outDir` replaces: `outDir` itself, or, when it is a symbolic link, the
  * folder it leads to — the link stays a link, and the output is swapped in where it points (next
- * to that folder, so the swap is a rename within one file system). A link that leads nowhere is a
- * problem, said in words.
+ * to that folder, so the swap is a rename within one file system). A link to a path that does not
+ * exist yet leads to a new folder there, as a new `--out` would be (and lets the previous output
+ * of a synth killed mid-swap be put back there); a loop, or a path whose folder does not exist,
+ * is a problem, said in words.
  */
 export function outputTarget(outDir: string): { readonly dir: string } | { readonly problem: string } {
   const resolved = path.resolve(outDir);
@@ -391,18 +411,34 @@ export function outputTarget(outDir: string): { readonly dir: string } | { reado
   if (!link?.isSymbolicLink()) return { dir: resolved };
   try {
     return { dir: fs.realpathSync(resolved) };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    let to = "";
-    try {
-      to = ` to ${fs.readlinkSync(resolved)}`;
-    } catch {
-      // unreadable link: said without its target
-    }
-    return code === "ELOOP"
-      ? { problem: `it is a symbolic link${to} that leads back to itself; point it at a folder, or choose another --out` }
-      : { problem: `it is a symbolic link${to}, which does not exist; create that folder, or choose another --out` };
+  } catch {
+    // Followed by hand below: a loop, or a chain ending at a path that is not there.
   }
+  let at = resolved;
+  for (let hop = 0; hop < 40; hop++) {
+    let next: string;
+    try {
+      next = path.resolve(path.dirname(at), fs.readlinkSync(at));
+    } catch {
+      return { problem: `it is a symbolic link that cannot be followed at ${at}; point it at a folder, or choose another --out` };
+    }
+    const stat = fs.lstatSync(next, { throwIfNoEntry: false });
+    if (!stat) {
+      const parent = path.dirname(next);
+      let real: string | undefined;
+      try {
+        real = fs.statSync(parent).isDirectory() ? fs.realpathSync(parent) : undefined;
+      } catch {
+        // missing, or a file on the way
+      }
+      if (real) return { dir: path.join(real, path.basename(next)) };
+      return { problem: `it is a symbolic link leading to ${next}, whose folder ${parent} is not a folder that exists; point the link at a folder, or choose another --out` };
+    }
+    // An existing end the system would not resolve (a folder on the way it may not search).
+    if (!stat.isSymbolicLink()) return { problem: `it is a symbolic link to ${next}, which cannot be reached; point it at a folder you can write to, or choose another --out` };
+    at = next;
+  }
+  return { problem: "it is a symbolic link that leads round in a loop; point it at a folder, or choose another --out" };
 }
 
 /** Where Terraform's local backend keeps non-default workspaces, in the working folder. */

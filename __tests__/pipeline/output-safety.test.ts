@@ -278,20 +278,66 @@ describe("the output folder is an ordinary folder where --out says", () => {
     expect(fs.readdirSync(parent).sort()).toEqual(["out", "real-out"]);
   });
 
-  it("a symbolic link that leads nowhere, or to itself, is refused in words and left as it was", () => {
+  it("a symbolic link to a path not there yet makes the folder there; a loop, or a link whose folder does not exist, is refused in words", () => {
     const parent = tmp("envkit-safe-link-");
-    const dangling = path.join(parent, "dangling");
-    fs.symlinkSync("missing", dangling);
-    const r = cli("synth", "--config", MINIMAL, "--out", dangling);
+    const fresh = path.join(parent, "fresh");
+    fs.symlinkSync("made-by-synth", fresh);
+    expect(cli("synth", "--config", MINIMAL, "--out", fresh)).toMatchObject({ code: 0, err: "" });
+    expect(fs.readlinkSync(fresh)).toBe("made-by-synth");
+    expect(fs.existsSync(path.join(parent, "made-by-synth", "stacks", "dev", "cdk.tf.json"))).toBe(true);
+    const nowhere = path.join(parent, "nowhere");
+    fs.symlinkSync("no-such-folder/out", nowhere);
+    const r = cli("synth", "--config", MINIMAL, "--out", nowhere);
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`${dangling}: refusing to write the output here: it is a symbolic link to missing, which does not exist; create that folder, or choose another --out`);
-    expect(fs.readlinkSync(dangling)).toBe("missing");
+    expect(r.err).toBe(`${nowhere}: refusing to write the output here: it is a symbolic link leading to ${path.join(parent, "no-such-folder", "out")}, whose folder ${path.join(parent, "no-such-folder")} is not a folder that exists; point the link at a folder, or choose another --out`);
     const a = path.join(parent, "a");
     fs.symlinkSync("b", a);
     fs.symlinkSync("a", path.join(parent, "b"));
     const loop = cli("synth", "--config", MINIMAL, "--out", a);
     expect(loop.code).toBe(1);
-    expect(loop.err).toBe(`${a}: refusing to write the output here: it is a symbolic link to b that leads back to itself; point it at a folder, or choose another --out`);
-    expect(fs.readdirSync(parent).sort()).toEqual(["a", "b", "dangling"]);
+    expect(loop.err).toBe(`${a}: refusing to write the output here: it is a symbolic link that leads round in a loop; point it at a folder, or choose another --out`);
+    expect(fs.readdirSync(parent).sort()).toEqual(["a", "b", "fresh", "made-by-synth", "nowhere"]);
+  });
+
+  it("through a link, the application folder inside the output is still refused, and nothing is removed (it was deleted)", () => {
+    const parent = tmp("envkit-safe-link-");
+    const real = path.join(parent, "O");
+    expect(cli("synth", "--config", MINIMAL, "--out", real).code).toBe(0);
+    fs.cpSync(MINIMAL, path.join(real, "app"), { recursive: true });
+    const link = path.join(parent, "linkO");
+    fs.symlinkSync("O", link);
+    const r = cli("synth", "--config", path.join(link, "app"), "--out", link);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`refusing to write the output here: it contains the application folder ${path.join(link, "app")}`);
+    expect(fs.existsSync(path.join(real, "app", "app.yaml"))).toBe(true);
+  });
+
+  it("through a link, a local state path inside the output is still refused (it was deleted by the next synth)", () => {
+    const parent = tmp("envkit-safe-link-");
+    fs.mkdirSync(path.join(parent, "real1"));
+    const link = path.join(parent, "link1");
+    fs.symlinkSync("real1", link);
+    for (const [out, state] of [[link, path.join(link, "state", "dev.tfstate")], [path.join(parent, "real1"), path.join(link, "state", "dev.tfstate")], [link, path.join(parent, "real1", "state", "dev.tfstate")]]) {
+      const app = minimalWith(`backend:\n  type: local\n  path: ${state}`);
+      const r = cli("synth", "--config", app, "--out", out);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain("backend.path");
+      expect(r.err).toMatch(/inside the output folder|puts the Terraform state inside/);
+    }
+  });
+
+  it("through a link, the previous output a synth killed mid-swap had set aside is put back, then replaced", () => {
+    const parent = tmp("envkit-safe-link-");
+    const real = path.join(parent, "real");
+    expect(cli("synth", "--config", MINIMAL, "--out", real).code).toBe(0);
+    fs.mkdirSync(path.join(real, "stacks", "dev", ".terraform"));
+    fs.writeFileSync(path.join(real, "stacks", "dev", ".terraform", "marker"), "kept");
+    const link = path.join(parent, "out");
+    fs.symlinkSync("real", link);
+    // Killed between its two renames: the link dangles, the output waits beside its place.
+    fs.renameSync(real, path.join(parent, `.envkit-tmp-real-${deadPid()}-aB3xYz-previous`));
+    expect(cli("synth", "--config", MINIMAL, "--out", link)).toMatchObject({ code: 0, err: "" });
+    expect(fs.readFileSync(path.join(real, "stacks", "dev", ".terraform", "marker"), "utf8")).toBe("kept");
+    expect(fs.readdirSync(parent).sort()).toEqual(["out", "real"]);
   });
 });
