@@ -1,5 +1,5 @@
 import type { App } from "./facade/cdktf";
-import { visibleText } from "./errors";
+import { visibleLine } from "./errors";
 
 /** Options of {@link synthApp}. */
 export interface SynthAppOptions {
@@ -7,27 +7,30 @@ export interface SynthAppOptions {
   readonly err?: (line: string) => void;
 }
 
-/** The first lines of cdktf 0.21's stack- and app-level validation errors (lib/errors.js). */
-const VALIDATION_HEADS = ["Validation failed with the following errors:", "App-level validation failed with the following errors:"];
+/** cdktf 0.21's stack- and app-level validation errors (lib/errors.js): the text before and after the list. */
+const VALIDATION_TEXTS = [
+  { head: "Validation failed with the following errors:\n  ", tail: "\n\nIf you wish to ignore these validations, pass 'skipValidation: true' to your App configuration.\n", paths: true },
+  { head: "App-level validation failed with the following errors:\n  ", tail: "\nValidations allow for dynamic verification of your project.\nTo skip validations, add 'skipValidation: true' to your App config.\n    ", paths: false },
+];
 
 /**
- * The problems a cdktf validation error lists, one line each: `[construct path] message` becomes
- * the message alone when it already starts with that path (envkit's guardrail lines do), else
- * `path: message`. Undefined for any other error.
+ * The problems a cdktf validation error lists, each whole (a message of several lines stays one
+ * problem): `[construct path] message` becomes the message alone when it already starts with that
+ * path (envkit's guardrail lines do), else `path: message`. Undefined for any other error.
  */
 export function validationProblems(e: unknown): string[] | undefined {
   if (!(e instanceof Error)) return undefined;
-  const [head, ...rest] = e.message.split("\n");
-  if (!VALIDATION_HEADS.includes(head)) return undefined;
-  const problems: string[] = [];
-  for (const line of rest) {
-    // The list ends at the first line that is not indented (cdktf's advice follows).
-    if (!line.startsWith("  ")) break;
-    const m = /^ {2}\[([^\]]*)\] ([\s\S]*)$/.exec(line);
-    if (!m) problems.push(line.trim());
-    else problems.push(m[2].startsWith(`${m[1]}: `) || m[2].startsWith(`${m[1]}/`) ? m[2] : `${m[1]}: ${m[2]}`);
-  }
-  return problems;
+  const text = VALIDATION_TEXTS.find((t) => e.message.startsWith(t.head));
+  if (!text) return undefined;
+  const end = e.message.endsWith(text.tail) ? e.message.length - text.tail.length : e.message.length;
+  const list = e.message.slice(text.head.length, end);
+  // cdktf joins the problems with "\n  "; a stack's each start with "[path] ".
+  const items = list.split(text.paths ? /\n {2}(?=\[)/ : "\n  ");
+  return items.map((item) => {
+    const m = text.paths ? /^\[([^\]]*)\] ([\s\S]*)$/.exec(item) : null;
+    if (!m) return item;
+    return m[2].startsWith(`${m[1]}: `) || m[2].startsWith(`${m[1]}/`) ? m[2] : `${m[1]}: ${m[2]}`;
+  });
 }
 
 /**
@@ -50,7 +53,8 @@ export function synthApp(app: App, opts: SynthAppOptions = {}): number {
   } catch (e) {
     const problems = validationProblems(e);
     if (!problems) throw e;
-    for (const p of problems) err(visibleText(p));
+    // One line each: a line feed inside a problem prints as \u000a.
+    for (const p of problems) err(visibleLine(p));
     err(`synth failed: ${problems.length} problem(s) above; fix them and synthesize again`);
     process.exitCode = 1;
     return 1;

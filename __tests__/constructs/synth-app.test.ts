@@ -94,16 +94,34 @@ describe("validationProblems", () => {
     expect(validationProblems("Validation failed with the following errors:")).toBeUndefined();
   });
 
-  it("property: reads back every [path] message of cdktf's stack and app error texts, in order", () => {
+  it("property: reads back every problem of cdktf's stack and app error texts, in order, a message of several lines as one", () => {
     const segment = fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/);
-    const problem = fc.record({ path: fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join("/")), message: fc.stringMatching(/^[^\n\]]{1,40}$/) });
+    const line = fc.stringMatching(/^[^\n[\]]{1,30}$/);
+    const message = fc.array(line, { minLength: 1, maxLength: 3 }).map((l) => l.join("\n"));
+    const problem = fc.record({ path: fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join("/")), message });
     fc.assert(
-      fc.property(fc.array(problem, { minLength: 1, maxLength: 6 }), fc.boolean(), (problems, appLevel) => {
-        const head = appLevel ? "App-level validation failed with the following errors:" : "Validation failed with the following errors:";
-        // As cdktf 0.21 builds it (lib/errors.js): the list, then its advice.
-        const text = `${head}\n  ${problems.map((p) => `[${p.path}] ${p.message}`).join("\n  ")}\n\nIf you wish to ignore these validations, pass 'skipValidation: true' to your App configuration.\n`;
-        expect(validationProblems(new Error(text))).toEqual(problems.map((p) => (p.message.startsWith(`${p.path}: `) || p.message.startsWith(`${p.path}/`) ? p.message : `${p.path}: ${p.message}`)));
+      fc.property(fc.array(problem, { minLength: 1, maxLength: 6 }), (problems) => {
+        // Built as cdktf 0.21 builds them (lib/errors.js, terraform-stack.js runAllValidations, app.js synth).
+        const stack = new Error(`Validation failed with the following errors:\n  ${problems.map((p) => `[${p.path}] ${p.message}`).join("\n  ")}\n\nIf you wish to ignore these validations, pass 'skipValidation: true' to your App configuration.\n`);
+        expect(validationProblems(stack)).toEqual(problems.map((p) => (p.message.startsWith(`${p.path}: `) || p.message.startsWith(`${p.path}/`) ? p.message : `${p.path}: ${p.message}`)));
+        const single = problems.map((p) => p.message.split("\n").join(" "));
+        const app = new Error(`App-level validation failed with the following errors:\n  ${single.join("\n  ")}\nValidations allow for dynamic verification of your project.\nTo skip validations, add 'skipValidation: true' to your App config.\n    `);
+        expect(validationProblems(app)).toEqual(single);
       }),
     );
+  });
+
+  it("prints a construct's message of several lines whole, on one line, and counts every problem", () => {
+    const app = new App({ outdir: tmp("envkit-synthapp-lines-"), stackTraces: false });
+    const stack = new TerraformStack(app, "own");
+    new Construct(stack, "checked").node.addValidation({ validate: () => ["first line\nsecond line", "problem two"] });
+    const lines: string[] = [];
+    const before = process.exitCode;
+    try {
+      expect(synthApp(app, { err: (l) => lines.push(l) })).toBe(1);
+    } finally {
+      process.exitCode = before;
+    }
+    expect(lines).toEqual(["own/checked: first line\\u000asecond line", "own/checked: problem two", "synth failed: 2 problem(s) above; fix them and synthesize again"]);
   });
 });
