@@ -303,6 +303,21 @@ describe("envkit promote: refusals (exit 1, nothing written)", () => {
     }
   });
 
+  it("a bad ENVKIT_NOW is exit 1 naming it (like ENVKIT_TODAY), not a usage error, and nothing is written", () => {
+    const prod = PROD.replace("  from: staging\n", "  from: staging\n  soak: 2d\n");
+    const dir = app({ "environments/prod.yaml": prod });
+    const before = process.env.ENVKIT_NOW;
+    process.env.ENVKIT_NOW = "garbage";
+    try {
+      const r = promote(dir);
+      expect({ code: r.code, err: r.err }).toEqual({ code: 1, err: 'ENVKIT_NOW: must be an ISO 8601 time such as "2026-12-01T12:00:00Z" (got "garbage"); promotion.soak is judged against it' });
+    } finally {
+      if (before === undefined) delete process.env.ENVKIT_NOW;
+      else process.env.ENVKIT_NOW = before;
+    }
+    expect(prodOf(dir)).toBe(prod);
+  });
+
   it("refuses a soak that cannot be shown (no record entry, no history) even with --force-unrecorded", () => {
     const dir = app({ "releases.yaml": "", "environments/prod.yaml": PROD.replace("  from: staging\n", "  from: staging\n  soak: 30m\n") });
     const r = promote(dir, "--force-unrecorded");
@@ -369,6 +384,14 @@ describe("envkit promote and the monitoring set (monitoring.stack: true)", () =>
       `${path.join(dir, "environments", "prod.yaml")}:12: monitoring.images.prometheus: "prometheus" is part of "staging"'s monitoring set, whose image is monitoring.images.prometheus, not a release; change monitoring.images.prometheus in ${path.join(dir, "environments", "prod.yaml")} (or the file it extends) to the image "staging" runs, and promote only the application's services (api, worker)`,
     );
     expect(prodOf(dir)).toBe(prod);
+  });
+
+  it("refuses a monitoring service named for a target that runs no monitoring set, at the source's image, saying there is nothing to promote", () => {
+    const dir = app({ "environments/staging.yaml": staging });
+    const r = promote(dir, "grafana");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${path.join(dir, "environments", "staging.yaml")}:12: monitoring.images.grafana: "grafana" is part of "staging"'s monitoring set (its image is monitoring.images.grafana), not a release, and "prod" runs no grafana: there is nothing to promote; promote only the application's services (api, worker)`);
+    expect(prodOf(dir)).toBe(PROD);
   });
 
   it("ENVK-REL-001 names a monitoring image that never ran in the source at monitoring.images.<role>, not at a release: line that does not exist", () => {

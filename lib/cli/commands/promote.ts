@@ -315,7 +315,8 @@ function now(): number {
   const given = process.env.ENVKIT_NOW;
   if (given === undefined) return Date.now();
   const t = Date.parse(given);
-  if (Number.isNaN(t)) throw new UsageError(`ENVKIT_NOW must be an ISO 8601 time such as "2026-12-01T12:00:00Z" (got "${given}")`);
+  // An environment variable is input (exit 1, like a bad ENVKIT_TODAY), not command-line usage.
+  if (Number.isNaN(t)) throw new EnvkitError([{ path: "ENVKIT_NOW", message: `must be an ISO 8601 time such as "2026-12-01T12:00:00Z" (got ${JSON.stringify(given)}); promotion.soak is judged against it` }]);
   return t;
 }
 
@@ -397,14 +398,20 @@ export function promoteCommand(opts: { config: string; from: string; to: string;
   const monitoring = monitoringSetNames(source.model);
   const all = source.model.services.map((s) => s.name).filter((n) => !monitoring.has(n));
   const wanted = opts.services.length ? [...new Set(opts.services)] : all;
+  const targetMonitoring = monitoringSetNames(target.model);
   for (const name of wanted.filter((n) => monitoring.has(n))) {
     const images = ["monitoring", "images", name];
-    refusals.push({
-      file,
-      line: lineAt(target.source, images) ?? lineAt(target.source, ["monitoring"]),
-      path: images.join("."),
-      message: `"${name}" is part of "${opts.from}"'s monitoring set, whose image is monitoring.images.${name}, not a release; change monitoring.images.${name} in ${file} (or the file it extends) to the image "${opts.from}" runs, and promote only the application's services (${all.join(", ") || "none"})`,
-    });
+    const only = `promote only the application's services (${all.join(", ") || "none"})`;
+    refusals.push(
+      targetMonitoring.has(name)
+        ? {
+            file,
+            line: lineAt(target.source, images) ?? lineAt(target.source, ["monitoring"]),
+            path: images.join("."),
+            message: `"${name}" is part of "${opts.from}"'s monitoring set, whose image is monitoring.images.${name}, not a release; change monitoring.images.${name} in ${file} (or the file it extends) to the image "${opts.from}" runs, and ${only}`,
+          }
+        : { file: source.provenance.locate(images).file ?? envFile(source), line: source.provenance.locate(images).line, path: images.join("."), message: `"${name}" is part of "${opts.from}"'s monitoring set (its image is monitoring.images.${name}), not a release, and "${opts.to}" runs no ${name}: there is nothing to promote; ${only}` },
+    );
   }
   for (const name of wanted.filter((n) => !all.includes(n) && !monitoring.has(n))) {
     refusals.push({ file: path.join(opts.config, "app.yaml"), line: lineAt(read.source.app, ["services"]), path: "services", message: `no service "${name}"${didYouMean(name, all)}; services: ${all.join(", ")}` });
