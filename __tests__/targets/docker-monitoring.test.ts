@@ -146,6 +146,15 @@ describe("Docker monitoring set (monitoring.stack: true)", () => {
     expect(problems(k8sEnv({ monitoring: { stack: true, images: IMAGES } }), "staging")).toMatch(/monitoring\.stack: target "kubernetes" runs no monitoring set/);
   });
 
+  it("keeps its own rollout whatever the environment's strategy: blue-green or canary everywhere asks nothing of the set (it could not be made valid)", () => {
+    for (const strategy of ["blue-green", "canary"] as const) {
+      const found = problems(withStack({ rollout: { strategy } }));
+      expect(found).not.toMatch(/cadvisor|prometheus|alertmanager|grafana/);
+    }
+    const resolved = resolveOne(app(), "dev", withStack({ rollout: { strategy: "canary" } }));
+    expect(resolved.model.services.find((x) => x.name === "cadvisor")!.rollout.strategy).toBe("rolling");
+  });
+
   it("ENVK-MON-001: a mandatory environment whose monitoring set has no receiver", () => {
     const rule = ruleById("ENVK-MON-001")!;
     const prod = (monitoring: EnvironmentConfig["monitoring"]) => resolveOne(app(), "prod", dockerEnv({ policy: { enforcement: "mandatory" }, monitoring })).model;

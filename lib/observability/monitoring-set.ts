@@ -108,6 +108,10 @@ export function monitoringSetServices(
       // No Docker socket: cAdvisor reads raw cgroups only (no names or labels; see the adapters).
       args: ["--docker_only=false", "--housekeeping_interval=15s", "--store_container_labels=false"],
       health: { http: { path: "/healthz", port: "http" } },
+      // Its own strategy, whatever the environment's rollout.strategy: a blue-green or canary
+      // cAdvisor would need slots or a canary release the user cannot declare (the set is
+      // envkit's), and gains nothing (the others are stateful, so they roll anyway).
+      rollout: { strategy: "rolling" },
       resources: { cpu: "100m", memory: "128Mi" },
       security: nobody,
     }),
