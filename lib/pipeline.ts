@@ -89,8 +89,9 @@ function stateIssues(env: ResolvedEnvironment): ConfigIssue[] {
 export function stateInsideOutput(env: ResolvedEnvironment, outDir: string): ConfigIssue | undefined {
   const b = env.model.backend;
   if (b.type !== "local" || b.path === undefined) return undefined;
-  const out = realPathSoFar(outDir);
-  const state = realPathSoFar(path.resolve(outDir, "stacks", env.model.name, b.path));
+  const out = physicalPath(outDir);
+  // Joined as text, not resolved: a `..` after a link climbs out of where the link leads (as Terraform's does).
+  const state = physicalPath(path.isAbsolute(b.path) ? b.path : `${outDir}/stacks/${env.model.name}/${b.path}`);
   return isInside(out, state) ? stateIssue(env, b.path, `it resolves to ${path.join(outDir, path.relative(out, state))}`) : undefined;
 }
 
@@ -114,23 +115,45 @@ export function stateIssuesAtSynth(env: ResolvedEnvironment, outDir: string, rep
  * folder (or an output folder that is a link) is still seen inside it.
  */
 function isInside(dir: string, p: string): boolean {
-  const rel = path.relative(realPathSoFar(dir), realPathSoFar(p));
+  const rel = path.relative(physicalPath(dir), physicalPath(p));
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
-/** `p` with the links of its longest existing part resolved (the rest, not there yet, as written). */
-export function realPathSoFar(p: string): string {
-  const abs = path.resolve(p);
-  const rest: string[] = [];
-  for (let head = abs; ; ) {
-    try {
-      return path.join(fs.realpathSync(head), ...rest);
-    } catch {
-      const parent = path.dirname(head);
-      if (parent === head) return abs;
-      rest.unshift(path.basename(head));
-      head = parent;
+/**
+ * Where `p` leads on the file system, as the kernel walks it (and so `rename` and Terraform):
+ * component by component, each symbolic link followed before a later `..` climbs out of where it
+ * led — `L/../x` is beside L's target, not beside L, which `path.resolve` would say. A component
+ * that is not there yet is taken as the folder it will be; a link that leads nowhere, as written.
+ */
+export function physicalPath(p: string): string {
+  let cur = path.isAbsolute(p) ? path.parse(path.resolve(p)).root : realOrSelf(process.cwd());
+  for (const part of p.split(/[\\/]+/)) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      cur = path.dirname(cur);
+      continue;
     }
+    const next = path.join(cur, part);
+    cur = lstatOrNone(next)?.isSymbolicLink() ? realOrSelf(next) : next;
+  }
+  return cur;
+}
+
+/** lstat, or undefined where there is nothing to stat (missing, or a file on the way: ENOTDIR). */
+function lstatOrNone(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The kernel's own resolution of an existing path (libc realpath: links before `..`), else `p`. */
+function realOrSelf(p: string): string {
+  try {
+    return fs.realpathSync.native(p);
+  } catch {
+    return p;
   }
 }
 
@@ -401,7 +424,10 @@ export function unsafeOutDir(outDir: string, configDir: string): string | undefi
  * is a problem, said in words.
  */
 export function outputTarget(outDir: string): { readonly dir: string } | { readonly problem: string } {
-  const resolved = path.resolve(outDir);
+  // The folder the kernel would rename: `L/../x` is beside L's target (a lexical resolve would
+  // check one folder and replace another). A last component that is a link is looked at below.
+  const last = path.basename(outDir);
+  const resolved = last === "." || last === ".." || last === "" ? physicalPath(outDir) : path.join(physicalPath(path.dirname(outDir)), last);
   let link: fs.Stats | undefined;
   try {
     link = fs.lstatSync(resolved, { throwIfNoEntry: false });
@@ -422,7 +448,7 @@ export function outputTarget(outDir: string): { readonly dir: string } | { reado
     } catch {
       return { problem: `it is a symbolic link that cannot be followed at ${at}; point it at a folder, or choose another --out` };
     }
-    const stat = fs.lstatSync(next, { throwIfNoEntry: false });
+    const stat = lstatOrNone(next);
     if (!stat) {
       const parent = path.dirname(next);
       let real: string | undefined;
@@ -490,10 +516,37 @@ export function removeStaleTemporaries(outDir: string): string[] {
     if (!m || alive(Number(m[1]))) continue;
     const p = path.join(parent, name);
     if (m[2] && !fs.existsSync(outDir)) fs.renameSync(p, outDir);
-    else fs.rmSync(p, { recursive: true, force: true });
+    else {
+      // A synth killed mid-swap had already moved the output's Terraform files into its new
+      // output: they go back where they came from before that folder goes.
+      if (!m[2] && fs.existsSync(outDir)) rescuePreserved(p, outDir);
+      fs.rmSync(p, { recursive: true, force: true });
+    }
     removed.push(p);
   }
   return removed;
+}
+
+/**
+ * Moves back into `outDir` what {@link swapIn} had moved out of it into the new output `from`
+ * ({@link PRESERVED_STACK_FILES} of each stack) before its synth was killed: each entry of a stack
+ * `outDir` has, where `outDir` has none of its own.
+ */
+function rescuePreserved(from: string, outDir: string): void {
+  let envs: string[];
+  try {
+    envs = fs.readdirSync(path.join(from, "stacks"));
+  } catch {
+    return;
+  }
+  for (const env of envs) {
+    const home = path.join(outDir, "stacks", env);
+    if (!fs.existsSync(home)) continue;
+    for (const name of PRESERVED_STACK_FILES) {
+      const there = path.join(from, "stacks", env, name);
+      if (fs.lstatSync(there, { throwIfNoEntry: false }) && !fs.lstatSync(path.join(home, name), { throwIfNoEntry: false })) fs.renameSync(there, path.join(home, name));
+    }
+  }
 }
 
 /**
@@ -513,6 +566,7 @@ function stateFilesIn(outDir: string, written: ReadonlySet<string>): string[] {
     for (const e of entries) if (e.isFile() && /\.tfstate(\.backup)?$/.test(e.name)) found.push(path.join(dir, e.name));
   };
   look(outDir);
+  look(path.join(outDir, "stacks"));
   let stacks: string[] = [];
   try {
     stacks = fs.readdirSync(path.join(outDir, "stacks"));
@@ -594,6 +648,64 @@ export function synthesizeProject(project: ValidatedProject, out: string): Synth
   if ("problem" in target) return failed({ file: out, path: "--out", message: `cannot write the output: ${target.problem}` });
   // A symbolic link stays one: the folder it leads to is replaced.
   const outDir = target.dir === path.resolve(out) ? out : target.dir;
+  const lock = lockOutput(outDir);
+  if (typeof lock === "object") return failed(lock);
+  try {
+    return synthesizeLocked(project, outDir, failed);
+  } finally {
+    unlockOutput(lock);
+  }
+}
+
+/**
+ * Takes the output folder's lock, `.envkit-tmp-<base>.lock` beside it (this process's pid):
+ * two synths swapping one folder at once lose what each carries over (a workspace's state among
+ * it). Returns the lock file, or the issue when another live synth holds it; a dead one's lock is
+ * taken over.
+ */
+function lockOutput(outDir: string): string | ConfigIssue {
+  const file = path.join(path.dirname(path.resolve(outDir)), `${TMP_PREFIX}${path.basename(outDir)}.lock`);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: "wx" });
+      return file;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // No folder to lock in yet (created with the temporary folder), or one envkit cannot write: reported there.
+      if (code === "ENOENT" && attempt === 0) {
+        try {
+          fs.mkdirSync(path.dirname(file), { recursive: true });
+        } catch {
+          return ""; // reported when the temporary folder is made there
+        }
+        continue;
+      }
+      if (code !== "EEXIST") return code === "ENOENT" || code === "EACCES" || code === "EPERM" || code === "EROFS" || code === "ENOTDIR" ? "" : writeIssue(e, outDir, "locking it");
+    }
+    let holder = NaN;
+    try {
+      holder = Number(fs.readFileSync(file, "utf8").trim());
+    } catch {
+      continue; // released meanwhile
+    }
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+      return { file: outDir, path: "--out", message: `another envkit synth (pid ${holder}) is writing this output; wait for it to finish and synth again (if no synth runs, remove ${file})` };
+    }
+    fs.rmSync(file, { force: true });
+  }
+  return "";
+}
+
+function unlockOutput(file: string): void {
+  if (!file) return;
+  try {
+    if (fs.readFileSync(file, "utf8").trim() === String(process.pid)) fs.rmSync(file, { force: true });
+  } catch {
+    // gone already
+  }
+}
+
+function synthesizeLocked(project: ValidatedProject, outDir: string, failed: (issue: ConfigIssue) => SynthesisResult): SynthesisResult {
   try {
     removeStaleTemporaries(outDir);
   } catch (e) {
@@ -693,6 +805,12 @@ function swapIn(tmp: string, outDir: string, envs: readonly string[]): ConfigIss
   try {
     hadOld = fs.existsSync(outDir);
     if (hadOld) {
+      // Judged before writing; looked at again now, for what appeared meanwhile (a folder of someone's own).
+      const entries = fs.readdirSync(outDir);
+      if (entries.length > 0 && !(entries.includes("manifest.json") && entries.includes("stacks"))) {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        return { file: outDir, path: "--out", message: "cannot write the output: while envkit wrote, it became a folder that is not a synthesized output (no manifest.json and stacks/); nothing was replaced: move that folder away, or choose another --out" };
+      }
       for (const env of envs) {
         for (const name of PRESERVED_STACK_FILES) {
           const from = path.join(outDir, "stacks", env, name);

@@ -4,7 +4,7 @@
  * carried over, what killed synths leave behind is cleaned up (never a running synth's), and an
  * unwritable folder is a located error with the previous output intact.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -339,5 +339,98 @@ describe("the output folder is an ordinary folder where --out says", () => {
     expect(cli("synth", "--config", MINIMAL, "--out", link)).toMatchObject({ code: 0, err: "" });
     expect(fs.readFileSync(path.join(real, "stacks", "dev", ".terraform", "marker"), "utf8")).toBe("kept");
     expect(fs.readdirSync(parent).sort()).toEqual(["out", "real"]);
+  });
+});
+
+describe("the folder checked is the folder replaced (links before `..`, as the kernel walks a path)", () => {
+  it("--out L/../O2, L a link, is judged beside L's target: a foreign folder there is refused, not deleted", () => {
+    const root = tmp("envkit-safe-dotdot-");
+    fs.mkdirSync(path.join(root, "P", "stacks"), { recursive: true });
+    fs.mkdirSync(path.join(root, "P", "O2"));
+    fs.writeFileSync(path.join(root, "P", "O2", "precious.txt"), "mine");
+    fs.mkdirSync(path.join(root, "cwd", "sub"), { recursive: true });
+    fs.symlinkSync("../../P/stacks", path.join(root, "cwd", "sub", "L"));
+    const before = process.cwd();
+    process.chdir(path.join(root, "cwd"));
+    try {
+      const r = cli("synth", "--config", MINIMAL, "--out", "sub/L/../O2");
+      expect(r.code).toBe(1);
+      expect(r.err).toContain("is not empty and is not a synthesized output");
+    } finally {
+      process.chdir(before);
+    }
+    expect(fs.readFileSync(path.join(root, "P", "O2", "precious.txt"), "utf8")).toBe("mine");
+  });
+
+  it("a backend.path through a link and `..` into the output is refused; a state file in <out>/stacks/ is found", () => {
+    const parent = tmp("envkit-safe-dotdot-");
+    const out = path.join(parent, "O");
+    expect(cli("synth", "--config", MINIMAL, "--out", out).code).toBe(0);
+    fs.symlinkSync(path.join("O", "stacks"), path.join(parent, "L"));
+    const app = minimalWith("backend:\n  type: local\n  path: ../../../L/../stacks/terraform.tfstate");
+    const r = cli("synth", "--config", app, "--out", out);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/backend\.path/);
+    fs.writeFileSync(path.join(out, "stacks", "terraform.tfstate"), '{"version":4}');
+    const again = cli("synth", "--config", MINIMAL, "--out", out);
+    expect(again.code).toBe(1);
+    expect(again.err).toContain(`${path.join(out, "stacks", "terraform.tfstate")}: a Terraform state file is inside the output folder`);
+    expect(fs.existsSync(path.join(out, "stacks", "terraform.tfstate"))).toBe(true);
+  });
+});
+
+describe("a synth killed mid-swap, and two synths at once, lose nothing Terraform keeps", () => {
+  it("puts back the Terraform files a killed swap had moved into its new output, with the set-aside output or without", () => {
+    for (const setAside of [true, false]) {
+      const { out, parent } = previousOutput();
+      const dead = deadPid();
+      const tmpOut = path.join(parent, `.envkit-tmp-out-${dead}-aB3xYz`);
+      fs.mkdirSync(path.join(tmpOut, "stacks", "dev"), { recursive: true });
+      // swapIn moved .terraform/ and the lock file first; with setAside, it then renamed the output aside.
+      for (const name of [".terraform", ".terraform.lock.hcl"]) fs.renameSync(path.join(out, "stacks", "dev", name), path.join(tmpOut, "stacks", "dev", name));
+      if (setAside) fs.renameSync(out, `${tmpOut}-previous`);
+      expect(cli("synth", "--config", MINIMAL, "--out", out).code).toBe(0);
+      expect(fs.readFileSync(path.join(out, "stacks", "dev", ".terraform", "providers", "marker"), "utf8")).toBe("provider binary");
+      expect(fs.readFileSync(path.join(out, "stacks", "dev", ".terraform.lock.hcl"), "utf8")).toBe("# lock");
+      expect(fs.readdirSync(parent)).toEqual(["out"]);
+    }
+  });
+
+  it("refuses while another live synth holds the output's lock, and takes over a dead one's", () => {
+    const { out, parent } = previousOutput();
+    const lock = path.join(parent, ".envkit-tmp-out.lock");
+    const sleeper = spawn(process.execPath, ["-e", "setTimeout(() => {}, 20000)"]);
+    try {
+      fs.writeFileSync(lock, `${sleeper.pid}\n`);
+      const before = snapshot(out);
+      const r = cli("synth", "--config", MINIMAL, "--out", out);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`${out}: --out: another envkit synth (pid ${sleeper.pid}) is writing this output; wait for it to finish and synth again (if no synth runs, remove ${lock})`);
+      expect(snapshot(out)).toEqual(before);
+    } finally {
+      sleeper.kill();
+    }
+    fs.writeFileSync(lock, `${deadPid()}\n`);
+    expect(cli("synth", "--config", MINIMAL, "--out", out).code).toBe(0);
+    expect(fs.readdirSync(parent)).toEqual(["out"]);
+  });
+
+  it("does not replace a folder of someone's own that appeared at --out while envkit wrote", () => {
+    const parent = tmp("envkit-safe-race-");
+    const out = path.join(parent, "out");
+    const mkdir = realFs.mkdirSync.bind(realFs);
+    const r = synthWith("mkdirSync", (dir, opts) => {
+      const made = mkdir(dir, opts);
+      // Right after the temporary folder is made, someone creates the output folder with a file.
+      if (String(dir).includes(".envkit-tmp-") && !fs.existsSync(out)) {
+        mkdir(out);
+        fs.writeFileSync(path.join(out, "precious.txt"), "mine");
+      }
+      return made as never;
+    }, out);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("while envkit wrote, it became a folder that is not a synthesized output");
+    expect(fs.readFileSync(path.join(out, "precious.txt"), "utf8")).toBe("mine");
+    expect(fs.readdirSync(parent)).toEqual(["out"]);
   });
 });
