@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { compareCommand } from "../../lib/cli/commands/compare";
 import { UsageError } from "../../lib/cli/io";
-import { ComparisonMatrix, matrixMarkdown } from "../../lib/review/compare";
+import { ComparisonMatrix, comparisonMarkdown, matrixMarkdown } from "../../lib/review/compare";
 import { REFERENCE_APP, cli, copyReferenceApp, edit } from "../helpers";
 
 /** `envkit compare` with N environments, called the way the CLI calls it. */
@@ -166,7 +166,22 @@ describe("matrixMarkdown (rendering alone)", () => {
     expect(md).toContain("| web → api:3000 | ✓ | — | ✓ |");
   });
 
-  it("never lets a backtick in a value close the code span", () => {
-    expect(md).toContain("| services.x.env.K | `p'q` | — | `3` |");
+  it("never lets a backtick in a value close the code span: the value is shown as it is, in a longer fence", () => {
+    expect(md).toContain("| services.x.env.K | ``p`q`` | — | `3` |");
+  });
+
+  it("keeps a hostile value inside its cell and its code span: backticks, pipes, a line feed, HTML", () => {
+    const hostile = matrixMarkdown({ ...m, rows: [{ setting: "services.x.env.<b>K|</b>", values: { a: "a|b`c``d\n<img src=x onerror=alert(1)>", b: null, c: "3" } }] });
+    const row = hostile.split("\n").find((l) => l.startsWith("| services"))!;
+    expect(row).toBe("| services.x.env.&lt;b&gt;K\\|&lt;/b&gt; | ```a\\|b`c``d <img src=x onerror=alert(1)>``` | — | `3` |");
+    // The table keeps its shape: the hostile row is one line with four cells.
+    expect(row.split(/(?<!\\)\|/).length).toBe(6);
+  });
+});
+
+describe("comparisonMarkdown (two environments, rendering alone)", () => {
+  it("keeps a hostile value inside its cell and code span (a backtick closed the span and let raw HTML into the comment)", () => {
+    const md = comparisonMarkdown({ a: "dev", b: "staging", differences: [{ path: "services.web.env.LOG_LEVEL", a: "a|b`c``d\n<img src=x onerror=alert(1)>", b: "info" }], identical: [], edgesOnlyInA: [], edgesOnlyInB: [], unpromoted: [] });
+    expect(md).toContain("| services.web.env.LOG\\_LEVEL | ```a\\|b`c``d <img src=x onerror=alert(1)>``` | `info` |");
   });
 });

@@ -2,6 +2,14 @@ import { ResolvedEnvironment } from "../config/resolve";
 import { ReleaseHistory, historyRan } from "../policy/rule";
 import { edges } from "./graph";
 import { flatten } from "./flatten";
+import { codeSpan, escapeMd } from "./md-text";
+
+/**
+ * A value as code in a table cell: a span no backtick inside can close, one line, pipes escaped
+ * (GFM splits cells at a pipe even inside code). A value never reaches the comment as markdown or
+ * HTML of its own.
+ */
+const tableCode = (v: string): string => codeSpan(v).replace(/\|/g, "\\|");
 
 /** One effective setting that differs between two environments. */
 export interface Difference {
@@ -57,12 +65,12 @@ export function compareEnvironments(a: ResolvedEnvironment, b: ResolvedEnvironme
 
 /** Markdown rendering of a comparison. */
 export function comparisonMarkdown(c: Comparison): string {
-  const cell = (v?: string): string => (v === undefined ? "—" : `\`${v.replace(/\|/g, "\\|")}\``);
+  const cell = (v?: string): string => (v === undefined ? "—" : tableCode(v));
   const out = [`## ${c.a} ↔ ${c.b}`, ""];
   if (c.unpromoted.length) {
-    out.push(`> **Warning:** ${c.b} runs release(s) that ${c.a} never ran: ${c.unpromoted.map((u) => `${u.service} \`${u.release}\``).join(", ")}`, "");
+    out.push(`> **Warning:** ${c.b} runs release(s) that ${c.a} never ran: ${c.unpromoted.map((u) => `${escapeMd(u.service)} ${codeSpan(u.release)}`).join(", ")}`, "");
   }
-  out.push(`### ${c.differences.length} difference(s)`, "", `| setting | ${c.a} | ${c.b} |`, "|---|---|---|", ...c.differences.map((d) => `| ${d.path} | ${cell(d.a)} | ${cell(d.b)} |`), "");
+  out.push(`### ${c.differences.length} difference(s)`, "", `| setting | ${c.a} | ${c.b} |`, "|---|---|---|", ...c.differences.map((d) => `| ${escapeMd(d.path)} | ${cell(d.a)} | ${cell(d.b)} |`), "");
   out.push("### Connections", "");
   if (!c.edgesOnlyInA.length && !c.edgesOnlyInB.length) out.push("Identical connection graphs.", "");
   else out.push(...c.edgesOnlyInA.map((e) => `- only in ${c.a}: ${e}`), ...c.edgesOnlyInB.map((e) => `- only in ${c.b}: ${e}`), "");
@@ -147,8 +155,7 @@ const shortDigest = (s: string): string => s.replace(/@sha256:([a-f0-9]{12})[a-f
 /** A table cell: the value as code (pipes escaped, digests shortened), or "—" when unset. */
 function matrixCell(v: unknown): string {
   if (v === null || v === undefined) return "—";
-  const text = shortDigest(typeof v === "string" ? v : JSON.stringify(v)).replace(/\|/g, "\\|").replace(/`/g, "'");
-  return `\`${text}\``;
+  return tableCode(shortDigest(typeof v === "string" ? v : JSON.stringify(v)));
 }
 
 /** Markdown rendering of a matrix: one table of differing settings, one of connections. */
@@ -157,10 +164,10 @@ export function matrixMarkdown(m: ComparisonMatrix): string {
   const header = (first: string): string[] => [`| ${first} | ${envs.join(" | ")} |`, `|---|${envs.map(() => "---").join("|")}|`];
   const out = [`## ${envs.join(" → ")}`, ""];
   if (m.unpromoted.length) {
-    out.push("> [!WARNING]", "> Releases an environment runs that the environment it is promoted from never ran:", ...m.unpromoted.map((u) => `> - ${u.env} runs ${u.service} \`${shortDigest(u.release)}\`, which ${u.from} never ran`), "");
+    out.push("> [!WARNING]", "> Releases an environment runs that the environment it is promoted from never ran:", ...m.unpromoted.map((u) => `> - ${escapeMd(u.env)} runs ${escapeMd(u.service)} ${codeSpan(shortDigest(u.release))}, which ${escapeMd(u.from)} never ran`), "");
   }
   out.push(`### ${m.rows.length} setting(s) that differ`, "");
-  if (m.rows.length) out.push(...header("setting"), ...m.rows.map((r) => `| ${r.setting} | ${envs.map((e) => matrixCell(r.values[e])).join(" | ")} |`), "");
+  if (m.rows.length) out.push(...header("setting"), ...m.rows.map((r) => `| ${escapeMd(r.setting)} | ${envs.map((e) => matrixCell(r.values[e])).join(" | ")} |`), "");
   else out.push(`Every setting is the same in ${envs.join(", ")}.`, "");
   out.push("### Connections", "");
   if (!m.edges.length) out.push("Identical connection graphs.", "");
