@@ -123,6 +123,18 @@ describe("validation of the reference app's broken copies (file:line: path: mess
   });
 });
 
+describe("secret material by its shape, under any env name", () => {
+  it("never quotes the value, and leaves ordinary values alone", () => {
+    const key = `ghp_${"a1B2".repeat(9)}`;
+    const messages = errorsOf(svc("api", { env: { UPSTREAM: key } }), { dev: dockerEnv() }).join("\n");
+    expect(messages).toContain("holds a GitHub token");
+    expect(messages).not.toContain(key);
+    for (const value of ["Bearer", "use Bearer tokens", "AKIA", "ghp_short", "-----BEGIN CERTIFICATE-----", "xoxo"]) {
+      expect(errorsOf(svc("api", { env: { NOTE: value } }), { dev: dockerEnv() }).join("\n")).not.toMatch(/ENVK-SEC-001/);
+    }
+  });
+});
+
 describe("validation rules (objects from TypeScript)", () => {
   const ok = { dev: dockerEnv() };
 
@@ -144,6 +156,10 @@ describe("validation rules (objects from TypeScript)", () => {
     ["health check on an unknown port", svc("web", { health: { http: { path: "/", port: "htp" } } }), ok, /port "htp" is not a port of "web" \(did you mean "http"\?\)/],
     ["health check with both http and command", svc("web", { health: { http: { path: "/", port: "http" }, command: ["true"] } }), ok, /set either http or command, not both/],
     ["URL with an embedded password", svc("api", { env: { DATABASE_URL: "postgres://app:s3cret@db:5432/app" } }), ok, /embeds a password in a URL/],
+    ["a private key in a neutral env name", svc("api", { env: { CONFIG: "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK\n" } }), ok, /services\.api\.env\.CONFIG: \[ENVK-SEC-001\] the value of "CONFIG" holds a private key \(not shown here\); declare it by name under services\.api\.secrets/],
+    ["a GitHub token in a neutral env name", svc("api", { env: { UPSTREAM: `ghp_${"a1B2".repeat(9)}` } }), ok, /the value of "UPSTREAM" holds a GitHub token \(not shown here\)/],
+    ["an AWS access key id in a neutral env name", svc("api", { env: { ID: "AKIAIOSFODNN7EXAMPLE" } }), ok, /the value of "ID" holds an AWS access key id/],
+    ["a bearer credential in a neutral env name", svc("api", { env: { AUTH_HEADER: "Bearer eyJhbGciOiJIUzI1NiJ9.e30.abcdefgh" } }), ok, /the value of "AUTH_HEADER" holds a bearer credential/],
     ["invalid env var name", svc("api", { env: { "1BAD": "x" } }), ok, /"1BAD" is not a valid environment variable name/],
     ["limit below request", svc("api", { resources: { memory: "512Mi", memoryLimit: "256Mi" } }), ok, /memoryLimit: 256Mi is below the memory request 512Mi/],
     ["CPU limit below request", svc("api", { resources: { cpu: "1", cpuLimit: "500m" } }), ok, /cpuLimit: 500m is below the CPU request 1/],

@@ -1,4 +1,4 @@
-import { containsUrlPassword } from "../model/url";
+import { containsUrlPassword, secretMaterialIn } from "../model/url";
 import { parseAddress } from "../model/address";
 import { ConfigIssue } from "../errors";
 import { Cidr, contains, overlaps, parseCidr } from "../model/cidr";
@@ -870,6 +870,9 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
         envErr(at("env", k), `[ENVK-SEC-001] "${k}" looks like a secret, and secret values are never accepted in config; declare it by name under services.${name}.secrets (e.g. secrets: [${k.toLowerCase()}]) and supply TF_VAR_${k.toLowerCase()} at apply time`);
       } else if (containsUrlPassword(value)) {
         envErr(at("env", k), `[ENVK-SEC-001] the value of "${k}" embeds a password in a URL; move the credential to a declared secret and build the URL in the application`);
+      } else {
+        const material = secretMaterialIn(value);
+        if (material) envErr(at("env", k), `[ENVK-SEC-001] the value of "${k}" holds ${material} (not shown here); declare it by name under services.${name}.secrets and supply it at apply time as TF_VAR_<name>, read from /run/secrets/<name>`);
       }
       const reserved = generated.get(k);
       if (reserved !== undefined) envErr(at("env", k), `"${k}" is reserved: ${reserved}, and a value here would hide it; remove it from env (read ${k} in the application instead)`);

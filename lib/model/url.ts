@@ -50,3 +50,27 @@ export function containsUrlPassword(s: string): boolean {
   }
   return false;
 }
+
+/** A PEM private key block's first line. */
+const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----/;
+/**
+ * Credentials whose shape gives them away, under any name: GitHub tokens (ghp_, gho_, ghu_, ghs_,
+ * ghr_, github_pat_), AWS access key ids, Slack tokens, an HTTP bearer credential.
+ */
+const TOKEN_SHAPES: readonly [RegExp, string][] = [
+  [/\bgh[pousr]_[A-Za-z0-9]{36,}/, "a GitHub token"],
+  [/\bgithub_pat_[A-Za-z0-9_]{40,}/, "a GitHub token"],
+  [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/, "an AWS access key id"],
+  [/\bxox[abprs]-[A-Za-z0-9-]{10,}/, "a Slack token"],
+  [/\bBearer [A-Za-z0-9\-._~+/]{20,}=*/, "a bearer credential"],
+];
+
+/**
+ * What secret material `value` holds by its shape alone (a private key, a well-known token), for
+ * a message that never quotes it; undefined when none. Linear in the value's length.
+ */
+export function secretMaterialIn(value: string): string | undefined {
+  if (PRIVATE_KEY_BLOCK.test(value)) return "a private key";
+  for (const [shape, what] of TOKEN_SHAPES) if (shape.test(value)) return what;
+  return undefined;
+}
