@@ -536,6 +536,18 @@ describe("atomic writes of the record", () => {
     expect(fs.statSync("/dev/full").isCharacterDevice()).toBe(true);
   });
 
+  it("records into a releases.yaml that starts with a byte-order mark, and keeps the mark (it always said the file had changed)", () => {
+    const dir = copyReferenceApp();
+    const file = path.join(dir, RELEASE_RECORD_FILE);
+    fs.writeFileSync(file, `\uFEFF${fs.readFileSync(file, "utf8")}`);
+    const r = cli("releases", "record", "--config", dir, "--env", "dev", "--commit", "abcdef1");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^recorded in /);
+    const after = fs.readFileSync(file, "utf8");
+    expect(after.startsWith("\uFEFF")).toBe(true);
+    expect(after).toContain("abcdef1");
+  });
+
   it("keeps the file's permissions", () => {
     const dir = recordDir("environments: {}\n");
     const file = path.join(dir, RELEASE_RECORD_FILE);

@@ -175,7 +175,15 @@ export function recordReleases(configDir: string, env: string, pins: readonly Pi
   const reparsed = parseYaml(loaded.file, text);
   const again = reparsed.doc ? check(reparsed.doc) : { issues: reparsed.issues };
   if (again.issues.length) throw new Error(`envkit produced an invalid ${RELEASE_RECORD_FILE}: ${again.issues.map((i) => i.message).join("; ")}`);
-  writeFileAtomically(loaded.file, text, loaded.exists ? loaded.text! : null);
+  // The reader drops a byte-order mark; it is kept, and the file as it is on disk (with it) is
+  // what must still be there when the new text replaces it.
+  let bom = "";
+  try {
+    if (loaded.exists && fs.readFileSync(loaded.file, "utf8").startsWith("\uFEFF")) bom = "\uFEFF";
+  } catch {
+    // Unreadable now: the write below says so.
+  }
+  writeFileAtomically(loaded.file, bom + text, loaded.exists ? bom + loaded.text! : null);
   return { file: loaded.file, added };
 }
 
