@@ -148,6 +148,41 @@ describe("envkit rollout --step (canary)", () => {
   });
 });
 
+describe("envkit rollout and a canary block shared through a YAML anchor", () => {
+  // api's canary is anchored and web's repeats it: a step of one would move both.
+  const shared = (weight: number) => `# prod
+target: kubernetes
+release:
+  api: "${API_OLD}"
+  web: "${WEB_OLD}"
+promotion:
+  from: staging
+policy: { enforcement: advisory }
+services:
+  api:
+    rollout: { strategy: canary, canary: &c { release: "${WEB_NEW}", weight: ${weight} } }
+  web:
+    rollout: { strategy: canary, canary: *c }
+`;
+
+  it("refuses a step inside the anchored block (exit 1, file:line), where it moved the other service's canary too", () => {
+    const dir = app(shared(10));
+    const r = rollout(dir, "--service", "api", "--step");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/prod\.yaml:11: services\.api\.rollout\.canary: carries the anchor &c, which other values may repeat \(\*c\): an edit here would change them too; write this block out in full without the anchor/);
+    expect(prodOf(dir)).toBe(shared(10));
+  });
+
+  it("refuses the promoting step that would remove the anchored block (exit 1, not an internal error)", () => {
+    const dir = app(shared(50));
+    const r = rollout(dir, "--service", "api", "--step");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("carries the anchor &c");
+    expect(r.err).not.toContain("internal error");
+    expect(prodOf(dir)).toBe(shared(50));
+  });
+});
+
 describe("envkit rollout --switch (blue-green)", () => {
   it("flips live, changing only that word (its comment kept)", () => {
     const dir = app();

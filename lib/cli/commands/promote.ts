@@ -197,6 +197,10 @@ export function setReleases(text: string, updates: readonly ReleaseUpdate[], fil
 /** One edit of an environment file: set a scalar that is there, or remove a key with its value. */
 export type YamlEdit = { readonly set: readonly string[]; readonly value: string | number } | { readonly remove: readonly string[] };
 
+/** Why a block carrying anchor `&name` is not edited in place. */
+const sharedBlock = (name: string): string =>
+  `carries the anchor &${name}, which other values may repeat (*${name}): an edit here would change them too; write this block out in full without the anchor (and each *${name} as its own block), then run the command again`;
+
 /**
  * Applies `edits` to an environment file's text in place, like {@link setReleases}: a set replaces
  * only the scalar's source range (keeping its quoting), a remove drops the key's lines (block) or
@@ -219,6 +223,8 @@ export function editYaml(text: string, edits: readonly YamlEdit[], file = "<envi
       const at = segs.slice(0, i).join(".");
       if (yamlPackage().isAlias(node)) throw refuse(file, pair ? lineOf((pair.key as Node).range![0]) : undefined, at, "is an alias (*name); write the value itself there");
       if (!yamlPackage().isMap(node)) throw refuse(file, pair ? lineOf((pair.key as Node).range![0]) : undefined, at || segs.join("."), `is not a map, so ${segs.join(".")} cannot be edited there`);
+      // An anchored block is shared with every alias of it: an edit inside would change those too.
+      if (i > 0 && node.anchor) throw refuse(file, pair ? lineOf((pair.key as Node).range![0]) : undefined, at, sharedBlock(node.anchor));
       map = node;
       pair = node.items.find((p) => keyName(p) === seg);
       if (!pair) throw refuse(file, undefined, segs.slice(0, i + 1).join("."), `is not set in this file (perhaps in app.yaml); write it in ${file} first`);
@@ -247,6 +253,8 @@ export function editYaml(text: string, edits: readonly YamlEdit[], file = "<envi
       changes.push({ start: node.range[0], end: node.range[1], text: typeof e.value === "number" ? String(e.value) : render(e.value, node.type) });
       continue;
     }
+    const anchor = node && (yamlPackage().isMap(node) || yamlPackage().isSeq(node) || yamlPackage().isScalar(node)) ? node.anchor : undefined;
+    if (anchor) throw refuse(file, lineOf(keyStart), at, sharedBlock(anchor));
     delete parent[segs[segs.length - 1]];
     let end = node?.range?.[1] ?? (pair.key as Node).range![1];
     while (end > keyStart && /\s/.test(body[end - 1])) end--;
