@@ -10,7 +10,7 @@ import { gitHead, gitHistory, mayBeInGitCheckout, releaseHistory } from "../../l
 import { RELEASE_RECORD_FILE, readReleaseRecord, recordReleases, recordedReleases, writeFileAtomically } from "../../lib/policy/release-record";
 import { ReleaseHistory } from "../../lib/policy/rule";
 import { ruleById } from "../../lib/policy/rules";
-import { cli, copyReferenceApp, edit, k8sEnv, miniApp, resolve, resolveOne } from "../helpers";
+import { REFERENCE_APP, cli, copyReferenceApp, edit, k8sEnv, miniApp, resolve, resolveOne } from "../helpers";
 
 const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main", ...args], { cwd, stdio: "pipe" }).toString();
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -534,6 +534,13 @@ describe("atomic writes of the record", () => {
   (fs.existsSync("/dev/full") ? it : it.skip)("writes a device in place (renaming over /dev/full would replace it)", () => {
     expect(() => writeFileAtomically("/dev/full", "x\n")).toThrow(expect.objectContaining({ code: "ENOSPC", path: "/dev/full" }));
     expect(fs.statSync("/dev/full").isCharacterDevice()).toBe(true);
+  });
+
+  it("releases list --env of an unknown environment is exit 1 with a did-you-mean; a known one without entries is not an error", () => {
+    const r = cli("releases", "list", "--config", REFERENCE_APP, "--env", "prdo");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/no environment "prdo" \(did you mean "prod"\?\); environments: dev, prod, staging, swarm, test/);
+    expect(cli("releases", "list", "--config", REFERENCE_APP, "--env", "dev").code).toBe(0);
   });
 
   it("records into a releases.yaml that starts with a byte-order mark, and keeps the mark (it always said the file had changed)", () => {

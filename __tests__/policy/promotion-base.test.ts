@@ -184,6 +184,12 @@ describe("choosing and reading the base", () => {
     expect(() => baseReleaseHistory(app, [ref])).toThrow(/is not a git ref envkit accepts/);
   });
 
+  it("accepts ancestry suffixes as envkit diff does (HEAD~1, main^1), and names a single missing ref in the singular", () => {
+    const { app } = repo({ staging: { api: A }, prod: { api: A } }, { staging: { api: A }, prod: { api: A } });
+    for (const ref of ["HEAD~1", "HEAD^1", "main~0"]) expect(() => baseReleaseHistory(app, [ref])).not.toThrow();
+    expect(() => baseReleaseHistory(app, ["HEAD~99"])).toThrow(/"HEAD~99" names no commit in this checkout/);
+  });
+
   it("refuses --base outside a git checkout", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envkit-nogit-"));
     expect(() => baseReleaseHistory(dir, ["main"])).toThrow(/is not in a git checkout, so promotion order cannot be judged at the base main/);

@@ -265,7 +265,8 @@ export function releaseHistory(configDir: string | undefined): PromotionHistory 
 }
 
 /** Refs are names, never options or revision expressions that run anything: `main`, `origin/main`, `v1.2`, a commit id. */
-const REF_RE = /^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$/;
+/** A branch, tag or commit, optionally with ancestry suffixes (`HEAD~1`, `main^2`), as `envkit diff` takes. */
+const REF_RE = /^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}(?:[~^]\d{0,4}){0,8}$/;
 
 /** The release record as committed at `commit`, when it is there and valid (it is then trusted like the working copy). */
 function recordAt(top: string, commit: string, rel: string, shown: string): { record?: ReleaseRecord; state: "valid" | "missing" | "invalid" } {
@@ -300,7 +301,7 @@ export function baseReleaseHistory(configDir: string, refs: readonly string[], f
   }
   if (!ref || !commit) {
     const name = refs[refs.length - 1];
-    throw new EnvkitError([{ path: flag, message: `${refs.map((r) => `"${r}"`).join(" and ")} name no commit in this checkout; fetch the base branch first (git fetch --no-tags origin ${name.replace(/^origin\//, "")}), or pass --base with a ref that exists` }]);
+    throw new EnvkitError([{ path: flag, message: `${refs.map((r) => `"${r}"`).join(" and ")} ${refs.length === 1 ? "names" : "name"} no commit in this checkout; fetch the base branch first (git fetch --no-tags origin ${name.replace(/^origin\//, "")}), or pass --base with a ref that exists` }]);
   }
   const relDir = path.relative(top, path.resolve(configDir)).split(path.sep).join("/");
   const inRepo = (f: string) => (relDir ? `${relDir}/${f}` : f);

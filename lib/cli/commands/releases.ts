@@ -6,6 +6,8 @@ import { RecordedRelease, readReleaseRecord, recordReleases } from "../../policy
 import { CliIO, EXIT, UsageError } from "../io";
 import { isCalendarDate } from "../../model/calendar-date";
 import { fsIssue, isFsError } from "../../config/fs-issue";
+import { readConfigDir } from "../../config/load";
+import { unknownEnvironments } from "./promote";
 
 export const RELEASES_HELP = `Usage: envkit releases record --config DIR --env NAME [--commit SHA]
        envkit releases list --config DIR [--env NAME] [--format text|json]
@@ -74,6 +76,12 @@ function list(opts: { config: string; env?: string; format?: string }, io: CliIO
   const loaded = readReleaseRecord(opts.config);
   if (loaded.issues.length) return printIssues(loaded.issues, io);
   const all = loaded.record?.environments ?? {};
+  if (opts.env !== undefined && !Object.hasOwn(all, opts.env)) {
+    // Not recorded: fine for an environment of the application (nothing deployed yet), a mistake otherwise.
+    const read = readConfigDir(opts.config);
+    const unknown = read.source ? unknownEnvironments(opts.config, { source: read.source, issues: read.issues }, [opts.env]) : [];
+    if (unknown.length) return printIssues(unknown, io);
+  }
   const envs = Object.keys(all).filter((e) => !opts.env || e === opts.env).sort();
   if (format === "json") {
     io.out(JSON.stringify({ file: loaded.file, environments: Object.fromEntries(envs.map((e) => [e, all[e]])) }, null, 2));
