@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { editYaml, setReleases } from "../../lib/cli/commands/promote";
 import { parseSteps } from "../../lib/cli/commands/rollout";
 import { EnvkitError } from "../../lib/errors";
-import { cli } from "../helpers";
+import { cli, copyReferenceApp } from "../helpers";
 
 /*
  * envkit rollout (a canary step, a blue-green switch) and envkit promote into a blue-green
@@ -180,6 +180,20 @@ services:
     expect(r.err).toContain("carries the anchor &c");
     expect(r.err).not.toContain("internal error");
     expect(prodOf(dir)).toBe(shared(50));
+  });
+});
+
+describe("envkit rollout and the monitoring set", () => {
+  it("refuses a monitoring service at its monitoring.images line, without advice the user cannot follow", () => {
+    const dir = copyReferenceApp();
+    const before = fs.readFileSync(path.join(dir, "environments", "dev.yaml"), "utf8");
+    for (const args of [["--service", "prometheus", "--step"], ["--service", "cadvisor", "--switch"]]) {
+      const r = cli("rollout", "--config", dir, "--env", "dev", ...args);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(new RegExp(`dev\\.yaml:\\d+: monitoring\\.images\\.${args[1]}: "${args[1]}" is part of the monitoring set, which envkit rolls itself`));
+      expect(r.err).not.toContain("set strategy: canary");
+    }
+    expect(fs.readFileSync(path.join(dir, "environments", "dev.yaml"), "utf8")).toBe(before);
   });
 });
 

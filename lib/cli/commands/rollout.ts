@@ -4,6 +4,7 @@ import { loadConfigDir, readConfigDir, readConfigFile } from "../../config/load"
 import { didYouMean } from "../../config/suggest";
 import { lineAt } from "../../config/yaml-source";
 import { ServiceModel, idleSlot } from "../../model/environment";
+import { monitoringSetNames } from "../../targets/registry";
 import { CliIO, EXIT, UsageError } from "../io";
 import { YamlEdit, editYaml, issuePrinter, unknownEnvironments, writeEnvironmentFile } from "./promote";
 
@@ -91,7 +92,14 @@ export function rolloutCommand(opts: { config: string; env: string; service: str
   if (!env || errors.length) return fail(errors.length ? errors : [{ file: opts.config, path: "", message: `environment "${opts.env}" could not be resolved; run envkit validate` }]);
   const file = env.source.file;
   const svc = env.model.services.find((s) => s.name === opts.service);
-  const all = env.model.services.map((s) => s.name);
+  const monitoring = monitoringSetNames(env.model);
+  const all = env.model.services.map((s) => s.name).filter((n) => !monitoring.has(n));
+  if (svc && monitoring.has(svc.name)) {
+    const images = ["monitoring", "images", svc.name];
+    fail([{ ...env.provenance.locate(images), path: images.join("."), message: `"${svc.name}" is part of the monitoring set, which envkit rolls itself (no canary, no blue-green slots); change its image at monitoring.images.${svc.name}, and roll out only the application's services (${all.join(", ") || "none"})` }]);
+    io.err(`envkit rollout: refused, ${file} was not changed`);
+    return EXIT.invalid;
+  }
   if (!svc) return fail([{ file: path.join(opts.config, "app.yaml"), line: lineAt(read.source.app, ["services"]), path: "services", message: `no service "${opts.service}"${didYouMean(opts.service, all)}; services: ${all.join(", ")}` }]);
 
   const plan = opts.step ? canaryStep(svc, steps) : blueGreenSwitch(svc);
