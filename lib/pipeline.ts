@@ -554,7 +554,7 @@ function rescuePreserved(from: string, outDir: string): void {
  * folder itself and in each stack's, and the workspaces' of a stack the synth does not write again
  * (those of the stacks it writes are carried over, see {@link PRESERVED_STACK_FILES}).
  */
-function stateFilesIn(outDir: string, written: ReadonlySet<string>): string[] {
+function stateFilesIn(outDir: string, written: ReadonlySet<string>, workspacesOfOthers = true): string[] {
   const found: string[] = [];
   const look = (dir: string): void => {
     let entries: fs.Dirent[];
@@ -575,7 +575,7 @@ function stateFilesIn(outDir: string, written: ReadonlySet<string>): string[] {
   }
   for (const env of stacks.sort()) {
     look(path.join(outDir, "stacks", env));
-    if (written.has(env)) continue;
+    if (written.has(env) || !workspacesOfOthers) continue;
     let workspaces: string[] = [];
     try {
       workspaces = fs.readdirSync(path.join(outDir, "stacks", env, WORKSPACES_DIR));
@@ -712,7 +712,9 @@ function synthesizeLocked(project: ValidatedProject, outDir: string, failed: (is
     return failed(writeIssue(e, outDir, "removing the temporary folder of a killed synth"));
   }
   const early = project.environments.flatMap((e) => stateIssuesAtSynth(e, outDir, project.issues));
-  for (const f of stateFilesIn(outDir, new Set(project.environments.map((e) => e.model.name)))) {
+  // With configuration errors nothing is written, and an environment they left out is no removed
+  // one: its workspaces' state is not judged (it would be named as if the synth dropped it).
+  for (const f of stateFilesIn(outDir, new Set(project.environments.map((e) => e.model.name)), !hasErrors(project))) {
     early.push({ file: f, path: "", message: `a Terraform state file is inside the output folder, which envkit synth replaces whole; move it out of ${outDir} (next to it, for example), point backend.path at the new place, and synth again` });
   }
   if (hasErrors(project) || early.length > 0) {

@@ -311,6 +311,11 @@ describe("envkit promote: refusals (exit 1, nothing written)", () => {
     try {
       const r = promote(dir);
       expect({ code: r.code, err: r.err }).toEqual({ code: 1, err: 'ENVKIT_NOW: must be an ISO 8601 time such as "2026-12-01T12:00:00Z" (got "garbage"); promotion.soak is judged against it' });
+      // Date.parse reads these as years 2000 and 2001, and an impossible day as the next month's.
+      for (const loose of ["0", "Dec 3", "2026-02-30T00:00:00Z"]) {
+        process.env.ENVKIT_NOW = loose;
+        expect(promote(dir).err).toContain(`ENVKIT_NOW: must be an ISO 8601 time such as "2026-12-01T12:00:00Z" (got ${JSON.stringify(loose)})`);
+      }
     } finally {
       if (before === undefined) delete process.env.ENVKIT_NOW;
       else process.env.ENVKIT_NOW = before;

@@ -159,6 +159,17 @@ describe("Terraform's working files survive a synth", () => {
     expectStateKept(["stacks", "old", "terraform.tfstate.d", "feature", "terraform.tfstate"]);
   });
 
+  it("does not name an invalid environment's workspace state as a dropped stack's (nothing is written then either)", () => {
+    const { out } = previousOutput();
+    const state = path.join(out, "stacks", "dev", "terraform.tfstate.d", "w", "terraform.tfstate");
+    fs.mkdirSync(path.dirname(state), { recursive: true });
+    fs.writeFileSync(state, '{"version":4}');
+    const r = cli("synth", "--config", minimalWith("replicas: -1"), "--out", out);
+    expect(r.code).toBe(1);
+    expect(r.err).not.toContain("a Terraform state file is inside the output folder");
+    expect(fs.existsSync(state)).toBe(true);
+  });
+
   it("puts them back, with the whole previous output, when the swap fails", () => {
     const { out, parent } = previousOutput();
     const before = snapshot(out);

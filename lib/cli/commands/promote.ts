@@ -11,6 +11,7 @@ import { PromotionHistory, releaseHistory } from "../../policy/history";
 import { soakMs } from "../../policy/promotion";
 import { writeFileAtomically } from "../../config/atomic-write";
 import { SlotName, idleSlot, serviceReleases } from "../../model/environment";
+import { isCalendarDate } from "../../model/calendar-date";
 import { monitoringSetNames } from "../../targets/registry";
 import { CliIO, EXIT, UsageError } from "../io";
 
@@ -322,7 +323,9 @@ export function unknownEnvironments(config: string, read: { readonly source: Con
 function now(): number {
   const given = process.env.ENVKIT_NOW;
   if (given === undefined) return Date.now();
-  const t = Date.parse(given);
+  // ISO 8601 only: Date.parse also reads "0" or "Dec 3" (as years 2000 and 2001).
+  const iso = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/.test(given) && isCalendarDate(given.slice(0, 10));
+  const t = iso ? Date.parse(given) : NaN;
   // An environment variable is input (exit 1, like a bad ENVKIT_TODAY), not command-line usage.
   if (Number.isNaN(t)) throw new EnvkitError([{ path: "ENVKIT_NOW", message: `must be an ISO 8601 time such as "2026-12-01T12:00:00Z" (got ${JSON.stringify(given)}); promotion.soak is judged against it` }]);
   return t;
