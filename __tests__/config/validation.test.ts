@@ -123,6 +123,19 @@ describe("validation of the reference app's broken copies (file:line: path: mess
   });
 });
 
+describe("suppression scopes", () => {
+  const issuesOf = (scope: string) => resolve(miniApp(), { dev: dockerEnv({ policy: { enforcement: "advisory", suppressions: [{ rule: "ENVK-SEC-004", scope, reason: "the reason is long enough" }] } }) }).issues.map(formatIssue);
+
+  it("refuses an empty scope, which would suppress the rule for the whole environment", () => {
+    expect(issuesOf("").join("\n")).toMatch(/policy\.suppressions\.0\.scope: is empty, which would suppress the rule for the whole environment; name a service or resource path, or leave scope out/);
+  });
+
+  it("warns of a bare scope that names no service (a typo suppresses nothing), with a did-you-mean; a service or a resource path is fine", () => {
+    expect(issuesOf("wbe")).toContainEqual(expect.stringMatching(/warning: policy\.suppressions\.0\.scope: "wbe" names no service of "dev" \(did you mean "web"\?\) and is no resource path/));
+    for (const fine of ["web", "docker_container.x", "services.web.security"]) expect(issuesOf(fine).join("\n")).not.toMatch(/suppresses nothing/);
+  });
+});
+
 describe("secret material by its shape, under any env name", () => {
   it("never quotes the value, and leaves ordinary values alone", () => {
     const key = `ghp_${"a1B2".repeat(9)}`;

@@ -677,6 +677,19 @@ function pinRelease(repository: string, svc: string, segs: Segments, rel: string
   return r.value;
 }
 
+/**
+ * The suppressions as written, with a warning for a scope that can match nothing: a bare name
+ * (no ".", "[" or "/" of a resource path) that is no service of the environment — a typo would
+ * leave the finding suppressed nowhere, silently.
+ */
+function suppressionsChecked<T extends { readonly scope?: string }>(list: readonly T[], services: readonly string[], envName: string, warn: (segs: (string | number)[], message: string) => void): T[] {
+  list.forEach((s, i) => {
+    if (s.scope === undefined || /[.[/]/.test(s.scope) || services.includes(s.scope)) return;
+    warn(["policy", "suppressions", i, "scope"], `"${s.scope}" names no service of "${envName}"${didYouMean(s.scope, services)} and is no resource path (those hold a "."), so this suppression suppresses nothing; name a service or a resource path`);
+  });
+  return [...list];
+}
+
 /** Which strategy a field belongs to, for "given under another strategy" messages. */
 const FIELD_OWNER: Readonly<Record<string, string>> = { live: "blue-green", slots: "blue-green", idleReplicas: "blue-green", canary: "canary", maxSurge: "rolling, blue-green and canary", maxUnavailable: "rolling, blue-green and canary" };
 
@@ -1102,7 +1115,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
     ...resolveMonitoring(doc.slo, doc.monitoring, secs, err),
     backend: doc.backend,
     enforcement: doc.policy.enforcement,
-    suppressions: doc.policy.suppressions,
+    suppressions: suppressionsChecked(doc.policy.suppressions, Object.keys(doc.services), envName, warn),
     rollout: { strategy: doc.rollout.strategy, maxSurge: doc.rollout.maxSurge as SurgeValue, maxUnavailable: doc.rollout.maxUnavailable as SurgeValue, timeoutSeconds: secs(["rollout", "timeout"], doc.rollout.timeout) },
     preventDestroyVolumes: doc.volumes.preventDestroy,
     // Only an adapter's own block is its settings (no adapter: a planned target, refused later).

@@ -605,7 +605,7 @@ export const SuppressionSchema = z.strictObject({
   /** Rule id, e.g. `ENVK-K8S-003`. */
   rule: z.string().regex(/^ENVK-[A-Z0-9]+-\d{3}$/, { message: 'must be a rule id like "ENVK-K8S-003"' }),
   /** Service name or resource path the suppression applies to. @default the whole environment */
-  scope: z.string().optional(),
+  scope: z.string().min(1, { message: 'is empty, which would suppress the rule for the whole environment; name a service or resource path, or leave scope out to mean the whole environment' }).optional(),
   /** Why it is acceptable; required. */
   reason: z.string().min(10, { message: "a suppression needs a reason of at least 10 characters" }),
   /** `YYYY-MM-DD`; after it the finding is reported again. */
