@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigIssue, formatIssue, sortIssues } from "./lib/errors";
-import { checkEachStack, checkStacks, hasErrors, newApp, preloadSynthesis, stateIssuesAtSynth, validateDir, writeModelSidecars } from "./lib/pipeline";
+import { checkEachStack, checkStacks, hasErrors, isInside, newApp, preloadSynthesis, stateIssuesAtSynth, validateDir, writeModelSidecars } from "./lib/pipeline";
 
 /** Options of {@link main}; the defaults are what `cdktf synth` provides. */
 export interface MainOptions {
@@ -24,10 +24,16 @@ export interface MainOptions {
  * any error (a mandatory guardrail finding included) it returns 1 having written nothing.
  */
 export function main(opts: MainOptions = {}): number {
-  const configDir = opts.configDir ?? process.env.ENVKIT_CONFIG ?? path.join(__dirname, "..", "examples", "reference-app");
-  const outdir = opts.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
+  // An empty variable is an unset one (never "the current folder").
+  const configDir = opts.configDir ?? (process.env.ENVKIT_CONFIG || path.join(__dirname, "..", "examples", "reference-app"));
+  const outdir = opts.outdir ?? (process.env.CDKTF_OUTDIR || "cdktf.out");
   const err = opts.err ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const print = (issues: readonly ConfigIssue[]): void => sortIssues(issues).forEach((i) => err(formatIssue(i)));
+  // cdktf writes stacks/ and manifest.json into its output folder: never into the application.
+  if (isInside(outdir, configDir)) {
+    print([{ file: configDir, path: "ENVKIT_CONFIG", message: `is inside the output folder ${outdir} (CDKTF_OUTDIR), where cdktf writes stacks/ and manifest.json; keep the application folder outside it` }]);
+    return 1;
+  }
   const project = validateDir(path.relative(process.cwd(), configDir) || ".");
   preloadSynthesis(project);
   const state = project.environments.flatMap((e) => stateIssuesAtSynth(e, outdir, project.issues));

@@ -114,7 +114,7 @@ export function stateIssuesAtSynth(env: ResolvedEnvironment, outDir: string, rep
  * paths exist, so a state path or an application folder reached through a link to the output
  * folder (or an output folder that is a link) is still seen inside it.
  */
-function isInside(dir: string, p: string): boolean {
+export function isInside(dir: string, p: string): boolean {
   const rel = path.relative(physicalPath(dir), physicalPath(p));
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }

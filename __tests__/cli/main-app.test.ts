@@ -55,6 +55,19 @@ describe("main.ts (the cdktf app)", () => {
     expect(fs.readFileSync(path.join(out, "stacks", "prod", ".terraform", "marker"), "utf8")).toBe("providers");
   });
 
+  it("refuses an ENVKIT_CONFIG inside CDKTF_OUTDIR (cdktf would write stacks/ into the application), and reads an empty ENVKIT_CONFIG as unset", () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envkit-main-")), "cdktf.out");
+    const app = path.join(out, "app");
+    fs.cpSync(path.join(__dirname, "..", "..", "examples", "minimal"), app, { recursive: true });
+    const r = runMain({ CDKTF_OUTDIR: out, ENVKIT_CONFIG: app });
+    expect(r.code).toBe(1);
+    expect(r.err.trim()).toBe(`${app}: ENVKIT_CONFIG: is inside the output folder ${out} (CDKTF_OUTDIR), where cdktf writes stacks/ and manifest.json; keep the application folder outside it`);
+    expect(fs.readdirSync(out)).toEqual(["app"]);
+    const empty = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envkit-main-")), "cdktf.out");
+    expect(runMain({ CDKTF_OUTDIR: empty, ENVKIT_CONFIG: "" }).code).toBe(0);
+    expect(fs.readdirSync(path.join(empty, "stacks")).sort()).toEqual(["dev", "prod", "staging", "swarm", "test"]);
+  });
+
   it("exits 1 with every error when the configuration is invalid, writing nothing", () => {
     const app = copyReferenceApp();
     edit(path.join(app, "app.yaml"), "name: shop", "name: Shop");
