@@ -1,21 +1,27 @@
 import { EnvironmentModel } from "../model/environment";
 
-/** Mermaid node ids must be simple words. */
+/**
+ * Mermaid node ids must be simple words. A service name (a DNS label: letters, digits, "-") maps
+ * to one without "_"; the nodes envkit adds (the internet, egress destinations) hold a "_", so no
+ * service can share a node with them, nor two destinations whose names differ only in punctuation.
+ */
 const id = (s: string): string => s.replace(/[^A-Za-z0-9_]/g, "_");
+const INTERNET = "the_internet";
+const egressId = (i: number): string => `egress_${i + 1}`;
 
 /** A mermaid flowchart of services and their allowed connections (and the internet for public ones). */
 export function toMermaid(env: EnvironmentModel): string {
   const lines = ["flowchart LR"];
-  if (env.services.some((s) => s.public)) lines.push('  internet(("internet"))');
+  if (env.services.some((s) => s.public)) lines.push(`  ${INTERNET}(("internet"))`);
   for (const s of env.services) lines.push(`  ${id(s.name)}${s.kind === "stateful" ? `[("${s.name}")]` : s.kind === "job" || s.kind === "cronjob" ? `{{"${s.name}"}}` : `["${s.name}"]`}`);
-  for (const s of env.services.filter((x) => x.public)) lines.push(`  internet -->|${s.ports.map((p) => p.port).join(",")}| ${id(s.name)}`);
+  for (const s of env.services.filter((x) => x.public)) lines.push(`  ${INTERNET} -->|${s.ports.map((p) => p.port).join(",")}| ${id(s.name)}`);
   for (const c of env.connections) lines.push(`  ${id(c.from)} -->|${c.port}/${c.protocol}| ${id(c.to)}`);
   // Jobs run before their dependants; egress leaves the application.
   for (const s of env.services) for (const d of s.runBefore ?? []) lines.push(`  ${id(s.name)} -.->|before| ${id(d)}`);
-  for (const [dest, from] of egressTargets(env)) {
-    lines.push(`  ${id(`out_${dest}`)}(("${dest.replace(/"/g, "_")}"))`);
-    for (const [svc, port] of from) lines.push(`  ${id(svc)} -->|${port}| ${id(`out_${dest}`)}`);
-  }
+  [...egressTargets(env)].forEach(([dest, from], i) => {
+    lines.push(`  ${egressId(i)}(("${dest.replace(/"/g, "_")}"))`);
+    for (const [svc, port] of from) lines.push(`  ${id(svc)} -->|${port}| ${egressId(i)}`);
+  });
   return lines.join("\n");
 }
 
@@ -23,15 +29,16 @@ export function toMermaid(env: EnvironmentModel): string {
 export function toDot(env: EnvironmentModel): string {
   const q = (s: string): string => JSON.stringify(s);
   const lines = [`digraph ${q(`${env.app}-${env.name}`)} {`, "  rankdir=LR;"];
-  if (env.services.some((s) => s.public)) lines.push('  internet [shape=doublecircle];');
+  // The internet and egress destinations are nodes of their own ("_"-named ids no service can have), labelled.
+  if (env.services.some((s) => s.public)) lines.push(`  ${INTERNET} [shape=doublecircle, label="internet"];`);
   for (const s of env.services) lines.push(`  ${q(s.name)} [shape=${s.kind === "stateful" ? "cylinder" : s.kind === "job" || s.kind === "cronjob" ? "hexagon" : "box"}];`);
-  for (const s of env.services.filter((x) => x.public)) lines.push(`  internet -> ${q(s.name)} [label=${q(s.ports.map((p) => p.port).join(","))}];`);
+  for (const s of env.services.filter((x) => x.public)) lines.push(`  ${INTERNET} -> ${q(s.name)} [label=${q(s.ports.map((p) => p.port).join(","))}];`);
   for (const c of env.connections) lines.push(`  ${q(c.from)} -> ${q(c.to)} [label=${q(`${c.port}/${c.protocol}`)}];`);
   for (const s of env.services) for (const d of s.runBefore ?? []) lines.push(`  ${q(s.name)} -> ${q(d)} [style=dashed, label="before"];`);
-  for (const [dest, from] of egressTargets(env)) {
-    lines.push(`  ${q(dest)} [shape=doublecircle];`);
-    for (const [svc, port] of from) lines.push(`  ${q(svc)} -> ${q(dest)} [label=${q(port)}];`);
-  }
+  [...egressTargets(env)].forEach(([dest, from], i) => {
+    lines.push(`  ${egressId(i)} [shape=doublecircle, label=${q(dest)}];`);
+    for (const [svc, port] of from) lines.push(`  ${q(svc)} -> ${egressId(i)} [label=${q(port)}];`);
+  });
   lines.push("}");
   return lines.join("\n");
 }
@@ -73,7 +80,7 @@ export function changedMermaid(g: GraphShape, added: readonly string[], removed:
     return { from: m[1], to: m[2], port: m[3] };
   };
   for (const r of removed.map(parse)) for (const n of [r.from, r.to]) names.add(n);
-  if (g.services.some((s) => s.public)) lines.push('  internet(("internet"))');
+  if (g.services.some((s) => s.public)) lines.push(`  ${INTERNET}(("internet"))`);
   for (const n of [...names]) {
     const s = g.services.find((x) => x.name === n);
     lines.push(`  ${id(n)}${s?.kind === "stateful" ? `[("${label(n)}")]` : `["${label(n)}"]`}`);
@@ -81,7 +88,7 @@ export function changedMermaid(g: GraphShape, added: readonly string[], removed:
   const styles: string[] = [];
   let link = 0;
   for (const s of g.services.filter((x) => x.public)) {
-    lines.push(`  internet --> ${id(s.name)}`);
+    lines.push(`  ${INTERNET} --> ${id(s.name)}`);
     link++;
   }
   for (const c of g.connections) {
