@@ -36,6 +36,20 @@ function program(outdir: string, api: { release: string; privileged?: boolean })
 
 const DIGEST = `3.1.0@sha256:${"2".repeat(64)}`;
 
+/** The lines synthApp prints for a team stack `stackId` holding one construct with `problems`; process.exitCode restored. */
+function linesOfFailing(stackId: string, construct: string, problems: string[]): string[] {
+  const app = new App({ outdir: tmp("envkit-synthapp-own-"), stackTraces: false });
+  new Construct(new TerraformStack(app, stackId), construct).node.addValidation({ validate: () => problems });
+  const lines: string[] = [];
+  const before = process.exitCode;
+  try {
+    expect(synthApp(app, { err: (l) => lines.push(l) })).toBe(1);
+  } finally {
+    process.exitCode = before;
+  }
+  return lines;
+}
+
 describe("synthApp", () => {
   it("synthesizes a program that passes and returns 0", () => {
     const out = tmp("envkit-synthapp-ok-");
@@ -64,17 +78,7 @@ describe("synthApp", () => {
   });
 
   it("names a construct's own validation error by its path", () => {
-    const app = new App({ outdir: tmp("envkit-synthapp-own-"), stackTraces: false });
-    const stack = new TerraformStack(app, "team");
-    new Construct(stack, "thing").node.addValidation({ validate: () => ["the thing is wrong"] });
-    const lines: string[] = [];
-    const before = process.exitCode;
-    try {
-      expect(synthApp(app, { err: (l) => lines.push(l) })).toBe(1);
-    } finally {
-      process.exitCode = before;
-    }
-    expect(lines).toEqual(["team/thing: the thing is wrong", "synth failed: 1 problem(s) above; fix them and synthesize again"]);
+    expect(linesOfFailing("team", "thing", ["the thing is wrong"])).toEqual(["team/thing: the thing is wrong", "synth failed: 1 problem(s) above; fix them and synthesize again"]);
   });
 
   it("throws any other error as it was", () => {
@@ -112,16 +116,6 @@ describe("validationProblems", () => {
   });
 
   it("prints a construct's message of several lines whole, on one line, and counts every problem", () => {
-    const app = new App({ outdir: tmp("envkit-synthapp-lines-"), stackTraces: false });
-    const stack = new TerraformStack(app, "own");
-    new Construct(stack, "checked").node.addValidation({ validate: () => ["first line\nsecond line", "problem two"] });
-    const lines: string[] = [];
-    const before = process.exitCode;
-    try {
-      expect(synthApp(app, { err: (l) => lines.push(l) })).toBe(1);
-    } finally {
-      process.exitCode = before;
-    }
-    expect(lines).toEqual(["own/checked: first line\\u000asecond line", "own/checked: problem two", "synth failed: 2 problem(s) above; fix them and synthesize again"]);
+    expect(linesOfFailing("own", "checked", ["first line\nsecond line", "problem two"])).toEqual(["own/checked: first line\\u000asecond line", "own/checked: problem two", "synth failed: 2 problem(s) above; fix them and synthesize again"]);
   });
 });
