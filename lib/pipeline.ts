@@ -127,7 +127,9 @@ export function isInside(dir: string, p: string): boolean {
  */
 export function physicalPath(p: string): string {
   let cur = path.isAbsolute(p) ? path.parse(path.resolve(p)).root : realOrSelf(process.cwd());
-  for (const part of p.split(/[\\/]+/)) {
+  // Only the platform's separator: on Linux a backslash is a character of a file name
+  // (Terraform writes `..\\x` as one file in the stack's folder).
+  for (const part of p.split(path.sep === "\\" ? /[\\/]+/ : /\/+/)) {
     if (part === "" || part === ".") continue;
     if (part === "..") {
       cur = path.dirname(cur);
@@ -519,7 +521,8 @@ export function removeStaleTemporaries(outDir: string): string[] {
     else {
       // A synth killed mid-swap had already moved the output's Terraform files into its new
       // output: they go back where they came from before that folder goes.
-      if (!m[2] && fs.existsSync(outDir)) rescuePreserved(p, outDir);
+      // What could not go back (the same workspace on both sides) keeps the folder where it is.
+      if (!m[2] && fs.existsSync(outDir) && !rescuePreserved(p, outDir)) continue;
       fs.rmSync(p, { recursive: true, force: true });
     }
     removed.push(p);
@@ -528,25 +531,46 @@ export function removeStaleTemporaries(outDir: string): string[] {
 }
 
 /**
- * Moves back into `outDir` what {@link swapIn} had moved out of it into the new output `from`
- * ({@link PRESERVED_STACK_FILES} of each stack) before its synth was killed: each entry of a stack
- * `outDir` has, where `outDir` has none of its own.
+ * Moves `from` to `to`; when `to` exists (a workspace made since), folders are merged entry by
+ * entry. False when something could not go back (the same name on both sides): it stays in `from`.
  */
-function rescuePreserved(from: string, outDir: string): void {
+function moveBack(from: string, to: string): boolean {
+  const there = lstatOrNone(from);
+  if (!there) return true;
+  const here = lstatOrNone(to);
+  if (!here) {
+    fs.renameSync(from, to);
+    return true;
+  }
+  if (!there.isDirectory() || !here.isDirectory()) return false;
+  let all = true;
+  for (const entry of fs.readdirSync(from)) if (!moveBack(path.join(from, entry), path.join(to, entry))) all = false;
+  return all;
+}
+
+/**
+ * Moves back into `outDir` what {@link swapIn} had moved out of it into the new output `from`
+ * ({@link PRESERVED_STACK_FILES} of each stack) before its synth was killed, for each stack
+ * `outDir` has; folders merged with what appeared there since (a new workspace). False when
+ * something could not go back, and the killed synth's folder is then kept.
+ */
+function rescuePreserved(from: string, outDir: string): boolean {
   let envs: string[];
   try {
     envs = fs.readdirSync(path.join(from, "stacks"));
   } catch {
-    return;
+    return true;
   }
+  let kept = true;
   for (const env of envs) {
     const home = path.join(outDir, "stacks", env);
     if (!fs.existsSync(home)) continue;
     for (const name of PRESERVED_STACK_FILES) {
       const there = path.join(from, "stacks", env, name);
-      if (fs.lstatSync(there, { throwIfNoEntry: false }) && !fs.lstatSync(path.join(home, name), { throwIfNoEntry: false })) fs.renameSync(there, path.join(home, name));
+      if (!moveBack(there, path.join(home, name))) kept = false;
     }
   }
+  return kept;
 }
 
 /**
@@ -665,35 +689,60 @@ export function synthesizeProject(project: ValidatedProject, out: string): Synth
  */
 function lockOutput(outDir: string): string | ConfigIssue {
   const file = path.join(path.dirname(path.resolve(outDir)), `${TMP_PREFIX}${path.basename(outDir)}.lock`);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      fs.writeFileSync(file, `${process.pid}\n`, { flag: "wx" });
-      return file;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      // No folder to lock in yet (created with the temporary folder), or one envkit cannot write: reported there.
-      if (code === "ENOENT" && attempt === 0) {
-        try {
-          fs.mkdirSync(path.dirname(file), { recursive: true });
-        } catch {
-          return ""; // reported when the temporary folder is made there
-        }
+  const mine = `${file}.${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // Written whole first, then linked into place: the lock exists only with its pid in it.
+    fs.writeFileSync(mine, `${process.pid}\n`, { flag: "wx" });
+  } catch {
+    return ""; // no folder envkit can write in: reported when the temporary folder is made there
+  }
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        fs.linkSync(mine, file);
+        return file;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") return ""; // no hard links here: unlocked, as before
+      }
+      const holder = pidIn(file);
+      if (holder !== undefined && holder !== process.pid && alive(holder)) {
+        return { file: outDir, path: "--out", message: `another envkit synth (pid ${holder}) is writing this output; wait for it to finish and synth again (if no synth runs, remove ${file})` };
+      }
+      // A dead holder's lock: moved aside under a name of our own (one taker wins the rename), then
+      // looked at again — a live synth's lock taken by mistake is put back.
+      const aside = `${mine}-stale`;
+      try {
+        fs.renameSync(file, aside);
+      } catch {
         continue;
       }
-      if (code !== "EEXIST") return code === "ENOENT" || code === "EACCES" || code === "EPERM" || code === "EROFS" || code === "ENOTDIR" ? "" : writeIssue(e, outDir, "locking it");
+      const taken = pidIn(aside);
+      if (taken !== undefined && taken !== process.pid && alive(taken)) {
+        try {
+          fs.linkSync(aside, file);
+        } catch {
+          // it took another lock meanwhile
+        }
+        fs.rmSync(aside, { force: true });
+        return { file: outDir, path: "--out", message: `another envkit synth (pid ${taken}) is writing this output; wait for it to finish and synth again (if no synth runs, remove ${file})` };
+      }
+      fs.rmSync(aside, { force: true });
     }
-    let holder = NaN;
-    try {
-      holder = Number(fs.readFileSync(file, "utf8").trim());
-    } catch {
-      continue; // released meanwhile
-    }
-    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
-      return { file: outDir, path: "--out", message: `another envkit synth (pid ${holder}) is writing this output; wait for it to finish and synth again (if no synth runs, remove ${file})` };
-    }
-    fs.rmSync(file, { force: true });
+    return { file: outDir, path: "--out", message: `other envkit synths keep taking this output's lock (${file}); let them finish, then synth again` };
+  } finally {
+    fs.rmSync(mine, { force: true });
   }
-  return "";
+}
+
+/** The pid a lock file holds, or undefined. */
+function pidIn(file: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(file, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function unlockOutput(file: string): void {

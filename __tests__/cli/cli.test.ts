@@ -210,7 +210,7 @@ describe("envkit compare and graph", () => {
 
   it("graph renders the reference app as mermaid and dot", () => {
     const m = cli("graph", "--config", REFERENCE_APP, "--env", "prod");
-    expect(m.out.split("\n")).toEqual(expect.arrayContaining(["flowchart LR", "  the_internet -->|8080| web", "  web -->|3000/tcp| api", "  api -->|5432/tcp| db", "  worker -->|6379/tcp| cache"]));
+    expect(m.out.split("\n")).toEqual(expect.arrayContaining(["flowchart LR", "  internet_ -->|8080| web", "  web -->|3000/tcp| api", "  api -->|5432/tcp| db", "  worker -->|6379/tcp| cache"]));
     const d = cli("graph", "--config", REFERENCE_APP, "--env", "prod", "--format", "dot");
     expect(d.out).toMatch(/^digraph "shop-prod" \{/);
     expect(d.out).toContain('"api" -> "db" [label="5432/tcp"];');

@@ -173,6 +173,16 @@ services:
     expect(prodOf(dir)).toBe(shared(10));
   });
 
+  it("refuses the promoting step when an anchor sits deeper inside the block it removes (exit 1, not an internal error)", () => {
+    const deep = shared(50).replace("canary: &c { release: ", "canary: { release: &r ").replace("canary: *c }", `canary: { release: *r, weight: 10 } }`);
+    const dir = app(deep);
+    const r = rollout(dir, "--service", "api", "--step");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("carries the anchor &r");
+    expect(r.err).not.toContain("internal error");
+    expect(prodOf(dir)).toBe(deep);
+  });
+
   it("refuses the promoting step that would remove the anchored block (exit 1, not an internal error)", () => {
     const dir = app(shared(50));
     const r = rollout(dir, "--service", "api", "--step");

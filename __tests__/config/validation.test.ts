@@ -142,7 +142,7 @@ describe("secret material by its shape, under any env name", () => {
     const messages = errorsOf(svc("api", { env: { UPSTREAM: key } }), { dev: dockerEnv() }).join("\n");
     expect(messages).toContain("holds a GitHub token");
     expect(messages).not.toContain(key);
-    for (const value of ["Bearer", "use Bearer tokens", "AKIA", "ghp_short", "-----BEGIN CERTIFICATE-----", "xoxo"]) {
+    for (const value of ["Bearer", "use Bearer tokens", "AKIA", "ghp_short", "-----BEGIN CERTIFICATE-----", "xoxo", "Bearer tokens/are/configured/in/vault", "Bearer /var/run/secrets/kubernetes.io/serviceaccount/token", "ASIAPACIFICSOUTHEAST"]) {
       expect(errorsOf(svc("api", { env: { NOTE: value } }), { dev: dockerEnv() }).join("\n")).not.toMatch(/ENVK-SEC-001/);
     }
   });
@@ -172,6 +172,7 @@ describe("validation rules (objects from TypeScript)", () => {
     ["a private key in a neutral env name", svc("api", { env: { CONFIG: "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK\n" } }), ok, /services\.api\.env\.CONFIG: \[ENVK-SEC-001\] the value of "CONFIG" holds a private key \(not shown here\); declare it by name under services\.api\.secrets/],
     ["a GitHub token in a neutral env name", svc("api", { env: { UPSTREAM: `ghp_${"a1B2".repeat(9)}` } }), ok, /the value of "UPSTREAM" holds a GitHub token \(not shown here\)/],
     ["an AWS access key id in a neutral env name", svc("api", { env: { ID: "AKIAIOSFODNN7EXAMPLE" } }), ok, /the value of "ID" holds an AWS access key id/],
+    ["a lowercase bearer credential", svc("api", { env: { AUTH: "bearer eyJhbGciOiJIUzI1NiJ9.e30.abcdefgh" } }), ok, /the value of "AUTH" holds a bearer credential/],
     ["a bearer credential in a neutral env name", svc("api", { env: { AUTH_HEADER: "Bearer eyJhbGciOiJIUzI1NiJ9.e30.abcdefgh" } }), ok, /the value of "AUTH_HEADER" holds a bearer credential/],
     ["invalid env var name", svc("api", { env: { "1BAD": "x" } }), ok, /"1BAD" is not a valid environment variable name/],
     ["limit below request", svc("api", { resources: { memory: "512Mi", memoryLimit: "256Mi" } }), ok, /memoryLimit: 256Mi is below the memory request 512Mi/],

@@ -445,3 +445,42 @@ describe("a synth killed mid-swap, and two synths at once, lose nothing Terrafor
     expect(fs.readdirSync(parent)).toEqual(["out"]);
   });
 });
+
+describe("from a final outside re-check", () => {
+  it("a backend.path with backslashes is one file name on Linux, inside the stack folder: refused", () => {
+    const r = cli("synth", "--config", minimalWith("backend:\n  type: local\n  path: '..\\..\\..\\state.json'"), "--out", path.join(tmp("envkit-safe-bs-"), "out"));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/backend\.path/);
+  });
+
+  it("a workspace that appeared in the output since the kill does not cost the moved one its state: kept beside it", () => {
+    const { out, parent } = previousOutput();
+    const tmpOut = path.join(parent, `.envkit-tmp-out-${deadPid()}-aB3xYz`);
+    const moved = path.join(tmpOut, "stacks", "dev", "terraform.tfstate.d", "ws1");
+    fs.mkdirSync(moved, { recursive: true });
+    fs.writeFileSync(path.join(moved, "terraform.tfstate"), '{"version":4,"ws":1}');
+    fs.mkdirSync(path.join(out, "stacks", "dev", "terraform.tfstate.d", "ws2"), { recursive: true });
+    expect(cli("synth", "--config", MINIMAL, "--out", out).code).toBe(0);
+    // Merged back: both workspaces, carried into the new output.
+    expect(fs.readFileSync(path.join(out, "stacks", "dev", "terraform.tfstate.d", "ws1", "terraform.tfstate"), "utf8")).toBe('{"version":4,"ws":1}');
+    expect(fs.existsSync(path.join(out, "stacks", "dev", "terraform.tfstate.d", "ws2"))).toBe(true);
+    expect(fs.readdirSync(parent)).toEqual(["out"]);
+    // The same workspace on both sides cannot be merged: the killed synth's folder is kept, with it.
+    const again = path.join(parent, `.envkit-tmp-out-${deadPid()}-cD4eFg`);
+    fs.mkdirSync(path.join(again, "stacks", "dev", "terraform.tfstate.d", "ws1"), { recursive: true });
+    fs.writeFileSync(path.join(again, "stacks", "dev", "terraform.tfstate.d", "ws1", "terraform.tfstate"), '{"version":4,"other":true}');
+    expect(cli("synth", "--config", MINIMAL, "--out", out).code).toBe(0);
+    expect(fs.readFileSync(path.join(again, "stacks", "dev", "terraform.tfstate.d", "ws1", "terraform.tfstate"), "utf8")).toBe('{"version":4,"other":true}');
+  });
+
+  it("a lock is never seen without its pid: an empty or junk lock is taken over, a live one refuses", () => {
+    const { out, parent } = previousOutput();
+    const lock = path.join(parent, ".envkit-tmp-out.lock");
+    for (const junk of ["", "not a pid\n"]) {
+      fs.writeFileSync(lock, junk);
+      expect(cli("synth", "--config", MINIMAL, "--out", out).code).toBe(0);
+      expect(fs.existsSync(lock)).toBe(false);
+    }
+    expect(fs.readdirSync(parent)).toEqual(["out"]);
+  });
+});

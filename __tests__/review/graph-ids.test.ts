@@ -12,6 +12,8 @@ const env = {
   name: "dev",
   services: [
     svc("internet", { public: true }),
+    svc("the-internet"),
+    svc("egress-1"),
     svc("api", { egress: [{ host: "api", port: 443, protocol: "tcp" }, { host: "a.b", port: 443, protocol: "tcp" }, { host: "a-b", port: 443, protocol: "tcp" }] }),
   ],
   connections: [{ from: "internet", to: "api", port: 8080, protocol: "tcp" }],
@@ -25,16 +27,16 @@ const dotNodes = (text: string): string[] => text.split("\n").flatMap((l) => /^ 
 describe("graph node ids", () => {
   it("mermaid: the internet, each service and each egress destination are distinct nodes", () => {
     const nodes = mermaidNodes(toMermaid(env));
-    expect(nodes).toHaveLength(2 + 1 + 3);
+    expect(nodes).toHaveLength(4 + 1 + 3);
     expect(new Set(nodes).size).toBe(nodes.length);
   });
 
   it("dot: the same, and no edge from a service to itself", () => {
     const text = toDot(env);
     const nodes = dotNodes(text);
-    expect(nodes).toHaveLength(2 + 1 + 3);
+    expect(nodes).toHaveLength(4 + 1 + 3);
     expect(new Set(nodes).size).toBe(nodes.length);
     expect(text).not.toMatch(/"api" -> "api"/);
-    expect(text).toContain('egress_1 [shape=doublecircle, label="api"];');
+    expect(text).toContain('egress_1_ [shape=doublecircle, label="api"];');
   });
 });

@@ -104,8 +104,8 @@ describe("examples/voting-app", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('migrate{{"migrate"}}');
     expect(r.out).toContain("migrate -.->|before| worker");
-    expect(r.out).toContain('egress_1(("smtp.example.com"))');
-    expect(r.out).toContain("worker -->|587/tcp| egress_1");
+    expect(r.out).toContain('egress_1_(("smtp.example.com"))');
+    expect(r.out).toContain("worker -->|587/tcp| egress_1_");
   });
 
   it("envkit diff: a new migration release replaces the Job (it runs again) and updates the CronJob in place", () => {

@@ -60,9 +60,11 @@ const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----/;
 const TOKEN_SHAPES: readonly [RegExp, string][] = [
   [/\bgh[pousr]_[A-Za-z0-9]{36,}/, "a GitHub token"],
   [/\bgithub_pat_[A-Za-z0-9_]{40,}/, "a GitHub token"],
-  [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/, "an AWS access key id"],
+  // A key id holds digits ("ASIAPACIFICSOUTHEAST" is a region-like word, not a key).
+  [/\b(?:AKIA|ASIA)(?=[A-Z]*\d)[0-9A-Z]{16}\b/, "an AWS access key id"],
   [/\bxox[abprs]-[A-Za-z0-9-]{10,}/, "a Slack token"],
-  [/\bBearer [A-Za-z0-9\-._~+/]{20,}=*/, "a bearer credential"],
+  // A credential, not a sentence or a path: one word of token characters with a digit, in any case.
+  [/\b[Bb][Ee][Aa][Rr][Ee][Rr] (?=[A-Za-z\-._~+]*\d)[A-Za-z0-9\-._~+]{20,}=*(?![A-Za-z0-9\-._~+/=])/, "a bearer credential"],
 ];
 
 /**

@@ -1,13 +1,14 @@
 import { EnvironmentModel } from "../model/environment";
 
 /**
- * Mermaid node ids must be simple words. A service name (a DNS label: letters, digits, "-") maps
- * to one without "_"; the nodes envkit adds (the internet, egress destinations) hold a "_", so no
- * service can share a node with them, nor two destinations whose names differ only in punctuation.
+ * Mermaid node ids must be simple words. A service name (a DNS label: letters, digits, "-", never
+ * ending in "-") maps to one that never ends in "_"; the nodes envkit adds (the internet, egress
+ * destinations) end in "_", so no service can share a node with them, nor two destinations whose
+ * names differ only in punctuation.
  */
 const id = (s: string): string => s.replace(/[^A-Za-z0-9_]/g, "_");
-const INTERNET = "the_internet";
-const egressId = (i: number): string => `egress_${i + 1}`;
+const INTERNET = "internet_";
+const egressId = (i: number): string => `egress_${i + 1}_`;
 
 /** A mermaid flowchart of services and their allowed connections (and the internet for public ones). */
 export function toMermaid(env: EnvironmentModel): string {
@@ -29,7 +30,7 @@ export function toMermaid(env: EnvironmentModel): string {
 export function toDot(env: EnvironmentModel): string {
   const q = (s: string): string => JSON.stringify(s);
   const lines = [`digraph ${q(`${env.app}-${env.name}`)} {`, "  rankdir=LR;"];
-  // The internet and egress destinations are nodes of their own ("_"-named ids no service can have), labelled.
+  // The internet and egress destinations are nodes of their own (ids ending in "_", which no service has), labelled.
   if (env.services.some((s) => s.public)) lines.push(`  ${INTERNET} [shape=doublecircle, label="internet"];`);
   for (const s of env.services) lines.push(`  ${q(s.name)} [shape=${s.kind === "stateful" ? "cylinder" : s.kind === "job" || s.kind === "cronjob" ? "hexagon" : "box"}];`);
   for (const s of env.services.filter((x) => x.public)) lines.push(`  ${INTERNET} -> ${q(s.name)} [label=${q(s.ports.map((p) => p.port).join(","))}];`);

@@ -198,6 +198,25 @@ export function setReleases(text: string, updates: readonly ReleaseUpdate[], fil
 /** One edit of an environment file: set a scalar that is there, or remove a key with its value. */
 export type YamlEdit = { readonly set: readonly string[]; readonly value: string | number } | { readonly remove: readonly string[] };
 
+/** The first anchor (`&name`) on `node` or anywhere inside it, or undefined. */
+function anchorWithin(node: unknown): string | undefined {
+  const y = yamlPackage();
+  let found: string | undefined;
+  const look = (n: unknown): void => {
+    if (found || !n || typeof n !== "object") return;
+    if ((y.isScalar(n) || y.isMap(n) || y.isSeq(n)) && n.anchor) found = n.anchor;
+    if (!y.isMap(n) && !y.isSeq(n)) return;
+    for (const item of n.items as unknown[]) {
+      if (y.isPair(item)) {
+        look(item.key);
+        look(item.value);
+      } else look(item);
+    }
+  };
+  look(node);
+  return found;
+}
+
 /** Why a block carrying anchor `&name` is not edited in place. */
 const sharedBlock = (name: string): string =>
   `carries the anchor &${name}, which other values may repeat (*${name}): an edit here would change them too; write this block out in full without the anchor (and each *${name} as its own block), then run the command again`;
@@ -254,7 +273,8 @@ export function editYaml(text: string, edits: readonly YamlEdit[], file = "<envi
       changes.push({ start: node.range[0], end: node.range[1], text: typeof e.value === "number" ? String(e.value) : render(e.value, node.type) });
       continue;
     }
-    const anchor = node && (yamlPackage().isMap(node) || yamlPackage().isSeq(node) || yamlPackage().isScalar(node)) ? node.anchor : undefined;
+    // Removing a block removes any anchor inside it too, which an alias elsewhere may repeat.
+    const anchor = anchorWithin(node);
     if (anchor) throw refuse(file, lineOf(keyStart), at, sharedBlock(anchor));
     delete parent[segs[segs.length - 1]];
     let end = node?.range?.[1] ?? (pair.key as Node).range![1];
