@@ -92,7 +92,7 @@ export function stateInsideOutput(env: ResolvedEnvironment, outDir: string): Con
   const out = physicalPath(outDir);
   // Joined as text, not resolved: a `..` after a link climbs out of where the link leads (as Terraform's does).
   const state = physicalPath(path.isAbsolute(b.path) ? b.path : `${outDir}/stacks/${env.model.name}/${b.path}`);
-  return isInside(out, state) ? stateIssue(env, b.path, `it resolves to ${path.join(outDir, path.relative(out, state))}`) : undefined;
+  return within(out, state) ? stateIssue(env, b.path, `it resolves to ${path.join(outDir, path.relative(out, state))}`) : undefined;
 }
 
 /**
@@ -115,7 +115,12 @@ export function stateIssuesAtSynth(env: ResolvedEnvironment, outDir: string, rep
  * folder (or an output folder that is a link) is still seen inside it.
  */
 export function isInside(dir: string, p: string): boolean {
-  const rel = path.relative(physicalPath(dir), physicalPath(p));
+  return within(physicalPath(dir), physicalPath(p));
+}
+
+/** Whether absolute `p` is `dir` or lies under it, by the names alone. */
+function within(dir: string, p: string): boolean {
+  const rel = path.relative(dir, p);
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
@@ -413,9 +418,12 @@ export function unsafeOutDir(outDir: string, configDir: string): string | undefi
   if (!fs.existsSync(out)) return undefined;
   if (!fs.statSync(out).isDirectory()) return "it is a file; choose a folder";
   const entries = fs.readdirSync(out);
-  if (entries.length === 0 || (entries.includes("manifest.json") && entries.includes("stacks"))) return undefined;
+  if (isOutputListing(entries)) return undefined;
   return "it is not empty and is not a synthesized output (no manifest.json and stacks/); envkit replaces the whole folder, so choose a new or empty one";
 }
+
+/** Whether a folder holding `entries` may be replaced by a synth: empty, or a synthesized output (manifest.json and stacks/). */
+const isOutputListing = (entries: readonly string[]): boolean => entries.length === 0 || (entries.includes("manifest.json") && entries.includes("stacks"));
 
 /**
  * The folder a synth into `outDir` replaces: `outDir` itself, or, when it is a symbolic link, the
@@ -430,13 +438,8 @@ export function outputTarget(outDir: string): { readonly dir: string } | { reado
   // check one folder and replace another). A last component that is a link is looked at below.
   const last = path.basename(outDir);
   const resolved = last === "." || last === ".." || last === "" ? physicalPath(outDir) : path.join(physicalPath(path.dirname(outDir)), last);
-  let link: fs.Stats | undefined;
-  try {
-    link = fs.lstatSync(resolved, { throwIfNoEntry: false });
-  } catch {
-    // Unreadable parent: writing reports it with its path.
-  }
-  if (!link?.isSymbolicLink()) return { dir: resolved };
+  // Not a link (or an unreadable parent, which writing reports with its path): the folder itself.
+  if (!lstatOrNone(resolved)?.isSymbolicLink()) return { dir: resolved };
   try {
     return { dir: fs.realpathSync(resolved) };
   } catch {
@@ -690,6 +693,7 @@ export function synthesizeProject(project: ValidatedProject, out: string): Synth
 function lockOutput(outDir: string): string | ConfigIssue {
   const file = path.join(path.dirname(path.resolve(outDir)), `${TMP_PREFIX}${path.basename(outDir)}.lock`);
   const mine = `${file}.${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
+  const heldBy = (pid: number): ConfigIssue => ({ file: outDir, path: "--out", message: `another envkit synth (pid ${pid}) is writing this output; wait for it to finish and synth again (if no synth runs, remove ${file})` });
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     // Written whole first, then linked into place: the lock exists only with its pid in it.
@@ -706,9 +710,7 @@ function lockOutput(outDir: string): string | ConfigIssue {
         if ((e as NodeJS.ErrnoException).code !== "EEXIST") return ""; // no hard links here: unlocked, as before
       }
       const holder = pidIn(file);
-      if (holder !== undefined && holder !== process.pid && alive(holder)) {
-        return { file: outDir, path: "--out", message: `another envkit synth (pid ${holder}) is writing this output; wait for it to finish and synth again (if no synth runs, remove ${file})` };
-      }
+      if (holder !== undefined && holder !== process.pid && alive(holder)) return heldBy(holder);
       // A dead holder's lock: moved aside under a name of our own (one taker wins the rename), then
       // looked at again — a live synth's lock taken by mistake is put back.
       const aside = `${mine}-stale`;
@@ -725,7 +727,7 @@ function lockOutput(outDir: string): string | ConfigIssue {
           // it took another lock meanwhile
         }
         fs.rmSync(aside, { force: true });
-        return { file: outDir, path: "--out", message: `another envkit synth (pid ${taken}) is writing this output; wait for it to finish and synth again (if no synth runs, remove ${file})` };
+        return heldBy(taken);
       }
       fs.rmSync(aside, { force: true });
     }
@@ -858,7 +860,7 @@ function swapIn(tmp: string, outDir: string, envs: readonly string[]): ConfigIss
     if (hadOld) {
       // Judged before writing; looked at again now, for what appeared meanwhile (a folder of someone's own).
       const entries = fs.readdirSync(outDir);
-      if (entries.length > 0 && !(entries.includes("manifest.json") && entries.includes("stacks"))) {
+      if (!isOutputListing(entries)) {
         fs.rmSync(tmp, { recursive: true, force: true });
         return { file: outDir, path: "--out", message: "cannot write the output: while envkit wrote, it became a folder that is not a synthesized output (no manifest.json and stacks/); nothing was replaced: move that folder away, or choose another --out" };
       }

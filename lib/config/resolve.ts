@@ -33,7 +33,7 @@ import { TARGET_READ_SETTINGS, TargetAdapter } from "../targets/target";
 import { DEFAULTS_SOURCE, applyDefaults } from "./defaults";
 import type { DefaultedValues } from "./defaulted-values";
 import { isPlainObject, layer, setOwn } from "./merge";
-import { MONITORING_SERVICES, monitoringServiceNames } from "../observability/monitoring-set";
+import { monitoringServiceNames } from "../observability/monitoring-set";
 import { EffectiveMetrics, EffectiveMonitoring, EffectiveSlo, expandMonitoringSet, resolveMetrics, resolveMonitoring } from "./monitoring";
 import { extendsChain, inheritedDocument, inheritedLines, unreadableEnvironment } from "./extends";
 import { BudgetDoc, applyBudget, resolveFiles, resolveMetadata, resolveSysctls } from "./resolve-extras";
@@ -1039,7 +1039,7 @@ function buildModel(effective: Record<string, unknown>, envName: string, prov: P
       const target = services.find((x) => x.name === c.to);
       // The list names the application's own services, the same in every environment (so one
       // mistake in app.yaml is one line); the suggestion also knows the monitoring set's.
-      if (!target) return err([...at, "to"], `connects to "${c.to}", which is not a service${didYouMean(c.to, serviceNames)}; services: ${serviceNames.filter((n) => !(doc.monitoring.stack && (Object.values(MONITORING_SERVICES) as string[]).includes(n))).join(", ")}`);
+      if (!target) return err([...at, "to"], `connects to "${c.to}", which is not a service${didYouMean(c.to, serviceNames)}; services: ${serviceNames.filter((n) => !monitoringSet.has(n)).join(", ")}`);
       if (target.name === svc.name) return err([...at, "to"], `a service cannot declare a connection to itself`);
       if (runsToCompletion(target.kind)) return err([...at, "to"], `"${c.to}" is a ${target.kind}, which serves nothing; connect to the services it talks to instead (or use runBefore to order it before "${svc.name}")`);
       const port = target.ports.find((p) => p.name === c.port);
