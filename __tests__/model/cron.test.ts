@@ -78,7 +78,9 @@ describe("parseCron", () => {
     ["0 24 * * *", /hour 24 is out of range; allowed values are 0-23/],
     ["0 2 0 * *", /day of month 0 is out of range; allowed values are 1-31/],
     ["0 2 * 13 *", /month 13 is out of range; allowed values are 1-12/],
-    ["0 2 * * 8", /day of week 8 is out of range; allowed values are 0-7/],
+    ["0 2 * * 8", /day of week 8 is out of range; allowed values are 0-6/],
+    ["0 2 * * 7", /day of week 7 is out of range; allowed values are 0-6 \(Sunday is 0: Kubernetes' cron parser refuses 7\)/],
+    ["0 2 * * 5-7", /day of week 7 is out of range/],
     ["0 5-2 * * *", /hour range 5-2 runs backwards; write the smaller value first/],
     ["*/0 * * * *", /minute step \/0 must be between 1 and 60/],
     ["0 2 * * MON", /names such as MON or JAN are not accepted: write numbers/],
@@ -89,8 +91,8 @@ describe("parseCron", () => {
     expect(r.ok ? "accepted" : r.error).toMatch(message);
   });
 
-  it("reads 7 as Sunday and both restricted day fields as either-or (Vixie cron)", () => {
-    const r = parseCron("0 0 13 * 7");
+  it("reads 0 as Sunday and both restricted day fields as either-or (Vixie cron)", () => {
+    const r = parseCron("0 0 13 * 0");
     if (!r.ok) throw new Error(r.error);
     expect(r.value.weekdays).toEqual([0]);
     expect(cronMatches(r.value, new Date(Date.UTC(2026, 11, 6, 0, 0)))).toBe(true); // a Sunday, the 6th

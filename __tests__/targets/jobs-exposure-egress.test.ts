@@ -206,7 +206,25 @@ describe("cron jobs", () => {
     expect(text).toMatch(/services\.nightly\.schedule: a cronjob needs a schedule, e\.g\. schedule: "0 3 \* \* \*"/);
     expect(text).toMatch(/services\.web\.schedule: only a cronjob runs on a schedule/);
     const bad = app({ nightly: { ...nightly, schedule: "every night" } });
-    expect(problems(bad, k8s(bad))).toMatch(/services\.nightly\.schedule: must be a cron schedule of five fields/);
+    expect(problems(bad, k8s(bad))).toMatch(/services\.nightly\.schedule: "every night" has 2 fields; a schedule has five/);
+  });
+
+  // The Kubernetes provider checks a CronJob's schedule at plan time with robfig/cron v1.2.0's
+  // standard parser (schema_cron_job_spec_v1.go, validateCronExpression): day of week 0-6, no L, W or #.
+  it.each([
+    ["0 3 * * 7", /day of week 7 is out of range; allowed values are 0-6 \(Sunday is 0: Kubernetes' cron parser refuses 7\)/],
+    ["0 3 L * *", /day of month "L" is not a number/],
+    ["0 3 15W * *", /day of month "15W" is not a number/],
+    ["0 3 * * 1#2", /day of week "1#2" is not a number/],
+    ["99 3 * * *", /minute 99 is out of range; allowed values are 0-59/],
+  ])("Kubernetes: a schedule its provider's cron parser refuses at plan (%j) is refused at its line", (schedule, message) => {
+    const a = app({ nightly: { ...nightly, schedule } });
+    expect(problems(a, k8s(a))).toMatch(new RegExp(`services\\.nightly\\.schedule: .*${message.source}`));
+  });
+
+  it.each(["@daily", "0 3 * * MON", "0 3 * JAN-MAR mon-fri", "0 3 ? * *", "*/15 2-4 1,15 * 0"])("Kubernetes: %j, which its cron parser takes, is accepted", (schedule) => {
+    const a = app({ nightly: { ...nightly, schedule } });
+    expect(problems(a, k8s(a))).not.toMatch(/services\.nightly\.schedule/);
   });
 });
 

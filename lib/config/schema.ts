@@ -7,7 +7,7 @@ import { CONTAINER_CPU, CONTAINER_MEMORY, MAX_QUOTA_COUNT, MAX_REPLICAS, QUOTA_C
 import { parseCpu, parseMemory } from "../model/quantity";
 import { DNS1123_LABEL, SECRET_NAME, checkContainerPath, checkDnsLabel, checkPortName, checkRelativeSource } from "../model/names";
 import { BACKUP_METHODS, HEALTH_CHECK_KINDS, PROBE_TOOLS, ROLLOUT_STRATEGIES, SLOTS } from "../model/environment";
-import { parseCron } from "../model/cron";
+import { numericKubernetesCron, parseCron } from "../model/cron";
 import { Parsed } from "../model/result";
 import { KnownTargetName, REGISTRY, TARGETS, TargetRegistry, targetNames } from "../targets/registry";
 import { didYouMean } from "./suggest";
@@ -286,7 +286,10 @@ export const InitStepSchema = z.strictObject({
 });
 
 /** A cron schedule: five fields (minute hour day-of-month month day-of-week), or a macro such as `@daily`. */
-const CronSchedule = z.string().regex(/^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|([0-9*/,-]+|[A-Za-z]{3}) ([0-9*/,-]+) ([0-9*/,?LW-]+) ([0-9*/,-]+|[A-Za-z]{3}(-[A-Za-z]{3})?) ([0-9*/,?L#-]+|[A-Za-z]{3}(-[A-Za-z]{3})?))$/, { message: 'must be a cron schedule of five fields (minute hour day-of-month month day-of-week), e.g. "0 3 * * *", or a macro such as "@daily"' });
+const CronSchedule = z.string().check((ctx) => {
+  const r = parseCron(numericKubernetesCron(ctx.value));
+  if (!r.ok) ctx.issues.push({ code: "custom", message: `${r.error} (a schedule is five fields, minute hour day-of-month month day-of-week, e.g. "0 3 * * *", or a macro such as "@daily")`, input: ctx.value });
+});
 
 /** A persistent volume of a stateful service. */
 export const VolumeSchema = z.strictObject({

@@ -7,13 +7,17 @@ import { Parsed, fail, ok } from "./result";
  * what every target runs.
  */
 
-/** One field's name and range (inclusive). Day of week 7 is Sunday, as in Vixie cron. */
+/**
+ * One field's name and range (inclusive). Day of week is 0-6, Sunday 0: the Kubernetes provider
+ * checks a CronJob's schedule with robfig/cron v1.2.0, whose day-of-week bound is 0-6, so the 7
+ * Vixie cron reads as Sunday fails `terraform plan` there.
+ */
 export const CRON_FIELDS = [
   { name: "minute", min: 0, max: 59 },
   { name: "hour", min: 0, max: 23 },
   { name: "day of month", min: 1, max: 31 },
   { name: "month", min: 1, max: 12 },
-  { name: "day of week", min: 0, max: 7 },
+  { name: "day of week", min: 0, max: 6 },
 ] as const;
 
 /** A parsed schedule: the values each field matches, sorted, and which day fields are restricted. */
@@ -24,7 +28,7 @@ export interface CronSchedule {
   readonly hours: readonly number[];
   readonly days: readonly number[];
   readonly months: readonly number[];
-  /** 0-6, Sunday 0 (a written 7 is folded into 0). */
+  /** 0-6, Sunday 0. */
   readonly weekdays: readonly number[];
   /**
    * Cron's day rule: when both day fields are restricted (not `*`), a day matches if *either*
@@ -44,6 +48,33 @@ const MACROS: ReadonlyMap<string, string> = new Map([
   ["@hourly", "0 * * * *"],
 ]);
 
+const MONTH_NAMES = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const DAY_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+/**
+ * A Kubernetes CronJob schedule in the numeric form {@link parseCron} reads, or the schedule
+ * unchanged when it is not five fields: the macros (`@daily`) become their five fields, month and
+ * day names (`JAN`, `mon`) their numbers and `?` a `*`, which is everything else robfig/cron
+ * v1.2.0's standard parser (the Kubernetes provider's plan-time check) accepts. What it refuses
+ * (`L`, `W`, `#`, out-of-range numbers) stays and is refused by parseCron.
+ */
+export function numericKubernetesCron(input: string): string {
+  const text = String(input).trim().replace(/\s+/g, " ");
+  const macro = MACROS.get(text.toLowerCase());
+  if (macro) return macro;
+  const fields = text.split(" ");
+  if (fields.length !== 5) return text;
+  const named = (field: string, names: readonly string[], first: number): string =>
+    field.replace(/[A-Za-z]{3}/g, (w) => {
+      const i = names.indexOf(w.toUpperCase());
+      return i < 0 ? w : String(i + first);
+    });
+  fields[3] = named(fields[3], MONTH_NAMES, 1);
+  fields[4] = named(fields[4], DAY_NAMES, 0);
+  for (const i of [2, 4]) if (fields[i] === "?") fields[i] = "*";
+  return fields.join(" ");
+}
+
 /** Days in each month (February with its leap day: a schedule on the 29th does fire). */
 const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -60,7 +91,10 @@ function parseField(text: string, f: (typeof CRON_FIELDS)[number]): Parsed<numbe
     // `5/15` means 5-max in steps of 15, as in Vixie cron.
     const hi = m[1] === "*" ? f.max : m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? f.max : lo;
     const step = m[4] !== undefined ? Number(m[4]) : 1;
-    for (const v of [lo, hi]) if (v < f.min || v > f.max) return fail(`${f.name} ${v} is out of range; allowed values are ${range}`);
+    for (const v of [lo, hi]) {
+      const sunday = f.name === "day of week" && v === 7 ? " (Sunday is 0: Kubernetes' cron parser refuses 7)" : "";
+      if (v < f.min || v > f.max) return fail(`${f.name} ${v} is out of range; allowed values are ${range}${sunday}`);
+    }
     if (lo > hi) return fail(`${f.name} range ${lo}-${hi} runs backwards; write the smaller value first`);
     if (step < 1 || step > f.max - f.min + 1) return fail(`${f.name} step /${m[4]} must be between 1 and ${f.max - f.min + 1}`);
     for (let v = lo; v <= hi; v += step) values.add(v);
@@ -82,7 +116,7 @@ export function parseCron(input: string): Parsed<CronSchedule> {
     parsed.push(r.value);
   }
   const [minutes, hours, days, months, rawWeekdays] = parsed;
-  const weekdays = [...new Set(rawWeekdays.map((d) => d % 7))].sort((a, b) => a - b);
+  const weekdays = rawWeekdays;
   const daysRestricted = fields[2] !== "*";
   const weekdaysRestricted = fields[4] !== "*";
   // With only the day of month deciding, a day that no chosen month has never comes ("0 0 30 2 *").
