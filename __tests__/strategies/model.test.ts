@@ -45,6 +45,16 @@ describe("rollout strategy resolution", () => {
     expect(svc(env, "api").rollout).toEqual({ strategy: "recreate", timeoutSeconds: 600 });
   });
 
+  it.each([
+    [{ maxSurge: 0 }, "maxSurge 0 with maxUnavailable 0"],
+    [{ maxSurge: "0%", maxUnavailable: "0%" }, "maxSurge 0% with maxUnavailable 0%"],
+  ])("refuses %j (with the default maxUnavailable 0): no update could start or stop a copy, and Kubernetes refuses the Deployment", (rollout, values) => {
+    const env = k8sEnv({ services: { web: { replicas: 2, rollout: { strategy: "rolling", ...rollout } }, api: { replicas: 2 } } });
+    expect(errorsOf(env)).toEqual([expect.stringContaining(`services.web.rollout.maxSurge: ${values} lets an update neither start a new copy of "web" nor stop an old one, and Kubernetes refuses the Deployment at apply; set maxSurge: 1 (or maxUnavailable: 1)`)]);
+    const ok = k8sEnv({ services: { web: { replicas: 2, rollout: { strategy: "rolling", maxSurge: 0, maxUnavailable: 1 } }, api: { replicas: 2 } } });
+    expect(errorsOf(ok).join("\n")).not.toMatch(/maxSurge|maxUnavailable/);
+  });
+
   it("resolves blue-green with the live slot's release as the service's image", () => {
     const api = svc(blueGreen(), "api");
     expect(api.rollout).toMatchObject({ strategy: "blue-green", live: "blue", idleReplicas: 2, slots: { blue: { version: V14 }, green: { version: V15 } } });

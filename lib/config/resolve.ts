@@ -717,6 +717,12 @@ function resolveRollout(
   }
   const surge = { maxSurge: r.maxSurge as SurgeValue, maxUnavailable: r.maxUnavailable as SurgeValue };
   if (strategy === "recreate") return { strategy, timeoutSeconds };
+  // Kubernetes refuses such a Deployment at apply ("maxUnavailable: may not be 0 when maxSurge is
+  // 0"), and no engine can roll: no new copy may start and no old one may stop.
+  const zero = (v: SurgeValue): boolean => v !== undefined && Number(String(v).replace(/%$/, "")) === 0;
+  if (zero(surge.maxSurge) && zero(surge.maxUnavailable)) {
+    err(at("rollout", "maxSurge"), `maxSurge ${surge.maxSurge} with maxUnavailable ${surge.maxUnavailable} lets an update neither start a new copy of "${svc}" nor stop an old one, and Kubernetes refuses the Deployment at apply; set maxSurge: 1 (or maxUnavailable: 1)`);
+  }
   if (strategy === "rolling") return { strategy, ...surge, timeoutSeconds };
   if (s.kind === "stateful") {
     err(where, `"${svc}" is stateful, and ${strategy} runs two copies of it side by side: two copies of one database's data (two writers on one volume, or two copies that diverge); use strategy rolling or recreate for a stateful service`);
