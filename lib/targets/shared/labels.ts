@@ -30,10 +30,16 @@ export function serviceLabels(env: EnvironmentModel, svc: ServiceModel): Record<
   return { ...componentLabels(env, svc), [LABEL.version]: labelSafeVersion(svc) };
 }
 
-/** Label values are at most 63 characters of [A-Za-z0-9_.-]: the tag, or the digest prefix. */
+/**
+ * A label value: at most 63 characters of [A-Za-z0-9_.-] that begin and end with a letter or
+ * digit (Kubernetes' IsValidLabelValue, which the provider checks at plan): the tag, or the
+ * digest prefix. A tag Docker allows but a label does not (`1.0.0_`, `_rc`, or one cut at a `-`
+ * by the length limit) loses its leading and trailing punctuation; one of punctuation only is
+ * `unknown`.
+ */
 export function labelSafeVersion(svc: ServiceModel): string {
   const v = svc.image.tag ?? svc.image.digest?.replace("sha256:", "sha256-").slice(0, 19) ?? "unknown";
-  return v.slice(0, 63);
+  return v.slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "") || "unknown";
 }
 
 /**
