@@ -1,6 +1,6 @@
 import { AppConfig, EnvironmentConfig, ServiceConfig } from "../../lib/config/schema";
 import { formatIssue } from "../../lib/errors";
-import { DIGEST, resolve, resolveOne, resourcesOf, synthJson, appWith as app, dockerFor as docker, pinnedRelease as pinned, swarmFor as swarm } from "../helpers";
+import { DIGEST, k8sEnv, resolve, resolveOne, resourcesOf, synthJson, appWith as app, dockerFor as docker, pinnedRelease as pinned, swarmFor as swarm } from "../helpers";
 
 /*
  * servicePort other than the container port on Docker and Swarm (README "Jobs, exposure and
@@ -243,5 +243,29 @@ describe("servicePort on Docker and Swarm: refused where the proxy cannot honour
   it("docker: a servicePort that a port the proxy publishes already listens on (a public rolling service addressed at 80)", () => {
     const a = app({ web: { ports: [{ name: "http", port: 8080, servicePort: 80 }], connections: [{ to: "api", port: "http" }] }, api: { ports: [{ name: "http", port: 3000, servicePort: 80 }] }, tool: { image: "ghcr.io/acme/tool", connections: [{ to: "web", port: "http" }], health: { command: ["true"] } } });
     expect(problems(a, docker(a))).toContain('services.api.ports.http.servicePort: the envkit proxy would listen on 80 for "api" port http and for "web" port http; give one of them another servicePort');
+  });
+});
+
+describe("Kubernetes: a servicePort other than the container port", () => {
+  const a = app({ db: { ports: [{ name: "pg", port: 5432, servicePort: 15432 }], backup: { method: "postgres" } }, api: { env: { DB_URL: "postgres://db:15432/app" } } });
+  const env = { ...k8sEnv({ release: pinned(Object.keys(a.services)), services: { web: { replicas: 2 }, api: { replicas: 2 } } }), policy: { enforcement: "advisory" as const } };
+  const json = synth(a, env, "prod");
+
+  it("the backup job dials the database's Service on its servicePort (the Service has no other port)", () => {
+    const svc = resourcesOf(json, "kubernetes_service_v1").find((s) => s.metadata.name === "db")!;
+    expect(svc.spec.port.map((p: Json) => p.port)).toEqual([15432]);
+    const job = resourcesOf(json, "kubernetes_cron_job_v1").find((j) => j.metadata.name === "db-backup")!;
+    const script = JSON.stringify(job.spec);
+    expect(script).toContain("pg_dump -h db -p 15432");
+    expect(script).not.toContain("-p 5432");
+  });
+
+  it("the stack's outputs give the addresses clients dial, and a URL only for a service behind the Ingress", () => {
+    expect(json.output.services.value.db.internal).toEqual(["db.demo-prod.svc.cluster.local:15432"]);
+    const lb = app({ web: { exposure: "LoadBalancer" } });
+    const lbJson = synth(lb, k8sEnv({ release: pinned(Object.keys(lb.services)) }), "prod");
+    expect(resourcesOf(lbJson, "kubernetes_ingress_v1")).toEqual([]);
+    expect(lbJson.output.services.value.web.public).toEqual([]);
+    expect(synth(app(), k8sEnv({ release: pinned(Object.keys(app().services)) }), "prod").output.services.value.web.public).toEqual(["http://web.demo.example.com"]);
   });
 });

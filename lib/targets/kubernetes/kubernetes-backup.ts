@@ -53,7 +53,8 @@ export class KubernetesBackup extends Construct {
     const { environment: env, service: svc, namespace } = props;
     const b = svc.backup;
     if (!b) throw new Error(`services.${svc.name}.backup: no backup to lower`);
-    const script = backupJobScript(svc);
+    // The job dials the database through its ClusterIP Service, which listens on servicePort.
+    const script = backupJobScript(svc, BACKUP_DIR, "servicePort");
     const job = jobService(svc, `eval "$${BACKUP_JOB_ENV}"`);
     const labels = componentLabels(env, job);
     const meta = (name: string): { name: string; namespace: string; labels: Record<string, string> } => ({ name, namespace, labels });

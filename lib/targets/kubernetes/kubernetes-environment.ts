@@ -169,8 +169,10 @@ export class KubernetesEnvironment extends Construct {
       this,
       env,
       (svc) => ({
-        internal: svc.ports.map((p) => `${svc.name}.${nsName}.svc.cluster.local:${p.port}`),
-        public: svc.public && env.domain && svc.ports.length ? [`${env.tlsSecretName ? "https" : "http"}://${svc.name}.${env.domain}`] : [],
+        // Clients dial the Service, which listens on servicePort; the URL is the Ingress's host,
+        // which only a public ClusterIP service gets (LoadBalancer and NodePort ones are reached otherwise).
+        internal: svc.ports.map((p) => `${svc.name}.${nsName}.svc.cluster.local:${p.servicePort}`),
+        public: svc.public && env.domain && svc.ports.length && this.services.get(svc.name)?.ingress ? [`${env.tlsSecretName ? "https" : "http"}://${svc.name}.${env.domain}`] : [],
       }),
       { namespace: { value: this.namespace.metadata.name, description: `The namespace of ${env.app}/${env.name}.` } },
     );

@@ -33,8 +33,7 @@ export function backupFilePattern(svc: Pick<ServiceModel, "name">, b: Pick<Backu
  * service's own configuration (the images' `*_FILE` convention, secrets mounted as files): never
  * on a command line, where every process on the host could read them.
  */
-function dumpAndCheck(b: BackupModel, host: string): string[] {
-  const port = b.port?.port;
+function dumpAndCheck(b: BackupModel, host: string, port: number | undefined): string[] {
   switch (b.method) {
     case "postgres":
       return [
@@ -103,15 +102,17 @@ function retention(svc: ServiceModel, b: BackupModel, dir: string): string[] {
  * One backup run of a service as a POSIX sh script (`dir`: where the destination is mounted): dump to `<dir>/<service>-<UTC time>.<ext>.partial`,
  * check it, rename it into place, prune. Any failing step stops the run with a non-zero status
  * (the CronJob's failed Job, the Docker container's log) and leaves no file that looks complete.
+ * `dial` is the port the job reaches the database at by its service name: the container's own on
+ * Docker and Swarm (a name resolves to the containers), the Service's `servicePort` on Kubernetes.
  */
-export function backupJobScript(svc: ServiceModel, dir: string = BACKUP_DIR): string {
+export function backupJobScript(svc: ServiceModel, dir: string = BACKUP_DIR, dial: "port" | "servicePort" = "port"): string {
   const b = svc.backup;
   if (!b) throw new Error(`services.${svc.name}.backup: no backup to write a job for`);
   return [
     "set -eu",
     "umask 077",
     `f=${dir}/${svc.name}-$(date -u +%Y%m%dT%H%M%SZ).${BACKUP_EXTENSION[b.method]}`,
-    ...dumpAndCheck(b, svc.name),
+    ...dumpAndCheck(b, svc.name, b.port?.[dial]),
     `mv "$f.partial" "$f"`,
     ...retention(svc, b, dir),
     `echo "envkit-backup: wrote $f"`,
