@@ -145,12 +145,15 @@ describe("Kubernetes target: defaults and their overrides", () => {
     expect(d.spec.strategy).toEqual({ type: "RollingUpdate", rolling_update: { max_surge: "50%", max_unavailable: "1" } });
     expect(d.wait_for_rollout).toBe(true);
     expect(d.timeouts).toEqual({ create: "20m", update: "20m" });
+    // The provider's wait stops at the Deployment's progress deadline (600 s unless set), before a longer timeout.
+    expect(d.spec.progress_deadline_seconds).toBe(1200);
   });
 
   it("defaults the rollout to 25% surge, no unavailability, 10 minutes", () => {
     const d = byName(synthOne(), "kubernetes_deployment_v1", "api");
     expect(d.spec.strategy.rolling_update).toEqual({ max_surge: "25%", max_unavailable: "0" });
     expect(d.timeouts).toEqual({ create: "10m", update: "10m" });
+    expect(d.spec.progress_deadline_seconds).toBe(600);
   });
 
   it("spreads replicated pods across nodes and adds a PDB, but not for a single replica", () => {

@@ -194,7 +194,10 @@ export class KubernetesService extends Construct {
         workloads.push(
           new DeploymentV1(this, w.id, {
             metadata: meta(w.name, labelsOfWorkload),
-            spec: { replicas, selector: { matchLabels }, strategy, revisionHistoryLimit: 10, template },
+            // The provider's wait ends at the Deployment's own progress deadline (ProgressDeadlineExceeded,
+            // 600 s unless set) before its timeout: the rollout's timeout is both, so a 15m rollout
+            // can run 15 minutes without progress. The default 10m is Kubernetes' own 600.
+            spec: { replicas, selector: { matchLabels }, strategy, revisionHistoryLimit: 10, progressDeadlineSeconds: svc.rollout.timeoutSeconds, template },
             waitForRollout: true,
             timeouts: { create: timeout, update: timeout },
             lifecycle: ignoreReplicas,
