@@ -195,8 +195,8 @@ describe("Kubernetes target: defaults and their overrides", () => {
     expect(synthOne().provider.kubernetes).toEqual([{}]);
   });
 
-  it("can switch the hardening off per service, visibly", () => {
-    const json = synthOne(miniApp(), k8sEnv({ services: { web: { replicas: 2 }, api: { replicas: 2, security: { readOnlyRootFilesystem: false, dropCapabilities: [], noNewPrivileges: false, seccompProfile: "Localhost/profiles/api.json" } } } }));
+  it("can switch the hardening off per service, visibly (under Pod Security baseline, which admits it)", () => {
+    const json = synthOne(miniApp(), k8sEnv({ kubernetes: { podSecurity: "baseline" }, services: { web: { replicas: 2 }, api: { replicas: 2, security: { readOnlyRootFilesystem: false, dropCapabilities: [], noNewPrivileges: false, seccompProfile: "Localhost/profiles/api.json" } } } }));
     const api = byName(json, "kubernetes_deployment_v1", "api");
     expect(containerOf(api).security_context).toMatchObject({ read_only_root_filesystem: false, allow_privilege_escalation: true, capabilities: { drop: [] }, seccomp_profile: { type: "Localhost", localhost_profile: "profiles/api.json" } });
     expect(podSpec(api).volume.some((v: Json) => v.empty_dir)).toBe(false);

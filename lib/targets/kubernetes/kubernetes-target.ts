@@ -6,7 +6,8 @@ import { LowerOptions, TargetAdapter, TargetIssue } from "../target";
 import type * as Providers from "../shared/provider";
 import { inspectKubernetesStack } from "./kubernetes-inspect";
 import type * as Lowering from "./kubernetes-environment";
-import { KUBERNETES, KUBERNETES_DEFAULTS, KUBERNETES_SETTINGS_SOURCE, KubernetesSettingsSchema, serviceExposure } from "./options";
+import { KUBERNETES, KUBERNETES_DEFAULTS, KUBERNETES_SETTINGS_SOURCE, KubernetesSettingsSchema, kubernetesOptions, serviceExposure } from "./options";
+import { podSecurityProblems } from "./pod-security";
 import { quotaFitProblems } from "./quota-fit";
 import { canarySplitNote, rolloutPlan } from "./rollout-plan";
 
@@ -53,6 +54,7 @@ export const kubernetesTarget: TargetAdapter<typeof KubernetesSettingsSchema> = 
           if (p.nodePort !== undefined) issues.push({ path: ["services", svc.name, "ports", p.name, "nodePort"], message: `a node port needs a NodePort or LoadBalancer Service, and "${svc.name}" is exposed as ClusterIP; set services.${svc.name}.exposure: NodePort (or kubernetes.exposure) or remove nodePort` });
         }
       }
+      issues.push(...podSecurityProblems(svc, kubernetesOptions(env).podSecurity));
       const backup = backupDestinationProblem(svc, "Kubernetes", ["volume", "claim", "objectStore"]);
       if (backup) issues.push(backup);
       if (svc.public && svc.ports.length === 0) issues.push({ path: ["services", svc.name, "public"], message: `public service "${svc.name}" has no port for its ingress; declare a port or set public: false` });
