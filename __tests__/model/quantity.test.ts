@@ -75,6 +75,31 @@ describe("memory quantities", () => {
     );
   });
 
+  it.each([
+    [500_000_000, "500M"],
+    [1_000_000_000, "1G"],
+    [1_500_000, "1500k"],
+    [1536, "1536"],
+    [512 * 1024 ** 2, "512Mi"],
+    [1024 ** 3, "1Gi"],
+  ])("renders %d bytes for Kubernetes as %j, the form the API server reads back (Quantity.String)", (bytes, text) => {
+    expect(memoryToKubernetes(bytes)).toBe(text);
+  });
+
+  it("renders for Kubernetes in canonical form: no larger unit divides the number it writes (property)", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: 1, max: 2 ** 40 }), fc.integer({ min: 1, max: 10 ** 6 }).map((n) => n * 1000 ** 3)), (bytes) => {
+        const m = /^(\d+)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/.exec(memoryToKubernetes(bytes))!;
+        const n = Number(m[1]);
+        if (m[2]?.endsWith("i")) expect(m[2] === "Pi" || n % 1024 !== 0).toBe(true);
+        else {
+          expect(bytes % 1024).not.toBe(0);
+          expect(m[2] === "P" || n % 1000 !== 0).toBe(true);
+        }
+      }),
+    );
+  });
+
   it("never lowers a limit when rendering Docker megabytes (property)", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 2 ** 40 }), (bytes) => {

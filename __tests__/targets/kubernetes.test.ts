@@ -29,6 +29,12 @@ describe("Kubernetes target: the reference app's staging and prod stacks", () =>
     expect(deny.spec).toEqual({ pod_selector: {}, policy_types: ["Ingress", "Egress"] });
   });
 
+  it("writes the limit range's memory as the API reads it back (its maps have no quantity-equivalence check in the provider)", () => {
+    const json = synthOne(miniApp(), k8sEnv({ limitRange: { memory: "500M", memoryLimit: "1G" } }));
+    const limit = resourcesOf(json, "kubernetes_limit_range_v1")[0].spec.limit[0];
+    expect([limit.default_request.memory, limit.default.memory]).toEqual(["500M", "1G"]);
+  });
+
   it.each(["staging", "prod"])("%s: every container has probes, requests, limits and the restricted security context", (env) => {
     const json = stacks.get(env)!;
     const workloads = [...resourcesOf(json, "kubernetes_deployment_v1"), ...resourcesOf(json, "kubernetes_stateful_set_v1")];

@@ -127,12 +127,26 @@ const BINARY_UNITS: readonly (readonly [string, number])[] = [
   ["Ki", 1024],
 ];
 
-/** Kubernetes rendering of bytes: the largest binary unit that divides evenly, else bytes. */
+const DECIMAL_UNITS = ["", "k", "M", "G", "T", "P"];
+
+/**
+ * Kubernetes rendering of bytes, in the canonical form the API server gives back (apimachinery's
+ * Quantity.String()): the largest binary unit that divides evenly, else the largest power of
+ * 1000 (`500M` for 500000000 bytes), else bytes. A map without the provider's
+ * quantity-equivalence check (the LimitRange's `default` and `default_request`) showed a change on
+ * every plan when it was written otherwise ("500000000" read back as "500M").
+ */
 export function memoryToKubernetes(bytes: number): string {
   for (const [unit, f] of BINARY_UNITS) {
     if (bytes % f === 0) return `${bytes / f}${unit}`;
   }
-  return String(bytes);
+  let n = bytes;
+  let i = 0;
+  while (n !== 0 && n % 1000 === 0 && i < DECIMAL_UNITS.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return `${n}${DECIMAL_UNITS[i]}`;
 }
 
 /** Docker's `memory` attribute is in MiB (rounded up so a limit is never silently lowered). */
