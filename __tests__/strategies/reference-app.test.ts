@@ -22,9 +22,9 @@ function strategiesApp(): { dir: string; prod: string } {
   const prod = path.join(dir, "environments", "prod.yaml");
   edit(prod, `  api: "${API_PROD}"\n`, "");
   edit(prod, "  api:\n    replicas: 3\n", `  api:\n    replicas: 3\n    rollout:\n      strategy: blue-green\n      live: blue\n      slots:\n        blue: "${API_PROD}"\n        green: "${API_PROD}"\n`);
-  // Both slots of api count: 8 (HPA max) + 3 idle + 1 surge pods need more than prod's 16 cores.
-  edit(prod, 'cpu: "16"', 'cpu: "20"');
-  edit(prod, 'cpuLimit: "32"', 'cpuLimit: "40"');
+  // Both slots of api count: 8 (HPA max) + 3 idle + 1 surge pods need more than prod's 18 cores.
+  edit(prod, 'cpu: "18"', 'cpu: "20"');
+  edit(prod, 'cpuLimit: "36"', 'cpuLimit: "40"');
   edit(prod, "  web:\n    replicas: 3\n", `  web:\n    replicas: 3\n    rollout: { strategy: canary, canary: { release: "${WEB}", weight: 10 } }\n`);
   return { dir, prod };
 }
@@ -40,7 +40,7 @@ describe("reference app prod with blue-green and canary services, through the CL
   it("the quota fit counts both slots: prod's own quota is too small for a blue-green api", () => {
     const { dir, prod } = strategiesApp();
     edit(prod, 'cpu: "20"', 'cpu: "16"');
-    expect(cli("validate", "--config", dir, "--env", "prod").err).toMatch(/quota\.cpu: \[ENVK-K8S-004\] the workloads need requests\.cpu 17000m at peak but the quota allows 16000m: .*api 1000m × 12 pods \[blue-green: 8 live \(blue\) \(autoscaler maximum\) \+ 3 idle \(green\) \+ 1 surge of the slot being rolled \(maxSurge 1\)\] = 12000m/);
+    expect(cli("validate", "--config", dir, "--env", "prod").err).toMatch(/quota\.cpu: \[ENVK-K8S-004\] the workloads need requests\.cpu 19500m at peak but the quota allows 16000m: .*api 1000m × 12 pods \[blue-green: 8 live \(blue\) \(autoscaler maximum\) \+ 3 idle \(green\) \+ 1 surge of the slot being rolled \(maxSurge 1\)\] = 12000m/);
   });
 
   it("validates under mandatory guardrails, warning that 10% of 3 replicas is 33%", () => {

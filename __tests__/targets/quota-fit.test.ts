@@ -24,13 +24,24 @@ describe("quota fit check", () => {
       {
         path: ["quota", "cpu"],
         message:
-          "the workloads need requests.cpu 700m at peak but the quota allows 500m: web 100m × 3 pods [rolling: 2 replicas + 1 surge (maxSurge 25%)] = 300m; api 100m × 3 pods [rolling: 2 replicas + 1 surge (maxSurge 25%)] = 300m; db 100m × 1 pods [rolling: 1 replicas + 0 surge (one pod at a time, no surge)] = 100m; raise quota.cpu to at least 700m or lower replicas/resources",
+          "the workloads need requests.cpu 800m at peak but the quota allows 500m: web 100m × 3 pods [rolling: 2 replicas + 1 surge (maxSurge 25%)] = 300m; api 100m × 3 pods [rolling: 2 replicas + 1 surge (maxSurge 25%)] = 300m; db 100m × 1 pods [rolling: 1 replicas + 0 surge (one pod at a time, no surge)] = 100m; db's backup 100m [its job's pod]; raise quota.cpu to at least 800m or lower replicas/resources",
       },
     ]);
   });
 
-  it("accepts a quota the workloads fit exactly", () => {
-    expect(quotaFitProblems(model(miniApp(), "staging", k8sEnv({ quota: { cpu: "700m", memory: "896Mi", pods: 7, persistentVolumeClaims: 1, storage: "1Gi" } })))).toEqual([]);
+  it("accepts a quota the workloads and db's backup (its job's pod, its 10Gi claim) fit exactly", () => {
+    expect(quotaFitProblems(model(miniApp(), "staging", k8sEnv({ quota: { cpu: "800m", memory: "1Gi", pods: 8, persistentVolumeClaims: 2, storage: "11Gi" } })))).toEqual([]);
+  });
+
+  it("counts a backup's claim and its job's pod, which ResourceQuota admission charges like any other", () => {
+    const problems = quotaFitProblems(model(miniApp(), "staging", k8sEnv({ quota: { pods: 7, persistentVolumeClaims: 1, storage: "6Gi" }, services: { web: { replicas: 2 }, api: { replicas: 2 }, db: { volumes: [{ name: "data", path: "/var/lib/postgresql/data", size: "5Gi" }], backup: { method: "postgres", to: { volume: "backups", size: "1Gi" } } } } })));
+    expect(problems.map((p) => p.message)).toEqual([
+      expect.stringContaining("need pods 8 at peak but the quota allows 7: "),
+      expect.stringContaining("need persistentvolumeclaims 2 at peak but the quota allows 1: "),
+    ]);
+    // 5Gi of data and the 1Gi backup claim fit 6Gi exactly.
+    expect(problems[0].message).toContain("db's backup 1 [its job's pod]");
+    expect(problems[1].message).toContain("db's backup 1 [its claim]");
   });
 
   it("checks PVC count and storage", () => {
@@ -42,7 +53,7 @@ describe("quota fit check", () => {
     const r = resolve(miniApp(), { staging: k8sEnv({ policy: { enforcement: "mandatory" }, quota: { cpu: "500m" } }) });
     const report = evaluatePolicy(r.environments, { crossEnvironment: false });
     const line = report.issues.map(formatIssue).find((l) => l.includes("ENVK-K8S-004"));
-    expect(line).toMatch(/^<environment staging>: quota\.cpu: \[ENVK-K8S-004\] the workloads need requests\.cpu 700m at peak but the quota allows 500m/);
+    expect(line).toMatch(/^<environment staging>: quota\.cpu: \[ENVK-K8S-004\] the workloads need requests\.cpu 800m at peak but the quota allows 500m/);
     expect(report.findings.find((f) => f.rule === "ENVK-K8S-004")!.severity).toBe("error");
   });
 });

@@ -8,25 +8,28 @@ interface Dimension {
   readonly limit: number | undefined;
   readonly perPod: (s: ServiceModel) => number;
   readonly perWorkload?: (s: ServiceModel, pods: number) => number;
+  /** What a service's backup adds (kubernetes-backup.ts): its Job's pod, which requests the service's resources, and its claim. */
+  readonly perBackup: (s: ServiceModel) => number;
   readonly format: (n: number) => string;
 }
 
 /**
  * The synth-time fit check: the sum over workloads of requests × the pods their rollout strategy
- * needs at peak (targets/shared/capacity.ts) must fit the namespace quota. Returns one message
- * per exceeded dimension, showing each service's strategy arithmetic.
+ * needs at peak (targets/shared/capacity.ts), plus each backup's Job pod (running next to the
+ * service) and its claim, must fit the namespace quota. Returns one message per exceeded
+ * dimension, showing each service's strategy arithmetic.
  */
 export function quotaFitProblems(env: EnvironmentModel): { path: string[]; message: string }[] {
   const q = env.quota;
   if (!q) return [];
   const dims: Dimension[] = [
-    { quotaKey: "cpu", label: "requests.cpu", limit: q.cpuMillis, perPod: (s) => s.resources.cpuMillis, format: formatCpu },
-    { quotaKey: "memory", label: "requests.memory", limit: q.memoryBytes, perPod: (s) => s.resources.memoryBytes, format: formatMemory },
-    { quotaKey: "cpuLimit", label: "limits.cpu", limit: q.cpuLimitMillis, perPod: (s) => s.resources.cpuLimitMillis, format: formatCpu },
-    { quotaKey: "memoryLimit", label: "limits.memory", limit: q.memoryLimitBytes, perPod: (s) => s.resources.memoryLimitBytes, format: formatMemory },
-    { quotaKey: "pods", label: "pods", limit: q.pods, perPod: () => 1, format: String },
-    { quotaKey: "persistentVolumeClaims", label: "persistentvolumeclaims", limit: q.persistentVolumeClaims, perPod: (s) => s.volumes.length, format: String },
-    { quotaKey: "storage", label: "requests.storage", limit: q.storageBytes, perPod: (s) => s.volumes.reduce((a, v) => a + v.sizeBytes, 0), format: formatMemory },
+    { quotaKey: "cpu", label: "requests.cpu", limit: q.cpuMillis, perPod: (s) => s.resources.cpuMillis, perBackup: (s) => s.resources.cpuMillis, format: formatCpu },
+    { quotaKey: "memory", label: "requests.memory", limit: q.memoryBytes, perPod: (s) => s.resources.memoryBytes, perBackup: (s) => s.resources.memoryBytes, format: formatMemory },
+    { quotaKey: "cpuLimit", label: "limits.cpu", limit: q.cpuLimitMillis, perPod: (s) => s.resources.cpuLimitMillis, perBackup: (s) => s.resources.cpuLimitMillis, format: formatCpu },
+    { quotaKey: "memoryLimit", label: "limits.memory", limit: q.memoryLimitBytes, perPod: (s) => s.resources.memoryLimitBytes, perBackup: (s) => s.resources.memoryLimitBytes, format: formatMemory },
+    { quotaKey: "pods", label: "pods", limit: q.pods, perPod: () => 1, perBackup: () => 1, format: String },
+    { quotaKey: "persistentVolumeClaims", label: "persistentvolumeclaims", limit: q.persistentVolumeClaims, perPod: (s) => s.volumes.length, perBackup: (s) => (s.backup?.to.kind === "volume" ? 1 : 0), format: String },
+    { quotaKey: "storage", label: "requests.storage", limit: q.storageBytes, perPod: (s) => s.volumes.reduce((a, v) => a + v.sizeBytes, 0), perBackup: (s) => (s.backup?.to.kind === "volume" ? s.backup.to.sizeBytes : 0), format: formatMemory },
   ];
   const problems: { path: string[]; message: string }[] = [];
   for (const d of dims) {
@@ -40,6 +43,12 @@ export function quotaFitProblems(env: EnvironmentModel): { path: string[]; messa
       const pods = steady + extra;
       total += per * pods;
       parts.push({ amount: per * pods, text: `${svc.name} ${d.format(per)} × ${pods} pods [${why}] = ${d.format(per * pods)}` });
+    }
+    for (const svc of env.services) {
+      const per = svc.backup ? d.perBackup(svc) : 0;
+      if (per === 0) continue;
+      total += per;
+      parts.push({ amount: per, text: `${svc.name}'s backup ${d.format(per)} [${d.quotaKey === "storage" || d.quotaKey === "persistentVolumeClaims" ? "its claim" : "its job's pod"}]` });
     }
     if (total > d.limit) {
       problems.push({
