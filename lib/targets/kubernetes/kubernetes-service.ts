@@ -18,7 +18,7 @@ import { EnvironmentModel, ServiceModel } from "../../model/environment";
 import { memoryToKubernetes } from "../../model/quantity";
 import { configFilesHash, keyedFiles } from "../shared/config-files";
 import { componentLabels, selectorLabels, workloadLabels } from "../shared/labels";
-import { NGINX_CANARY, NGINX_CANARY_WEIGHT, SLOT_LABEL, rolloutPlan } from "./rollout-plan";
+import { NGINX_CANARY, NGINX_CANARY_WEIGHT, SERVICE_ROLE_LABEL, SLOT_LABEL, rolloutPlan } from "./rollout-plan";
 import { dataName, moveFromPreviousName } from "../shared/renames";
 import { serviceEnvironment } from "../shared/service-env";
 import { SECRETS_DIR, podTemplate } from "./pod-template";
@@ -161,7 +161,7 @@ export class KubernetesService extends Construct {
         );
       } else if (svc.kind === "stateful") {
         const headless = new ServiceV1(this, "headless", {
-          metadata: meta(`${svc.name}-headless`),
+          metadata: meta(`${svc.name}-headless`, { ...labels, [SERVICE_ROLE_LABEL]: "headless" }),
           spec: { clusterIp: "None", selector, port: ports, publishNotReadyAddresses: true },
         });
         workloads.push(
@@ -218,10 +218,10 @@ export class KubernetesService extends Construct {
         spec: { type: exposure, selector: { ...plan.selector }, port: ports.map((p, i) => ({ ...p, nodePort: exposure !== "ClusterIP" ? svc.ports[i].nodePort : undefined })) },
       });
       // blue-green: the idle slot under its own name, to test before the switch.
-      if (plan.previewSelector) this.previewService = new ServiceV1(this, "preview", { metadata: meta(`${svc.name}-preview`), spec: { type: "ClusterIP", selector: { ...plan.previewSelector }, port: ports } });
+      if (plan.previewSelector) this.previewService = new ServiceV1(this, "preview", { metadata: meta(`${svc.name}-preview`, { ...labels, [SERVICE_ROLE_LABEL]: "preview" }), spec: { type: "ClusterIP", selector: { ...plan.previewSelector }, port: ports } });
       if (plan.exactCanary) {
-        this.stableService = new ServiceV1(this, "service-stable", { metadata: meta(`${svc.name}-stable`), spec: { type: "ClusterIP", selector: { ...plan.exactCanary.stableSelector }, port: ports } });
-        if (plan.exactCanary.canarySelector) this.canaryService = new ServiceV1(this, "service-canary", { metadata: meta(`${svc.name}-canary`), spec: { type: "ClusterIP", selector: { ...plan.exactCanary.canarySelector }, port: ports } });
+        this.stableService = new ServiceV1(this, "service-stable", { metadata: meta(`${svc.name}-stable`, { ...labels, [SERVICE_ROLE_LABEL]: "stable" }), spec: { type: "ClusterIP", selector: { ...plan.exactCanary.stableSelector }, port: ports } });
+        if (plan.exactCanary.canarySelector) this.canaryService = new ServiceV1(this, "service-canary", { metadata: meta(`${svc.name}-canary`, { ...labels, [SERVICE_ROLE_LABEL]: "canary" }), spec: { type: "ClusterIP", selector: { ...plan.exactCanary.canarySelector }, port: ports } });
       }
     }
 

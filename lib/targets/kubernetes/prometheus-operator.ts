@@ -6,6 +6,7 @@ import { EnvironmentModel } from "../../model/environment";
 import { scopedName } from "../../model/names";
 import { generateRules } from "../../observability/rules";
 import { componentLabels, environmentLabels, selectorLabels } from "../shared/labels";
+import { SERVICE_ROLE_LABEL } from "./rollout-plan";
 import { inertModel } from "../shared/terraform-literal";
 import { kubernetesSelectors } from "./kubernetes-metrics";
 
@@ -62,8 +63,10 @@ export class PrometheusOperatorObjects extends Construct {
             kind: "ServiceMonitor",
             metadata: { name: svc.name, namespace: ns, labels: { ...componentLabels(env, svc), ...extra } },
             spec: {
-              // The Service of the same name carries the component labels, so the selector labels find it.
-              selector: { matchLabels: selectorLabels(env, svc) },
+              // The Service of the same name carries the component labels, so the selector labels
+              // find it; its headless, preview, stable and canary Services carry them too, and a
+              // role label, which leaves them out (each pod is scraped once).
+              selector: { matchLabels: selectorLabels(env, svc), matchExpressions: [{ key: SERVICE_ROLE_LABEL, operator: "DoesNotExist" }] },
               namespaceSelector: { matchNames: [ns] },
               // The generated rules select by the pod label app.kubernetes.io/name, as the
               // annotation-based job's labelmap gives it: carried over to the targets here.

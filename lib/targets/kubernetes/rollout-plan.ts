@@ -16,6 +16,13 @@ import { kubernetesOptions } from "./options";
 /** The label that tells a service's slots apart (blue/green, stable/canary). */
 export const SLOT_LABEL = "envkit.dev/slot";
 
+/**
+ * The label of a service's other Service objects (`headless`, `preview`, `stable`, `canary`): they
+ * carry its component labels too, so a selector that wants the one main Service (a
+ * ServiceMonitor, which would otherwise scrape a pod once per Service) excludes this label.
+ */
+export const SERVICE_ROLE_LABEL = "envkit.dev/service-role";
+
 /** The annotations of ingress-nginx's canary Ingress (exact weights). */
 export const NGINX_CANARY = "nginx.ingress.kubernetes.io/canary";
 export const NGINX_CANARY_WEIGHT = "nginx.ingress.kubernetes.io/canary-weight";
