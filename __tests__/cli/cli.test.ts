@@ -109,6 +109,8 @@ describe("envkit synth", () => {
   it("validate refuses the privileged override that synth refuses, at the YAML line, naming the synthesized resource", () => {
     const app = copyReferenceApp();
     edit(path.join(app, "environments", "prod.yaml"), "  worker:\n    replicas: 2\n", "  worker:\n    replicas: 2\n    security: { privileged: true }\n");
+    // A namespace that admits privileged pods, so the guardrail (not Pod Security admission) refuses it.
+    edit(path.join(app, "environments", "prod.yaml"), "kubernetes:\n  context: prod\n", "kubernetes:\n  context: prod\n  podSecurity: privileged\n");
     const at = /^\S+prod\.yaml:\d+: services\.worker\.security\.privileged: \[ENVK-SEC-004\] runs privileged \(in kubernetes_deployment_v1\.\S+\)/m;
     const v = cli("validate", "--config", app, "--env", "prod");
     expect(v.code).toBe(1);
@@ -192,7 +194,7 @@ describe("envkit compare and graph", () => {
     const r = cli("compare", "--config", REFERENCE_APP, "staging", "prod");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/\| services\.api\.replicas \| `2` \| `3` \|/);
-    expect(r.out).toMatch(/\| quota\.cpu \| `"6"` \| `"16"` \|/);
+    expect(r.out).toMatch(/\| quota\.cpu \| `"6"` \| `"18"` \|/);
     expect(r.out).toMatch(/\| release\.api \| `"2\.5\.0@sha256:[a-f0-9]+"` \| `"2\.4\.1@sha256:[a-f0-9]+"` \|/);
     expect(r.out).toContain("Identical connection graphs.");
     expect(r.out).toMatch(/### \d+ identical setting\(s\)/);

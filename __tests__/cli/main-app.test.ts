@@ -39,6 +39,8 @@ describe("main.ts (the cdktf app)", () => {
   it("exits 1 on a mandatory finding only the synthesized JSON shows, before anything is written", () => {
     const app = copyReferenceApp();
     edit(path.join(app, "environments", "prod.yaml"), "  worker:\n    replicas: 2\n", "  worker:\n    replicas: 2\n    security: { privileged: true }\n");
+    // A namespace that admits privileged pods, so the guardrail (not Pod Security admission) refuses it.
+    edit(path.join(app, "environments", "prod.yaml"), "kubernetes:\n  context: prod\n", "kubernetes:\n  context: prod\n  podSecurity: privileged\n");
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envkit-main-")), "cdktf.out");
     const r = runMain({ CDKTF_OUTDIR: out, ENVKIT_CONFIG: app });
     expect(r.code).toBe(1);

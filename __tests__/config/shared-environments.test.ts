@@ -221,7 +221,7 @@ describe("budget provenance", () => {
     fs.writeFileSync(staging, text.replace(/quota:\n(  .*\n)+/, "budget: { of: prod }\n"));
     const r = cli("explain", "--config", dir, "--env", "staging", "quota.cpu");
     expect(r.err).toBe("");
-    expect(r.out).toMatch(/quota\.cpu = "6400m" {4}# default \(.*environments\/staging\.yaml:\d+: quota\.cpu — 40% of prod's CPU requests \(16\) \(budget\)\)/);
+    expect(r.out).toMatch(/quota\.cpu = "7200m" {4}# default \(.*environments\/staging\.yaml:\d+: quota\.cpu — 40% of prod's CPU requests \(18\) \(budget\)\)/);
   });
 });
 

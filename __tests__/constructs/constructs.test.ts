@@ -117,9 +117,10 @@ describe("service names that a stack uses for itself", () => {
 });
 
 describe("guardrails hold for declared constructs", () => {
+  // In a namespace that admits it (podSecurity: privileged): Pod Security admission's own refusal is a configuration error, tested in pod-security.test.ts.
   it("a privileged root service in a mandatory environment fails app.synth() with the rule id", () => {
     const app = newApp(tmp());
-    const stack = new EnvironmentStack(app, "staging", { app: "shop", target: "kubernetes", settings: { domain: "staging.example.com" }, ...quiet });
+    const stack = new EnvironmentStack(app, "staging", { app: "shop", target: "kubernetes", settings: { domain: "staging.example.com", kubernetes: { podSecurity: "privileged" } }, ...quiet });
     new Service(stack, "api", { ...minimalApi, replicas: 2, security: { privileged: true, user: "0:0", runAsNonRoot: false } });
     expect(() => app.synth()).toThrow(/ENVK-SEC-004/);
   });
@@ -127,7 +128,7 @@ describe("guardrails hold for declared constructs", () => {
   it("an Environment inside the user's own stack is judged too", () => {
     const app = new App({ outdir: tmp() });
     const stack = new TerraformStack(app, "infra");
-    const env = new Environment(stack, "staging", { app: "shop", target: "kubernetes", settings: { domain: "staging.example.com" }, ...quiet });
+    const env = new Environment(stack, "staging", { app: "shop", target: "kubernetes", settings: { domain: "staging.example.com", kubernetes: { podSecurity: "privileged" } }, ...quiet });
     new Service(env, "api", { ...minimalApi, replicas: 2, security: { privileged: true, user: "0:0", runAsNonRoot: false } });
     expect(() => app.synth()).toThrow(/ENVK-SEC-004/);
   });
