@@ -8,8 +8,11 @@ interface Dimension {
   readonly limit: number | undefined;
   readonly perPod: (s: ServiceModel) => number;
   readonly perWorkload?: (s: ServiceModel, pods: number) => number;
-  /** What a service's backup adds (kubernetes-backup.ts): its Job's pod, which requests the service's resources, and its claim. */
-  readonly perBackup: (s: ServiceModel) => number;
+  /**
+   * What a service's backup claim adds (kubernetes-backup.ts), for the claim dimensions. For the
+   * others a backup adds its Job's pod, which requests what one of the service's pods does (perPod).
+   */
+  readonly perBackupClaim?: (s: ServiceModel) => number;
   readonly format: (n: number) => string;
 }
 
@@ -23,13 +26,13 @@ export function quotaFitProblems(env: EnvironmentModel): { path: string[]; messa
   const q = env.quota;
   if (!q) return [];
   const dims: Dimension[] = [
-    { quotaKey: "cpu", label: "requests.cpu", limit: q.cpuMillis, perPod: (s) => s.resources.cpuMillis, perBackup: (s) => s.resources.cpuMillis, format: formatCpu },
-    { quotaKey: "memory", label: "requests.memory", limit: q.memoryBytes, perPod: (s) => s.resources.memoryBytes, perBackup: (s) => s.resources.memoryBytes, format: formatMemory },
-    { quotaKey: "cpuLimit", label: "limits.cpu", limit: q.cpuLimitMillis, perPod: (s) => s.resources.cpuLimitMillis, perBackup: (s) => s.resources.cpuLimitMillis, format: formatCpu },
-    { quotaKey: "memoryLimit", label: "limits.memory", limit: q.memoryLimitBytes, perPod: (s) => s.resources.memoryLimitBytes, perBackup: (s) => s.resources.memoryLimitBytes, format: formatMemory },
-    { quotaKey: "pods", label: "pods", limit: q.pods, perPod: () => 1, perBackup: () => 1, format: String },
-    { quotaKey: "persistentVolumeClaims", label: "persistentvolumeclaims", limit: q.persistentVolumeClaims, perPod: (s) => s.volumes.length, perBackup: (s) => (s.backup?.to.kind === "volume" ? 1 : 0), format: String },
-    { quotaKey: "storage", label: "requests.storage", limit: q.storageBytes, perPod: (s) => s.volumes.reduce((a, v) => a + v.sizeBytes, 0), perBackup: (s) => (s.backup?.to.kind === "volume" ? s.backup.to.sizeBytes : 0), format: formatMemory },
+    { quotaKey: "cpu", label: "requests.cpu", limit: q.cpuMillis, perPod: (s) => s.resources.cpuMillis, format: formatCpu },
+    { quotaKey: "memory", label: "requests.memory", limit: q.memoryBytes, perPod: (s) => s.resources.memoryBytes, format: formatMemory },
+    { quotaKey: "cpuLimit", label: "limits.cpu", limit: q.cpuLimitMillis, perPod: (s) => s.resources.cpuLimitMillis, format: formatCpu },
+    { quotaKey: "memoryLimit", label: "limits.memory", limit: q.memoryLimitBytes, perPod: (s) => s.resources.memoryLimitBytes, format: formatMemory },
+    { quotaKey: "pods", label: "pods", limit: q.pods, perPod: () => 1, format: String },
+    { quotaKey: "persistentVolumeClaims", label: "persistentvolumeclaims", limit: q.persistentVolumeClaims, perPod: (s) => s.volumes.length, perBackupClaim: (s) => (s.backup?.to.kind === "volume" ? 1 : 0), format: String },
+    { quotaKey: "storage", label: "requests.storage", limit: q.storageBytes, perPod: (s) => s.volumes.reduce((a, v) => a + v.sizeBytes, 0), perBackupClaim: (s) => (s.backup?.to.kind === "volume" ? s.backup.to.sizeBytes : 0), format: formatMemory },
   ];
   const problems: { path: string[]; message: string }[] = [];
   for (const d of dims) {
@@ -45,10 +48,11 @@ export function quotaFitProblems(env: EnvironmentModel): { path: string[]; messa
       parts.push({ amount: per * pods, text: `${svc.name} ${d.format(per)} × ${pods} pods [${why}] = ${d.format(per * pods)}` });
     }
     for (const svc of env.services) {
-      const per = svc.backup ? d.perBackup(svc) : 0;
+      if (!svc.backup) continue;
+      const per = d.perBackupClaim ? d.perBackupClaim(svc) : d.perPod(svc);
       if (per === 0) continue;
       total += per;
-      parts.push({ amount: per, text: `${svc.name}'s backup ${d.format(per)} [${d.quotaKey === "storage" || d.quotaKey === "persistentVolumeClaims" ? "its claim" : "its job's pod"}]` });
+      parts.push({ amount: per, text: `${svc.name}'s backup ${d.format(per)} [${d.perBackupClaim ? "its claim" : "its job's pod"}]` });
     }
     if (total > d.limit) {
       problems.push({
